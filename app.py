@@ -1,0 +1,68 @@
+"""Involve — home page: what this is, the use case, the iterations and the feedback so far."""
+
+import pandas as pd
+import streamlit as st
+
+from pages._ui.shell import setup_page
+
+ctx = setup_page("Home")
+use_case, card = ctx.use_case, ctx.card
+
+st.title("Involve")
+st.markdown(
+    "Involve puts a machine-learning model in front of the people it serves **while it is being "
+    "built**: explore what each iteration decides on real cases and why, and say where it is wrong. "
+    "Every piece of feedback is kept with the iteration, the case and the explanation you saw."
+)
+
+st.header(use_case.title)
+st.write(use_case.description)
+st.info(
+    f"**Score** = the model's probability that the {use_case.case_noun} will "
+    f"**{use_case.positive_outcome}**. At or above the iteration's threshold the decision is "
+    f"**{use_case.positive_decision}**, below it **{use_case.negative_decision}**."
+)
+
+feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
+left, middle, right = st.columns(3)
+left.metric("Evaluation cases", f"{card.n_eval:,}", help="Every iteration is shown on these same cases.")
+middle.metric("Iterations", len(ctx.cards))
+right.metric(
+    "Feedback entries",
+    f"{sum(feedback_counts.values()):,}" if ctx.store else "unavailable",
+    help=ctx.store_error,
+)
+
+st.subheader(f"Selected iteration: {card.version}")
+st.write(card.notes or "No notes.")
+st.caption(
+    f"{card.model_type} by {card.author}, registered {card.created[:10]}"
+    f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
+    f"explanations: {card.explainer}"
+)
+st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon="🔎")
+
+st.subheader("All iterations")
+table = pd.DataFrame(
+    [
+        {
+            "Version": c.version,
+            "Built on": c.parent or "—",
+            "Registered": c.created[:10],
+            "Author": c.author,
+            "Model": c.model_type,
+            "Threshold": c.threshold,
+            "Feedback": feedback_counts.get(c.version, 0),
+            "What changed": c.notes,
+        }
+        for c in reversed(ctx.cards)
+    ]
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "Threshold": st.column_config.NumberColumn(format="percent"),
+        "What changed": st.column_config.TextColumn(width="large"),
+    },
+)

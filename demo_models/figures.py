@@ -1,0 +1,59 @@
+"""Plotly figure builders (no streamlit): what the pages draw."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from scipy.special import expit
+
+from demo_models.scoring import CaseExplanation
+from demo_models.usecases import UseCase
+
+RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
+MAX_WATERFALL_BARS = 10
+
+
+def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figure:
+    """SHAP waterfall of one case: from the average case to this case, one bar per input column.
+
+    Bars are in log-odds of the positive class (the exact additive scale); the probability at the
+    start and the end is written on the axis labels.
+    """
+    contributions = explanation.contributions
+    shown = contributions.iloc[:MAX_WATERFALL_BARS]
+    rest = contributions.iloc[MAX_WATERFALL_BARS:]
+    labels = [
+        f"{use_case.label(f)} = {use_case.describe_value(f, explanation.values.get(f))}"
+        for f in shown.index
+    ]
+    deltas = [float(v) for v in shown]
+    if len(rest):
+        labels.append(f"{len(rest)} other inputs")
+        deltas.append(float(rest.sum()))
+    start = f"Average {use_case.case_noun} ({expit(explanation.base_value):.0%})"
+    end = f"This {use_case.case_noun} ({explanation.score:.0%})"
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            measure=["absolute", *["relative"] * len(deltas), "total"],
+            y=[start, *labels, end],
+            x=[explanation.base_value, *deltas, explanation.log_odds],
+            base=0,
+            text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas],
+                  f"{explanation.log_odds:+.2f}"],
+            textposition="outside",
+            increasing={"marker": {"color": RISK_UP}},
+            decreasing={"marker": {"color": RISK_DOWN}},
+            totals={"marker": {"color": TOTAL}},
+            connector={"line": {"color": "#bbbbbb"}},
+            hovertemplate="%{y}<br>%{text} log-odds<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"Why {explanation.case_id}: contributions to the risk of {use_case.positive_outcome}",
+        xaxis_title=f"log-odds of {use_case.positive_outcome} (right = riskier)",
+        yaxis={"autorange": "reversed"},
+        showlegend=False,
+        height=120 + 34 * (len(labels) + 2),
+        margin={"l": 10, "r": 30, "t": 60, "b": 40},
+    )
+    return figure

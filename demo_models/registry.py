@@ -1,0 +1,285 @@
+"""The iteration registry: one safe on-disk format for every model version, built-in or brought.
+
+Layout: ``<registry>/<use case>/<version>/`` holding ``card.json`` (what the iteration is),
+``model.skops`` (the fitted pipeline, loaded with an explicit list of trusted types) and
+``eval.parquet`` (the evaluation cases, indexed by case id, with the target column).
+A registration is written to a temporary folder and renamed into place, so a refused or
+failed registration leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import skops.io as sio
+
+from demo_models import settings
+from demo_models.explain import CaseExplainer, ExplainError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CARD_FILE, MODEL_FILE, EVAL_FILE = "card.json", "model.skops", "eval.parquet"
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+#: Types outside skops' defaults that a registered model may contain, and nothing else.
+TRUSTED_TYPES = frozenset(
+    {
+        "collections.OrderedDict",
+        "lightgbm.basic.Booster",
+        "lightgbm.sklearn.LGBMClassifier",
+    }
+)
+
+
+class RegistryError(ValueError):
+    """An iteration that cannot be registered or loaded; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class IterationCard:
+    """What an iteration is: identity, lineage, target meaning, protected attributes, threshold."""
+
+    use_case: str
+    version: str
+    author: str
+    created: str
+    target: str
+    positive_label: Any
+    positive_class: str
+    threshold: float
+    features: tuple[str, ...]
+    protected_attributes: tuple[str, ...] = ()
+    parent: str | None = None
+    notes: str = ""
+    explainer: str = ""
+    model_type: str = ""
+    n_eval: int = 0
+    format_version: int = FORMAT_VERSION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The card as pretty JSON."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> IterationCard:
+        """Parse a card written by `to_json`."""
+        data = json.loads(text)
+        data["features"] = tuple(data["features"])
+        data["protected_attributes"] = tuple(data.get("protected_attributes", ()))
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """A loaded iteration: its card, fitted model and evaluation cases (features + target)."""
+
+    card: IterationCard
+    model: Any
+    eval_data: pd.DataFrame
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """The evaluation cases' input columns, indexed by case id."""
+        return self.eval_data[list(self.card.features)]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """1 where the evaluation case's actual outcome is the positive class, else 0."""
+        return (self.eval_data[self.card.target] == self.card.positive_label).to_numpy(int)
+
+
+def _python_scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_name(kind: str, value: str) -> None:
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise RegistryError(
+            f"The {kind} name {value!r} is not valid: use 1-40 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+
+
+def _prepare_eval_data(eval_data: pd.DataFrame, target: str, positive_label: Any) -> pd.DataFrame:
+    if not isinstance(eval_data, pd.DataFrame) or eval_data.empty:
+        raise RegistryError("The evaluation data must be a non-empty pandas DataFrame.")
+    if target not in eval_data.columns:
+        raise RegistryError(f"The target column {target!r} is not in the evaluation data.")
+    values = set(eval_data[target].dropna().unique().tolist())
+    if len(values) != 2 or eval_data[target].isna().any():
+        raise RegistryError(
+            f"The target column {target!r} must hold exactly two outcomes and no missing values; "
+            f"it holds {sorted(map(str, values))[:5]}."
+        )
+    if positive_label not in values:
+        raise RegistryError(
+            f"The positive label {positive_label!r} does not occur in {target!r} "
+            f"(values: {sorted(map(str, values))})."
+        )
+    frame = eval_data.copy()
+    if isinstance(frame.index, pd.RangeIndex):
+        frame.index = pd.Index([f"case-{i + 1}" for i in range(len(frame))])
+    frame.index = frame.index.astype(str)
+    frame.index.name = "case_id"
+    if frame.index.has_duplicates:
+        raise RegistryError("The evaluation data's index (the case ids) must be unique.")
+    return frame
+
+
+def iteration_dir(use_case: str, version: str, registry_dir: Path | None = None) -> Path:
+    """Folder of one iteration in the registry."""
+    return Path(registry_dir or settings.registry_dir()) / use_case / version
+
+
+def register_iteration(
+    model: Any,
+    eval_data: pd.DataFrame,
+    *,
+    use_case: str,
+    version: str,
+    target: str,
+    author: str,
+    positive_label: Any = 1,
+    positive_class: str = "positive",
+    threshold: float = 0.5,
+    protected_attributes: tuple[str, ...] | list[str] = (),
+    parent: str | None = None,
+    notes: str = "",
+    replace: bool = False,
+    registry_dir: Path | None = None,
+) -> IterationCard:
+    """Validate a fitted classifier with its evaluation data and store it as a new iteration.
+
+    Refuses (RegistryError) anything Involve could not show honestly; writes nothing then.
+    """
+    _check_name("use case", use_case)
+    _check_name("version", version)
+    if not author or not str(author).strip():
+        raise RegistryError("Say who registers the iteration (author).")
+    if not hasattr(model, "predict_proba"):
+        raise RegistryError("The model has no predict_proba: Involve needs a probabilistic classifier.")
+    if not 0.0 < float(threshold) < 1.0:
+        raise RegistryError(f"The threshold must lie strictly between 0 and 1, not {threshold}.")
+    frame = _prepare_eval_data(eval_data, target, positive_label)
+    features = frame.drop(columns=target)
+    missing = [c for c in protected_attributes if c not in frame.columns]
+    if missing:
+        raise RegistryError(f"Protected attributes not in the evaluation data: {missing}.")
+    root = Path(registry_dir or settings.registry_dir())
+    final = iteration_dir(use_case, version, root)
+    if final.exists() and not replace:
+        raise RegistryError(
+            f"Iteration {use_case}/{version} already exists; choose a new version or pass replace=True."
+        )
+    if parent is not None and not (root / use_case / parent / CARD_FILE).exists():
+        raise RegistryError(f"The parent iteration {use_case}/{parent} does not exist.")
+    try:
+        explainer = CaseExplainer(model, features, positive_label=positive_label)
+        explainer.check_additivity(features)
+    except ExplainError as err:
+        raise RegistryError(str(err)) from err
+
+    card = IterationCard(
+        use_case=use_case,
+        version=version,
+        author=str(author).strip(),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=target,
+        positive_label=_python_scalar(positive_label),
+        positive_class=positive_class,
+        threshold=float(threshold),
+        features=tuple(features.columns),
+        protected_attributes=tuple(protected_attributes),
+        parent=parent,
+        notes=notes.strip(),
+        explainer=explainer.method,
+        model_type=type(explainer.estimator).__name__,
+        n_eval=len(frame),
+    )
+    _write_atomically(final, card, model, frame)
+    log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
+    return card
+
+
+def _write_atomically(final: Path, card: IterationCard, model: Any, frame: pd.DataFrame) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        sio.dump(model, staging / MODEL_FILE)
+        _load_model(staging / MODEL_FILE)  # refuse what could not be loaded back safely
+        frame.to_parquet(staging / EVAL_FILE)
+        (staging / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
+        if final.exists():
+            trash = final.parent / f".trash-{final.name}-{uuid.uuid4().hex[:8]}"
+            final.rename(trash)
+            staging.rename(final)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _load_model(path: Path) -> Any:
+    try:
+        untrusted = set(sio.get_untrusted_types(file=path))
+    except Exception as err:  # skops raises many types on a corrupt file
+        raise RegistryError(f"{path.name} is not a readable skops model file ({err}).") from err
+    unknown = untrusted - TRUSTED_TYPES
+    if unknown:
+        raise RegistryError(
+            f"{path.name} contains types Involve does not trust: {sorted(unknown)}. "
+            "Only scikit-learn and LightGBM models can be loaded."
+        )
+    return sio.load(path, trusted=sorted(untrusted))
+
+
+def list_iterations(use_case: str | None = None, registry_dir: Path | None = None) -> list[IterationCard]:
+    """Cards of every registered iteration (of one use case if given), oldest first."""
+    root = Path(registry_dir or settings.registry_dir())
+    pattern = f"{use_case}/*/{CARD_FILE}" if use_case else f"*/*/{CARD_FILE}"
+    cards = []
+    for path in root.glob(pattern):
+        if path.parent.name.startswith("."):
+            continue
+        try:
+            cards.append(IterationCard.from_json(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, KeyError) as err:
+            log.warning("skipping unreadable iteration card %s: %s", path, err)
+    return sorted(cards, key=lambda c: (c.use_case, c.created, c.version))
+
+
+def list_use_cases(registry_dir: Path | None = None) -> list[str]:
+    """Names of the use cases that have at least one iteration."""
+    return sorted({card.use_case for card in list_iterations(registry_dir=registry_dir)})
+
+
+def load_iteration(use_case: str, version: str, registry_dir: Path | None = None) -> Iteration:
+    """Load one iteration; RegistryError with a clear message if it is unknown or unreadable."""
+    folder = iteration_dir(use_case, version, registry_dir)
+    if not (folder / CARD_FILE).exists():
+        raise RegistryError(f"There is no iteration {version!r} of the use case {use_case!r}.")
+    try:
+        card = IterationCard.from_json((folder / CARD_FILE).read_text(encoding="utf-8"))
+        eval_data = pd.read_parquet(folder / EVAL_FILE)
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise RegistryError(f"Iteration {use_case}/{version} is damaged: {err}") from err
+    if card.format_version > FORMAT_VERSION:
+        raise RegistryError(
+            f"Iteration {use_case}/{version} was written by a newer Involve (format "
+            f"{card.format_version}); upgrade the app to read it."
+        )
+    return Iteration(card=card, model=_load_model(folder / MODEL_FILE), eval_data=eval_data)

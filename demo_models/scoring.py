@@ -1,0 +1,126 @@
+"""An iteration scored on its evaluation cases, ready to list cases and explain any one fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demo_models.explain import CaseExplainer
+from demo_models.reasons import Reason, find_protected_drivers, rank_reasons
+from demo_models.registry import Iteration
+from demo_models.usecases import UseCase, get_use_case
+
+SCORE_COLUMN = "Score"
+DECISION_COLUMN = "Decision"
+OUTCOME_COLUMN = "Actual outcome"
+SORT_ORDERS = ("score, highest first", "score, lowest first", "case id")
+
+
+class UnknownCaseError(LookupError):
+    """A case id that is not among the iteration's evaluation cases."""
+
+
+@dataclass(frozen=True)
+class CaseExplanation:
+    """Everything shown about one case: its data, score, decision, SHAP and reasons."""
+
+    case_id: str
+    values: pd.Series
+    score: float
+    threshold: float
+    decision: str
+    base_value: float  # log-odds of the average case
+    contributions: pd.Series  # log-odds per input column, strongest first
+    reasons: list[Reason]
+    protected_drivers: list[Reason]
+
+    @property
+    def log_odds(self) -> float:
+        """The model's output for this case in log-odds."""
+        return self.base_value + float(self.contributions.sum())
+
+
+class ScoredIteration:
+    """An iteration with its explainer, encoded evaluation cases and their scores."""
+
+    def __init__(self, iteration: Iteration, use_case: UseCase | None = None) -> None:
+        self.iteration = iteration
+        self.card = iteration.card
+        self.use_case = use_case or get_use_case(self.card.use_case, self.card.positive_class)
+        features = iteration.features
+        self.explainer = CaseExplainer(iteration.model, features, self.card.positive_label)
+        self._encoded = self.explainer.transform(features)
+        self._rows = {case_id: i for i, case_id in enumerate(features.index)}
+        proba = iteration.model.predict_proba(features)[:, self.explainer.positive_index]
+        self.scores = pd.Series(np.asarray(proba, dtype=float), index=features.index, name="score")
+
+    @property
+    def threshold(self) -> float:
+        """The iteration's operating threshold on the score."""
+        return self.card.threshold
+
+    def decisions(self) -> pd.Series:
+        """The decision for every evaluation case at the iteration's threshold."""
+        positive = self.scores >= self.threshold
+        return positive.map({True: self.use_case.positive_decision, False: self.use_case.negative_decision})
+
+    def case_table(self) -> pd.DataFrame:
+        """One row per case: key inputs in business words, score, decision and actual outcome."""
+        features = self.iteration.features
+        shown = [c for c in self.use_case.key_columns if c in features.columns] or list(features.columns)
+        table = pd.DataFrame(index=features.index)
+        for column in shown:
+            series = features[column]
+            if series.dtype == object or str(series.dtype) in {"category", "string", "str"}:
+                series = series.map(lambda v, c=column: self.use_case.describe_value(c, v))
+            table[self.use_case.label(column)] = series
+        table[SCORE_COLUMN] = self.scores
+        table[DECISION_COLUMN] = self.decisions()
+        outcome = pd.Series(self.iteration.labels, index=features.index)
+        table[OUTCOME_COLUMN] = outcome.map(
+            {1: self.use_case.positive_outcome, 0: self.use_case.negative_outcome}
+        )
+        return table
+
+    def explain_case(self, case_id: str) -> CaseExplanation:
+        """Score, grouped SHAP, decision and reason codes of one evaluation case."""
+        if case_id not in self._rows:
+            raise UnknownCaseError(f"There is no case {case_id!r} in iteration {self.card.version}.")
+        row = self._rows[case_id]
+        attribution = self.explainer.attribute(self._encoded[row : row + 1])
+        contributions = pd.Series(attribution.contributions[0], index=list(attribution.columns))
+        contributions = contributions.reindex(contributions.abs().sort_values(ascending=False).index)
+        values = self.iteration.features.iloc[row]
+        score = float(attribution.scores[0])
+        protected = self.card.protected_attributes
+        return CaseExplanation(
+            case_id=case_id,
+            values=values,
+            score=score,
+            threshold=self.threshold,
+            decision=self.use_case.decision_for(score, self.threshold),
+            base_value=attribution.base_value,
+            contributions=contributions,
+            reasons=rank_reasons(contributions, values, self.use_case, protected),
+            protected_drivers=find_protected_drivers(contributions, values, self.use_case, protected),
+        )
+
+
+def filter_case_table(
+    table: pd.DataFrame,
+    decisions: list[str] | None = None,
+    score_range: tuple[float, float] = (0.0, 1.0),
+    sort: str = SORT_ORDERS[0],
+) -> pd.DataFrame:
+    """Cases with one of the decisions and a score in the range, in the chosen order."""
+    low, high = score_range
+    keep = table[SCORE_COLUMN].between(low, high)
+    if decisions is not None:
+        keep &= table[DECISION_COLUMN].isin(decisions)
+    view = table[keep]
+    if sort == SORT_ORDERS[2]:
+        return view.sort_index()
+    return view.sort_values(SCORE_COLUMN, ascending=sort == SORT_ORDERS[1], kind="stable")
+

@@ -1,0 +1,41 @@
+"""Configuration read from environment variables at call time (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+#: Every setting the app reads: name -> (default shown in the README, meaning).
+SETTINGS: dict[str, tuple[str, str]] = {
+    "INVOLVE_DATA_DIR": ("<project>/.involve", "folder for the registry and the SQLite store"),
+    "INVOLVE_REGISTRY_DIR": ("$INVOLVE_DATA_DIR/registry", "where iterations are stored"),
+    "INVOLVE_DB_URL": (
+        "sqlite:///$INVOLVE_DATA_DIR/feedback.sqlite3",
+        "SQLAlchemy URL of the feedback store (SQLite file or PostgreSQL)",
+    ),
+    "INVOLVE_LOG_LEVEL": ("INFO", "logging level of the app"),
+}
+
+
+def data_dir() -> Path:
+    """Folder holding the registry and the default SQLite store."""
+    return Path(os.environ.get("INVOLVE_DATA_DIR") or PROJECT_DIR / ".involve")
+
+
+def registry_dir() -> Path:
+    """Folder of the iteration registry (one sub-folder per use case and version)."""
+    value = os.environ.get("INVOLVE_REGISTRY_DIR")
+    return Path(value) if value else data_dir() / "registry"
+
+
+def db_url() -> str:
+    """SQLAlchemy URL of the feedback store; a SQLite file in the data folder by default."""
+    value = os.environ.get("INVOLVE_DB_URL")
+    return value if value else f"sqlite:///{data_dir() / 'feedback.sqlite3'}"
+
+
+def log_level() -> str:
+    """Logging level name for the app (INFO by default)."""
+    return os.environ.get("INVOLVE_LOG_LEVEL", "INFO").upper()

@@ -1,0 +1,118 @@
+"""Business vocabulary of each use case: what the score means, feature labels, value wording."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class UseCase:
+    """How a use case speaks to business users; unknown use cases get a plain generic one."""
+
+    name: str
+    title: str
+    description: str
+    positive_outcome: str  # what the positive class means, e.g. "default"
+    negative_outcome: str  # e.g. "repay"
+    positive_decision: str  # decision when score >= threshold, e.g. "decline"
+    negative_decision: str  # e.g. "approve"
+    case_noun: str = "case"
+    feature_labels: Mapping[str, str] = field(default_factory=dict)
+    value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
+    key_columns: tuple[str, ...] = ()
+
+    def label(self, feature: str) -> str:
+        """Business label of an input column ("Loan duration"), or the column humanised."""
+        return self.feature_labels.get(feature, feature.replace("_", " ").capitalize())
+
+    def describe_value(self, feature: str, value: Any) -> str:
+        """A value in business words: "48 months", "5,951 DM", "low balance"."""
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return "missing"
+        labels = self.value_labels.get(feature)
+        if labels is not None and value in labels:
+            return labels[value]
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+            text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+            unit = self.units.get(feature)
+            return f"{text} {unit}" if unit else text
+        return str(value).replace("_", " ")
+
+    def decision_for(self, score: float, threshold: float) -> str:
+        """The decision shown for a score: the positive decision at or above the threshold."""
+        return self.positive_decision if score >= threshold else self.negative_decision
+
+
+CREDIT = UseCase(
+    name="credit",
+    title="Credit risk",
+    description=(
+        "Loan applications from the German Credit data. The model estimates the probability "
+        "that an applicant defaults; applications at or above the iteration's threshold are "
+        "declined."
+    ),
+    positive_outcome="default",
+    negative_outcome="repay",
+    positive_decision="decline",
+    negative_decision="approve",
+    case_noun="applicant",
+    feature_labels={
+        "checking_account": "Checking account",
+        "saving_accounts": "Savings",
+        "credit_amount": "Credit amount",
+        "duration": "Loan duration",
+        "purpose": "Purpose",
+        "housing": "Housing",
+        "job": "Job",
+        "sex": "Sex",
+        "age": "Age",
+    },
+    value_labels={
+        "checking_account": {
+            "little": "low balance",
+            "moderate": "moderate balance",
+            "quite rich": "high balance",
+            "rich": "very high balance",
+            "not_known": "no account on record",
+        },
+        "saving_accounts": {
+            "little": "little",
+            "moderate": "moderate",
+            "quite rich": "substantial",
+            "rich": "large",
+            "not_known": "none on record",
+        },
+        "job": {
+            0: "unskilled, non-resident",
+            1: "unskilled, resident",
+            2: "skilled",
+            3: "highly skilled",
+        },
+        "housing": {"own": "owns home", "rent": "rents", "free": "lives rent-free"},
+    },
+    units={"credit_amount": "DM", "duration": "months", "age": "years"},
+    key_columns=("credit_amount", "duration", "purpose", "checking_account", "saving_accounts"),
+)
+
+USE_CASES: dict[str, UseCase] = {CREDIT.name: CREDIT}
+
+
+def get_use_case(name: str, positive_outcome: str = "positive") -> UseCase:
+    """The known use case of that name, or a generic one that speaks of the positive class."""
+    if name in USE_CASES:
+        return USE_CASES[name]
+    return UseCase(
+        name=name,
+        title=name.replace("_", " ").capitalize(),
+        description=f"Cases of the '{name}' use case, scored for the probability of "
+        f"'{positive_outcome}'.",
+        positive_outcome=positive_outcome,
+        negative_outcome=f"not {positive_outcome}",
+        positive_decision=f"flag as {positive_outcome}",
+        negative_decision="pass",
+    )

@@ -1,0 +1,128 @@
+"""Feedback records: the allowed values, the typed records, and their validation."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+VERDICTS = ("agree", "disagree", "unsure")
+ROLES = ("business user", "risk", "compliance", "data scientist")
+CATEGORIES = (
+    "wrong prediction",
+    "unclear explanation",
+    "missing factor",
+    "fairness concern",
+    "slow",
+    "bug",
+    "feature request",
+    "other",
+)
+SEVERITIES = ("low", "medium", "high")
+EXPECTED_OUTCOMES = ("positive", "negative")  # the outcome the reviewer expected, if they know
+TRIAGE_STATUSES = ("new", "triaged", "accepted", "rejected", "duplicate", "fixed")
+MAX_COMMENT_CHARS = 2000
+MAX_NAME_CHARS = 100
+MAX_TEXT_CHARS = 200
+MAX_REASONS_SHOWN = 10
+
+
+class FeedbackError(ValueError):
+    """Feedback that cannot be stored; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    """Feedback on one case as the reviewer submits it, with what the app showed them."""
+
+    use_case: str
+    iteration: str
+    case_id: str
+    score: float
+    threshold: float
+    decision: str
+    reasons_shown: tuple[str, ...]
+    reviewer_name: str
+    reviewer_role: str
+    verdict: str
+    expected_outcome: str | None = None
+    categories: tuple[str, ...] = ()
+    severity: str = "medium"
+    explanation_rating: int | None = None
+    comment: str = ""
+    app_version: str = ""
+
+
+@dataclass(frozen=True)
+class Feedback(FeedbackDraft):
+    """A stored feedback entry."""
+
+    id: int = 0
+    created_at: datetime | None = None
+    triage_status: str = "new"
+    fixed_in: str | None = None
+
+
+def _clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise FeedbackError(f"{field} must be text.")
+    text = unicodedata.normalize("NFC", value).strip()
+    allowed = {"\n", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        raise FeedbackError(f"{field} contains control characters; remove them and try again.")
+    if any(unicodedata.category(ch) == "Cs" for ch in text):
+        raise FeedbackError(f"{field} contains invalid characters.")
+    if required and not text:
+        raise FeedbackError(f"{field} is required.")
+    if len(text) > limit:
+        raise FeedbackError(f"{field} is {len(text):,} characters long; the limit is {limit:,}.")
+    return text
+
+
+def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        shown = "nothing" if value in (None, "") else repr(value)
+        raise FeedbackError(f"{field}: choose one of {', '.join(allowed)} (got {shown}).")
+    return str(value)
+
+
+def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> FeedbackDraft:
+    """The draft, normalised, or FeedbackError naming the first thing that is wrong."""
+    use_case = _clean_text("Use case", draft.use_case, MAX_TEXT_CHARS)
+    iteration = _clean_text("Iteration", draft.iteration, MAX_TEXT_CHARS)
+    if iteration not in known_iterations:
+        raise FeedbackError(f"Iteration {iteration!r} is not a known iteration of {use_case!r}.")
+    for name, number in (("Score", draft.score), ("Threshold", draft.threshold)):
+        if not isinstance(number, (int, float)) or not math.isfinite(number) or not 0 <= number <= 1:
+            raise FeedbackError(f"{name} must be a probability between 0 and 1.")
+    categories = tuple(dict.fromkeys(draft.categories))
+    for category in categories:
+        _choice("Category", category, CATEGORIES)
+    if draft.explanation_rating is not None and draft.explanation_rating not in range(1, 6):
+        raise FeedbackError("The explanation rating must be 1 to 5 stars.")
+    if draft.expected_outcome is not None:
+        _choice("Expected outcome", draft.expected_outcome, EXPECTED_OUTCOMES)
+    reasons = tuple(_clean_text("Reason", r, MAX_TEXT_CHARS) for r in draft.reasons_shown)
+    if len(reasons) > MAX_REASONS_SHOWN:
+        raise FeedbackError(f"At most {MAX_REASONS_SHOWN} reasons can be recorded.")
+    return replace(
+        draft,
+        use_case=use_case,
+        iteration=iteration,
+        case_id=_clean_text("Case id", draft.case_id, MAX_TEXT_CHARS),
+        score=float(draft.score),
+        threshold=float(draft.threshold),
+        decision=_clean_text("Decision", draft.decision, MAX_TEXT_CHARS),
+        reasons_shown=reasons,
+        reviewer_name=_clean_text("Your name", draft.reviewer_name, MAX_NAME_CHARS),
+        reviewer_role=_choice("Role", draft.reviewer_role, ROLES),
+        verdict=_choice("Verdict", draft.verdict, VERDICTS),
+        categories=categories,
+        severity=_choice("Severity", draft.severity, SEVERITIES),
+        comment=_clean_text("Comment", draft.comment, MAX_COMMENT_CHARS, multiline=True, required=False),
+        app_version=_clean_text("App version", draft.app_version, MAX_TEXT_CHARS, required=False),
+    )

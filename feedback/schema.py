@@ -1,0 +1,91 @@
+"""The store's tables and its versioned migrations (a store is upgraded on open, never downgraded).
+
+When a later version changes a table, freeze the old definition inside its migration and add a new
+migration that alters the table: a migration, once released, never changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
+
+
+def _feedback_table(metadata: MetaData) -> Table:
+    return Table(
+        "feedback",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("threshold", Float, nullable=False),
+        Column("decision", String(200), nullable=False),
+        Column("reasons_shown", Text, nullable=False),  # JSON list of the reason texts shown
+        Column("reviewer_name", String(100), nullable=False),
+        Column("reviewer_role", String(50), nullable=False),
+        Column("verdict", String(20), nullable=False),
+        Column("expected_outcome", String(20)),
+        Column("categories", Text, nullable=False),  # JSON list
+        Column("severity", String(20), nullable=False),
+        Column("explanation_rating", Integer),
+        Column("comment", Text, nullable=False),
+        Column("triage_status", String(20), nullable=False, server_default="new"),
+        Column("fixed_in", String(200)),
+        Column("app_version", String(200), nullable=False),
+        Index("ix_feedback_case", "use_case", "iteration", "case_id"),
+    )
+
+
+def _schema_table(metadata: MetaData) -> Table:
+    return Table(
+        "involve_schema",
+        metadata,
+        Column("version", Integer, primary_key=True),
+        Column("description", String(200), nullable=False),
+        Column("applied_at", DateTime(timezone=True), nullable=False),
+    )
+
+
+METADATA = MetaData()
+FEEDBACK = _feedback_table(METADATA)
+SCHEMA = _schema_table(METADATA)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its version, what it does, and the function that does it."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _create_v1(conn: Connection) -> None:
+    _feedback_table(MetaData()).create(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "feedback records", _create_v1),)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def read_version(conn: Connection) -> int:
+    """Schema version of the store behind `conn` (0 for an empty store)."""
+    SCHEMA.create(conn, checkfirst=True)
+    return int(conn.execute(select(func.coalesce(func.max(SCHEMA.c.version), 0))).scalar_one())

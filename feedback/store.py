@@ -1,0 +1,166 @@
+"""The feedback store: SQLAlchemy over SQLite (default) or PostgreSQL, one connection per operation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from feedback.records import Feedback, FeedbackDraft, validate_draft
+from feedback.schema import FEEDBACK, LATEST_VERSION, MIGRATIONS, SCHEMA, read_version
+
+log = logging.getLogger(__name__)
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened, read or written; the message is meant for the user."""
+
+
+def _describe(err: SQLAlchemyError, where: str) -> str:
+    text = str(getattr(err, "orig", None) or err)
+    if "file is not a database" in text or "file is encrypted" in text:
+        return f"The feedback store at {where} is not a database file. Move it aside or point INVOLVE_DB_URL elsewhere."
+    if "database is locked" in text:
+        return "The feedback store is busy (locked by another writer). Nothing was saved; try again."
+    if "unable to open database file" in text:
+        return f"The feedback store at {where} cannot be opened (check the folder and its permissions)."
+    if "readonly" in text:
+        return f"The feedback store at {where} is read-only. Nothing was saved."
+    return f"The feedback store at {where} failed: {text.splitlines()[0] if text else type(err).__name__}"
+
+
+class FeedbackStore:
+    """Feedback records in a versioned schema; every method opens and closes its own connection."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as err:
+            raise StoreError(f"The store URL {url!r} is not a valid database URL.") from err
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.location = parsed.database if self.is_sqlite else parsed.render_as_string(hide_password=True)
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite)
+        except (SQLAlchemyError, ImportError) as err:
+            raise StoreError(f"The store at {self.location} cannot be used: {err}") from err
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", self._on_sqlite_connect)
+            event.listen(self.engine, "begin", self._on_sqlite_begin)
+        self._migrate()
+
+    @staticmethod
+    def _on_sqlite_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # let the "begin" hook issue BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @staticmethod
+    def _on_sqlite_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+    @contextmanager
+    def _transaction(self, write: bool = False) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                conn.info["write"] = write
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as err:
+            log.warning("store operation failed: %s", err)
+            raise StoreError(_describe(err, self.location)) from err
+
+    def _migrate(self) -> None:
+        with self._transaction(write=True) as conn:
+            current = read_version(conn)
+            if current > LATEST_VERSION:
+                raise StoreError(
+                    f"The feedback store at {self.location} has schema version {current}, newer than "
+                    f"this app understands ({LATEST_VERSION}). Upgrade Involve; the store was not touched."
+                )
+            for migration in MIGRATIONS:
+                if migration.version > current:
+                    migration.apply(conn)
+                    conn.execute(
+                        insert(SCHEMA).values(
+                            version=migration.version,
+                            description=migration.description,
+                            applied_at=datetime.now(timezone.utc),
+                        )
+                    )
+                    log.info("store migrated to schema %s (%s)", migration.version, migration.description)
+
+    def schema_version(self) -> int:
+        """The store's schema version."""
+        with self._transaction() as conn:
+            return read_version(conn)
+
+    def add_feedback(self, draft: FeedbackDraft, known_iterations: Collection[str]) -> Feedback:
+        """Validate and store one feedback entry (FeedbackError if invalid, StoreError if not saved)."""
+        clean = validate_draft(draft, known_iterations)
+        values = {
+            **{k: getattr(clean, k) for k in FeedbackDraft.__dataclass_fields__},
+            "reasons_shown": json.dumps(list(clean.reasons_shown)),
+            "categories": json.dumps(list(clean.categories)),
+            "created_at": datetime.now(timezone.utc),
+            "triage_status": "new",
+        }
+        with self._transaction(write=True) as conn:
+            new_id = conn.execute(insert(FEEDBACK).values(**values).returning(FEEDBACK.c.id)).scalar_one()
+        log.info("feedback #%s saved for %s/%s case %s", new_id, clean.use_case, clean.iteration, clean.case_id)
+        return Feedback(**{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories})
+
+    def list_feedback(
+        self, use_case: str, iteration: str | None = None, case_id: str | None = None
+    ) -> list[Feedback]:
+        """Feedback of a use case (optionally one iteration and one case), newest first."""
+        query = select(FEEDBACK).where(FEEDBACK.c.use_case == use_case)
+        if iteration is not None:
+            query = query.where(FEEDBACK.c.iteration == iteration)
+        if case_id is not None:
+            query = query.where(FEEDBACK.c.case_id == case_id)
+        with self._transaction() as conn:
+            rows = conn.execute(query.order_by(FEEDBACK.c.id.desc())).mappings().all()
+        return [_to_feedback(row) for row in rows]
+
+    def count_feedback(self, use_case: str, iteration: str | None = None) -> dict[str, int]:
+        """Number of feedback entries per iteration of a use case (only `iteration` if given)."""
+        query = select(FEEDBACK.c.iteration, func.count()).where(FEEDBACK.c.use_case == use_case)
+        if iteration is not None:
+            query = query.where(FEEDBACK.c.iteration == iteration)
+        with self._transaction() as conn:
+            rows = conn.execute(query.group_by(FEEDBACK.c.iteration)).all()
+        return {name: int(n) for name, n in rows}
+
+    def count_by_case(self, use_case: str, iteration: str) -> dict[str, int]:
+        """Number of feedback entries per case id for one iteration."""
+        query = (
+            select(FEEDBACK.c.case_id, func.count())
+            .where(FEEDBACK.c.use_case == use_case, FEEDBACK.c.iteration == iteration)
+            .group_by(FEEDBACK.c.case_id)
+        )
+        with self._transaction() as conn:
+            rows = conn.execute(query).all()
+        return {case: int(n) for case, n in rows}
+
+
+def _to_feedback(row) -> Feedback:
+    data = dict(row)
+    data["reasons_shown"] = tuple(json.loads(data["reasons_shown"]))
+    data["categories"] = tuple(json.loads(data["categories"]))
+    created = data["created_at"]
+    if created is not None and created.tzinfo is None:
+        data["created_at"] = created.replace(tzinfo=timezone.utc)
+    return Feedback(**data)

@@ -1,0 +1,149 @@
+"""Explore: the iteration's decisions on the evaluation cases, why, and feedback on any case."""
+
+import pandas as pd
+import streamlit as st
+
+from demo_models.figures import build_waterfall
+from demo_models.scoring import (
+    DECISION_COLUMN,
+    OUTCOME_COLUMN,
+    SCORE_COLUMN,
+    SORT_ORDERS,
+    filter_case_table,
+)
+from pages._ui.feedback_form import render_feedback_form
+from pages._ui.shell import load_scored, setup_page
+from pages._ui.text import escape_markdown
+
+ctx = setup_page("Explore")
+use_case, card = ctx.use_case, ctx.card
+scored = load_scored(ctx)
+
+st.title("Explore predictions")
+st.caption(
+    f"{use_case.title} · iteration **{card.version}** · score = probability of "
+    f"{use_case.positive_outcome} · {use_case.positive_decision} at or above {card.threshold:.0%}"
+)
+
+# --- the cases ---------------------------------------------------------------------------------
+table = scored.case_table()
+counts = ctx.store.count_by_case(use_case.name, card.version) if ctx.store else {}
+table["Feedback"] = pd.Series(counts, dtype="int64").reindex(table.index, fill_value=0)
+
+decisions = [use_case.negative_decision, use_case.positive_decision]
+f1, f2, f3 = st.columns([2, 3, 2])
+chosen = f1.pills("Decision", decisions, selection_mode="multi", default=decisions, key="filter_decision")
+score_range = f2.slider(
+    f"Score (probability of {use_case.positive_outcome})", 0.0, 1.0, (0.0, 1.0), step=0.01, key="filter_score"
+)
+sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
+view = filter_case_table(table, chosen, score_range, sort)
+st.caption(f"{len(view):,} of {len(table):,} cases · select a row to see why")
+
+event = st.dataframe(
+    view,
+    key="cases",
+    on_select="rerun",
+    selection_mode="single-row",
+    height=320,
+    column_config={
+        "case_id": st.column_config.TextColumn("Case"),
+        SCORE_COLUMN: st.column_config.ProgressColumn(
+            f"P({use_case.positive_outcome})", min_value=0.0, max_value=1.0, format="percent"
+        ),
+        "Feedback": st.column_config.NumberColumn("Feedback", help="Feedback entries on this iteration"),
+    },
+)
+rows = list(event.selection.rows)
+if rows != st.session_state.get("_last_case_rows"):
+    st.session_state["_last_case_rows"] = rows
+    if rows and rows[0] < len(view):
+        st.session_state["case_id"] = view.index[rows[0]]
+        st.query_params["case"] = view.index[rows[0]]
+
+requested = st.query_params.get("case")
+if requested is not None and requested != st.session_state.get("case_id"):
+    if requested in table.index:
+        st.session_state["case_id"] = requested
+    else:
+        st.error(f"There is no case {requested!r} among the evaluation cases of {card.version}.")
+        del st.query_params["case"]
+
+case_id = st.session_state.get("case_id")
+if case_id not in table.index:
+    st.info("Select a row in the table to see the score, the decision and why.")
+    st.stop()
+
+# --- one case ----------------------------------------------------------------------------------
+explanation = scored.explain_case(case_id)
+st.header(f"{use_case.case_noun.capitalize()} {case_id}")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(f"Probability of {use_case.positive_outcome}", f"{explanation.score:.1%}")
+m2.metric("Decision", explanation.decision.capitalize())
+m3.metric("Threshold", f"{explanation.threshold:.0%}")
+m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
+
+left, right = st.columns([3, 2])
+left.plotly_chart(build_waterfall(explanation, use_case), key="waterfall")
+left.caption(
+    "Each bar is one input's SHAP contribution in log-odds: red pushes towards "
+    f"{use_case.positive_outcome}, green away from it. The bars add up exactly from the average "
+    f"{use_case.case_noun} to this one."
+)
+
+with right:
+    declined = explanation.decision == use_case.positive_decision
+    if declined:
+        st.subheader(f"Principal reasons for the {use_case.positive_decision}")
+    else:
+        st.subheader(f"{use_case.negative_decision.capitalize()}d — what raised the risk most")
+    if explanation.reasons:
+        st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
+    else:
+        st.write(f"No input pushed this {use_case.case_noun} towards {use_case.positive_outcome}.")
+    for driver in explanation.protected_drivers:
+        direction = "towards" if driver.contribution > 0 else "away from"
+        st.warning(
+            f"Fairness warning: the protected attribute **{escape_markdown(driver.text)}** is among the "
+            f"top drivers of this score ({driver.contribution:+.2f} log-odds {direction} "
+            f"{use_case.positive_outcome}). A protected attribute must not drive the decision.",
+            icon="⚠️",
+        )
+    st.subheader("The case")
+    values = explanation.values
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Input": [use_case.label(c) for c in values.index],
+                "Value": [use_case.describe_value(c, v) for c, v in values.items()],
+            }
+        ),
+        hide_index=True,
+    )
+
+# --- feedback ----------------------------------------------------------------------------------
+st.header("Feedback")
+earlier = ctx.store.list_feedback(use_case.name, card.version, case_id) if ctx.store else []
+if earlier:
+    disagree = sum(f.verdict == "disagree" for f in earlier)
+    st.markdown(
+        f"**{len(earlier)} feedback entr{'y' if len(earlier) == 1 else 'ies'}** on this case in "
+        f"{card.version} already ({disagree} disagree)."
+    )
+    with st.expander("What others said"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When (UTC)": [f.created_at.strftime("%Y-%m-%d %H:%M") for f in earlier],
+                    "Who": [f"{f.reviewer_name} ({f.reviewer_role})" for f in earlier],
+                    "Verdict": [f.verdict for f in earlier],
+                    "About": [", ".join(f.categories) for f in earlier],
+                    "Comment": [f.comment for f in earlier],
+                    "Status": [f.triage_status for f in earlier],
+                }
+            ),
+            hide_index=True,
+        )
+else:
+    st.caption(f"No feedback on this case in {card.version} yet.")
+render_feedback_form(ctx, explanation, explanation.reasons)

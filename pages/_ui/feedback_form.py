@@ -1,0 +1,112 @@
+"""The feedback form on a case: what the reviewer says, tied to what they were shown."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from demo_models import __version__
+from demo_models.reasons import Reason
+from demo_models.scoring import CaseExplanation
+from feedback.records import (
+    CATEGORIES,
+    MAX_COMMENT_CHARS,
+    MAX_NAME_CHARS,
+    ROLES,
+    SEVERITIES,
+    VERDICTS,
+    FeedbackDraft,
+    FeedbackError,
+)
+from feedback.store import StoreError
+from pages._ui.shell import PageContext
+
+FORM_GENERATION = "_feedback_generation"  # bumped after a save, so the next form starts empty
+SAVED_MESSAGE = "_feedback_saved"
+
+
+def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons_shown: list[Reason]) -> None:
+    """Render the form; on submit validate, save, confirm, and keep the input if it was not saved."""
+    use_case = ctx.use_case
+    saved = st.session_state.pop(SAVED_MESSAGE, None)
+    if saved:
+        st.success(saved)
+    if ctx.store is None:
+        st.warning(f"Feedback cannot be saved right now: {ctx.store_error}")
+        return
+    generation = st.session_state.setdefault(FORM_GENERATION, 0)
+    expected_options = {
+        "not sure": None,
+        f"would {use_case.negative_outcome}": "negative",
+        f"would {use_case.positive_outcome}": "positive",
+    }
+    with st.form(f"feedback_form_{generation}"):
+        st.markdown(f"**Your feedback on {explanation.case_id}** ({ctx.card.version}: {explanation.decision})")
+        left, right = st.columns(2)
+        name = left.text_input(
+            "Your name",
+            value=st.session_state.get("reviewer_name", ""),
+            max_chars=MAX_NAME_CHARS,
+            key=f"fb_name_{generation}",
+        )
+        role = right.selectbox(
+            "Your role",
+            ROLES,
+            index=ROLES.index(st.session_state.get("reviewer_role", ROLES[0])),
+            key=f"fb_role_{generation}",
+        )
+        verdict = left.radio(
+            f"Do you agree with “{explanation.decision}”?",
+            VERDICTS,
+            index=None,
+            horizontal=True,
+            key=f"fb_verdict_{generation}",
+        )
+        expected = right.radio(
+            f"What do you expect this {use_case.case_noun} to do?",
+            list(expected_options),
+            horizontal=True,
+            key=f"fb_expected_{generation}",
+        )
+        categories = left.multiselect("What is it about?", CATEGORIES, key=f"fb_categories_{generation}")
+        severity = right.select_slider("How much does it matter?", SEVERITIES, value="medium", key=f"fb_severity_{generation}")
+        st.caption("How clear was the explanation? (1–5 stars)")
+        stars = st.feedback("stars", key=f"fb_rating_{generation}")
+        comment = st.text_area(
+            "Comment",
+            help=f"Up to {MAX_COMMENT_CHARS:,} characters.",
+            placeholder="What should the model have seen? What in the explanation was unclear?",
+            key=f"fb_comment_{generation}",
+        )
+        submitted = st.form_submit_button("Submit feedback", type="primary")
+    if not submitted:
+        return
+    draft = FeedbackDraft(
+        use_case=use_case.name,
+        iteration=ctx.card.version,
+        case_id=explanation.case_id,
+        score=explanation.score,
+        threshold=explanation.threshold,
+        decision=explanation.decision,
+        reasons_shown=tuple(r.text for r in reasons_shown),
+        reviewer_name=name,
+        reviewer_role=role,
+        verdict=verdict or "",
+        expected_outcome=expected_options[expected],
+        categories=tuple(categories),
+        severity=severity,
+        explanation_rating=None if stars is None else stars + 1,
+        comment=comment or "",
+        app_version=__version__,
+    )
+    try:
+        entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)
+    except FeedbackError as err:
+        st.error(f"Not saved — {err}")
+        return
+    except StoreError as err:
+        st.error(f"Not saved — {err} Your input is still in the form.")
+        return
+    st.session_state["reviewer_name"], st.session_state["reviewer_role"] = entry.reviewer_name, entry.reviewer_role
+    st.session_state[FORM_GENERATION] = generation + 1
+    st.session_state[SAVED_MESSAGE] = f"Thank you — feedback #{entry.id} on {entry.case_id} ({entry.iteration}) saved."
+    st.rerun()

@@ -1,0 +1,143 @@
+"""What every page shares: page set-up, the sidebar pickers, cached loaders and the store."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from demo_models import __version__, settings
+from demo_models.builtin import ensure_builtin_iterations
+from demo_models.explain import ExplainError
+from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
+from demo_models.scoring import ScoredIteration
+from demo_models.usecases import UseCase, get_use_case
+from feedback.store import FeedbackStore, StoreError
+
+log = logging.getLogger("involve.app")
+
+
+@dataclass
+class PageContext:
+    """The use case and iteration the user picked, and the store (or why it is unavailable)."""
+
+    registry_dir: Path
+    use_case: UseCase
+    cards: list[IterationCard]  # iterations of the use case, oldest first
+    card: IterationCard
+    store: FeedbackStore | None
+    store_error: str | None
+
+    @property
+    def versions(self) -> list[str]:
+        """Versions of the use case's iterations, oldest first."""
+        return [c.version for c in self.cards]
+
+
+@st.cache_resource(show_spinner="Preparing the built-in iterations (first start only)…")
+def _prepare_registry(registry_dir: str) -> None:
+    added = ensure_builtin_iterations(Path(registry_dir))
+    if added:
+        log.info("built-in iterations registered: %s", ", ".join(added))
+
+
+@st.cache_resource(show_spinner="Loading the iteration…", max_entries=16)
+def _load_scored(registry_dir: str, use_case: str, version: str, created: str) -> ScoredIteration:
+    return ScoredIteration(load_iteration(use_case, version, Path(registry_dir)))
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> FeedbackStore:
+    return FeedbackStore(url)
+
+
+def load_scored(ctx: PageContext) -> ScoredIteration:
+    """The picked iteration, scored on its evaluation cases (cached); stops the page with a message if it cannot load."""
+    try:
+        return _load_scored(str(ctx.registry_dir), ctx.card.use_case, ctx.card.version, ctx.card.created)
+    except (RegistryError, ExplainError, OSError) as err:
+        log.warning("iteration %s/%s cannot be loaded: %s", ctx.card.use_case, ctx.card.version, err)
+        st.error(f"Iteration {ctx.card.version} cannot be shown: {err}")
+        st.stop()
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not any(getattr(h, "_involve", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler._involve = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(settings.log_level())
+
+
+def _remember(state_key: str, widget_key: str, query_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
+    st.query_params[query_key] = st.session_state[widget_key]
+
+
+def _pick(label: str, options: list[str], state_key: str, query_key: str, describe) -> str:
+    """A sidebar picker whose choice persists across pages and is mirrored in the URL."""
+    requested = st.query_params.get(query_key)
+    if requested is not None and requested != st.session_state.get(state_key):
+        if requested in options:
+            st.session_state[state_key] = requested
+        else:
+            st.error(
+                f"There is no {label.lower()} {requested!r}. Showing {describe(options[-1])} "
+                f"instead; available: {', '.join(options)}."
+            )
+            del st.query_params[query_key]
+    if st.session_state.get(state_key) not in options:
+        st.session_state[state_key] = options[-1]
+    widget_key = f"_pick_{state_key}"
+    if st.session_state.get(widget_key) != st.session_state[state_key]:
+        st.session_state[widget_key] = st.session_state[state_key]
+    st.sidebar.selectbox(
+        label,
+        options,
+        format_func=describe,
+        key=widget_key,
+        on_change=_remember,
+        args=(state_key, widget_key, query_key),
+    )
+    return st.session_state[state_key]
+
+
+def setup_page(title: str) -> PageContext:
+    """Configure the page and render the shared sidebar; returns what the user picked."""
+    st.set_page_config(page_title=f"{title} · Involve", page_icon="🤝", layout="wide")
+    _configure_logging()
+    registry_dir = settings.registry_dir()
+    try:
+        _prepare_registry(str(registry_dir))
+    except (RegistryError, OSError) as err:
+        log.exception("registry cannot be prepared")
+        st.error(f"The built-in iterations cannot be prepared in {registry_dir}: {err}")
+        st.stop()
+    all_cards = list_iterations(registry_dir=registry_dir)
+    if not all_cards:
+        st.error(f"No iteration is registered in {registry_dir}.")
+        st.stop()
+    use_cases = sorted({c.use_case for c in all_cards})
+    name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title)
+    cards = [c for c in all_cards if c.use_case == name]
+    by_version = {c.version: c for c in cards}
+    version = _pick(
+        "Iteration",
+        list(by_version),
+        "iteration",
+        "iteration",
+        lambda v: f"{v} · {by_version[v].model_type} · {by_version[v].created[:10]}",
+    )
+    card = by_version[version]
+    store, store_error = None, None
+    try:
+        store = _open_store(settings.db_url())
+    except StoreError as err:
+        store_error = str(err)
+        st.sidebar.error(f"Feedback is unavailable: {err}")
+    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.0%} · {card.n_eval} evaluation cases")
+    return PageContext(registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error)
