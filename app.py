@@ -40,7 +40,7 @@ st.caption(
     f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
     f"explanations: {card.explainer}"
 )
-st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon="🔎")
+st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
 
 st.subheader("All iterations")
 table = pd.DataFrame(

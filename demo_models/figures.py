@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 from scipy.special import expit
 
@@ -41,6 +42,7 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
             text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas],
                   f"{explanation.log_odds:+.2f}"],
             textposition="outside",
+            cliponaxis=False,
             increasing={"marker": {"color": RISK_UP}},
             decreasing={"marker": {"color": RISK_DOWN}},
             totals={"marker": {"color": TOTAL}},
@@ -48,12 +50,16 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
             hovertemplate="%{y}<br>%{text} log-odds<extra></extra>",
         )
     )
+    running = explanation.base_value + np.cumsum([0.0, *deltas])
+    low, high = min(0.0, running.min()), max(0.0, running.max())
+    pad = 0.18 * (high - low or 1.0)
     figure.update_layout(
+        xaxis_range=[low - pad, high + pad],
         title=f"Why {explanation.case_id}: contributions to the risk of {use_case.positive_outcome}",
         xaxis_title=f"log-odds of {use_case.positive_outcome} (right = riskier)",
         yaxis={"autorange": "reversed"},
         showlegend=False,
         height=120 + 34 * (len(labels) + 2),
-        margin={"l": 10, "r": 30, "t": 60, "b": 40},
+        margin={"l": 10, "r": 40, "t": 60, "b": 40},
     )
     return figure

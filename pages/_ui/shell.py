@@ -18,6 +18,12 @@ from feedback.store import FeedbackStore, StoreError
 
 log = logging.getLogger("involve.app")
 
+#: The app's pages in menu order: (script relative to app.py, label, icon).
+PAGES = (
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Explore.py", "Explore", ":material/search:"),
+)
+
 
 @dataclass
 class PageContext:
@@ -90,7 +96,13 @@ def _pick(label: str, options: list[str], state_key: str, query_key: str, descri
                 f"instead; available: {', '.join(options)}."
             )
             del st.query_params[query_key]
-    if st.session_state.get(state_key) not in options:
+    remembered = st.session_state.get(state_key)
+    if remembered not in options:
+        if remembered is not None:
+            st.warning(
+                f"The {label.lower()} {remembered!r} you had picked is no longer available; "
+                f"showing {describe(options[-1])}."
+            )
         st.session_state[state_key] = options[-1]
     widget_key = f"_pick_{state_key}"
     if st.session_state.get(widget_key) != st.session_state[state_key]:
@@ -110,6 +122,9 @@ def setup_page(title: str) -> PageContext:
     """Configure the page and render the shared sidebar; returns what the user picked."""
     st.set_page_config(page_title=f"{title} · Involve", page_icon="🤝", layout="wide")
     _configure_logging()
+    for script, label, icon in PAGES:
+        st.sidebar.page_link(script, label=label, icon=icon)
+    st.sidebar.divider()
     registry_dir = settings.registry_dir()
     try:
         _prepare_registry(str(registry_dir))

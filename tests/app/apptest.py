@@ -1,0 +1,41 @@
+"""Helpers for AppTest: start the app on a page, read plotly figures, select a table row."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import plotly.io as pio
+from streamlit.testing.v1 import AppTest
+
+ENTRY = "../../app.py"  # resolved relative to this file
+TIMEOUT = 60  # the first run of a process imports shap/sklearn and may train the built-ins
+
+
+def open_app(page: str | None = None, **query) -> AppTest:
+    """The app, run once on the home page (or switched to `page`, e.g. "pages/1_Explore.py")."""
+    at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
+    at.query_params.update(query)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def decode(value):
+    """A plotly typed array ({"dtype", "bdata"}) as numpy, anything else unchanged."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        return array.reshape([int(s) for s in value["shape"].split(",")]) if "shape" in value else array
+    return value
+
+
+def plotly_figures(at: AppTest) -> dict:
+    """Every plotly chart of the page, by key."""
+    return {el.key: pio.from_json(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def select_row(at: AppTest, key: str, row: int) -> AppTest:
+    """Select a dataframe row the way a click would, and rerun."""
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()

@@ -1,0 +1,57 @@
+"""AppTest of the home page (app.py)."""
+
+from tests.app.apptest import open_app
+from tests.helpers import make_draft
+from feedback.store import FeedbackStore
+
+
+def test_home_shows_use_case_iterations_and_counts(app_env):
+    FeedbackStore(f"sqlite:///{app_env}").add_feedback(make_draft(iteration="v2"), {"v2"})
+    at = open_app()
+    assert not at.exception
+    assert at.title[0].value == "Involve"
+    assert [m.value for m in at.metric] == ["300", "3", "1"]
+    assert at.subheader[0].value == "Selected iteration: v3"
+    table = at.dataframe[0].value
+    assert list(table["Version"]) == ["v3", "v2", "v1"]
+    assert list(table["Feedback"]) == [0, 1, 0]
+    assert "probability that the applicant will **default**" in at.info[0].value
+
+
+def test_iteration_choice_persists_across_pages(app_env):
+    at = open_app()
+    at.sidebar.selectbox(key="_pick_iteration").select("v1").run()
+    assert at.subheader[0].value == "Selected iteration: v1"
+    assert at.query_params["iteration"] == "v1"
+    at.switch_page("pages/1_Explore.py").run()
+    assert not at.exception
+    assert "iteration **v1**" in at.caption[0].value
+    at.switch_page("app.py").run()
+    assert at.subheader[0].value == "Selected iteration: v1"
+
+
+def test_unknown_iteration_in_the_url_gets_a_clear_message(app_env):
+    at = open_app(iteration="v9")
+    assert not at.exception
+    assert "There is no iteration 'v9'" in at.error[0].value
+    assert "available: v1, v2, v3" in at.error[0].value
+    assert at.subheader[0].value == "Selected iteration: v3"
+
+
+def test_unknown_iteration_in_the_session_gets_a_clear_message(app_env):
+    at = open_app()
+    at.session_state["iteration"] = "v42"
+    at.run()
+    assert not at.exception
+    assert "'v42' you had picked is no longer available" in at.warning[0].value
+
+
+def test_a_store_that_is_not_a_database_is_reported_and_the_app_still_works(app_env):
+    app_env.write_bytes(b"not a database" * 100)
+    at = open_app()
+    assert not at.exception
+    assert "not a database file" in at.sidebar.error[0].value
+    assert at.metric[2].value == "unavailable"
+    at.switch_page("pages/1_Explore.py").run()
+    assert not at.exception
+    assert app_env.read_bytes() == b"not a database" * 100

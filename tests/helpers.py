@@ -1,0 +1,31 @@
+"""Helpers shared by the tests (import them; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from feedback.records import FeedbackDraft
+
+BUILTIN_VERSIONS = ("v1", "v2", "v3")
+
+
+def make_draft(**changes) -> FeedbackDraft:
+    """A valid feedback draft on credit/v3, with any field changed."""
+    values = dict(
+        use_case="credit",
+        iteration="v3",
+        case_id="A0012",
+        score=0.83,
+        threshold=0.4,
+        decision="decline",
+        reasons_shown=("Loan duration: 48 months", "Checking account: low balance"),
+        reviewer_name="Ann Example",
+        reviewer_role="risk",
+        verdict="disagree",
+        expected_outcome="negative",
+        categories=("wrong prediction",),
+        severity="high",
+        explanation_rating=2,
+        comment="Duration weighs too much.",
+        app_version="0.1.0",
+    )
+    values.update(changes)
+    return FeedbackDraft(**values)

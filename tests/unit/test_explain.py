@@ -1,0 +1,132 @@
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+from scipy.special import logit
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from demo_models.explain import CaseExplainer, ExplainError, grouping_matrix, map_outputs_to_inputs
+from tests.helpers import BUILTIN_VERSIONS
+
+
+def _raw_log_odds(iteration) -> np.ndarray:
+    """The model's own log-odds output, not derived from probabilities."""
+    model = iteration.model
+    X = model.named_steps["prep"].transform(iteration.features)
+    clf = model.named_steps["clf"]
+    if hasattr(clf, "decision_function"):
+        return clf.decision_function(X)
+    return clf.predict(X, raw_score=True)
+
+
+@pytest.mark.parametrize("version", BUILTIN_VERSIONS)
+def test_grouped_shap_adds_up_to_the_log_odds_for_every_evaluation_case(scored, version):
+    it = scored[version]
+    attribution = it.explainer.explain(it.iteration.features)
+    assert attribution.contributions.shape == (300, len(attribution.columns))
+    np.testing.assert_allclose(attribution.log_odds, _raw_log_odds(it.iteration), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(attribution.scores, it.scores.to_numpy(), atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("version", BUILTIN_VERSIONS)
+def test_explanations_are_at_the_level_of_original_columns(scored, version):
+    it = scored[version]
+    columns = set(it.explainer.columns)
+    assert columns <= set(it.card.features)
+    assert not any("__" in c for c in columns)
+    uses_protected = version == "v1"
+    assert ({"sex", "age"} <= columns) is uses_protected
+
+
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_lightgbm_native_treeshap_equals_shap_treeexplainer(scored, version):
+    it = scored[version]
+    X = it.explainer.transform(it.iteration.features)
+    reference = shap.TreeExplainer(it.iteration.model.named_steps["clf"]).shap_values(X)
+    reference = reference[1] if isinstance(reference, list) else reference
+    ours = it.explainer.attribute(X)
+    np.testing.assert_allclose(ours.contributions, reference @ it.explainer.grouping, atol=1e-9)
+
+
+def test_linear_shap_equals_shap_linearexplainer(scored):
+    it = scored["v1"]
+    X = it.explainer.transform(it.iteration.features)
+    clf = it.iteration.model.named_steps["clf"]
+    explainer = shap.LinearExplainer(clf, shap.maskers.Independent(X, max_samples=len(X)))
+    reference = explainer.shap_values(X)
+    ours = it.explainer.attribute(X)
+    np.testing.assert_allclose(ours.contributions, reference @ it.explainer.grouping, atol=1e-9)
+    assert ours.base_value == pytest.approx(float(explainer.expected_value), abs=1e-9)
+
+
+def _toy(positive_label):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "colour": rng.choice(["red", "green", "blue"], 200),
+            "size": rng.normal(size=200),
+            "size_band": rng.choice(["s", "m"], 200),  # a column whose name prefixes another
+        }
+    )
+    y = np.where(X["size"] + (X["colour"] == "red") > 0.5, "yes", "no")
+    prep = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(sparse_output=False), ["colour", "size_band"]),
+            ("num", StandardScaler(), ["size"]),
+        ]
+    )
+    model = Pipeline([("prep", prep), ("clf", LogisticRegression())]).fit(X, y)
+    return model, X, CaseExplainer(model, X, positive_label=positive_label)
+
+
+@pytest.mark.parametrize("positive_label", ["yes", "no"])
+def test_either_class_can_be_the_positive_one(positive_label):
+    model, X, explainer = _toy(positive_label)
+    index = list(model.classes_).index(positive_label)
+    np.testing.assert_allclose(explainer.explain(X).scores, model.predict_proba(X)[:, index], atol=1e-12)
+    explainer.check_additivity(X)
+
+
+def test_one_hot_columns_are_summed_back_to_their_source_column():
+    model, X, explainer = _toy("yes")
+    assert explainer.columns == ("colour", "size_band", "size")
+    assert explainer.grouping.sum(axis=0).tolist() == [3, 2, 1]
+    raw = model.named_steps["clf"].coef_[0] * (explainer.transform(X) - explainer.transform(X).mean(0))
+    grouped = explainer.explain(X).contributions
+    np.testing.assert_allclose(grouped[:, 0], raw[:, :3].sum(axis=1))
+    np.testing.assert_allclose(grouped[:, 1], raw[:, 3:5].sum(axis=1))
+
+
+def test_remainder_and_positional_column_selections_are_mapped():
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"], "c": [0.5, 0.1, 0.2, 0.9]})
+    prep = ColumnTransformer([("cat", OneHotEncoder(), [1])], remainder="passthrough").fit(X)
+    assert map_outputs_to_inputs(prep, list(X.columns), 4) == ["b", "b", "a", "c"]
+
+
+def test_grouping_matrix_keeps_first_seen_order():
+    matrix, groups = grouping_matrix(["b", "a", "b"])
+    assert groups == ("b", "a")
+    assert matrix.tolist() == [[1, 0], [0, 1], [1, 0]]
+
+
+def test_models_it_cannot_explain_exactly_are_refused_with_a_reason():
+    X = pd.DataFrame({"x": np.arange(20.0)})
+    y = (X["x"] > 9).astype(int)
+    with pytest.raises(ExplainError, match="RandomForestClassifier is not supported"):
+        CaseExplainer(RandomForestClassifier(n_estimators=2).fit(X, y), X)
+
+
+def test_a_model_that_cannot_predict_on_the_data_is_refused():
+    model, X, explainer = _toy("yes")
+    with pytest.raises(ExplainError, match="cannot predict"):
+        explainer.check_additivity(X.drop(columns="size"))
+
+
+def test_logit_of_the_score_is_the_log_odds(scored):
+    it = scored["v3"]
+    case = it.explain_case(it.scores.index[0])
+    assert logit(case.score) == pytest.approx(case.log_odds, abs=1e-9)
