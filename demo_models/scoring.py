@@ -49,8 +49,9 @@ class ScoredIteration:
         self.iteration = iteration
         self.card = iteration.card
         self.use_case = use_case or get_use_case(self.card.use_case, self.card.positive_class)
-        features = iteration.features
+        self.features = features = iteration.features
         self.explainer = CaseExplainer(iteration.model, features, self.card.positive_label)
+        self._columns = np.array(self.explainer.columns, dtype=object)
         self._encoded = self.explainer.transform(features)
         self._rows = {case_id: i for i, case_id in enumerate(features.index)}
         proba = iteration.model.predict_proba(features)[:, self.explainer.positive_index]
@@ -68,7 +69,7 @@ class ScoredIteration:
 
     def case_table(self) -> pd.DataFrame:
         """One row per case: key inputs in business words, score, decision and actual outcome."""
-        features = self.iteration.features
+        features = self.features
         shown = [c for c in self.use_case.key_columns if c in features.columns] or list(features.columns)
         table = pd.DataFrame(index=features.index)
         for column in shown:
@@ -90,9 +91,10 @@ class ScoredIteration:
             raise UnknownCaseError(f"There is no case {case_id!r} in iteration {self.card.version}.")
         row = self._rows[case_id]
         attribution = self.explainer.attribute(self._encoded[row : row + 1])
-        contributions = pd.Series(attribution.contributions[0], index=list(attribution.columns))
-        contributions = contributions.reindex(contributions.abs().sort_values(ascending=False).index)
-        values = self.iteration.features.iloc[row]
+        raw = attribution.contributions[0]
+        order = np.argsort(-np.abs(raw), kind="stable")
+        contributions = pd.Series(raw[order], index=self._columns[order])
+        values = self.features.iloc[row]
         score = float(attribution.scores[0])
         protected = self.card.protected_attributes
         return CaseExplanation(
