@@ -1,19 +1,22 @@
-"""Exact SHAP attributions in log-odds, summed back to the original input columns.
+"""SHAP attributions, summed back to the original input columns.
 
 Two exact fast paths, each checked against the `shap` package in the tests:
 LightGBM's native TreeSHAP (``pred_contrib``, releases the GIL) and the closed form of linear SHAP
 for logistic regression (``coef * (x - mean)`` over the evaluation cases as background).
-One-hot (or any one-to-many) encoded columns are summed back with a precomputed 0/1 matrix.
+Other scikit-learn tree models use ``shap.TreeExplainer``; any other classifier a model-agnostic
+shap explainer of its log-odds. One-hot (or any one-to-many) encoded columns are summed back with
+a precomputed 0/1 matrix.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, logit
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
@@ -26,21 +29,25 @@ class ExplainError(ValueError):
 
 @dataclass(frozen=True)
 class Attribution:
-    """Per-case contributions (log-odds) of each input column, plus the shared base value."""
+    """Per-case contributions of each input column, plus the shared base value.
+
+    On the "log-odds" scale (all but scikit-learn forests) or the "probability" scale.
+    """
 
     base_value: float
     contributions: np.ndarray  # shape (n cases, n columns)
     columns: tuple[str, ...]
+    scale: str = "log-odds"
 
     @property
-    def log_odds(self) -> np.ndarray:
-        """Model output in log-odds: base value plus the sum of the contributions."""
+    def output(self) -> np.ndarray:
+        """Model output on the explanation's scale: base value plus the sum of the contributions."""
         return self.base_value + self.contributions.sum(axis=1)
 
     @property
     def scores(self) -> np.ndarray:
         """Probability of the positive class for each case."""
-        return expit(self.log_odds)
+        return expit(self.output) if self.scale == "log-odds" else self.output
 
 
 def split_pipeline(model: Any) -> tuple[Any | None, Any]:
@@ -114,25 +121,96 @@ def grouping_matrix(sources: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     return matrix, groups
 
 
-def _model_kind(estimator: Any) -> str:
-    module = type(estimator).__module__
-    if module.startswith("lightgbm") and hasattr(estimator, "booster_"):
+TREE_MODELS = frozenset(
+    {
+        "HistGradientBoostingClassifier",
+        "GradientBoostingClassifier",
+        "RandomForestClassifier",
+        "ExtraTreesClassifier",
+        "DecisionTreeClassifier",
+    }
+)
+AGNOSTIC_BACKGROUND_ROWS = 50
+AGNOSTIC_EXACT_MAX_COLUMNS = 10
+GLOBAL_BUDGET_SECONDS = 20.0
+
+
+def model_kind(estimator: Any) -> str:
+    """Which explainer fits the final estimator: lightgbm, linear, tree or agnostic."""
+    if type(estimator).__module__.startswith("lightgbm") and hasattr(estimator, "booster_"):
         return "lightgbm"
     if type(estimator).__name__ in {"LogisticRegression", "LogisticRegressionCV"}:
         return "linear"
-    raise ExplainError(
-        f"Involve explains LightGBM and logistic-regression classifiers exactly; "
-        f"{type(estimator).__name__} is not supported."
-    )
+    if type(estimator).__name__ in TREE_MODELS:
+        return "tree"
+    return "agnostic"
+
+
+class RawCodec:
+    """Raw input columns as numbers (categories as codes) and back, for shap's tabular maskers."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.columns = list(frame.columns)
+        self.dtypes = frame.dtypes
+        self.categories = {
+            c: pd.Index(frame[c].dropna().unique())
+            for c in self.columns
+            if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+        }
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """Numeric matrix of the frame: numbers as they are, categories as codes, NaN kept."""
+        out = np.empty((len(frame), len(self.columns)))
+        for j, column in enumerate(self.columns):
+            values = frame[column]
+            if column in self.categories:
+                codes = self.categories[column].get_indexer(values).astype(float)
+                codes[(codes < 0) | values.isna().to_numpy()] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = values.to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    def decode(self, array: np.ndarray) -> pd.DataFrame:
+        """The frame an encoded matrix stands for, with the original dtypes where possible."""
+        data = {}
+        for j, column in enumerate(self.columns):
+            values = array[:, j]
+            if column in self.categories:
+                known = ~np.isnan(values)
+                decoded = np.full(len(values), None, dtype=object)
+                decoded[known] = self.categories[column][values[known].astype(int)].to_numpy()
+                data[column] = decoded
+            elif pd.api.types.is_integer_dtype(self.dtypes[column]) and not np.isnan(values).any():
+                data[column] = values.astype(self.dtypes[column])
+            else:
+                data[column] = values
+        return pd.DataFrame(data, columns=self.columns)
+
+
+def _one_class(values: Any, expected: Any, positive_index: int) -> tuple[np.ndarray, float, bool]:
+    """shap's output for the positive class: (values, base, whether it is already that class)."""
+    if isinstance(values, list):
+        return np.asarray(values[positive_index]), float(np.ravel(expected)[positive_index]), True
+    values = np.asarray(values)
+    if values.ndim == 3:
+        return values[:, :, positive_index], float(np.ravel(expected)[positive_index]), True
+    return values, float(np.ravel(expected)[-1]), False
 
 
 class CaseExplainer:
-    """Exact log-odds SHAP for one fitted model, grouped by original input column."""
+    """Exact SHAP for one fitted model, grouped by original input column.
+
+    Fast exact paths for LightGBM (native TreeSHAP) and logistic regression (closed form);
+    shap.TreeExplainer for scikit-learn tree ensembles; anything else gets a model-agnostic
+    explainer (exact or permutation Shapley values of the log-odds) on a bounded background
+    sample, whose cost per case is measured and shown.
+    """
 
     def __init__(self, model: Any, background: pd.DataFrame, positive_label: Any = 1) -> None:
         self.model = model
         self.prep, self.estimator = split_pipeline(model)
-        self.kind = _model_kind(self.estimator)
+        self.kind = model_kind(self.estimator)
         classes = list(getattr(self.estimator, "classes_", []))
         if len(classes) != 2:
             raise ExplainError(f"The model must be a binary classifier; it has classes {classes}.")
@@ -141,8 +219,12 @@ class CaseExplainer:
         self.positive_index = classes.index(positive_label)
         self.sign = 1.0 if self.positive_index == 1 else -1.0
         self.input_columns = list(background.columns)
+        self.scale = "log-odds"
+        if self.kind == "agnostic":
+            self._init_agnostic(background)
+            return
         try:
-            background_t = self.transform(background)
+            background_t = self._encode(background)
         except Exception as err:
             raise ExplainError(f"The model cannot transform the evaluation data: {err}") from err
         sources = map_outputs_to_inputs(self.prep, self.input_columns, background_t.shape[1])
@@ -152,44 +234,138 @@ class CaseExplainer:
             self._mean = background_t.mean(axis=0)
             self._base = float(self.estimator.intercept_[0] + self._coef @ self._mean)
             self.method = "linear SHAP (exact, evaluation cases as background)"
-        else:
+        elif self.kind == "lightgbm":
             self._booster = self.estimator.booster_
             self.method = "TreeSHAP (exact, LightGBM native)"
+        else:
+            import shap  # ~2 s to import: only for the models that need it
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        """The model's own encoding of the input rows, as a dense float matrix."""
+            self._tree = shap.TreeExplainer(self.estimator)
+            self.method = f"TreeSHAP (exact, shap.TreeExplainer on {type(self.estimator).__name__})"
+            self.scale = self._detect_scale(background)
+
+    def _init_agnostic(self, background: pd.DataFrame) -> None:
+        import shap
+
+        self._codec = RawCodec(background)
+        self.columns = tuple(self.input_columns)
+        self.grouping = np.eye(len(self.columns))
+        sample = background.sample(min(len(background), AGNOSTIC_BACKGROUND_ROWS), random_state=0)
+        masker = shap.maskers.Independent(self._codec.encode(sample), max_samples=len(sample))
+        exact = len(self.columns) <= AGNOSTIC_EXACT_MAX_COLUMNS
+        if exact:
+            self._shap = shap.explainers.Exact(self._log_odds_of_codes, masker)
+        else:
+            self._shap = shap.explainers.Permutation(self._log_odds_of_codes, masker, seed=0)
+        kind = "exact Shapley values" if exact else "permutation SHAP"
+        self.method = (
+            f"model-agnostic {kind} of the log-odds for {type(self.estimator).__name__}, "
+            f"{len(sample)} background cases"
+        )
+
+    def _log_odds_of_codes(self, codes: np.ndarray) -> np.ndarray:
+        proba = np.asarray(self.model.predict_proba(self._codec.decode(codes)), dtype=float)
+        return logit(np.clip(proba[:, self.positive_index], 1e-12, 1 - 1e-12))
+
+    def _encode(self, X: pd.DataFrame) -> np.ndarray:
         Xt = X if self.prep is None else self.prep.transform(X)
         Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
         return np.asarray(Xt, dtype=float)
 
+    def _detect_scale(self, background: pd.DataFrame) -> str:
+        sample = background.iloc[:200]
+        attribution = self.explain(sample)
+        total = attribution.output
+        proba = np.asarray(self.model.predict_proba(sample), dtype=float)[:, self.positive_index]
+        if np.allclose(expit(total), proba, atol=ADDITIVITY_TOLERANCE, rtol=0):
+            return "log-odds"
+        if np.allclose(total, proba, atol=ADDITIVITY_TOLERANCE, rtol=0):
+            return "probability"
+        raise ExplainError(f"shap's explanation of {type(self.estimator).__name__} does not add up to its output.")
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The rows in the form `attribute` takes: the model's encoding (or coded raw columns)."""
+        return self._codec.encode(X) if self.kind == "agnostic" else self._encode(X)
+
     def attribute(self, Xt: np.ndarray) -> Attribution:
         """Attributions for rows already encoded with `transform`."""
+        sign = self.sign
         if self.kind == "linear":
-            raw = self._coef * (Xt - self._mean)
-            base = self._base
-        else:
+            raw, base = self._coef * (Xt - self._mean), self._base
+        elif self.kind == "lightgbm":
             contrib = self._booster.predict(Xt, pred_contrib=True)
             raw, base = contrib[:, :-1], float(contrib[0, -1])
+        elif self.kind == "tree":
+            raw, base, own_class = _one_class(
+                self._tree.shap_values(Xt, check_additivity=False), self._tree.expected_value, self.positive_index
+            )
+            sign = 1.0 if own_class else sign
+        else:
+            result = self._shap(Xt)
+            raw, base, sign = np.asarray(result.values), float(np.ravel(result.base_values)[0]), 1.0
+        if self.scale == "probability" and sign < 0:
+            raise ExplainError("A probability-scale explanation of the negative class is not supported.")
         return Attribution(
-            base_value=self.sign * base,
-            contributions=self.sign * (raw @ self.grouping),
+            base_value=sign * base,
+            contributions=sign * (raw @ self.grouping),
             columns=self.columns,
+            scale=self.scale,
         )
 
     def explain(self, X: pd.DataFrame) -> Attribution:
         """Attributions for raw input rows."""
         return self.attribute(self.transform(X))
 
-    def check_additivity(self, X: pd.DataFrame) -> None:
-        """Raise ExplainError unless the attributions reproduce the model's probabilities."""
+    def seconds_per_case(self, X: pd.DataFrame, rows: int = 3) -> float:
+        """Measured time to explain one case (median of a few), so slow explainers are visible."""
+        encoded = self.transform(X.iloc[:rows])
+        times = []
+        for i in range(len(encoded)):
+            start = time.perf_counter()
+            self.attribute(encoded[i : i + 1])
+            times.append(time.perf_counter() - start)
+        return float(np.median(times))
+
+    def check_additivity(self, X: pd.DataFrame, attribution: Attribution | None = None) -> None:
+        """Raise ExplainError unless the attributions (of X) reproduce the model's probabilities."""
         try:
             proba = np.asarray(self.model.predict_proba(X), dtype=float)[:, self.positive_index]
         except Exception as err:
             raise ExplainError(f"The model cannot predict on the evaluation data: {err}") from err
         if not np.all(np.isfinite(proba)):
             raise ExplainError("The model returns non-finite probabilities on the evaluation data.")
-        gap = float(np.max(np.abs(self.explain(X).scores - proba)))
+        if attribution is None:
+            attribution = self.explain(X)
+        if self.kind == "agnostic":
+            proba = np.clip(proba, 1e-12, 1 - 1e-12)  # the log-odds it explains are clipped alike
+        gap = float(np.max(np.abs(attribution.scores - proba)))
         if gap > ADDITIVITY_TOLERANCE:
             raise ExplainError(
                 f"The explanations do not add up to the model's output (off by {gap:.2g})."
             )
+
+
+@dataclass(frozen=True)
+class GlobalExplanation:
+    """Contributions of the evaluation cases (all, or a seeded sample that fits a time budget)."""
+
+    contributions: pd.DataFrame  # cases x input columns, on the explanation's scale
+    base_value: float
+    seconds_per_case: float
+    sampled: bool
+
+
+def explain_evaluation(
+    explainer: CaseExplainer, X: pd.DataFrame, budget_seconds: float = GLOBAL_BUDGET_SECONDS
+) -> GlobalExplanation:
+    """Explain every case, or a seeded sample (at least 100) when all would exceed the budget.
+
+    Also checks that the explanations add up to the model's probabilities on those cases.
+    """
+    per_case = explainer.seconds_per_case(X)
+    affordable = max(100, int(budget_seconds / max(per_case, 1e-9)))
+    rows = X if affordable >= len(X) else X.sample(affordable, random_state=0).sort_index()
+    attribution = explainer.explain(rows)
+    explainer.check_additivity(rows, attribution)
+    frame = pd.DataFrame(attribution.contributions, index=rows.index, columns=list(attribution.columns))
+    return GlobalExplanation(frame, attribution.base_value, per_case, sampled=len(rows) < len(X))

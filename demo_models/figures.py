@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from scipy.special import expit
 
 from demo_models.scoring import CaseExplanation
 from demo_models.usecases import UseCase
@@ -16,8 +15,8 @@ MAX_WATERFALL_BARS = 10
 def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figure:
     """SHAP waterfall of one case: from the average case to this case, one bar per input column.
 
-    Bars are in log-odds of the positive class (the exact additive scale); the probability at the
-    start and the end is written on the axis labels.
+    Bars are on the explanation's additive scale (log-odds, or probability for forests); the
+    probability at the start and the end is written on the axis labels.
     """
     contributions = explanation.contributions
     shown = contributions.iloc[:MAX_WATERFALL_BARS]
@@ -30,24 +29,24 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     if len(rest):
         labels.append(f"{len(rest)} other inputs")
         deltas.append(float(rest.sum()))
-    start = f"Average {use_case.case_noun} ({expit(explanation.base_value):.0%})"
+    start = f"Average {use_case.case_noun} ({explanation.base_score:.0%})"
     end = f"This {use_case.case_noun} ({explanation.score:.0%})"
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
             measure=["absolute", *["relative"] * len(deltas), "total"],
             y=[start, *labels, end],
-            x=[explanation.base_value, *deltas, explanation.log_odds],
+            x=[explanation.base_value, *deltas, explanation.output],
             base=0,
             text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas],
-                  f"{explanation.log_odds:+.2f}"],
+                  f"{explanation.output:+.2f}"],
             textposition="outside",
             cliponaxis=False,
             increasing={"marker": {"color": RISK_UP}},
             decreasing={"marker": {"color": RISK_DOWN}},
             totals={"marker": {"color": TOTAL}},
             connector={"line": {"color": "#bbbbbb"}},
-            hovertemplate="%{y}<br>%{text} log-odds<extra></extra>",
+            hovertemplate=f"%{{y}}<br>%{{text}} {explanation.scale}<extra></extra>",
         )
     )
     running = explanation.base_value + np.cumsum([0.0, *deltas])
@@ -56,7 +55,7 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     figure.update_layout(
         xaxis_range=[low - pad, high + pad],
         title=f"Why {explanation.case_id}: contributions to the risk of {use_case.positive_outcome}",
-        xaxis_title=f"log-odds of {use_case.positive_outcome} (right = riskier)",
+        xaxis_title=f"{explanation.scale} of {use_case.positive_outcome} (right = riskier)",
         yaxis={"autorange": "reversed"},
         showlegend=False,
         height=120 + 34 * (len(labels) + 2),

@@ -24,12 +24,12 @@ import pandas as pd
 import skops.io as sio
 
 from demo_models import settings
-from demo_models.explain import CaseExplainer, ExplainError
+from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-CARD_FILE, MODEL_FILE, EVAL_FILE = "card.json", "model.skops", "eval.parquet"
+CARD_FILE, MODEL_FILE, EVAL_FILE, SHAP_FILE = "card.json", "model.skops", "eval.parquet", "shap.parquet"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 #: Types outside skops' defaults that a registered model may contain, and nothing else.
 TRUSTED_TYPES = frozenset(
@@ -64,6 +64,10 @@ class IterationCard:
     explainer: str = ""
     model_type: str = ""
     n_eval: int = 0
+    scale: str = "log-odds"
+    base_value: float = 0.0
+    explain_ms: float = 0.0  # measured per case at registration
+    shap_rows: int = 0  # evaluation cases whose SHAP is stored (all, or a disclosed sample)
     format_version: int = FORMAT_VERSION
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -82,11 +86,12 @@ class IterationCard:
 
 @dataclass(frozen=True)
 class Iteration:
-    """A loaded iteration: its card, fitted model and evaluation cases (features + target)."""
+    """A loaded iteration: card, fitted model, evaluation cases (features + target), stored SHAP."""
 
     card: IterationCard
     model: Any
     eval_data: pd.DataFrame
+    shap_values: pd.DataFrame  # per evaluation case (or a sample), per input column
 
     @property
     def features(self) -> pd.DataFrame:
@@ -186,7 +191,7 @@ def register_iteration(
         raise RegistryError(f"The parent iteration {use_case}/{parent} does not exist.")
     try:
         explainer = CaseExplainer(model, features, positive_label=positive_label)
-        explainer.check_additivity(features)
+        explained = explain_evaluation(explainer, features)
     except ExplainError as err:
         raise RegistryError(str(err)) from err
 
@@ -206,13 +211,19 @@ def register_iteration(
         explainer=explainer.method,
         model_type=type(explainer.estimator).__name__,
         n_eval=len(frame),
+        scale=explainer.scale,
+        base_value=explained.base_value,
+        explain_ms=round(explained.seconds_per_case * 1000, 3),
+        shap_rows=len(explained.contributions),
     )
-    _write_atomically(final, card, model, frame)
+    _write_atomically(final, card, model, frame, explained.contributions)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
     return card
 
 
-def _write_atomically(final: Path, card: IterationCard, model: Any, frame: pd.DataFrame) -> None:
+def _write_atomically(
+    final: Path, card: IterationCard, model: Any, frame: pd.DataFrame, shap_values: pd.DataFrame
+) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -220,6 +231,7 @@ def _write_atomically(final: Path, card: IterationCard, model: Any, frame: pd.Da
         sio.dump(model, staging / MODEL_FILE)
         _load_model(staging / MODEL_FILE)  # refuse what could not be loaded back safely
         frame.to_parquet(staging / EVAL_FILE)
+        shap_values.to_parquet(staging / SHAP_FILE)
         (staging / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
         if final.exists():
             trash = final.parent / f".trash-{final.name}-{uuid.uuid4().hex[:8]}"
@@ -227,7 +239,10 @@ def _write_atomically(final: Path, card: IterationCard, model: Any, frame: pd.Da
             staging.rename(final)
             shutil.rmtree(trash, ignore_errors=True)
         else:
-            staging.rename(final)
+            try:
+                staging.rename(final)
+            except OSError as err:  # another process registered the same version meanwhile
+                raise RegistryError(f"Iteration {final.parent.name}/{final.name} already exists.") from err
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -275,6 +290,7 @@ def load_iteration(use_case: str, version: str, registry_dir: Path | None = None
     try:
         card = IterationCard.from_json((folder / CARD_FILE).read_text(encoding="utf-8"))
         eval_data = pd.read_parquet(folder / EVAL_FILE)
+        shap_values = pd.read_parquet(folder / SHAP_FILE)
     except (OSError, ValueError, TypeError, KeyError) as err:
         raise RegistryError(f"Iteration {use_case}/{version} is damaged: {err}") from err
     if card.format_version > FORMAT_VERSION:
@@ -282,4 +298,5 @@ def load_iteration(use_case: str, version: str, registry_dir: Path | None = None
             f"Iteration {use_case}/{version} was written by a newer Involve (format "
             f"{card.format_version}); upgrade the app to read it."
         )
-    return Iteration(card=card, model=_load_model(folder / MODEL_FILE), eval_data=eval_data)
+    model = _load_model(folder / MODEL_FILE)
+    return Iteration(card=card, model=model, eval_data=eval_data, shap_values=shap_values)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from demo_models.explain import CaseExplainer
 from demo_models.reasons import Reason, find_protected_drivers, rank_reasons
@@ -31,15 +32,21 @@ class CaseExplanation:
     score: float
     threshold: float
     decision: str
-    base_value: float  # log-odds of the average case
-    contributions: pd.Series  # log-odds per input column, strongest first
+    base_value: float  # output for the average case, on the explanation's scale
+    contributions: pd.Series  # per input column on that scale, strongest first
     reasons: list[Reason]
     protected_drivers: list[Reason]
+    scale: str = "log-odds"  # or "probability"
 
     @property
-    def log_odds(self) -> float:
-        """The model's output for this case in log-odds."""
+    def output(self) -> float:
+        """The model's output for this case on the explanation's scale."""
         return self.base_value + float(self.contributions.sum())
+
+    @property
+    def base_score(self) -> float:
+        """Probability of the positive class for the average case (the base value)."""
+        return float(expit(self.base_value)) if self.scale == "log-odds" else self.base_value
 
 
 class ScoredIteration:
@@ -56,6 +63,10 @@ class ScoredIteration:
         self._rows = {case_id: i for i, case_id in enumerate(features.index)}
         proba = iteration.model.predict_proba(features)[:, self.explainer.positive_index]
         self.scores = pd.Series(np.asarray(proba, dtype=float), index=features.index, name="score")
+
+    def global_importance(self) -> pd.Series:
+        """Mean |SHAP| per input column over the stored evaluation cases, largest first."""
+        return self.iteration.shap_values.abs().mean().sort_values(ascending=False)
 
     @property
     def threshold(self) -> float:
@@ -107,6 +118,7 @@ class ScoredIteration:
             contributions=contributions,
             reasons=rank_reasons(contributions, values, self.use_case, protected),
             protected_drivers=find_protected_drivers(contributions, values, self.use_case, protected),
+            scale=attribution.scale,
         )
 
 

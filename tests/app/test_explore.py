@@ -68,7 +68,7 @@ def test_selecting_a_case_shows_its_waterfall_and_reasons(explore, registry_dir)
     assert explore.metric[1].value == "Decline"
     figure = plotly_figures(explore)["waterfall"]
     x = np.asarray(decode(figure.data[0].x), dtype=float)
-    assert x[0] == pytest.approx(expected.base_value) and x[-1] == pytest.approx(expected.log_odds)
+    assert x[0] == pytest.approx(expected.base_value) and x[-1] == pytest.approx(expected.output)
     assert x[0] + x[1:-1].sum() == pytest.approx(x[-1], abs=1e-9)
     assert len(x) == len(expected.contributions) + 2
     reasons = explore.markdown[0].value.replace("\\", "")

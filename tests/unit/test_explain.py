@@ -4,12 +4,21 @@ import pytest
 import shap
 from scipy.special import logit
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from demo_models.explain import CaseExplainer, ExplainError, grouping_matrix, map_outputs_to_inputs
+from demo_models.explain import (
+    CaseExplainer,
+    ExplainError,
+    RawCodec,
+    explain_evaluation,
+    grouping_matrix,
+    map_outputs_to_inputs,
+)
 from tests.helpers import BUILTIN_VERSIONS
 
 
@@ -28,7 +37,7 @@ def test_grouped_shap_adds_up_to_the_log_odds_for_every_evaluation_case(scored, 
     it = scored[version]
     attribution = it.explainer.explain(it.iteration.features)
     assert attribution.contributions.shape == (300, len(attribution.columns))
-    np.testing.assert_allclose(attribution.log_odds, _raw_log_odds(it.iteration), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(attribution.output, _raw_log_odds(it.iteration), atol=1e-6, rtol=0)
     np.testing.assert_allclose(attribution.scores, it.scores.to_numpy(), atol=1e-9, rtol=0)
 
 
@@ -113,11 +122,63 @@ def test_grouping_matrix_keeps_first_seen_order():
     assert matrix.tolist() == [[1, 0], [0, 1], [1, 0]]
 
 
-def test_models_it_cannot_explain_exactly_are_refused_with_a_reason():
-    X = pd.DataFrame({"x": np.arange(20.0)})
-    y = (X["x"] > 9).astype(int)
-    with pytest.raises(ExplainError, match="RandomForestClassifier is not supported"):
-        CaseExplainer(RandomForestClassifier(n_estimators=2).fit(X, y), X)
+def _mixed(n=300):
+    """Categorical and numeric columns with missing values, and a pipeline-ready target."""
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(
+        {
+            "plan": rng.choice(["basic", "pro", "max"], n),
+            "tenure": rng.integers(1, 60, n),
+            "fee": rng.normal(30, 10, n),
+        }
+    )
+    X.loc[rng.random(n) < 0.1, "fee"] = np.nan
+    X.loc[rng.random(n) < 0.05, "plan"] = None
+    y = ((X["tenure"] < 15) ^ (rng.random(n) < 0.15)).astype(int)
+    prep = ColumnTransformer(
+        [
+            ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="none"), OneHotEncoder(handle_unknown="ignore")), ["plan"]),
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), ["tenure", "fee"]),
+        ]
+    )
+    return X, y, prep
+
+
+@pytest.mark.parametrize(
+    ("estimator", "scale"),
+    [
+        (HistGradientBoostingClassifier(max_iter=30, random_state=0), "log-odds"),
+        (RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0), "probability"),
+    ],
+)
+def test_sklearn_tree_models_use_treeexplainer_on_the_right_scale(estimator, scale):
+    X, y, prep = _mixed()
+    model = Pipeline([("prep", prep), ("clf", estimator)]).fit(X, y)
+    explainer = CaseExplainer(model, X)
+    assert explainer.kind == "tree" and explainer.scale == scale
+    assert explainer.columns == ("plan", "tenure", "fee")
+    explainer.check_additivity(X)
+
+
+def test_any_other_classifier_gets_a_model_agnostic_explainer_that_adds_up():
+    X, y, prep = _mixed(200)
+    model = Pipeline([("prep", prep), ("clf", KNeighborsClassifier(25))]).fit(X, y)
+    explainer = CaseExplainer(model, X)
+    assert explainer.kind == "agnostic" and "exact Shapley values" in explainer.method
+    assert "50 background cases" in explainer.method
+    attribution = explainer.explain(X.iloc[:20])
+    assert attribution.columns == ("plan", "tenure", "fee")
+    proba = model.predict_proba(X.iloc[:20])[:, 1]
+    np.testing.assert_allclose(attribution.scores, np.clip(proba, 1e-12, 1 - 1e-12), atol=1e-6)
+    assert explainer.seconds_per_case(X) > 0
+
+
+def test_raw_codec_round_trips_categories_numbers_and_missing_values():
+    X, _, _ = _mixed(50)
+    codec = RawCodec(X)
+    back = codec.decode(codec.encode(X))
+    pd.testing.assert_frame_equal(back, X, check_dtype=False)
+    assert back["tenure"].dtype == X["tenure"].dtype
 
 
 def test_a_model_that_cannot_predict_on_the_data_is_refused():
@@ -129,4 +190,23 @@ def test_a_model_that_cannot_predict_on_the_data_is_refused():
 def test_logit_of_the_score_is_the_log_odds(scored):
     it = scored["v3"]
     case = it.explain_case(it.scores.index[0])
-    assert logit(case.score) == pytest.approx(case.log_odds, abs=1e-9)
+    assert logit(case.score) == pytest.approx(case.output, abs=1e-9)
+
+
+def test_stored_shap_of_builtins_equals_live_explanations(scored):
+    for it in scored.values():
+        stored = it.iteration.shap_values
+        assert len(stored) == 300 and it.card.shap_rows == 300
+        live = it.explainer.explain(it.iteration.features)
+        np.testing.assert_allclose(stored.to_numpy(), live.contributions, atol=1e-12)
+        assert it.card.base_value == pytest.approx(live.base_value)
+        importance = it.global_importance()
+        assert importance.iloc[0] == pytest.approx(np.abs(live.contributions).mean(axis=0).max())
+
+
+def test_slow_explainers_are_explained_on_a_disclosed_sample():
+    X, y, prep = _mixed(400)
+    model = Pipeline([("prep", prep), ("clf", KNeighborsClassifier(25))]).fit(X, y)
+    explained = explain_evaluation(CaseExplainer(model, X), X, budget_seconds=1e-6)
+    assert explained.sampled and len(explained.contributions) == 100
+    assert explained.contributions.index.isin(X.index).all()

@@ -35,7 +35,7 @@ def test_explaining_a_case_matches_the_batch_score(scored):
     for case_id in it.scores.index[::25]:
         case = it.explain_case(case_id)
         assert case.score == pytest.approx(it.scores[case_id], abs=1e-12)
-        assert case.score == pytest.approx(expit(case.log_odds), abs=1e-12)
+        assert case.score == pytest.approx(expit(case.output), abs=1e-12)
         assert case.decision == ("decline" if case.score >= 0.4 else "approve")
         strengths = case.contributions.abs().tolist()
         assert strengths == sorted(strengths, reverse=True)
@@ -67,7 +67,7 @@ def test_waterfall_runs_from_the_base_value_to_the_case_output(scored):
     assert bars.measure[0] == "absolute" and bars.measure[-1] == "total"
     assert x[0] == pytest.approx(case.base_value)
     assert x[0] + x[1:-1].sum() == pytest.approx(x[-1], abs=1e-9)
-    assert x[-1] == pytest.approx(case.log_odds)
+    assert x[-1] == pytest.approx(case.output)
     assert bars.y[1] == f"Loan duration = 48 months"
     assert bars.y[-1] == f"This applicant ({case.score:.0%})"
     assert "log-odds of default" in figure.layout.xaxis.title.text
