@@ -65,7 +65,8 @@ class Feedback(FeedbackDraft):
     fixed_in: str | None = None
 
 
-def _clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:
+def clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:
+    """The text NFC-normalised and stripped, or FeedbackError if empty, too long or with control characters."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -92,8 +93,8 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
 
 def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> FeedbackDraft:
     """The draft, normalised, or FeedbackError naming the first thing that is wrong."""
-    use_case = _clean_text("Use case", draft.use_case, MAX_TEXT_CHARS)
-    iteration = _clean_text("Iteration", draft.iteration, MAX_TEXT_CHARS)
+    use_case = clean_text("Use case", draft.use_case, MAX_TEXT_CHARS)
+    iteration = clean_text("Iteration", draft.iteration, MAX_TEXT_CHARS)
     if iteration not in known_iterations:
         raise FeedbackError(f"Iteration {iteration!r} is not a known iteration of {use_case!r}.")
     for name, number in (("Score", draft.score), ("Threshold", draft.threshold)):
@@ -106,23 +107,23 @@ def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> F
         raise FeedbackError("The explanation rating must be 1 to 5 stars.")
     if draft.expected_outcome is not None:
         _choice("Expected outcome", draft.expected_outcome, EXPECTED_OUTCOMES)
-    reasons = tuple(_clean_text("Reason", r, MAX_TEXT_CHARS) for r in draft.reasons_shown)
+    reasons = tuple(clean_text("Reason", r, MAX_TEXT_CHARS) for r in draft.reasons_shown)
     if len(reasons) > MAX_REASONS_SHOWN:
         raise FeedbackError(f"At most {MAX_REASONS_SHOWN} reasons can be recorded.")
     return replace(
         draft,
         use_case=use_case,
         iteration=iteration,
-        case_id=_clean_text("Case id", draft.case_id, MAX_TEXT_CHARS),
+        case_id=clean_text("Case id", draft.case_id, MAX_TEXT_CHARS),
         score=float(draft.score),
         threshold=float(draft.threshold),
-        decision=_clean_text("Decision", draft.decision, MAX_TEXT_CHARS),
+        decision=clean_text("Decision", draft.decision, MAX_TEXT_CHARS),
         reasons_shown=reasons,
-        reviewer_name=_clean_text("Your name", draft.reviewer_name, MAX_NAME_CHARS),
+        reviewer_name=clean_text("Your name", draft.reviewer_name, MAX_NAME_CHARS),
         reviewer_role=_choice("Role", draft.reviewer_role, ROLES),
         verdict=_choice("Verdict", draft.verdict, VERDICTS),
         categories=categories,
         severity=_choice("Severity", draft.severity, SEVERITIES),
-        comment=_clean_text("Comment", draft.comment, MAX_COMMENT_CHARS, multiline=True, required=False),
-        app_version=_clean_text("App version", draft.app_version, MAX_TEXT_CHARS, required=False),
+        comment=clean_text("Comment", draft.comment, MAX_COMMENT_CHARS, multiline=True, required=False),
+        app_version=clean_text("App version", draft.app_version, MAX_TEXT_CHARS, required=False),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import (
     Column,
     Connection,
+    Date,
     DateTime,
     Float,
     Index,
@@ -53,6 +54,26 @@ def _feedback_table(metadata: MetaData) -> Table:
     )
 
 
+def _lifecycle_table(metadata: MetaData) -> Table:
+    return Table(
+        "lifecycle_events",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("from_status", String(20), nullable=False),
+        Column("to_status", String(20), nullable=False),
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_role", String(50), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("sunset_date", Date),
+        Column("replacement", String(200)),
+        Column("migration_note", Text),
+        Index("ix_lifecycle_use_case", "use_case", "id"),
+    )
+
+
 def _schema_table(metadata: MetaData) -> Table:
     return Table(
         "involve_schema",
@@ -65,6 +86,7 @@ def _schema_table(metadata: MetaData) -> Table:
 
 METADATA = MetaData()
 FEEDBACK = _feedback_table(METADATA)
+LIFECYCLE = _lifecycle_table(METADATA)
 SCHEMA = _schema_table(METADATA)
 
 
@@ -81,7 +103,32 @@ def _create_v1(conn: Connection) -> None:
     _feedback_table(MetaData()).create(conn)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "feedback records", _create_v1),)
+_APPEND_ONLY = {
+    "sqlite": [
+        "CREATE TRIGGER lifecycle_no_update BEFORE UPDATE ON lifecycle_events "
+        "BEGIN SELECT RAISE(ABORT, 'the lifecycle audit log is append-only'); END",
+        "CREATE TRIGGER lifecycle_no_delete BEFORE DELETE ON lifecycle_events "
+        "BEGIN SELECT RAISE(ABORT, 'the lifecycle audit log is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION lifecycle_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the lifecycle audit log is append-only'; END $$",
+        "CREATE TRIGGER lifecycle_append_only BEFORE UPDATE OR DELETE ON lifecycle_events "
+        "FOR EACH ROW EXECUTE FUNCTION lifecycle_append_only()",
+    ],
+}
+
+
+def _create_v2(conn: Connection) -> None:
+    _lifecycle_table(MetaData()).create(conn)
+    for statement in _APPEND_ONLY.get(conn.dialect.name, []):
+        conn.exec_driver_sql(statement)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "feedback records", _create_v1),
+    Migration(2, "append-only lifecycle audit log", _create_v2),
+)
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from feedback.lifecycle import Actor, LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
-from feedback.schema import FEEDBACK, LATEST_VERSION, MIGRATIONS, SCHEMA, read_version
+from feedback.schema import FEEDBACK, LATEST_VERSION, LIFECYCLE, MIGRATIONS, SCHEMA, read_version
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -155,12 +156,51 @@ class FeedbackStore:
             rows = conn.execute(query).all()
         return {case: int(n) for case, n in rows}
 
+    def list_lifecycle_events(self, use_case: str) -> list[LifecycleEvent]:
+        """The lifecycle audit log of a use case, oldest first."""
+        with self._transaction() as conn:
+            return self._read_events(conn, use_case)
+
+    @staticmethod
+    def _read_events(conn: Connection, use_case: str) -> list[LifecycleEvent]:
+        query = select(LIFECYCLE).where(LIFECYCLE.c.use_case == use_case).order_by(LIFECYCLE.c.id)
+        return [LifecycleEvent(**_utc(dict(row))) for row in conn.execute(query).mappings()]
+
+    def lifecycle_statuses(self, use_case: str, versions: Collection[str]) -> dict[str, str]:
+        """The current status of each version of a use case."""
+        return current_statuses(self.list_lifecycle_events(use_case), versions)
+
+    def change_lifecycle(
+        self, use_case: str, versions: Collection[str], version: str, to_status: str, actor: Actor, reason: str, **details
+    ) -> list[LifecycleEvent]:
+        """Apply a lifecycle change under the rules (LifecycleError if refused) and log it; the events."""
+        with self._transaction(write=True) as conn:
+            if not self.is_sqlite:
+                conn.exec_driver_sql("LOCK TABLE lifecycle_events IN EXCLUSIVE MODE")
+            statuses = current_statuses(self._read_events(conn, use_case), versions)
+            planned = plan_change(statuses, use_case, version, to_status, actor, reason, **details)
+            now = datetime.now(timezone.utc)
+            saved = []
+            for event in planned:
+                values = {k: v for k, v in event.__dict__.items() if k not in ("id", "created_at")}
+                new_id = conn.execute(
+                    insert(LIFECYCLE).values(**values, created_at=now).returning(LIFECYCLE.c.id)
+                ).scalar_one()
+                saved.append(LifecycleEvent(**values, id=new_id, created_at=now))
+        for event in saved:
+            log.info("%s/%s: %s -> %s by %s", use_case, event.iteration, event.from_status, event.to_status, event.actor_name)
+        return saved
+
+
+def _utc(data: dict) -> dict:
+    created = data.get("created_at")
+    if created is not None and created.tzinfo is None:
+        data["created_at"] = created.replace(tzinfo=timezone.utc)
+    return data
+
 
 def _to_feedback(row) -> Feedback:
     data = dict(row)
     data["reasons_shown"] = tuple(json.loads(data["reasons_shown"]))
     data["categories"] = tuple(json.loads(data["categories"]))
-    created = data["created_at"]
-    if created is not None and created.tzinfo is None:
-        data["created_at"] = created.replace(tzinfo=timezone.utc)
-    return Feedback(**data)
+    return Feedback(**_utc(data))

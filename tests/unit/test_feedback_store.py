@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, validate_draft
-from feedback.schema import LATEST_VERSION
+from feedback.schema import LATEST_VERSION, MIGRATIONS
 from feedback.store import FeedbackStore, StoreError
 from tests.helpers import make_draft
 
@@ -105,7 +105,23 @@ def test_opening_twice_migrates_once(tmp_path):
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     versions = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT version FROM involve_schema").fetchall()
-    assert versions == [(1,)]
+    assert versions == [(1,), (2,)]
+
+
+def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_path, monkeypatch):
+    path = tmp_path / "old.sqlite3"
+    monkeypatch.setattr("feedback.store.MIGRATIONS", MIGRATIONS[:1])
+    monkeypatch.setattr("feedback.store.LATEST_VERSION", 1)
+    old = FeedbackStore(f"sqlite:///{path}")
+    for i in range(5):
+        old.add_feedback(make_draft(case_id=f"A{i}"), KNOWN)
+    before = sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall()
+    assert old.schema_version() == 1
+    monkeypatch.undo()
+    upgraded = FeedbackStore(f"sqlite:///{path}")
+    assert upgraded.schema_version() == LATEST_VERSION == 2
+    assert sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall() == before
+    assert upgraded.lifecycle_statuses("credit", ["v1"]) == {"v1": "candidate"}
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(store):
