@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from demo_models.usecases import UseCase
 
@@ -58,3 +60,19 @@ def find_protected_drivers(
     """Protected attributes among the `top_n` strongest drivers of the score, either direction."""
     ranked = sorted(contributions.items(), key=lambda item: abs(item[1]), reverse=True)[:top_n]
     return [_reason(f, c, values, use_case) for f, c in ranked if f in protected and c != 0]
+
+
+def top_reason_features(
+    contributions: np.ndarray,
+    columns: Sequence[str],
+    protected: Collection[str],
+    max_reasons: int = MAX_REASONS,
+) -> list[list[str]]:
+    """`rank_reasons`' features for many cases at once (rows of a contributions matrix)."""
+    masked = np.asarray(contributions, dtype=float).copy()
+    masked[masked <= 0] = -np.inf
+    for j, column in enumerate(columns):
+        if column in protected:
+            masked[:, j] = -np.inf
+    order = np.argsort(-masked, axis=1, kind="stable")[:, :max_reasons]
+    return [[columns[j] for j in row if np.isfinite(masked[i, j])] for i, row in enumerate(order)]

@@ -25,6 +25,7 @@ class UseCase:
     value_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     units: Mapping[str, str] = field(default_factory=dict)
     key_columns: tuple[str, ...] = ()
+    group_bands: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # cut points
 
     def label(self, feature: str) -> str:
         """Business label of an input column ("Loan duration"), or the column humanised."""
@@ -97,6 +98,7 @@ CREDIT = UseCase(
     },
     units={"credit_amount": "DM", "duration": "months", "age": "years"},
     key_columns=("credit_amount", "duration", "purpose", "checking_account", "saving_accounts"),
+    group_bands={"age": (25, 40)},
 )
 
 USE_CASES: dict[str, UseCase] = {CREDIT.name: CREDIT}

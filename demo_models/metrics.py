@@ -1,0 +1,38 @@
+"""Performance metrics at a threshold, computed with scikit-learn on the same predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
+
+from demo_models.usecases import UseCase
+
+METRIC_KEYS = ("roc_auc", "recall", "precision", "positive_rate", "negative_rate", "accuracy")
+
+
+def headline_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    """ROC AUC, and recall, precision, decision rates and accuracy at the threshold."""
+    labels = np.asarray(labels, dtype=int)
+    decisions = (np.asarray(scores) >= threshold).astype(int)
+    both_classes = len(np.unique(labels)) == 2
+    positive_rate = float(decisions.mean()) if len(decisions) else float("nan")
+    return {
+        "roc_auc": float(roc_auc_score(labels, scores)) if both_classes else float("nan"),
+        "recall": float(recall_score(labels, decisions, zero_division=0)),
+        "precision": float(precision_score(labels, decisions, zero_division=0)),
+        "positive_rate": positive_rate,
+        "negative_rate": 1.0 - positive_rate,
+        "accuracy": float(accuracy_score(labels, decisions)),
+    }
+
+
+def metric_labels(use_case: UseCase) -> dict[str, str]:
+    """Business labels of the headline metrics for a use case."""
+    return {
+        "roc_auc": "ROC AUC",
+        "recall": f"Recall: share of actual {use_case.positive_outcome}s {use_case.positive_decision}d",
+        "precision": f"Precision: share of {use_case.positive_decision}s that {use_case.positive_outcome}",
+        "positive_rate": f"{use_case.positive_decision.capitalize()} rate",
+        "negative_rate": f"{use_case.negative_decision.capitalize()} rate",
+        "accuracy": "Accuracy",
+    }
