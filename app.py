@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from pages._ui.shell import setup_page
+from pages._ui.text import escape_markdown
+from pages._ui.timeline import live_announcement, render_timeline
 
 ctx = setup_page("Home")
 use_case, card = ctx.use_case, ctx.card
@@ -24,6 +26,14 @@ st.info(
 )
 
 feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
+events = ctx.store.list_lifecycle_events(use_case.name) if ctx.store else []
+announcement = live_announcement(ctx, events)
+if announcement is not None:
+    st.success(
+        f"**{announcement.iteration} is live** since {announcement.created_at:%Y-%m-%d}. "
+        f"What changes for you: {escape_markdown(announcement.migration_note or '')}",
+        icon=":material/campaign:",
+    )
 left, middle, right = st.columns(3)
 left.metric("Evaluation cases", f"{card.n_eval:,}", help="Every iteration is shown on these same cases.")
 middle.metric("Iterations", len(ctx.cards))
@@ -34,11 +44,14 @@ right.metric(
 )
 
 st.subheader(f"Selected iteration: {card.version}")
-st.write(card.notes or "No notes.")
+st.markdown(escape_markdown(card.notes) if card.notes else "No notes.")
 st.caption(
-    f"{card.model_type} by {card.author}, registered {card.created[:10]}"
-    f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
-    f"explanations: {card.explainer}"
+    escape_markdown(
+        f"{card.model_type} by {card.author}, registered {card.created[:10]}"
+        f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
+        f"explanations: {card.explainer}, about {card.explain_ms:.1f} ms per case"
+        + (f" (global importance on a sample of {card.shap_rows:,} cases)" if card.shap_rows < card.n_eval else "")
+    )
 )
 st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
 
@@ -47,6 +60,7 @@ table = pd.DataFrame(
     [
         {
             "Version": c.version,
+            "Status": ctx.statuses.get(c.version, "candidate"),
             "Built on": c.parent or "—",
             "Registered": c.created[:10],
             "Author": c.author,
@@ -66,3 +80,6 @@ st.dataframe(
         "What changed": st.column_config.TextColumn(width="large"),
     },
 )
+
+st.subheader("Timeline")
+render_timeline(ctx, events)

@@ -62,3 +62,24 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
         margin={"l": 10, "r": 40, "t": 60, "b": 40},
     )
     return figure
+
+
+def build_importance_comparison(importance, use_case: UseCase, old: str, new: str) -> go.Figure:
+    """Mean |SHAP| per input column for two iterations, side by side (largest in `new` on top)."""
+    labels = [use_case.label(c) for c in importance.index]
+    figure = go.Figure(
+        [
+            go.Bar(name=old, y=labels, x=importance["old"], orientation="h", marker_color="#95a5a6"),
+            go.Bar(name=new, y=labels, x=importance["new"], orientation="h", marker_color=TOTAL),
+        ]
+    )
+    figure.update_layout(
+        barmode="group",
+        title=f"What drives the scores: mean |SHAP| per input, {old} vs {new}",
+        xaxis_title="mean |SHAP| (average push on the score)",
+        yaxis={"autorange": "reversed"},
+        height=140 + 42 * len(labels),
+        margin={"l": 10, "r": 20, "t": 60, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+    )
+    return figure

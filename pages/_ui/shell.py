@@ -10,6 +10,7 @@ import streamlit as st
 
 from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
+from demo_models.compare import CompareError, Comparison, compare_iterations
 from demo_models.explain import ExplainError
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.scoring import ScoredIteration
@@ -22,6 +23,8 @@ log = logging.getLogger("involve.app")
 PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/1_Explore.py", "Explore", ":material/search:"),
+    ("pages/2_Compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
 )
 
 
@@ -31,10 +34,11 @@ class PageContext:
 
     registry_dir: Path
     use_case: UseCase
-    cards: list[IterationCard]  # iterations of the use case, oldest first
+    cards: list[IterationCard]  # every iteration of the use case, retired included, oldest first
     card: IterationCard
     store: FeedbackStore | None
     store_error: str | None
+    statuses: dict[str, str]  # lifecycle status of every iteration of the use case
 
     @property
     def versions(self) -> list[str]:
@@ -59,13 +63,32 @@ def _open_store(url: str) -> FeedbackStore:
     return FeedbackStore(url)
 
 
-def load_scored(ctx: PageContext) -> ScoredIteration:
-    """The picked iteration, scored on its evaluation cases (cached); stops the page with a message if it cannot load."""
+@st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
+def _compare(registry_dir: str, use_case: str, old: tuple[str, str], new: tuple[str, str]) -> Comparison:
+    return compare_iterations(_load_scored(registry_dir, use_case, *old), _load_scored(registry_dir, use_case, *new))
+
+
+def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
+    """An iteration (the picked one by default), scored on its evaluation cases (cached).
+
+    Stops the page with a clear message if it cannot be loaded.
+    """
+    card = card or ctx.card
     try:
-        return _load_scored(str(ctx.registry_dir), ctx.card.use_case, ctx.card.version, ctx.card.created)
+        return _load_scored(str(ctx.registry_dir), card.use_case, card.version, card.created)
     except (RegistryError, ExplainError, OSError) as err:
-        log.warning("iteration %s/%s cannot be loaded: %s", ctx.card.use_case, ctx.card.version, err)
-        st.error(f"Iteration {ctx.card.version} cannot be shown: {err}")
+        log.warning("iteration %s/%s cannot be loaded: %s", card.use_case, card.version, err)
+        st.error(f"Iteration {card.version} cannot be shown: {err}")
+        st.stop()
+
+
+def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
+    """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
+    try:
+        return _compare(str(ctx.registry_dir), old.use_case, (old.version, old.created), (new.version, new.created))
+    except (RegistryError, ExplainError, CompareError, OSError) as err:
+        log.warning("cannot compare %s and %s: %s", old.version, new.version, err)
+        st.error(f"{old.version} and {new.version} cannot be compared: {err}")
         st.stop()
 
 
@@ -84,26 +107,30 @@ def _remember(state_key: str, widget_key: str, query_key: str) -> None:
     st.query_params[query_key] = st.session_state[widget_key]
 
 
-def _pick(label: str, options: list[str], state_key: str, query_key: str, describe) -> str:
+def _pick(
+    label: str, options: list[str], state_key: str, query_key: str, describe, default: str, hidden=()
+) -> str:
     """A sidebar picker whose choice persists across pages and is mirrored in the URL."""
     requested = st.query_params.get(query_key)
     if requested is not None and requested != st.session_state.get(state_key):
         if requested in options:
             st.session_state[state_key] = requested
         else:
-            st.error(
-                f"There is no {label.lower()} {requested!r}. Showing {describe(options[-1])} "
-                f"instead; available: {', '.join(options)}."
+            why = (
+                f"{requested!r} is retired; switch on “Show retired iterations” to see it"
+                if requested in hidden
+                else f"There is no {label.lower()} {requested!r}"
             )
+            st.error(f"{why}. Showing {describe(default)} instead; available: {', '.join(options)}.")
             del st.query_params[query_key]
     remembered = st.session_state.get(state_key)
     if remembered not in options:
         if remembered is not None:
             st.warning(
                 f"The {label.lower()} {remembered!r} you had picked is no longer available; "
-                f"showing {describe(options[-1])}."
+                f"showing {describe(default)}."
             )
-        st.session_state[state_key] = options[-1]
+        st.session_state[state_key] = default
     widget_key = f"_pick_{state_key}"
     if st.session_state.get(widget_key) != st.session_state[state_key]:
         st.session_state[widget_key] = st.session_state[state_key]
@@ -136,23 +163,38 @@ def setup_page(title: str) -> PageContext:
     if not all_cards:
         st.error(f"No iteration is registered in {registry_dir}.")
         st.stop()
-    use_cases = sorted({c.use_case for c in all_cards})
-    name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title)
-    cards = [c for c in all_cards if c.use_case == name]
-    by_version = {c.version: c for c in cards}
-    version = _pick(
-        "Iteration",
-        list(by_version),
-        "iteration",
-        "iteration",
-        lambda v: f"{v} · {by_version[v].model_type} · {by_version[v].created[:10]}",
-    )
-    card = by_version[version]
     store, store_error = None, None
     try:
         store = _open_store(settings.db_url())
     except StoreError as err:
         store_error = str(err)
         st.sidebar.error(f"Feedback is unavailable: {err}")
-    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.0%} · {card.n_eval} evaluation cases")
-    return PageContext(registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error)
+    use_cases = sorted({c.use_case for c in all_cards})
+    name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title, use_cases[0])
+    cards = [c for c in all_cards if c.use_case == name]
+    statuses = {c.version: "candidate" for c in cards}
+    if store is not None:
+        try:
+            statuses = store.lifecycle_statuses(name, list(statuses))
+        except StoreError as err:
+            store_error = str(err)
+            st.sidebar.error(f"Lifecycle statuses are unavailable: {err}")
+    show_retired = st.sidebar.toggle("Show retired iterations", key="show_retired")
+    retired = [v for v, status in statuses.items() if status == "retired"]
+    visible = [c for c in cards if show_retired or c.version not in retired] or cards
+    by_version = {c.version: c for c in visible}
+    live = [v for v in by_version if statuses[v] == "live"]
+    version = _pick(
+        "Iteration",
+        list(by_version),
+        "iteration",
+        "iteration",
+        lambda v: f"{v} · {statuses.get(v, '?')} · {by_version[v].model_type}" if v in by_version else v,
+        default=live[0] if live else list(by_version)[-1],
+        hidden=retired,
+    )
+    card = by_version[version]
+    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.0%} · {card.n_eval:,} evaluation cases")
+    return PageContext(
+        registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses
+    )

@@ -1,0 +1,112 @@
+"""Iterations: the timeline, lifecycle changes (promote, deprecate, retire) and the audit log."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from feedback.lifecycle import LIFECYCLE_ROLES, TRANSITIONS, Actor, LifecycleError
+from feedback.records import ROLES
+from feedback.store import StoreError
+from pages._ui.shell import setup_page
+from pages._ui.timeline import render_timeline
+
+ACTIONS = {"live": "Promote to live", "deprecated": "Deprecate", "retired": "Retire", "candidate": "Restore as candidate"}
+
+ctx = setup_page("Iterations")
+use_case = ctx.use_case
+st.title("Iterations")
+st.caption(
+    "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; "
+    f"changes are recorded with who, when and why. Allowed to change the lifecycle: {', '.join(LIFECYCLE_ROLES)}."
+)
+if ctx.store is None:
+    st.error(f"The lifecycle cannot be read or changed: {ctx.store_error}")
+    st.stop()
+
+flash = st.session_state.pop("_lifecycle_saved", None)
+if flash:
+    st.success(flash)
+
+events = ctx.store.list_lifecycle_events(use_case.name)
+st.header("Timeline")
+render_timeline(ctx, events)
+
+st.header("Change the lifecycle")
+versions = [c.version for c in ctx.cards]
+version = st.selectbox(
+    "Iteration", versions, index=versions.index(ctx.card.version),
+    format_func=lambda v: f"{v} ({ctx.statuses[v]})", key="lifecycle_version",
+)
+current = ctx.statuses[version]
+to_status = st.radio(
+    "Action", TRANSITIONS[current], format_func=ACTIONS.get, horizontal=True, key=f"lifecycle_action_{version}"
+)
+live = [v for v, s in ctx.statuses.items() if s == "live" and v != version]
+with st.form(f"lifecycle_{version}_{to_status}"):
+    left, right = st.columns(2)
+    name = left.text_input(
+        "Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key="lifecycle_name"
+    )
+    default_role = st.session_state.get("reviewer_role", "data scientist")
+    role = right.selectbox("Your role", ROLES, index=ROLES.index(default_role), key="lifecycle_role")
+    reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
+    details = {}
+    if to_status == "live":
+        details["migration_note"] = st.text_area(
+            "Migration note: what changes for business users",
+            placeholder="Shown on the home page once this iteration is live.",
+            key="lifecycle_note",
+        )
+        if live:
+            details["demote_current"] = st.checkbox(f"Deprecate {live[0]}, which is live now", value=True)
+    if to_status == "deprecated" or (to_status == "live" and live):
+        details["sunset_date"] = st.date_input(
+            "Sunset date of the deprecated iteration", value=date.today() + timedelta(days=30), min_value=date.today()
+        )
+    if to_status == "deprecated":
+        others = [v for v in versions if v != version]
+        details["replacement"] = st.selectbox("Replaced by", others, index=len(others) - 1)
+    submitted = st.form_submit_button(ACTIONS[to_status], type="primary")
+if submitted:
+    try:
+        saved = ctx.store.change_lifecycle(use_case.name, versions, version, to_status, Actor(name, role), reason, **details)
+    except (LifecycleError, StoreError) as err:
+        st.error(f"Not changed — {err}")
+    else:
+        st.session_state["reviewer_name"], st.session_state["reviewer_role"] = name.strip(), role
+        st.session_state["_lifecycle_saved"] = "; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + "."
+        st.rerun()
+
+st.header("Audit log")
+if events:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When (UTC)": [e.created_at.strftime("%Y-%m-%d %H:%M") for e in events],
+                "Iteration": [e.iteration for e in events],
+                "Change": [f"{e.from_status} → {e.to_status}" for e in events],
+                "Who": [f"{e.actor_name} ({e.actor_role})" for e in events],
+                "Why": [e.reason for e in events],
+                "Sunset": [e.sunset_date.isoformat() if e.sunset_date else "" for e in events],
+                "Replaced by": [e.replacement or "" for e in events],
+                "Migration note": [e.migration_note or "" for e in events],
+            }
+        ).iloc[::-1],
+        hide_index=True,
+        key="audit_log",
+    )
+else:
+    st.caption("No lifecycle change yet: every iteration is a candidate.")
+
+st.header("Bring your own model")
+st.markdown("Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load.")
+st.code(
+    """from demo_models.registry import register_iteration
+
+register_iteration(model, eval_df, use_case="credit", version="v4", target="default",
+                   positive_label=1, positive_class="default", threshold=0.4,
+                   protected_attributes=["sex", "age"], parent="v3", author="Your name",
+                   notes="What changed, in words a business user understands.")""",
+    language="python",
+)

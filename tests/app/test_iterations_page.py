@@ -1,0 +1,55 @@
+"""AppTest of the Iterations page (pages/3_Iterations.py): lifecycle changes and the timeline."""
+
+from feedback.store import FeedbackStore
+from tests.app.apptest import open_app
+
+PAGE = "pages/3_Iterations.py"
+
+
+def _promote(at, name="Dana", role="data scientist", note="Fewer declines for short loans."):
+    at.radio(key="lifecycle_action_v3").set_value("live").run()
+    at.text_input(key="lifecycle_name").input(name)
+    at.selectbox(key="lifecycle_role").select(role)
+    at.text_area(key="lifecycle_reason").input("meets the agreed goals")
+    at.text_area(key="lifecycle_note").input(note)
+    at.form_submit_button[0].click().run()
+    return at
+
+
+def test_promoting_records_the_change_and_announces_it_on_home(app_env):
+    at = _promote(open_app(PAGE))
+    assert not at.exception
+    assert at.success[0].value == "v3 is now live."
+    log = at.dataframe[0].value
+    assert log.iloc[0]["Change"] == "candidate → live" and log.iloc[0]["Who"] == "Dana (data scientist)"
+    assert FeedbackStore(f"sqlite:///{app_env}").lifecycle_statuses("credit", ["v3"]) == {"v3": "live"}
+    at.switch_page("app.py").run()
+    assert "v3 is live" in at.success[0].value
+    assert "Fewer declines for short loans" in at.success[0].value.replace("\\", "")
+    assert at.dataframe[0].value.set_index("Version").loc["v3", "Status"] == "live"
+
+
+def test_a_business_user_cannot_promote(app_env):
+    at = _promote(open_app(PAGE), role="business user")
+    assert "A business user cannot change an iteration's lifecycle" in at.error[0].value
+    assert FeedbackStore(f"sqlite:///{app_env}").list_lifecycle_events("credit") == []
+
+
+def test_a_promotion_without_migration_note_is_refused(app_env):
+    at = _promote(open_app(PAGE), note="")
+    assert "Migration note" in at.error[0].value
+
+
+def test_retired_iterations_leave_the_picker_until_asked_for(app_env):
+    at = open_app(PAGE)
+    at.selectbox(key="lifecycle_version").select("v1").run()
+    at.radio(key="lifecycle_action_v1").set_value("retired").run()
+    at.text_input(key="lifecycle_name").input("Dana")
+    at.selectbox(key="lifecycle_role").select("risk")
+    at.text_area(key="lifecycle_reason").input("superseded by v3")
+    at.form_submit_button[0].click().run()
+    assert at.success[0].value == "v1 is now retired."
+    picked = lambda: [o.split(" ")[0] for o in at.sidebar.selectbox(key="_pick_iteration").options]  # noqa: E731
+    assert picked() == ["v2", "v3"]
+    at.sidebar.toggle(key="show_retired").set_value(True).run()
+    assert picked() == ["v1", "v2", "v3"]
