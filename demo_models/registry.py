@@ -37,6 +37,8 @@ TRUSTED_TYPES = frozenset(
         "collections.OrderedDict",
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
+        "numpy.dtype",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     }
 )
 
@@ -229,7 +231,7 @@ def _write_atomically(
     staging.mkdir()
     try:
         sio.dump(model, staging / MODEL_FILE)
-        _load_model(staging / MODEL_FILE)  # refuse what could not be loaded back safely
+        load_model_file(staging / MODEL_FILE)  # refuse what could not be loaded back safely
         frame.to_parquet(staging / EVAL_FILE)
         shap_values.to_parquet(staging / SHAP_FILE)
         (staging / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
@@ -248,7 +250,19 @@ def _write_atomically(
         raise
 
 
-def _load_model(path: Path) -> Any:
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
+
+
+def load_model_file(path: Path) -> Any:
+    """Load a skops model file, refusing pickles and any type outside the trusted list."""
+    path = Path(path)
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise RegistryError(
+            f"{path.name} looks like a pickle: Involve never unpickles a model file, since that can run "
+            "any code. Save the model with skops.io.dump(model, 'model.skops') instead."
+        )
+    if not path.is_file():
+        raise RegistryError(f"There is no model file {path}.")
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
     except Exception as err:  # skops raises many types on a corrupt file
@@ -298,5 +312,5 @@ def load_iteration(use_case: str, version: str, registry_dir: Path | None = None
             f"Iteration {use_case}/{version} was written by a newer Involve (format "
             f"{card.format_version}); upgrade the app to read it."
         )
-    model = _load_model(folder / MODEL_FILE)
+    model = load_model_file(folder / MODEL_FILE)
     return Iteration(card=card, model=model, eval_data=eval_data, shap_values=shap_values)

@@ -86,7 +86,7 @@ m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 left, right = st.columns([3, 2])
 left.plotly_chart(build_waterfall(explanation, use_case), key="waterfall")
 left.caption(
-    "Each bar is one input's SHAP contribution in log-odds: red pushes towards "
+    f"Each bar is one input's SHAP contribution in {explanation.scale}: red pushes towards "
     f"{use_case.positive_outcome}, green away from it. The bars add up exactly from the average "
     f"{use_case.case_noun} to this one."
 )
@@ -96,7 +96,7 @@ with right:
     if declined:
         st.subheader(f"Principal reasons for the {use_case.positive_decision}")
     else:
-        st.subheader(f"{use_case.negative_decision.capitalize()}d — what raised the risk most")
+        st.subheader(f"{explanation.decision.capitalize()} — what raised the risk most")
     if explanation.reasons:
         st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
     else:

@@ -89,7 +89,7 @@ else:
             "Change": flips["flip"].map(DIRECTION),
             **{use_case.label(a): flips[a] for a in comparison.groups},
         }
-    )
+    ).rename_axis("Case")
     st.caption("Select a case to see both explanations side by side.")
     event = st.dataframe(
         shown,
@@ -127,7 +127,7 @@ if len(changes):
                 f"{old_version} reasons": changes["reasons_old"].map(lambda fs: ", ".join(use_case.label(f) for f in fs)),
                 f"{new_version} reasons": changes["reasons_new"].map(lambda fs: ", ".join(use_case.label(f) for f in fs)),
             }
-        ),
+        ).rename_axis("Case"),
         key="reason_changes",
     )
 

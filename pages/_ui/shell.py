@@ -170,7 +170,8 @@ def setup_page(title: str) -> PageContext:
         store_error = str(err)
         st.sidebar.error(f"Feedback is unavailable: {err}")
     use_cases = sorted({c.use_case for c in all_cards})
-    name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title, use_cases[0])
+    default_use_case = "credit" if "credit" in use_cases else use_cases[0]
+    name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title, default_use_case)
     cards = [c for c in all_cards if c.use_case == name]
     statuses = {c.version: "candidate" for c in cards}
     if store is not None:

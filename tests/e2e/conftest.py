@@ -17,6 +17,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from demo_models.examples.churn import main as register_churn
+
 APP_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = APP_DIR / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -75,14 +77,17 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90
 
 @pytest.fixture(scope="session")
 def streamlit_server(tmp_path_factory, registry_dir):
-    """The app served on loopback with the session registry and its own SQLite store."""
+    """The app served on loopback: built-in iterations plus the churn example, its own SQLite store."""
     work = tmp_path_factory.mktemp("server")
+    registry = work / "registry"
+    shutil.copytree(registry_dir, registry)
+    register_churn(rows=1500, registry_dir=registry)
     port, db, log = _free_port(), work / "feedback.sqlite3", work / "server.log"
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "INVOLVE_DATA_DIR": str(work),
-        "INVOLVE_REGISTRY_DIR": str(registry_dir),
+        "INVOLVE_REGISTRY_DIR": str(registry),
         "INVOLVE_DB_URL": f"sqlite:///{db}",
     }
     command = [

@@ -56,3 +56,60 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     assert (iteration, stored_case, verdict, expected, name) == ("v3", case_id, "disagree", "negative", "Erin Browser")
     assert 1 <= len(json.loads(reasons)) <= 4
     expect(form.get_by_role("textbox", name="Comment")).to_have_value("")
+
+
+def _no_exception(page):
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_data_scientist_compares_and_opens_a_flipped_case(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Compare")
+    expect(page.get_by_role("heading", name="Decisions that flip")).to_be_visible()
+    wait_for_plotly(page)
+    # tables in page order: metrics, flips by sex, flips by age, then the flipped cases
+    page.get_by_test_id("stDataFrame").nth(3).scroll_into_view_if_needed()
+    select_dataframe_row(page, 0, nth=3)
+    expect(page.get_by_role("heading", name="Applicant A")).to_be_visible()
+    wait_for_plotly(page, nth=2)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)
+    _no_exception(page)
+    screenshot(page, "compare")
+
+
+def test_reviewer_promotes_and_business_users_see_the_announcement(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Iterations")
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Your name").fill("Rita Reviewer")
+    page.get_by_test_id("stSelectbox").filter(has_text="Your role").click()
+    page.get_by_role("option", name="risk", exact=True).click()
+    form.get_by_role("textbox", name="Why").fill("Meets the goals agreed with the credit team")
+    form.get_by_role("textbox", name="Migration note: what changes for business users").fill(
+        "Longer loans never look less risky any more."
+    )
+    form.get_by_role("button", name="Promote to live").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("v3 is now live")
+    expect(page.get_by_text("candidate → live on")).to_be_visible()
+    screenshot(page, "iterations")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Home").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Longer loans never look less risky")
+    _no_exception(page)
+    screenshot(page, "home-announcement")
+
+
+def test_a_brought_model_works_on_every_page(app_page, streamlit_server, screenshot):
+    page = app_page
+    for path, heading in [("", "Churn"), ("Explore", "Explore predictions"), ("Compare", "Compare iterations"),
+                          ("Iterations", "Iterations")]:
+        goto_app(page, f"{streamlit_server.url}/{path}?use_case=churn")
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        _no_exception(page)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+        if path == "Explore":
+            select_dataframe_row(page, 1)
+            expect(page.get_by_role("heading", name="Case C")).to_be_visible()
+            wait_for_plotly(page)
+        screenshot(page, f"churn-{path or 'home'}")

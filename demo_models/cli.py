@@ -1,0 +1,106 @@
+"""Command line: register an iteration from files, list the registry.
+
+    involve register MODEL.skops EVAL.parquet --use-case churn --version v3 --target churned \\
+        --author "Dana" [--positive-label 1 --positive-class churn --threshold 0.35 \\
+        --protected age --parent v2 --notes "..." --replace]
+    involve list [--use-case churn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from demo_models.registry import RegistryError, list_iterations, load_model_file, register_iteration
+
+log = logging.getLogger("involve.cli")
+
+
+def _read_eval(path: Path, index_column: str | None) -> pd.DataFrame:
+    if not path.is_file():
+        raise RegistryError(f"There is no evaluation data file {path}.")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            raise RegistryError(f"{path.name}: evaluation data must be a .csv or .parquet file.")
+    except (ValueError, OSError, pd.errors.ParserError) as err:
+        raise RegistryError(f"{path.name} cannot be read as evaluation data: {err}") from err
+    if index_column:
+        if index_column not in frame.columns:
+            raise RegistryError(f"The case id column {index_column!r} is not in {path.name}.")
+        frame = frame.set_index(index_column)
+    return frame
+
+
+def _parse_label(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 refused)."""
+    parser = argparse.ArgumentParser(prog="involve", description="Involve's iteration registry.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    register = commands.add_parser("register", help="register a fitted model as a new iteration")
+    register.add_argument("model", type=Path, help="model saved with skops.io.dump (.skops)")
+    register.add_argument("eval_data", type=Path, help="evaluation cases with the target (.csv or .parquet)")
+    register.add_argument("--use-case", required=True)
+    register.add_argument("--version", required=True)
+    register.add_argument("--target", required=True)
+    register.add_argument("--author", required=True)
+    register.add_argument("--case-id-column", default=None, help="column holding the case ids")
+    register.add_argument("--positive-label", default="1", help="target value of the positive class (JSON)")
+    register.add_argument("--positive-class", default="positive", help="what the positive class means")
+    register.add_argument("--threshold", type=float, default=0.5)
+    register.add_argument("--protected", action="append", default=[], help="a protected attribute (repeat)")
+    register.add_argument("--parent", default=None)
+    register.add_argument("--notes", default="")
+    register.add_argument("--replace", action="store_true", help="replace an existing version")
+    register.add_argument("--registry", type=Path, default=None)
+    listing = commands.add_parser("list", help="list registered iterations")
+    listing.add_argument("--use-case", default=None)
+    listing.add_argument("--registry", type=Path, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+
+    if args.command == "list":
+        for card in list_iterations(args.use_case, args.registry):
+            print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")
+        return 0
+    try:
+        model = load_model_file(args.model)
+        card = register_iteration(
+            model,
+            _read_eval(args.eval_data, args.case_id_column),
+            use_case=args.use_case,
+            version=args.version,
+            target=args.target,
+            author=args.author,
+            positive_label=_parse_label(args.positive_label),
+            positive_class=args.positive_class,
+            threshold=args.threshold,
+            protected_attributes=args.protected,
+            parent=args.parent,
+            notes=args.notes,
+            replace=args.replace,
+            registry_dir=args.registry,
+        )
+    except RegistryError as err:
+        print(f"Not registered: {err}", file=sys.stderr)
+        return 1
+    print(f"Registered {card.use_case}/{card.version} ({card.explainer}, {card.n_eval} evaluation cases).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
