@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 
@@ -31,7 +32,7 @@ class Comparison:
     groups: tuple[str, ...]  # protected attributes present in the cases
     reasons_compared: int  # cases declined by both whose stored SHAP allows comparing reasons
 
-    @property
+    @cached_property
     def flips(self) -> pd.DataFrame:
         """The cases whose decision differs between the two iterations."""
         return self.cases[self.cases["flip"] != ""]
@@ -55,7 +56,7 @@ class Comparison:
         table["flip rate"] = (table[FLIP_TO_POSITIVE] + table[FLIP_TO_NEGATIVE]) / table["cases"]
         return table
 
-    @property
+    @cached_property
     def reason_changes(self) -> pd.DataFrame:
         """Cases declined by both iterations whose principal reasons differ."""
         both = self.cases[self.cases["reasons_compared"]]

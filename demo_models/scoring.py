@@ -78,6 +78,11 @@ class ScoredIteration:
         positive = self.scores >= self.threshold
         return positive.map({True: self.use_case.positive_decision, False: self.use_case.negative_decision})
 
+    def outcomes(self, case_ids) -> dict[str, str]:
+        """"positive" or "negative" decision for each of the given case ids that it knows."""
+        known = [c for c in dict.fromkeys(case_ids) if c in self._rows]
+        return {c: "positive" if self.scores[c] >= self.threshold else "negative" for c in known}
+
     def case_table(self) -> pd.DataFrame:
         """One row per case: key inputs in business words, score, decision and actual outcome."""
         features = self.features

@@ -147,8 +147,8 @@ left.dataframe(count_verdicts(entries).reindex([old_version, new_version], fill_
 right.markdown("**What it was about**")
 right.dataframe(count_categories(entries).reindex([old_version, new_version], fill_value=0), key="categories")
 
-outcomes = (new.scores >= new.threshold).map({True: "positive", False: "negative"})
-report = check_fixes([f for f in entries if f.iteration == old_version], outcomes.to_dict())
+old_entries = [f for f in entries if f.iteration == old_version]
+report = check_fixes(old_entries, new.outcomes(f.case_id for f in old_entries))
 st.subheader(f"Did {new_version} fix what reviewers flagged on {old_version}?")
 if report.flagged == 0:
     st.info(f"No reviewer disagreed with {old_version} and said which outcome they expected.")

@@ -89,3 +89,10 @@ def test_values_are_described_in_business_words():
     assert CREDIT.describe_value("age", float("nan")) == "missing"
     generic = get_use_case("churn", "churn")
     assert generic.positive_decision == "flag as churn" and generic.label("monthly_fee") == "Monthly fee"
+
+
+def test_outcomes_of_known_cases(scored):
+    it = scored["v3"]
+    declined = it.scores[it.scores >= 0.4].index[0]
+    approved = it.scores[it.scores < 0.4].index[0]
+    assert it.outcomes([declined, approved, "nope", declined]) == {declined: "positive", approved: "negative"}
