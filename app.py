@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages._ui.shell import setup_page
+from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
+from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
 from pages._ui.timeline import live_announcement, render_timeline
 
@@ -54,6 +55,9 @@ st.caption(
     )
 )
 st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
+
+st.subheader(f"Goal scorecard of {card.version}")
+render_scorecard({card.version: evaluate(ctx, load_scored(ctx), criteria_of(ctx))}, key="home_scorecard")
 
 st.subheader("All iterations")
 table = pd.DataFrame(

@@ -83,3 +83,65 @@ def build_importance_comparison(importance, use_case: UseCase, old: str, new: st
         legend={"orientation": "h", "y": -0.15},
     )
     return figure
+
+
+def _thin(x: np.ndarray, y: np.ndarray, points: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """At most `points` points of a curve, always keeping both ends (for drawing only)."""
+    if len(x) <= points:
+        return x, y
+    keep = np.unique(np.linspace(0, len(x) - 1, points).round().astype(int))
+    return x[keep], y[keep]
+
+
+def build_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> go.Figure:
+    """ROC and precision-recall curves side by side, the operating point marked on both."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("ROC curve", "Precision-recall curve"))
+    fpr, tpr = _thin(curves.fpr, curves.tpr)
+    recall, precision = _thin(curves.recall, curves.precision)
+    figure.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", name="ROC", line={"color": TOTAL}), 1, 1)
+    figure.add_trace(
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dot", "color": "#bbbbbb"}), 1, 1
+    )
+    figure.add_trace(go.Scatter(x=recall, y=precision, mode="lines", name="PR", line={"color": TOTAL}), 1, 2)
+    marker = {"size": 12, "color": RISK_UP, "symbol": "diamond"}
+    figure.add_trace(
+        go.Scatter(x=[operating["fpr"]], y=[operating["tpr"]], mode="markers", marker=marker, name="operating point"), 1, 1
+    )
+    figure.add_trace(
+        go.Scatter(x=[operating["recall"]], y=[operating["precision"]], mode="markers", marker=marker, showlegend=False),
+        1, 2,
+    )
+    figure.update_xaxes(title_text=f"false-positive rate ({use_case.negative_outcome}s {use_case.past(use_case.positive_decision)})", range=[0, 1], row=1, col=1)
+    figure.update_yaxes(title_text=f"recall ({use_case.positive_outcome}s caught)", range=[0, 1.02], row=1, col=1)
+    figure.update_xaxes(title_text="recall", range=[0, 1], row=1, col=2)
+    figure.update_yaxes(title_text="precision", range=[0, 1.02], row=1, col=2)
+    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def build_cost_curve(curve, current: float, current_total: float, currency: str) -> go.Figure:
+    """Expected cost per 1,000 cases against the threshold, with the current and optimal ones marked."""
+    x, y = _thin(curve.thresholds[::-1], curve.per_thousand(curve.totals[::-1]), 600)
+    best = curve.best
+    figure = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="expected cost", line={"color": TOTAL}))
+    figure.add_trace(
+        go.Scatter(
+            x=[curve.optimal_threshold], y=[curve.per_thousand(curve.totals[best])], mode="markers",
+            marker={"size": 13, "color": RISK_DOWN, "symbol": "star"}, name="cost-optimal threshold",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[current], y=[curve.per_thousand(current_total)], mode="markers",
+            marker={"size": 12, "color": RISK_UP, "symbol": "diamond"}, name="current threshold",
+        )
+    )
+    figure.update_layout(
+        title="Expected cost of errors per 1,000 cases",
+        xaxis_title="threshold", yaxis_title=f"cost per 1,000 cases {currency}".strip(),
+        xaxis_range=[0, 1], height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure

@@ -30,7 +30,7 @@ def metric_labels(use_case: UseCase) -> dict[str, str]:
     """Business labels of the headline metrics for a use case."""
     return {
         "roc_auc": "ROC AUC",
-        "recall": f"Recall: share of actual {use_case.positive_outcome}s {use_case.positive_decision}d",
+        "recall": f"Recall: share of actual {use_case.positive_outcome}s {use_case.past(use_case.positive_decision)}",
         "precision": f"Precision: share of {use_case.positive_decision}s that {use_case.positive_outcome}",
         "positive_rate": f"{use_case.positive_decision.capitalize()} rate",
         "negative_rate": f"{use_case.negative_decision.capitalize()} rate",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -101,16 +102,30 @@ class ScoredIteration:
         )
         return table
 
+    def at_threshold(self, threshold: float) -> ScoredIteration:
+        """The same iteration operated at another threshold (shares the model and the scores)."""
+        if threshold == self.threshold:
+            return self
+        clone = copy.copy(self)
+        clone.card = replace(self.card, threshold=float(threshold))
+        return clone
+
+    def explain_raw(self, row: pd.DataFrame) -> CaseExplanation:
+        """Explain a case given as raw inputs (one row, indexed by its case id): encode, score, explain."""
+        return self._explain(str(row.index[0]), self.explainer.transform(row), row.iloc[0])
+
     def explain_case(self, case_id: str) -> CaseExplanation:
         """Score, grouped SHAP, decision and reason codes of one evaluation case."""
         if case_id not in self._rows:
             raise UnknownCaseError(f"There is no case {case_id!r} in iteration {self.card.version}.")
         row = self._rows[case_id]
-        attribution = self.explainer.attribute(self._encoded[row : row + 1])
+        return self._explain(case_id, self._encoded[row : row + 1], self.features.iloc[row])
+
+    def _explain(self, case_id: str, encoded: np.ndarray, values: pd.Series) -> CaseExplanation:
+        attribution = self.explainer.attribute(encoded)
         raw = attribution.contributions[0]
         order = np.argsort(-np.abs(raw), kind="stable")
         contributions = pd.Series(raw[order], index=self._columns[order])
-        values = self.features.iloc[row]
         score = float(attribution.scores[0])
         protected = self.card.protected_attributes
         return CaseExplanation(

@@ -44,6 +44,13 @@ class UseCase:
             return f"{text} {unit}" if unit else text
         return str(value).replace("_", " ")
 
+    def past(self, decision: str) -> str:
+        """A decision as a past participle: "declined", "approved", "flagged as churn", "passed"."""
+        known = {"decline": "declined", "approve": "approved", "pass": "passed", "flag": "flagged"}
+        head, _, rest = decision.partition(" ")
+        word = known.get(head, head + ("d" if head.endswith("e") else "ed"))
+        return f"{word} {rest}".strip()
+
     def decision_for(self, score: float, threshold: float) -> str:
         """The decision shown for a score: the positive decision at or above the threshold."""
         return self.positive_decision if score >= threshold else self.negative_decision

@@ -63,7 +63,8 @@ def current_statuses(events: list[LifecycleEvent], versions: Collection[str]) ->
     return statuses
 
 
-def _check_actor(actor: Actor) -> Actor:
+def check_actor(actor: Actor) -> Actor:
+    """The actor with a clean name, or LifecycleError if the role may not change the lifecycle."""
     try:
         name = clean_text("Your name", actor.name, MAX_NAME_CHARS)
     except FeedbackError as err:
@@ -101,7 +102,7 @@ def plan_change(
     today: date | None = None,
 ) -> list[LifecycleEvent]:
     """The events that carry out a change, or LifecycleError naming the rule it breaks."""
-    actor = _check_actor(actor)
+    actor = check_actor(actor)
     if version not in statuses:
         raise LifecycleError(f"There is no iteration {version!r} of {use_case!r}.")
     if to_status not in STATUSES:

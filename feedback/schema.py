@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Date,
@@ -74,6 +75,60 @@ def _lifecycle_table(metadata: MetaData) -> Table:
     )
 
 
+def _goal_tables(metadata: MetaData) -> tuple[Table, ...]:
+    def audit(name: str, *columns) -> Table:
+        return Table(
+            name,
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=True),
+            Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("use_case", String(200), nullable=False),
+            *columns,
+            Index(f"ix_{name}_use_case", "use_case", "id"),
+        )
+
+    return (
+        audit(
+            "goal_statements",
+            Column("problem", Text, nullable=False),
+            Column("users", Text, nullable=False),
+            Column("promises", Text, nullable=False),
+            Column("author_name", String(100), nullable=False),
+            Column("author_role", String(50), nullable=False),
+        ),
+        audit(
+            "criteria",
+            Column("key", String(40), nullable=False),
+            Column("metric", String(50), nullable=False),
+            Column("attribute", String(200)),
+            Column("comparator", String(2), nullable=False),
+            Column("target", Float, nullable=False),
+            Column("owner", String(100), nullable=False),
+            Column("agreed_on", Date, nullable=False),
+            Column("author_name", String(100), nullable=False),
+            Column("active", Boolean, nullable=False),
+        ),
+        audit(
+            "cost_matrices",
+            Column("false_positive_cost", Float, nullable=False),
+            Column("false_negative_cost", Float, nullable=False),
+            Column("false_negative_column", String(200)),
+            Column("false_negative_fraction", Float, nullable=False),
+            Column("currency", String(20), nullable=False),
+            Column("author_name", String(100), nullable=False),
+        ),
+        audit(
+            "threshold_changes",
+            Column("iteration", String(200), nullable=False),
+            Column("threshold", Float, nullable=False),
+            Column("previous", Float, nullable=False),
+            Column("actor_name", String(100), nullable=False),
+            Column("actor_role", String(50), nullable=False),
+            Column("reason", Text, nullable=False),
+        ),
+    )
+
+
 def _schema_table(metadata: MetaData) -> Table:
     return Table(
         "involve_schema",
@@ -87,6 +142,7 @@ def _schema_table(metadata: MetaData) -> Table:
 METADATA = MetaData()
 FEEDBACK = _feedback_table(METADATA)
 LIFECYCLE = _lifecycle_table(METADATA)
+GOAL_STATEMENTS, CRITERIA, COST_MATRICES, THRESHOLD_CHANGES = _goal_tables(METADATA)
 SCHEMA = _schema_table(METADATA)
 
 
@@ -103,31 +159,41 @@ def _create_v1(conn: Connection) -> None:
     _feedback_table(MetaData()).create(conn)
 
 
-_APPEND_ONLY = {
-    "sqlite": [
-        "CREATE TRIGGER lifecycle_no_update BEFORE UPDATE ON lifecycle_events "
-        "BEGIN SELECT RAISE(ABORT, 'the lifecycle audit log is append-only'); END",
-        "CREATE TRIGGER lifecycle_no_delete BEFORE DELETE ON lifecycle_events "
-        "BEGIN SELECT RAISE(ABORT, 'the lifecycle audit log is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE FUNCTION lifecycle_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'the lifecycle audit log is append-only'; END $$",
-        "CREATE TRIGGER lifecycle_append_only BEFORE UPDATE OR DELETE ON lifecycle_events "
-        "FOR EACH ROW EXECUTE FUNCTION lifecycle_append_only()",
-    ],
-}
+def _make_append_only(conn: Connection, table: str) -> None:
+    """Database triggers that refuse any UPDATE or DELETE of an audit table's rows."""
+    message = f"{table} is an append-only audit log"
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{message}'; END $$"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
 
 
 def _create_v2(conn: Connection) -> None:
     _lifecycle_table(MetaData()).create(conn)
-    for statement in _APPEND_ONLY.get(conn.dialect.name, []):
-        conn.exec_driver_sql(statement)
+    _make_append_only(conn, "lifecycle_events")
+
+
+def _create_v3(conn: Connection) -> None:
+    for table in _goal_tables(MetaData()):
+        table.create(conn)
+        _make_append_only(conn, table.name)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
+    Migration(3, "goals, success criteria, cost matrices and threshold changes (append-only)", _create_v3),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -73,7 +73,8 @@ class FeedbackStore:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
     @contextmanager
-    def _transaction(self, write: bool = False) -> Iterator[Connection]:
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """One connection and transaction; SQLite writes take the write lock up front (BEGIN IMMEDIATE)."""
         try:
             with self.engine.connect() as conn:
                 conn.info["write"] = write
@@ -84,7 +85,7 @@ class FeedbackStore:
             raise StoreError(_describe(err, self.location)) from err
 
     def _migrate(self) -> None:
-        with self._transaction(write=True) as conn:
+        with self.transaction(write=True) as conn:
             current = read_version(conn)
             if current > LATEST_VERSION:
                 raise StoreError(
@@ -105,7 +106,7 @@ class FeedbackStore:
 
     def schema_version(self) -> int:
         """The store's schema version."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             return read_version(conn)
 
     def add_feedback(self, draft: FeedbackDraft, known_iterations: Collection[str]) -> Feedback:
@@ -118,7 +119,7 @@ class FeedbackStore:
             "created_at": datetime.now(timezone.utc),
             "triage_status": "new",
         }
-        with self._transaction(write=True) as conn:
+        with self.transaction(write=True) as conn:
             new_id = conn.execute(insert(FEEDBACK).values(**values).returning(FEEDBACK.c.id)).scalar_one()
         log.info("feedback #%s saved for %s/%s case %s", new_id, clean.use_case, clean.iteration, clean.case_id)
         return Feedback(**{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories})
@@ -132,7 +133,7 @@ class FeedbackStore:
             query = query.where(FEEDBACK.c.iteration == iteration)
         if case_id is not None:
             query = query.where(FEEDBACK.c.case_id == case_id)
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             rows = conn.execute(query.order_by(FEEDBACK.c.id.desc())).mappings().all()
         return [_to_feedback(row) for row in rows]
 
@@ -141,7 +142,7 @@ class FeedbackStore:
         query = select(FEEDBACK.c.iteration, func.count()).where(FEEDBACK.c.use_case == use_case)
         if iteration is not None:
             query = query.where(FEEDBACK.c.iteration == iteration)
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             rows = conn.execute(query.group_by(FEEDBACK.c.iteration)).all()
         return {name: int(n) for name, n in rows}
 
@@ -152,19 +153,19 @@ class FeedbackStore:
             .where(FEEDBACK.c.use_case == use_case, FEEDBACK.c.iteration == iteration)
             .group_by(FEEDBACK.c.case_id)
         )
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             rows = conn.execute(query).all()
         return {case: int(n) for case, n in rows}
 
     def list_lifecycle_events(self, use_case: str) -> list[LifecycleEvent]:
         """The lifecycle audit log of a use case, oldest first."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             return self._read_events(conn, use_case)
 
     @staticmethod
     def _read_events(conn: Connection, use_case: str) -> list[LifecycleEvent]:
         query = select(LIFECYCLE).where(LIFECYCLE.c.use_case == use_case).order_by(LIFECYCLE.c.id)
-        return [LifecycleEvent(**_utc(dict(row))) for row in conn.execute(query).mappings()]
+        return [LifecycleEvent(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
 
     def lifecycle_statuses(self, use_case: str, versions: Collection[str]) -> dict[str, str]:
         """The current status of each version of a use case."""
@@ -174,7 +175,7 @@ class FeedbackStore:
         self, use_case: str, versions: Collection[str], version: str, to_status: str, actor: Actor, reason: str, **details
     ) -> list[LifecycleEvent]:
         """Apply a lifecycle change under the rules (LifecycleError if refused) and log it; the events."""
-        with self._transaction(write=True) as conn:
+        with self.transaction(write=True) as conn:
             if not self.is_sqlite:
                 conn.exec_driver_sql("LOCK TABLE lifecycle_events IN EXCLUSIVE MODE")
             statuses = current_statuses(self._read_events(conn, use_case), versions)
@@ -192,7 +193,8 @@ class FeedbackStore:
         return saved
 
 
-def _utc(data: dict) -> dict:
+def utc_row(data: dict) -> dict:
+    """The row with its created_at marked as UTC (SQLite returns naive datetimes)."""
     created = data.get("created_at")
     if created is not None and created.tzinfo is None:
         data["created_at"] = created.replace(tzinfo=timezone.utc)
@@ -203,4 +205,4 @@ def _to_feedback(row) -> Feedback:
     data = dict(row)
     data["reasons_shown"] = tuple(json.loads(data["reasons_shown"]))
     data["categories"] = tuple(json.loads(data["categories"]))
-    return Feedback(**_utc(data))
+    return Feedback(**utc_row(data))

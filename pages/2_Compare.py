@@ -8,6 +8,7 @@ from demo_models.figures import build_importance_comparison, build_waterfall
 from demo_models.metrics import metric_labels
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.store import StoreError
+from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import load_comparison, setup_page
 from pages._ui.text import escape_markdown
 
@@ -48,6 +49,10 @@ st.dataframe(
     key="compare_metrics",
 )
 st.caption("Recall, precision and rates at each iteration's own threshold; computed with scikit-learn.")
+
+st.subheader("Goal scorecard")
+criteria = criteria_of(ctx)
+render_scorecard({old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)}, key="compare_scorecard")
 
 # --- what drives the scores --------------------------------------------------------------------
 st.header("What drives the scores")
@@ -117,7 +122,7 @@ else:
 st.header("Reason codes that changed")
 changes = comparison.reason_changes
 st.markdown(
-    f"Of **{comparison.reasons_compared:,}** cases {pos}d by both iterations, **{len(changes):,}** get different "
+    f"Of **{comparison.reasons_compared:,}** cases {use_case.past(pos)} by both iterations, **{len(changes):,}** get different "
     "principal reasons."
 )
 if len(changes):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -11,10 +11,12 @@ import streamlit as st
 from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
 from demo_models.compare import CompareError, Comparison, compare_iterations
+from demo_models.outcomes import Latency, measure_latency
 from demo_models.explain import ExplainError
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.scoring import ScoredIteration
 from demo_models.usecases import UseCase, get_use_case
+from feedback.goal_store import current_thresholds
 from feedback.store import FeedbackStore, StoreError
 
 log = logging.getLogger("involve.app")
@@ -25,6 +27,8 @@ PAGES = (
     ("pages/1_Explore.py", "Explore", ":material/search:"),
     ("pages/2_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
+    ("pages/4_Goals.py", "Goals", ":material/flag:"),
+    ("pages/5_Outcomes.py", "Outcomes", ":material/payments:"),
 )
 
 
@@ -64,8 +68,16 @@ def _open_store(url: str) -> FeedbackStore:
 
 
 @st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
-def _compare(registry_dir: str, use_case: str, old: tuple[str, str], new: tuple[str, str]) -> Comparison:
-    return compare_iterations(_load_scored(registry_dir, use_case, *old), _load_scored(registry_dir, use_case, *new))
+def _compare(registry_dir: str, use_case: str, old: tuple[str, str, float], new: tuple[str, str, float]) -> Comparison:
+    return compare_iterations(
+        _load_scored(registry_dir, use_case, *old[:2]).at_threshold(old[2]),
+        _load_scored(registry_dir, use_case, *new[:2]).at_threshold(new[2]),
+    )
+
+
+@st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
+def _latency(registry_dir: str, use_case: str, version: str, created: str) -> Latency:
+    return measure_latency(_load_scored(registry_dir, use_case, version, created))
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -75,7 +87,8 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
     """
     card = card or ctx.card
     try:
-        return _load_scored(str(ctx.registry_dir), card.use_case, card.version, card.created)
+        scored = _load_scored(str(ctx.registry_dir), card.use_case, card.version, card.created)
+        return scored.at_threshold(card.threshold)
     except (RegistryError, ExplainError, OSError) as err:
         log.warning("iteration %s/%s cannot be loaded: %s", card.use_case, card.version, err)
         st.error(f"Iteration {card.version} cannot be shown: {err}")
@@ -85,11 +98,21 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
     """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
     try:
-        return _compare(str(ctx.registry_dir), old.use_case, (old.version, old.created), (new.version, new.created))
+        return _compare(
+            str(ctx.registry_dir),
+            old.use_case,
+            (old.version, old.created, old.threshold),
+            (new.version, new.created, new.threshold),
+        )
     except (RegistryError, ExplainError, CompareError, OSError) as err:
         log.warning("cannot compare %s and %s: %s", old.version, new.version, err)
         st.error(f"{old.version} and {new.version} cannot be compared: {err}")
         st.stop()
+
+
+def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
+    """Measured time to decide and explain a case with this iteration (cached per process)."""
+    return _latency(str(ctx.registry_dir), card.use_case, card.version, card.created)
 
 
 def _configure_logging() -> None:
@@ -177,6 +200,8 @@ def setup_page(title: str) -> PageContext:
     if store is not None:
         try:
             statuses = store.lifecycle_statuses(name, list(statuses))
+            saved = current_thresholds(store, name)
+            cards = [replace(c, threshold=saved.get(c.version, c.threshold)) for c in cards]
         except StoreError as err:
             store_error = str(err)
             st.sidebar.error(f"Lifecycle statuses are unavailable: {err}")
@@ -195,7 +220,7 @@ def setup_page(title: str) -> PageContext:
         hidden=retired,
     )
     card = by_version[version]
-    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.0%} · {card.n_eval:,} evaluation cases")
+    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
     return PageContext(
         registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses
     )

@@ -105,7 +105,7 @@ def test_opening_twice_migrates_once(tmp_path):
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     versions = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT version FROM involve_schema").fetchall()
-    assert versions == [(1,), (2,)]
+    assert versions == [(1,), (2,), (3,)]
 
 
 def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_path, monkeypatch):
@@ -119,7 +119,7 @@ def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_pa
     assert old.schema_version() == 1
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == LATEST_VERSION == 2
+    assert upgraded.schema_version() == LATEST_VERSION == 3
     assert sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall() == before
     assert upgraded.lifecycle_statuses("credit", ["v1"]) == {"v1": "candidate"}
 

@@ -1,0 +1,114 @@
+"""Persistence of goals, criteria, cost matrices and saved thresholds: append-only, with history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+
+from feedback.goals import (
+    CostMatrix,
+    Criterion,
+    GoalError,
+    GoalStatement,
+    validate_costs,
+    validate_criterion,
+    validate_statement,
+)
+from feedback.lifecycle import Actor, LifecycleError, check_actor
+from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
+from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
+from feedback.store import FeedbackStore, utc_row
+
+
+def _append(store: FeedbackStore, table: Table, record: Any) -> Any:
+    values = {k: v for k, v in asdict(record).items() if k not in ("id", "created_at")}
+    now = datetime.now(timezone.utc)
+    with store.transaction(write=True) as conn:
+        new_id = conn.execute(insert(table).values(**values, created_at=now).returning(table.c.id)).scalar_one()
+    return replace(record, id=new_id, created_at=now)
+
+
+def _history(store: FeedbackStore, table: Table, use_case: str, cls: type) -> list:
+    query = select(table).where(table.c.use_case == use_case).order_by(table.c.id)
+    with store.transaction() as conn:
+        return [cls(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
+
+
+def save_statement(store: FeedbackStore, statement: GoalStatement) -> GoalStatement:
+    """Validate and save a new version of the use case's goal statement."""
+    return _append(store, GOAL_STATEMENTS, validate_statement(statement))
+
+
+def statement_history(store: FeedbackStore, use_case: str) -> list[GoalStatement]:
+    """Every version of the goal statement, oldest first (the last is current)."""
+    return _history(store, GOAL_STATEMENTS, use_case, GoalStatement)
+
+
+def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
+    """Validate and save a criterion (a new one gets a key; an edit is a new version of its key)."""
+    clean = validate_criterion(replace(criterion, key=criterion.key or uuid.uuid4().hex[:12]), attributes)
+    return _append(store, CRITERIA, clean)
+
+
+def remove_criterion(store: FeedbackStore, criterion: Criterion, author_name: str) -> Criterion:
+    """Record that a criterion no longer applies (its history stays)."""
+    return _append(store, CRITERIA, replace(criterion, active=False, author_name=author_name or criterion.author_name))
+
+
+def criteria_history(store: FeedbackStore, use_case: str) -> list[Criterion]:
+    """Every version of every criterion, oldest first."""
+    return _history(store, CRITERIA, use_case, Criterion)
+
+
+def current_criteria(store: FeedbackStore, use_case: str) -> list[Criterion]:
+    """The criteria in force: the latest version of each key, if active, in order of creation."""
+    latest: dict[str, Criterion] = {}
+    for criterion in criteria_history(store, use_case):
+        latest[criterion.key] = criterion
+    return [c for c in latest.values() if c.active]
+
+
+def save_costs(store: FeedbackStore, costs: CostMatrix) -> CostMatrix:
+    """Validate and save the use case's cost matrix (a new version)."""
+    return _append(store, COST_MATRICES, validate_costs(costs))
+
+
+def costs_history(store: FeedbackStore, use_case: str) -> list[CostMatrix]:
+    """Every version of the cost matrix, oldest first (the last is current)."""
+    return _history(store, COST_MATRICES, use_case, CostMatrix)
+
+
+def save_threshold(
+    store: FeedbackStore, use_case: str, iteration: str, threshold: float, previous: float, actor: Actor, reason: str
+) -> dict:
+    """Record a new operating threshold for an iteration (roles as for lifecycle changes)."""
+    try:
+        actor = check_actor(actor)
+        reason = clean_text("Reason", reason, MAX_COMMENT_CHARS, multiline=True)
+    except (LifecycleError, FeedbackError) as err:
+        raise GoalError(str(err)) from err
+    if not 0 < threshold < 1:
+        raise GoalError(f"The threshold must lie strictly between 0 and 1; got {threshold}.")
+    values = dict(
+        use_case=use_case, iteration=iteration, threshold=float(threshold), previous=float(previous),
+        actor_name=actor.name, actor_role=actor.role, reason=reason, created_at=datetime.now(timezone.utc),
+    )
+    with store.transaction(write=True) as conn:
+        conn.execute(insert(THRESHOLD_CHANGES).values(**values))
+    return values
+
+
+def threshold_history(store: FeedbackStore, use_case: str) -> list[dict]:
+    """Every saved threshold change of the use case's iterations, oldest first."""
+    query = select(THRESHOLD_CHANGES).where(THRESHOLD_CHANGES.c.use_case == use_case).order_by(THRESHOLD_CHANGES.c.id)
+    with store.transaction() as conn:
+        return [utc_row(dict(row)) for row in conn.execute(query).mappings()]
+
+
+def current_thresholds(store: FeedbackStore, use_case: str) -> dict[str, float]:
+    """The saved operating threshold of each iteration that has one."""
+    return {row["iteration"]: row["threshold"] for row in threshold_history(store, use_case)}

@@ -1,0 +1,194 @@
+"""What was agreed up front: the problem, success criteria, the business cost of errors.
+
+Records and their validation; persistence is in `feedback.goal_store`. The catalogue of criterion
+metrics names what each criterion measures; `demo_models.outcomes` computes them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS, FeedbackError, clean_text
+
+
+class GoalError(ValueError):
+    """A goal, criterion or cost that cannot be saved; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric a success criterion can use: label, allowed target range, unit, whether per group."""
+
+    label: str
+    low: float
+    high: float
+    unit: str = ""
+    per_attribute: bool = False
+    explanation: str = ""
+
+
+CRITERION_METRICS: dict[str, MetricSpec] = {
+    "recall": MetricSpec("Recall", 0, 1, explanation="share of actual positive cases (e.g. defaults) that get the positive decision"),
+    "precision": MetricSpec("Precision", 0, 1, explanation="share of positive decisions (e.g. declines) that were right"),
+    "positive_rate": MetricSpec("Positive-decision rate", 0, 1, explanation="share of cases declined (credit) or flagged (fraud)"),
+    "negative_rate": MetricSpec("Approval rate", 0, 1, explanation="share of cases approved (credit) or passed (fraud)"),
+    "expected_cost_per_case": MetricSpec("Expected cost per case", 0, math.inf, unit="money", explanation="average cost of errors per case under the agreed cost matrix"),
+    "roc_auc": MetricSpec("ROC AUC", 0, 1, explanation="how well the score ranks positive above negative cases (0.5 = chance)"),
+    "disparate_impact_ratio": MetricSpec("Disparate impact ratio", 0, 1, per_attribute=True, explanation="lowest group approval rate divided by the highest"),
+    "equal_opportunity_difference": MetricSpec("Equal-opportunity difference", 0, 1, per_attribute=True, explanation="largest gap between groups in the approval rate of cases that turned out good"),
+    "latency_p95_ms": MetricSpec("p95 latency of score + explanation", 0, 60_000, unit="ms", explanation="95 % of decisions with their reasons take at most this long"),
+}
+COMPARATORS = (">=", "<=")
+
+
+@dataclass(frozen=True)
+class GoalStatement:
+    """The problem, who uses the output in which decision, and the product's promises."""
+
+    use_case: str
+    problem: str
+    users: str
+    promises: str
+    author_name: str
+    author_role: str
+    id: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One measurable success criterion: metric (for a group attribute), comparator, target."""
+
+    use_case: str
+    key: str  # stable across edits; each edit is a new version of the same key
+    metric: str
+    comparator: str
+    target: float
+    owner: str
+    agreed_on: date
+    author_name: str
+    attribute: str | None = None
+    active: bool = True
+    id: int = 0
+    created_at: datetime | None = None
+
+    def describe(self) -> str:
+        """The criterion in words: "Recall >= 0.8", "Disparate impact ratio (sex) >= 0.8"."""
+        spec = CRITERION_METRICS[self.metric]
+        group = f" ({self.attribute})" if self.attribute else ""
+        unit = " ms" if spec.unit == "ms" else ""
+        return f"{spec.label}{group} {self.comparator} {self.target:g}{unit}"
+
+
+@dataclass(frozen=True)
+class CostMatrix:
+    """The business cost of each error: a false positive decision and a missed positive case.
+
+    A missed positive costs `false_negative_cost` plus `false_negative_fraction` times the value
+    of `false_negative_column` (e.g. half the credit amount of an approved default).
+    """
+
+    use_case: str
+    false_positive_cost: float
+    false_negative_cost: float
+    author_name: str
+    false_negative_column: str | None = None
+    false_negative_fraction: float = 0.0
+    currency: str = ""
+    id: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """A criterion judged for one iteration: the value, and pass / fail, or why it has no value."""
+
+    criterion: Criterion
+    value: float | None
+    passed: bool | None
+    note: str = ""
+
+
+def _text(field: str, value: str, limit: int, required: bool = True) -> str:
+    try:
+        return clean_text(field, value, limit, multiline=True, required=required)
+    except FeedbackError as err:
+        raise GoalError(str(err)) from err
+
+
+def validate_statement(statement: GoalStatement) -> GoalStatement:
+    """The statement with its texts cleaned, or GoalError (e.g. an empty problem statement)."""
+    return GoalStatement(
+        use_case=statement.use_case,
+        problem=_text("Problem statement", statement.problem, MAX_COMMENT_CHARS),
+        users=_text("Who uses the output, in which decision", statement.users, MAX_COMMENT_CHARS),
+        promises=_text("Product promises", statement.promises, MAX_COMMENT_CHARS, required=False),
+        author_name=_text("Your name", statement.author_name, MAX_NAME_CHARS),
+        author_role=_text("Role", statement.author_role, MAX_TEXT_CHARS),
+    )
+
+
+def validate_criterion(criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
+    """The criterion cleaned, or GoalError: unknown metric, target outside its range, no group..."""
+    spec = CRITERION_METRICS.get(criterion.metric)
+    if spec is None:
+        raise GoalError(f"Unknown metric {criterion.metric!r}; choose one of {', '.join(CRITERION_METRICS)}.")
+    if criterion.comparator not in COMPARATORS:
+        raise GoalError(f"The comparator must be one of {', '.join(COMPARATORS)}.")
+    target = criterion.target
+    if not isinstance(target, (int, float)) or not math.isfinite(target) or not spec.low <= target <= spec.high:
+        high = "no upper limit" if math.isinf(spec.high) else f"{spec.high:g}"
+        raise GoalError(f"The target of {spec.label} must lie between {spec.low:g} and {high}; got {target}.")
+    attribute = criterion.attribute or None
+    if spec.per_attribute and not attribute:
+        raise GoalError(f"{spec.label} is measured across the groups of a protected attribute: name one.")
+    if not spec.per_attribute:
+        attribute = None
+    elif attributes and attribute not in attributes:
+        raise GoalError(f"{attribute!r} is not a protected attribute of this use case ({', '.join(attributes)}).")
+    return Criterion(
+        use_case=criterion.use_case,
+        key=criterion.key,
+        metric=criterion.metric,
+        comparator=criterion.comparator,
+        target=float(target),
+        owner=_text("Owner", criterion.owner, MAX_NAME_CHARS),
+        agreed_on=criterion.agreed_on,
+        author_name=_text("Your name", criterion.author_name, MAX_NAME_CHARS),
+        attribute=attribute,
+        active=criterion.active,
+    )
+
+
+def validate_costs(costs: CostMatrix) -> CostMatrix:
+    """The cost matrix, or GoalError for a negative or missing cost."""
+    for field, value in (
+        ("The cost of a false positive", costs.false_positive_cost),
+        ("The fixed cost of a missed positive", costs.false_negative_cost),
+        ("The share of the amount lost", costs.false_negative_fraction),
+    ):
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise GoalError(f"{field} must be a number of at least 0; got {value}.")
+    if costs.false_negative_fraction and not costs.false_negative_column:
+        raise GoalError("Name the column the share of a missed positive's cost applies to.")
+    if costs.false_positive_cost == 0 and costs.false_negative_cost == 0 and costs.false_negative_fraction == 0:
+        raise GoalError("At least one error must cost something.")
+    return CostMatrix(
+        use_case=costs.use_case,
+        false_positive_cost=float(costs.false_positive_cost),
+        false_negative_cost=float(costs.false_negative_cost),
+        author_name=_text("Your name", costs.author_name, MAX_NAME_CHARS),
+        false_negative_column=costs.false_negative_column or None,
+        false_negative_fraction=float(costs.false_negative_fraction),
+        currency=_text("Currency", costs.currency, 20, required=False),
+    )
+
+
+def judge(criterion: Criterion, value: float | None, why_missing: str = "") -> CriterionResult:
+    """Pass or fail of a criterion for a value; no verdict (and the reason) when there is no value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return CriterionResult(criterion, None, None, why_missing or "cannot be computed")
+    passed = value >= criterion.target if criterion.comparator == ">=" else value <= criterion.target
+    return CriterionResult(criterion, float(value), bool(passed))
