@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from feedback.goals import Criterion
 from feedback.records import FeedbackDraft
 
 BUILTIN_VERSIONS = ("v1", "v2", "v3")
@@ -29,3 +32,13 @@ def make_draft(**changes) -> FeedbackDraft:
     )
     values.update(changes)
     return FeedbackDraft(**values)
+
+
+def make_criterion(**changes) -> Criterion:
+    """A valid success criterion (recall >= 0.8) for credit, with any field changed."""
+    values = dict(
+        use_case="credit", key="", metric="recall", comparator=">=", target=0.8, owner="Risk team",
+        agreed_on=date(2026, 11, 1), author_name="Ann",
+    )
+    values.update(changes)
+    return Criterion(**values)

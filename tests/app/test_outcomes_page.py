@@ -1,0 +1,88 @@
+"""AppTest of the Outcomes page (pages/5_Outcomes.py)."""
+
+import pytest
+from sklearn.metrics import recall_score
+
+from demo_models.costs import case_costs, cost_curve
+from feedback.goal_store import current_thresholds, save_criterion
+from feedback.store import FeedbackStore
+from tests.app.apptest import open_app
+from tests.helpers import make_criterion
+
+PAGE = "pages/5_Outcomes.py"
+SLIDER = "outcome_threshold_credit_v3"
+
+
+def _set_costs(at, fp=300.0, fraction=0.5):
+    at.number_input(key="cost_fp").set_value(fp)
+    at.selectbox(key="cost_column").set_value("credit_amount")
+    at.number_input(key="cost_fraction").set_value(fraction)
+    at.text_input(key="cost_author").input("Bo Business")
+    next(b for b in at.form_submit_button if b.label == "Save the cost matrix").click().run()
+    return at
+
+
+def test_moving_the_threshold_updates_metrics_and_errors(app_env, scored):
+    at = open_app(PAGE)
+    assert not at.exception
+    at.slider(key=SLIDER).set_value(0.25).run()
+    labels, scores = scored["v3"].iteration.labels, scored["v3"].scores.to_numpy()
+    assert at.metric[1].value == f"{recall_score(labels, scores >= 0.25):.1%}"
+    matrix = at.dataframe[0].value
+    assert matrix.loc["actually default", "declined"] == ((scores >= 0.25) & (labels == 1)).sum()
+    assert matrix.to_numpy().sum() == 300
+
+
+def test_a_cost_matrix_gives_the_optimal_threshold(app_env, scored):
+    at = _set_costs(open_app(PAGE))
+    assert not at.exception and at.success[0].value == "Cost matrix saved."
+    it = scored["v3"]
+    curve = cost_curve(it.iteration.labels, it.scores.to_numpy(), case_costs(it.features, 300, 0, "credit_amount", 0.5))
+    assert at.metric[6].value == f"{curve.optimal_threshold:.3f}"
+    at.button(key="use_optimal").click().run()
+    assert at.slider(key=SLIDER).value == pytest.approx(round(curve.optimal_threshold, 3))
+    cheaper = _set_costs(at, fp=50.0)
+    moved = cost_curve(it.iteration.labels, it.scores.to_numpy(), case_costs(it.features, 50, 0, "credit_amount", 0.5))
+    assert cheaper.metric[6].value == f"{moved.optimal_threshold:.3f}"
+    assert moved.optimal_threshold < curve.optimal_threshold  # cheaper false declines: decline more
+
+
+def test_a_negative_cost_is_refused(app_env):
+    at = _set_costs(open_app(PAGE), fp=-10.0)
+    assert "must be a number of at least 0" in at.error[0].value
+
+
+def test_saving_a_threshold_changes_every_page_and_the_scorecard(app_env):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    save_criterion(store, make_criterion(target=0.75), ("sex", "age"))
+    at = open_app()
+    assert at.dataframe[0].value.iloc[0]["v3"].startswith("FAIL")
+    at.switch_page(PAGE).run()
+    at.slider(key=SLIDER).set_value(0.25).run()
+    at.text_input(key="threshold_name").input("Rita")
+    at.selectbox(key="threshold_role").set_value("risk")
+    at.text_area(key="threshold_reason").input("catch three defaults in four")
+    next(b for b in at.form_submit_button if b.label.startswith("Save 0.250")).click().run()
+    assert not at.exception
+    assert at.success[0].value == "v3 now decides at 0.250 (was 0.400)."
+    assert current_thresholds(store, "credit") == {"v3": 0.25}
+    at.switch_page("app.py").run()
+    assert at.dataframe[0].value.iloc[0]["v3"].startswith("pass")
+    at.switch_page("pages/1_Explore.py").run()
+    assert "at or above 25%" in at.caption[0].value
+
+
+def test_a_business_user_cannot_save_a_threshold(app_env):
+    at = open_app(PAGE)
+    at.text_input(key="threshold_name").input("Bo")
+    at.selectbox(key="threshold_role").set_value("business user")
+    at.text_area(key="threshold_reason").input("I like it")
+    next(b for b in at.form_submit_button if b.label.startswith("Save 0.400")).click().run()
+    assert "business user cannot" in at.error[0].value
+    assert current_thresholds(FeedbackStore(f"sqlite:///{app_env}"), "credit") == {}
+
+
+def test_latency_is_reported_in_plain_words(app_env):
+    at = open_app(PAGE)
+    assert "A decision and its reasons in" in at.markdown[-1].value
+    assert "for 95 % of cases" in at.markdown[-1].value
