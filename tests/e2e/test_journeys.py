@@ -113,3 +113,46 @@ def test_a_brought_model_works_on_every_page(app_page, streamlit_server, screens
             expect(page.get_by_role("heading", name="Case C")).to_be_visible()
             wait_for_plotly(page)
         screenshot(page, f"churn-{path or 'home'}")
+
+
+def _optimal(page) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Cost-optimal threshold", exact=True))
+    return metric.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Outcomes?iteration=v2")
+    wait_for_plotly(page)
+    form = page.get_by_test_id("stForm").filter(has_text="What does each error cost")
+    form.get_by_label("A repay case wrongly declined").fill("300")
+    form.get_by_label("Share (0.5 = half)").fill("0.5")
+    page.get_by_test_id("stSelectbox").filter(has_text="… plus a share of").click()
+    page.get_by_role("option", name="Credit amount", exact=True).click()
+    form.get_by_label("Your name").fill("Bo Business")
+    form.get_by_role("button", name="Save the cost matrix").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Cost matrix saved")
+    first = _optimal(page)
+    wait_for_plotly(page, nth=1)
+    screenshot(page, "costs")
+
+    form.get_by_label("A repay case wrongly declined").fill("50")
+    form.get_by_role("button", name="Save the cost matrix").click()
+    wait_for_app_run(page)
+    second = _optimal(page)
+    assert float(second) < float(first)  # cheaper wrong declines: the best threshold moves down
+    page.get_by_role("button", name="Move the threshold to the cost-optimal one").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stSlider").filter(has_text="Threshold")).to_contain_text(f"{round(float(second), 3):.3f}")
+    _no_exception(page)
+    screenshot(page, "optimal")
+
+
+def test_goals_page_renders_the_scorecard(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Goals")
+    expect(page.get_by_role("heading", name="Success criteria")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scorecard")).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "goals")
