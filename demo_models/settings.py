@@ -16,6 +16,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "SQLAlchemy URL of the feedback store (SQLite file or PostgreSQL)",
     ),
     "INVOLVE_LOG_LEVEL": ("INFO", "logging level of the app"),
+    "INVOLVE_ROLES": (
+        "(empty)",
+        'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
+    ),
 }
 
 
@@ -39,3 +43,8 @@ def db_url() -> str:
 def log_level() -> str:
     """Logging level name for the app (INFO by default)."""
     return os.environ.get("INVOLVE_LOG_LEVEL", "INFO").upper()
+
+
+def role_mapping() -> str:
+    """JSON text mapping login e-mails to roles (empty: everyone logged in is a business user)."""
+    return os.environ.get("INVOLVE_ROLES", "")

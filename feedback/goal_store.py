@@ -18,7 +18,7 @@ from feedback.goals import (
     validate_criterion,
     validate_statement,
 )
-from feedback.lifecycle import Actor, LifecycleError, check_actor
+from feedback.access import Actor, check_actor
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 from feedback.store import FeedbackStore, utc_row
@@ -85,11 +85,11 @@ def costs_history(store: FeedbackStore, use_case: str) -> list[CostMatrix]:
 def save_threshold(
     store: FeedbackStore, use_case: str, iteration: str, threshold: float, previous: float, actor: Actor, reason: str
 ) -> dict:
-    """Record a new operating threshold for an iteration (roles as for lifecycle changes)."""
+    """Record a new operating threshold for an iteration (AccessError unless the role may)."""
+    actor = check_actor(actor, "change threshold")
     try:
-        actor = check_actor(actor)
         reason = clean_text("Reason", reason, MAX_COMMENT_CHARS, multiline=True)
-    except (LifecycleError, FeedbackError) as err:
+    except FeedbackError as err:
         raise GoalError(str(err)) from err
     if not 0 < threshold < 1:
         raise GoalError(f"The threshold must lie strictly between 0 and 1; got {threshold}.")

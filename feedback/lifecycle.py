@@ -12,10 +12,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, ROLES, FeedbackError, clean_text
+from feedback.access import Actor, check_actor
+from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 
 STATUSES = ("candidate", "live", "deprecated", "retired")
-LIFECYCLE_ROLES = ("data scientist", "risk", "compliance")
 #: status -> statuses it may move to
 TRANSITIONS: Mapping[str, tuple[str, ...]] = {
     "candidate": ("live", "retired"),
@@ -27,14 +27,6 @@ TRANSITIONS: Mapping[str, tuple[str, ...]] = {
 
 class LifecycleError(ValueError):
     """A lifecycle change the rules refuse; the message says why."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a name and one of the roles."""
-
-    name: str
-    role: str
 
 
 @dataclass(frozen=True)
@@ -63,22 +55,6 @@ def current_statuses(events: list[LifecycleEvent], versions: Collection[str]) ->
     return statuses
 
 
-def check_actor(actor: Actor) -> Actor:
-    """The actor with a clean name, or LifecycleError if the role may not change the lifecycle."""
-    try:
-        name = clean_text("Your name", actor.name, MAX_NAME_CHARS)
-    except FeedbackError as err:
-        raise LifecycleError(str(err)) from err
-    if actor.role not in ROLES:
-        raise LifecycleError(f"Unknown role {actor.role!r}.")
-    if actor.role not in LIFECYCLE_ROLES:
-        raise LifecycleError(
-            f"A {actor.role} cannot change an iteration's lifecycle; ask a "
-            f"{', '.join(LIFECYCLE_ROLES[:-1])} or {LIFECYCLE_ROLES[-1]}."
-        )
-    return Actor(name, actor.role)
-
-
 def _text(field: str, value: str | None, required: bool) -> str | None:
     try:
         text = clean_text(field, value or "", MAX_COMMENT_CHARS, multiline=True, required=required)
@@ -102,7 +78,7 @@ def plan_change(
     today: date | None = None,
 ) -> list[LifecycleEvent]:
     """The events that carry out a change, or LifecycleError naming the rule it breaks."""
-    actor = check_actor(actor)
+    actor = check_actor(actor, "change lifecycle")
     if version not in statuses:
         raise LifecycleError(f"There is no iteration {version!r} of {use_case!r}.")
     if to_status not in STATUSES:

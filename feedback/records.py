@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 VERDICTS = ("agree", "disagree", "unsure")
-ROLES = ("business user", "risk", "compliance", "data scientist")
+ROLES = ("business user", "risk", "compliance", "data scientist", "admin")
 CATEGORIES = (
     "wrong prediction",
     "unclear explanation",

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from feedback.lifecycle import Actor, LifecycleEvent, current_statuses, plan_change
+from feedback.access import Actor
+from feedback.lifecycle import LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
 from feedback.schema import FEEDBACK, LATEST_VERSION, LIFECYCLE, MIGRATIONS, SCHEMA, read_version
 

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from feedback.lifecycle import LIFECYCLE_ROLES, TRANSITIONS, Actor, LifecycleError
-from feedback.records import ROLES
+from feedback.access import PERMISSIONS, AccessError
+from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.store import StoreError
 from pages._ui.shell import setup_page
 from pages._ui.timeline import render_timeline
@@ -18,7 +18,7 @@ use_case = ctx.use_case
 st.title("Iterations")
 st.caption(
     "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; "
-    f"changes are recorded with who, when and why. Allowed to change the lifecycle: {', '.join(LIFECYCLE_ROLES)}."
+    f"changes are recorded with who, when and why. Allowed to change the lifecycle: {', '.join(PERMISSIONS['change lifecycle'])}."
 )
 if ctx.store is None:
     st.error(f"The lifecycle cannot be read or changed: {ctx.store_error}")
@@ -44,12 +44,7 @@ to_status = st.radio(
 )
 live = [v for v, s in ctx.statuses.items() if s == "live" and v != version]
 with st.form(f"lifecycle_{version}_{to_status}"):
-    left, right = st.columns(2)
-    name = left.text_input(
-        "Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key="lifecycle_name"
-    )
-    default_role = st.session_state.get("reviewer_role", "data scientist")
-    role = right.selectbox("Your role", ROLES, index=ROLES.index(default_role), key="lifecycle_role")
+    st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
     reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
     details = {}
     if to_status == "live":
@@ -70,11 +65,10 @@ with st.form(f"lifecycle_{version}_{to_status}"):
     submitted = st.form_submit_button(ACTIONS[to_status], type="primary")
 if submitted:
     try:
-        saved = ctx.store.change_lifecycle(use_case.name, versions, version, to_status, Actor(name, role), reason, **details)
-    except (LifecycleError, StoreError) as err:
+        saved = ctx.store.change_lifecycle(use_case.name, versions, version, to_status, ctx.identity.actor, reason, **details)
+    except (LifecycleError, AccessError, StoreError) as err:
         st.error(f"Not changed — {err}")
     else:
-        st.session_state["reviewer_name"], st.session_state["reviewer_role"] = name.strip(), role
         st.session_state["_lifecycle_saved"] = "; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + "."
         st.rerun()
 

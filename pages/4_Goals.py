@@ -13,7 +13,6 @@ from feedback.goal_store import (
     statement_history,
 )
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
-from feedback.records import ROLES
 from feedback.store import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import load_scored, setup_page
@@ -57,16 +56,15 @@ with st.expander("Edit the problem statement" if current else "Write the problem
         problem = st.text_area("Problem statement", value=current.problem if current else "", key="goal_problem")
         users = st.text_area("Who uses the output, in which decision", value=current.users if current else "", key="goal_users")
         promises = st.text_area("Product promises", value=current.promises if current else "", key="goal_promises")
-        left, right = st.columns(2)
-        name = left.text_input("Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key="goal_author")
-        role = right.selectbox("Your role", ROLES, key="goal_role")
         if st.form_submit_button("Save the problem statement"):
             try:
-                save_statement(ctx.store, GoalStatement(use_case.name, problem, users, promises, name, role))
+                save_statement(
+                    ctx.store,
+                    GoalStatement(use_case.name, problem, users, promises, ctx.identity.name, ctx.identity.role),
+                )
             except (GoalError, StoreError) as err:
                 st.error(f"Not saved — {err}")
             else:
-                st.session_state["reviewer_name"] = name.strip()
                 _saved("Problem statement saved.")
 if len(statements) > 1:
     with st.expander(f"History ({len(statements)} versions)"):
@@ -121,20 +119,19 @@ with st.form(f"criterion_{chosen_key}"):
     )
     owner = middle.text_input("Owner", value=editing.owner if editing else "", max_chars=100, key=f"criterion_owner_{chosen_key}")
     agreed = right.date_input("Agreed on", value=editing.agreed_on if editing else date.today(), key=f"criterion_agreed_{chosen_key}")
-    name = st.text_input("Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key=f"criterion_author_{chosen_key}")
     save = st.form_submit_button("Save the criterion", type="primary")
     remove = st.form_submit_button("Remove this criterion", disabled=editing is None)
 if save or remove:
     try:
         if remove:
-            remove_criterion(ctx.store, editing, name)
+            remove_criterion(ctx.store, editing, ctx.identity.name)
             message = f"Removed: {editing.describe()}."
         else:
             saved = save_criterion(
                 ctx.store,
                 Criterion(
                     use_case=use_case.name, key=editing.key if editing else "", metric=metric,
-                    comparator=comparator, target=target, owner=owner, agreed_on=agreed, author_name=name,
+                    comparator=comparator, target=target, owner=owner, agreed_on=agreed, author_name=ctx.identity.name,
                     attribute=None if attribute == group_options[0] else attribute,
                 ),
                 attributes,
@@ -143,7 +140,6 @@ if save or remove:
     except (GoalError, StoreError) as err:
         st.error(f"Not saved — {err}")
     else:
-        st.session_state["reviewer_name"] = name.strip()
         _saved(message)
 
 history = criteria_history(ctx.store, use_case.name)

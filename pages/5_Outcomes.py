@@ -9,8 +9,7 @@ from demo_models.metrics import headline_metrics
 from demo_models.outcomes import compute_curves, confusion
 from feedback.goal_store import costs_history, save_costs, save_threshold, threshold_history
 from feedback.goals import CostMatrix, GoalError
-from feedback.lifecycle import LIFECYCLE_ROLES, Actor
-from feedback.records import ROLES
+from feedback.access import PERMISSIONS, AccessError
 from feedback.store import StoreError
 from pages._ui.scorecard import costs_for, criteria_of
 from pages._ui.shell import latency_of, load_scored, setup_page
@@ -97,21 +96,19 @@ with st.form("costs"):
         step=0.05, key="cost_fraction",
     )
     currency = c1.text_input("Currency", value=costs.currency if costs else use_case.units.get("credit_amount", ""), key="cost_currency")
-    author = c2.text_input("Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key="cost_author")
     if st.form_submit_button("Save the cost matrix"):
         try:
             save_costs(
                 ctx.store,
                 CostMatrix(
                     use_case=use_case.name, false_positive_cost=fp_cost, false_negative_cost=fn_cost,
-                    author_name=author, false_negative_column=None if fn_column == "(none)" else fn_column,
+                    author_name=ctx.identity.name, false_negative_column=None if fn_column == "(none)" else fn_column,
                     false_negative_fraction=fn_fraction, currency=currency,
                 ),
             )
         except (GoalError, StoreError, AttributeError) as err:
             st.error(f"Not saved — {err if ctx.store else ctx.store_error}")
         else:
-            st.session_state["reviewer_name"] = author.strip()
             st.session_state["_outcomes_saved"] = "Cost matrix saved."
             st.rerun()
 
@@ -144,22 +141,19 @@ else:
 st.header("Operating threshold")
 st.markdown(
     f"{card.version} decides at **{card.threshold:.3f}**. Saving a new threshold changes the decisions on every "
-    f"page and is recorded with who, when and why. Allowed: {', '.join(LIFECYCLE_ROLES)}."
+    f"page and is recorded with who, when and why. Allowed: {', '.join(PERMISSIONS['change threshold'])}."
 )
 with st.form("save_threshold"):
-    left, right = st.columns(2)
-    name = left.text_input("Your name", value=st.session_state.get("reviewer_name", ""), max_chars=100, key="threshold_name")
-    role = right.selectbox("Your role", ROLES, index=ROLES.index(st.session_state.get("reviewer_role", "risk")), key="threshold_role")
+    st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
     reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
     if st.form_submit_button(f"Save {threshold:.3f} as the operating threshold", type="primary"):
         try:
             if ctx.store is None:
                 raise StoreError(ctx.store_error or "the store is unavailable")
-            save_threshold(ctx.store, use_case.name, card.version, threshold, card.threshold, Actor(name, role), reason)
-        except (GoalError, StoreError) as err:
+            save_threshold(ctx.store, use_case.name, card.version, threshold, card.threshold, ctx.identity.actor, reason)
+        except (GoalError, AccessError, StoreError) as err:
             st.error(f"Not saved — {err}")
         else:
-            st.session_state["reviewer_name"], st.session_state["reviewer_role"] = name.strip(), role
             st.session_state["_outcomes_saved"] = f"{card.version} now decides at {threshold:.3f} (was {card.threshold:.3f})."
             st.rerun()
 changes = [row for row in (threshold_history(ctx.store, use_case.name) if ctx.store else []) if row["iteration"] == card.version]

@@ -10,8 +10,6 @@ from demo_models.scoring import CaseExplanation
 from feedback.records import (
     CATEGORIES,
     MAX_COMMENT_CHARS,
-    MAX_NAME_CHARS,
-    ROLES,
     SEVERITIES,
     VERDICTS,
     FeedbackDraft,
@@ -19,6 +17,7 @@ from feedback.records import (
 )
 from feedback.store import StoreError
 from pages._ui.shell import PageContext
+from pages._ui.text import escape_markdown
 
 FORM_GENERATION = "_feedback_generation"  # bumped after a save, so the next form starts empty
 SAVED_MESSAGE = "_feedback_saved"
@@ -40,20 +39,12 @@ def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons
         f"would {use_case.positive_outcome}": "positive",
     }
     with st.form(f"feedback_form_{generation}"):
-        st.markdown(f"**Your feedback on {explanation.case_id}** ({ctx.card.version}: {explanation.decision})")
+        who = ctx.identity.name or "someone who has not said who they are (sidebar)"
+        st.markdown(
+            f"**Your feedback on {explanation.case_id}** ({ctx.card.version}: {explanation.decision}) "
+            f"— as {escape_markdown(who)}, {ctx.identity.role}"
+        )
         left, right = st.columns(2)
-        name = left.text_input(
-            "Your name",
-            value=st.session_state.get("reviewer_name", ""),
-            max_chars=MAX_NAME_CHARS,
-            key=f"fb_name_{generation}",
-        )
-        role = right.selectbox(
-            "Your role",
-            ROLES,
-            index=ROLES.index(st.session_state.get("reviewer_role", ROLES[0])),
-            key=f"fb_role_{generation}",
-        )
         verdict = left.radio(
             f"Do you agree with “{explanation.decision}”?",
             VERDICTS,
@@ -88,8 +79,8 @@ def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons
         threshold=explanation.threshold,
         decision=explanation.decision,
         reasons_shown=tuple(r.text for r in reasons_shown),
-        reviewer_name=name,
-        reviewer_role=role,
+        reviewer_name=ctx.identity.name,
+        reviewer_role=ctx.identity.role,
         verdict=verdict or "",
         expected_outcome=expected_options[expected],
         categories=tuple(categories),
@@ -101,12 +92,12 @@ def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons
     try:
         entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)
     except FeedbackError as err:
-        st.error(f"Not saved — {err}")
+        hint = " Enter your name in the sidebar." if not ctx.identity.name else ""
+        st.error(f"Not saved — {err}{hint}")
         return
     except StoreError as err:
         st.error(f"Not saved — {err} Your input is still in the form.")
         return
-    st.session_state["reviewer_name"], st.session_state["reviewer_role"] = entry.reviewer_name, entry.reviewer_role
     st.session_state[FORM_GENERATION] = generation + 1
     st.session_state[SAVED_MESSAGE] = f"Thank you — feedback #{entry.id} on {entry.case_id} ({entry.iteration}) saved."
     st.rerun()

@@ -18,6 +18,7 @@ from demo_models.scoring import ScoredIteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
 from feedback.store import FeedbackStore, StoreError
+from pages._ui.identity import Identity, current_identity
 
 log = logging.getLogger("involve.app")
 
@@ -43,6 +44,7 @@ class PageContext:
     store: FeedbackStore | None
     store_error: str | None
     statuses: dict[str, str]  # lifecycle status of every iteration of the use case
+    identity: Identity
 
     @property
     def versions(self) -> list[str]:
@@ -221,6 +223,8 @@ def setup_page(title: str) -> PageContext:
     )
     card = by_version[version]
     st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
+    st.sidebar.divider()
+    identity = current_identity()
     return PageContext(
-        registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses
+        registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses, identity
     )

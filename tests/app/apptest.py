@@ -12,10 +12,15 @@ ENTRY = "../../app.py"  # resolved relative to this file
 TIMEOUT = 60  # the first run of a process imports shap/sklearn and may train the built-ins
 
 
-def open_app(page: str | None = None, **query) -> AppTest:
-    """The app, run once on the home page (or switched to `page`, e.g. "pages/1_Explore.py")."""
+DEFAULT_USER = ("Ann Example", "data scientist")
+
+
+def open_app(page: str | None = None, user: tuple[str, str] | None = DEFAULT_USER, **query) -> AppTest:
+    """The app as `user` (demo mode), run once on the home page or switched to `page`."""
     at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
     at.query_params.update(query)
+    if user is not None:
+        at.session_state["identity_name"], at.session_state["identity_role"] = user
     at.run()
     if page is not None:
         at.switch_page(page).run()

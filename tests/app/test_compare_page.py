@@ -3,7 +3,7 @@
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from feedback.lifecycle import Actor
+from feedback.access import Actor
 from feedback.store import FeedbackStore
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 from tests.helpers import make_draft

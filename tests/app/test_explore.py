@@ -18,9 +18,7 @@ def _rows(db):
     ).fetchall()
 
 
-def _fill(at, verdict="disagree", comment="Duration weighs too much", name="Ann Example"):
-    at.text_input(key="fb_name_0").input(name)
-    at.selectbox(key="fb_role_0").select("risk")
+def _fill(at, verdict="disagree", comment="Duration weighs too much"):
     if verdict:
         at.radio(key="fb_verdict_0").set_value(verdict)
     at.radio(key="fb_expected_0").set_value("would repay")
@@ -107,7 +105,9 @@ def test_submitting_feedback_writes_exactly_one_row(explore, app_env, scored):
     assert row[6] == '["' + '", "'.join(r.text for r in case.reasons) + '"]'
     assert "1 feedback entry" in explore.markdown[1].value
     assert explore.text_area(key="fb_comment_1").value == ""  # a fresh form for the next entry
-    assert explore.text_input(key="fb_name_1").value == "Ann Example"  # the reviewer is remembered
+    assert sqlite3.connect(app_env).execute("SELECT reviewer_name, reviewer_role FROM feedback").fetchall() == [
+        ("Ann Example", "data scientist")
+    ]
 
 
 def test_a_100kb_comment_is_refused_with_a_message_and_kept_in_the_form(explore, app_env):
@@ -126,3 +126,16 @@ def test_feedback_without_a_verdict_is_refused(explore, app_env):
     explore.form_submit_button[0].click().run()
     assert "Verdict: choose one of agree, disagree, unsure" in explore.error[0].value
     assert _rows(app_env) == []
+
+
+def test_feedback_needs_to_know_who_gives_it(app_env):
+    at = open_app(PAGE, user=None)
+    assert "Demo mode" in at.sidebar.warning[0].value
+    select_row(at, "cases", 0)
+    _fill(at)
+    at.form_submit_button[0].click().run()
+    assert "Your name is required" in at.error[0].value and "sidebar" in at.error[0].value
+    assert _rows(app_env) == []
+    at.sidebar.text_input(key="_identity_name").input("Late Larry").run()
+    at.form_submit_button[0].click().run()
+    assert at.success[0].value.startswith("Thank you")

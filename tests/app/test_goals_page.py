@@ -11,7 +11,6 @@ def _add_criterion(at, target, metric="recall", key="new"):
     at.selectbox(key=f"criterion_metric_{key}").set_value(metric)
     at.number_input(key=f"criterion_target_{key}").set_value(target)
     at.text_input(key=f"criterion_owner_{key}").input("Credit risk team")
-    at.text_input(key=f"criterion_author_{key}").input("Ann")
     next(b for b in at.form_submit_button if b.label == "Save the criterion").click().run()
     return at
 
@@ -20,7 +19,6 @@ def test_writing_the_problem_statement(app_env):
     at = open_app(PAGE)
     at.text_area(key="goal_problem").input("Too many defaults on small business loans")
     at.text_area(key="goal_users").input("Loan officers, when they decide on an application")
-    at.text_input(key="goal_author").input("Ann")
     next(b for b in at.form_submit_button if b.label == "Save the problem statement").click().run()
     assert not at.exception
     assert at.success[0].value == "Problem statement saved."
@@ -30,7 +28,6 @@ def test_writing_the_problem_statement(app_env):
 
 def test_an_empty_problem_statement_is_refused(app_env):
     at = open_app(PAGE)
-    at.text_input(key="goal_author").input("Ann")
     next(b for b in at.form_submit_button if b.label == "Save the problem statement").click().run()
     assert "Problem statement is required" in at.error[0].value
 

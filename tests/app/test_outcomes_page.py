@@ -17,7 +17,6 @@ def _set_costs(at, fp=300.0, fraction=0.5):
     at.number_input(key="cost_fp").set_value(fp)
     at.selectbox(key="cost_column").set_value("credit_amount")
     at.number_input(key="cost_fraction").set_value(fraction)
-    at.text_input(key="cost_author").input("Bo Business")
     next(b for b in at.form_submit_button if b.label == "Save the cost matrix").click().run()
     return at
 
@@ -55,12 +54,10 @@ def test_a_negative_cost_is_refused(app_env):
 def test_saving_a_threshold_changes_every_page_and_the_scorecard(app_env):
     store = FeedbackStore(f"sqlite:///{app_env}")
     save_criterion(store, make_criterion(target=0.75), ("sex", "age"))
-    at = open_app()
+    at = open_app(user=("Rita", "risk"))
     assert at.dataframe[0].value.iloc[0]["v3"].startswith("FAIL")
     at.switch_page(PAGE).run()
     at.slider(key=SLIDER).set_value(0.25).run()
-    at.text_input(key="threshold_name").input("Rita")
-    at.selectbox(key="threshold_role").set_value("risk")
     at.text_area(key="threshold_reason").input("catch three defaults in four")
     next(b for b in at.form_submit_button if b.label.startswith("Save 0.250")).click().run()
     assert not at.exception
@@ -73,12 +70,10 @@ def test_saving_a_threshold_changes_every_page_and_the_scorecard(app_env):
 
 
 def test_a_business_user_cannot_save_a_threshold(app_env):
-    at = open_app(PAGE)
-    at.text_input(key="threshold_name").input("Bo")
-    at.selectbox(key="threshold_role").set_value("business user")
+    at = open_app(PAGE, user=("Bo", "business user"))
     at.text_area(key="threshold_reason").input("I like it")
     next(b for b in at.form_submit_button if b.label.startswith("Save 0.400")).click().run()
-    assert "business user cannot" in at.error[0].value
+    assert "A business user cannot change threshold" in at.error[0].value
     assert current_thresholds(FeedbackStore(f"sqlite:///{app_env}"), "credit") == {}
 
 

@@ -25,6 +25,18 @@ def wait_for_plotly(page: Page, nth: int = 0):
     return chart
 
 
+def say_who(page: Page, name: str, role: str) -> None:
+    """Demo mode: enter a name and pick a role in the sidebar."""
+    sidebar = page.get_by_test_id("stSidebar")
+    field = sidebar.get_by_label("Your name")
+    field.fill(name)
+    field.press("Enter")
+    wait_for_app_run(page)
+    sidebar.get_by_test_id("stSelectbox").filter(has_text="Your role").click()
+    page.get_by_role("option", name=role, exact=True).click()
+    wait_for_app_run(page)
+
+
 def select_dataframe_row(page: Page, row: int, nth: int = 0, row_height: int = 35) -> None:
     """Click the row-marker column of a row of an st.dataframe (a canvas under a scroller)."""
     frame = page.get_by_test_id("stDataFrame").nth(nth)

@@ -6,7 +6,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.st_e2e import goto_app, select_dataframe_row, wait_for_app_run, wait_for_plotly
+from tests.e2e.st_e2e import goto_app, say_who, select_dataframe_row, wait_for_app_run, wait_for_plotly
 
 
 def test_home_page_renders_iterations(app_page, streamlit_server, screenshot):
@@ -22,9 +22,12 @@ def test_home_page_renders_iterations(app_page, streamlit_server, screenshot):
 def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_server, screenshot):
     page = app_page
     goto_app(page, streamlit_server.url)
+    expect(page.get_by_text("Demo mode")).to_be_visible()
+    say_who(page, "Erin Browser", "risk")
     page.get_by_test_id("stSidebar").get_by_role("link", name="Explore").click()
     wait_for_app_run(page)
     expect(page.get_by_role("heading", name="Explore predictions")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_label("Your name")).to_have_value("Erin Browser")
 
     select_dataframe_row(page, 0)
     heading = page.get_by_role("heading", name="Applicant A")
@@ -36,7 +39,6 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
 
     comment = f"e2e {uuid.uuid4().hex[:8]}: duration weighs too much"
     form = page.get_by_test_id("stForm")
-    form.get_by_label("Your name").fill("Erin Browser")
     form.get_by_text("disagree", exact=True).click()
     form.get_by_text("would repay", exact=True).click()
     form.get_by_role("textbox", name="Comment").fill(comment)
@@ -80,10 +82,8 @@ def test_data_scientist_compares_and_opens_a_flipped_case(app_page, streamlit_se
 def test_reviewer_promotes_and_business_users_see_the_announcement(app_page, streamlit_server, screenshot):
     page = app_page
     goto_app(page, f"{streamlit_server.url}/Iterations")
+    say_who(page, "Dana Scientist", "data scientist")
     form = page.get_by_test_id("stForm")
-    form.get_by_label("Your name").fill("Rita Reviewer")
-    page.get_by_test_id("stSelectbox").filter(has_text="Your role").click()
-    page.get_by_role("option", name="risk", exact=True).click()
     form.get_by_role("textbox", name="Why").fill("Meets the goals agreed with the credit team")
     form.get_by_role("textbox", name="Migration note: what changes for business users").fill(
         "Longer loans never look less risky any more."
@@ -123,13 +123,13 @@ def _optimal(page) -> str:
 def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, streamlit_server, screenshot):
     page = app_page
     goto_app(page, f"{streamlit_server.url}/Outcomes?iteration=v2")
+    say_who(page, "Bo Business", "business user")
     wait_for_plotly(page)
     form = page.get_by_test_id("stForm").filter(has_text="What does each error cost")
     form.get_by_label("A repay case wrongly declined").fill("300")
     form.get_by_label("Share (0.5 = half)").fill("0.5")
     page.get_by_test_id("stSelectbox").filter(has_text="… plus a share of").click()
     page.get_by_role("option", name="Credit amount", exact=True).click()
-    form.get_by_label("Your name").fill("Bo Business")
     form.get_by_role("button", name="Save the cost matrix").click()
     wait_for_app_run(page)
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Cost matrix saved")

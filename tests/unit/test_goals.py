@@ -14,7 +14,7 @@ from feedback.goal_store import (
     threshold_history,
 )
 from feedback.goals import CRITERION_METRICS, CostMatrix, Criterion, GoalError, GoalStatement, judge
-from feedback.lifecycle import Actor
+from feedback.access import AccessError, Actor
 from tests.helpers import make_criterion as _criterion
 
 
@@ -101,7 +101,7 @@ def test_costs_and_thresholds_keep_their_history(store):
     [(Actor("Bo", "business user"), 0.3, "business user cannot"), (Actor("Rita", "risk"), 1.0, "strictly between")],
 )
 def test_threshold_changes_are_role_gated_and_bounded(store, actor, threshold, message):
-    with pytest.raises(GoalError, match=message):
+    with pytest.raises((GoalError, AccessError), match=message):
         save_threshold(store, "credit", "v3", threshold, 0.4, actor, "because")
     assert current_thresholds(store, "credit") == {}
 

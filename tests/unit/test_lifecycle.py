@@ -3,7 +3,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from feedback.lifecycle import Actor, LifecycleError, plan_change
+from feedback.access import AccessError, Actor
+from feedback.lifecycle import LifecycleError, plan_change
 
 VERSIONS = ["v1", "v2", "v3"]
 DS = Actor("Dana Scientist", "data scientist")
@@ -79,13 +80,15 @@ def test_a_retired_iteration_comes_back_only_with_a_recorded_reason(store):
 @pytest.mark.parametrize(
     ("actor", "message"),
     [
-        (Actor("Bo", "business user"), "A business user cannot change"),
-        (Actor("", "risk"), "Your name is required"),
-        (Actor("Bo", "admin"), "Unknown role"),
+        (Actor("Bo", "business user"), "A business user cannot change lifecycle"),
+        (Actor("Rita", "risk"), "A risk cannot change lifecycle; ask: admin, data scientist"),
+        (Actor("Cy", "compliance"), "A compliance cannot change lifecycle"),
+        (Actor("", "data scientist"), "Your name is required"),
+        (Actor("Bo", "superuser"), "Unknown role"),
     ],
 )
 def test_only_allowed_roles_may_change_the_lifecycle(store, actor, message):
-    with pytest.raises(LifecycleError, match=message):
+    with pytest.raises(AccessError, match=message):
         _change(store, "v1", "retired", actor=actor)
     assert store.list_lifecycle_events("credit") == []
 
@@ -112,3 +115,8 @@ def test_the_audit_log_cannot_be_edited_or_deleted(store, tmp_path):
 def test_lifecycle_of_one_use_case_does_not_touch_another(store):
     _go_live(store, "v2")
     assert store.lifecycle_statuses("fraud", ["v2"]) == {"v2": "candidate"}
+
+
+def test_an_admin_may_change_the_lifecycle(store):
+    [event] = _change(store, "v1", "retired", actor=Actor("Ada Admin", "admin"))
+    assert event.actor_role == "admin"
