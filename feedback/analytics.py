@@ -58,3 +58,38 @@ def check_fixes(old_entries: list[Feedback], new_outcomes: Mapping[str, str]) ->
     ]
     frame = pd.DataFrame(rows, columns=["case_id", "expected", "new", "fixed"]).set_index("case_id")
     return FixReport(frame)
+
+
+def disagreement_over_time(entries: list[Feedback], freq: str = "W") -> pd.DataFrame:
+    """Share of "disagree" verdicts per period (rows, by period start) and iteration (columns)."""
+    if not entries:
+        return pd.DataFrame()
+    frame = pd.DataFrame(
+        {
+            "period": pd.to_datetime([f.created_at for f in entries], utc=True).tz_localize(None).to_period(freq).start_time,
+            "iteration": [f.iteration for f in entries],
+            "disagree": [f.verdict == "disagree" for f in entries],
+        }
+    )
+    return frame.pivot_table(index="period", columns="iteration", values="disagree", aggfunc="mean").sort_index()
+
+
+def mentioned_features(
+    entries: list[Feedback],
+    vocabulary: Mapping[str, str],
+    categories: tuple[str, ...] = ("missing factor", "unclear explanation"),
+) -> pd.Series:
+    """How many comments (of entries in those categories) name each input, by label or column name.
+
+    `vocabulary` maps an input column to its business label.
+    """
+    counts: dict[str, int] = {}
+    for entry in entries:
+        if not set(entry.categories) & set(categories):
+            continue
+        text = entry.comment.lower()
+        for column, label in vocabulary.items():
+            words = {label.lower(), column.lower(), column.replace("_", " ").lower()}
+            if any(w and w in text for w in words):
+                counts[label] = counts.get(label, 0) + 1
+    return pd.Series(counts, dtype="int64").sort_values(ascending=False)

@@ -63,6 +63,9 @@ class Feedback(FeedbackDraft):
     created_at: datetime | None = None
     triage_status: str = "new"
     fixed_in: str | None = None
+    uid: str | None = None
+    duplicate_of: int | None = None
+    triage_note: str | None = None
 
 
 def clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:

@@ -6,6 +6,7 @@ migration that alters the table: a migration, once released, never changes.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,10 +25,12 @@ from sqlalchemy import (
     Text,
     func,
     select,
+    text,
 )
 
 
-def _feedback_table(metadata: MetaData) -> Table:
+def _feedback_table(metadata: MetaData, *later_columns: Column) -> Table:
+    """The feedback table as created by schema 1, plus the columns later migrations added."""
     return Table(
         "feedback",
         metadata,
@@ -51,8 +54,47 @@ def _feedback_table(metadata: MetaData) -> Table:
         Column("triage_status", String(20), nullable=False, server_default="new"),
         Column("fixed_in", String(200)),
         Column("app_version", String(200), nullable=False),
+        *later_columns,
         Index("ix_feedback_case", "use_case", "iteration", "case_id"),
     )
+
+
+def _v4_feedback_columns() -> tuple[Column, ...]:
+    return (
+        Column("uid", String(36), unique=True),  # stable across stores, for export / import
+        Column("duplicate_of", Integer),
+        Column("triage_note", Text),
+    )
+
+
+def _v4_tables(metadata: MetaData) -> tuple[Table, Table]:
+    triage = Table(
+        "triage_events",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("feedback_id", Integer, nullable=False, index=True),
+        Column("from_status", String(20), nullable=False),
+        Column("to_status", String(20), nullable=False),
+        Column("duplicate_of", Integer),
+        Column("fixed_in", String(200)),
+        Column("note", Text, nullable=False),
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_role", String(50), nullable=False),
+    )
+    reports = Table(
+        "app_reports",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("page", String(200), nullable=False),
+        Column("kind", String(50), nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("reporter_name", String(100), nullable=False),
+        Column("reporter_role", String(50), nullable=False),
+        Column("app_version", String(200), nullable=False),
+    )
+    return triage, reports
 
 
 def _lifecycle_table(metadata: MetaData) -> Table:
@@ -140,7 +182,8 @@ def _schema_table(metadata: MetaData) -> Table:
 
 
 METADATA = MetaData()
-FEEDBACK = _feedback_table(METADATA)
+FEEDBACK = _feedback_table(METADATA, *_v4_feedback_columns())
+TRIAGE_EVENTS, APP_REPORTS = _v4_tables(METADATA)
 LIFECYCLE = _lifecycle_table(METADATA)
 GOAL_STATEMENTS, CRITERIA, COST_MATRICES, THRESHOLD_CHANGES = _goal_tables(METADATA)
 SCHEMA = _schema_table(METADATA)
@@ -190,10 +233,25 @@ def _create_v3(conn: Connection) -> None:
         _make_append_only(conn, table.name)
 
 
+def _create_v4(conn: Connection) -> None:
+    for column in _v4_feedback_columns():
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE feedback ADD COLUMN {column.name} {kind}")
+    ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM feedback")]
+    for feedback_id in ids:
+        conn.execute(text("UPDATE feedback SET uid = :uid WHERE id = :id"), {"uid": str(uuid.uuid4()), "id": feedback_id})
+    conn.exec_driver_sql("CREATE UNIQUE INDEX ix_feedback_uid ON feedback (uid)")
+    triage, reports = _v4_tables(MetaData())
+    triage.create(conn)
+    _make_append_only(conn, "triage_events")
+    reports.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
     Migration(3, "goals, success criteria, cost matrices and threshold changes (append-only)", _create_v3),
+    Migration(4, "feedback uid and triage (append-only log), reports on the app", _create_v4),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

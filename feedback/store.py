@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -119,6 +120,7 @@ class FeedbackStore:
             "categories": json.dumps(list(clean.categories)),
             "created_at": datetime.now(timezone.utc),
             "triage_status": "new",
+            "uid": str(uuid.uuid4()),
         }
         with self.transaction(write=True) as conn:
             new_id = conn.execute(insert(FEEDBACK).values(**values).returning(FEEDBACK.c.id)).scalar_one()
@@ -136,7 +138,7 @@ class FeedbackStore:
             query = query.where(FEEDBACK.c.case_id == case_id)
         with self.transaction() as conn:
             rows = conn.execute(query.order_by(FEEDBACK.c.id.desc())).mappings().all()
-        return [_to_feedback(row) for row in rows]
+        return [to_feedback(row) for row in rows]
 
     def count_feedback(self, use_case: str, iteration: str | None = None) -> dict[str, int]:
         """Number of feedback entries per iteration of a use case (only `iteration` if given)."""
@@ -202,7 +204,8 @@ def utc_row(data: dict) -> dict:
     return data
 
 
-def _to_feedback(row) -> Feedback:
+def to_feedback(row) -> Feedback:
+    """A feedback row as a typed record."""
     data = dict(row)
     data["reasons_shown"] = tuple(json.loads(data["reasons_shown"]))
     data["categories"] = tuple(json.loads(data["categories"]))

@@ -17,6 +17,8 @@ from demo_models.registry import IterationCard, RegistryError, list_iterations, 
 from demo_models.scoring import ScoredIteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
+from feedback.inbox import REPORT_KINDS, AppReport, report_problem
+from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
 from pages._ui.identity import Identity, current_identity
 
@@ -30,6 +32,7 @@ PAGES = (
     ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
     ("pages/4_Goals.py", "Goals", ":material/flag:"),
     ("pages/5_Outcomes.py", "Outcomes", ":material/payments:"),
+    ("pages/6_Inbox.py", "Inbox", ":material/inbox:"),
 )
 
 
@@ -170,6 +173,21 @@ def _pick(
     return st.session_state[state_key]
 
 
+def _report_form(store: FeedbackStore, page: str, identity: Identity) -> None:
+    """"Report a problem / suggest" in the sidebar of every page, tied to the page."""
+    with st.sidebar.expander("Report a problem or suggest something"):
+        with st.form("app_report", clear_on_submit=False, border=False):
+            kind = st.selectbox("What is it?", REPORT_KINDS, key="report_kind")
+            comment = st.text_area("Tell us", key="report_comment")
+            if st.form_submit_button("Send"):
+                try:
+                    report_problem(store, AppReport(page, kind, comment, identity.name, identity.role, __version__))
+                except (FeedbackError, StoreError) as err:
+                    st.error(f"Not sent — {err}")
+                else:
+                    st.success(f"Thank you — sent from the {page} page.")
+
+
 def setup_page(title: str) -> PageContext:
     """Configure the page and render the shared sidebar; returns what the user picked."""
     st.set_page_config(page_title=f"{title} · Involve", page_icon="🤝", layout="wide")
@@ -225,6 +243,8 @@ def setup_page(title: str) -> PageContext:
     st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
     st.sidebar.divider()
     identity = current_identity()
+    if store is not None:
+        _report_form(store, title, identity)
     return PageContext(
         registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses, identity
     )

@@ -105,7 +105,7 @@ def test_opening_twice_migrates_once(tmp_path):
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     assert FeedbackStore(url).schema_version() == LATEST_VERSION
     versions = sqlite3.connect(tmp_path / "s.sqlite3").execute("SELECT version FROM involve_schema").fetchall()
-    assert versions == [(1,), (2,), (3,)]
+    assert versions == [(1,), (2,), (3,), (4,)]
 
 
 def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_path, monkeypatch):
@@ -113,15 +113,26 @@ def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_pa
     monkeypatch.setattr("feedback.store.MIGRATIONS", MIGRATIONS[:1])
     monkeypatch.setattr("feedback.store.LATEST_VERSION", 1)
     old = FeedbackStore(f"sqlite:///{path}")
-    for i in range(5):
-        old.add_feedback(make_draft(case_id=f"A{i}"), KNOWN)
+    with sqlite3.connect(path) as conn:  # rows as the schema-1 app wrote them
+        for i in range(5):
+            conn.execute(
+                "INSERT INTO feedback (created_at, use_case, iteration, case_id, score, threshold, decision, "
+                "reasons_shown, reviewer_name, reviewer_role, verdict, expected_outcome, categories, severity, "
+                "explanation_rating, comment, triage_status, app_version) "
+                "VALUES ('2026-11-01 10:00:00', 'credit', 'v3', ?, 0.8, 0.4, 'decline', '[]', 'Ann', 'risk', "
+                "'disagree', NULL, '[]', 'high', 2, 'old comment', 'new', '0.0.9')",
+                (f"A{i}",),
+            )
     before = sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall()
     assert old.schema_version() == 1
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == LATEST_VERSION == 3
-    assert sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall() == before
+    assert upgraded.schema_version() == LATEST_VERSION == 4
+    assert len({row[0] for row in sqlite3.connect(path).execute("SELECT uid FROM feedback")}) == 5
+    after = sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall()
+    assert [row[: len(before[0])] for row in after] == before  # every old value kept, new columns added
     assert upgraded.lifecycle_statuses("credit", ["v1"]) == {"v1": "candidate"}
+    assert [f.comment for f in upgraded.list_feedback("credit")] == ["old comment"] * 5
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(store):
