@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 import uuid
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy timeout alone then
+    fcntl = None
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, func, insert, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.engine import RootTransaction, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from feedback.access import Actor
 from feedback.lifecycle import LifecycleEvent, current_statuses, plan_change
@@ -21,6 +28,8 @@ from feedback.schema import FEEDBACK, LATEST_VERSION, LIFECYCLE, MIGRATIONS, SCH
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_LOCK_RETRIES = 3
+_INSERT_FEEDBACK = insert(FEEDBACK).returning(FEEDBACK.c.id)  # compiled once; values go as parameters
 
 
 class StoreError(RuntimeError):
@@ -50,8 +59,10 @@ class FeedbackStore:
             raise StoreError(f"The store URL {url!r} is not a valid database URL.") from err
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.location = parsed.database if self.is_sqlite else parsed.render_as_string(hide_password=True)
+        self._lock_path = None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self._lock_path = Path(f"{parsed.database}.writers.lock")
         try:
             self.engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite)
         except (SQLAlchemyError, ImportError) as err:
@@ -74,14 +85,53 @@ class FeedbackStore:
     def _on_sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
+    def _begin(self, write: bool) -> tuple[Connection, RootTransaction]:
+        """A connection in a transaction; on SQLite "database is locked" is retried with backoff."""
+        for attempt in range(SQLITE_LOCK_RETRIES + 1):
+            conn = self.engine.connect()
+            conn.info["write"] = write
+            try:
+                return conn, conn.begin()
+            except OperationalError as err:
+                conn.close()
+                if "database is locked" not in str(err) or attempt == SQLITE_LOCK_RETRIES:
+                    raise
+                log.warning("feedback store locked; retry %d of %d", attempt + 1, SQLITE_LOCK_RETRIES)
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _writer_queue(self, write: bool) -> Iterator[None]:
+        """SQLite writers wait their turn on an OS file lock (woken at once when it is released).
+
+        SQLite's own busy handler polls with sleeps of up to 100 ms, which made the slowest writes
+        under contention slow; the database's own locking still applies underneath.
+        """
+        if not (write and self.is_sqlite and fcntl and self._lock_path):
+            yield
+            return
+        with open(self._lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        os.sched_yield()  # let a woken waiter take the lock before this process asks again
+
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Connection]:
         """One connection and transaction; SQLite writes take the write lock up front (BEGIN IMMEDIATE)."""
         try:
-            with self.engine.connect() as conn:
-                conn.info["write"] = write
-                with conn.begin():
+            with self._writer_queue(write):
+                conn, trans = self._begin(write)
+                try:
                     yield conn
+                    trans.commit()
+                except BaseException:
+                    trans.rollback()
+                    raise
+                finally:
+                    conn.close()
         except SQLAlchemyError as err:
             log.warning("store operation failed: %s", err)
             raise StoreError(_describe(err, self.location)) from err
@@ -123,7 +173,7 @@ class FeedbackStore:
             "uid": str(uuid.uuid4()),
         }
         with self.transaction(write=True) as conn:
-            new_id = conn.execute(insert(FEEDBACK).values(**values).returning(FEEDBACK.c.id)).scalar_one()
+            new_id = conn.execute(_INSERT_FEEDBACK, values).scalar_one()
         log.info("feedback #%s saved for %s/%s case %s", new_id, clean.use_case, clean.iteration, clean.case_id)
         return Feedback(**{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories})
 
@@ -199,8 +249,9 @@ class FeedbackStore:
 def utc_row(data: dict) -> dict:
     """The row with its created_at marked as UTC (SQLite returns naive datetimes)."""
     created = data.get("created_at")
-    if created is not None and created.tzinfo is None:
-        data["created_at"] = created.replace(tzinfo=timezone.utc)
+    if created is not None:
+        aware = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created
+        data["created_at"] = aware.astimezone(timezone.utc)
     return data
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from demo_models.builtin import ensure_builtin_iterations
 from demo_models.registry import load_iteration
@@ -38,7 +42,33 @@ def app_env(tmp_path, monkeypatch, registry_dir) -> Path:
     return db
 
 
+PG_URL_VARIABLE = "INVOLVE_TEST_PG_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> FeedbackStore:
+    """A fresh feedback store: SQLite, and PostgreSQL when INVOLVE_TEST_PG_URL names a server."""
+    if request.param == "sqlite":
+        yield FeedbackStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        return
+    admin_url = os.environ.get(PG_URL_VARIABLE)
+    if not admin_url:
+        pytest.skip(f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one")
+    name = f"involve_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    store = FeedbackStore(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield store
+    finally:
+        store.engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture
-def store(tmp_path) -> FeedbackStore:
-    """A fresh SQLite feedback store."""
+def sqlite_store(tmp_path) -> FeedbackStore:
+    """A fresh SQLite feedback store, for what is specific to SQLite (WAL, locks, files)."""
     return FeedbackStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")

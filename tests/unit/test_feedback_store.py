@@ -18,6 +18,11 @@ def _rows(path):
     return sqlite3.connect(path).execute("SELECT count(*) FROM feedback").fetchone()[0]
 
 
+def _count(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM feedback").scalar()
+
+
 def test_feedback_round_trips_with_what_was_shown(store):
     saved = store.add_feedback(make_draft(comment="  Duration weighs too much.  "), KNOWN)
     assert saved.id == 1 and saved.triage_status == "new" and saved.comment == "Duration weighs too much."
@@ -54,10 +59,10 @@ def test_counts_by_iteration_and_case(store):
         (dict(reasons_shown=tuple(f"r{i}" for i in range(11))), "At most 10 reasons"),
     ],
 )
-def test_invalid_feedback_is_refused_and_nothing_is_written(store, tmp_path, change, message):
+def test_invalid_feedback_is_refused_and_nothing_is_written(store, change, message):
     with pytest.raises(FeedbackError, match=message):
         store.add_feedback(make_draft(**change), KNOWN)
-    assert _rows(tmp_path / "store.sqlite3") == 0
+    assert _count(store) == 0
 
 
 def test_comment_at_the_limit_and_multiline_unicode_is_kept(store):
@@ -135,8 +140,8 @@ def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_pa
     assert [f.comment for f in upgraded.list_feedback("credit")] == ["old comment"] * 5
 
 
-def test_sqlite_store_uses_wal_and_a_busy_timeout(store):
-    with store.engine.connect() as conn:
+def test_sqlite_store_uses_wal_and_a_busy_timeout(sqlite_store):
+    with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
@@ -157,7 +162,20 @@ def test_a_locked_database_is_reported_and_nothing_is_half_written(tmp_path, mon
     assert _rows(path) == 1
 
 
-def test_concurrent_writers_from_threads_lose_nothing(store, tmp_path):
+def test_a_briefly_locked_database_is_retried_and_the_write_succeeds(tmp_path, monkeypatch):
+    monkeypatch.setattr("feedback.store.SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "busy.sqlite3"
+    store = FeedbackStore(f"sqlite:///{path}")
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.15, lambda: blocker.execute("ROLLBACK"))
+    release.start()
+    store.add_feedback(make_draft(), KNOWN)
+    release.join()
+    assert _rows(path) == 1
+
+
+def test_concurrent_writers_from_threads_lose_nothing(store):
     def write(n):
         for i in range(25):
             store.add_feedback(make_draft(case_id=f"T{n}-{i}"), KNOWN)
@@ -167,7 +185,7 @@ def test_concurrent_writers_from_threads_lose_nothing(store, tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert _rows(tmp_path / "store.sqlite3") == 100
+    assert _count(store) == 100
     assert len({f.case_id for f in store.list_feedback("credit")}) == 100
 
 

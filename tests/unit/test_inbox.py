@@ -1,9 +1,9 @@
 import json
-import sqlite3
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from feedback.access import AccessError, Actor, check_actor, parse_role_mapping, role_for
 from feedback.analytics import disagreement_over_time, mentioned_features
@@ -93,10 +93,11 @@ def test_a_reviewer_cannot_triage_an_admin_and_a_data_scientist_can(filled, role
     triage_feedback(filled, [1], "accepted", ADMIN)
 
 
-def test_the_triage_log_is_append_only(filled, tmp_path):
+def test_the_triage_log_is_append_only(filled):
     triage_feedback(filled, [1], "triaged", ADMIN)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        sqlite3.connect(tmp_path / "store.sqlite3").execute("DELETE FROM triage_events")
+    with pytest.raises(DBAPIError, match="append-only"):
+        with filled.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM triage_events")
 
 
 def test_exports_hold_every_field(filled):

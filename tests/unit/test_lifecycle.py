@@ -1,7 +1,7 @@
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from feedback.access import AccessError, Actor
 from feedback.lifecycle import LifecycleError, plan_change
@@ -103,12 +103,12 @@ def test_unknown_iterations_and_statuses_are_refused():
         plan_change(statuses, "credit", "v1", "live", DS, "x")
 
 
-def test_the_audit_log_cannot_be_edited_or_deleted(store, tmp_path):
+def test_the_audit_log_cannot_be_edited_or_deleted(store):
     _go_live(store, "v2")
-    conn = sqlite3.connect(tmp_path / "store.sqlite3")
     for statement in ("UPDATE lifecycle_events SET reason = 'edited'", "DELETE FROM lifecycle_events"):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute(statement)
+        with pytest.raises(DBAPIError, match="append-only"):
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql(statement)
     assert store.list_lifecycle_events("credit")[0].reason == "because"
 
 
