@@ -156,3 +156,43 @@ def test_goals_page_renders_the_scorecard(app_page, streamlit_server, screenshot
     expect(page.get_by_role("heading", name="Scorecard")).to_be_visible()
     _no_exception(page)
     screenshot(page, "goals")
+
+
+def test_feedback_is_triaged_in_the_inbox_and_the_status_shows_on_the_case(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Explore?iteration=v2")
+    say_who(page, "Dana Scientist", "data scientist")
+    select_dataframe_row(page, 2)
+    heading = page.get_by_role("heading", name="Applicant A")
+    case_id = heading.inner_text().split()[-1]
+    comment = f"e2e-triage {uuid.uuid4().hex[:8]}"
+    form = page.get_by_test_id("stForm").filter(has_text="Your feedback on")
+    form.get_by_text("unsure", exact=True).click()
+    form.get_by_role("textbox", name="Comment").fill(comment)
+    form.get_by_role("button", name="Submit feedback").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("saved")
+
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Inbox").click()
+    wait_for_app_run(page)
+    page.get_by_label("Search the comments").fill(comment)
+    page.get_by_label("Search the comments").press("Enter")
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="1 entry")).to_be_visible()
+    select_dataframe_row(page, 0)
+    expect(page.get_by_role("heading", name=f"on {case_id} (v2)")).to_be_visible()
+    triage = page.get_by_test_id("stForm").filter(has_text="New status")
+    page.get_by_test_id("stSelectbox").filter(has_text="New status").click()
+    page.get_by_role("option", name="accepted", exact=True).click()
+    triage.get_by_role("button", name="Apply").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("1 entry now accepted")
+    screenshot(page, "inbox")
+
+    goto_app(page, f"{streamlit_server.url}/Explore?iteration=v2&case={case_id}")
+    page.get_by_text("What others said").click()
+    grid = page.get_by_test_id("stExpander").get_by_test_id("stDataFrame")
+    grid.get_by_test_id("data-grid-canvas").wait_for()
+    expect(grid).to_contain_text("accepted")
+    _no_exception(page)
+    screenshot(page, "status-on-case")
