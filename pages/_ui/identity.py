@@ -55,7 +55,7 @@ def _remembered_input(widget, label: str, state_key: str, default, **kwargs):
 def current_identity() -> Identity:
     """Render who-am-I in the sidebar and return the identity; stops the page until login if required."""
     if _login_configured():
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.sidebar.button("Log in", on_click=st.login, type="primary")
             st.info("Log in to use Involve.")
             st.stop()

@@ -55,3 +55,15 @@ def test_a_store_that_is_not_a_database_is_reported_and_the_app_still_works(app_
     at.switch_page("pages/1_Explore.py").run()
     assert not at.exception
     assert app_env.read_bytes() == b"not a database" * 100
+
+
+def test_with_login_configured_the_app_asks_to_log_in_and_leaves_demo_mode(app_env):
+    at = open_app(user=None)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "involve", "client_secret": "s",
+                          "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert at.info[0].value == "Log in to use Involve."
+    assert at.sidebar.button[0].label == "Log in"
+    assert not [w for w in at.sidebar.warning if "Demo mode" in w.value]

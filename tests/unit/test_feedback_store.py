@@ -6,7 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedback.records import MAX_COMMENT_CHARS, FeedbackError, validate_draft
+from feedback.records import (
+    CATEGORIES,
+    EXPECTED_OUTCOMES,
+    MAX_COMMENT_CHARS,
+    ROLES,
+    SEVERITIES,
+    VERDICTS,
+    FeedbackError,
+    validate_draft,
+)
 from feedback.schema import LATEST_VERSION, MIGRATIONS
 from feedback.store import FeedbackStore, StoreError
 from tests.helpers import make_draft
@@ -71,18 +80,41 @@ def test_comment_at_the_limit_and_multiline_unicode_is_kept(store):
     assert store.list_feedback("credit")[0].comment == saved.comment == comment.strip()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(comment=st.text(max_size=2100), name=st.text(max_size=120))
-def test_any_input_is_stored_identically_or_refused_clearly(store, comment, name):
-    draft = make_draft(comment=comment, reviewer_name=name)
+def _choice_or_noise(options):
+    return st.one_of(st.sampled_from(options), st.text(max_size=30))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    comment=st.text(max_size=2100),
+    name=st.text(max_size=120),
+    role=_choice_or_noise(ROLES),
+    verdict=_choice_or_noise(VERDICTS),
+    categories=st.lists(_choice_or_noise(CATEGORIES), max_size=4),
+    severity=_choice_or_noise(SEVERITIES),
+    rating=st.one_of(st.none(), st.integers(-2, 8)),
+    expected=st.one_of(st.none(), _choice_or_noise(EXPECTED_OUTCOMES)),
+    score=st.one_of(st.floats(0, 1), st.floats(allow_nan=True, allow_infinity=True)),
+)
+def test_any_input_is_stored_identically_or_refused_clearly(
+    store, comment, name, role, verdict, categories, severity, rating, expected, score
+):
+    draft = make_draft(
+        comment=comment, reviewer_name=name, reviewer_role=role, verdict=verdict, categories=tuple(categories),
+        severity=severity, explanation_rating=rating, expected_outcome=expected, score=score,
+    )
     try:
         clean = validate_draft(draft, KNOWN)
     except FeedbackError as err:
-        assert str(err)
+        assert str(err) and "Traceback" not in str(err)
+        with pytest.raises(FeedbackError):
+            store.add_feedback(draft, KNOWN)
         return
     saved = store.add_feedback(draft, KNOWN)
     read = next(f for f in store.list_feedback("credit") if f.id == saved.id)
-    assert (read.comment, read.reviewer_name) == (clean.comment, clean.reviewer_name)
+    for field in ("comment", "reviewer_name", "reviewer_role", "verdict", "categories", "severity",
+                  "explanation_rating", "expected_outcome", "score"):
+        assert getattr(read, field) == getattr(clean, field), field
 
 
 def test_a_file_that_is_not_a_database_is_a_clear_error_and_is_left_alone(tmp_path):
