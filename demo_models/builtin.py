@@ -1,4 +1,4 @@
-"""The built-in credit iterations, trained deterministically and registered through the public call."""
+"""The built-in iterations (credit, fraud), trained deterministically and registered through the public call."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from demo_models import settings
 from demo_models.data import CREDIT_TARGET, split_credit
+from demo_models.fraud import FEATURES as FRAUD_FEATURES
+from demo_models.fraud import FRAUD_TARGET, make_transactions
 from demo_models.registry import RegistryError, iteration_dir, register_iteration
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,60 @@ CREDIT_ITERATIONS = (
 )
 
 
+FRAUD_TRAIN_ROWS, FRAUD_TRAIN_SEED = 60_000, 11
+FRAUD_EVAL_ROWS, FRAUD_EVAL_SEED = 20_000, 12
+FRAUD_THRESHOLD = 0.05
+
+
+@dataclass(frozen=True)
+class FraudSpec:
+    """One built-in fraud iteration: the months it learns from, lineage, notes."""
+
+    version: str
+    parent: str | None
+    months: tuple[str, ...]
+    notes: str
+
+
+FRAUD_ITERATIONS = (
+    FraudSpec(
+        "v1", None, tuple(f"2025-{m:02d}" for m in range(1, 7)),
+        "LightGBM trained on January to June, before the in-app wallet existed. Catches the classic "
+        "patterns (abroad, far from home, bursts of transactions, electronics and travel at night).",
+    ),
+    FraudSpec(
+        "v2", "v1", tuple(f"2025-{m:02d}" for m in range(1, 10)),
+        "Retrained on January to September, after the drift: learns the card-not-present fraud that "
+        "arrived with the in-app wallet in July (large night-time purchases on new cards).",
+    ),
+)
+
+
+def build_fraud_model() -> Pipeline:
+    """LightGBM on the transaction inputs (categories one-hot encoded)."""
+    from lightgbm import LGBMClassifier
+
+    prep = ColumnTransformer(
+        [
+            ("cat", _one_hot(), ["merchant_category", "channel"]),
+            ("num", "passthrough", ["amount", "hour", "distance_km", "card_age_months", "country_match", "txn_24h"]),
+        ]
+    )
+    clf = LGBMClassifier(
+        n_estimators=200, learning_rate=0.05, max_depth=5, num_leaves=15, min_child_samples=30,
+        subsample=0.8, subsample_freq=1, colsample_bytree=0.9, random_state=0, deterministic=True,
+        n_jobs=2, verbose=-1,
+    )
+    return Pipeline([("prep", prep), ("clf", clf)])
+
+
+def fit_fraud(spec: FraudSpec) -> Pipeline:
+    """Train one built-in fraud iteration on its months of the seeded training stream."""
+    stream = make_transactions(FRAUD_TRAIN_ROWS, seed=FRAUD_TRAIN_SEED)
+    train = stream[stream["month"].isin(spec.months)]
+    return build_fraud_model().fit(train[FRAUD_FEATURES], train[FRAUD_TARGET])
+
+
 def fit_builtin(spec: BuiltinSpec) -> Pipeline:
     """Train one built-in credit iteration on the fixed training split (deterministic)."""
     train = split_credit().train
@@ -123,35 +179,43 @@ def fit_builtin(spec: BuiltinSpec) -> Pipeline:
     return model.fit(X, y)
 
 
+def _register_once(root: Path, use_case: str, version: str, train, **arguments) -> bool:
+    """Train (lazily) and register one built-in iteration unless it exists; whether it was added."""
+    if iteration_dir(use_case, version, root).exists():
+        return False
+    try:
+        register_iteration(train(), use_case=use_case, version=version, author=AUTHOR, registry_dir=root, **arguments)
+    except RegistryError:
+        if not iteration_dir(use_case, version, root).exists():
+            raise
+        log.info("%s/%s was registered by another process meanwhile", use_case, version)
+        return False
+    return True
+
+
 def ensure_builtin_iterations(registry_dir: Path | None = None) -> list[str]:
-    """Train and register the built-in credit iterations that are missing; their versions."""
+    """Train and register the built-in iterations (credit, fraud) that are missing; "use case/version"."""
     root = Path(registry_dir or settings.registry_dir())
-    evaluation = split_credit().eval
     added = []
+    evaluation = split_credit().eval
     for spec in CREDIT_ITERATIONS:
-        if iteration_dir("credit", spec.version, root).exists():
+        if _register_once(
+            root, "credit", spec.version, lambda spec=spec: fit_builtin(spec),
+            eval_data=evaluation, target=CREDIT_TARGET, positive_label=1, positive_class="default",
+            threshold=CREDIT_THRESHOLD, protected_attributes=CREDIT_PROTECTED, parent=spec.parent, notes=spec.notes,
+        ):
+            added.append(f"credit/{spec.version}")
+    fraud_eval = None
+    for spec in FRAUD_ITERATIONS:
+        if iteration_dir("fraud", spec.version, root).exists():
             continue
-        model = fit_builtin(spec)
-        try:
-            register_iteration(
-                model,
-                evaluation,
-                use_case="credit",
-                version=spec.version,
-                target=CREDIT_TARGET,
-                positive_label=1,
-                positive_class="default",
-                threshold=CREDIT_THRESHOLD,
-                protected_attributes=CREDIT_PROTECTED,
-                parent=spec.parent,
-                author=AUTHOR,
-                notes=spec.notes,
-                registry_dir=root,
-            )
-        except RegistryError:
-            if not iteration_dir("credit", spec.version, root).exists():
-                raise
-            log.info("credit/%s was registered by another process meanwhile", spec.version)
-            continue
-        added.append(spec.version)
+        if fraud_eval is None:
+            fraud_eval = make_transactions(FRAUD_EVAL_ROWS, seed=FRAUD_EVAL_SEED)
+        if _register_once(
+            root, "fraud", spec.version, lambda spec=spec: fit_fraud(spec),
+            eval_data=fraud_eval, target=FRAUD_TARGET, positive_label=1, positive_class="fraud",
+            threshold=FRAUD_THRESHOLD, protected_attributes=("customer_age_band",), parent=spec.parent,
+            notes=spec.notes, extra={"reference_months": list(spec.months)},
+        ):
+            added.append(f"fraud/{spec.version}")
     return added

@@ -165,6 +165,7 @@ def register_iteration(
     notes: str = "",
     replace: bool = False,
     registry_dir: Path | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> IterationCard:
     """Validate a fitted classifier with its evaluation data and store it as a new iteration.
 
@@ -217,6 +218,7 @@ def register_iteration(
         base_value=explained.base_value,
         explain_ms=round(explained.seconds_per_case * 1000, 3),
         shap_rows=len(explained.contributions),
+        extra=dict(extra or {}),
     )
     _write_atomically(final, card, model, frame, explained.contributions)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)

@@ -16,6 +16,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "SQLAlchemy URL of the feedback store (SQLite file or PostgreSQL)",
     ),
     "INVOLVE_LOG_LEVEL": ("INFO", "logging level of the app"),
+    "INVOLVE_MONITOR_ROWS": ("200000", "transactions in the fraud monitoring stream (10,000 to 1,000,000)"),
     "INVOLVE_ROLES": (
         "(empty)",
         'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
@@ -48,3 +49,12 @@ def log_level() -> str:
 def role_mapping() -> str:
     """JSON text mapping login e-mails to roles (empty: everyone logged in is a business user)."""
     return os.environ.get("INVOLVE_ROLES", "")
+
+
+def monitor_rows() -> int:
+    """Size of the generated fraud stream the monitoring page watches (clamped to 10k..1M)."""
+    try:
+        value = int(os.environ.get("INVOLVE_MONITOR_ROWS", "200000"))
+    except ValueError:
+        value = 200_000
+    return min(max(value, 10_000), 1_000_000)

@@ -108,7 +108,37 @@ CREDIT = UseCase(
     group_bands={"age": (25, 40)},
 )
 
-USE_CASES: dict[str, UseCase] = {CREDIT.name: CREDIT}
+FRAUD = UseCase(
+    name="fraud",
+    title="Card fraud",
+    description=(
+        "Card transactions over a year (synthetic, seeded) with a holiday peak and, from July, a new "
+        "card-not-present fraud pattern through a new payment channel. The model estimates the "
+        "probability that a transaction is fraud; at or above the threshold it is flagged for review."
+    ),
+    positive_outcome="fraud",
+    negative_outcome="genuine",
+    positive_decision="flag",
+    negative_decision="pass",
+    case_noun="transaction",
+    feature_labels={
+        "amount": "Amount",
+        "merchant_category": "Merchant category",
+        "channel": "Channel",
+        "hour": "Hour of day",
+        "distance_km": "Distance from home",
+        "card_age_months": "Card age",
+        "country_match": "Country matches the card's",
+        "txn_24h": "Transactions in the last 24 h",
+        "customer_age_band": "Customer age band",
+        "month": "Month",
+    },
+    value_labels={"country_match": {0: "no", 1: "yes"}},
+    units={"amount": "EUR", "distance_km": "km", "card_age_months": "months"},
+    key_columns=("month", "amount", "merchant_category", "channel", "hour"),
+)
+
+USE_CASES: dict[str, UseCase] = {CREDIT.name: CREDIT, FRAUD.name: FRAUD}
 
 
 def get_use_case(name: str, positive_outcome: str = "positive") -> UseCase:

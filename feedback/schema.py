@@ -247,11 +247,35 @@ def _create_v4(conn: Connection) -> None:
     reports.create(conn)
 
 
+def _usage_table(metadata: MetaData) -> Table:
+    return Table(
+        "usage_events",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200)),
+        Column("page", String(200), nullable=False),
+        Column("role", String(50), nullable=False),
+        Column("event", String(50), nullable=False),
+        Column("duration_ms", Float),
+        Index("ix_usage_use_case", "use_case", "created_at"),
+    )
+
+
+USAGE = _usage_table(METADATA)
+
+
+def _create_v5(conn: Connection) -> None:
+    _usage_table(MetaData()).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
     Migration(3, "goals, success criteria, cost matrices and threshold changes (append-only)", _create_v3),
     Migration(4, "feedback uid and triage (append-only log), reports on the app", _create_v4),
+    Migration(5, "usage telemetry of the app", _create_v5),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

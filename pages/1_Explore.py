@@ -1,5 +1,7 @@
 """Explore: the iteration's decisions on the evaluation cases, why, and feedback on any case."""
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,7 @@ from demo_models.scoring import (
     SORT_ORDERS,
     filter_case_table,
 )
+from feedback.telemetry import record_event
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
@@ -75,7 +78,12 @@ if case_id not in table.index:
     st.stop()
 
 # --- one case ----------------------------------------------------------------------------------
+started = time.perf_counter()
 explanation = scored.explain_case(case_id)
+if ctx.store is not None and st.session_state.get("_last_explained") != (card.version, case_id):
+    st.session_state["_last_explained"] = (card.version, case_id)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    record_event(ctx.store, use_case.name, "Explore", ctx.identity.role, "explanation viewed", card.version, elapsed_ms)
 st.header(f"{use_case.case_noun.capitalize()} {case_id}")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(f"Probability of {use_case.positive_outcome}", f"{explanation.score:.1%}")

@@ -16,6 +16,7 @@ from feedback.records import (
     FeedbackError,
 )
 from feedback.store import StoreError
+from feedback.telemetry import record_event
 from pages._ui.shell import PageContext
 from pages._ui.text import escape_markdown
 
@@ -98,6 +99,7 @@ def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons
     except StoreError as err:
         st.error(f"Not saved — {err} Your input is still in the form.")
         return
+    record_event(ctx.store, use_case.name, "Explore", ctx.identity.role, "feedback submitted", ctx.card.version)
     st.session_state[FORM_GENERATION] = generation + 1
     st.session_state[SAVED_MESSAGE] = f"Thank you — feedback #{entry.id} on {entry.case_id} ({entry.iteration}) saved."
     st.rerun()

@@ -11,6 +11,7 @@ import streamlit as st
 from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
 from demo_models.compare import CompareError, Comparison, compare_iterations
+from demo_models.monitoring import Stream, build_stream
 from demo_models.outcomes import Latency, measure_latency
 from demo_models.explain import ExplainError
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
@@ -20,6 +21,7 @@ from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
 from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
+from feedback.telemetry import record_event
 from pages._ui.identity import Identity, current_identity
 
 log = logging.getLogger("involve.app")
@@ -33,6 +35,8 @@ PAGES = (
     ("pages/4_Goals.py", "Goals", ":material/flag:"),
     ("pages/5_Outcomes.py", "Outcomes", ":material/payments:"),
     ("pages/6_Inbox.py", "Inbox", ":material/inbox:"),
+    ("pages/7_Fairness.py", "Fairness", ":material/balance:"),
+    ("pages/8_Monitoring.py", "Monitoring", ":material/monitoring:"),
 )
 
 
@@ -113,6 +117,16 @@ def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) ->
         log.warning("cannot compare %s and %s: %s", old.version, new.version, err)
         st.error(f"{old.version} and {new.version} cannot be compared: {err}")
         st.stop()
+
+
+@st.cache_resource(show_spinner="Generating and scoring the monitoring stream…", max_entries=4)
+def _stream(registry_dir: str, use_case: str, version: str, created: str, rows: int) -> Stream | None:
+    return build_stream(_load_scored(registry_dir, use_case, version, created), rows)
+
+
+def stream_of(ctx: PageContext, card: IterationCard) -> Stream | None:
+    """The monitoring stream of a use case scored by an iteration (cached), or None if it has no time."""
+    return _stream(str(ctx.registry_dir), card.use_case, card.version, card.created, settings.monitor_rows())
 
 
 def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
@@ -245,6 +259,9 @@ def setup_page(title: str) -> PageContext:
     identity = current_identity()
     if store is not None:
         _report_form(store, title, identity)
+        if st.session_state.get("_last_page") != (title, name):
+            st.session_state["_last_page"] = (title, name)
+            record_event(store, name, title, identity.role, "page view", version)
     return PageContext(
         registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses, identity
     )

@@ -1,0 +1,153 @@
+"""Fairness across groups with fairlearn: group rates, gap metrics on the favourable outcome, CIs.
+
+The favourable outcome is the negative decision (approve a loan, pass a transaction) and, for
+"opportunity", the negative class (repaid, genuine). Numeric attributes are grouped in bands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import (
+    MetricFrame,
+    count,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+    false_negative_rate,
+    false_positive_rate,
+    selection_rate,
+    true_negative_rate,
+    true_positive_rate,
+)
+
+from demo_models.groups import group_frame
+from demo_models.scoring import ScoredIteration
+
+FOUR_FIFTHS = 0.8
+GAP_METRICS = {
+    "dp_ratio": "Demographic-parity ratio",
+    "dp_difference": "Demographic-parity difference",
+    "equalized_odds_difference": "Equalized-odds difference",
+    "equal_opportunity_difference": "Equal-opportunity difference",
+}
+
+
+class FairnessError(ValueError):
+    """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
+
+
+def _inputs(scored: ScoredIteration, attribute: str, threshold: float | None = None):
+    if attribute not in scored.features.columns:
+        raise FairnessError(f"{attribute!r} is not in the evaluation data of {scored.card.version}.")
+    groups = group_frame(scored.features, (attribute,), scored.use_case)[attribute].astype(str)
+    if groups.nunique() < 2:
+        raise FairnessError(f"All evaluation cases are in one group of {attribute!r} ({groups.iloc[0]}): nothing to compare.")
+    labels = scored.iteration.labels
+    positive = (scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)).astype(int)
+    return labels, positive, groups
+
+
+def group_table(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
+    """Per group: cases, favourable-decision rate, TPR / FPR / TNR / FNR of the positive class,
+    positive-class rate among the favourably decided, mean score (fairlearn MetricFrame)."""
+    labels, positive, groups = _inputs(scored, attribute)
+    frame = MetricFrame(
+        metrics={
+            "cases": count,
+            "favourable rate": lambda y, p: float(np.mean(p == 0)),
+            "true positive rate": true_positive_rate,
+            "false positive rate": false_positive_rate,
+            "true negative rate": true_negative_rate,
+            "false negative rate": false_negative_rate,
+            "positive rate among favourable": lambda y, p: float(np.mean(y[p == 0])) if np.any(p == 0) else np.nan,
+        },
+        y_true=labels,
+        y_pred=positive,
+        sensitive_features=groups,
+    )
+    table = frame.by_group
+    table["mean score"] = scored.scores.groupby(groups.to_numpy()).mean()
+    table["cases"] = table["cases"].astype(int)
+    return table
+
+
+def gap_metrics(labels: np.ndarray, positive: np.ndarray, groups: pd.Series) -> dict[str, float]:
+    """The gap metrics, with demographic parity and equal opportunity on the favourable outcome."""
+    favourable_decision, favourable_outcome = 1 - positive, 1 - labels
+    return {
+        "dp_ratio": float(demographic_parity_ratio(labels, favourable_decision, sensitive_features=groups)),
+        "dp_difference": float(demographic_parity_difference(labels, favourable_decision, sensitive_features=groups)),
+        "equalized_odds_difference": float(equalized_odds_difference(labels, positive, sensitive_features=groups)),
+        "equal_opportunity_difference": float(
+            equal_opportunity_difference(favourable_outcome, favourable_decision, sensitive_features=groups)
+        ),
+    }
+
+
+def fairness_gaps(scored: ScoredIteration, attribute: str, threshold: float | None = None) -> dict[str, float]:
+    """The gap metrics of an iteration for one protected attribute (at its threshold by default)."""
+    return gap_metrics(*_inputs(scored, attribute, threshold))
+
+
+def weighted_gaps(weights: np.ndarray, labels: np.ndarray, positive: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """The gap metrics for many weightings of the cases at once (rows of `weights`), in numpy.
+
+    Same definitions as `gap_metrics` (tested equal to fairlearn); used where fairlearn would be
+    called thousands of times: bootstrap resamples and threshold sweeps.
+    """
+    onehot = np.eye(codes.max() + 1)[codes]
+    y, p = labels.astype(float), positive.astype(float)
+
+    def per_group(mask: np.ndarray) -> np.ndarray:
+        return weights @ (onehot * mask[:, None])
+
+    with np.errstate(all="ignore"):
+        cases = per_group(np.ones_like(y))
+        positives, negatives = per_group(y), per_group(1 - y)
+        favourable = per_group(1 - p) / cases
+        tpr = per_group(y * p) / positives
+        fpr = per_group((1 - y) * p) / negatives
+        opportunity = per_group((1 - y) * (1 - p)) / negatives
+
+        def spread(rates: np.ndarray) -> np.ndarray:
+            return np.nanmax(rates, axis=1) - np.nanmin(rates, axis=1)
+
+        return {
+            "dp_ratio": np.nanmin(favourable, axis=1) / np.nanmax(favourable, axis=1),
+            "dp_difference": spread(favourable),
+            "equalized_odds_difference": np.maximum(spread(tpr), spread(fpr)),
+            "equal_opportunity_difference": spread(opportunity),
+        }
+
+
+def bootstrap_gaps(
+    scored: ScoredIteration, attribute: str, resamples: int = 500, seed: int = 0
+) -> pd.DataFrame:
+    """Each gap metric (fairlearn) with its 95 % bootstrap interval (cases resampled, seeded)."""
+    labels, positive, groups = _inputs(scored, attribute)
+    codes = pd.factorize(groups)[0]
+    n = len(labels)
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
+    draws = pd.DataFrame(weighted_gaps(weights, labels, positive, codes))
+    return pd.DataFrame(
+        {
+            "value": pd.Series(gap_metrics(labels, positive, groups)),
+            "low": draws.quantile(0.025),
+            "high": draws.quantile(0.975),
+        }
+    ).loc[list(GAP_METRICS)]
+
+
+def gaps_by_threshold(scored: ScoredIteration, attribute: str, thresholds: np.ndarray) -> pd.DataFrame:
+    """The gap metrics at each threshold (rows)."""
+    labels, _, groups = _inputs(scored, attribute)
+    codes = pd.factorize(groups)[0]
+    scores = scored.scores.to_numpy()
+    ones = np.ones((1, len(labels)))
+    rows = {
+        float(t): {k: float(v[0]) for k, v in weighted_gaps(ones, labels, (scores >= t).astype(int), codes).items()}
+        for t in thresholds
+    }
+    return pd.DataFrame(rows).T.rename_axis("threshold")

@@ -1,0 +1,88 @@
+"""Fairness: who benefits from the model and who is disadvantaged, group by group."""
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from demo_models.fairness import FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from pages._ui.shell import load_scored, setup_page
+
+ctx = setup_page("Fairness")
+use_case, card = ctx.use_case, ctx.card
+scored = load_scored(ctx)
+pos, neg = use_case.positive_decision, use_case.negative_decision
+st.title("Fairness across groups")
+st.caption(
+    f"Iteration {card.version} at its threshold ({card.threshold:.1%}), on its {card.n_eval:,} evaluation cases. "
+    f"The favourable outcome is “{neg}”; groups are compared even when the model does not use the attribute."
+)
+attributes = [a for a in card.protected_attributes if a in scored.features.columns]
+if not attributes:
+    st.info(f"{card.version} names no protected attribute present in its evaluation data, so there are no groups to compare.")
+    st.stop()
+attribute = st.selectbox("Protected attribute", attributes, format_func=use_case.label, key="fairness_attribute")
+
+DEFINITIONS = {
+    "dp_ratio": f"lowest group {neg} rate divided by the highest (1 = equal; the four-fifths screen asks for at least {FOUR_FIFTHS})",
+    "dp_difference": f"highest group {neg} rate minus the lowest (0 = equal)",
+    "equalized_odds_difference": f"the larger of the gaps between groups in catching actual {use_case.positive_outcome}s and in wrongly {use_case.past(pos)} {use_case.negative_outcome} cases (0 = equal)",
+    "equal_opportunity_difference": f"gap between groups in the {neg} rate of cases that turned out {use_case.negative_outcome} (0 = equal)",
+}
+try:
+    table = group_table(scored, attribute)
+    intervals = bootstrap_gaps(scored, attribute)
+except FairnessError as err:
+    st.warning(str(err))
+    st.stop()
+
+st.header("Group by group")
+small = table.index[table["cases"] < 30].tolist()
+shown = table.rename(
+    columns={
+        "favourable rate": f"{neg} rate",
+        "positive rate among favourable": f"{use_case.positive_outcome} rate among {use_case.past(neg)}",
+        "true positive rate": f"{use_case.positive_outcome}s caught (TPR)",
+    }
+)
+st.dataframe(shown.style.format("{:.1%}", subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"]), key="fairness_groups")
+if small:
+    st.warning(f"Small groups ({', '.join(map(str, small))}: under 30 cases): their rates are uncertain — see the intervals below.")
+
+st.header("Gaps between groups")
+st.caption("Computed with fairlearn; 95 % intervals from 500 bootstrap resamples of the cases. An interval that includes 0 (or 1 for the ratio) means the gap may be noise.")
+rows = []
+for key, label in GAP_METRICS.items():
+    value, low, high = intervals.loc[key]
+    rows.append({"metric": label, "value": value, "95% interval": f"{low:.3f} – {high:.3f}" if np.isfinite(low) else "too few cases", "meaning": DEFINITIONS[key]})
+st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"]), key="fairness_gaps")
+ratio = intervals.loc["dp_ratio", "value"]
+if ratio < FOUR_FIFTHS:
+    st.error(f"Four-fifths screen: the {neg} rate ratio is {ratio:.2f}, under {FOUR_FIFTHS}. A screen, not a verdict: look at the groups and the reasons behind the gap.")
+else:
+    st.success(f"Four-fifths screen: the {neg} rate ratio is {ratio:.2f} (at least {FOUR_FIFTHS}). A screen, not a verdict.")
+
+st.header("How the gaps move with the threshold")
+sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)
+figure = px.line(sweep.reset_index().melt(id_vars="threshold", var_name="metric", value_name="value"), x="threshold", y="value", color="metric")
+figure.add_vline(x=card.threshold, line_dash="dot", annotation_text="current threshold")
+figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.25})
+st.plotly_chart(figure, key="fairness_sweep")
+
+st.header("Compared with another iteration")
+others = [c for c in ctx.cards if c.version != card.version and ctx.statuses.get(c.version) != "retired"]
+if not others:
+    st.caption("There is no other iteration to compare with.")
+else:
+    other_card = st.selectbox("Iteration", others, format_func=lambda c: c.version, key="fairness_other")
+    other = load_scored(ctx, other_card)
+    try:
+        theirs = fairness_gaps(other, attribute)
+    except FairnessError as err:
+        st.info(f"{other_card.version}: {err}")
+    else:
+        ours = fairness_gaps(scored, attribute)
+        st.dataframe(
+            pd.DataFrame({other_card.version: theirs, card.version: ours}).assign(change=lambda f: f[card.version] - f[other_card.version]).rename(index=GAP_METRICS).style.format("{:.3f}"),
+            key="fairness_compare",
+        )

@@ -1,0 +1,108 @@
+"""Monitoring: has the data changed since the iteration was trained, how does it perform by month,
+and how is the app itself used."""
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from demo_models.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
+from demo_models.monitoring import reference_months, shap_by_month
+from feedback.store import StoreError
+from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
+from pages._ui.shell import load_scored, setup_page, stream_of
+
+ctx = setup_page("Monitoring")
+use_case, card = ctx.use_case, ctx.card
+scored = load_scored(ctx)
+st.title("Monitoring")
+st.caption(
+    "PSI (population stability index) compares how a column is distributed now with how it was: "
+    f"under {BANDS[0][0]} stable, {BANDS[0][0]}–{BANDS[1][0]} watch, over {BANDS[1][0]} act."
+)
+
+
+@st.cache_data(show_spinner="Comparing the months…", max_entries=16)
+def _monthly(version: str, created: str, rows: int, _stream, _scored, reference: tuple[str, ...]):
+    columns = [c for c in _scored.explainer.columns]
+    by_month = psi_by_month(_stream.frame, _stream.month_column, list(reference), columns)
+    scores = pd.Series(_stream.scores, index=_stream.frame.index)
+    ref_scores = scores[_stream.frame[_stream.month_column].isin(reference)]
+    by_month["score"] = [psi(ref_scores, scores[_stream.frame[_stream.month_column] == m]) for m in by_month.index]
+    performance = performance_by_month(_stream.frame, _stream.month_column, _stream.labels, _stream.scores, _scored.threshold)
+    return by_month, performance, shap_by_month(_scored, _stream)
+
+
+stream = stream_of(ctx, card)
+if stream is None:
+    st.info(
+        f"The {use_case.title.lower()} data has no month, so drift over time cannot be tracked for it; "
+        "the app's own usage is below. (The card-fraud use case shows drift month by month.)"
+    )
+else:
+    reference = reference_months(scored, stream)
+    source = (
+        f"a generated production stream of {len(stream.frame):,} transactions (seeded; INVOLVE_MONITOR_ROWS)"
+        if stream.generated else f"the {len(stream.frame):,} evaluation cases"
+    )
+    st.markdown(f"Watching {source}, scored by **{card.version}**. Reference window: the months it was trained on, {reference[0]} to {reference[-1]}.")
+    months = [m for m in stream.months if m not in reference] or stream.months
+    current = st.selectbox("Current window (month)", months, index=len(months) - 1, key="monitor_month")
+    frame = stream.frame
+    in_reference = frame[stream.month_column].isin(reference)
+    in_current = frame[stream.month_column] == current
+    columns = list(scored.explainer.columns)
+
+    st.header(f"Data drift: {current} against {reference[0]}…{reference[-1]}")
+    drift = feature_drift(frame[in_reference], frame[in_current], columns)
+    score_psi = psi(pd.Series(stream.scores[in_reference.to_numpy()]), pd.Series(stream.scores[in_current.to_numpy()]))
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Columns to act on (PSI > 0.25)", int((drift["band"] == "act").sum()))
+    m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
+    m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=psi_band(score_psi))
+    shown = drift.rename(index=use_case.label)
+    st.dataframe(shown.style.format({"PSI": "{:.3f}", "statistic": "{:.3g}", "p-value": "{:.3g}"}), key="drift_table")
+    st.caption(
+        "PSI on every case of both windows. The tests (Kolmogorov-Smirnov for numbers, chi-square for categories) "
+        "use a seeded sample of at most 20,000 cases per window: with more, every p-value is about 0."
+    )
+
+    by_month, performance, importance = _monthly(card.version, card.created, len(frame), stream, scored, tuple(reference))
+    st.header("Month by month")
+    heat = px.imshow(
+        by_month.rename(columns=lambda c: "score" if c == "score" else use_case.label(c)).T,
+        color_continuous_scale=[[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], [1, "#c0392b"]],
+        zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"},
+    )
+    heat.update_layout(height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window")
+    st.plotly_chart(heat, key="drift_heatmap")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Performance by month** (labels known)")
+        st.line_chart(performance[["roc_auc", "recall", "precision"]])
+        st.dataframe(performance[["cases", "actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]].style.format("{:.3f}", subset=["actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]), key="performance_table")
+    with right:
+        st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
+        st.line_chart(importance.rename(columns=use_case.label))
+
+st.header("How the app is used")
+if ctx.store is None:
+    st.warning(f"Usage is unavailable: {ctx.store_error}")
+    st.stop()
+try:
+    usage = usage_frame(ctx.store, use_case.name)
+except StoreError as err:
+    st.error(str(err))
+    st.stop()
+counts = event_counts(usage)
+u1, u2, u3, u4 = st.columns(4)
+u1.metric("Page views (90 days)", counts["page view"])
+u2.metric("Explanations viewed", counts["explanation viewed"])
+u3.metric("Feedback submitted", counts["feedback submitted"])
+latency = explanation_latency(usage)
+u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=f"median {latency[0]:.1f} ms" if latency else None)
+views = views_by_page_and_role(usage)
+if views.empty:
+    st.caption("No page views recorded yet.")
+else:
+    st.markdown("**Page views by page and role**")
+    st.bar_chart(views, horizontal=True)

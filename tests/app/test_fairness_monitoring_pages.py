@@ -1,0 +1,65 @@
+"""AppTest of the Fairness (pages/7_Fairness.py) and Monitoring (pages/8_Monitoring.py) pages."""
+
+import pytest
+
+from demo_models.fairness import fairness_gaps, group_table
+from demo_models.registry import load_iteration
+from demo_models.scoring import ScoredIteration
+from feedback.store import FeedbackStore
+from feedback.telemetry import event_counts, usage_frame
+from tests.app.apptest import open_app
+
+FAIRNESS, MONITORING = "pages/7_Fairness.py", "pages/8_Monitoring.py"
+
+
+@pytest.fixture(autouse=True)
+def small_stream(monkeypatch):
+    monkeypatch.setenv("INVOLVE_MONITOR_ROWS", "30000")
+
+
+def test_fairness_for_credit_shows_groups_gaps_and_the_screen(app_env, scored):
+    at = open_app(FAIRNESS, iteration="v1")
+    assert not at.exception
+    groups = at.dataframe[0].value
+    expected = group_table(scored["v1"], "sex")
+    assert groups["cases"].to_dict() == expected["cases"].to_dict()
+    gaps = at.dataframe[1].value
+    assert gaps.loc["Demographic-parity ratio", "value"] == pytest.approx(fairness_gaps(scored["v1"], "sex")["dp_ratio"])
+    assert "Four-fifths screen" in (at.error[0].value if at.error else at.success[0].value)
+    at.selectbox(key="fairness_attribute").set_value("age").run()
+    assert list(at.dataframe[0].value.index) == ["25–40", "over 40", "under 25"]
+
+
+def test_fairness_for_fraud_and_iterations_compared(app_env, registry_dir):
+    at = open_app(FAIRNESS, use_case="fraud")
+    assert not at.exception
+    assert at.selectbox(key="fairness_attribute").value == "customer_age_band"
+    fraud_v2 = ScoredIteration(load_iteration("fraud", "v2", registry_dir))
+    assert at.dataframe[0].value["cases"].sum() == len(fraud_v2.scores)
+    compared = at.dataframe[-1].value
+    assert list(compared.columns) == ["v1", "v2", "change"]
+
+
+def test_monitoring_fraud_shows_the_drift_against_v1s_training_months(app_env):
+    at = open_app(MONITORING, use_case="fraud", iteration="v1")
+    assert not at.exception
+    drift = at.dataframe[0].value
+    assert drift.loc["Channel", "band"] == "act" and drift.loc["Channel", "PSI"] > 0.25
+    assert at.metric[0].value == "1"
+    assert "2025-01 to 2025-06" in at.markdown[0].value
+    assert at.selectbox(key="monitor_month").options[0] == "2025-07"  # training months are the reference
+    at.selectbox(key="monitor_month").set_value("2025-07").run()
+    assert at.dataframe[0].value.loc["Channel", "band"] == "act"
+
+
+def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(app_env):
+    at = open_app(MONITORING)
+    assert not at.exception
+    assert "has no month" in at.info[0].value
+    at.switch_page("pages/1_Explore.py").run()
+    at.session_state["cases"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    at.switch_page(MONITORING).run()
+    counts = event_counts(usage_frame(FeedbackStore(f"sqlite:///{app_env}"), "credit"))
+    assert counts["page view"] == 4 and counts["explanation viewed"] == 1  # Home, Monitoring, Explore, Monitoring
+    assert at.metric[0].value == "4" and at.metric[1].value == "1"
