@@ -77,14 +77,32 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, columns: list[
 
 
 def psi_by_month(frame: pd.DataFrame, month_column: str, reference_months: list[str], columns: list[str]) -> pd.DataFrame:
-    """PSI of every column (columns) in every month (rows) against the reference months."""
-    reference = frame[frame[month_column].isin(reference_months)]
-    return pd.DataFrame(
-        {
-            month: {column: psi(reference[column], part[column]) for column in columns}
-            for month, part in frame.groupby(month_column, sort=True)
-        }
-    ).T.rename_axis(month_column)
+    """PSI of every column (columns) in every month (rows) against the reference months.
+
+    The same numbers as `psi` month by month, counted in one pass per column (fast on 1M rows).
+    """
+    month_codes, months = pd.factorize(frame[month_column], sort=True)
+    in_reference = np.isin(months, reference_months)
+    is_reference_row = in_reference[month_codes]
+    result = {}
+    for column in columns:
+        values = frame[column]
+        if _is_numeric(values[is_reference_row]):
+            numbers = values.to_numpy(float)
+            edges = np.unique(np.nanquantile(numbers[is_reference_row], np.linspace(0, 1, PSI_BINS + 1)))
+            codes = np.searchsorted(edges[1:-1], numbers, side="right")
+            keep = ~np.isnan(numbers)
+            bins = len(edges) - 1
+        else:
+            codes, levels = pd.factorize(values.astype(str))
+            keep = np.ones(len(codes), dtype=bool)
+            bins = len(levels)
+        counts = np.bincount(month_codes[keep] * bins + codes[keep], minlength=len(months) * bins).reshape(len(months), bins)
+        reference = counts[in_reference].sum(axis=0)
+        ref = np.maximum(reference / max(reference.sum(), 1), PSI_FLOOR)
+        cur = np.maximum(counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), PSI_FLOOR)
+        result[column] = np.sum((cur - ref) * np.log(cur / ref), axis=1)
+    return pd.DataFrame(result, index=pd.Index(months, name=month_column))
 
 
 def performance_by_month(frame: pd.DataFrame, month_column: str, labels: np.ndarray, scores: np.ndarray, threshold: float) -> pd.DataFrame:

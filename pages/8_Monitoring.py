@@ -1,6 +1,7 @@
 """Monitoring: has the data changed since the iteration was trained, how does it perform by month,
 and how is the app itself used."""
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -25,11 +26,21 @@ st.caption(
 def _monthly(version: str, created: str, rows: int, _stream, _scored, reference: tuple[str, ...]):
     columns = [c for c in _scored.explainer.columns]
     by_month = psi_by_month(_stream.frame, _stream.month_column, list(reference), columns)
-    scores = pd.Series(_stream.scores, index=_stream.frame.index)
-    ref_scores = scores[_stream.frame[_stream.month_column].isin(reference)]
-    by_month["score"] = [psi(ref_scores, scores[_stream.frame[_stream.month_column] == m]) for m in by_month.index]
-    performance = performance_by_month(_stream.frame, _stream.month_column, _stream.labels, _stream.scores, _scored.threshold)
+    sampled = _stream.sampled.assign(score=_stream.scores)
+    by_month["score"] = psi_by_month(sampled, _stream.month_column, list(reference), ["score"])["score"]
+    performance = performance_by_month(sampled, _stream.month_column, _stream.labels, _stream.scores, _scored.threshold)
     return by_month, performance, shap_by_month(_scored, _stream)
+
+
+@st.cache_data(show_spinner="Measuring drift…", max_entries=32)
+def _drift(version: str, created: str, rows: int, current: str, _stream, _scored, reference: tuple[str, ...]):
+    frame, month = _stream.frame, _stream.month_column
+    drift = feature_drift(frame[frame[month].isin(reference)], frame[frame[month] == current], list(_scored.explainer.columns))
+    sample_months = _stream.sampled[month].to_numpy()
+    score_psi = psi(
+        pd.Series(_stream.scores[np.isin(sample_months, reference)]), pd.Series(_stream.scores[sample_months == current])
+    )
+    return drift, score_psi
 
 
 stream = stream_of(ctx, card)
@@ -45,16 +56,17 @@ else:
         if stream.generated else f"the {len(stream.frame):,} evaluation cases"
     )
     st.markdown(f"Watching {source}, scored by **{card.version}**. Reference window: the months it was trained on, {reference[0]} to {reference[-1]}.")
+    if len(stream.sample) < len(stream.frame):
+        st.caption(
+            f"Input drift uses all {len(stream.frame):,} cases. Scores, score drift, performance and SHAP use a seeded "
+            f"sample of {len(stream.sample):,} of them (the model scores about 200,000 a second here); exact enough for trends."
+        )
     months = [m for m in stream.months if m not in reference] or stream.months
     current = st.selectbox("Current window (month)", months, index=len(months) - 1, key="monitor_month")
     frame = stream.frame
-    in_reference = frame[stream.month_column].isin(reference)
-    in_current = frame[stream.month_column] == current
-    columns = list(scored.explainer.columns)
 
     st.header(f"Data drift: {current} against {reference[0]}…{reference[-1]}")
-    drift = feature_drift(frame[in_reference], frame[in_current], columns)
-    score_psi = psi(pd.Series(stream.scores[in_reference.to_numpy()]), pd.Series(stream.scores[in_current.to_numpy()]))
+    drift, score_psi = _drift(card.version, card.created, len(frame), current, stream, scored, tuple(reference))
     m1, m2, m3 = st.columns(3)
     m1.metric("Columns to act on (PSI > 0.25)", int((drift["band"] == "act").sum()))
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))

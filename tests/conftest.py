@@ -39,6 +39,7 @@ def app_env(tmp_path, monkeypatch, registry_dir) -> Path:
     monkeypatch.setenv("INVOLVE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(registry_dir))
     monkeypatch.setenv("INVOLVE_DB_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("INVOLVE_MONITOR_ROWS", "20000")
     return db
 
 

@@ -12,11 +12,6 @@ from tests.app.apptest import open_app
 FAIRNESS, MONITORING = "pages/7_Fairness.py", "pages/8_Monitoring.py"
 
 
-@pytest.fixture(autouse=True)
-def small_stream(monkeypatch):
-    monkeypatch.setenv("INVOLVE_MONITOR_ROWS", "30000")
-
-
 def test_fairness_for_credit_shows_groups_gaps_and_the_screen(app_env, scored):
     at = open_app(FAIRNESS, iteration="v1")
     assert not at.exception

@@ -85,7 +85,7 @@ def test_reporting_a_problem_from_any_page(app_env):
 def test_demo_mode_is_visible_on_every_page(app_env):
     at = open_app()
     for page in ["app.py", "pages/1_Explore.py", "pages/2_Compare.py", "pages/3_Iterations.py", "pages/4_Goals.py",
-                 "pages/5_Outcomes.py", PAGE]:
+                 "pages/5_Outcomes.py", PAGE, "pages/7_Fairness.py", "pages/8_Monitoring.py"]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Demo mode" in at.sidebar.warning[0].value, page

@@ -89,6 +89,7 @@ def streamlit_server(tmp_path_factory, registry_dir):
         "INVOLVE_DATA_DIR": str(work),
         "INVOLVE_REGISTRY_DIR": str(registry),
         "INVOLVE_DB_URL": f"sqlite:///{db}",
+        "INVOLVE_MONITOR_ROWS": "50000",
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",

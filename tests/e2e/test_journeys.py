@@ -4,6 +4,8 @@ import json
 import sqlite3
 import uuid
 
+import pytest
+
 from playwright.sync_api import expect
 
 from tests.e2e.st_e2e import goto_app, say_who, select_dataframe_row, wait_for_app_run, wait_for_plotly
@@ -196,3 +198,24 @@ def test_feedback_is_triaged_in_the_inbox_and_the_status_shows_on_the_case(app_p
     expect(grid).to_contain_text("accepted")
     _no_exception(page)
     screenshot(page, "status-on-case")
+
+
+@pytest.mark.parametrize("use_case", ["credit", "fraud"])
+def test_fairness_and_monitoring_pages_in_the_browser(app_page, streamlit_server, screenshot, use_case):
+    page = app_page
+    iteration = "v1"
+    goto_app(page, f"{streamlit_server.url}/Fairness?use_case={use_case}&iteration={iteration}")
+    expect(page.get_by_role("heading", name="Gaps between groups")).to_be_visible()
+    expect(page.get_by_text("Four-fifths screen: the")).to_be_visible()
+    wait_for_plotly(page)
+    _no_exception(page)
+    screenshot(page, f"fairness-{use_case}")
+    goto_app(page, f"{streamlit_server.url}/Monitoring?use_case={use_case}&iteration={iteration}")
+    expect(page.get_by_role("heading", name="How the app is used")).to_be_visible()
+    if use_case == "fraud":
+        expect(page.get_by_role("heading", name="Month by month")).to_be_visible()
+        wait_for_plotly(page)
+    else:
+        expect(page.get_by_text("has no month")).to_be_visible()
+    _no_exception(page)
+    screenshot(page, f"monitoring-{use_case}")

@@ -61,3 +61,13 @@ def test_performance_by_month_equals_the_metrics_of_each_month(stream):
     expected = headline_metrics(stream["is_fraud"].to_numpy()[may], scores[may], 0.5)
     assert table.loc["2025-05", "roc_auc"] == pytest.approx(expected["roc_auc"])
     assert table.loc["2025-05", "cases"] == may.sum()
+
+
+def test_psi_by_month_equals_psi_month_by_month(stream):
+    reference = ["2025-01", "2025-02"]
+    by_month = psi_by_month(stream, "month", reference, FEATURES)
+    base = stream[stream["month"].isin(reference)]
+    for month in ("2025-02", "2025-08", "2025-12"):
+        part = stream[stream["month"] == month]
+        for column in FEATURES:
+            assert by_month.loc[month, column] == pytest.approx(psi(base[column], part[column]), abs=1e-12)
