@@ -110,6 +110,10 @@ class ScoredIteration:
         clone.card = replace(self.card, threshold=float(threshold))
         return clone
 
+    def score_of(self, row: pd.DataFrame) -> float:
+        """The model's probability of the positive class for one raw case."""
+        return float(self.iteration.model.predict_proba(row)[0, self.explainer.positive_index])
+
     def explain_raw(self, row: pd.DataFrame) -> CaseExplanation:
         """Explain a case given as raw inputs (one row, indexed by its case id): encode, score, explain."""
         return self._explain(str(row.index[0]), self.explainer.transform(row), row.iloc[0])

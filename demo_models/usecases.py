@@ -26,6 +26,7 @@ class UseCase:
     units: Mapping[str, str] = field(default_factory=dict)
     key_columns: tuple[str, ...] = ()
     group_bands: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # cut points
+    actionable: tuple[str, ...] = ()  # inputs a case can change (for counterfactuals)
 
     def label(self, feature: str) -> str:
         """Business label of an input column ("Loan duration"), or the column humanised."""
@@ -106,6 +107,7 @@ CREDIT = UseCase(
     units={"credit_amount": "DM", "duration": "months", "age": "years"},
     key_columns=("credit_amount", "duration", "purpose", "checking_account", "saving_accounts"),
     group_bands={"age": (25, 40)},
+    actionable=("credit_amount", "duration"),
 )
 
 FRAUD = UseCase(

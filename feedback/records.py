@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Collection
@@ -53,6 +54,7 @@ class FeedbackDraft:
     explanation_rating: int | None = None
     comment: str = ""
     app_version: str = ""
+    what_if: str | None = None  # JSON object input -> [shown value, edited value] for an edited case
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,17 @@ def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> F
     reasons = tuple(clean_text("Reason", r, MAX_TEXT_CHARS) for r in draft.reasons_shown)
     if len(reasons) > MAX_REASONS_SHOWN:
         raise FeedbackError(f"At most {MAX_REASONS_SHOWN} reasons can be recorded.")
+    what_if = draft.what_if or None
+    if what_if is not None:
+        try:
+            parsed = json.loads(what_if)
+        except (TypeError, json.JSONDecodeError) as err:
+            raise FeedbackError("The edited inputs are not valid JSON.") from err
+        if not isinstance(parsed, dict) or len(what_if) > MAX_COMMENT_CHARS:
+            raise FeedbackError("The edited inputs must be a small JSON object.")
     return replace(
         draft,
+        what_if=what_if,
         use_case=use_case,
         iteration=iteration,
         case_id=clean_text("Case id", draft.case_id, MAX_TEXT_CHARS),

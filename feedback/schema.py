@@ -182,7 +182,7 @@ def _schema_table(metadata: MetaData) -> Table:
 
 
 METADATA = MetaData()
-FEEDBACK = _feedback_table(METADATA, *_v4_feedback_columns())
+FEEDBACK = _feedback_table(METADATA, *_v4_feedback_columns(), Column("what_if", Text))
 TRIAGE_EVENTS, APP_REPORTS = _v4_tables(METADATA)
 LIFECYCLE = _lifecycle_table(METADATA)
 GOAL_STATEMENTS, CRITERIA, COST_MATRICES, THRESHOLD_CHANGES = _goal_tables(METADATA)
@@ -270,12 +270,17 @@ def _create_v5(conn: Connection) -> None:
     _usage_table(MetaData()).create(conn)
 
 
+def _create_v6(conn: Connection) -> None:
+    conn.exec_driver_sql("ALTER TABLE feedback ADD COLUMN what_if TEXT")  # JSON: input -> [old, new]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
     Migration(3, "goals, success criteria, cost matrices and threshold changes (append-only)", _create_v3),
     Migration(4, "feedback uid and triage (append-only log), reports on the app", _create_v4),
     Migration(5, "usage telemetry of the app", _create_v5),
+    Migration(6, "feedback on edited (what-if) cases", _create_v6),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from demo_models import __version__
@@ -24,7 +26,9 @@ FORM_GENERATION = "_feedback_generation"  # bumped after a save, so the next for
 SAVED_MESSAGE = "_feedback_saved"
 
 
-def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons_shown: list[Reason]) -> None:
+def render_feedback_form(
+    ctx: PageContext, explanation: CaseExplanation, reasons_shown: list[Reason], what_if: dict | None = None
+) -> None:
     """Render the form; on submit validate, save, confirm, and keep the input if it was not saved."""
     use_case = ctx.use_case
     saved = st.session_state.pop(SAVED_MESSAGE, None)
@@ -89,6 +93,7 @@ def render_feedback_form(ctx: PageContext, explanation: CaseExplanation, reasons
         explanation_rating=None if stars is None else stars + 1,
         comment=comment or "",
         app_version=__version__,
+        what_if=json.dumps({k: [str(a), str(b)] for k, (a, b) in what_if.items()}) if what_if else None,
     )
     try:
         entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)

@@ -30,6 +30,7 @@ log = logging.getLogger("involve.app")
 PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/1_Explore.py", "Explore", ":material/search:"),
+    ("pages/9_What_if.py", "What-if", ":material/tune:"),
     ("pages/2_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
     ("pages/4_Goals.py", "Goals", ":material/flag:"),

@@ -1,0 +1,99 @@
+"""What-if: change a case's inputs and see the score, the decision and the reasons move."""
+
+import pandas as pd
+import streamlit as st
+
+from demo_models.figures import build_waterfall
+from demo_models.whatif import GRID_STEPS, describe_counterfactual, edited_row, find_counterfactual, input_specs
+from pages._ui.feedback_form import render_feedback_form
+from pages._ui.shell import load_scored, setup_page
+from pages._ui.text import escape_markdown
+
+ctx = setup_page("What-if")
+use_case, card = ctx.use_case, ctx.card
+scored = load_scored(ctx)
+st.title("What if…")
+st.caption(
+    f"Start from a {use_case.case_noun}, change any input and see what {card.version} would decide, and why, "
+    "next to what it decides now."
+)
+
+case_ids = list(scored.features.index)
+remembered = st.session_state.get("case_id")
+case_id = st.selectbox(
+    f"{use_case.case_noun.capitalize()} to start from", case_ids,
+    index=case_ids.index(remembered) if remembered in case_ids else 0, key="whatif_case",
+)
+original = scored.features.loc[[case_id]]
+specs = {spec.column: spec for spec in input_specs(scored)}
+
+pending = st.session_state.pop("_whatif_pending", None)
+if pending:
+    for column, value in pending.items():
+        st.session_state[f"whatif_{case_id}_{column}"] = value
+if st.button("Back to the original inputs", key="whatif_reset"):
+    for column in original.columns:
+        st.session_state.pop(f"whatif_{case_id}_{column}", None)
+
+left, right = st.columns([1, 2])
+changes = {}
+with left:
+    st.subheader("Inputs")
+    for column in original.columns:
+        spec, value = specs[column], original.iloc[0][column]
+        key = f"whatif_{case_id}_{column}"
+        st.session_state.setdefault(key, value.item() if hasattr(value, "item") else value)
+        label = use_case.label(column) + (" (protected)" if column in card.protected_attributes else "")
+        if spec.numeric:
+            cast = int if spec.integer else float
+            new = st.number_input(label, min_value=cast(min(spec.low, value)), max_value=cast(max(spec.high, value)),
+                                  step=cast(spec.step), key=key)
+        else:
+            options = list(spec.options) if value in spec.options else [value, *spec.options]
+            new = st.selectbox(label, options, key=key, format_func=lambda v, c=column: use_case.describe_value(c, v))
+        if new != value:
+            changes[column] = (value, new)
+
+edited = edited_row(original, {c: new for c, (_, new) in changes.items()})
+before = scored.explain_raw(original)
+after = scored.explain_raw(edited)
+with right:
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Probability of {use_case.positive_outcome}, now", f"{before.score:.1%}")
+    m2.metric("With your changes", f"{after.score:.1%}", delta=f"{(after.score - before.score) * 100:+.1f} points", delta_color="inverse")
+    m3.metric("Decision", after.decision.capitalize(), delta="changed" if after.decision != before.decision else "unchanged", delta_color="off")
+    if changes:
+        st.markdown("Changed: " + "; ".join(
+            f"{escape_markdown(use_case.label(c))} {escape_markdown(use_case.describe_value(c, a))} → {escape_markdown(use_case.describe_value(c, b))}"
+            for c, (a, b) in changes.items()
+        ))
+    w1, w2 = st.columns(2)
+    w1.plotly_chart(build_waterfall(before, use_case).update_layout(title="As it is"), key="whatif_before")
+    w2.plotly_chart(build_waterfall(after, use_case).update_layout(title="With your changes"), key="whatif_after")
+
+st.header("The smallest change that flips the decision")
+actionable = [use_case.label(c) for c in use_case.actionable]
+if not actionable:
+    st.info(f"No input of the {use_case.title.lower()} use case is marked as one a {use_case.case_noun} could change.")
+elif after.decision != use_case.positive_decision:
+    st.write(f"With these inputs the {use_case.case_noun} is {use_case.past(after.decision)}: there is nothing to overturn.")
+else:
+    counterfactual = find_counterfactual(scored, edited)
+    st.caption(
+        f"Searched over {', '.join(actionable)} only (never protected attributes), on a grid of {GRID_STEPS} values "
+        "per input across the range of the evaluation cases; smallest = least total change, counted in standard "
+        "deviations of each input."
+    )
+    if counterfactual is None:
+        st.write(f"No change on that grid flips the decision ({after.decision}).")
+    else:
+        st.success(describe_counterfactual(scored, counterfactual))
+        st.button(
+            "Try it", key="whatif_apply",
+            on_click=lambda: st.session_state.update(
+                _whatif_pending={c: new.item() if hasattr(new, "item") else new for c, (_, new) in counterfactual.changes.items()}
+            ),
+        )
+
+st.header("Feedback on this what-if")
+render_feedback_form(ctx, after, after.reasons, what_if=changes or None)
