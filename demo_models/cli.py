@@ -4,6 +4,7 @@
         --author "Dana" [--positive-label 1 --positive-class churn --threshold 0.35 \\
         --protected age --parent v2 --notes "..." --replace]
     involve list [--use-case churn]
+    involve report credit v3 --out report.html [--registry DIR] [--db URL]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from demo_models import settings
 from demo_models.registry import RegistryError, list_iterations, load_model_file, register_iteration
 
 log = logging.getLogger("involve.cli")
@@ -47,6 +49,21 @@ def _parse_label(text: str):
         return text
 
 
+def _report(args: argparse.Namespace) -> int:
+    from demo_models.report_compose import compose_report
+    from feedback.store import FeedbackStore, StoreError
+
+    try:
+        store = FeedbackStore(args.db or settings.db_url())
+        document = compose_report(Path(args.registry or settings.registry_dir()), store, args.use_case, args.version)
+    except (RegistryError, StoreError) as err:
+        print(f"No report: {err}", file=sys.stderr)
+        return 1
+    args.out.write_text(document, encoding="utf-8")
+    print(f"Wrote {args.out} ({len(document) / 1e6:.1f} MB).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 refused)."""
     parser = argparse.ArgumentParser(prog="involve", description="Involve's iteration registry.")
@@ -67,12 +84,20 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("--notes", default="")
     register.add_argument("--replace", action="store_true", help="replace an existing version")
     register.add_argument("--registry", type=Path, default=None)
+    report = commands.add_parser("report", help="write the HTML report of an iteration")
+    report.add_argument("use_case")
+    report.add_argument("version")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--registry", type=Path, default=None)
+    report.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
 
+    if args.command == "report":
+        return _report(args)
     if args.command == "list":
         for card in list_iterations(args.use_case, args.registry):
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")

@@ -5,6 +5,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from demo_models.registry import RegistryError
+from demo_models.report_compose import compose_report
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.store import StoreError
@@ -92,6 +94,28 @@ if events:
     )
 else:
     st.caption("No lifecycle change yet: every iteration is a candidate.")
+
+st.header("Iteration report")
+st.markdown(
+    f"One HTML file about **{ctx.card.version}** for people who never open the app: goals scorecard, outcomes and "
+    "cost, fairness, what drives the scores, example explanations, what changed since its parent and which "
+    "decisions flip, feedback and its resolution. It opens offline in any browser."
+)
+if st.button(f"Prepare the report of {ctx.card.version}", key="report_prepare"):
+    try:
+        with st.spinner("Writing the report…"):
+            st.session_state["_report"] = (
+                ctx.card.version,
+                compose_report(ctx.registry_dir, ctx.store, use_case.name, ctx.card.version).encode("utf-8"),
+            )
+    except (RegistryError, StoreError) as err:
+        st.error(f"The report could not be made: {err}")
+prepared = st.session_state.get("_report")
+if prepared and prepared[0] == ctx.card.version:
+    st.download_button(
+        f"Download the report of {ctx.card.version} ({len(prepared[1]) / 1e6:.1f} MB)", prepared[1],
+        file_name=f"involve-{use_case.name}-{ctx.card.version}.html", mime="text/html", key="report_download",
+    )
 
 st.header("Bring your own model")
 st.markdown("Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load.")

@@ -11,7 +11,8 @@ from feedback.goal_store import costs_history, save_costs, save_threshold, thres
 from feedback.goals import CostMatrix, GoalError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.store import StoreError
-from pages._ui.scorecard import costs_for, criteria_of
+from demo_models.report_compose import costs_for
+from pages._ui.scorecard import criteria_of
 from pages._ui.shell import latency_of, load_scored, setup_page
 
 ctx = setup_page("Outcomes")

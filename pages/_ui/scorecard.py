@@ -5,11 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from demo_models.costs import CaseCosts, case_costs
-from demo_models.outcomes import metric_value
+from demo_models.report_compose import evaluate_criteria, verdict
 from demo_models.scoring import ScoredIteration
 from feedback.goal_store import costs_history, current_criteria
-from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
+from feedback.goals import CostMatrix, Criterion, CriterionResult
 from pages._ui.shell import PageContext, latency_of
 
 
@@ -19,40 +18,15 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
     return history[-1] if history else None
 
 
-def costs_for(scored: ScoredIteration, costs: CostMatrix | None) -> tuple[CaseCosts | None, str]:
-    """Per-case costs of an iteration's cases under the matrix, or None and why."""
-    if costs is None:
-        return None, "no cost matrix has been agreed for this use case"
-    try:
-        return case_costs(
-            scored.features, costs.false_positive_cost, costs.false_negative_cost,
-            costs.false_negative_column, costs.false_negative_fraction,
-        ), ""
-    except ValueError as err:
-        return None, str(err)
-
-
 def evaluate(ctx: PageContext, scored: ScoredIteration, criteria: list[Criterion]) -> list[CriterionResult]:
     """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
-    matrix, why_no_costs = costs_for(scored, current_costs(ctx))
     latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
-    results = []
-    for criterion in criteria:
-        value, why = metric_value(scored, criterion.metric, criterion.attribute, matrix, latency)
-        results.append(judge(criterion, value, why or why_no_costs))
-    return results
+    return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
 
 
 def criteria_of(ctx: PageContext) -> list[Criterion]:
     """The criteria in force for the use case (none if the store is unavailable)."""
     return current_criteria(ctx.store, ctx.use_case.name) if ctx.store else []
-
-
-def verdict(result: CriterionResult) -> str:
-    """A result in one cell: "pass 0.83", "FAIL 0.71", or "no value: why"."""
-    if result.passed is None:
-        return f"no value: {result.note}"
-    return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}"
 
 
 def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> None:

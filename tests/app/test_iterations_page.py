@@ -49,3 +49,11 @@ def test_retired_iterations_leave_the_picker_until_asked_for(app_env):
     assert picked() == ["v2", "v3"]
     at.sidebar.toggle(key="show_retired").set_value(True).run()
     assert picked() == ["v1", "v2", "v3"]
+
+
+def test_the_iteration_report_is_prepared_for_download(app_env):
+    at = open_app(PAGE)
+    at.button(key="report_prepare").click().run()
+    assert not at.exception
+    [download] = [d for d in at.get("download_button") if "Download the report of v3" in d.proto.label]
+    assert download.proto.label.endswith("MB)")

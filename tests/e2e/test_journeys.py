@@ -219,3 +219,24 @@ def test_fairness_and_monitoring_pages_in_the_browser(app_page, streamlit_server
         expect(page.get_by_text("has no month")).to_be_visible()
     _no_exception(page)
     screenshot(page, f"monitoring-{use_case}")
+
+
+def test_the_iteration_report_opens_offline_with_every_figure(app_page, streamlit_server, screenshot, browser, tmp_path):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Iterations")
+    page.get_by_role("button", name="Prepare the report of v3").click()
+    wait_for_app_run(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the report of v3").click()
+    path = tmp_path / "report.html"
+    info.value.save_as(path)
+    offline = browser.new_page(viewport={"width": 1200, "height": 1400})
+    offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    offline.goto(path.as_uri())
+    figures = offline.locator(".plotly-graph-div")
+    expect(figures).to_have_count(4)
+    for i in range(4):
+        figures.nth(i).locator(".main-svg").first.wait_for()
+    expect(offline.get_by_role("heading", name="Credit risk — iteration v3")).to_be_visible()
+    screenshot(offline, "report")
+    offline.close()

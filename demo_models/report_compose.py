@@ -1,0 +1,91 @@
+"""Where the machine side meets the human side for a report or a scorecard: registry + store.
+
+The one module of demo_models that reads the feedback store; the page, the command line and the
+scorecard use it so that all of them show the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from demo_models.costs import CaseCosts, case_costs
+from demo_models.outcomes import Latency, measure_latency, metric_value
+from demo_models.registry import load_iteration
+from demo_models.report import ReportInputs, render_report
+from demo_models.scoring import ScoredIteration
+from feedback.analytics import check_fixes, count_categories, count_verdicts
+from feedback.goal_store import costs_history, current_criteria, current_thresholds
+from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
+from feedback.store import FeedbackStore
+
+
+def costs_for(scored: ScoredIteration, costs: CostMatrix | None) -> tuple[CaseCosts | None, str]:
+    """Per-case costs of an iteration's cases under the cost matrix, or None and why."""
+    if costs is None:
+        return None, "no cost matrix has been agreed for this use case"
+    try:
+        return case_costs(
+            scored.features, costs.false_positive_cost, costs.false_negative_cost,
+            costs.false_negative_column, costs.false_negative_fraction,
+        ), ""
+    except ValueError as err:
+        return None, str(err)
+
+
+def evaluate_criteria(
+    scored: ScoredIteration, criteria: list[Criterion], costs: CostMatrix | None, latency: Latency | None = None
+) -> list[CriterionResult]:
+    """Judge every criterion for the iteration at its threshold."""
+    matrix, why_no_costs = costs_for(scored, costs)
+    results = []
+    for criterion in criteria:
+        value, why = metric_value(scored, criterion.metric, criterion.attribute, matrix, latency)
+        results.append(judge(criterion, value, why or why_no_costs))
+    return results
+
+
+def verdict(result: CriterionResult) -> str:
+    """A result in one cell: "pass · 0.83", "FAIL · 0.71", or "no value: why"."""
+    if result.passed is None:
+        return f"no value: {result.note}"
+    return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}"
+
+
+def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:
+    """The HTML report of an iteration, at its operating threshold, with the store's goals and feedback."""
+    thresholds = current_thresholds(store, use_case)
+
+    def load(v: str) -> ScoredIteration:
+        scored = ScoredIteration(load_iteration(use_case, v, registry_dir))
+        return scored.at_threshold(thresholds.get(v, scored.threshold))
+
+    scored = load(version)
+    previous = load(scored.card.parent) if scored.card.parent else None
+    history = costs_history(store, use_case)
+    costs = history[-1] if history else None
+    criteria = current_criteria(store, use_case)
+    latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
+    results = evaluate_criteria(scored, criteria, costs, latency)
+    entries = [f for f in store.list_feedback(use_case) if f.iteration in {version, scored.card.parent}]
+    fixes = None
+    if previous is not None:
+        old = [f for f in entries if f.iteration == previous.card.version]
+        report = check_fixes(old, scored.outcomes(f.case_id for f in old))
+        fixes = (report.fixed, report.flagged)
+    mine = [f for f in entries if f.iteration == version]
+    return render_report(
+        ReportInputs(
+            scored=scored,
+            previous=previous,
+            scorecard=[(r.criterion.describe(), r.criterion.owner, verdict(r)) for r in results],
+            costs=costs_for(scored, costs)[0],
+            currency=costs.currency if costs else "",
+            verdicts=count_verdicts(entries),
+            categories=count_categories(entries),
+            triage=pd.Series([f.triage_status for f in mine], dtype=object).value_counts(),
+            fixes=fixes,
+        )
+    )
