@@ -14,7 +14,7 @@ use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("What if…")
 st.caption(
-    f"Start from a {use_case.case_noun}, change any input and see what {card.version} would decide, and why, "
+    f"Start from one of the {use_case.case_noun}s, change any input and see what {card.version} would decide, and why, "
     "next to what it decides now."
 )
 
@@ -67,9 +67,8 @@ with right:
             f"{escape_markdown(use_case.label(c))} {escape_markdown(use_case.describe_value(c, a))} → {escape_markdown(use_case.describe_value(c, b))}"
             for c, (a, b) in changes.items()
         ))
-    w1, w2 = st.columns(2)
-    w1.plotly_chart(build_waterfall(before, use_case).update_layout(title="As it is"), key="whatif_before")
-    w2.plotly_chart(build_waterfall(after, use_case).update_layout(title="With your changes"), key="whatif_after")
+    st.plotly_chart(build_waterfall(after, use_case).update_layout(title="With your changes"), key="whatif_after")
+    st.plotly_chart(build_waterfall(before, use_case).update_layout(title="As it is"), key="whatif_before")
 
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]

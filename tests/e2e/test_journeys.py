@@ -240,3 +240,38 @@ def test_the_iteration_report_opens_offline_with_every_figure(app_page, streamli
     expect(offline.get_by_role("heading", name="Credit risk — iteration v3")).to_be_visible()
     screenshot(offline, "report")
     offline.close()
+
+
+def test_what_if_moves_the_score_and_suggests_the_smallest_change(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/What_if")
+    expect(page.get_by_role("heading", name="What if…")).to_be_visible()
+    wait_for_plotly(page, nth=1)
+    before = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue").inner_text()
+    duration = page.get_by_label("Loan duration")
+    duration.fill("6")
+    duration.press("Enter")
+    wait_for_app_run(page)
+    after = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue").inner_text()
+    assert after != before
+    expect(page.get_by_text("Changed: Loan duration")).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "what-if")
+
+
+def test_reviewer_retires_an_iteration_and_it_leaves_the_picker(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Iterations?use_case=churn&iteration=v1")
+    say_who(page, "Ada Admin", "admin")
+    page.get_by_text("Retire", exact=True).click()
+    wait_for_app_run(page)
+    form = page.get_by_test_id("stForm")
+    form.get_by_role("textbox", name="Why").fill("Superseded by v2")
+    form.get_by_role("button", name="Retire").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("v1 is now retired")
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Iteration").click()
+    expect(page.get_by_role("option", name="v1", exact=False)).to_have_count(0)
+    page.keyboard.press("Escape")
+    _no_exception(page)
+    screenshot(page, "retired")
