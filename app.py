@@ -57,7 +57,8 @@ st.caption(
 st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
 
 st.subheader(f"Goal scorecard of {card.version}")
-render_scorecard({card.version: evaluate(ctx, load_scored(ctx), criteria_of(ctx))}, key="home_scorecard")
+criteria = criteria_of(ctx)  # the model is loaded only when there is something to judge
+render_scorecard({card.version: evaluate(ctx, load_scored(ctx), criteria)} if criteria else {}, key="home_scorecard")
 
 st.subheader("All iterations")
 table = pd.DataFrame(

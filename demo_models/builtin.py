@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from typing import TYPE_CHECKING, Callable
 
 from demo_models import settings
-from demo_models.data import CREDIT_TARGET, split_credit
+from demo_models.data import CREDIT_TARGET
 from demo_models.fraud import FEATURES as FRAUD_FEATURES
 from demo_models.fraud import FRAUD_TARGET, make_transactions
 from demo_models.registry import RegistryError, iteration_dir, register_iteration
+
+if TYPE_CHECKING:  # scikit-learn is imported only when something has to be trained
+    from sklearn.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +25,19 @@ CREDIT_THRESHOLD = 0.4
 AUTHOR = "Involve demo team"
 
 
-def _one_hot() -> OneHotEncoder:
+def _one_hot():
+    from sklearn.preprocessing import OneHotEncoder
+
     return OneHotEncoder(handle_unknown="ignore", sparse_output=False)
 
 
 def build_logistic_baseline() -> Pipeline:
     """v1: logistic regression on every column, protected attributes included (naive)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     prep = ColumnTransformer(
         [
             ("cat", _one_hot(), ["sex", *CREDIT_CATEGORICAL]),
@@ -45,6 +50,8 @@ def build_logistic_baseline() -> Pipeline:
 def build_boosted() -> Pipeline:
     """v2 / v3: LightGBM on the application without protected attributes (v3 adds constraints)."""
     from lightgbm import LGBMClassifier  # imported here: ~1.7 s that a warm start never needs
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
 
     prep = ColumnTransformer(
         [("cat", _one_hot(), CREDIT_CATEGORICAL), ("num", "passthrough", CREDIT_NUMERIC)]
@@ -144,6 +151,8 @@ FRAUD_ITERATIONS = (
 def build_fraud_model() -> Pipeline:
     """LightGBM on the transaction inputs (categories one-hot encoded)."""
     from lightgbm import LGBMClassifier
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
 
     prep = ColumnTransformer(
         [
@@ -168,6 +177,8 @@ def fit_fraud(spec: FraudSpec) -> Pipeline:
 
 def fit_builtin(spec: BuiltinSpec) -> Pipeline:
     """Train one built-in credit iteration on the fixed training split (deterministic)."""
+    from demo_models.data import split_credit
+
     train = split_credit().train
     columns = CREDIT_CATEGORICAL + CREDIT_NUMERIC + (list(CREDIT_PROTECTED) if spec.uses_protected else [])
     X, y = train[columns], train[CREDIT_TARGET]
@@ -197,11 +208,14 @@ def ensure_builtin_iterations(registry_dir: Path | None = None) -> list[str]:
     """Train and register the built-in iterations (credit, fraud) that are missing; "use case/version"."""
     root = Path(registry_dir or settings.registry_dir())
     added = []
-    evaluation = split_credit().eval
     for spec in CREDIT_ITERATIONS:
+        if iteration_dir("credit", spec.version, root).exists():
+            continue
+        from demo_models.data import split_credit
+
         if _register_once(
             root, "credit", spec.version, lambda spec=spec: fit_builtin(spec),
-            eval_data=evaluation, target=CREDIT_TARGET, positive_label=1, positive_class="default",
+            eval_data=split_credit().eval, target=CREDIT_TARGET, positive_label=1, positive_class="default",
             threshold=CREDIT_THRESHOLD, protected_attributes=CREDIT_PROTECTED, parent=spec.parent, notes=spec.notes,
         ):
             added.append(f"credit/{spec.version}")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 CREDIT_CSV = DATA_DIR / "german_credit.csv"
@@ -35,6 +34,8 @@ def load_credit() -> pd.DataFrame:
 
 def split_credit() -> Split:
     """The seeded, stratified 70/30 split every credit iteration is trained and shown on."""
+    from sklearn.model_selection import train_test_split
+
     frame = load_credit()
     train, evaluation = train_test_split(
         frame,

@@ -21,10 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import skops.io as sio
 
 from demo_models import settings
-from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +190,8 @@ def register_iteration(
         )
     if parent is not None and not (root / use_case / parent / CARD_FILE).exists():
         raise RegistryError(f"The parent iteration {use_case}/{parent} does not exist.")
+    from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation  # sklearn: ~1.5 s to import
+
     try:
         explainer = CaseExplainer(model, features, positive_label=positive_label)
         explained = explain_evaluation(explainer, features)
@@ -228,6 +228,8 @@ def register_iteration(
 def _write_atomically(
     final: Path, card: IterationCard, model: Any, frame: pd.DataFrame, shap_values: pd.DataFrame
 ) -> None:
+    import skops.io as sio
+
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -265,6 +267,8 @@ def load_model_file(path: Path) -> Any:
         )
     if not path.is_file():
         raise RegistryError(f"There is no model file {path}.")
+    import skops.io as sio  # ~1.2 s to import: only where a model is read or written
+
     try:
         untrusted = set(sio.get_untrusted_types(file=path))
     except Exception as err:  # skops raises many types on a corrupt file

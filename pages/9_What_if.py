@@ -25,7 +25,19 @@ case_id = st.selectbox(
     index=case_ids.index(remembered) if remembered in case_ids else 0, key="whatif_case",
 )
 original = scored.features.loc[[case_id]]
-specs = {spec.column: spec for spec in input_specs(scored)}
+
+
+@st.cache_resource(max_entries=16)
+def _specs(use_case_name: str, version: str, created: str, _scored) -> dict:
+    return {spec.column: spec for spec in input_specs(_scored)}
+
+
+specs = _specs(use_case.name, card.version, card.created, scored)
+
+
+@st.cache_resource(max_entries=64)
+def _counterfactual(state: tuple, _scored, _row):
+    return find_counterfactual(_scored, _row)
 
 pending = st.session_state.pop("_whatif_pending", None)
 if pending:
@@ -77,15 +89,19 @@ if not actionable:
 elif after.decision != use_case.positive_decision:
     st.write(f"With these inputs the {use_case.case_noun} is {use_case.past(after.decision)}: there is nothing to overturn.")
 else:
-    counterfactual = find_counterfactual(scored, edited)
+    state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
+    asked = st.session_state.get("_whatif_asked") == state
+    if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
+        st.session_state["_whatif_asked"], asked = state, True
     st.caption(
         f"Searched over {', '.join(actionable)} only (never protected attributes), on a grid of {GRID_STEPS} values "
         "per input across the range of the evaluation cases; smallest = least total change, counted in standard "
         "deviations of each input."
     )
-    if counterfactual is None:
+    counterfactual = _counterfactual(state, scored, edited) if asked else None
+    if asked and counterfactual is None:
         st.write(f"No change on that grid flips the decision ({after.decision}).")
-    else:
+    elif counterfactual is not None:
         st.success(describe_counterfactual(scored, counterfactual))
         st.button(
             "Try it", key="whatif_apply",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from demo_models.report_compose import evaluate_criteria, verdict
-from demo_models.scoring import ScoredIteration
+from typing import TYPE_CHECKING
+
 from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CostMatrix, Criterion, CriterionResult
 from pages._ui.shell import PageContext, latency_of
+
+if TYPE_CHECKING:
+    from demo_models.scoring import ScoredIteration
 
 
 def current_costs(ctx: PageContext) -> CostMatrix | None:
@@ -20,6 +23,8 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
 
 def evaluate(ctx: PageContext, scored: ScoredIteration, criteria: list[Criterion]) -> list[CriterionResult]:
     """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
+    from demo_models.report_compose import evaluate_criteria
+
     latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
 
@@ -34,6 +39,8 @@ def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> Non
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
+    from demo_models.report_compose import verdict
+
     first = next(iter(columns.values()))
     table = pd.DataFrame(
         {name: [verdict(r) for r in results] for name, results in columns.items()},

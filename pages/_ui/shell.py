@@ -5,17 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
-from demo_models.compare import CompareError, Comparison, compare_iterations
-from demo_models.monitoring import Stream, build_stream
-from demo_models.outcomes import Latency, measure_latency
-from demo_models.explain import ExplainError
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
-from demo_models.scoring import ScoredIteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
@@ -23,6 +19,12 @@ from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
 from feedback.telemetry import record_event
 from pages._ui.identity import Identity, current_identity
+
+if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    from demo_models.compare import Comparison
+    from demo_models.monitoring import Stream
+    from demo_models.outcomes import Latency
+    from demo_models.scoring import ScoredIteration
 
 log = logging.getLogger("involve.app")
 
@@ -69,6 +71,8 @@ def _prepare_registry(registry_dir: str) -> None:
 
 @st.cache_resource(show_spinner="Loading the iteration…", max_entries=16)
 def _load_scored(registry_dir: str, use_case: str, version: str, created: str) -> ScoredIteration:
+    from demo_models.scoring import ScoredIteration
+
     return ScoredIteration(load_iteration(use_case, version, Path(registry_dir)))
 
 
@@ -79,6 +83,8 @@ def _open_store(url: str) -> FeedbackStore:
 
 @st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
 def _compare(registry_dir: str, use_case: str, old: tuple[str, str, float], new: tuple[str, str, float]) -> Comparison:
+    from demo_models.compare import compare_iterations
+
     return compare_iterations(
         _load_scored(registry_dir, use_case, *old[:2]).at_threshold(old[2]),
         _load_scored(registry_dir, use_case, *new[:2]).at_threshold(new[2]),
@@ -87,6 +93,8 @@ def _compare(registry_dir: str, use_case: str, old: tuple[str, str, float], new:
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
 def _latency(registry_dir: str, use_case: str, version: str, created: str) -> Latency:
+    from demo_models.outcomes import measure_latency
+
     return measure_latency(_load_scored(registry_dir, use_case, version, created))
 
 
@@ -95,6 +103,8 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 
     Stops the page with a clear message if it cannot be loaded.
     """
+    from demo_models.explain import ExplainError
+
     card = card or ctx.card
     try:
         scored = _load_scored(str(ctx.registry_dir), card.use_case, card.version, card.created)
@@ -107,6 +117,9 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 
 def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
     """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
+    from demo_models.compare import CompareError
+    from demo_models.explain import ExplainError
+
     try:
         return _compare(
             str(ctx.registry_dir),
@@ -122,6 +135,8 @@ def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) ->
 
 @st.cache_resource(show_spinner="Generating and scoring the monitoring stream…", max_entries=4)
 def _stream(registry_dir: str, use_case: str, version: str, created: str, rows: int) -> Stream | None:
+    from demo_models.monitoring import build_stream
+
     return build_stream(_load_scored(registry_dir, use_case, version, created), rows)
 
 

@@ -36,6 +36,7 @@ def test_trying_the_suggestion_flips_the_decision(app_env, scored):
     case_id = _case(at)
     it = scored["v3"]
     assert it.scores[case_id] >= it.threshold  # the first case (A0002) is declined by v3
+    at.button(key="whatif_suggest").click().run()
     assert "would be approved" in at.success[0].value
     at.button(key="whatif_apply").click().run()
     assert at.metric[2].value == "Approve"
