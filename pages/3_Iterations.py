@@ -10,7 +10,7 @@ from demo_models.report_compose import compose_report
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.store import StoreError
-from pages._ui.shell import setup_page
+from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 from pages._ui.timeline import render_timeline
 
 ACTIONS = {"live": "Promote to live", "deprecated": "Deprecate", "retired": "Retire", "candidate": "Restore as candidate"}
@@ -22,13 +22,8 @@ st.caption(
     "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; "
     f"changes are recorded with who, when and why. Allowed to change the lifecycle: {', '.join(PERMISSIONS['change lifecycle'])}."
 )
-if ctx.store is None:
-    st.error(f"The lifecycle cannot be read or changed: {ctx.store_error}")
-    st.stop()
-
-flash = st.session_state.pop("_lifecycle_saved", None)
-if flash:
-    st.success(flash)
+require_store(ctx, "The lifecycle is")
+show_confirmation()
 
 events = ctx.store.list_lifecycle_events(use_case.name)
 st.header("Timeline")
@@ -71,8 +66,7 @@ if submitted:
     except (LifecycleError, AccessError, StoreError) as err:
         st.error(f"Not changed — {err}")
     else:
-        st.session_state["_lifecycle_saved"] = "; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + "."
-        st.rerun()
+        confirm_and_rerun("; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + ".")
 
 st.header("Audit log")
 if events:

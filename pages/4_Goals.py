@@ -15,7 +15,7 @@ from feedback.goal_store import (
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
 from feedback.store import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
-from pages._ui.shell import load_scored, setup_page
+from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
 from pages._ui.text import escape_markdown
 
 ctx = setup_page("Goals")
@@ -25,18 +25,8 @@ st.caption(
     "Ask before building: what problem the model must solve, who uses its output in which decision, "
     "and how success is measured. Every iteration is judged against exactly these criteria."
 )
-if ctx.store is None:
-    st.error(f"Goals cannot be read or saved: {ctx.store_error}")
-    st.stop()
-
-flash = st.session_state.pop("_goals_saved", None)
-if flash:
-    st.success(flash)
-
-
-def _saved(message: str) -> None:
-    st.session_state["_goals_saved"] = message
-    st.rerun()
+require_store(ctx, "Goals are")
+show_confirmation()
 
 
 # --- the problem -------------------------------------------------------------------------------
@@ -65,7 +55,7 @@ with st.expander("Edit the problem statement" if current else "Write the problem
             except (GoalError, StoreError) as err:
                 st.error(f"Not saved — {err}")
             else:
-                _saved("Problem statement saved.")
+                confirm_and_rerun("Problem statement saved.")
 if len(statements) > 1:
     with st.expander(f"History ({len(statements)} versions)"):
         st.dataframe(
@@ -140,7 +130,7 @@ if save or remove:
     except (GoalError, StoreError) as err:
         st.error(f"Not saved — {err}")
     else:
-        _saved(message)
+        confirm_and_rerun(message)
 
 history = criteria_history(ctx.store, use_case.name)
 if history:

@@ -13,7 +13,7 @@ from feedback.access import PERMISSIONS, AccessError
 from feedback.store import StoreError
 from demo_models.report_compose import costs_for
 from pages._ui.scorecard import criteria_of
-from pages._ui.shell import latency_of, load_scored, setup_page
+from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
 
 ctx = setup_page("Outcomes")
 use_case, card = ctx.use_case, ctx.card
@@ -24,9 +24,7 @@ st.caption(
     f"Iteration {card.version} on its {card.n_eval:,} evaluation cases. Move the threshold to see what changes; "
     "set what each kind of error costs to find the cheapest threshold."
 )
-flash = st.session_state.pop("_outcomes_saved", None)
-if flash:
-    st.success(flash)
+show_confirmation()
 
 slider_key = f"outcome_threshold_{use_case.name}_{card.version}"
 pending = st.session_state.pop("_pending_threshold", None)
@@ -110,8 +108,7 @@ with st.form("costs"):
         except (GoalError, StoreError, AttributeError) as err:
             st.error(f"Not saved — {err if ctx.store else ctx.store_error}")
         else:
-            st.session_state["_outcomes_saved"] = "Cost matrix saved."
-            st.rerun()
+            confirm_and_rerun("Cost matrix saved.")
 
 case_costs_now, why = costs_for(scored, costs)
 if case_costs_now is None:
@@ -155,8 +152,7 @@ with st.form("save_threshold"):
         except (GoalError, AccessError, StoreError) as err:
             st.error(f"Not saved — {err}")
         else:
-            st.session_state["_outcomes_saved"] = f"{card.version} now decides at {threshold:.3f} (was {card.threshold:.3f})."
-            st.rerun()
+            confirm_and_rerun(f"{card.version} now decides at {threshold:.3f} (was {card.threshold:.3f}).")
 changes = [row for row in (threshold_history(ctx.store, use_case.name) if ctx.store else []) if row["iteration"] == card.version]
 if changes:
     st.dataframe(

@@ -12,7 +12,7 @@ from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage
 from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
-from pages._ui.shell import setup_page
+from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 
 ctx = setup_page("Inbox")
 use_case = ctx.use_case
@@ -21,12 +21,8 @@ st.caption(
     "Everything reviewers said, tied to the iteration, the case and the explanation they saw. "
     f"Triage is for: {', '.join(PERMISSIONS['triage feedback'])}."
 )
-if ctx.store is None:
-    st.error(f"The inbox is unavailable: {ctx.store_error}")
-    st.stop()
-flash = st.session_state.pop("_inbox_saved", None)
-if flash:
-    st.success(flash)
+require_store(ctx, "The inbox is")
+show_confirmation()
 
 versions = [c.version for c in ctx.cards]
 with st.expander("Filters", expanded=True):
@@ -101,8 +97,7 @@ else:
             except (TriageError, AccessError, StoreError) as err:
                 st.error(f"Not changed — {err}")
             else:
-                st.session_state["_inbox_saved"] = f"{len(changes)} entr{'y' if len(changes) == 1 else 'ies'} now {to_status}."
-                st.rerun()
+                confirm_and_rerun(f"{len(changes)} entr{'y' if len(changes) == 1 else 'ies'} now {to_status}.")
 
 st.header("Summary")
 if entries:

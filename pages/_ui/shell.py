@@ -203,6 +203,30 @@ def _pick(
     return st.session_state[state_key]
 
 
+FLASH = "_flash"
+
+
+def confirm_and_rerun(message: str) -> None:
+    """Rerun the page and show `message` as a confirmation at the top of the next run."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def show_confirmation() -> None:
+    """Show the confirmation left by `confirm_and_rerun`, once."""
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message)
+
+
+def require_store(ctx: PageContext, what: str) -> FeedbackStore:
+    """The store, or a clear message and the page stops when it is unavailable."""
+    if ctx.store is None:
+        st.error(f"{what} unavailable: {ctx.store_error}")
+        st.stop()
+    return ctx.store
+
+
 def _report_form(store: FeedbackStore, page: str, identity: Identity) -> None:
     """"Report a problem / suggest" in the sidebar of every page, tied to the page."""
     with st.sidebar.expander("Report a problem or suggest something"):
