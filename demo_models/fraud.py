@@ -13,6 +13,7 @@ import pandas as pd
 
 FRAUD_TARGET = "is_fraud"
 MONTHS = pd.period_range("2025-01", "2025-12", freq="M")
+MONTH_NAMES = np.array([str(m) for m in MONTHS], dtype=object)
 DRIFT_MONTH = pd.Period("2025-07", freq="M")
 CATEGORIES = np.array(["grocery", "fuel", "restaurants", "electronics", "travel", "online services", "fashion"])
 CHANNELS = np.array(["chip", "contactless", "online", "in-app wallet"])
@@ -71,7 +72,7 @@ def make_transactions(rows: int = 100_000, seed: int = 11, case_ids: bool = True
 
     frame = pd.DataFrame(
         {
-            "month": MONTHS[month_index].astype(str),
+            "month": MONTH_NAMES[month_index],
             "amount": amount,
             "merchant_category": CATEGORIES[category],
             "channel": CHANNELS[channel],

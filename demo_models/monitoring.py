@@ -12,7 +12,7 @@ from demo_models.scoring import ScoredIteration
 
 MONITOR_SEED = 13
 SHAP_CASES_PER_MONTH = 500
-SCORED_SAMPLE = 200_000
+SCORED_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)

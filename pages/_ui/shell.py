@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +63,31 @@ class PageContext:
     def versions(self) -> list[str]:
         """Versions of the use case's iterations, oldest first."""
         return [c.version for c in self.cards]
+
+
+WARM_MODULES = (
+    "demo_models.scoring", "demo_models.compare", "demo_models.outcomes", "demo_models.monitoring",
+    "demo_models.report_compose", "skops.io", "lightgbm", "shap",
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up() -> threading.Thread:
+    """Import the model side in the background once per process, while the first page renders,
+    so that the first page that needs a model does not wait seconds for imports."""
+
+    def load() -> None:
+        start = time.perf_counter()
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a failed warm-up only costs time later; the page reports real errors
+                log.exception("warm-up import of %s failed", name)
+        log.info("model side imported in the background in %.1f s", time.perf_counter() - start)
+
+    thread = threading.Thread(target=load, name="involve-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner="Preparing the built-in iterations (first start only)…")
@@ -249,6 +277,7 @@ def setup_page(title: str) -> PageContext:
     for script, label, icon in PAGES:
         st.sidebar.page_link(script, label=label, icon=icon)
     st.sidebar.divider()
+    _warm_up()
     registry_dir = settings.registry_dir()
     try:
         _prepare_registry(str(registry_dir))

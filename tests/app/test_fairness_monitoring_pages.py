@@ -58,3 +58,16 @@ def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(ap
     counts = event_counts(usage_frame(FeedbackStore(f"sqlite:///{app_env}"), "credit"))
     assert counts["page view"] == 4 and counts["explanation viewed"] == 1  # Home, Monitoring, Explore, Monitoring
     assert at.metric[0].value == "4" and at.metric[1].value == "1"
+
+
+def test_every_page_works_for_the_fraud_use_case(app_env):
+    at = open_app(use_case="fraud")
+    assert not at.exception and at.header[0].value == "Card fraud"
+    for page in ["pages/1_Explore.py", "pages/9_What_if.py", "pages/2_Compare.py", "pages/3_Iterations.py",
+                 "pages/4_Goals.py", "pages/5_Outcomes.py", "pages/6_Inbox.py", "pages/7_Fairness.py", "pages/8_Monitoring.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert not at.error, (page, [e.value for e in at.error])
+    at.switch_page("pages/1_Explore.py").run()
+    assert at.dataframe(key="cases").value.shape[0] == 20_000
+    assert "flag at or above 5%" in at.caption[0].value
