@@ -5,6 +5,7 @@
         --protected age --parent v2 --notes "..." --replace]
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
+    involve health [--registry DIR] [--db URL]          (exit status 0 when healthy)
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     report.add_argument("--registry", type=Path, default=None)
     report.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
+    health = commands.add_parser("health", help="check the store and the live iterations (exit 1 if unhealthy)")
+    health.add_argument("--registry", type=Path, default=None)
+    health.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -98,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "report":
         return _report(args)
+    if args.command == "health":
+        from demo_models.health import run_checks
+
+        checks = run_checks(Path(args.registry or settings.registry_dir()), args.db or settings.db_url())
+        for check in checks:
+            print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        return 0 if all(c.ok for c in checks) else 1
     if args.command == "list":
         for card in list_iterations(args.use_case, args.registry):
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")

@@ -60,7 +60,7 @@ class FeedbackStore:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.location = parsed.database if self.is_sqlite else parsed.render_as_string(hide_password=True)
         self._lock_path = None
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self._lock_path = Path(f"{parsed.database}.writers.lock")
         try:
@@ -155,6 +155,20 @@ class FeedbackStore:
                         )
                     )
                     log.info("store migrated to schema %s (%s)", migration.version, migration.description)
+
+    def probe_write(self) -> None:
+        """Check that the store accepts a write (StoreError if not); the write is rolled back."""
+
+        class _Probe(Exception):
+            pass
+
+        try:
+            with self.transaction(write=True) as conn:
+                conn.execute(SCHEMA.update().where(SCHEMA.c.version == -1).values(description="probe"))
+                conn.exec_driver_sql("CREATE TABLE involve_health_probe (x INTEGER)")
+                raise _Probe
+        except _Probe:
+            return
 
     def schema_version(self) -> int:
         """The store's schema version."""

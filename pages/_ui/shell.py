@@ -231,6 +231,50 @@ def _pick(
     return st.session_state[state_key]
 
 
+HEALTH_EVERY_SECONDS = 60
+
+
+@st.cache_resource(show_spinner=False)
+def _health_monitor(registry_dir: str, db_url: str) -> dict:
+    return {"results": None, "at": 0.0, "thread": None, "lock": threading.Lock()}
+
+
+def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
+    from demo_models.health import run_checks
+
+    try:
+        results = run_checks(Path(registry_dir), db_url)
+    except Exception as err:  # the checks themselves must never take a page down
+        log.exception("health checks failed to run")
+        from demo_models.health import Check
+
+        results = [Check("health checks", False, f"could not run: {err}")]
+    for check in results:
+        if not check.ok:
+            log.error("health check failed: %s: %s", check.name, check.detail)
+    state["results"], state["at"] = results, time.monotonic()
+
+
+def _outage_banner(registry_dir: str, db_url: str) -> None:
+    """A banner on every page while a health check fails. The checks run in the background (at most
+    once a minute), so no page waits for them; the banner shows from the first completed run."""
+    state = _health_monitor(registry_dir, db_url)
+    with state["lock"]:
+        running = state["thread"] is not None and state["thread"].is_alive()
+        if not running and time.monotonic() - state["at"] > HEALTH_EVERY_SECONDS:
+            state["thread"] = threading.Thread(
+                target=_refresh_health, args=(state, registry_dir, db_url), name="involve-health", daemon=True
+            )
+            state["thread"].start()
+    failing = [c for c in (state["results"] or []) if not c.ok]
+    if failing:
+        st.error(
+            "**Degraded service** — " + "; ".join(f"{c.name}: {c.detail}" for c in failing)
+            + ". What still works keeps working; the team sees it in the logs.",
+            icon=":material/warning:",
+        )
+
+
 FLASH = "_flash"
 
 
@@ -285,6 +329,7 @@ def setup_page(title: str) -> PageContext:
         log.exception("registry cannot be prepared")
         st.error(f"The built-in iterations cannot be prepared in {registry_dir}: {err}")
         st.stop()
+    _outage_banner(str(registry_dir), settings.db_url())
     all_cards = list_iterations(registry_dir=registry_dir)
     if not all_cards:
         st.error(f"No iteration is registered in {registry_dir}.")

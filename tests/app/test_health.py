@@ -1,0 +1,59 @@
+"""Health checks: the outage banner on every page and `involve health`, without a traceback."""
+
+import shutil
+import threading
+
+import pytest
+
+from demo_models.cli import main
+from demo_models.health import run_checks
+from tests.app.apptest import open_app
+
+def _after_the_checks(at):
+    """Let the background health checks finish, then run the page again."""
+    for thread in threading.enumerate():
+        if thread.name == "involve-health":
+            thread.join(timeout=60)
+    return at.run()
+
+
+PAGES = ["app.py", "pages/1_Explore.py", "pages/2_Compare.py", "pages/6_Inbox.py", "pages/8_Monitoring.py"]
+
+
+@pytest.fixture
+def broken_registry(registry_dir, tmp_path, monkeypatch):
+    """A copy of the registry whose credit/v2 model file is damaged."""
+    root = tmp_path / "registry"
+    shutil.copytree(registry_dir, root)
+    (root / "credit" / "v2" / "model.skops").write_bytes(b"damaged")
+    monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(root))
+    return root
+
+
+def test_a_healthy_deployment_passes(registry_dir, tmp_path, capsys):
+    assert all(c.ok for c in run_checks(registry_dir, f"sqlite:///{tmp_path / 'ok.sqlite3'}"))
+    assert main(["health", "--registry", str(registry_dir), "--db", f"sqlite:///{tmp_path / 'ok.sqlite3'}"]) == 0
+    assert "ok    store: reachable and writable" in capsys.readouterr().out
+
+
+def test_a_read_only_store_fails_the_check_and_raises_the_banner(app_env, registry_dir, capsys, monkeypatch):
+    open_app()  # creates the store
+    read_only = f"sqlite:///file:{app_env}?mode=ro&uri=true"
+    assert main(["health", "--registry", str(registry_dir), "--db", read_only]) == 1
+    assert "FAIL  store: The feedback store at" in capsys.readouterr().out
+    monkeypatch.setenv("INVOLVE_DB_URL", read_only)
+    at = _after_the_checks(open_app())
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert "Degraded service" in at.error[0].value and "read-only" in at.error[0].value, page
+
+
+def test_an_unloadable_iteration_fails_the_check_and_raises_the_banner(app_env, broken_registry, capsys):
+    assert main(["health", "--registry", str(broken_registry), "--db", f"sqlite:///{app_env}"]) == 1
+    assert "FAIL  credit/v2: cannot load or explain" in capsys.readouterr().out
+    at = _after_the_checks(open_app())
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert "Degraded service" in at.error[0].value and "credit/v2" in at.error[0].value, page
