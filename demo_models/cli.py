@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     health = commands.add_parser("health", help="check the store and the live iterations (exit 1 if unhealthy)")
     health.add_argument("--registry", type=Path, default=None)
     health.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
+    health.add_argument("--json", action="store_true", help="print the checks as JSON")
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -105,8 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         from demo_models.health import run_checks
 
+        logging.getLogger().setLevel(logging.CRITICAL)  # the checks say what failed; no log noise
         checks = run_checks(Path(args.registry or settings.registry_dir()), args.db or settings.db_url())
-        for check in checks:
+        if args.json:
+            print(json.dumps([[c.name, c.ok, c.detail] for c in checks]))
+        for check in [] if args.json else checks:
             print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
         return 0 if all(c.ok for c in checks) else 1
     if args.command == "list":

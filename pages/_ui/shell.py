@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -63,31 +65,6 @@ class PageContext:
     def versions(self) -> list[str]:
         """Versions of the use case's iterations, oldest first."""
         return [c.version for c in self.cards]
-
-
-WARM_MODULES = (
-    "demo_models.scoring", "demo_models.compare", "demo_models.outcomes", "demo_models.monitoring",
-    "demo_models.report_compose", "skops.io", "lightgbm", "shap",
-)
-
-
-@st.cache_resource(show_spinner=False)
-def _warm_up() -> threading.Thread:
-    """Import the model side in the background once per process, while the first page renders,
-    so that the first page that needs a model does not wait seconds for imports."""
-
-    def load() -> None:
-        start = time.perf_counter()
-        for name in WARM_MODULES:
-            try:
-                importlib.import_module(name)
-            except Exception:  # a failed warm-up only costs time later; the page reports real errors
-                log.exception("warm-up import of %s failed", name)
-        log.info("model side imported in the background in %.1f s", time.perf_counter() - start)
-
-    thread = threading.Thread(target=load, name="involve-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 @st.cache_resource(show_spinner="Preparing the built-in iterations (first start only)…")
@@ -232,6 +209,7 @@ def _pick(
 
 
 HEALTH_EVERY_SECONDS = 60
+HEALTH_TIMEOUT_SECONDS = 120
 
 
 @st.cache_resource(show_spinner=False)
@@ -240,18 +218,19 @@ def _health_monitor(registry_dir: str, db_url: str) -> dict:
 
 
 def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
-    from demo_models.health import run_checks
-
+    """Run `involve health` in a separate process (this thread only waits for it), so the checks
+    neither hold the GIL of the app nor compile code beside a page (CPython 3.11 is not safe there)."""
+    command = [sys.executable, "-m", "demo_models.cli", "health", "--json", "--registry", registry_dir, "--db", db_url]
     try:
-        results = run_checks(Path(registry_dir), db_url)
-    except Exception as err:  # the checks themselves must never take a page down
-        log.exception("health checks failed to run")
-        from demo_models.health import Check
-
-        results = [Check("health checks", False, f"could not run: {err}")]
-    for check in results:
-        if not check.ok:
-            log.error("health check failed: %s: %s", check.name, check.detail)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=HEALTH_TIMEOUT_SECONDS, check=False)
+        results = [tuple(item) for item in json.loads(done.stdout or "[]")]
+        if not results:
+            results = [("health checks", False, (done.stderr.strip().splitlines() or ["no output"])[-1])]
+    except (subprocess.TimeoutExpired, json.JSONDecodeError, OSError) as err:
+        results = [("health checks", False, f"could not run: {err}")]
+    for name, ok, detail in results:
+        if not ok:
+            log.error("health check failed: %s: %s", name, detail)
     state["results"], state["at"] = results, time.monotonic()
 
 
@@ -266,10 +245,10 @@ def _outage_banner(registry_dir: str, db_url: str) -> None:
                 target=_refresh_health, args=(state, registry_dir, db_url), name="involve-health", daemon=True
             )
             state["thread"].start()
-    failing = [c for c in (state["results"] or []) if not c.ok]
+    failing = [(name, detail) for name, ok, detail in (state["results"] or []) if not ok]
     if failing:
         st.error(
-            "**Degraded service** — " + "; ".join(f"{c.name}: {c.detail}" for c in failing)
+            "**Degraded service** — " + "; ".join(f"{name}: {detail}" for name, detail in failing)
             + ". What still works keeps working; the team sees it in the logs.",
             icon=":material/warning:",
         )
@@ -321,7 +300,6 @@ def setup_page(title: str) -> PageContext:
     for script, label, icon in PAGES:
         st.sidebar.page_link(script, label=label, icon=icon)
     st.sidebar.divider()
-    _warm_up()
     registry_dir = settings.registry_dir()
     try:
         _prepare_registry(str(registry_dir))
