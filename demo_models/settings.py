@@ -17,6 +17,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "INVOLVE_LOG_LEVEL": ("INFO", "logging level of the app"),
     "INVOLVE_MONITOR_ROWS": ("200000", "transactions in the fraud monitoring stream (10,000 to 1,000,000)"),
+    "INVOLVE_HEALTH_EVERY": ("60", "seconds between the background health checks behind the outage banner (0: off)"),
     "INVOLVE_ROLES": (
         "(empty)",
         'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
@@ -58,3 +59,11 @@ def monitor_rows() -> int:
     except ValueError:
         value = 200_000
     return min(max(value, 10_000), 1_000_000)
+
+
+def health_every() -> int:
+    """Seconds between background health checks (0 turns them off)."""
+    try:
+        return max(int(os.environ.get("INVOLVE_HEALTH_EVERY", "60")), 0)
+    except ValueError:
+        return 60

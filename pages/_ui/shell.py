@@ -208,7 +208,6 @@ def _pick(
     return st.session_state[state_key]
 
 
-HEALTH_EVERY_SECONDS = 60
 HEALTH_TIMEOUT_SECONDS = 120
 
 
@@ -237,10 +236,13 @@ def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
 def _outage_banner(registry_dir: str, db_url: str) -> None:
     """A banner on every page while a health check fails. The checks run in the background (at most
     once a minute), so no page waits for them; the banner shows from the first completed run."""
+    every = settings.health_every()
+    if not every:
+        return
     state = _health_monitor(registry_dir, db_url)
     with state["lock"]:
         running = state["thread"] is not None and state["thread"].is_alive()
-        if not running and time.monotonic() - state["at"] > HEALTH_EVERY_SECONDS:
+        if not running and time.monotonic() - state["at"] > every:
             state["thread"] = threading.Thread(
                 target=_refresh_health, args=(state, registry_dir, db_url), name="involve-health", daemon=True
             )

@@ -20,6 +20,11 @@ def _after_the_checks(at):
 PAGES = ["app.py", "pages/1_Explore.py", "pages/2_Compare.py", "pages/6_Inbox.py", "pages/8_Monitoring.py"]
 
 
+@pytest.fixture(autouse=True)
+def health_checks_on(app_env, monkeypatch):
+    monkeypatch.setenv("INVOLVE_HEALTH_EVERY", "60")
+
+
 @pytest.fixture
 def broken_registry(registry_dir, tmp_path, monkeypatch):
     """A copy of the registry whose credit/v2 model file is damaged."""
