@@ -5,17 +5,12 @@ explains a case, and its latency within the agreed goal. Used by every page's ba
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from demo_models.registry import RegistryError, list_iterations, load_iteration
 from feedback.goal_store import current_criteria
 from feedback.store import FeedbackStore, StoreError
-
-if TYPE_CHECKING:
-    from demo_models.scoring import ScoredIteration
 
 
 @dataclass(frozen=True)
@@ -37,26 +32,22 @@ def check_store(url: str) -> tuple[Check, FeedbackStore | None]:
     return Check("store", True, f"reachable and writable ({store.location})"), store
 
 
-def _load_fresh(registry_dir: Path, card) -> ScoredIteration:
+def check_live_iterations(registry_dir: Path, store: FeedbackStore | None) -> list[Check]:
+    """Every live iteration (every iteration when there is no live one) loads and explains a case
+    within its latency goal, if one is agreed."""
     from demo_models.scoring import ScoredIteration
 
-    return ScoredIteration(load_iteration(card.use_case, card.version, registry_dir))
-
-
-def check_live_iterations(registry_dir: Path, store: FeedbackStore | None, load: Callable | None = None) -> list[Check]:
-    """Every live iteration (every iteration when there is no live one) loads and explains a case
-    within its latency goal, if one is agreed. `load(registry_dir, card)` may be a cached loader."""
-    load = load or _load_fresh
+    all_cards = list_iterations(registry_dir=registry_dir)
     checks = []
-    for use_case in sorted({c.use_case for c in list_iterations(registry_dir=registry_dir)}):
-        cards = list_iterations(use_case, registry_dir)
+    for use_case in sorted({c.use_case for c in all_cards}):
+        cards = [c for c in all_cards if c.use_case == use_case]
         statuses = store.lifecycle_statuses(use_case, [c.version for c in cards]) if store else {}
         live = [c for c in cards if statuses.get(c.version) == "live"] or [c for c in cards if statuses.get(c.version) != "retired"]
         goals = [c for c in current_criteria(store, use_case) if c.metric == "latency_p95_ms"] if store else []
         for card in live:
             name = f"{use_case}/{card.version}"
             try:
-                scored = load(registry_dir, card)
+                scored = ScoredIteration(load_iteration(use_case, card.version, registry_dir))
                 start = time.perf_counter()
                 scored.explain_raw(scored.features.iloc[[0]])
                 elapsed_ms = (time.perf_counter() - start) * 1000
@@ -70,7 +61,7 @@ def check_live_iterations(registry_dir: Path, store: FeedbackStore | None, load:
     return checks
 
 
-def run_checks(registry_dir: Path, db_url: str, load: Callable | None = None) -> list[Check]:
+def run_checks(registry_dir: Path, db_url: str) -> list[Check]:
     """All checks."""
     store_check, store = check_store(db_url)
-    return [store_check, *check_live_iterations(registry_dir, store, load)]
+    return [store_check, *check_live_iterations(registry_dir, store)]
