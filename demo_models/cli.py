@@ -5,7 +5,7 @@
         --protected age --parent v2 --notes "..." --replace]
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
-    involve health [--registry DIR] [--db URL]          (exit status 0 when healthy)
+    involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
 """
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     health.add_argument("--registry", type=Path, default=None)
     health.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
     health.add_argument("--json", action="store_true", help="print the checks as JSON")
+    health.add_argument(
+        "--record", action="store_true",
+        help="post an outage notice on the notice board when checks start failing, and its end when they pass",
+    )
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -104,10 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         return _report(args)
     if args.command == "health":
-        from demo_models.health import run_checks
+        from demo_models.health import record_checks, run_checks
 
         logging.getLogger().setLevel(logging.CRITICAL)  # the checks say what failed; no log noise
-        checks = run_checks(Path(args.registry or settings.registry_dir()), args.db or settings.db_url())
+        db_url = args.db or settings.db_url()
+        checks = run_checks(Path(args.registry or settings.registry_dir()), db_url)
+        if args.record:
+            record_checks(db_url, checks)
         if args.json:
             print(json.dumps([[c.name, c.ok, c.detail] for c in checks]))
         for check in [] if args.json else checks:

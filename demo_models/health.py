@@ -65,3 +65,13 @@ def run_checks(registry_dir: Path, db_url: str) -> list[Check]:
     """All checks."""
     store_check, store = check_store(db_url)
     return [store_check, *check_live_iterations(registry_dir, store)]
+
+
+def record_checks(db_url: str, checks: list[Check]) -> None:
+    """Post the outage (or its end) on the notice board; nothing if the store itself cannot take it."""
+    from feedback.notice_board import record_health
+
+    try:
+        record_health(FeedbackStore(db_url), [(c.name, c.detail) for c in checks if not c.ok])
+    except StoreError:
+        pass  # the failing store is in the checks, and on the banner

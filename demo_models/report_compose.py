@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from demo_models.costs import CaseCosts, case_costs
+from demo_models.fairness import FairnessError, fairness_gaps
 from demo_models.outcomes import Latency, measure_latency, metric_value
 from demo_models.registry import load_iteration
 from demo_models.report import ReportInputs, render_report
@@ -19,6 +20,8 @@ from demo_models.scoring import ScoredIteration
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.goal_store import costs_history, current_criteria, current_thresholds
 from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
+from feedback.records import Feedback
+from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store import FeedbackStore
 
 
@@ -52,6 +55,29 @@ def verdict(result: CriterionResult) -> str:
     if result.passed is None:
         return f"no value: {result.note}"
     return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}"
+
+
+def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
+    """What a signer sees and signs: threshold, scorecard, fairness gaps per protected attribute,
+    open feedback of the iteration."""
+    gaps, notes = {}, {}
+    for attribute in scored.card.protected_attributes:
+        try:
+            gaps[attribute] = fairness_gaps(scored, attribute)
+        except FairnessError as err:
+            notes[attribute] = str(err)
+    return Snapshot(
+        threshold=float(scored.threshold),
+        scorecard=tuple(
+            ScorecardLine(
+                r.criterion.describe(), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
+            )
+            for r in results
+        ),
+        fairness_gaps=gaps,
+        fairness_notes=notes,
+        open_feedback=count_open(f.triage_status for f in feedback if f.iteration == scored.card.version),
+    )
 
 
 def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:

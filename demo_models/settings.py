@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,6 +19,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "INVOLVE_LOG_LEVEL": ("INFO", "logging level of the app"),
     "INVOLVE_MONITOR_ROWS": ("200000", "transactions in the fraud monitoring stream (10,000 to 1,000,000)"),
     "INVOLVE_HEALTH_EVERY": ("60", "seconds between the background health checks behind the outage banner (0: off)"),
+    "INVOLVE_SIGNOFF_ROLES": (
+        "(empty)",
+        'JSON mapping of use case to the roles that must sign off before it goes live, e.g. {"churn": ["risk"]}; '
+        "unset use cases keep their own (credit and fraud: risk and compliance; others: business user)",
+    ),
     "INVOLVE_ROLES": (
         "(empty)",
         'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
@@ -67,3 +73,19 @@ def health_every() -> int:
         return max(int(os.environ.get("INVOLVE_HEALTH_EVERY", "60")), 0)
     except ValueError:
         return 60
+
+
+def signoff_roles() -> dict[str, list[str]]:
+    """Use case -> roles whose sign-off a promotion needs, as configured (ValueError if malformed)."""
+    text = os.environ.get("INVOLVE_SIGNOFF_ROLES", "").strip()
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"INVOLVE_SIGNOFF_ROLES is not valid JSON: {err}") from err
+    if not isinstance(mapping, dict) or not all(
+        isinstance(roles, list) and all(isinstance(r, str) for r in roles) for roles in mapping.values()
+    ):
+        raise ValueError('INVOLVE_SIGNOFF_ROLES must map each use case to a list of roles, e.g. {"churn": ["risk"]}.')
+    return mapping

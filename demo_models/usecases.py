@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from demo_models import settings
+
 
 @dataclass(frozen=True)
 class UseCase:
@@ -27,6 +29,7 @@ class UseCase:
     key_columns: tuple[str, ...] = ()
     group_bands: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # cut points
     actionable: tuple[str, ...] = ()  # inputs a case can change (for counterfactuals)
+    signoff_roles: tuple[str, ...] = ("business user",)  # who signs off before an iteration goes live
 
     def label(self, feature: str) -> str:
         """Business label of an input column ("Loan duration"), or the column humanised."""
@@ -108,6 +111,7 @@ CREDIT = UseCase(
     key_columns=("credit_amount", "duration", "purpose", "checking_account", "saving_accounts"),
     group_bands={"age": (25, 40)},
     actionable=("credit_amount", "duration"),
+    signoff_roles=("risk", "compliance"),
 )
 
 FRAUD = UseCase(
@@ -138,9 +142,17 @@ FRAUD = UseCase(
     value_labels={"country_match": {0: "no", 1: "yes"}},
     units={"amount": "EUR", "distance_km": "km", "card_age_months": "months"},
     key_columns=("month", "amount", "merchant_category", "channel", "hour"),
+    signoff_roles=("risk", "compliance"),
 )
 
 USE_CASES: dict[str, UseCase] = {CREDIT.name: CREDIT, FRAUD.name: FRAUD}
+
+
+def required_signoffs(use_case: UseCase) -> tuple[str, ...]:
+    """The roles that must sign off an iteration of the use case before it goes live: the use
+    case's own, unless INVOLVE_SIGNOFF_ROLES names it (ValueError if that setting is malformed)."""
+    configured = settings.signoff_roles()
+    return tuple(configured[use_case.name]) if use_case.name in configured else use_case.signoff_roles
 
 
 def get_use_case(name: str, positive_outcome: str = "positive") -> UseCase:

@@ -19,6 +19,8 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "triage feedback": ("admin", "data scientist"),
     "change lifecycle": ("admin", "data scientist"),
     "change threshold": ("admin", "data scientist", "risk"),
+    "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)
+    "post notices": ("admin", "data scientist", "risk", "compliance"),
 }
 DEFAULT_ROLE = "business user"
 

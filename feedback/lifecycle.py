@@ -8,12 +8,13 @@ with a recorded reason, and only the roles allowed to change the lifecycle may d
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from feedback.access import Actor, check_actor
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
+from feedback.signoff import SignOff, missing_roles
 
 STATUSES = ("candidate", "live", "deprecated", "retired")
 #: status -> statuses it may move to
@@ -76,8 +77,13 @@ def plan_change(
     replacement: str | None = None,
     demote_current: bool = False,
     today: date | None = None,
+    required_signoffs: Collection[str],
+    signoffs: Iterable[SignOff] = (),
 ) -> list[LifecycleEvent]:
-    """The events that carry out a change, or LifecycleError naming the rule it breaks."""
+    """The events that carry out a change, or LifecycleError naming the rule it breaks.
+
+    Going live needs a current sign-off (`signoffs`) of every role in `required_signoffs`.
+    """
     actor = check_actor(actor, "change lifecycle")
     if version not in statuses:
         raise LifecycleError(f"There is no iteration {version!r} of {use_case!r}.")
@@ -94,6 +100,12 @@ def plan_change(
     common = dict(use_case=use_case, actor_name=actor.name, actor_role=actor.role)
     if to_status == "live":
         note = _text("Migration note (what changes for users)", migration_note, required=True)
+        missing = missing_roles(required_signoffs, signoffs)
+        if missing:
+            raise LifecycleError(
+                f"{version} cannot go live without the sign-off of: {', '.join(missing)} "
+                "(on the Sign-off page; a sign-off counts until the iteration's next lifecycle change)."
+            )
         live = [v for v, s in statuses.items() if s == "live" and v != version]
         if live and not demote_current:
             raise LifecycleError(

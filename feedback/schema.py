@@ -274,6 +274,63 @@ def _create_v6(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE feedback ADD COLUMN what_if TEXT")  # JSON: input -> [old, new]
 
 
+def _v7_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
+    signoffs = Table(
+        "signoffs",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("action", String(20), nullable=False),  # "sign off" or "withdraw"
+        Column("withdraws", Integer),  # the sign-off a withdrawal cancels
+        Column("signer_name", String(100), nullable=False),
+        Column("signer_role", String(50), nullable=False),
+        Column("comment", Text, nullable=False),
+        Column("snapshot", Text),  # JSON: scorecard, fairness gaps, open feedback at signing
+        Column("acknowledged", Text, nullable=False),  # JSON list of the failing criteria acknowledged
+        Index("ix_signoffs_iteration", "use_case", "iteration", "id"),
+    )
+    announcements = Table(
+        "announcements",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200)),  # None: for every use case
+        Column("kind", String(30), nullable=False),
+        Column("title", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("iteration", String(200)),
+        Column("effective_date", Date),
+        Column("replacement", String(200)),
+        Column("show_until", Date),
+        Column("source", String(20), nullable=False),  # lifecycle, team or health
+        Column("author_name", String(100), nullable=False),
+        Column("author_role", String(50), nullable=False),
+        Index("ix_announcements_use_case", "use_case", "id"),
+    )
+    dismissals = Table(
+        "dismissals",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("person", String(320), nullable=False),
+        Column("item", String(100), nullable=False),  # "announcement:<id>" or "orientation"
+        Index("ix_dismissals_person_item", "person", "item", unique=True),
+    )
+    return signoffs, announcements, dismissals
+
+
+SIGNOFFS, ANNOUNCEMENTS, DISMISSALS = _v7_tables(METADATA)
+
+
+def _create_v7(conn: Connection) -> None:
+    for table in _v7_tables(MetaData()):
+        table.create(conn)
+    _make_append_only(conn, "signoffs")
+    _make_append_only(conn, "announcements")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -281,6 +338,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "feedback uid and triage (append-only log), reports on the app", _create_v4),
     Migration(5, "usage telemetry of the app", _create_v5),
     Migration(6, "feedback on edited (what-if) cases", _create_v6),
+    Migration(7, "sign-offs (append-only), announcements (append-only) and their dismissals", _create_v7),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -22,9 +22,20 @@ from sqlalchemy.engine import RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from feedback.access import Actor
+from feedback.announcements import announce_events
 from feedback.lifecycle import LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
-from feedback.schema import FEEDBACK, LATEST_VERSION, LIFECYCLE, MIGRATIONS, SCHEMA, read_version
+from feedback.schema import (
+    ANNOUNCEMENTS,
+    FEEDBACK,
+    LATEST_VERSION,
+    LIFECYCLE,
+    MIGRATIONS,
+    SCHEMA,
+    SIGNOFFS,
+    read_version,
+)
+from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
 
 log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -238,15 +249,63 @@ class FeedbackStore:
         """The current status of each version of a use case."""
         return current_statuses(self.list_lifecycle_events(use_case), versions)
 
+    def list_signoffs(self, use_case: str, iteration: str | None = None) -> list[SignOff]:
+        """Sign-offs and withdrawals of a use case (one iteration if given), oldest first."""
+        with self.transaction() as conn:
+            return self._read_signoffs(conn, use_case, iteration)
+
+    @staticmethod
+    def _read_signoffs(conn: Connection, use_case: str, iteration: str | None) -> list[SignOff]:
+        query = select(SIGNOFFS).where(SIGNOFFS.c.use_case == use_case)
+        if iteration is not None:
+            query = query.where(SIGNOFFS.c.iteration == iteration)
+        records = []
+        for row in conn.execute(query.order_by(SIGNOFFS.c.id)).mappings():
+            data = utc_row(dict(row))
+            data["snapshot"] = Snapshot.from_json(data["snapshot"]) if data["snapshot"] else None
+            data["acknowledged"] = tuple(json.loads(data["acknowledged"]))
+            records.append(SignOff(**data))
+        return records
+
+    def read_current_signoffs(
+        self, conn: Connection, use_case: str, iteration: str
+    ) -> tuple[list[LifecycleEvent], list[SignOff]]:
+        """In a transaction: the use case's lifecycle events, and the sign-offs of `iteration` that
+        count now (since its last lifecycle change, not withdrawn)."""
+        events = self._read_events(conn, use_case)
+        last = [e.created_at for e in events if e.iteration == iteration]
+        return events, current_signoffs(self._read_signoffs(conn, use_case, iteration), last[-1] if last else None)
+
+    def lock_lifecycle(self, conn: Connection) -> None:
+        """Serialise lifecycle changes and sign-offs (SQLite writes are serial already)."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql("LOCK TABLE lifecycle_events IN EXCLUSIVE MODE")
+
     def change_lifecycle(
-        self, use_case: str, versions: Collection[str], version: str, to_status: str, actor: Actor, reason: str, **details
+        self,
+        use_case: str,
+        versions: Collection[str],
+        version: str,
+        to_status: str,
+        actor: Actor,
+        reason: str,
+        *,
+        required_signoffs: Collection[str],
+        **details,
     ) -> list[LifecycleEvent]:
-        """Apply a lifecycle change under the rules (LifecycleError if refused) and log it; the events."""
+        """Apply a lifecycle change under the rules (LifecycleError if refused), log it and announce it.
+
+        A promotion to live needs a current sign-off of every role in `required_signoffs`.
+        """
+        required = check_required_roles(required_signoffs)
         with self.transaction(write=True) as conn:
-            if not self.is_sqlite:
-                conn.exec_driver_sql("LOCK TABLE lifecycle_events IN EXCLUSIVE MODE")
-            statuses = current_statuses(self._read_events(conn, use_case), versions)
-            planned = plan_change(statuses, use_case, version, to_status, actor, reason, **details)
+            self.lock_lifecycle(conn)
+            events, signoffs = self.read_current_signoffs(conn, use_case, version)
+            statuses = current_statuses(events, versions)
+            planned = plan_change(
+                statuses, use_case, version, to_status, actor, reason,
+                required_signoffs=required, signoffs=signoffs, **details,
+            )
             now = datetime.now(timezone.utc)
             saved = []
             for event in planned:
@@ -255,6 +314,9 @@ class FeedbackStore:
                     insert(LIFECYCLE).values(**values, created_at=now).returning(LIFECYCLE.c.id)
                 ).scalar_one()
                 saved.append(LifecycleEvent(**values, id=new_id, created_at=now))
+            for notice in announce_events(saved):
+                values = {k: v for k, v in notice.__dict__.items() if k not in ("id", "created_at")}
+                conn.execute(insert(ANNOUNCEMENTS).values(**values, created_at=now))
         for event in saved:
             log.info("%s/%s: %s -> %s by %s", use_case, event.iteration, event.from_status, event.to_status, event.actor_name)
         return saved

@@ -7,8 +7,11 @@ import streamlit as st
 
 from demo_models.registry import RegistryError
 from demo_models.report_compose import compose_report
+from demo_models.usecases import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
+from feedback.signoff import missing_roles
+from feedback.signoff_store import current_signoffs_of
 from feedback.store import StoreError
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 from pages._ui.timeline import render_timeline
@@ -40,6 +43,18 @@ to_status = st.radio(
     "Action", TRANSITIONS[current], format_func=ACTIONS.get, horizontal=True, key=f"lifecycle_action_{version}"
 )
 live = [v for v, s in ctx.statuses.items() if s == "live" and v != version]
+try:
+    required = required_signoffs(use_case)
+except ValueError as err:
+    st.error(f"The sign-off policy cannot be read, so nothing can go live until it is fixed: {err}")
+    required = None
+if to_status == "live" and required is not None:
+    missing = missing_roles(required, current_signoffs_of(ctx.store, use_case.name, version))
+    if missing:
+        st.warning(f"{version} still needs the sign-off of **{', '.join(missing)}** before it can go live.")
+        st.page_link("pages/10_Sign_off.py", label=f"Sign off {version}", icon=":material/approval:")
+    elif required:
+        st.success(f"{version} is signed off by {', '.join(required)}.")
 with st.form(f"lifecycle_{version}_{to_status}"):
     st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
     reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
@@ -62,7 +77,11 @@ with st.form(f"lifecycle_{version}_{to_status}"):
     submitted = st.form_submit_button(ACTIONS[to_status], type="primary")
 if submitted:
     try:
-        saved = ctx.store.change_lifecycle(use_case.name, versions, version, to_status, ctx.identity.actor, reason, **details)
+        if required is None:
+            raise LifecycleError("the sign-off policy cannot be read (see above).")
+        saved = ctx.store.change_lifecycle(
+            use_case.name, versions, version, to_status, ctx.identity.actor, reason, required_signoffs=required, **details
+        )
     except (LifecycleError, AccessError, StoreError) as err:
         st.error(f"Not changed — {err}")
     else:

@@ -42,3 +42,14 @@ def make_criterion(**changes) -> Criterion:
     )
     values.update(changes)
     return Criterion(**values)
+
+
+def sign_off_for_promotion(store, version: str, use_case: str = "credit", versions=BUILTIN_VERSIONS) -> None:
+    """Record the risk and compliance sign-offs the built-in use cases need before `version` goes live."""
+    from feedback.access import Actor
+    from feedback.signoff import ScorecardLine, Snapshot
+    from feedback.signoff_store import sign_off
+
+    snapshot = Snapshot(0.4, (ScorecardLine("Recall >= 0.5", "Risk team", 0.61, True),))
+    for actor in (Actor("Rita Risk", "risk"), Actor("Cora Compliance", "compliance")):
+        sign_off(store, use_case, list(versions), version, actor, "Checked.", snapshot, required_signoffs=("risk", "compliance"))

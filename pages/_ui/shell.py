@@ -18,12 +18,16 @@ from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.usecases import UseCase, get_use_case
+from feedback.announcements import DEGRADED, DEPRECATION, LIVE, NOTICE, RETIREMENT, person_key
+from feedback.announcements import ORIENTATION as ORIENTATION_ITEM
 from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
+from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements
 from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
 from feedback.telemetry import record_event
 from pages._ui.identity import Identity, current_identity
+from pages._ui.text import escape_markdown
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.compare import Comparison
@@ -40,11 +44,13 @@ PAGES = (
     ("pages/9_What_if.py", "What-if", ":material/tune:"),
     ("pages/2_Compare.py", "Compare", ":material/compare_arrows:"),
     ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
+    ("pages/10_Sign_off.py", "Sign-off", ":material/approval:"),
     ("pages/4_Goals.py", "Goals", ":material/flag:"),
     ("pages/5_Outcomes.py", "Outcomes", ":material/payments:"),
     ("pages/6_Inbox.py", "Inbox", ":material/inbox:"),
     ("pages/7_Fairness.py", "Fairness", ":material/balance:"),
     ("pages/8_Monitoring.py", "Monitoring", ":material/monitoring:"),
+    ("pages/11_Notices.py", "Notices", ":material/campaign:"),
 )
 
 
@@ -213,13 +219,15 @@ HEALTH_TIMEOUT_SECONDS = 120
 
 @st.cache_resource(show_spinner=False)
 def _health_monitor(registry_dir: str, db_url: str) -> dict:
-    return {"results": None, "at": 0.0, "thread": None, "lock": threading.Lock()}
+    return {"results": None, "at": 0.0, "checked": None, "thread": None, "lock": threading.Lock()}
 
 
 def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     """Run `involve health` in a separate process (this thread only waits for it), so the checks
     neither hold the GIL of the app nor compile code beside a page (CPython 3.11 is not safe there)."""
-    command = [sys.executable, "-m", "demo_models.cli", "health", "--json", "--registry", registry_dir, "--db", db_url]
+    command = [
+        sys.executable, "-m", "demo_models.cli", "health", "--json", "--record", "--registry", registry_dir, "--db", db_url,
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=HEALTH_TIMEOUT_SECONDS, check=False)
         results = [tuple(item) for item in json.loads(done.stdout or "[]")]
@@ -230,7 +238,7 @@ def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     for name, ok, detail in results:
         if not ok:
             log.error("health check failed: %s: %s", name, detail)
-    state["results"], state["at"] = results, time.monotonic()
+    state["results"], state["at"], state["checked"] = results, time.monotonic(), time.strftime("%H:%M:%S UTC", time.gmtime())
 
 
 def _outage_banner(registry_dir: str, db_url: str) -> None:
@@ -254,6 +262,86 @@ def _outage_banner(registry_dir: str, db_url: str) -> None:
             + ". What still works keeps working; the team sees it in the logs.",
             icon=":material/warning:",
         )
+
+
+BANNER_LIMIT = 3
+BANNER_STYLE = {  # kind -> (alert function name, icon)
+    LIVE: ("success", ":material/rocket_launch:"),
+    DEPRECATION: ("warning", ":material/event_busy:"),
+    RETIREMENT: ("info", ":material/inventory_2:"),
+    DEGRADED: ("error", ":material/warning:"),
+    NOTICE: ("info", ":material/campaign:"),
+}
+SESSION_DISMISSED = "_dismissed_here"  # what an anonymous person dismissed, for this session only
+
+
+def dismissed_by(store: FeedbackStore, identity: Identity) -> set[str]:
+    """What the person dismissed: kept in the store for a named person, in the session otherwise."""
+    here = st.session_state.setdefault(SESSION_DISMISSED, set())
+    return here | dismissed_items(store, person_key(identity.name, identity.email))
+
+
+def dismiss_items(store: FeedbackStore, identity: Identity, items: list[str]) -> None:
+    """Dismiss for this person (in the store if they said who they are; for the session otherwise)."""
+    st.session_state.setdefault(SESSION_DISMISSED, set()).update(items)
+    person = person_key(identity.name, identity.email)
+    if person:
+        try:
+            dismiss(store, person, items)
+        except StoreError as err:
+            log.warning("dismissal not saved: %s", err)
+
+
+def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity) -> None:
+    """The announcements this person has not dismissed, newest first, with a dismiss button each."""
+    try:
+        waiting = banner_announcements(list_announcements(store, use_case), dismissed_by(store, identity))
+    except StoreError as err:
+        log.warning("announcements unavailable: %s", err)
+        return
+    for notice in waiting[:BANNER_LIMIT]:
+        alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
+        text, button = st.columns([12, 1], vertical_alignment="center")
+        getattr(text, alert)(
+            f"**{escape_markdown(notice.title)}** — {escape_markdown(notice.body)}  \n"
+            f"{notice.kind.capitalize()} · {notice.created_at:%Y-%m-%d} · {escape_markdown(notice.author_name)}",
+            icon=icon,
+        )
+        if button.button("Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."):
+            dismiss_items(store, identity, [notice.item])
+            st.rerun()
+    if len(waiting) > 1:
+        more = len(waiting) - BANNER_LIMIT
+        left, right = st.columns([12, 1], vertical_alignment="center")
+        left.caption((f"{more} more on the Notices page. " if more > 0 else "") + "Every notice stays on the Notices page.")
+        if right.button("Dismiss all", key="dismiss_all"):
+            dismiss_items(store, identity, [n.item for n in waiting])
+            st.rerun()
+
+
+def _orientation(store: FeedbackStore | None, identity: Identity) -> None:
+    """A short orientation on the first visit, until the person says they have it."""
+    from pages._ui.guide import ORIENTATION
+
+    if ORIENTATION_ITEM in (dismissed_by(store, identity) if store else st.session_state.get(SESSION_DISMISSED, set())):
+        return
+    with st.expander("Welcome to Involve — a one-minute orientation", expanded=True, icon=":material/waving_hand:"):
+        st.markdown(ORIENTATION)
+        if st.button("Got it", key="orientation_done"):
+            if store is not None:
+                dismiss_items(store, identity, [ORIENTATION_ITEM])
+            else:
+                st.session_state.setdefault(SESSION_DISMISSED, set()).add(ORIENTATION_ITEM)
+            st.rerun()
+
+
+def health_status() -> tuple[str | None, list[tuple[str, str]]]:
+    """When the last health checks ran in this server (None: not yet, or off) and what failed."""
+    if not settings.health_every():
+        return None, []
+    state = _health_monitor(str(settings.registry_dir()), settings.db_url())
+    failing = [(name, detail) for name, ok, detail in (state["results"] or []) if not ok]
+    return (f"at {state['checked']}" if state["results"] is not None else None), failing
 
 
 FLASH = "_flash"
@@ -351,7 +439,9 @@ def setup_page(title: str) -> PageContext:
     st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
     st.sidebar.divider()
     identity = current_identity()
+    _orientation(store, identity)
     if store is not None:
+        _announcement_banner(store, name, identity)
         _report_form(store, title, identity)
         if st.session_state.get("_last_page") != (title, name):
             st.session_state["_last_page"] = (title, name)

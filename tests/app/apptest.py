@@ -15,10 +15,15 @@ TIMEOUT = 60  # the first run of a process imports shap/sklearn and may train th
 DEFAULT_USER = ("Ann Example", "data scientist")
 
 
-def open_app(page: str | None = None, user: tuple[str, str] | None = DEFAULT_USER, **query) -> AppTest:
-    """The app as `user` (demo mode), run once on the home page or switched to `page`."""
+def open_app(
+    page: str | None = None, user: tuple[str, str] | None = DEFAULT_USER, first_visit: bool = False, **query
+) -> AppTest:
+    """The app as `user` (demo mode), run once on the home page or switched to `page`; a returning
+    visitor (orientation seen) unless `first_visit`."""
     at = AppTest.from_file(ENTRY, default_timeout=TIMEOUT)
     at.query_params.update(query)
+    if not first_visit:
+        at.session_state["_dismissed_here"] = {"orientation"}
     if user is not None:
         at.session_state["identity_name"], at.session_state["identity_role"] = user
     at.run()
@@ -44,3 +49,8 @@ def select_row(at: AppTest, key: str, row: int) -> AppTest:
     """Select a dataframe row the way a click would, and rerun."""
     at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
+
+
+def tables_with(at: AppTest, column: str) -> list:
+    """The displayed dataframes (in page order) that have `column` (display tables carry no key)."""
+    return [df.value for df in at.dataframe if column in df.value.columns]

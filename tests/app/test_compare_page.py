@@ -66,7 +66,8 @@ def test_the_same_iteration_twice_asks_for_two(app_env):
 
 def test_retired_iterations_are_not_offered(app_env):
     FeedbackStore(f"sqlite:///{app_env}").change_lifecycle(
-        "credit", ["v1", "v2", "v3"], "v1", "retired", Actor("Dana", "data scientist"), "superseded"
+        "credit", ["v1", "v2", "v3"], "v1", "retired", Actor("Dana", "data scientist"), "superseded",
+        required_signoffs=("risk", "compliance"),
     )
     at = open_app(PAGE)
     assert at.selectbox(key="compare_old").options == ["v2", "v3"]

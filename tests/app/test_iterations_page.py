@@ -2,6 +2,7 @@
 
 from feedback.store import FeedbackStore
 from tests.app.apptest import open_app
+from tests.helpers import sign_off_for_promotion
 
 PAGE = "pages/3_Iterations.py"
 
@@ -14,16 +15,29 @@ def _promote(at, note="Fewer declines for short loans."):
     return at
 
 
+def test_promotion_waits_for_the_signoffs_the_use_case_needs(app_env):
+    at = open_app(PAGE, user=("Dana", "data scientist"))
+    at.radio(key="lifecycle_action_v3").set_value("live").run()
+    assert "v3 still needs the sign-off of **risk, compliance**" in at.warning[0].value
+    _promote(at)
+    assert "v3 cannot go live without the sign-off of: risk, compliance" in at.error[0].value
+    assert FeedbackStore(f"sqlite:///{app_env}").list_lifecycle_events("credit") == []
+
+
 def test_promoting_records_the_change_and_announces_it_on_home(app_env):
-    at = _promote(open_app(PAGE, user=("Dana", "data scientist")))
+    sign_off_for_promotion(FeedbackStore(f"sqlite:///{app_env}"), "v3")
+    at = open_app(PAGE, user=("Dana", "data scientist"))
+    at.radio(key="lifecycle_action_v3").set_value("live").run()
+    assert at.success[0].value == "v3 is signed off by risk, compliance."
+    _promote(at)
     assert not at.exception
-    assert at.success[0].value == "v3 is now live."
+    assert at.success[-1].value == "v3 is now live."
     log = at.dataframe[0].value
     assert log.iloc[0]["Change"] == "candidate → live" and log.iloc[0]["Who"] == "Dana (data scientist)"
     assert FeedbackStore(f"sqlite:///{app_env}").lifecycle_statuses("credit", ["v3"]) == {"v3": "live"}
     at.switch_page("app.py").run()
-    assert "v3 is live" in at.success[0].value
-    assert "Fewer declines for short loans" in at.success[0].value.replace("\\", "")
+    home = [s.value.replace("\\", "") for s in at.success]
+    assert any("v3 is live** since" in s and "Fewer declines for short loans" in s for s in home)
     assert at.dataframe[0].value.set_index("Version").loc["v3", "Status"] == "live"
 
 

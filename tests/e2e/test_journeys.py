@@ -1,6 +1,7 @@
 """Real journeys in headless Chromium (marked e2e; skipped when no Chromium is installed)."""
 
 import json
+import re
 import sqlite3
 import uuid
 
@@ -81,25 +82,58 @@ def test_data_scientist_compares_and_opens_a_flipped_case(app_page, streamlit_se
     screenshot(page, "compare")
 
 
-def test_reviewer_promotes_and_business_users_see_the_announcement(app_page, streamlit_server, screenshot):
+def _sign_off_as(page, url, name, role, screenshot=None):
+    goto_app(page, f"{url}/Sign_off")
+    say_who(page, name, role)
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name=f"Sign off v3 as {role}"))
+    form.get_by_role("textbox", name="Comment").fill(f"{name}: scorecard and fairness gaps checked")
+    form.get_by_role("button", name=f"Sign off v3 as {role}").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=f"v3 signed off as {role}.")).to_be_visible()
+    if screenshot:
+        screenshot(page, "signed-off")
+
+
+def test_signed_off_promoted_and_announced_to_another_user(app_page, streamlit_server, browser, screenshot):
     page = app_page
-    goto_app(page, f"{streamlit_server.url}/Iterations")
+    url = streamlit_server.url
+    _sign_off_as(page, url, "Rita Risk", "risk")
+    _sign_off_as(page, url, "Cora Compliance", "compliance", screenshot)
+    expect(page.get_by_text("v3 is signed off by every required role")).to_be_visible()
+
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Iterations").click()
+    wait_for_app_run(page)
     say_who(page, "Dana Scientist", "data scientist")
-    form = page.get_by_test_id("stForm")
+    expect(page.get_by_text("v3 is signed off by risk, compliance.")).to_be_visible()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Promote to live"))
     form.get_by_role("textbox", name="Why").fill("Meets the goals agreed with the credit team")
     form.get_by_role("textbox", name="Migration note: what changes for business users").fill(
         "Longer loans never look less risky any more."
     )
     form.get_by_role("button", name="Promote to live").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("v3 is now live")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="v3 is now live")).to_be_visible()
     expect(page.get_by_text("candidate → live on")).to_be_visible()
     screenshot(page, "iterations")
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Home").click()
-    wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Longer loans never look less risky")
-    _no_exception(page)
-    screenshot(page, "home-announcement")
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()  # another person
+    other.route(re.compile(rf"^(?!{re.escape(url)})"), lambda route: route.abort())
+    goto_app(other, f"{url}/Explore")
+    say_who(other, "Bob Business", "business user")
+    banner = other.get_by_test_id("stAlertContentSuccess").filter(has_text="What changes for you")
+    expect(banner).to_contain_text("v3 is live")
+    expect(banner).to_contain_text("Longer loans never look less risky any more.")
+    _no_exception(other)
+    screenshot(other, "banner-for-another-user")
+    other.get_by_role("button", name="Dismiss", exact=True).first.click()
+    wait_for_app_run(other)
+    expect(banner).to_have_count(0)
+    other.get_by_test_id("stSidebar").get_by_role("link", name="Notices").click()
+    wait_for_app_run(other)
+    expect(other.get_by_role("heading", name="All notices")).to_be_visible()
+    expect(banner).to_have_count(0)  # dismissed on every page
+    screenshot(other, "notices")
+    other.context.close()
 
 
 def test_a_brought_model_works_on_every_page(app_page, streamlit_server, screenshot):

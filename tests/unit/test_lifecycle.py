@@ -12,7 +12,8 @@ SOON = date.today() + timedelta(days=30)
 
 
 def _change(store, version, to_status, reason="because", actor=DS, **details):
-    return store.change_lifecycle("credit", VERSIONS, version, to_status, actor, reason, **details)
+    """A change for a use case that needs no sign-off (sign-offs: tests/unit/test_signoff.py)."""
+    return store.change_lifecycle("credit", VERSIONS, version, to_status, actor, reason, required_signoffs=(), **details)
 
 
 def _go_live(store, version, **details):
@@ -96,11 +97,11 @@ def test_only_allowed_roles_may_change_the_lifecycle(store, actor, message):
 def test_unknown_iterations_and_statuses_are_refused():
     statuses = dict.fromkeys(VERSIONS, "candidate")
     with pytest.raises(LifecycleError, match="no iteration 'v9'"):
-        plan_change(statuses, "credit", "v9", "live", DS, "x", migration_note="m")
+        plan_change(statuses, "credit", "v9", "live", DS, "x", migration_note="m", required_signoffs=())
     with pytest.raises(LifecycleError, match="Unknown status"):
-        plan_change(statuses, "credit", "v1", "archived", DS, "x")
+        plan_change(statuses, "credit", "v1", "archived", DS, "x", required_signoffs=())
     with pytest.raises(LifecycleError, match="Migration note"):
-        plan_change(statuses, "credit", "v1", "live", DS, "x")
+        plan_change(statuses, "credit", "v1", "live", DS, "x", required_signoffs=())
 
 
 def test_the_audit_log_cannot_be_edited_or_deleted(store):

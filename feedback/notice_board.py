@@ -1,0 +1,90 @@
+"""Persistence of the notice board: post, list, and per-person dismissal of announcements."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from feedback.access import Actor, check_actor
+from feedback.announcements import Announcement, announce_health, validate_notice
+from feedback.schema import ANNOUNCEMENTS, DISMISSALS
+from feedback.store import FeedbackStore, StoreError, utc_row
+
+log = logging.getLogger(__name__)
+
+
+def _insert(conn, notice: Announcement) -> Announcement:
+    now = datetime.now(timezone.utc)
+    values = {k: v for k, v in notice.__dict__.items() if k not in ("id", "created_at")}
+    new_id = conn.execute(insert(ANNOUNCEMENTS).values(**values, created_at=now).returning(ANNOUNCEMENTS.c.id)).scalar_one()
+    return replace(notice, id=new_id, created_at=now)
+
+
+def post_notice(store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()) -> Announcement:
+    """Post a team notice (AnnouncementError if invalid, AccessError if the role may not post)."""
+    actor = check_actor(actor, "post notices")
+    clean = validate_notice(replace(notice, author_name=actor.name, author_role=actor.role), iterations)
+    with store.transaction(write=True) as conn:
+        saved = _insert(conn, clean)
+    log.info("notice #%s posted by %s: %s", saved.id, actor.name, saved.title)
+    return saved
+
+
+def list_announcements(store: FeedbackStore, use_case: str | None = None) -> list[Announcement]:
+    """Announcements for a use case and for everyone (all of them if None), newest first."""
+    query = select(ANNOUNCEMENTS)
+    if use_case is not None:
+        query = query.where(or_(ANNOUNCEMENTS.c.use_case == use_case, ANNOUNCEMENTS.c.use_case.is_(None)))
+    with store.transaction() as conn:
+        rows = conn.execute(query.order_by(ANNOUNCEMENTS.c.id.desc())).mappings().all()
+    return [Announcement(**utc_row(dict(row))) for row in rows]
+
+
+def dismissed_items(store: FeedbackStore, person: str) -> set[str]:
+    """What a person has dismissed (announcement items, the orientation)."""
+    if not person:
+        return set()
+    with store.transaction() as conn:
+        return set(conn.execute(select(DISMISSALS.c.item).where(DISMISSALS.c.person == person)).scalars())
+
+
+def dismiss(store: FeedbackStore, person: str, items: Iterable[str]) -> None:
+    """Remember that a person dismissed these items (dismissing twice is harmless)."""
+    if not person:
+        raise ValueError("Only a named person's dismissals are kept.")
+    new = set(items) - dismissed_items(store, person)
+    if not new:
+        return
+    now = datetime.now(timezone.utc)
+    try:
+        with store.transaction(write=True) as conn:
+            conn.execute(insert(DISMISSALS), [{"person": person, "item": item, "created_at": now} for item in sorted(new)])
+    except StoreError as err:
+        if not isinstance(err.__cause__, IntegrityError):  # else dismissed at the same moment elsewhere
+            raise
+
+
+def banner_announcements(
+    notices: list[Announcement], dismissed: Collection[str], today: date | None = None
+) -> list[Announcement]:
+    """The announcements a person still has on the banner: current and not dismissed, newest first."""
+    today = today or date.today()
+    return [n for n in notices if n.is_current(today) and n.item not in dismissed]
+
+
+def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Announcement | None:
+    """Post an outage when health checks start failing and its end when they pass; the notice or None."""
+    query = select(ANNOUNCEMENTS).where(ANNOUNCEMENTS.c.source == "health").order_by(ANNOUNCEMENTS.c.id.desc()).limit(1)
+    with store.transaction(write=True) as conn:
+        row = conn.execute(query).mappings().first()
+        notice = announce_health(Announcement(**utc_row(dict(row))) if row else None, failing)
+        if notice is None:
+            return None
+        saved = _insert(conn, notice)
+    log.warning("health notice posted: %s — %s", saved.title, saved.body)
+    return saved

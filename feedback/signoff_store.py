@@ -1,0 +1,70 @@
+"""Persistence of sign-offs: sign, withdraw, and read which count (append-only, like the lifecycle)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from sqlalchemy import insert
+
+from feedback.access import Actor, check_actor
+from feedback.lifecycle import current_statuses
+from feedback.schema import SIGNOFFS
+from feedback.signoff import SignOff, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
+from feedback.store import FeedbackStore
+
+log = logging.getLogger(__name__)
+
+
+def _insert(conn, record: SignOff) -> SignOff:
+    now = datetime.now(timezone.utc)
+    values = {k: v for k, v in record.__dict__.items() if k not in ("id", "created_at")}
+    values["snapshot"] = record.snapshot.to_json() if record.snapshot else None
+    values["acknowledged"] = json.dumps(list(record.acknowledged))
+    new_id = conn.execute(insert(SIGNOFFS).values(**values, created_at=now).returning(SIGNOFFS.c.id)).scalar_one()
+    return replace(record, id=new_id, created_at=now)
+
+
+def sign_off(
+    store: FeedbackStore,
+    use_case: str,
+    versions: Collection[str],
+    iteration: str,
+    actor: Actor,
+    comment: str,
+    snapshot: Snapshot,
+    acknowledged: Collection[str] = (),
+    *,
+    required_signoffs: Collection[str],
+) -> SignOff:
+    """Record a sign-off with the snapshot the signer saw (SignoffError / AccessError if refused)."""
+    actor = check_actor(actor, "sign off")
+    required = check_required_roles(required_signoffs)
+    draft = SignOff(use_case, iteration, actor.name, actor.role, comment, snapshot, tuple(acknowledged))
+    with store.transaction(write=True) as conn:
+        store.lock_lifecycle(conn)
+        events, current = store.read_current_signoffs(conn, use_case, iteration)
+        status = current_statuses(events, versions).get(iteration, "unknown")
+        saved = _insert(conn, plan_signoff(current, required, status, draft))
+    log.info("%s/%s signed off by %s (%s)", use_case, iteration, saved.signer_name, saved.signer_role)
+    return saved
+
+
+def withdraw_signoff(store: FeedbackStore, use_case: str, iteration: str, signoff_id: int, actor: Actor, reason: str) -> SignOff:
+    """Withdraw a sign-off that still counts (the signer or an admin; SignoffError if refused)."""
+    actor = check_actor(actor, "sign off")
+    with store.transaction(write=True) as conn:
+        store.lock_lifecycle(conn)
+        _, current = store.read_current_signoffs(conn, use_case, iteration)
+        saved = _insert(conn, plan_withdrawal(current, signoff_id, actor.name, actor.role, reason))
+    log.info("%s/%s sign-off #%s withdrawn by %s", use_case, iteration, signoff_id, saved.signer_name)
+    return saved
+
+
+def current_signoffs_of(store: FeedbackStore, use_case: str, iteration: str) -> list[SignOff]:
+    """The sign-offs of an iteration that count for its next promotion."""
+    with store.transaction() as conn:
+        return store.read_current_signoffs(conn, use_case, iteration)[1]

@@ -1,0 +1,99 @@
+"""AppTest of the Sign-off page (pages/10_Sign_off.py): who must sign, what they sign, withdrawal."""
+
+import pytest
+
+from demo_models.fairness import fairness_gaps
+from feedback.access import Actor
+from feedback.goal_store import save_criterion
+from feedback.store import FeedbackStore
+from feedback.signoff_store import current_signoffs_of
+from tests.app.apptest import open_app, tables_with
+from tests.helpers import make_criterion, sign_off_for_promotion
+
+PAGE = "pages/10_Sign_off.py"
+RITA = ("Rita Risk", "risk")
+
+
+def _sign(at, comment="Checked the scorecard and the gaps."):
+    at.text_area(key="signoff_comment").input(comment)
+    [button] = [b for b in at.button if b.label.startswith("Sign off v3 as")]
+    button.click().run()
+    return at
+
+
+def test_the_page_says_who_must_sign_and_refuses_other_roles(app_env):
+    at = open_app(PAGE)  # a data scientist
+    assert not at.exception
+    assert at.warning[0].value == "v3 cannot go live yet: it needs the sign-off of **risk, compliance**."
+    status = tables_with(at, "Signed by")[0]
+    assert list(status["Role"]) == ["risk", "compliance"] and list(status["Signed by"]) == ["—", "—"]
+    _sign(at)
+    assert "A data scientist does not sign off this use case; it needs: risk, compliance" in at.error[0].value
+    assert FeedbackStore(f"sqlite:///{app_env}").list_signoffs("credit") == []
+
+
+def test_signing_stores_the_snapshot_shown(app_env, scored):
+    at = _sign(open_app(PAGE, user=RITA))
+    assert not at.exception
+    assert at.success[0].value == "v3 signed off as risk."
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    [signoff] = current_signoffs_of(store, "credit", "v3")
+    assert (signoff.signer_name, signoff.comment) == ("Rita Risk", "Checked the scorecard and the gaps.")
+    v3 = scored["v3"]
+    assert signoff.snapshot.threshold == pytest.approx(v3.threshold)
+    for attribute in v3.card.protected_attributes:
+        assert signoff.snapshot.fairness_gaps[attribute] == pytest.approx(fairness_gaps(v3, attribute))
+    status = tables_with(at, "Signed by")[0]
+    assert list(status["Signed by"]) == ["Rita Risk", "—"]
+    assert at.warning[0].value == "v3 cannot go live yet: it needs the sign-off of **compliance**."
+    now, signed = tables_with(at, "Demographic-parity ratio")  # the snapshot shown now, and in the history
+    ratio = signoff.snapshot.fairness_gaps["sex"]["dp_ratio"]
+    assert now.loc["Sex", "Demographic-parity ratio"] == signed.loc["Sex", "Demographic-parity ratio"] == pytest.approx(ratio)
+
+
+def test_a_failing_criterion_must_be_acknowledged(app_env):
+    save_criterion(FeedbackStore(f"sqlite:///{app_env}"), make_criterion(metric="recall", target=0.99))
+    at = open_app(PAGE, user=RITA)
+    assert tables_with(at, "Result")[0].iloc[0]["Result"].startswith("FAIL")
+    _sign(at)
+    assert "acknowledge each of them to sign off anyway: Recall >= 0.99" in at.error[0].value
+    at.checkbox(key="signoff_ack_0").check()
+    _sign(at, comment="Recall target is for v4; accepted for the pilot.")
+    assert at.success[0].value == "v3 signed off as risk."
+    [signoff] = current_signoffs_of(FeedbackStore(f"sqlite:///{app_env}"), "credit", "v3")
+    assert signoff.acknowledged == ("Recall >= 0.99",)
+    assert signoff.snapshot.scorecard[0].passed is False
+
+
+def test_a_signoff_is_withdrawn_before_promotion(app_env):
+    at = _sign(open_app(PAGE, user=RITA))
+    at.text_area(key="withdraw_reason").input("The July data changed the picture.")
+    [button] = [b for b in at.button if b.label == "Withdraw"]
+    button.click().run()
+    assert at.success[0].value == "Sign-off #1 of v3 withdrawn."
+    assert current_signoffs_of(FeedbackStore(f"sqlite:///{app_env}"), "credit", "v3") == []
+    assert any("withdrew sign\\-off \\#1" in m.value for m in at.markdown)
+
+
+def test_a_live_iteration_shows_its_signoffs_as_history(app_env):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    sign_off_for_promotion(store, "v3")
+    store.change_lifecycle(
+        "credit", ["v1", "v2", "v3"], "v3", "live", Actor("Dana", "data scientist"),
+        "goals met", migration_note="Fewer declines.", required_signoffs=("risk", "compliance"),
+    )
+    at = open_app(PAGE)
+    assert not at.exception
+    assert at.info[0].value.startswith("v3 is live: there is nothing to sign off.")
+    titles = [e.label for e in at.expander]
+    assert any("signed off as risk by Rita Risk" in t and "part of the record" in t for t in titles)
+    assert not [b for b in at.button if b.label.startswith("Sign off")]
+
+
+def test_the_page_without_a_store_says_so(app_env, monkeypatch, tmp_path):
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("INVOLVE_DB_URL", f"sqlite:///{bad}")
+    at = open_app(PAGE)
+    assert not at.exception
+    assert any("Sign-offs are unavailable" in e.value for e in at.error)
