@@ -36,8 +36,8 @@ def _verdict(passed: bool | None, value: float | None, note: str) -> str:
     return f"no value: {note}" if passed is None else f"{'pass' if passed else 'FAIL'} · {value:.4g}"
 
 
-def render_snapshot(snapshot: Snapshot, key: str) -> None:
-    """The scorecard, fairness gaps and open feedback of a snapshot."""
+def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
+    """The scorecard, fairness gaps and open feedback of a snapshot (`now`: the one about to be signed)."""
     st.markdown(f"**Scorecard** at threshold {snapshot.threshold:.1%}")
     if snapshot.scorecard:
         st.dataframe(
@@ -51,7 +51,10 @@ def render_snapshot(snapshot: Snapshot, key: str) -> None:
             hide_index=True, key=f"{key}_scorecard",
         )
     else:
-        st.caption("No success criteria were agreed at that moment.")
+        st.caption(
+            "No success criteria are agreed: set them on the Goals page first."
+            if now else "No success criteria were agreed at that moment."
+        )
     st.markdown("**Fairness gaps** on the favourable outcome")
     if snapshot.fairness_gaps:
         gaps = pd.DataFrame(snapshot.fairness_gaps).T.rename(columns=GAP_METRICS)
@@ -97,13 +100,13 @@ if required and status in ("candidate", "deprecated"):
     )
 
 # --- sign off --------------------------------------------------------------------------------------
-if status in ("candidate", "deprecated") and required:
+if status in ("candidate", "deprecated") and missing:
     st.header("Sign off")
     scored = load_scored(ctx)
     results = evaluate(ctx, scored, criteria_of(ctx))
     snapshot = compose_snapshot(scored, results, store.list_feedback(use_case.name, card.version))
     st.markdown(f"What you sign, as it is now for **{card.version}**:")
-    render_snapshot(snapshot, "now")
+    render_snapshot(snapshot, "now", now=True)
     unmet = snapshot.unmet()
     role = ctx.identity.role
     with st.form(f"signoff_{card.version}"):
@@ -127,19 +130,20 @@ if status in ("candidate", "deprecated") and required:
         else:
             confirm_and_rerun(f"{card.version} signed off as {role}.")
 
-    if current:
-        st.subheader("Withdraw a sign-off")
-        labels = {s.id: f"#{s.id} · {s.signer_role} · {s.signer_name}" for s in current}
-        with st.form(f"withdraw_{card.version}"):
-            chosen = st.selectbox("Sign-off", list(labels), format_func=labels.get, key="withdraw_id")
-            reason = st.text_area("Why", key="withdraw_reason")
-            if st.form_submit_button("Withdraw"):
-                try:
-                    withdraw_signoff(store, use_case.name, card.version, chosen, ctx.identity.actor, reason)
-                except (SignoffError, AccessError, StoreError) as err:
-                    st.error(f"Not withdrawn — {err}")
-                else:
-                    confirm_and_rerun(f"Sign-off #{chosen} of {card.version} withdrawn.")
+if status in ("candidate", "deprecated") and current:
+    st.header("Withdraw a sign-off")
+    labels = {s.id: f"#{s.id} · {s.signer_role} · {s.signer_name}" for s in current}
+    with st.form(f"withdraw_{card.version}"):
+        chosen = st.selectbox("Sign-off", list(labels), format_func=labels.get, key="withdraw_id")
+        reason = st.text_area("Why", key="withdraw_reason")
+        if st.form_submit_button("Withdraw"):
+            try:
+                withdraw_signoff(store, use_case.name, card.version, chosen, ctx.identity.actor, reason)
+            except (SignoffError, AccessError, StoreError) as err:
+                st.error(f"Not withdrawn — {err}")
+            else:
+                confirm_and_rerun(f"Sign-off #{chosen} of {card.version} withdrawn.")
+
 
 # --- history -----------------------------------------------------------------------------------------
 st.header("History")

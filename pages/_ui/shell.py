@@ -51,6 +51,7 @@ PAGES = (
     ("pages/7_Fairness.py", "Fairness", ":material/balance:"),
     ("pages/8_Monitoring.py", "Monitoring", ":material/monitoring:"),
     ("pages/11_Notices.py", "Notices", ":material/campaign:"),
+    ("pages/12_Guide.py", "Guide", ":material/menu_book:"),
 )
 
 
@@ -301,7 +302,7 @@ def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity
         return
     for notice in waiting[:BANNER_LIMIT]:
         alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
-        text, button = st.columns([12, 1], vertical_alignment="center")
+        text, button = st.columns([7, 1], vertical_alignment="center")
         getattr(text, alert)(
             f"**{escape_markdown(notice.title)}** — {escape_markdown(notice.body)}  \n"
             f"{notice.kind.capitalize()} · {notice.created_at:%Y-%m-%d} · {escape_markdown(notice.author_name)}",
@@ -312,7 +313,7 @@ def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity
             st.rerun()
     if len(waiting) > 1:
         more = len(waiting) - BANNER_LIMIT
-        left, right = st.columns([12, 1], vertical_alignment="center")
+        left, right = st.columns([7, 1], vertical_alignment="center")
         left.caption((f"{more} more on the Notices page. " if more > 0 else "") + "Every notice stays on the Notices page.")
         if right.button("Dismiss all", key="dismiss_all"):
             dismiss_items(store, identity, [n.item for n in waiting])
@@ -446,6 +447,9 @@ def setup_page(title: str) -> PageContext:
         if st.session_state.get("_last_page") != (title, name):
             st.session_state["_last_page"] = (title, name)
             record_event(store, name, title, identity.role, "page view", version)
+    from pages._ui.guide import render_page_guide  # here: the guide may import the shell
+
+    render_page_guide(title)
     return PageContext(
         registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses, identity
     )

@@ -7,7 +7,12 @@ import pytest
 
 from demo_models.cli import main
 from demo_models.health import run_checks
+from feedback.announcements import DEGRADED, NOTICE
+from feedback.notice_board import list_announcements
+from feedback.store import FeedbackStore
+from pages._ui.shell import PAGES as SHELL_PAGES
 from tests.app.apptest import open_app
+
 
 def _after_the_checks(at):
     """Let the background health checks finish, then run the page again."""
@@ -17,7 +22,7 @@ def _after_the_checks(at):
     return at.run()
 
 
-PAGES = ["app.py", "pages/1_Explore.py", "pages/2_Compare.py", "pages/6_Inbox.py", "pages/8_Monitoring.py"]
+PAGES = [script for script, _label, _icon in SHELL_PAGES]  # every page
 
 
 @pytest.fixture(autouse=True)
@@ -62,3 +67,15 @@ def test_an_unloadable_iteration_fails_the_check_and_raises_the_banner(app_env, 
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Degraded service" in at.error[0].value and "credit/v2" in at.error[0].value, page
+
+
+def test_an_outage_and_its_end_are_posted_on_the_notice_board(app_env, registry_dir, broken_registry):
+    db = f"sqlite:///{app_env}"
+    assert main(["health", "--registry", str(broken_registry), "--db", db, "--record"]) == 1
+    assert main(["health", "--registry", str(broken_registry), "--db", db, "--record"]) == 1  # same outage
+    [outage] = list_announcements(FeedbackStore(db), "credit")
+    assert (outage.kind, outage.source, outage.use_case) == (DEGRADED, "health", None)
+    assert "credit/v2: cannot load or explain" in outage.body
+    assert main(["health", "--registry", str(registry_dir), "--db", db, "--record"]) == 0
+    restored, _ = list_announcements(FeedbackStore(db), "fraud")
+    assert (restored.kind, restored.title) == (NOTICE, "Service restored")

@@ -97,3 +97,11 @@ def test_the_page_without_a_store_says_so(app_env, monkeypatch, tmp_path):
     at = open_app(PAGE)
     assert not at.exception
     assert any("Sign-offs are unavailable" in e.value for e in at.error)
+
+
+def test_once_every_role_signed_the_form_gives_way_to_withdrawal(app_env):
+    sign_off_for_promotion(FeedbackStore(f"sqlite:///{app_env}"), "v3")
+    at = open_app(PAGE, user=RITA)
+    assert at.success[0].value.startswith("v3 is signed off by every required role")
+    assert not [b for b in at.button if b.label.startswith("Sign off")]
+    assert at.selectbox(key="withdraw_id").options == ["#1 · risk · Rita Risk", "#2 · compliance · Cora Compliance"]
