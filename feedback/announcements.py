@@ -118,7 +118,7 @@ def announce_health(previous: Announcement | None, failing: list[tuple[str, str]
         return Announcement(DEGRADED, "Degraded service", body, HEALTH_AUTHOR, "admin", source="health")
     if was_down:
         return Announcement(NOTICE, "Service restored", "Every health check passes again.", HEALTH_AUTHOR, "admin",
-                            source="health")
+                            source="health", show_until=date.today())  # on the banner for the day only
     return None
 
 

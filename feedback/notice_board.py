@@ -72,9 +72,12 @@ def dismiss(store: FeedbackStore, person: str, items: Iterable[str]) -> None:
 def banner_announcements(
     notices: list[Announcement], dismissed: Collection[str], today: date | None = None
 ) -> list[Announcement]:
-    """The announcements a person still has on the banner: current and not dismissed, newest first."""
+    """The announcements a person still has on the banner, newest first: current, not dismissed, and
+    for the health checks' notices only the latest (an outage that has ended leaves the banner)."""
     today = today or date.today()
-    return [n for n in notices if n.is_current(today) and n.item not in dismissed]
+    health = [n for n in notices if n.source == "health"]
+    superseded = {n.id for n in health[1:]}
+    return [n for n in notices if n.is_current(today) and n.item not in dismissed and n.id not in superseded]
 
 
 def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Announcement | None:

@@ -276,27 +276,34 @@ BANNER_STYLE = {  # kind -> (alert function name, icon)
 SESSION_DISMISSED = "_dismissed_here"  # what an anonymous person dismissed, for this session only
 
 
-def dismissed_by(store: FeedbackStore, identity: Identity) -> set[str]:
-    """What the person dismissed: kept in the store for a named person, in the session otherwise."""
-    here = st.session_state.setdefault(SESSION_DISMISSED, set())
-    return here | dismissed_items(store, person_key(identity.name, identity.email))
+def dismissed_by(store: FeedbackStore | None, identity: Identity) -> set[str]:
+    """What the person dismissed: kept in the store for a named person, in the session otherwise
+    (only the session's if the store cannot be read)."""
+    here = set(st.session_state.setdefault(SESSION_DISMISSED, set()))
+    if store is None:
+        return here
+    try:
+        return here | dismissed_items(store, person_key(identity.name, identity.email))
+    except StoreError as err:
+        log.warning("dismissals unavailable: %s", err)
+        return here
 
 
-def dismiss_items(store: FeedbackStore, identity: Identity, items: list[str]) -> None:
+def dismiss_items(store: FeedbackStore | None, identity: Identity, items: list[str]) -> None:
     """Dismiss for this person (in the store if they said who they are; for the session otherwise)."""
     st.session_state.setdefault(SESSION_DISMISSED, set()).update(items)
     person = person_key(identity.name, identity.email)
-    if person:
+    if person and store is not None:
         try:
             dismiss(store, person, items)
         except StoreError as err:
             log.warning("dismissal not saved: %s", err)
 
 
-def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity) -> None:
+def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity, dismissed: set[str]) -> None:
     """The announcements this person has not dismissed, newest first, with a dismiss button each."""
     try:
-        waiting = banner_announcements(list_announcements(store, use_case), dismissed_by(store, identity))
+        waiting = banner_announcements(list_announcements(store, use_case), dismissed)
     except StoreError as err:
         log.warning("announcements unavailable: %s", err)
         return
@@ -320,19 +327,16 @@ def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity
             st.rerun()
 
 
-def _orientation(store: FeedbackStore | None, identity: Identity) -> None:
+def _orientation(store: FeedbackStore | None, identity: Identity, dismissed: set[str]) -> None:
     """A short orientation on the first visit, until the person says they have it."""
+    if ORIENTATION_ITEM in dismissed:
+        return
     from pages._ui.guide import ORIENTATION
 
-    if ORIENTATION_ITEM in (dismissed_by(store, identity) if store else st.session_state.get(SESSION_DISMISSED, set())):
-        return
     with st.expander("Welcome to Involve — a one-minute orientation", expanded=True, icon=":material/waving_hand:"):
         st.markdown(ORIENTATION)
         if st.button("Got it", key="orientation_done"):
-            if store is not None:
-                dismiss_items(store, identity, [ORIENTATION_ITEM])
-            else:
-                st.session_state.setdefault(SESSION_DISMISSED, set()).add(ORIENTATION_ITEM)
+            dismiss_items(store, identity, [ORIENTATION_ITEM])
             st.rerun()
 
 
@@ -440,9 +444,10 @@ def setup_page(title: str) -> PageContext:
     st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
     st.sidebar.divider()
     identity = current_identity()
-    _orientation(store, identity)
+    dismissed = dismissed_by(store, identity)
+    _orientation(store, identity, dismissed)
     if store is not None:
-        _announcement_banner(store, name, identity)
+        _announcement_banner(store, name, identity, dismissed)
         _report_form(store, title, identity)
         if st.session_state.get("_last_page") != (title, name):
             st.session_state["_last_page"] = (title, name)

@@ -138,3 +138,12 @@ def test_announcements_cannot_be_edited_or_deleted(store):
         with pytest.raises(DBAPIError, match="append-only"):
             with store.engine.begin() as conn:
                 conn.exec_driver_sql(statement)
+
+
+def test_an_ended_outage_leaves_the_banner_and_its_end_shows_for_the_day(store):
+    team = post_notice(store, Announcement(NOTICE, "t", "x", "", ""), DS)
+    outage = record_health(store, [("store", "read-only")])
+    assert banner_announcements(list_announcements(store), set()) == [outage, team]
+    restored = record_health(store, [])
+    assert banner_announcements(list_announcements(store), set()) == [restored, team]
+    assert banner_announcements(list_announcements(store), set(), today=date.today() + timedelta(days=1)) == [team]
