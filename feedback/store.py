@@ -308,8 +308,8 @@ class FeedbackStore:
             )
             now = datetime.now(timezone.utc)
             saved = []
-            for event in planned:
-                values = {k: v for k, v in event.__dict__.items() if k not in ("id", "created_at")}
+            for change in planned:
+                values = {k: v for k, v in change.__dict__.items() if k not in ("id", "created_at")}
                 new_id = conn.execute(
                     insert(LIFECYCLE).values(**values, created_at=now).returning(LIFECYCLE.c.id)
                 ).scalar_one()
@@ -317,8 +317,8 @@ class FeedbackStore:
             for notice in announce_events(saved):
                 values = {k: v for k, v in notice.__dict__.items() if k not in ("id", "created_at")}
                 conn.execute(insert(ANNOUNCEMENTS).values(**values, created_at=now))
-        for event in saved:
-            log.info("%s/%s: %s -> %s by %s", use_case, event.iteration, event.from_status, event.to_status, event.actor_name)
+        for change in saved:
+            log.info("%s/%s: %s -> %s by %s", use_case, change.iteration, change.from_status, change.to_status, change.actor_name)
         return saved
 
 

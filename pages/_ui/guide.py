@@ -25,8 +25,8 @@ and keeps what you say about it with the iteration, the case and the explanation
 7. The iteration goes **live**; the **Notices** board tells you what changes for you.
 
 **Also**: **Outcomes** (errors and what they cost), **Fairness** (groups compared), **Monitoring** (drift and
-usage), **Iterations** (lifecycle and audit log). Every page has a "How to read this page" section at the top,
-and the **Guide** explains every number with a worked example on the data.
+usage), **Iterations** (lifecycle and audit log). Every page has a short reading guide at the top, and the
+**Guide** explains every number the app shows, with a worked example on the data.
 """
 
 #: Page title (as passed to `setup_page`) -> how to read that page, one sentence a line.

@@ -445,7 +445,8 @@ def setup_page(title: str) -> PageContext:
     st.sidebar.divider()
     identity = current_identity()
     dismissed = dismissed_by(store, identity)
-    _orientation(store, identity, dismissed)
+    if title != "Guide":  # the Guide page holds the orientation itself
+        _orientation(store, identity, dismissed)
     if store is not None:
         _announcement_banner(store, name, identity, dismissed)
         _report_form(store, title, identity)

@@ -14,9 +14,14 @@ def wait_for_app_run(page: Page, initial_wait_ms: int = 300) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=T)
 
 
-def goto_app(page: Page, url: str) -> None:
+def goto_app(page: Page, url: str, oriented: bool = True) -> None:
+    """Open the app at `url`; unless told otherwise, past the first-visit orientation ("Got it")."""
     page.goto(url)
     wait_for_app_run(page)
+    got_it = page.get_by_role("button", name="Got it")
+    if oriented and got_it.count():
+        got_it.click()
+        wait_for_app_run(page)
 
 
 def wait_for_plotly(page: Page, nth: int = 0):

@@ -14,7 +14,12 @@ from tests.e2e.st_e2e import goto_app, say_who, select_dataframe_row, wait_for_a
 
 def test_home_page_renders_iterations(app_page, streamlit_server, screenshot):
     page = app_page
-    goto_app(page, streamlit_server.url)
+    goto_app(page, streamlit_server.url, oriented=False)
+    expect(page.get_by_text("Welcome to Involve — a one-minute orientation")).to_be_visible()
+    screenshot(page, "orientation")
+    page.get_by_role("button", name="Got it").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("Welcome to Involve — a one-minute orientation")).to_have_count(0)
     expect(page.get_by_role("heading", name="Involve", exact=True)).to_be_visible()
     expect(page.get_by_text("Selected iteration: v3")).to_be_visible()
     page.get_by_test_id("stDataFrame").get_by_test_id("data-grid-canvas").wait_for()
@@ -47,7 +52,7 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     form.get_by_role("textbox", name="Comment").fill(comment)
     form.get_by_role("button", name="Submit feedback").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(f"on {case_id} (v3) saved")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=f"on {case_id} (v3) saved")).to_be_visible()
     expect(page.get_by_text("1 feedback entry")).to_be_visible()
     screenshot(page, "saved")
 
@@ -168,7 +173,7 @@ def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, str
     page.get_by_role("option", name="Credit amount", exact=True).click()
     form.get_by_role("button", name="Save the cost matrix").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Cost matrix saved")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="Cost matrix saved")).to_be_visible()
     first = _optimal(page)
     wait_for_plotly(page, nth=1)
     screenshot(page, "costs")
@@ -207,7 +212,7 @@ def test_feedback_is_triaged_in_the_inbox_and_the_status_shows_on_the_case(app_p
     form.get_by_role("textbox", name="Comment").fill(comment)
     form.get_by_role("button", name="Submit feedback").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("saved")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="saved")).to_be_visible()
 
     page.get_by_test_id("stSidebar").get_by_role("link", name="Inbox").click()
     wait_for_app_run(page)
@@ -222,7 +227,7 @@ def test_feedback_is_triaged_in_the_inbox_and_the_status_shows_on_the_case(app_p
     page.get_by_role("option", name="accepted", exact=True).click()
     triage.get_by_role("button", name="Apply").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("1 entry now accepted")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="1 entry now accepted")).to_be_visible()
     screenshot(page, "inbox")
 
     goto_app(page, f"{streamlit_server.url}/Explore?iteration=v2&case={case_id}")
@@ -303,7 +308,7 @@ def test_reviewer_retires_an_iteration_and_it_leaves_the_picker(app_page, stream
     form.get_by_role("textbox", name="Why").fill("Superseded by v2")
     form.get_by_role("button", name="Retire").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("v1 is now retired")
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="v1 is now retired")).to_be_visible()
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Iteration").click()
     expect(page.get_by_role("option", name="v1", exact=False)).to_have_count(0)
     page.keyboard.press("Escape")

@@ -1,0 +1,59 @@
+"""Guide: an orientation to the pages and the feedback loop, and a glossary of every number the app shows."""
+
+import streamlit as st
+
+from demo_models.glossary import search_terms
+from demo_models.worked_examples import worked_examples
+from demo_models.report_compose import costs_for
+from pages._ui.guide import ORIENTATION
+from pages._ui.scorecard import current_costs
+from pages._ui.shell import load_scored, setup_page
+from pages._ui.text import escape_markdown
+
+COST_TERMS = ("cost_fp", "cost_fn", "expected_cost", "cost_optimal_threshold")
+
+ctx = setup_page("Guide")
+use_case, card = ctx.use_case, ctx.card
+st.title("Guide")
+st.header("How Involve works")
+st.markdown(ORIENTATION)
+
+st.header("Glossary")
+st.caption(
+    f"Every number the app shows, in the words of {use_case.title.lower()}. The worked examples use {card.version} "
+    f"on its {card.n_eval:,} evaluation cases at its threshold ({card.threshold:.1%}); pick another iteration in the sidebar."
+)
+query = st.text_input("Search the glossary", key="glossary_search", placeholder="e.g. precision, approve rate, drift")
+terms = search_terms(query, use_case)
+if not terms:
+    st.info(f"No term matches {escape_markdown(query)!r}. Try a shorter word.")
+    st.stop()
+
+scored = load_scored(ctx)
+matrix = current_costs(ctx)
+costs, why_no_costs = costs_for(scored, matrix)
+costs_key = None if matrix is None else (matrix.id, matrix.false_positive_cost, matrix.false_negative_cost,
+                                         matrix.false_negative_column, matrix.false_negative_fraction, matrix.currency)
+
+
+@st.cache_data(show_spinner="Working out the examples on your data…", max_entries=64)
+def _examples(use_case_name: str, version: str, created: str, threshold: float, keys: tuple[str, ...],
+              costs_key: tuple | None, _terms, _scored, _costs) -> dict[str, str | None]:
+    return worked_examples(_terms, _scored, _costs, costs_key[-1] if costs_key else "")
+
+
+examples = _examples(use_case.name, card.version, card.created, card.threshold, tuple(t.key for t in terms),
+                     costs_key, terms, scored, costs)
+open_all = bool(query.strip()) and len(terms) <= 3
+for term in terms:
+    with st.expander(term.name, expanded=open_all):
+        st.markdown(escape_markdown(term.meaning))
+        st.markdown("**Formula**")
+        st.code(term.formula, language=None, wrap_lines=True)
+        st.markdown(f"**A good value:** {escape_markdown(term.good)}")
+        example = examples.get(term.key)
+        if example:
+            st.markdown(f"**Worked example:** {escape_markdown(example)}")
+        else:
+            why = f"No worked example: {why_no_costs}. " if term.key in COST_TERMS and costs is None else ""
+            st.caption(escape_markdown(why + (term.no_example or f"There is no worked example of it on {card.version}'s cases.")))
