@@ -17,7 +17,6 @@ from fairlearn.metrics import (
     equalized_odds_difference,
     false_negative_rate,
     false_positive_rate,
-    selection_rate,
     true_negative_rate,
     true_positive_rate,
 )

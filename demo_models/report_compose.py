@@ -6,7 +6,6 @@ scorecard use it so that all of them show the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd

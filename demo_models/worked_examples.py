@@ -249,7 +249,7 @@ def _work_out_drift(f: _Facts, key: str) -> str:
 
 def _work_out_costs(f: _Facts, key: str) -> str:
     """Cost terms, under the agreed cost matrix."""
-    (_tn, fp, fn, _tp), w, u = f.counts, f.w, f.unit
+    (_, fp, fn, _), w, u = f.counts, f.w, f.unit
     wrong, missed, total = f.sum_costs(false_negatives=False), f.sum_costs(false_positives=False), f.sum_costs()
     if key == "cost_fp":
         return f"{f.at}: {fp:,} {w['case']}s with the outcome “{w['good']}” are {w['pos_past']}; together they cost {wrong:,.0f}{u}."

@@ -7,7 +7,6 @@ import streamlit as st
 
 from demo_models.figures import build_waterfall
 from demo_models.scoring import (
-    DECISION_COLUMN,
     OUTCOME_COLUMN,
     SCORE_COLUMN,
     SORT_ORDERS,

@@ -74,7 +74,7 @@ history = costs_history(ctx.store, use_case.name) if ctx.store else []
 costs = history[-1] if history else None
 numeric = [c for c in scored.features.columns if pd.api.types.is_numeric_dtype(scored.features[c])]
 with st.form("costs"):
-    st.markdown(f"**What does each error cost the business?** (set by the business owner; kept with its history)")
+    st.markdown("**What does each error cost the business?** (set by the business owner; kept with its history)")
     c1, c2, c3, c4 = st.columns(4)
     fp_cost = c1.number_input(
         f"A {use_case.negative_outcome} case wrongly {use_case.past(pos)}", min_value=None,

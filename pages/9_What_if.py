@@ -1,6 +1,5 @@
 """What-if: change a case's inputs and see the score, the decision and the reasons move."""
 
-import pandas as pd
 import streamlit as st
 
 from demo_models.figures import build_waterfall

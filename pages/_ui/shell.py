@@ -18,16 +18,13 @@ from demo_models import __version__, settings
 from demo_models.builtin import ensure_builtin_iterations
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.usecases import UseCase, get_use_case
-from feedback.announcements import DEGRADED, DEPRECATION, LIVE, NOTICE, RETIREMENT, person_key
-from feedback.announcements import ORIENTATION as ORIENTATION_ITEM
 from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
-from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements
 from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
 from feedback.telemetry import record_event
+from pages._ui.banners import dismissed_by, render_announcements, render_orientation
 from pages._ui.identity import Identity, current_identity
-from pages._ui.text import escape_markdown
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.compare import Comparison
@@ -265,81 +262,6 @@ def _outage_banner(registry_dir: str, db_url: str) -> None:
         )
 
 
-BANNER_LIMIT = 3
-BANNER_STYLE = {  # kind -> (alert function name, icon)
-    LIVE: ("success", ":material/rocket_launch:"),
-    DEPRECATION: ("warning", ":material/event_busy:"),
-    RETIREMENT: ("info", ":material/inventory_2:"),
-    DEGRADED: ("error", ":material/warning:"),
-    NOTICE: ("info", ":material/campaign:"),
-}
-SESSION_DISMISSED = "_dismissed_here"  # what an anonymous person dismissed, for this session only
-
-
-def dismissed_by(store: FeedbackStore | None, identity: Identity) -> set[str]:
-    """What the person dismissed: kept in the store for a named person, in the session otherwise
-    (only the session's if the store cannot be read)."""
-    here = set(st.session_state.setdefault(SESSION_DISMISSED, set()))
-    if store is None:
-        return here
-    try:
-        return here | dismissed_items(store, person_key(identity.name, identity.email))
-    except StoreError as err:
-        log.warning("dismissals unavailable: %s", err)
-        return here
-
-
-def dismiss_items(store: FeedbackStore | None, identity: Identity, items: list[str]) -> None:
-    """Dismiss for this person (in the store if they said who they are; for the session otherwise)."""
-    st.session_state.setdefault(SESSION_DISMISSED, set()).update(items)
-    person = person_key(identity.name, identity.email)
-    if person and store is not None:
-        try:
-            dismiss(store, person, items)
-        except StoreError as err:
-            log.warning("dismissal not saved: %s", err)
-
-
-def _announcement_banner(store: FeedbackStore, use_case: str, identity: Identity, dismissed: set[str]) -> None:
-    """The announcements this person has not dismissed, newest first, with a dismiss button each."""
-    try:
-        waiting = banner_announcements(list_announcements(store, use_case), dismissed)
-    except StoreError as err:
-        log.warning("announcements unavailable: %s", err)
-        return
-    for notice in waiting[:BANNER_LIMIT]:
-        alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
-        text, button = st.columns([7, 1], vertical_alignment="center")
-        getattr(text, alert)(
-            f"**{escape_markdown(notice.title)}** — {escape_markdown(notice.body)}  \n"
-            f"{notice.kind.capitalize()} · {notice.created_at:%Y-%m-%d} · {escape_markdown(notice.author_name)}",
-            icon=icon,
-        )
-        if button.button("Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."):
-            dismiss_items(store, identity, [notice.item])
-            st.rerun()
-    if len(waiting) > 1:
-        more = len(waiting) - BANNER_LIMIT
-        left, right = st.columns([7, 1], vertical_alignment="center")
-        left.caption((f"{more} more on the Notices page. " if more > 0 else "") + "Every notice stays on the Notices page.")
-        if right.button("Dismiss all", key="dismiss_all"):
-            dismiss_items(store, identity, [n.item for n in waiting])
-            st.rerun()
-
-
-def _orientation(store: FeedbackStore | None, identity: Identity, dismissed: set[str]) -> None:
-    """A short orientation on the first visit, until the person says they have it."""
-    if ORIENTATION_ITEM in dismissed:
-        return
-    from pages._ui.guide import ORIENTATION
-
-    with st.expander("Welcome to Involve — a one-minute orientation", expanded=True, icon=":material/waving_hand:"):
-        st.markdown(ORIENTATION)
-        if st.button("Got it", key="orientation_done"):
-            dismiss_items(store, identity, [ORIENTATION_ITEM])
-            st.rerun()
-
-
 def health_status() -> tuple[str | None, list[tuple[str, str]]]:
     """When the last health checks ran in this server (None: not yet, or off) and what failed."""
     if not settings.health_every():
@@ -446,9 +368,9 @@ def setup_page(title: str) -> PageContext:
     identity = current_identity()
     dismissed = dismissed_by(store, identity)
     if title != "Guide":  # the Guide page holds the orientation itself
-        _orientation(store, identity, dismissed)
+        render_orientation(store, identity, dismissed)
     if store is not None:
-        _announcement_banner(store, name, identity, dismissed)
+        render_announcements(store, name, identity, dismissed, live_health=bool(settings.health_every()))
         _report_form(store, title, identity)
         if st.session_state.get("_last_page") != (title, name):
             st.session_state["_last_page"] = (title, name)

@@ -67,6 +67,8 @@ def test_an_unloadable_iteration_fails_the_check_and_raises_the_banner(app_env, 
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Degraded service" in at.error[0].value and "credit/v2" in at.error[0].value, page
+        assert sum("Degraded service" in e.value for e in at.error) == 1, page  # the recorded outage is not said twice
+    assert list_announcements(FeedbackStore(f"sqlite:///{app_env}"))[0].kind == DEGRADED  # but it is on the board
 
 
 def test_an_outage_and_its_end_are_posted_on_the_notice_board(app_env, registry_dir, broken_registry):

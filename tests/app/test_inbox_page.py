@@ -1,6 +1,5 @@
 """AppTest of the Inbox page (pages/6_Inbox.py) and the report form in every sidebar."""
 
-import json
 
 from feedback.store import FeedbackStore
 from tests.app.apptest import open_app, select_row

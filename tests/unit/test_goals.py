@@ -13,7 +13,7 @@ from feedback.goal_store import (
     statement_history,
     threshold_history,
 )
-from feedback.goals import CRITERION_METRICS, CostMatrix, Criterion, GoalError, GoalStatement, judge
+from feedback.goals import CRITERION_METRICS, CostMatrix, GoalError, GoalStatement, judge
 from feedback.access import AccessError, Actor
 from tests.helpers import make_criterion as _criterion
 
