@@ -314,3 +314,21 @@ def test_reviewer_retires_an_iteration_and_it_leaves_the_picker(app_page, stream
     page.keyboard.press("Escape")
     _no_exception(page)
     screenshot(page, "retired")
+
+
+def test_a_business_user_looks_up_a_number_in_the_guide(app_page, streamlit_server, screenshot):
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/Explore")
+    page.get_by_text("How to read this page").first.click()
+    expect(page.get_by_text("What it answers:").first).to_be_visible()
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Guide").click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="Glossary")).to_be_visible()
+    search = page.get_by_role("textbox", name="Search the glossary")
+    search.fill("precision")
+    search.press("Enter")
+    wait_for_app_run(page)
+    expect(page.get_by_text("Worked example:").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"precision = \d+ / \d+ = \d+\.\d%")).first).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "glossary")
