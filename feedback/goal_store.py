@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,15 +21,12 @@ from feedback.goals import (
 from feedback.access import Actor, check_actor
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
-from feedback.store import FeedbackStore, utc_row
+from feedback.store import FeedbackStore, insert_record, utc_row
 
 
 def _append(store: FeedbackStore, table: Table, record: Any) -> Any:
-    values = {k: v for k, v in asdict(record).items() if k not in ("id", "created_at")}
-    now = datetime.now(timezone.utc)
     with store.transaction(write=True) as conn:
-        new_id = conn.execute(insert(table).values(**values, created_at=now).returning(table.c.id)).scalar_one()
-    return replace(record, id=new_id, created_at=now)
+        return insert_record(conn, table, record)
 
 
 def _history(store: FeedbackStore, table: Table, use_case: str, cls: type) -> list:

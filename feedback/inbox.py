@@ -11,7 +11,7 @@ from sqlalchemy import insert, or_, select, update
 from feedback.access import Actor, check_actor
 from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
 from feedback.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
-from feedback.store import FeedbackStore, to_feedback, utc_row
+from feedback.store import FeedbackStore, insert_record, to_feedback, utc_row
 from feedback.triage import TriageChange, TriageError, plan_triage
 
 REPORT_KINDS = ("bug", "slowness", "confusing page", "feature request")
@@ -147,11 +147,8 @@ def report_problem(store: FeedbackStore, report: AppReport) -> AppReport:
         reporter_role=actor.role,
         app_version=clean_text("App version", report.app_version, 200, required=False),
     )
-    now = datetime.now(timezone.utc)
-    values = {k: v for k, v in clean.__dict__.items() if k not in ("id", "created_at")}
     with store.transaction(write=True) as conn:
-        new_id = conn.execute(insert(APP_REPORTS).values(**values, created_at=now).returning(APP_REPORTS.c.id)).scalar_one()
-    return AppReport(**values, id=new_id, created_at=now)
+        return insert_record(conn, APP_REPORTS, clean)
 
 
 def list_reports(store: FeedbackStore) -> list[AppReport]:

@@ -13,16 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from feedback.access import Actor, check_actor
 from feedback.announcements import Announcement, announce_health, validate_notice
 from feedback.schema import ANNOUNCEMENTS, DISMISSALS
-from feedback.store import FeedbackStore, StoreError, utc_row
+from feedback.store import FeedbackStore, StoreError, insert_record, utc_row
 
 log = logging.getLogger(__name__)
-
-
-def _insert(conn, notice: Announcement) -> Announcement:
-    now = datetime.now(timezone.utc)
-    values = {k: v for k, v in notice.__dict__.items() if k not in ("id", "created_at")}
-    new_id = conn.execute(insert(ANNOUNCEMENTS).values(**values, created_at=now).returning(ANNOUNCEMENTS.c.id)).scalar_one()
-    return replace(notice, id=new_id, created_at=now)
 
 
 def post_notice(store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()) -> Announcement:
@@ -30,7 +23,7 @@ def post_notice(store: FeedbackStore, notice: Announcement, actor: Actor, iterat
     actor = check_actor(actor, "post notices")
     clean = validate_notice(replace(notice, author_name=actor.name, author_role=actor.role), iterations)
     with store.transaction(write=True) as conn:
-        saved = _insert(conn, clean)
+        saved = insert_record(conn, ANNOUNCEMENTS, clean)
     log.info("notice #%s posted by %s: %s", saved.id, actor.name, saved.title)
     return saved
 
@@ -88,6 +81,6 @@ def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Annou
         notice = announce_health(Announcement(**utc_row(dict(row))) if row else None, failing)
         if notice is None:
             return None
-        saved = _insert(conn, notice)
+        saved = insert_record(conn, ANNOUNCEMENTS, notice)
     log.warning("health notice posted: %s — %s", saved.title, saved.body)
     return saved

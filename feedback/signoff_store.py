@@ -5,27 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection
-from dataclasses import replace
-from datetime import datetime, timezone
-
-from sqlalchemy import insert
 
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
 from feedback.schema import SIGNOFFS
 from feedback.signoff import SignOff, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
-from feedback.store import FeedbackStore
+from feedback.store import FeedbackStore, insert_record
 
 log = logging.getLogger(__name__)
 
 
 def _insert(conn, record: SignOff) -> SignOff:
-    now = datetime.now(timezone.utc)
-    values = {k: v for k, v in record.__dict__.items() if k not in ("id", "created_at")}
-    values["snapshot"] = record.snapshot.to_json() if record.snapshot else None
-    values["acknowledged"] = json.dumps(list(record.acknowledged))
-    new_id = conn.execute(insert(SIGNOFFS).values(**values, created_at=now).returning(SIGNOFFS.c.id)).scalar_one()
-    return replace(record, id=new_id, created_at=now)
+    return insert_record(
+        conn, SIGNOFFS, record,
+        snapshot=record.snapshot.to_json() if record.snapshot else None, acknowledged=json.dumps(list(record.acknowledged)),
+    )
 
 
 def sign_off(

@@ -14,10 +14,12 @@ except ImportError:  # not on Windows: SQLite's busy timeout alone then
     fcntl = None
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
 from sqlalchemy.engine import RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -307,19 +309,21 @@ class FeedbackStore:
                 required_signoffs=required, signoffs=signoffs, **details,
             )
             now = datetime.now(timezone.utc)
-            saved = []
-            for change in planned:
-                values = {k: v for k, v in change.__dict__.items() if k not in ("id", "created_at")}
-                new_id = conn.execute(
-                    insert(LIFECYCLE).values(**values, created_at=now).returning(LIFECYCLE.c.id)
-                ).scalar_one()
-                saved.append(LifecycleEvent(**values, id=new_id, created_at=now))
+            saved = [insert_record(conn, LIFECYCLE, change, now) for change in planned]
             for notice in announce_events(saved):
-                values = {k: v for k, v in notice.__dict__.items() if k not in ("id", "created_at")}
-                conn.execute(insert(ANNOUNCEMENTS).values(**values, created_at=now))
+                insert_record(conn, ANNOUNCEMENTS, notice, now)
         for change in saved:
             log.info("%s/%s: %s -> %s by %s", use_case, change.iteration, change.from_status, change.to_status, change.actor_name)
         return saved
+
+
+def insert_record(conn: Connection, table: Table, record: Any, now: datetime | None = None, **columns: Any) -> Any:
+    """Insert a record dataclass (its fields but id and created_at; `columns` override how some are
+    stored) stamped with `now` (default: this moment); the record with its new id and time."""
+    now = now or datetime.now(timezone.utc)
+    values = {k: v for k, v in record.__dict__.items() if k not in ("id", "created_at")} | columns
+    new_id = conn.execute(insert(table).values(**values, created_at=now).returning(table.c.id)).scalar_one()
+    return replace(record, id=new_id, created_at=now)
 
 
 def utc_row(data: dict) -> dict:
