@@ -10,6 +10,7 @@ import streamlit as st
 from demo_models import settings
 from feedback.access import DEFAULT_ROLE, Actor, parse_role_mapping, role_for
 from feedback.records import MAX_NAME_CHARS, ROLES
+from pages._ui.remembered import remembered_widget
 
 log = logging.getLogger("involve.app")
 
@@ -40,18 +41,6 @@ def _login_configured() -> bool:
     return bool(_secret("auth"))
 
 
-def _copy(state_key: str, widget_key: str) -> None:
-    st.session_state[state_key] = st.session_state[widget_key]
-
-
-def _remembered_input(widget, label: str, state_key: str, default, **kwargs):
-    """A sidebar widget whose value persists across pages (kept in a plain session key)."""
-    widget_key = f"_{state_key}"
-    st.session_state.setdefault(state_key, default)
-    st.session_state[widget_key] = st.session_state[state_key]
-    return widget(label, key=widget_key, on_change=_copy, args=(state_key, widget_key), **kwargs)
-
-
 def current_identity() -> Identity:
     """Render who-am-I in the sidebar and return the identity; stops the page until login if required."""
     if _login_configured():
@@ -74,6 +63,6 @@ def current_identity() -> Identity:
         "**Demo mode**: no login is configured, so anyone can say who they are and pick any role.",
         icon=":material/theater_comedy:",
     )
-    name = _remembered_input(st.sidebar.text_input, "Your name", "identity_name", "", max_chars=MAX_NAME_CHARS)
-    role = _remembered_input(st.sidebar.selectbox, "Your role", "identity_role", DEFAULT_ROLE, options=ROLES)
+    name = remembered_widget(st.sidebar.text_input, "Your name", "identity_name", "", max_chars=MAX_NAME_CHARS)
+    role = remembered_widget(st.sidebar.selectbox, "Your role", "identity_role", DEFAULT_ROLE, options=ROLES)
     return Identity(name.strip(), role, True)

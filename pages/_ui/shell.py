@@ -25,6 +25,8 @@ from feedback.store import FeedbackStore, StoreError
 from feedback.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation
 from pages._ui.identity import Identity, current_identity
+from pages._ui.remembered import remembered_widget
+from pages._ui.text import escape_markdown
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.compare import Comparison
@@ -169,11 +171,6 @@ def _configure_logging() -> None:
     root.setLevel(settings.log_level())
 
 
-def _remember(state_key: str, widget_key: str, query_key: str) -> None:
-    st.session_state[state_key] = st.session_state[widget_key]
-    st.query_params[query_key] = st.session_state[widget_key]
-
-
 def _pick(
     label: str, options: list[str], state_key: str, query_key: str, describe, default: str, hidden=()
 ) -> str:
@@ -198,18 +195,14 @@ def _pick(
                 f"showing {describe(default)}."
             )
         st.session_state[state_key] = default
-    widget_key = f"_pick_{state_key}"
-    if st.session_state.get(widget_key) != st.session_state[state_key]:
-        st.session_state[widget_key] = st.session_state[state_key]
-    st.sidebar.selectbox(
-        label,
-        options,
-        format_func=describe,
-        key=widget_key,
-        on_change=_remember,
-        args=(state_key, widget_key, query_key),
+
+    def mirror(value: str) -> None:
+        st.query_params[query_key] = value
+
+    return remembered_widget(
+        st.sidebar.selectbox, label, state_key, default, widget_key=f"_pick_{state_key}", then=mirror,
+        options=options, format_func=describe,
     )
-    return st.session_state[state_key]
 
 
 HEALTH_TIMEOUT_SECONDS = 120
@@ -348,7 +341,7 @@ def setup_page(title: str) -> PageContext:
         except StoreError as err:
             store_error = str(err)
             st.sidebar.error(f"Lifecycle statuses are unavailable: {err}")
-    show_retired = st.sidebar.toggle("Show retired iterations", key="show_retired")
+    show_retired = remembered_widget(st.sidebar.toggle, "Show retired iterations", "retired_shown", False, widget_key="show_retired")
     retired = [v for v, status in statuses.items() if status == "retired"]
     visible = [c for c in cards if show_retired or c.version not in retired] or cards
     by_version = {c.version: c for c in visible}
@@ -363,7 +356,11 @@ def setup_page(title: str) -> PageContext:
         hidden=retired,
     )
     card = by_version[version]
-    st.sidebar.caption(f"Involve {__version__} · threshold {card.threshold:.1%} · {card.n_eval:,} evaluation cases")
+    st.sidebar.caption(
+        f"This page shows {escape_markdown(get_use_case(name).title)} · {card.version} "
+        f"({statuses.get(card.version, '?')}) · threshold {card.threshold:.1%} · "
+        f"{card.n_eval:,} evaluation cases · Involve {__version__}"
+    )
     st.sidebar.divider()
     identity = current_identity()
     dismissed = dismissed_by(store, identity)
