@@ -12,6 +12,7 @@ from demo_models.data import CREDIT_TARGET
 from demo_models.fraud import FEATURES as FRAUD_FEATURES
 from demo_models.fraud import FRAUD_TARGET, make_transactions
 from demo_models.registry import RegistryError, iteration_dir, register_iteration
+from demo_models.usecases import USE_CASES
 
 if TYPE_CHECKING:  # scikit-learn is imported only when something has to be trained
     from sklearn.pipeline import Pipeline
@@ -195,7 +196,10 @@ def _register_once(root: Path, use_case: str, version: str, train, **arguments) 
     if iteration_dir(use_case, version, root).exists():
         return False
     try:
-        register_iteration(train(), use_case=use_case, version=version, author=AUTHOR, registry_dir=root, **arguments)
+        register_iteration(
+            train(), use_case=use_case, version=version, author=AUTHOR, registry_dir=root,
+            favourable=USE_CASES[use_case].favourable, **arguments,
+        )
     except RegistryError:
         if not iteration_dir(use_case, version, root).exists():
             raise

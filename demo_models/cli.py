@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("--positive-label", default="1", help="target value of the positive class (JSON)")
     register.add_argument("--positive-class", default="positive", help="what the positive class means")
     register.add_argument("--threshold", type=float, default=0.5)
+    register.add_argument(
+        "--favourable", choices=("negative", "positive"), default="negative",
+        help="which decision is good for the case: negative (below the threshold, e.g. approve a loan) "
+        "or positive (at or above it, e.g. hire)",
+    )
     register.add_argument("--protected", action="append", default=[], help="a protected attribute (repeat)")
     register.add_argument("--parent", default=None)
     register.add_argument("--notes", default="")
@@ -135,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
             author=args.author,
             positive_label=_parse_label(args.positive_label),
             positive_class=args.positive_class,
+            favourable=args.favourable,
             threshold=args.threshold,
             protected_attributes=args.protected,
             parent=args.parent,

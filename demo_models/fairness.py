@@ -1,7 +1,9 @@
 """Fairness across groups with fairlearn: group rates, gap metrics on the favourable outcome, CIs.
 
-The favourable outcome is the negative decision (approve a loan, pass a transaction) and, for
-"opportunity", the negative class (repaid, genuine). Numeric attributes are grouped in bands.
+Which decision is favourable belongs to the use case (`UseCase.favourable`): the negative decision
+for credit and fraud (approve a loan, pass a transaction; "opportunity" is then judged on the
+negative class: repaid, genuine), the positive one for a brought model whose positive class is the
+good outcome (hired, admitted, survived). Numeric attributes are grouped in bands.
 """
 
 from __future__ import annotations
@@ -37,7 +39,15 @@ class FairnessError(ValueError):
     """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
 
 
+def favourable_view(labels: np.ndarray, positive: np.ndarray, favourable_is_positive: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(deserved the favourable decision, got it) per case, as 0/1, from the positive class and
+    the positive decision: the one place that knows which side is the good one."""
+    labels, positive = np.asarray(labels).astype(int), np.asarray(positive).astype(int)
+    return (labels, positive) if favourable_is_positive else (1 - labels, 1 - positive)
+
+
 def _inputs(scored: ScoredIteration, attribute: str, threshold: float | None = None):
+    """(positive class, positive decision, group) per evaluation case."""
     if attribute not in scored.features.columns:
         raise FairnessError(f"{attribute!r} is not in the evaluation data of {scored.card.version}.")
     groups = group_frame(scored.features, (attribute,), scored.use_case)[attribute].astype(str)
@@ -48,56 +58,69 @@ def _inputs(scored: ScoredIteration, attribute: str, threshold: float | None = N
     return labels, positive, groups
 
 
+def _favourable_inputs(scored: ScoredIteration, attribute: str, threshold: float | None = None):
+    """(deserved the favourable decision, got it, group) per evaluation case."""
+    labels, positive, groups = _inputs(scored, attribute, threshold)
+    return (*favourable_view(labels, positive, scored.use_case.favourable_is_positive), groups)
+
+
 def group_table(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
     """Per group: cases, favourable-decision rate, TPR / FPR / TNR / FNR of the positive class,
     positive-class rate among the favourably decided, mean score (fairlearn MetricFrame)."""
     labels, positive, groups = _inputs(scored, attribute)
+    favoured = favourable_view(labels, positive, scored.use_case.favourable_is_positive)[1]
     frame = MetricFrame(
         metrics={
             "cases": count,
-            "favourable rate": lambda y, p: float(np.mean(p == 0)),
             "true positive rate": true_positive_rate,
             "false positive rate": false_positive_rate,
             "true negative rate": true_negative_rate,
             "false negative rate": false_negative_rate,
-            "positive rate among favourable": lambda y, p: float(np.mean(y[p == 0])) if np.any(p == 0) else np.nan,
         },
         y_true=labels,
         y_pred=positive,
         sensitive_features=groups,
     )
     table = frame.by_group
+    table.insert(1, "favourable rate", MetricFrame(
+        metrics=lambda y, p: float(np.mean(p)), y_true=labels, y_pred=favoured, sensitive_features=groups
+    ).by_group)
+    table["positive rate among favourable"] = MetricFrame(
+        metrics=lambda y, p: float(np.mean(y[p == 1])) if np.any(p == 1) else np.nan,
+        y_true=labels, y_pred=favoured, sensitive_features=groups,
+    ).by_group
     table["mean score"] = scored.scores.groupby(groups.to_numpy()).mean()
     table["cases"] = table["cases"].astype(int)
     return table
 
 
-def gap_metrics(labels: np.ndarray, positive: np.ndarray, groups: pd.Series) -> dict[str, float]:
-    """The gap metrics, with demographic parity and equal opportunity on the favourable outcome."""
-    favourable_decision, favourable_outcome = 1 - positive, 1 - labels
-    return {
-        "dp_ratio": float(demographic_parity_ratio(labels, favourable_decision, sensitive_features=groups)),
-        "dp_difference": float(demographic_parity_difference(labels, favourable_decision, sensitive_features=groups)),
-        "equalized_odds_difference": float(equalized_odds_difference(labels, positive, sensitive_features=groups)),
-        "equal_opportunity_difference": float(
-            equal_opportunity_difference(favourable_outcome, favourable_decision, sensitive_features=groups)
-        ),
-    }
+def gap_metrics(deserved: np.ndarray, favoured: np.ndarray, groups: pd.Series) -> dict[str, float]:
+    """The gap metrics on the favourable outcome (see `favourable_view`), fairlearn's; equalized
+    odds is the same whichever side is called positive. NaN where a rate is undefined."""
+    with np.errstate(all="ignore"):
+        return {
+            "dp_ratio": float(demographic_parity_ratio(deserved, favoured, sensitive_features=groups)),
+            "dp_difference": float(demographic_parity_difference(deserved, favoured, sensitive_features=groups)),
+            "equalized_odds_difference": float(equalized_odds_difference(deserved, favoured, sensitive_features=groups)),
+            "equal_opportunity_difference": float(
+                equal_opportunity_difference(deserved, favoured, sensitive_features=groups)
+            ),
+        }
 
 
 def fairness_gaps(scored: ScoredIteration, attribute: str, threshold: float | None = None) -> dict[str, float]:
     """The gap metrics of an iteration for one protected attribute (at its threshold by default)."""
-    return gap_metrics(*_inputs(scored, attribute, threshold))
+    return gap_metrics(*_favourable_inputs(scored, attribute, threshold))
 
 
-def weighted_gaps(weights: np.ndarray, labels: np.ndarray, positive: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+def weighted_gaps(weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
     """The gap metrics for many weightings of the cases at once (rows of `weights`), in numpy.
 
     Same definitions as `gap_metrics` (tested equal to fairlearn); used where fairlearn would be
     called thousands of times: bootstrap resamples and threshold sweeps.
     """
     onehot = np.eye(codes.max() + 1)[codes]
-    y, p = labels.astype(float), positive.astype(float)
+    y, p = deserved.astype(float), favoured.astype(float)
 
     def per_group(mask: np.ndarray) -> np.ndarray:
         return weights @ (onehot * mask[:, None])
@@ -105,10 +128,9 @@ def weighted_gaps(weights: np.ndarray, labels: np.ndarray, positive: np.ndarray,
     with np.errstate(all="ignore"):
         cases = per_group(np.ones_like(y))
         positives, negatives = per_group(y), per_group(1 - y)
-        favourable = per_group(1 - p) / cases
-        tpr = per_group(y * p) / positives
+        favourable = per_group(p) / cases
+        tpr = per_group(y * p) / positives  # the equal-opportunity rate: favoured among the deserving
         fpr = per_group((1 - y) * p) / negatives
-        opportunity = per_group((1 - y) * (1 - p)) / negatives
 
         def spread(rates: np.ndarray) -> np.ndarray:
             return np.nanmax(rates, axis=1) - np.nanmin(rates, axis=1)
@@ -117,7 +139,7 @@ def weighted_gaps(weights: np.ndarray, labels: np.ndarray, positive: np.ndarray,
             "dp_ratio": np.nanmin(favourable, axis=1) / np.nanmax(favourable, axis=1),
             "dp_difference": spread(favourable),
             "equalized_odds_difference": np.maximum(spread(tpr), spread(fpr)),
-            "equal_opportunity_difference": spread(opportunity),
+            "equal_opportunity_difference": spread(tpr),
         }
 
 
@@ -125,14 +147,14 @@ def bootstrap_gaps(
     scored: ScoredIteration, attribute: str, resamples: int = 500, seed: int = 0
 ) -> pd.DataFrame:
     """Each gap metric (fairlearn) with its 95 % bootstrap interval (cases resampled, seeded)."""
-    labels, positive, groups = _inputs(scored, attribute)
+    deserved, favoured, groups = _favourable_inputs(scored, attribute)
     codes = pd.factorize(groups)[0]
-    n = len(labels)
+    n = len(deserved)
     weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=resamples).astype(float)
-    draws = pd.DataFrame(weighted_gaps(weights, labels, positive, codes))
+    draws = pd.DataFrame(weighted_gaps(weights, deserved, favoured, codes))
     return pd.DataFrame(
         {
-            "value": pd.Series(gap_metrics(labels, positive, groups)),
+            "value": pd.Series(gap_metrics(deserved, favoured, groups)),
             "low": draws.quantile(0.025),
             "high": draws.quantile(0.975),
         }
@@ -145,8 +167,12 @@ def gaps_by_threshold(scored: ScoredIteration, attribute: str, thresholds: np.nd
     codes = pd.factorize(groups)[0]
     scores = scored.scores.to_numpy()
     ones = np.ones((1, len(labels)))
+    positive_is_good = scored.use_case.favourable_is_positive
     rows = {
-        float(t): {k: float(v[0]) for k, v in weighted_gaps(ones, labels, (scores >= t).astype(int), codes).items()}
+        float(t): {
+            k: float(v[0])
+            for k, v in weighted_gaps(ones, *favourable_view(labels, scores >= t, positive_is_good), codes).items()
+        }
         for t in thresholds
     }
     return pd.DataFrame(rows).T.rename_axis("threshold")

@@ -11,19 +11,30 @@ METRIC_KEYS = ("roc_auc", "recall", "precision", "positive_rate", "negative_rate
 
 
 def headline_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
-    """ROC AUC, and recall, precision, decision rates and accuracy at the threshold."""
+    """ROC AUC, and recall, precision, decision rates and accuracy at the threshold; NaN where a
+    metric is undefined (`undefined_reason` says why), never 0."""
     labels = np.asarray(labels, dtype=int)
     decisions = (np.asarray(scores) >= threshold).astype(int)
     both_classes = len(np.unique(labels)) == 2
     positive_rate = float(decisions.mean()) if len(decisions) else float("nan")
     return {
         "roc_auc": float(roc_auc_score(labels, scores)) if both_classes else float("nan"),
-        "recall": float(recall_score(labels, decisions, zero_division=0)),
-        "precision": float(precision_score(labels, decisions, zero_division=0)),
+        "recall": float(recall_score(labels, decisions, zero_division=np.nan)),
+        "precision": float(precision_score(labels, decisions, zero_division=np.nan)),
         "positive_rate": positive_rate,
         "negative_rate": 1.0 - positive_rate,
         "accuracy": float(accuracy_score(labels, decisions)),
     }
+
+
+def undefined_reason(metric: str, use_case: UseCase) -> str:
+    """Why a headline metric has no value on these cases (it divides by zero)."""
+    reasons = {
+        "roc_auc": f"undefined: the cases hold a single outcome (no “{use_case.positive_outcome}” or none without it)",
+        "recall": f"undefined: no case had the outcome “{use_case.positive_outcome}”",
+        "precision": f"undefined: no case got “{use_case.positive_decision}”",
+    }
+    return reasons.get(metric, "undefined: there are no cases")
 
 
 def metric_labels(use_case: UseCase) -> dict[str, str]:

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import demographic_parity_ratio, equal_opportunity_difference
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from demo_models.costs import CaseCosts, total_cost
 from demo_models.groups import group_frame
-from demo_models.metrics import headline_metrics
+from demo_models.metrics import headline_metrics, undefined_reason
 from demo_models.scoring import ScoredIteration
 
 LATENCY_MAX_CASES = 300
@@ -43,27 +42,27 @@ def compute_curves(labels: np.ndarray, scores: np.ndarray) -> Curves:
     return Curves(fpr, tpr, precision, recall)
 
 
-def favourable_groups(scored: ScoredIteration, attribute: str) -> tuple[np.ndarray, np.ndarray, pd.Series]:
-    """(actually favourable, decided favourably, group) per case: favourable = the negative class.
-
-    For credit that is "repaid" and "approved": fairness is judged on the good outcome.
-    """
-    groups = group_frame(scored.features, (attribute,), scored.use_case)[attribute]
-    good = scored.iteration.labels == 0
-    approved = (scored.scores < scored.threshold).to_numpy()
-    return good.astype(int), approved.astype(int), groups
-
-
 def fairness_value(scored: ScoredIteration, metric: str, attribute: str) -> tuple[float | None, str]:
-    """Disparate impact ratio or equal-opportunity difference across the groups (fairlearn)."""
+    """Disparate impact ratio or equal-opportunity difference across the groups, on the favourable
+    outcome (the Fairness page's `fairness_gaps`), or None and why it has no value."""
+    from demo_models.fairness import fairness_gaps
+
     if attribute not in scored.features.columns:
         return None, f"{attribute!r} is not in this iteration's evaluation data"
-    good, approved, groups = favourable_groups(scored, attribute)
-    if groups.nunique() < 2:
+    if group_frame(scored.features, (attribute,), scored.use_case)[attribute].nunique() < 2:
         return None, f"{attribute!r} has a single group in the evaluation data"
-    if metric == "disparate_impact_ratio":
-        return float(demographic_parity_ratio(good, approved, sensitive_features=groups)), ""
-    return float(equal_opportunity_difference(good, approved, sensitive_features=groups)), ""
+    key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
+    value = fairness_gaps(scored, attribute)[key]
+    if np.isnan(value):
+        return None, undefined_gap_reason(key, scored.use_case)
+    return value, ""
+
+
+def undefined_gap_reason(metric: str, use_case) -> str:
+    """Why a fairness gap has no value (its rates divide by zero)."""
+    if metric == "dp_ratio":
+        return f"undefined: no group gets “{use_case.favourable_decision}”, so there is no rate to divide by"
+    return f"undefined: a group has no case whose outcome was “{use_case.favourable_outcome}”"
 
 
 @dataclass(frozen=True)
@@ -111,4 +110,4 @@ def metric_value(
     if metric not in values:
         return None, f"unknown metric {metric!r}"
     value = values[metric]
-    return (None, "the evaluation cases hold a single outcome") if np.isnan(value) else (value, "")
+    return (None, undefined_reason(metric, scored.use_case)) if np.isnan(value) else (value, "")

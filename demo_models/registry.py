@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CARD_FILE, MODEL_FILE, EVAL_FILE, SHAP_FILE = "card.json", "model.skops", "eval.parquet", "shap.parquet"
+FAVOURABLE_CHOICES = ("negative", "positive")  # which decision is good for the case
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 #: Types outside skops' defaults that a registered model may contain, and nothing else.
 TRUSTED_TYPES = frozenset(
@@ -69,6 +70,7 @@ class IterationCard:
     explain_ms: float = 0.0  # measured per case at registration
     shap_rows: int = 0  # evaluation cases whose SHAP is stored (all, or a disclosed sample)
     format_version: int = FORMAT_VERSION
+    favourable: str = "negative"  # the decision that is good for the case: "negative" or "positive"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -164,6 +166,7 @@ def register_iteration(
     replace: bool = False,
     registry_dir: Path | None = None,
     extra: dict[str, Any] | None = None,
+    favourable: str = "negative",
 ) -> IterationCard:
     """Validate a fitted classifier with its evaluation data and store it as a new iteration.
 
@@ -177,6 +180,11 @@ def register_iteration(
         raise RegistryError("The model has no predict_proba: Involve needs a probabilistic classifier.")
     if not 0.0 < float(threshold) < 1.0:
         raise RegistryError(f"The threshold must lie strictly between 0 and 1, not {threshold}.")
+    if favourable not in FAVOURABLE_CHOICES:
+        raise RegistryError(
+            f"favourable must be 'negative' (the decision below the threshold is the good one, e.g. approve "
+            f"a loan) or 'positive' (e.g. hire, admit), not {favourable!r}."
+        )
     frame = _prepare_eval_data(eval_data, target, positive_label)
     features = frame.drop(columns=target)
     missing = [c for c in protected_attributes if c not in frame.columns]
@@ -190,6 +198,16 @@ def register_iteration(
         )
     if parent is not None and not (root / use_case / parent / CARD_FILE).exists():
         raise RegistryError(f"The parent iteration {use_case}/{parent} does not exist.")
+    from demo_models.usecases import USE_CASES
+
+    others = {c.favourable for c in list_iterations(use_case, root) if c.version != version}
+    if use_case in USE_CASES:
+        others.add(USE_CASES[use_case].favourable)
+    if others and others != {favourable}:
+        raise RegistryError(
+            f"The other iterations of {use_case} treat the {others.pop()} decision as favourable, not the "
+            f"{favourable} one: which decision is good for a case belongs to the use case."
+        )
     from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation  # sklearn: ~1.5 s to import
 
     try:
@@ -218,6 +236,7 @@ def register_iteration(
         base_value=explained.base_value,
         explain_ms=round(explained.seconds_per_case * 1000, 3),
         shap_rows=len(explained.contributions),
+        favourable=favourable,
         extra=dict(extra or {}),
     )
     _write_atomically(final, card, model, frame, explained.contributions)

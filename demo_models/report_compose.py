@@ -6,6 +6,8 @@ scorecard use it so that all of them show the same numbers.
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import pandas as pd
@@ -62,7 +64,7 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
     gaps, notes = {}, {}
     for attribute in scored.card.protected_attributes:
         try:
-            gaps[attribute] = fairness_gaps(scored, attribute)
+            gaps[attribute] = {k: None if math.isnan(v) else v for k, v in fairness_gaps(scored, attribute).items()}
         except FairnessError as err:
             notes[attribute] = str(err)
     return Snapshot(
@@ -76,6 +78,7 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
         fairness_gaps=gaps,
         fairness_notes=notes,
         open_feedback=count_open(f.triage_status for f in feedback if f.iteration == scored.card.version),
+        favourable_decision=scored.use_case.favourable_decision,
     )
 
 

@@ -56,7 +56,7 @@ class ScoredIteration:
     def __init__(self, iteration: Iteration, use_case: UseCase | None = None) -> None:
         self.iteration = iteration
         self.card = iteration.card
-        self.use_case = use_case or get_use_case(self.card.use_case, self.card.positive_class)
+        self.use_case = use_case or get_use_case(self.card.use_case, self.card.positive_class, self.card.favourable)
         self.features = features = iteration.features
         self.explainer = CaseExplainer(iteration.model, features, self.card.positive_label)
         self._columns = np.array(self.explainer.columns, dtype=object)

@@ -30,6 +30,27 @@ class UseCase:
     group_bands: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # cut points
     actionable: tuple[str, ...] = ()  # inputs a case can change (for counterfactuals)
     signoff_roles: tuple[str, ...] = ("business user",)  # who signs off before an iteration goes live
+    favourable: str = "negative"  # which decision is the good one for the case: "negative" or "positive"
+
+    @property
+    def favourable_is_positive(self) -> bool:
+        """Whether the positive decision (score at or above the threshold) is the favourable one."""
+        return self.favourable == "positive"
+
+    @property
+    def favourable_decision(self) -> str:
+        """The decision that is good for the case ("approve" for credit, "hire" for hiring)."""
+        return self.positive_decision if self.favourable_is_positive else self.negative_decision
+
+    @property
+    def unfavourable_decision(self) -> str:
+        """The other decision ("decline" for credit)."""
+        return self.negative_decision if self.favourable_is_positive else self.positive_decision
+
+    @property
+    def favourable_outcome(self) -> str:
+        """The actual outcome that deserved the favourable decision ("repay" for credit)."""
+        return self.positive_outcome if self.favourable_is_positive else self.negative_outcome
 
     def label(self, feature: str) -> str:
         """Business label of an input column ("Loan duration"), or the column humanised."""
@@ -155,11 +176,13 @@ def required_signoffs(use_case: UseCase) -> tuple[str, ...]:
     return tuple(configured[use_case.name]) if use_case.name in configured else use_case.signoff_roles
 
 
-def get_use_case(name: str, positive_outcome: str = "positive") -> UseCase:
-    """The known use case of that name, or a generic one that speaks of the positive class."""
+def get_use_case(name: str, positive_outcome: str = "positive", favourable: str = "negative") -> UseCase:
+    """The known use case of that name, or a generic one that speaks of the positive class and
+    treats the `favourable` decision ("negative" or "positive") as the good one."""
     if name in USE_CASES:
         return USE_CASES[name]
     return UseCase(
+        favourable=favourable,
         name=name,
         title=name.replace("_", " ").capitalize(),
         description=f"Cases of the '{name}' use case, scored for the probability of "

@@ -48,9 +48,10 @@ class Snapshot:
 
     threshold: float
     scorecard: tuple[ScorecardLine, ...] = ()
-    fairness_gaps: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # attribute -> gap -> value
+    fairness_gaps: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)  # attribute -> gap -> value (None: undefined)
     fairness_notes: Mapping[str, str] = field(default_factory=dict)  # attribute -> why no gaps
     open_feedback: Mapping[str, int] = field(default_factory=dict)  # triage status -> entries
+    favourable_decision: str = ""  # the decision the gaps were computed on ("" in snapshots before it was kept)
 
     def unmet(self) -> list[str]:
         """The criteria not met at signing (failing, or without a value)."""
@@ -64,6 +65,7 @@ class Snapshot:
             "fairness_gaps": {a: dict(g) for a, g in self.fairness_gaps.items()},
             "fairness_notes": dict(self.fairness_notes),
             "open_feedback": dict(self.open_feedback),
+            "favourable_decision": self.favourable_decision,
         }
         return json.dumps(data)  # in the order shown (attributes as the iteration names them)
 
@@ -77,6 +79,7 @@ class Snapshot:
             fairness_gaps=data["fairness_gaps"],
             fairness_notes=data["fairness_notes"],
             open_feedback=data["open_feedback"],
+            favourable_decision=data.get("favourable_decision", ""),
         )
 
 

@@ -55,7 +55,8 @@ def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
             "No success criteria are agreed: set them on the Goals page first."
             if now else "No success criteria were agreed at that moment."
         )
-    st.markdown("**Fairness gaps** on the favourable outcome")
+    favourable = snapshot.favourable_decision or use_case.favourable_decision
+    st.markdown(f"**Fairness gaps** on the favourable decision, “{escape_markdown(favourable)}”")
     if snapshot.fairness_gaps:
         gaps = pd.DataFrame(snapshot.fairness_gaps).T.rename(columns=GAP_METRICS)
         gaps.index = [use_case.label(a) for a in gaps.index]

@@ -376,5 +376,5 @@ def setup_page(title: str) -> PageContext:
 
     render_page_guide(title)
     return PageContext(
-        registry_dir, get_use_case(name, card.positive_class), cards, card, store, store_error, statuses, identity
+        registry_dir, get_use_case(name, card.positive_class, card.favourable), cards, card, store, store_error, statuses, identity
     )
