@@ -28,6 +28,15 @@ def pluralise(noun: str) -> str:
     return noun + "s"
 
 
+def capitalise(phrase: str) -> str:
+    """The phrase with its first letter upper case (after an opening quote), the rest unchanged:
+    "fraudulent transactions" → "Fraudulent transactions", "“survived” cases" → "“Survived” cases"."""
+    for i, char in enumerate(phrase):
+        if char.isalpha():
+            return phrase[:i] + char.upper() + phrase[i + 1:]
+    return phrase
+
+
 def with_article(phrase: str) -> str:
     """The phrase after "a" or "an": "an applicant", "a transaction", "a “survived” case"."""
     return f"{'an' if _VOWEL_SOUND.match(phrase) else 'a'} {phrase}"
@@ -61,6 +70,7 @@ class Vocabulary:
     positive_decisions: str  # the decisions as a plural noun: "declines", "flags"
     negative_decisions: str  # "approvals", "passes"
     risk: str  # what a SHAP push towards the positive class raises: "risk of default"
+    currency: str = ""  # the money the business counts in: "DM", "EUR"; "" when not known
 
     def decided(self, decision: str) -> str:
         """Cases that got the decision, as a plural noun phrase: "declined applicants", "transactions passed"."""
@@ -211,7 +221,7 @@ CREDIT = UseCase(
         negative_case="applicant who repays", negative_cases="applicants who repay",
         positive_state="defaulted", negative_state="repaid",
         positive_decision="decline", negative_decision="approve", positive_past="declined", negative_past="approved",
-        positive_decisions="declines", negative_decisions="approvals", risk="risk of default",
+        positive_decisions="declines", negative_decisions="approvals", risk="risk of default", currency="DM",
     ),
 )
 
@@ -250,7 +260,7 @@ FRAUD = UseCase(
         negative_case="genuine transaction", negative_cases="genuine transactions",
         positive_state="fraud", negative_state="genuine",
         positive_decision="flag", negative_decision="pass", positive_past="flagged", negative_past="passed",
-        positive_decisions="flags", negative_decisions="passes", risk="risk of fraud",
+        positive_decisions="flags", negative_decisions="passes", risk="risk of fraud", currency="EUR",
     ),
 )
 

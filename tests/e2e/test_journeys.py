@@ -42,13 +42,13 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     expect(heading).to_be_visible()
     case_id = heading.inner_text().split()[-1]
     wait_for_plotly(page)
-    expect(page.get_by_text("Principal reasons for the decline")).to_be_visible()
+    expect(page.get_by_text("Principal reasons for “decline”")).to_be_visible()
     screenshot(page, "case")
 
     comment = f"e2e {uuid.uuid4().hex[:8]}: duration weighs too much"
     form = page.get_by_test_id("stForm")
     form.get_by_text("disagree", exact=True).click()
-    form.get_by_text("would repay", exact=True).click()
+    form.get_by_text("an applicant who repays", exact=True).click()
     form.get_by_role("textbox", name="Comment").fill(comment)
     form.get_by_role("button", name="Submit feedback").click()
     wait_for_app_run(page)
