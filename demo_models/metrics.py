@@ -42,7 +42,7 @@ def metric_labels(use_case: UseCase) -> dict[str, str]:
 def monthly_labels(use_case: UseCase) -> dict[str, str]:
     """Short business names of the columns of a performance-by-month table, in display order."""
     return {
-        "cases": "Cases",
+        "cases": "cases",
         "actual positive rate": f"Actual {use_case.words.outcome} rate",
         "positive_rate": f"{use_case.words.positive_decision.capitalize()} rate",
         "roc_auc": "ROC AUC",

@@ -98,7 +98,7 @@ else:
         shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
         st.dataframe(
             monthly[list(monthly_labels(use_case).values())].style.format(format_share, subset=shares)
-            .format(format_number, subset=["ROC AUC"]).format(format_count, subset=["Cases"]),
+            .format(format_number, subset=["ROC AUC"]).format(format_count, subset=["cases"]),
             key="performance_table",
         )
     with right:
