@@ -154,10 +154,10 @@ GLOSSARY: tuple[Term, ...] = (
        "All of them, or a note in the new iteration saying why not.", patterns=(r"flagged cases \S+ now decides as the reviewers expected",),
        no_example=TWO_ITERATIONS),
     _T("cost_fp", "Cost of a wrong “{pos}” (false positive)", ("{a_neg_case} wrongly {pos_past}", "false positive cost"),
-       "What the business loses when a {case} whose outcome would be “{good}” gets “{pos}”. Set by the business owner on the Outcomes page.",
+       "What the business loses when {a_case} whose outcome would be “{good}” gets “{pos}”. Set by the business owner on the Outcomes page.",
        "agreed amount per false positive", "An agreed business figure, not a model property.", no_example=NO_COSTS),
     _T("cost_fn", "Cost of a missed {pos_case} (false negative)", ("{a_pos_case} wrongly {neg_past}", "false negative cost"),
-       "What the business loses when a {case} whose outcome is “{outcome}” gets “{neg}”: a fixed amount plus, optionally, a share of one input (e.g. half the amount).",
+       "What the business loses when {a_case} whose outcome is “{outcome}” gets “{neg}”: a fixed amount plus, optionally, a share of one input (e.g. half the amount).",
        "fixed amount + share × the value of the chosen input, per missed case", "An agreed business figure, not a model property.", no_example=NO_COSTS),
     _T("expected_cost", "Expected cost of errors (per case, per 1,000 cases)",
        ("expected cost per case", "expected cost per 1,000 cases", "at the cost-optimal threshold", "total cost", "cost of errors"),
@@ -170,7 +170,7 @@ GLOSSARY: tuple[Term, ...] = (
        "A starting point for the operating threshold: check the decision rates and fairness there before adopting it.", no_example=NO_COSTS),
     _T("latency", "Latency of score + explanation (p95, median)",
        ("p95 latency of score + explanation", "score + explanation", "latency", "median latency"),
-       "How long it takes to score a {case} and explain it (encoding, score, SHAP and reasons): 95% of cases take at most the p95; half take at most the median (p50).",
+       "How long it takes to score {a_case} and explain it (encoding, score, SHAP and reasons): 95% of cases take at most the p95; half take at most the median (p50).",
        "p95 = 95th percentile of the measured times in milliseconds; median = 50th percentile",
        "Under the agreed goal (for example 100 ms); people notice waits of more than about a second.", metric_keys=("latency_p95_ms",), no_example=TIMED),
     _T("psi", "PSI (population stability index)", ("psi", "population stability index", "data drift"),
@@ -219,7 +219,7 @@ GLOSSARY: tuple[Term, ...] = (
 def _collect_words(use_case: UseCase) -> dict[str, str]:
     pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
     return {
-        "cases": words.cases, "pos_case": words.positive_case, "pos_cases": words.positive_cases,
+        "cases": words.cases, "a_case": with_article(words.case), "pos_case": words.positive_case, "pos_cases": words.positive_cases,
         "a_pos_case": with_article(words.positive_case), "a_neg_case": with_article(words.negative_case),
         "pos_decisions": words.positive_decisions,
         "pos": pos, "neg": neg, "Pos": pos.capitalize(), "Neg": neg.capitalize(), "pos_past": use_case.past(pos),

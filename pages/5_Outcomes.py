@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.costs import cost_curve, total_cost
-from demo_models.formats import format_money, format_share
+from demo_models.formats import format_money, format_number, format_share
 from demo_models.usecases import capitalise, with_article
 from demo_models.figures import build_cost_curve, build_roc_pr
 from demo_models.metrics import headline_metrics
