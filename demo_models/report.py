@@ -63,7 +63,7 @@ def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) 
     shown = frame.copy()
     for column in shown.columns:
         if column in percent:
-            shown[column] = shown[column].map(lambda v: f"{v:.1%}" if pd.notna(v) else "—")
+            shown[column] = shown[column].map(format_share)
         elif pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(lambda v: f"{v:.{digits}f}" if pd.notna(v) else "—")
     return shown.to_html(escape=True, border=0)

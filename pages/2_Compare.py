@@ -83,7 +83,7 @@ m3.metric("Unchanged", len(comparison.cases) - sum(counts.values()))
 for attribute in comparison.groups:
     by_group = comparison.flips_by_group(attribute).rename(columns=DIRECTION)
     st.markdown(f"**By {escape_markdown(use_case.label(attribute).lower())}**")
-    st.dataframe(by_group.style.format("{:.1%}", subset=["flip rate"]), key=f"flips_by_{attribute}")
+    st.dataframe(by_group.style.format(format_share, subset=["flip rate"]), key=f"flips_by_{attribute}")
 
 flips = comparison.flips
 if flips.empty:
