@@ -3,6 +3,8 @@
 import pandas as pd
 import streamlit as st
 
+from demo_models.formats import format_number
+from demo_models.usecases import with_article
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
@@ -20,10 +22,11 @@ st.markdown(
 
 st.header(use_case.title)
 st.write(use_case.description)
+words = use_case.words
 st.info(
-    f"**Score** = the model's probability that the {use_case.case_noun} will "
-    f"**{use_case.positive_outcome}**. At or above the iteration's threshold the decision is "
-    f"**{use_case.positive_decision}**, below it **{use_case.negative_decision}**."
+    f"**Score** = the model's probability of **{escape_markdown(words.outcome)}** for {with_article(words.case)}. "
+    f"At or above the iteration's threshold the decision is **{escape_markdown(words.positive_decision)}**, "
+    f"below it **{escape_markdown(words.negative_decision)}**."
 )
 
 feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
@@ -50,7 +53,8 @@ st.caption(
     escape_markdown(
         f"{card.model_type} by {card.author}, registered {card.created[:10]}"
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
-        f"explanations: {card.explainer}, about {card.explain_ms:.1f} ms per case"
+        f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
+        "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
         + (f" (global importance on a sample of {card.shap_rows:,} cases)" if card.shap_rows < card.n_eval else "")
     )
 )

@@ -36,6 +36,13 @@ def _read_eval(path: Path, index_column: str | None) -> pd.DataFrame:
             raise RegistryError(f"{path.name}: evaluation data must be a .csv or .parquet file.")
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise RegistryError(f"{path.name} cannot be read as evaluation data: {err}") from err
+    unnamed = [str(c) for c in frame.columns if str(c).startswith("Unnamed: ") and c != index_column]
+    if unnamed:
+        raise RegistryError(
+            f"{path.name} has {'a column' if len(unnamed) == 1 else 'columns'} without a header ({', '.join(map(repr, unnamed))}), "
+            "usually the row index written by DataFrame.to_csv: it would become an input of the model. "
+            f"Pass --case-id-column {unnamed[0]!r} if it holds the case ids, or write the file with index=False."
+        )
     if index_column:
         if index_column not in frame.columns:
             raise RegistryError(f"The case id column {index_column!r} is not in {path.name}.")

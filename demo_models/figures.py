@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from demo_models.scoring import CaseExplanation
 from demo_models.usecases import UseCase
+from demo_models.formats import format_share
 
 RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
@@ -29,8 +30,9 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     if len(rest):
         labels.append(f"{len(rest)} other inputs")
         deltas.append(float(rest.sum()))
-    start = f"Average {use_case.case_noun} ({explanation.base_score:.0%})"
-    end = f"This {use_case.case_noun} ({explanation.score:.0%})"
+    words = use_case.words
+    start = f"Average {words.case} ({format_share(explanation.base_score, 0)})"
+    end = f"This {words.case} ({format_share(explanation.score, 0)})"
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
@@ -54,8 +56,8 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     pad = 0.18 * (high - low or 1.0)
     figure.update_layout(
         xaxis_range=[low - pad, high + pad],
-        title=f"Why {explanation.case_id}: contributions to the risk of {use_case.positive_outcome}",
-        xaxis_title=f"{explanation.scale} of {use_case.positive_outcome} (right = riskier)",
+        title=f"Why {explanation.case_id}: contributions to the {words.risk}",
+        xaxis_title=f"{explanation.scale} of {words.outcome} (right = towards {words.outcome})",
         yaxis={"autorange": "reversed"},
         showlegend=False,
         height=120 + 34 * (len(labels) + 2),
@@ -113,8 +115,9 @@ def build_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> go.F
         go.Scatter(x=[operating["recall"]], y=[operating["precision"]], mode="markers", marker=marker, showlegend=False),
         1, 2,
     )
-    figure.update_xaxes(title_text=f"false-positive rate ({use_case.negative_outcome}s {use_case.past(use_case.positive_decision)})", range=[0, 1], row=1, col=1)
-    figure.update_yaxes(title_text=f"recall ({use_case.positive_outcome}s caught)", range=[0, 1.02], row=1, col=1)
+    words = use_case.words
+    figure.update_xaxes(title_text=f"false-positive rate ({words.negative_cases} {words.positive_past})", range=[0, 1], row=1, col=1)
+    figure.update_yaxes(title_text=f"recall ({words.positive_cases} caught)", range=[0, 1.02], row=1, col=1)
     figure.update_xaxes(title_text="recall", range=[0, 1], row=1, col=2)
     figure.update_yaxes(title_text="precision", range=[0, 1.02], row=1, col=2)
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25})

@@ -39,11 +39,24 @@ def undefined_reason(metric: str, use_case: UseCase) -> str:
 
 def metric_labels(use_case: UseCase) -> dict[str, str]:
     """Business labels of the headline metrics for a use case."""
+    words = use_case.words
     return {
         "roc_auc": "ROC AUC",
-        "recall": f"Recall: share of actual {use_case.positive_outcome}s {use_case.past(use_case.positive_decision)}",
-        "precision": f"Precision: share of {use_case.positive_decision}s that {use_case.positive_outcome}",
-        "positive_rate": f"{use_case.positive_decision.capitalize()} rate",
-        "negative_rate": f"{use_case.negative_decision.capitalize()} rate",
+        "recall": f"Recall: share of {words.positive_cases} {words.positive_past}",
+        "precision": f"Precision: share of {words.positive_decisions} that were {words.positive_cases}",
+        "positive_rate": f"{words.positive_decision.capitalize()} rate",
+        "negative_rate": f"{words.negative_decision.capitalize()} rate",
         "accuracy": "Accuracy",
+    }
+
+
+def monthly_labels(use_case: UseCase) -> dict[str, str]:
+    """Short business names of the columns of a performance-by-month table, in display order."""
+    return {
+        "cases": "cases",
+        "actual positive rate": f"Actual {use_case.words.outcome} rate",
+        "positive_rate": f"{use_case.words.positive_decision.capitalize()} rate",
+        "roc_auc": "ROC AUC",
+        "recall": "Recall",
+        "precision": "Precision",
     }

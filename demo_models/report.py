@@ -21,6 +21,8 @@ from demo_models.figures import build_importance_comparison, build_waterfall
 from demo_models.metrics import headline_metrics, metric_labels
 from demo_models.outcomes import confusion
 from demo_models.scoring import ScoredIteration
+from demo_models.formats import format_money, format_share
+from demo_models.usecases import capitalise
 
 EXAMPLES = 3
 STYLE = """
@@ -61,7 +63,7 @@ def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) 
     shown = frame.copy()
     for column in shown.columns:
         if column in percent:
-            shown[column] = shown[column].map(lambda v: f"{v:.1%}" if pd.notna(v) else "—")
+            shown[column] = shown[column].map(format_share)
         elif pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(lambda v: f"{v:.{digits}f}" if pd.notna(v) else "—")
     return shown.to_html(escape=True, border=0)
@@ -70,14 +72,15 @@ def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) 
 def render_report(inputs: ReportInputs) -> str:
     """The report as one HTML document."""
     it, card, use_case = inputs.scored, inputs.scored.card, inputs.scored.use_case
+    words = use_case.words
     figure = _Figures()
     e = html.escape
     labels, scores = it.iteration.labels, it.scores.to_numpy()
     parts = [
         f"<h1>{e(use_case.title)} — iteration {e(card.version)}</h1>",
         f"<p class='muted'>{e(card.model_type)} by {e(card.author)}, registered {e(card.created[:10])}"
-        f"{', built on ' + e(card.parent) if card.parent else ''}. Threshold {card.threshold:.1%}: "
-        f"{e(use_case.positive_decision)} at or above. {card.n_eval:,} evaluation cases. Report made "
+        f"{', built on ' + e(card.parent) if card.parent else ''}. Threshold {format_share(card.threshold)}: "
+        f"{e(words.positive_decision)} at or above. {e(words.count(card.n_eval))} to evaluate it on. Report made "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Involve.</p>",
         f"<p>{e(card.notes)}</p>",
         "<h2>Goal scorecard</h2>",
@@ -95,16 +98,16 @@ def render_report(inputs: ReportInputs) -> str:
     names = metric_labels(use_case)
     parts += ["<h2>Outcomes and cost</h2>", _table(pd.DataFrame({"value": metrics}).rename(index=names))]
     matrix = confusion(labels, scores, card.threshold)
-    matrix.index = [f"actually {use_case.negative_outcome}", f"actually {use_case.positive_outcome}"]
-    matrix.columns = [use_case.past(use_case.negative_decision), use_case.past(use_case.positive_decision)]
+    matrix.index = [f"actually {words.negative_state}", f"actually {words.positive_state}"]
+    matrix.columns = [words.negative_past, words.positive_past]
     parts.append(_table(matrix))
     if inputs.costs is not None:
         curve = cost_curve(labels, scores, inputs.costs)
         now = curve.per_thousand(total_cost(labels, scores, card.threshold, inputs.costs))
         best = curve.per_thousand(float(curve.totals[curve.best]))
         parts.append(
-            f"<p>Expected cost of errors per 1,000 cases: <b>{now:,.0f} {e(inputs.currency)}</b> at the threshold; "
-            f"{best:,.0f} {e(inputs.currency)} at the cost-optimal threshold {curve.optimal_threshold:.3f}.</p>"
+            f"<p>Expected cost of errors per 1,000 cases: <b>{e(format_money(now, inputs.currency))}</b> at the threshold; "
+            f"{e(format_money(best, inputs.currency))} at the cost-optimal threshold {curve.optimal_threshold:.3f}.</p>"
         )
     else:
         parts.append("<p class='muted'>No cost matrix has been agreed.</p>")
@@ -132,7 +135,7 @@ def render_report(inputs: ReportInputs) -> str:
     for case_id in declined:
         explanation = it.explain_case(case_id)
         reasons = "".join(f"<li>{e(r.text)}</li>" for r in explanation.reasons)
-        parts.append(f"<h3>{e(use_case.case_noun.capitalize())} {e(case_id)}: {explanation.score:.1%}, {e(explanation.decision)}</h3><ol>{reasons}</ol>")
+        parts.append(f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, {e(explanation.decision)}</h3><ol>{reasons}</ol>")
         parts.append(figure(build_waterfall(explanation, use_case)))
 
     if inputs.previous is not None:
@@ -143,7 +146,7 @@ def render_report(inputs: ReportInputs) -> str:
         parts += [
             f"<h2>What changed since {e(old)}</h2>",
             _table(comparison.metrics.rename(index=names, columns={"old": old, "new": card.version})),
-            f"<p>Decisions that flip on the {len(comparison.cases):,} shared cases: <b>{counts[FLIP_TO_POSITIVE]}</b> "
+            f"<p>Decisions that flip on the {e(words.count(len(comparison.cases)))} both were shown: <b>{counts[FLIP_TO_POSITIVE]}</b> "
             f"{e(neg)} → {e(pos)}, <b>{counts[FLIP_TO_NEGATIVE]}</b> {e(pos)} → {e(neg)}.</p>",
         ]
         direction = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}

@@ -149,41 +149,41 @@ def _work_out_explanation(f: _Facts, key: str) -> str:
 def _work_out_counts(f: _Facts, key: str) -> str:
     """Terms counted from the decisions against the actual outcomes (the confusion matrix)."""
     (tn, fp, fn, tp), m, n, w = f.counts, f.metrics, f.n, f.w
-    p, case, outcome, good = tp + fn, w["case"], w["outcome"], w["good"]
+    p, cases, outcome, good = tp + fn, w["cases"], w["outcome"], w["good"]
     if key == "threshold":
-        return (f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {case}s score at or above it and get “{w['pos']}”; "
+        return (f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {cases} score at or above it and get “{w['pos']}”; "
                 f"the other {tn + fn:,} get “{w['neg']}”.")
     if key == "actual_outcome":
-        return f"Of the {n:,} evaluation {case}s of {f.version}, {p:,} had the outcome “{outcome}” and {n - p:,} “{good}”."
+        return f"Of the {n:,} evaluation {cases} of {f.version}, {p:,} had the outcome “{outcome}” and {n - p:,} “{good}”."
     if key == "base_rate":
-        return f"On the evaluation cases of {f.version}: {p:,} of the {n:,} {case}s had the outcome “{outcome}”: {p:,} / {n:,} = {_divide(p, n):.1%}."
+        return f"On the evaluation cases of {f.version}: {p:,} of the {n:,} {cases} had the outcome “{outcome}”: {p:,} / {n:,} = {_divide(p, n):.1%}."
     if key == "confusion":
         return (f"{f.at}: TP = {tp:,} (outcome “{outcome}”, {w['pos_past']}), FP = {fp:,} (outcome “{good}”, {w['pos_past']}), "
                 f"FN = {fn:,} (outcome “{outcome}”, {w['neg_past']}), TN = {tn:,} (outcome “{good}”, {w['neg_past']}); {n:,} in all.")
     if key == "roc_auc":
         if np.isnan(m["roc_auc"]):
             raise ValueError("the evaluation cases hold a single outcome")
-        return (f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {case} ({p:,} × {n - p:,}), the score "
+        return (f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {w['case']} ({p:,} × {n - p:,}), the score "
                 f"ranks the “{outcome}” one higher in {m['roc_auc']:.1%}: ROC AUC = {m['roc_auc']:.3f}.")
     if key == "mean_score":
-        return (f"On {f.version}: the mean score of the {n:,} {case}s is {float(np.mean(f.scores)):.1%}, against an actual "
+        return (f"On {f.version}: the mean score of the {n:,} {cases} is {float(np.mean(f.scores)):.1%}, against an actual "
                 f"{outcome} rate of {_divide(p, n):.1%}.")
     # ratios of confusion-matrix counts: (which cases, what happened to them, name, numerator, denominator, value)
     among, described, name, part, whole, value = {
-        "recall": (f"of the {p:,} {case}s with the outcome “{outcome}”", f"{tp:,} were {w['pos_past']}", "recall", tp, p, m["recall"]),
-        "precision": (f"{tp + fp:,} of the {n:,} {case}s were {w['pos_past']}", f"{tp:,} of them had the outcome “{outcome}”", "precision",
+        "recall": (f"of the {p:,} {cases} with the outcome “{outcome}”", f"{tp:,} were {w['pos_past']}", "recall", tp, p, m["recall"]),
+        "precision": (f"{tp + fp:,} of the {n:,} {cases} were {w['pos_past']}", f"{tp:,} of them had the outcome “{outcome}”", "precision",
                       tp, tp + fp, m["precision"]),
-        "positive_rate": (f"of the {n:,} {case}s", f"{tp + fp:,} get “{w['pos']}”", f"{w['pos']} rate", tp + fp, n, m["positive_rate"]),
-        "negative_rate": (f"of the {n:,} {case}s", f"{tn + fn:,} get “{w['neg']}”", f"{w['neg']} rate", tn + fn, n, m["negative_rate"]),
-        "accuracy": (f"of the {n:,} {case}s", f"{tp:,} right “{w['pos']}” + {tn:,} right “{w['neg']}”", "accuracy",
+        "positive_rate": (f"of the {n:,} {cases}", f"{tp + fp:,} get “{w['pos']}”", f"{w['pos']} rate", tp + fp, n, m["positive_rate"]),
+        "negative_rate": (f"of the {n:,} {cases}", f"{tn + fn:,} get “{w['neg']}”", f"{w['neg']} rate", tn + fn, n, m["negative_rate"]),
+        "accuracy": (f"of the {n:,} {cases}", f"{tp:,} right “{w['pos']}” + {tn:,} right “{w['neg']}”", "accuracy",
                      tp + tn, n, m["accuracy"]),
-        "false_positive_rate": (f"of the {fp + tn:,} {case}s with the outcome “{good}”", f"{fp:,} were {w['pos_past']}",
+        "false_positive_rate": (f"of the {fp + tn:,} {cases} with the outcome “{good}”", f"{fp:,} were {w['pos_past']}",
                                 "false positive rate", fp, fp + tn, None),
-        "true_negative_rate": (f"of the {fp + tn:,} {case}s with the outcome “{good}”", f"{tn:,} were {w['neg_past']}",
+        "true_negative_rate": (f"of the {fp + tn:,} {cases} with the outcome “{good}”", f"{tn:,} were {w['neg_past']}",
                                "true negative rate", tn, fp + tn, None),
-        "false_negative_rate": (f"of the {p:,} {case}s with the outcome “{outcome}”", f"{fn:,} were {w['neg_past']}",
+        "false_negative_rate": (f"of the {p:,} {cases} with the outcome “{outcome}”", f"{fn:,} were {w['neg_past']}",
                                 "false negative rate", fn, p, None),
-        "outcome_rate_among_favourable": (f"{tn + fn:,} {case}s were {w['neg_past']}", f"{fn:,} of them had the outcome “{outcome}”",
+        "outcome_rate_among_favourable": (f"{tn + fn:,} {cases} were {w['neg_past']}", f"{fn:,} of them had the outcome “{outcome}”",
                                           f"{outcome} rate among the {w['neg_past']}", fn, tn + fn, None),
     }[key]
     value = _divide(part, whole) if value is None else value
@@ -197,7 +197,7 @@ def _work_out_importance(f: _Facts, key: str) -> str:
         raise ValueError("no SHAP values are stored with the iteration")
     top = "; ".join(f"{f.use_case.label(c)} {v:.2f}" for c, v in importance.head(3).items())
     cases = len(f.scored.iteration.shap_values)
-    return f"On {f.version}, over the {cases:,} {f.w['case']}s explained, the strongest drivers (mean |SHAP|) are: {top}."
+    return f"On {f.version}, over the {cases:,} {f.w['cases']} explained, the strongest drivers (mean |SHAP|) are: {top}."
 
 
 def _work_out_fairness(f: _Facts, key: str) -> str:
@@ -209,7 +209,7 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     if key == "dp_difference":
         return f"{f.by}: {neg} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
     if key == "equal_opportunity_difference":
-        return (f"{f.by}: of the {f.w['case']}s with the outcome “{f.w['good']}”, {neg} rate {_describe_spread(g['true negative rate'])}: "
+        return (f"{f.by}: of the {f.w['cases']} with the outcome “{f.w['good']}”, {neg} rate {_describe_spread(g['true negative rate'])}: "
                 f"difference = {gaps['equal_opportunity_difference']:.3f}.")
     if key == "equalized_odds_difference":
         tpr, fpr = g["true positive rate"], g["false positive rate"]

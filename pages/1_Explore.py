@@ -12,6 +12,8 @@ from demo_models.scoring import (
     SORT_ORDERS,
     filter_case_table,
 )
+from demo_models.formats import format_share
+from demo_models.usecases import capitalise
 from feedback.telemetry import record_event
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
@@ -19,12 +21,13 @@ from pages._ui.text import escape_markdown
 
 ctx = setup_page("Explore")
 use_case, card = ctx.use_case, ctx.card
+words = use_case.words
 scored = load_scored(ctx)
 
 st.title("Explore predictions")
 st.caption(
-    f"{use_case.title} · iteration **{card.version}** · score = probability of "
-    f"{use_case.positive_outcome} · {use_case.positive_decision} at or above {card.threshold:.0%}"
+    f"{escape_markdown(use_case.title)} · iteration **{card.version}** · score = probability of "
+    f"{escape_markdown(words.outcome)} · {escape_markdown(words.positive_decision)} at or above {format_share(card.threshold, 0)}"
 )
 
 # --- the cases ---------------------------------------------------------------------------------
@@ -36,11 +39,11 @@ decisions = [use_case.negative_decision, use_case.positive_decision]
 f1, f2, f3 = st.columns([2, 3, 2])
 chosen = f1.pills("Decision", decisions, selection_mode="multi", default=decisions, key="filter_decision")
 score_range = f2.slider(
-    f"Score (probability of {use_case.positive_outcome})", 0.0, 1.0, (0.0, 1.0), step=0.01, key="filter_score"
+    f"Score (probability of {words.outcome})", 0.0, 1.0, (0.0, 1.0), step=0.01, key="filter_score"
 )
 sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
 view = filter_case_table(table, chosen, score_range, sort)
-st.caption(f"{len(view):,} of {len(table):,} cases · select a row to see why")
+st.caption(f"{len(view):,} of {words.count(len(table))} · select a row to see why")
 
 event = st.dataframe(
     view,
@@ -51,7 +54,7 @@ event = st.dataframe(
     column_config={
         "case_id": st.column_config.TextColumn("Case"),
         SCORE_COLUMN: st.column_config.ProgressColumn(
-            f"P({use_case.positive_outcome})", min_value=0.0, max_value=1.0, format="percent"
+            f"P({words.outcome})", min_value=0.0, max_value=1.0, format="percent"
         ),
         "Feedback": st.column_config.NumberColumn("Feedback", help="Feedback entries on this iteration"),
     },
@@ -83,37 +86,37 @@ if ctx.store is not None and st.session_state.get("_last_explained") != (card.ve
     st.session_state["_last_explained"] = (card.version, case_id)
     elapsed_ms = (time.perf_counter() - started) * 1000
     record_event(ctx.store, use_case.name, "Explore", ctx.identity.role, "explanation viewed", card.version, elapsed_ms)
-st.header(f"{use_case.case_noun.capitalize()} {case_id}")
+st.header(f"{capitalise(words.case)} {case_id}")
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"Probability of {use_case.positive_outcome}", f"{explanation.score:.1%}")
+m1.metric(f"Probability of {words.outcome}", format_share(explanation.score))
 m2.metric("Decision", explanation.decision.capitalize())
-m3.metric("Threshold", f"{explanation.threshold:.0%}")
+m3.metric("Threshold", format_share(explanation.threshold, 0))
 m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 
 left, right = st.columns([3, 2])
 left.plotly_chart(build_waterfall(explanation, use_case), key="waterfall")
 left.caption(
     f"Each bar is one input's SHAP contribution in {explanation.scale}: red pushes towards "
-    f"{use_case.positive_outcome}, green away from it. The bars add up exactly from the average "
-    f"{use_case.case_noun} to this one."
+    f"{words.outcome}, green away from it. The bars add up exactly from the average "
+    f"{words.case} to this one."
 )
 
 with right:
     declined = explanation.decision == use_case.positive_decision
     if declined:
-        st.subheader(f"Principal reasons for the {use_case.positive_decision}")
+        st.subheader(f"Principal reasons for “{words.positive_decision}”")
     else:
-        st.subheader(f"{explanation.decision.capitalize()} — what raised the risk most")
+        st.subheader(f"{capitalise(words.past(explanation.decision))} — what raised the {words.risk} most")
     if explanation.reasons:
         st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
     else:
-        st.write(f"No input pushed this {use_case.case_noun} towards {use_case.positive_outcome}.")
+        st.write(f"No input pushed this {words.case} towards {words.outcome}.")
     for driver in explanation.protected_drivers:
         direction = "towards" if driver.contribution > 0 else "away from"
         st.warning(
             f"Fairness warning: the protected attribute **{escape_markdown(driver.text)}** is among the "
             f"top drivers of this score ({driver.contribution:+.2f} log-odds {direction} "
-            f"{use_case.positive_outcome}). A protected attribute must not drive the decision.",
+            f"{escape_markdown(words.outcome)}). A protected attribute must not drive the decision.",
             icon="⚠️",
         )
     st.subheader("The case")

@@ -6,6 +6,8 @@ import streamlit as st
 from demo_models.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
 from demo_models.figures import build_importance_comparison, build_waterfall
 from demo_models.metrics import metric_labels
+from demo_models.formats import format_share
+from demo_models.usecases import capitalise, with_article
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.store import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
@@ -36,9 +38,9 @@ if old_version == new_version:
     st.stop()
 comparison = load_comparison(ctx, by_version[old_version], by_version[new_version])
 old, new = comparison.old, comparison.new
-pos, neg = use_case.positive_decision, use_case.negative_decision
+pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 DIRECTION = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
-st.caption(f"{len(comparison.cases):,} cases shown to both iterations · thresholds {old.threshold:.0%} and {new.threshold:.0%}")
+st.caption(f"{words.count(len(comparison.cases))} shown to both iterations · thresholds {format_share(old.threshold, 0)} and {format_share(new.threshold, 0)}")
 
 # --- headline metrics --------------------------------------------------------------------------
 st.header("Headline metrics")
@@ -81,7 +83,7 @@ m3.metric("Unchanged", len(comparison.cases) - sum(counts.values()))
 for attribute in comparison.groups:
     by_group = comparison.flips_by_group(attribute).rename(columns=DIRECTION)
     st.markdown(f"**By {escape_markdown(use_case.label(attribute).lower())}**")
-    st.dataframe(by_group.style.format("{:.1%}", subset=["flip rate"]), key=f"flips_by_{attribute}")
+    st.dataframe(by_group.style.format(format_share, subset=["flip rate"]), key=f"flips_by_{attribute}")
 
 flips = comparison.flips
 if flips.empty:
@@ -109,11 +111,11 @@ else:
     rows = list(event.selection.rows)
     if rows and rows[0] < len(shown):
         case_id = shown.index[rows[0]]
-        st.subheader(f"{use_case.case_noun.capitalize()} {case_id}: {DIRECTION[flips.at[case_id, 'flip']]}")
+        st.subheader(f"{capitalise(words.case)} {case_id}: {DIRECTION[flips.at[case_id, 'flip']]}")
         for column, scored in zip(st.columns(2), (old, new)):
             explanation = scored.explain_case(case_id)
             with column:
-                st.markdown(f"**{scored.card.version}: {explanation.decision} ({explanation.score:.1%})**")
+                st.markdown(f"**{scored.card.version}: {escape_markdown(explanation.decision)} ({format_share(explanation.score)})**")
                 st.plotly_chart(build_waterfall(explanation, use_case), key=f"waterfall_{scored.card.version}")
                 if explanation.reasons:
                     st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
@@ -122,7 +124,7 @@ else:
 st.header("Reason codes that changed")
 changes = comparison.reason_changes
 st.markdown(
-    f"Of **{comparison.reasons_compared:,}** cases {use_case.past(pos)} by both iterations, **{len(changes):,}** get different "
+    f"Of **{words.count(comparison.reasons_compared)}** {escape_markdown(words.positive_past)} by both iterations, **{len(changes):,}** get different "
     "principal reasons."
 )
 if len(changes):
@@ -162,7 +164,7 @@ else:
         f"Flagged cases {new_version} now decides as the reviewers expected",
         f"{report.fixed} of {report.flagged}",
     )
-    expected = {"positive": use_case.positive_outcome, "negative": use_case.negative_outcome}
+    expected = {"positive": with_article(words.positive_case), "negative": with_article(words.negative_case)}
     st.dataframe(
         pd.DataFrame(
             {

@@ -8,6 +8,7 @@ import streamlit as st
 from demo_models.registry import RegistryError
 from demo_models.report_compose import compose_report
 from demo_models.usecases import required_signoffs
+from demo_models.snippets import registration_snippet
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
@@ -131,13 +132,8 @@ if prepared and prepared[0] == ctx.card.version:
     )
 
 st.header("Bring your own model")
-st.markdown("Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load.")
-st.code(
-    """from demo_models.registry import register_iteration
-
-register_iteration(model, eval_df, use_case="credit", version="v4", target="default",
-                   positive_label=1, positive_class="default", threshold=0.4,
-                   protected_attributes=["sex", "age"], parent="v3", author="Your name",
-                   notes="What changed, in words a business user understands.")""",
-    language="python",
+st.markdown(
+    f"Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. "
+    f"The call below is filled in from {ctx.cards[-1].version}'s card, for evaluation data with the same columns."
 )
+st.code(registration_snippet(ctx.cards[-1], ctx.versions), language="python")

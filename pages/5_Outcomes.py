@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.costs import cost_curve, total_cost
+from demo_models.formats import format_money, format_number, format_share
+from demo_models.usecases import capitalise, with_article
 from demo_models.figures import build_cost_curve, build_roc_pr
 from demo_models.metrics import headline_metrics
 from demo_models.outcomes import compute_curves, confusion
@@ -18,7 +20,7 @@ from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_pa
 ctx = setup_page("Outcomes")
 use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
-pos, neg = use_case.positive_decision, use_case.negative_decision
+pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 st.title("Outcomes and the cost of errors")
 st.caption(
     f"Iteration {card.version} on its {card.n_eval:,} evaluation cases. Move the threshold to see what changes; "
@@ -31,15 +33,15 @@ pending = st.session_state.pop("_pending_threshold", None)
 if pending is not None:
     st.session_state[slider_key] = pending
 threshold = st.slider(
-    f"Threshold: {pos} at or above this probability of {use_case.positive_outcome}",
+    f"Threshold: {pos} at or above this probability of {words.outcome}",
     0.0, 1.0, value=float(round(card.threshold, 3)), step=0.001, format="%.3f", key=slider_key,
 )
 labels, scores = scored.iteration.labels, scored.scores.to_numpy()
 metrics = headline_metrics(labels, scores, threshold)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"{neg.capitalize()} rate", f"{metrics['negative_rate']:.1%}")
-m2.metric(f"{use_case.positive_outcome.capitalize()}s caught (recall)", f"{metrics['recall']:.1%}")
-m3.metric(f"Precision of {pos}s", f"{metrics['precision']:.1%}")
+m1.metric(f"{neg.capitalize()} rate", format_share(metrics["negative_rate"]))
+m2.metric(f"{capitalise(words.positive_cases)} caught (recall)", format_share(metrics["recall"]))
+m3.metric(f"Precision of {words.positive_decisions}", format_share(metrics["precision"]))
 m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
 
 left, right = st.columns([2, 3])
@@ -49,15 +51,15 @@ with left:
     st.dataframe(
         pd.DataFrame(
             matrix.to_numpy(),
-            index=[f"actually {use_case.negative_outcome}", f"actually {use_case.positive_outcome}"],
-            columns=[use_case.past(neg), use_case.past(pos)],
+            index=[f"actually {words.negative_state}", f"actually {words.positive_state}"],
+            columns=[words.negative_past, words.positive_past],
         ),
         key="confusion",
     )
     tn, fp, fn, tp = matrix.to_numpy().ravel()
     st.caption(
-        f"{fp:,} cases that would {use_case.negative_outcome} get “{pos}” (false positives); "
-        f"{fn:,} that {use_case.positive_outcome} get “{neg}” (missed)."
+        f"{words.count(fp, words.negative_case, words.negative_cases)} get “{pos}” (false positives); "
+        f"{words.count(fn, words.positive_case, words.positive_cases)} get “{neg}” (missed)."
     )
 with right:
     operating = {
@@ -77,11 +79,11 @@ with st.form("costs"):
     st.markdown("**What does each error cost the business?** (set by the business owner; kept with its history)")
     c1, c2, c3, c4 = st.columns(4)
     fp_cost = c1.number_input(
-        f"A {use_case.negative_outcome} case wrongly {use_case.past(pos)}", min_value=None,
+        f"{capitalise(with_article(words.negative_case))} wrongly {words.positive_past}", min_value=None,
         value=costs.false_positive_cost if costs else 0.0, step=10.0, key="cost_fp",
     )
     fn_cost = c2.number_input(
-        f"A {use_case.positive_outcome} wrongly {use_case.past(neg)}: fixed part", min_value=None,
+        f"{capitalise(with_article(words.positive_case))} wrongly {words.negative_past}: fixed part", min_value=None,
         value=costs.false_negative_cost if costs else 0.0, step=10.0, key="cost_fn",
     )
     column_options = ["(none)", *numeric]
@@ -94,7 +96,7 @@ with st.form("costs"):
         "Share (0.5 = half)", min_value=None, value=costs.false_negative_fraction if costs else 0.0,
         step=0.05, key="cost_fraction",
     )
-    currency = c1.text_input("Currency", value=costs.currency if costs else use_case.units.get("credit_amount", ""), key="cost_currency")
+    currency = c1.text_input("Currency", value=costs.currency if costs else words.currency, key="cost_currency")
     if st.form_submit_button("Save the cost matrix"):
         try:
             save_costs(
@@ -119,8 +121,8 @@ else:
     best_total = float(curve.totals[curve.best])
     unit = f" {costs.currency}" if costs.currency else ""
     k1, k2, k3 = st.columns(3)
-    k1.metric("Expected cost per 1,000 cases, current threshold", f"{curve.per_thousand(current_total):,.0f}{unit}")
-    k2.metric("… at the cost-optimal threshold", f"{curve.per_thousand(best_total):,.0f}{unit}")
+    k1.metric("Expected cost per 1,000 cases, current threshold", format_money(curve.per_thousand(current_total), costs.currency))
+    k2.metric("… at the cost-optimal threshold", format_money(curve.per_thousand(best_total), costs.currency))
     k3.metric("Cost-optimal threshold", f"{curve.optimal_threshold:.3f}")
     st.button(
         "Move the threshold to the cost-optimal one",
@@ -130,9 +132,9 @@ else:
     st.plotly_chart(build_cost_curve(curve, threshold, current_total, unit.strip()), key="cost_curve")
     st.caption(
         f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
-        f"{use_case.positive_outcome} costs {costs.false_negative_cost:,.0f}{unit}"
+        f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"
         + (f" plus {costs.false_negative_fraction:g} × {use_case.label(costs.false_negative_column).lower()}" if costs.false_negative_fraction else "")
-        + f"; a wrong {pos} of a {use_case.negative_outcome} case costs {costs.false_positive_cost:,.0f}{unit}."
+        + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}."
     )
 
 # --- the operating threshold -------------------------------------------------------------------
@@ -174,5 +176,6 @@ goals = [c for c in criteria_of(ctx) if c.metric == "latency_p95_ms"]
 goal = f" — the goal is {goals[0].target:g} ms" if goals else " (no latency goal has been agreed)"
 st.markdown(
     f"A decision and its reasons in **{latency.p95_ms:.1f} ms** for 95 % of cases (median {latency.p50_ms:.1f} ms, "
-    f"measured on {latency.cases} cases: encoding, score, SHAP and reason codes){goal}."
+    f"measured on {latency.cases} cases: encoding, score, SHAP and reason codes){goal}. This is the whole wait of a "
+    f"person opening a case; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case at registration (Home)."
 )

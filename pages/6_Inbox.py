@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from demo_models.formats import format_share
 from feedback.access import PERMISSIONS, AccessError
 from feedback.analytics import count_categories, count_verdicts, disagreement_over_time, mentioned_features
 from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl
@@ -49,7 +50,7 @@ table = pd.DataFrame(
         "When (UTC)": [e.created_at.strftime("%Y-%m-%d %H:%M") for e in entries],
         "Iteration": [e.iteration for e in entries],
         "Case": [e.case_id for e in entries],
-        "Decision shown": [f"{e.decision} ({e.score:.0%})" for e in entries],
+        "Decision shown": [f"{e.decision} ({format_share(e.score, 0)})" for e in entries],
         "Verdict": [e.verdict for e in entries],
         "About": [", ".join(e.categories) for e in entries],
         "Severity": [e.severity for e in entries],
@@ -65,7 +66,7 @@ if len(selected) == 1:
     entry = selected[0]
     st.subheader(f"#{entry.id} on {entry.case_id} ({entry.iteration})")
     st.markdown(
-        f"When it was given the app showed **{entry.decision}** at a score of {entry.score:.1%} "
+        f"When it was given the app showed **{entry.decision}** at a score of {format_share(entry.score)} "
         f"(threshold {entry.threshold:.1%}), with these reasons:"
     )
     st.dataframe(pd.DataFrame({"Reasons shown": list(entry.reasons_shown) or ["(none)"]}), hide_index=True)

@@ -6,12 +6,13 @@ import plotly.express as px
 import streamlit as st
 
 from demo_models.fairness import FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.usecases import capitalise
 from pages._ui.shell import load_scored, setup_page
 
 ctx = setup_page("Fairness")
 use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
-pos, neg = use_case.positive_decision, use_case.negative_decision
+pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 st.title("Fairness across groups")
 st.caption(
     f"Iteration {card.version} at its threshold ({card.threshold:.1%}), on its {card.n_eval:,} evaluation cases. "
@@ -26,8 +27,8 @@ attribute = st.selectbox("Protected attribute", attributes, format_func=use_case
 DEFINITIONS = {
     "dp_ratio": f"lowest group {neg} rate divided by the highest (1 = equal; the four-fifths screen asks for at least {FOUR_FIFTHS})",
     "dp_difference": f"highest group {neg} rate minus the lowest (0 = equal)",
-    "equalized_odds_difference": f"the larger of the gaps between groups in catching actual {use_case.positive_outcome}s and in wrongly {use_case.past(pos)} {use_case.negative_outcome} cases (0 = equal)",
-    "equal_opportunity_difference": f"gap between groups in the {neg} rate of cases that turned out {use_case.negative_outcome} (0 = equal)",
+    "equalized_odds_difference": f"the larger of the gaps between groups in catching {words.positive_cases} and in wrongly giving “{pos}” to {words.negative_cases} (0 = equal)",
+    "equal_opportunity_difference": f"gap between groups in the {neg} rate of {words.negative_cases} (0 = equal)",
 }
 try:
     table = group_table(scored, attribute)
@@ -41,8 +42,8 @@ small = table.index[table["cases"] < 30].tolist()
 shown = table.rename(
     columns={
         "favourable rate": f"{neg} rate",
-        "positive rate among favourable": f"{use_case.positive_outcome} rate among {use_case.past(neg)}",
-        "true positive rate": f"{use_case.positive_outcome}s caught (TPR)",
+        "positive rate among favourable": f"{words.outcome} rate among {words.negative_past}",
+        "true positive rate": f"{capitalise(words.positive_cases)} caught (TPR)",
     }
 )
 st.dataframe(shown.style.format("{:.1%}", subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"]), key="fairness_groups")

@@ -7,6 +7,8 @@ import plotly.express as px
 import streamlit as st
 
 from demo_models.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
+from demo_models.formats import format_count, format_number, format_p_value, format_share
+from demo_models.metrics import monthly_labels
 from demo_models.monitoring import reference_months, shap_by_month
 from feedback.store import StoreError
 from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
@@ -72,10 +74,11 @@ else:
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
     m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=psi_band(score_psi))
     shown = drift.rename(index=use_case.label)
-    st.dataframe(shown.style.format({"PSI": "{:.3f}", "statistic": "{:.3g}", "p-value": "{:.3g}"}), key="drift_table")
+    st.dataframe(shown.style.format({"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}), key="drift_table")
     st.caption(
         "PSI on every case of both windows. The tests (Kolmogorov-Smirnov for numbers, chi-square for categories) "
-        "use a seeded sample of at most 20,000 cases per window: with more, every p-value is about 0."
+        "use a seeded sample of at most 20,000 cases per window: with more, every p-value is about 0. "
+        "A p-value under 0.001 is shown as “< 0.001”."
     )
 
     by_month, performance, importance = _monthly(card.version, card.created, len(frame), stream, scored, tuple(reference))
@@ -90,8 +93,14 @@ else:
     left, right = st.columns(2)
     with left:
         st.markdown("**Performance by month** (labels known)")
-        st.line_chart(performance[["roc_auc", "recall", "precision"]])
-        st.dataframe(performance[["cases", "actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]].style.format("{:.3f}", subset=["actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]), key="performance_table")
+        monthly = performance.rename(columns=monthly_labels(use_case))
+        st.line_chart(monthly[["ROC AUC", "Recall", "Precision"]])
+        shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
+        st.dataframe(
+            monthly[list(monthly_labels(use_case).values())].style.format(format_share, subset=shares)
+            .format(format_number, subset=["ROC AUC"]).format(format_count, subset=["cases"]),
+            key="performance_table",
+        )
     with right:
         st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
         st.line_chart(importance.rename(columns=use_case.label))

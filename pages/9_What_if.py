@@ -4,6 +4,8 @@ import streamlit as st
 
 from demo_models.figures import build_waterfall
 from demo_models.whatif import GRID_STEPS, describe_counterfactual, edited_row, find_counterfactual, input_specs
+from demo_models.formats import format_share
+from demo_models.usecases import capitalise, with_article
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
@@ -13,14 +15,14 @@ use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("What if…")
 st.caption(
-    f"Start from one of the {use_case.case_noun}s, change any input and see what {card.version} would decide, and why, "
+    f"Start from one of the {use_case.words.cases}, change any input and see what {card.version} would decide, and why, "
     "next to what it decides now."
 )
 
 case_ids = list(scored.features.index)
 remembered = st.session_state.get("case_id")
 case_id = st.selectbox(
-    f"{use_case.case_noun.capitalize()} to start from", case_ids,
+    f"{capitalise(use_case.words.case)} to start from", case_ids,
     index=case_ids.index(remembered) if remembered in case_ids else 0, key="whatif_case",
 )
 original = scored.features.loc[[case_id]]
@@ -70,8 +72,8 @@ before = scored.explain_raw(original)
 after = scored.explain_raw(edited)
 with right:
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"Probability of {use_case.positive_outcome}, now", f"{before.score:.1%}")
-    m2.metric("With your changes", f"{after.score:.1%}", delta=f"{(after.score - before.score) * 100:+.1f} points", delta_color="inverse")
+    m1.metric(f"Probability of {use_case.words.outcome}, now", format_share(before.score))
+    m2.metric("With your changes", format_share(after.score), delta=f"{(after.score - before.score) * 100:+.1f} points", delta_color="inverse")
     m3.metric("Decision", after.decision.capitalize(), delta="changed" if after.decision != before.decision else "unchanged", delta_color="off")
     if changes:
         st.markdown("Changed: " + "; ".join(
@@ -84,9 +86,9 @@ with right:
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]
 if not actionable:
-    st.info(f"No input of the {use_case.title.lower()} use case is marked as one a {use_case.case_noun} could change.")
+    st.info(f"No input of the {use_case.title.lower()} use case is marked as one {with_article(use_case.words.case)} could change.")
 elif after.decision != use_case.positive_decision:
-    st.write(f"With these inputs the {use_case.case_noun} is {use_case.past(after.decision)}: there is nothing to overturn.")
+    st.write(f"With these inputs the {use_case.words.case} is {use_case.words.past(after.decision)}: there is nothing to overturn.")
 else:
     state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
     asked = st.session_state.get("_whatif_asked") == state

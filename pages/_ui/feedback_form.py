@@ -9,6 +9,7 @@ import streamlit as st
 from demo_models import __version__
 from demo_models.reasons import Reason
 from demo_models.scoring import CaseExplanation
+from demo_models.usecases import with_article
 from feedback.records import (
     CATEGORIES,
     MAX_COMMENT_CHARS,
@@ -40,8 +41,8 @@ def render_feedback_form(
     generation = st.session_state.setdefault(FORM_GENERATION, 0)
     expected_options = {
         "not sure": None,
-        f"would {use_case.negative_outcome}": "negative",
-        f"would {use_case.positive_outcome}": "positive",
+        with_article(use_case.words.negative_case): "negative",
+        with_article(use_case.words.positive_case): "positive",
     }
     with st.form(f"feedback_form_{generation}"):
         who = ctx.identity.name or "someone who has not said who they are (sidebar)"
@@ -58,7 +59,7 @@ def render_feedback_form(
             key=f"fb_verdict_{generation}",
         )
         expected = right.radio(
-            f"What do you expect this {use_case.case_noun} to do?",
+            f"What do you expect this {use_case.words.case} to turn out to be?",
             list(expected_options),
             horizontal=True,
             key=f"fb_expected_{generation}",

@@ -21,7 +21,7 @@ def _rows(db):
 def _fill(at, verdict="disagree", comment="Duration weighs too much"):
     if verdict:
         at.radio(key="fb_verdict_0").set_value(verdict)
-    at.radio(key="fb_expected_0").set_value("would repay")
+    at.radio(key="fb_expected_0").set_value("an applicant who repays")
     at.multiselect(key="fb_categories_0").select("wrong prediction")
     at.feedback(key="fb_rating_0").set_value(1)
     at.text_area(key="fb_comment_0").input(comment)

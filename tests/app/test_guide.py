@@ -83,7 +83,7 @@ def test_cost_terms_are_worked_out_once_a_cost_matrix_is_agreed(app_env):
 def test_the_guide_speaks_fraud_and_shows_drift_examples(app_env, registry_dir):
     at = open_app(GUIDE, use_case="fraud")
     assert not at.exception
-    assert "Flag rate" in guide_terms(at) and "Recall (frauds caught)" in guide_terms(at)
+    assert "Flag rate" in guide_terms(at) and "Recall (fraudulent transactions caught)" in guide_terms(at)
     fraud = load_iteration("fraud", "v2", registry_dir)
     assert at.session_state["iteration"] == "v2"
     assert f"of the {fraud.labels.sum():,} transactions with the outcome “fraud”" in texts(at)

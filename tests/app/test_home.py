@@ -15,7 +15,7 @@ def test_home_shows_use_case_iterations_and_counts(app_env):
     table = at.dataframe[0].value
     assert list(table["Version"]) == ["v3", "v2", "v1"]
     assert list(table["Feedback"]) == [0, 1, 0]
-    assert "probability that the applicant will **default**" in at.info[0].value
+    assert "probability of **default** for an applicant" in at.info[0].value
 
 
 def test_iteration_choice_persists_across_pages(app_env):

@@ -28,7 +28,7 @@ def test_moving_the_threshold_updates_metrics_and_errors(app_env, scored):
     labels, scores = scored["v3"].iteration.labels, scored["v3"].scores.to_numpy()
     assert at.metric[1].value == f"{recall_score(labels, scores >= 0.25):.1%}"
     matrix = at.dataframe[0].value
-    assert matrix.loc["actually default", "declined"] == ((scores >= 0.25) & (labels == 1)).sum()
+    assert matrix.loc["actually defaulted", "declined"] == ((scores >= 0.25) & (labels == 1)).sum()
     assert matrix.to_numpy().sum() == 300
 
 

@@ -42,13 +42,13 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     expect(heading).to_be_visible()
     case_id = heading.inner_text().split()[-1]
     wait_for_plotly(page)
-    expect(page.get_by_text("Principal reasons for the decline")).to_be_visible()
+    expect(page.get_by_text("Principal reasons for “decline”")).to_be_visible()
     screenshot(page, "case")
 
     comment = f"e2e {uuid.uuid4().hex[:8]}: duration weighs too much"
     form = page.get_by_test_id("stForm")
     form.get_by_text("disagree", exact=True).click()
-    form.get_by_text("would repay", exact=True).click()
+    form.get_by_text("an applicant who repays", exact=True).click()
     form.get_by_role("textbox", name="Comment").fill(comment)
     form.get_by_role("button", name="Submit feedback").click()
     wait_for_app_run(page)
@@ -167,7 +167,7 @@ def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, str
     say_who(page, "Bo Business", "business user")
     wait_for_plotly(page)
     form = page.get_by_test_id("stForm").filter(has_text="What does each error cost")
-    form.get_by_label("A repay case wrongly declined").fill("300")
+    form.get_by_label("An applicant who repays wrongly declined").fill("300")
     form.get_by_label("Share (0.5 = half)").fill("0.5")
     page.get_by_test_id("stSelectbox").filter(has_text="… plus a share of").click()
     page.get_by_role("option", name="Credit amount", exact=True).click()
@@ -178,7 +178,7 @@ def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, str
     wait_for_plotly(page, nth=1)
     screenshot(page, "costs")
 
-    form.get_by_label("A repay case wrongly declined").fill("50")
+    form.get_by_label("An applicant who repays wrongly declined").fill("50")
     form.get_by_role("button", name="Save the cost matrix").click()
     wait_for_app_run(page)
     second = _optimal(page)

@@ -67,3 +67,18 @@ def test_a_non_binary_target_is_refused(files, capsys):
     frame.to_csv(files / "three.csv", index=False)
     assert _register(files, data="three.csv") == 1
     assert "exactly two outcomes" in capsys.readouterr().err
+
+
+def test_a_csv_with_its_index_written_is_refused_unless_the_index_is_named_the_case_id(files, capsys):
+    frame = pd.read_csv(files / "eval.csv").drop(columns="id")
+    frame.index = [f"r{i}" for i in range(len(frame))]
+    frame.to_csv(files / "indexed.csv")  # index=True: a first column without a header
+    arguments = ["register", str(files / "model.skops"), str(files / "indexed.csv"), "--use-case", "toy", "--version", "v1",
+                 "--target", "target", "--author", "CLI user", "--registry", str(files / "registry")]
+    assert main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "without a header ('Unnamed: 0')" in err and "--case-id-column 'Unnamed: 0'" in err and "index=False" in err
+    assert list_iterations("toy", files / "registry") == []
+    assert main([*arguments, "--case-id-column", "Unnamed: 0"]) == 0
+    iteration = load_iteration("toy", "v1", files / "registry")
+    assert iteration.eval_data.index[0] == "r0" and "Unnamed: 0" not in iteration.card.features

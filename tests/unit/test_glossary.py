@@ -71,12 +71,14 @@ def test_every_term_is_complete_and_speaks_the_use_cases_words():
 @pytest.mark.parametrize(
     ("label", "use_case", "key"),
     [
-        ("Defaults caught (recall)", CREDIT, "recall"),
+        ("Defaulters caught (recall)", CREDIT, "recall"),
+        ("“survived” cases caught (recall)", get_use_case("titanic", "survived"), "recall"),
+        ("Precision of flags as survived", get_use_case("titanic", "survived"), "precision"),
         ("Precision of declines", CREDIT, "precision"),
         ("Approve rate", CREDIT, "negative_rate"),
         ("Pass rate", FRAUD, "negative_rate"),
         ("Flag rate", FRAUD, "positive_rate"),
-        ("Frauds caught (TPR)", FRAUD, "recall"),
+        ("Fraudulent transactions caught (TPR)", FRAUD, "recall"),
         ("fraud rate among passed", FRAUD, "outcome_rate_among_favourable"),
         ("Probability of default, now", CREDIT, "score"),
         ("P(fraud)", FRAUD, "score"),
