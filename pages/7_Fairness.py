@@ -6,17 +6,22 @@ import plotly.express as px
 import streamlit as st
 
 from demo_models.fairness import FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.formats import UNDEFINED, format_share
+from demo_models.outcomes import undefined_gap_reason
 from demo_models.usecases import capitalise
 from pages._ui.shell import load_scored, setup_page
 
 ctx = setup_page("Fairness")
 use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
-pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
+pos, words = use_case.positive_decision, use_case.words
+fav = use_case.favourable_decision  # the decision that is good for the case: every gap is on it
+deserving = words.positive_cases if use_case.favourable_is_positive else words.negative_cases
 st.title("Fairness across groups")
 st.caption(
     f"Iteration {card.version} at its threshold ({card.threshold:.1%}), on its {card.n_eval:,} evaluation cases. "
-    f"The favourable outcome is “{neg}”; groups are compared even when the model does not use the attribute."
+    f"The favourable decision is “{fav}” (a property of the use case, set when its iterations are registered); "
+    "groups are compared even when the model does not use the attribute."
 )
 attributes = [a for a in card.protected_attributes if a in scored.features.columns]
 if not attributes:
@@ -25,10 +30,10 @@ if not attributes:
 attribute = st.selectbox("Protected attribute", attributes, format_func=use_case.label, key="fairness_attribute")
 
 DEFINITIONS = {
-    "dp_ratio": f"lowest group {neg} rate divided by the highest (1 = equal; the four-fifths screen asks for at least {FOUR_FIFTHS})",
-    "dp_difference": f"highest group {neg} rate minus the lowest (0 = equal)",
+    "dp_ratio": f"lowest group {fav} rate divided by the highest (1 = equal; the four-fifths screen asks for at least {FOUR_FIFTHS})",
+    "dp_difference": f"highest group {fav} rate minus the lowest (0 = equal)",
     "equalized_odds_difference": f"the larger of the gaps between groups in catching {words.positive_cases} and in wrongly giving “{pos}” to {words.negative_cases} (0 = equal)",
-    "equal_opportunity_difference": f"gap between groups in the {neg} rate of {words.negative_cases} (0 = equal)",
+    "equal_opportunity_difference": f"gap between groups in the {fav} rate of {deserving} (0 = equal)",
 }
 try:
     table = group_table(scored, attribute)
@@ -41,12 +46,14 @@ st.header("Group by group")
 small = table.index[table["cases"] < 30].tolist()
 shown = table.rename(
     columns={
-        "favourable rate": f"{neg} rate",
-        "positive rate among favourable": f"{words.outcome} rate among {words.negative_past}",
+        "favourable rate": f"{fav} rate",
+        "positive rate among favourable": f"{words.outcome} rate among {words.decided(fav)}",
         "true positive rate": f"{capitalise(words.positive_cases)} caught (TPR)",
     }
 )
-st.dataframe(shown.style.format("{:.1%}", subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"]), key="fairness_groups")
+st.dataframe(shown.style.format(format_share, subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"], na_rep=UNDEFINED), key="fairness_groups")
+if shown.drop(columns=["cases"]).isna().any().any():
+    st.caption(f"{UNDEFINED}: undefined for that group (the rate would divide by zero: no case of that kind in the group).")
 if small:
     st.warning(f"Small groups ({', '.join(map(str, small))}: under 30 cases): their rates are uncertain — see the intervals below.")
 
@@ -55,13 +62,17 @@ st.caption("Computed with fairlearn; 95 % intervals from 500 bootstrap resamples
 rows = []
 for key, label in GAP_METRICS.items():
     value, low, high = intervals.loc[key]
-    rows.append({"metric": label, "value": value, "95% interval": f"{low:.3f} – {high:.3f}" if np.isfinite(low) else "too few cases", "meaning": DEFINITIONS[key]})
-st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"]), key="fairness_gaps")
+    meaning = DEFINITIONS[key] if np.isfinite(value) else f"{DEFINITIONS[key]} — {undefined_gap_reason(key, use_case)}"
+    interval = f"{low:.3f} – {high:.3f}" if np.isfinite(low) and np.isfinite(high) else "too few cases"
+    rows.append({"metric": label, "value": value, "95% interval": interval if np.isfinite(value) else UNDEFINED, "meaning": meaning})
+st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED), key="fairness_gaps")
 ratio = intervals.loc["dp_ratio", "value"]
-if ratio < FOUR_FIFTHS:
-    st.error(f"Four-fifths screen: the {neg} rate ratio is {ratio:.2f}, under {FOUR_FIFTHS}. A screen, not a verdict: look at the groups and the reasons behind the gap.")
+if not np.isfinite(ratio):
+    st.warning(f"Four-fifths screen: no value — {undefined_gap_reason('dp_ratio', use_case)}.")
+elif ratio < FOUR_FIFTHS:
+    st.error(f"Four-fifths screen: the {fav} rate ratio is {ratio:.2f}, under {FOUR_FIFTHS}. A screen, not a verdict: look at the groups and the reasons behind the gap.")
 else:
-    st.success(f"Four-fifths screen: the {neg} rate ratio is {ratio:.2f} (at least {FOUR_FIFTHS}). A screen, not a verdict.")
+    st.success(f"Four-fifths screen: the {fav} rate ratio is {ratio:.2f} (at least {FOUR_FIFTHS}). A screen, not a verdict.")
 
 st.header("How the gaps move with the threshold")
 sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)
@@ -84,6 +95,6 @@ else:
     else:
         ours = fairness_gaps(scored, attribute)
         st.dataframe(
-            pd.DataFrame({other_card.version: theirs, card.version: ours}).assign(change=lambda f: f[card.version] - f[other_card.version]).rename(index=GAP_METRICS).style.format("{:.3f}"),
+            pd.DataFrame({other_card.version: theirs, card.version: ours}).assign(change=lambda f: f[card.version] - f[other_card.version]).rename(index=GAP_METRICS).style.format("{:.3f}", na_rep=UNDEFINED),
             key="fairness_compare",
         )
