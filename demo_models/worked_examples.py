@@ -15,7 +15,7 @@ from demo_models.costs import CaseCosts, cost_curve, total_cost
 from demo_models.drift import BANDS, feature_drift, psi, psi_band
 from demo_models.fairness import FOUR_FIFTHS, FairnessError, bootstrap_gaps, fairness_gaps, group_table
 from demo_models.metrics import headline_metrics
-from demo_models.outcomes import confusion
+from demo_models.outcomes import confusion, undefined_gap_reason
 from demo_models.scoring import CaseExplanation, ScoredIteration
 
 from demo_models.glossary import Term, _collect_words
@@ -202,14 +202,17 @@ def _work_out_importance(f: _Facts, key: str) -> str:
 
 def _work_out_fairness(f: _Facts, key: str) -> str:
     """Fairness terms, on the first protected attribute."""
-    g, gaps, neg = f.groups, f.gaps, f.w["neg"]
+    g, gaps, fav = f.groups, f.gaps, f.w["fav"]
     favourable, ratio = g["favourable rate"], gaps["dp_ratio"]
+    deserving_rate = g["true positive rate" if f.use_case.favourable_is_positive else "true negative rate"]
+    if key in ("disparate_impact_ratio", "four_fifths") and np.isnan(ratio):
+        return f"{f.by}: no value — {undefined_gap_reason('dp_ratio', f.use_case)}."
     if key == "disparate_impact_ratio":
-        return f"{f.by}: {neg} rate {_describe_spread(favourable)}: ratio = {favourable.min():.1%} / {favourable.max():.1%} = {ratio:.3f}."
+        return f"{f.by}: {fav} rate {_describe_spread(favourable)}: ratio = {favourable.min():.1%} / {favourable.max():.1%} = {ratio:.3f}."
     if key == "dp_difference":
-        return f"{f.by}: {neg} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
+        return f"{f.by}: {fav} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
     if key == "equal_opportunity_difference":
-        return (f"{f.by}: of the {f.w['cases']} with the outcome “{f.w['good']}”, {neg} rate {_describe_spread(g['true negative rate'])}: "
+        return (f"{f.by}: of the {f.w['deserving']}, {fav} rate {_describe_spread(deserving_rate)}: "
                 f"difference = {gaps['equal_opportunity_difference']:.3f}.")
     if key == "equalized_odds_difference":
         tpr, fpr = g["true positive rate"], g["false positive rate"]

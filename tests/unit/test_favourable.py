@@ -144,3 +144,15 @@ def test_an_undefined_fairness_ratio_has_no_value_and_says_why(approvals):
     assert value is None and "undefined" in why
     snapshot = compose_snapshot(nobody_favoured, [], [])
     assert snapshot.fairness_gaps["region"]["dp_ratio"] is None
+
+
+def test_the_glossary_speaks_of_the_favourable_decision(approvals):
+    from demo_models.glossary import GLOSSARY, phrase_term
+    from demo_models.worked_examples import worked_example
+
+    term = next(t for t in GLOSSARY if t.key == "disparate_impact_ratio")
+    phrased = phrase_term(term, approvals.use_case)
+    assert f"“{approvals.use_case.positive_decision}”" in phrased.meaning
+    text = worked_example(next(t for t in GLOSSARY if t.key == "equal_opportunity_difference"), approvals)
+    assert f"{approvals.use_case.words.positive_cases}" in text
+    assert f"{fairness_gaps(approvals, 'region')['equal_opportunity_difference']:.3f}" in text
