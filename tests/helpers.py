@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
+import pandas as pd
+
 from feedback.goals import Criterion
 from feedback.records import FeedbackDraft
 
@@ -53,3 +56,33 @@ def sign_off_for_promotion(store, version: str, use_case: str = "credit", versio
     snapshot = Snapshot(0.4, (ScorecardLine("Recall >= 0.5", "Risk team", 0.61, True),))
     for actor in (Actor("Rita Risk", "risk"), Actor("Cora Compliance", "compliance")):
         sign_off(store, use_case, list(versions), version, actor, "Checked.", snapshot, required_signoffs=("risk", "compliance"))
+
+
+def approvals_data(n: int = 1200, seed: int = 7) -> pd.DataFrame:
+    """A seeded loan-approval set whose positive class is the good outcome (approved = 1): a
+    categorical region, 10 % missing incomes, an imbalanced target."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["north", "south"], n, p=[0.7, 0.3])
+    income = rng.normal(50, 15, n) - np.where(group == "south", 8, 0)
+    income[rng.random(n) < 0.1] = np.nan  # missing values
+    tenure = rng.integers(0, 20, n).astype(float)
+    logit = 0.08 * (np.nan_to_num(income, nan=45) - 45) + 0.1 * (tenure - 8) - 0.8  # imbalanced target
+    approved = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame({"region": group, "income": income, "tenure": tenure, "approved": approved})
+    frame.index = [f"P{i:04d}" for i in range(n)]
+    return frame
+
+
+def fit_approvals_model(frame: pd.DataFrame):
+    """Logistic regression behind one-hot encoding and imputation, fitted on `frame`."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    prep = ColumnTransformer([
+        ("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+        ("num", SimpleImputer(), ["income", "tenure"]),
+    ])
+    return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])

@@ -10,11 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder
 
 from demo_models.fairness import bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.metrics import headline_metrics, undefined_reason
@@ -23,27 +18,7 @@ from demo_models.registry import RegistryError, load_iteration, register_iterati
 from demo_models.report_compose import compose_snapshot
 from demo_models.scoring import ScoredIteration
 from demo_models.usecases import get_use_case
-
-
-def _approvals(n: int = 1200, seed: int = 7) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    group = rng.choice(["north", "south"], n, p=[0.7, 0.3])
-    income = rng.normal(50, 15, n) - np.where(group == "south", 8, 0)
-    income[rng.random(n) < 0.1] = np.nan  # missing values
-    tenure = rng.integers(0, 20, n).astype(float)
-    logit = 0.08 * (np.nan_to_num(income, nan=45) - 45) + 0.1 * (tenure - 8) - 0.8  # imbalanced target
-    approved = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-    frame = pd.DataFrame({"region": group, "income": income, "tenure": tenure, "approved": approved})
-    frame.index = [f"P{i:04d}" for i in range(n)]
-    return frame
-
-
-def _model(frame: pd.DataFrame) -> Pipeline:
-    prep = ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
-        ("num", SimpleImputer(), ["income", "tenure"]),
-    ])
-    return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
+from tests.helpers import approvals_data as _approvals, fit_approvals_model as _model
 
 
 @pytest.fixture(scope="module")
