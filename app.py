@@ -55,7 +55,7 @@ st.caption(
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
         f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
         "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
-        + (f" (global importance on a sample of {card.shap_rows:,} cases)" if card.shap_rows < card.n_eval else "")
+        + (f"; global importance on a sample of {card.shap_rows:,} cases" if card.shap_rows < card.n_eval else "")
     )
 )
 st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")

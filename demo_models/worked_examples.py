@@ -19,6 +19,7 @@ from demo_models.outcomes import confusion, undefined_gap_reason
 from demo_models.scoring import CaseExplanation, ScoredIteration
 
 from demo_models.glossary import Term, _collect_words
+from demo_models.formats import format_number, format_p_value
 
 log = logging.getLogger(__name__)
 
@@ -241,13 +242,13 @@ def _work_out_drift(f: _Facts, key: str) -> str:
         if key == "psi":
             return f"{text}: {label(column)} changed most, PSI = {row['PSI']:.3f} ({row['band']})."
         luck = "under 0.05: unlikely to be luck" if row["p-value"] < 0.05 else "0.05 or more: it could be luck"
-        return f"{text}: {label(column)} ({row['test']} test): p-value = {row['p-value']:.3g}, {luck}; PSI {row['PSI']:.3f}."
+        return f"{text}: {label(column)} ({row['test']} test): {format_p_value(row['p-value'], inline=True)}, {luck}; PSI {row['PSI']:.3f}."
     test = "Kolmogorov-Smirnov" if key == "ks_statistic" else "chi-square"
     rows = drift[drift["test"] == test]
     if rows.empty:
         raise ValueError(f"no input is tested with {test}")
     column = rows["statistic"].idxmax()
-    return f"{text}: {label(column)}: {test} statistic = {rows.at[column, 'statistic']:.3f} (p-value {rows.at[column, 'p-value']:.3g})."
+    return f"{text}: {label(column)}: {test} statistic = {format_number(rows.at[column, 'statistic'])} ({format_p_value(rows.at[column, 'p-value'], inline=True)})."
 
 
 def _work_out_costs(f: _Facts, key: str) -> str:
@@ -255,14 +256,14 @@ def _work_out_costs(f: _Facts, key: str) -> str:
     (_, fp, fn, _), w, u = f.counts, f.w, f.unit
     wrong, missed, total = f.sum_costs(false_negatives=False), f.sum_costs(false_positives=False), f.sum_costs()
     if key == "cost_fp":
-        return f"{f.at}: {fp:,} {w['case']}s with the outcome “{w['good']}” are {w['pos_past']}; together they cost {wrong:,.0f}{u}."
+        return f"{f.at}: {fp:,} {w['cases']} with the outcome “{w['good']}” are {w['pos_past']}; together they cost {wrong:,.0f}{u}."
     if key == "cost_fn":
         each = f", {missed / fn:,.0f}{u} each on average" if fn else ""
-        return f"{f.at}: {fn:,} {w['case']}s with the outcome “{w['outcome']}” are {w['neg_past']}; they cost {missed:,.0f}{u}{each}."
+        return f"{f.at}: {fn:,} {w['cases']} with the outcome “{w['outcome']}” are {w['neg_past']}; they cost {missed:,.0f}{u}{each}."
     if key == "expected_cost":
         per_case = total / f.n
-        return (f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['outcome']}s {missed:,.0f}{u} = {total:,.0f}{u} over {f.n:,} "
-                f"{w['case']}s: {per_case:,.2f}{u} per case, {per_case * 1000:,.0f}{u} per 1,000 cases.")
+        return (f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['pos_cases']} {missed:,.0f}{u} = {total:,.0f}{u} over {f.n:,} "
+                f"{w['cases']}: {per_case:,.2f}{u} per case, {per_case * 1000:,.0f}{u} per 1,000 cases.")
     curve = cost_curve(f.labels, f.scores, f.costs)
     best = float(curve.totals[curve.best])
     return (f"On {f.version}: of all {len(curve.thresholds):,} distinct thresholds the cheapest is {curve.optimal_threshold:.3f}, at "

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.costs import cost_curve, total_cost
-from demo_models.formats import format_money, format_number, format_share
+from demo_models.formats import format_count, format_money, format_number, format_share
 from demo_models.usecases import capitalise, with_article
 from demo_models.figures import build_cost_curve, build_roc_pr
 from demo_models.metrics import headline_metrics
@@ -53,7 +53,7 @@ with left:
             matrix.to_numpy(),
             index=[f"actually {words.negative_state}", f"actually {words.positive_state}"],
             columns=[words.negative_past, words.positive_past],
-        ),
+        ).style.format(format_count),
         key="confusion",
     )
     tn, fp, fn, tp = matrix.to_numpy().ravel()

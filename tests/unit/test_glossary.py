@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, r
 
 from demo_models.costs import case_costs
 from demo_models.fairness import GAP_METRICS
+from demo_models.formats import format_number
 from demo_models.glossary import GLOSSARY, find_term, phrase_glossary, search_terms
 from demo_models.worked_examples import worked_example, worked_examples
 from demo_models.metrics import METRIC_KEYS, metric_labels
@@ -225,12 +226,12 @@ def test_drift_examples_equal_scipy_and_the_psi_definition(fraud):
     assert f"{fraud.use_case.label(top)} changed most, PSI = {psis[top]:.3f}" in example("psi", fraud)
     ks = {c: ks_2samp(reference[c], current[c]).statistic for c in numeric}
     column = max(ks, key=ks.get)
-    assert f"{fraud.use_case.label(column)}: Kolmogorov-Smirnov statistic = {ks[column]:.3f}" in example("ks_statistic", fraud)
+    assert f"{fraud.use_case.label(column)}: Kolmogorov-Smirnov statistic = {format_number(ks[column])}" in example("ks_statistic", fraud)
     chi = {c: chi2_contingency(pd.crosstab(np.r_[np.zeros(len(reference)), np.ones(len(current))],
                                            np.r_[reference[c].astype(str), current[c].astype(str)]))[0]
            for c in columns if c not in numeric}
     column = max(chi, key=chi.get)
-    assert f"{fraud.use_case.label(column)}: chi-square statistic = {chi[column]:.3f}" in example("chi_square", fraud)
+    assert f"{fraud.use_case.label(column)}: chi-square statistic = {format_number(chi[column])}" in example("chi_square", fraud)
     scores = fraud.scores
     score_psi = _psi(scores[reference.index].reset_index(drop=True), scores[current.index].reset_index(drop=True))
     assert f"PSI of the scores = {score_psi:.3f}" in example("score_drift", fraud)
