@@ -26,11 +26,16 @@ def register_missing_model(registry_dir: Path, rows: int = 1500) -> None:
     train, evaluation = train_test_split(data, test_size=0.3, random_state=0, stratify=data["churned"])
     prep = ColumnTransformer(
         [
-            ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="not given"), OneHotEncoder(handle_unknown="ignore")), CATEGORICAL),
+            (
+                "cat",
+                make_pipeline(SimpleImputer(strategy="constant", fill_value="not given"), OneHotEncoder(handle_unknown="ignore")),
+                CATEGORICAL,
+            ),
             ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), NUMERIC),
         ]
     )
-    model = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=1000))]).fit(train[CATEGORICAL + NUMERIC], train["churned"])
+    model = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=1000))])
+    model.fit(train[CATEGORICAL + NUMERIC], train["churned"])
     register_iteration(
         model, version="v1", eval_data=evaluation, use_case=USE_CASE, target="churned", positive_label=1,
         positive_class="churn", threshold=0.35, protected_attributes=["age"], author="Test data scientist",

@@ -66,7 +66,8 @@ def test_the_saved_cost_optimal_threshold_is_the_exact_optimum_on_twenty_thousan
     at.button(key="use_optimal").click().run()
     assert at.slider(key=slider).value == pytest.approx(round(optimum, 3))
     at.text_area(key="threshold_reason").input("cost-optimal under the agreed cost matrix")
-    next(b for b in at.form_submit_button if b.label == f"Save {format_threshold(optimum)} as the operating threshold").click().run()
+    label = f"Save {format_threshold(optimum)} as the operating threshold"
+    next(b for b in at.form_submit_button if b.label == label).click().run()
     assert not at.exception
     saved = current_thresholds(FeedbackStore(f"sqlite:///{app_env}"), "fraud")[version]
     assert saved == optimum

@@ -97,12 +97,15 @@ def _score_shown(at):
     "column, shown, other, new",
     [("monthly_fee", None, "tenure_months", 30), ("payment", "(missing)", "contract", "two years")],
 )
-def test_editing_another_input_keeps_the_missing_value_and_scores_exactly_that_row(missing_env, missing_registry, column, shown, other, new):
+def test_editing_another_input_keeps_the_missing_value_and_scores_exactly_that_row(
+    missing_env, missing_registry, column, shown, other, new
+):
     at, it, case_id = _open_case_with_missing(column, missing_registry)
     key = f"whatif_{case_id}_{column}"
     widget = at.number_input(key=key) if shown is None else at.selectbox(key=key)
     assert widget.value == shown  # missing is shown as missing, not as a value
-    edit = at.number_input(key=f"whatif_{case_id}_{other}") if isinstance(new, int) else at.selectbox(key=f"whatif_{case_id}_{other}")
+    other_key = f"whatif_{case_id}_{other}"
+    edit = at.number_input(key=other_key) if isinstance(new, int) else at.selectbox(key=other_key)
     edit.set_value(new).run()
     assert not at.exception
     assert (at.number_input(key=key) if shown is None else at.selectbox(key=key)).value == shown
@@ -140,3 +143,14 @@ def test_missing_can_be_chosen_in_a_number_and_in_a_category(missing_env, missin
     assert json.loads(what_if) == {
         "monthly_fee": [str(complete.loc[case_id, "monthly_fee"]), None], "payment": [complete.loc[case_id, "payment"], None],
     }
+
+
+def test_the_feedback_categories_offer_no_select_all(app_env):
+    at = open_app(PAGE)
+    categories = at.multiselect(key="fb_categories_0")
+    assert categories.proto.select_all == 0  # Streamlit's default (1000) shows "Select all" under 1,000 options
+    categories.select("wrong prediction").select("missing factor")
+    at.radio(key="fb_verdict_0").set_value("disagree")
+    at.form_submit_button[0].click().run()
+    [(stored,)] = sqlite3.connect(app_env).execute("SELECT categories FROM feedback").fetchall()
+    assert json.loads(stored) == ["wrong prediction", "missing factor"]

@@ -59,11 +59,12 @@ def test_the_slider_stands_for_the_exact_optimal_cut_on_twenty_thousand_cases():
 
 
 def test_a_cut_between_neighbouring_floats_keeps_them_apart():
-    low = 0.3
+    low = 0.4  # (0.4 + the next float) / 2 rounds back to 0.4
     high = np.nextafter(low, 1.0)
     labels, scores = np.array([True, False]), np.array([high, low])
-    curve = cost_curve(labels, scores, case_costs(pd.DataFrame(index=range(2)), 10, 10))
-    assert curve.totals[curve.best] == 0 and total_cost(labels, scores, curve.optimal_threshold, case_costs(pd.DataFrame(index=range(2)), 10, 10)) == 0
+    costs = case_costs(pd.DataFrame(index=range(2)), 10, 10)
+    curve = cost_curve(labels, scores, costs)
+    assert curve.totals[curve.best] == 0 and total_cost(labels, scores, curve.optimal_threshold, costs) == 0
 
 
 def test_thresholds_read_with_the_precision_they_have():
