@@ -81,7 +81,27 @@ def cost_curve(labels: np.ndarray, scores: np.ndarray, costs: CaseCosts) -> Cost
     cuts = np.concatenate([[0], np.nonzero(s[:-1] > s[1:])[0] + 1, [len(s)]])
     thresholds = np.empty(len(cuts))
     inner = (cuts > 0) & (cuts < len(s))
-    thresholds[inner] = (s[cuts[inner] - 1] + s[cuts[inner]]) / 2
+    above, below = s[cuts[inner] - 1], s[cuts[inner]]
+    middle = (above + below) / 2
+    thresholds[inner] = np.where(middle > below, middle, above)  # neighbouring floats: cut at the higher score
     thresholds[0] = (s[0] + 1.0) / 2 if s[0] < 1.0 else np.nextafter(1.0, 2.0)
     thresholds[-1] = s[-1]
     return CostCurve(thresholds=thresholds, totals=totals_all[cuts], n_cases=len(s))
+
+
+THRESHOLD_DECIMALS = 3  # the resolution of the threshold slider
+
+
+def resolve_threshold(position: float, exact: list[float]) -> float:
+    """The threshold a slider position stands for: the first of the `exact` thresholds (the cost-optimal
+    cut, the saved one) that rounds to the position, else the position itself."""
+    for value in exact:
+        if value is not None and round(float(value), THRESHOLD_DECIMALS) == round(float(position), THRESHOLD_DECIMALS):
+            return float(value)
+    return float(position)
+
+
+def format_threshold(threshold: float) -> str:
+    """A threshold as text: three decimals, six when it lies between two of them ("0.412", "0.412346")."""
+    on_grid = round(threshold, THRESHOLD_DECIMALS) == threshold
+    return f"{threshold:.{THRESHOLD_DECIMALS if on_grid else 6}f}"

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.costs import cost_curve, total_cost
+from demo_models.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.formats import format_count, format_money, format_number, format_share
 from demo_models.usecases import capitalise, with_article
 from demo_models.figures import build_cost_curve, build_roc_pr
@@ -29,13 +29,17 @@ st.caption(
 show_confirmation()
 
 slider_key = f"outcome_threshold_{use_case.name}_{card.version}"
+exact_key = f"_exact_threshold_{use_case.name}_{card.version}"  # the cost-optimal cut, unrounded
 pending = st.session_state.pop("_pending_threshold", None)
 if pending is not None:
-    st.session_state[slider_key] = pending
-threshold = st.slider(
+    st.session_state[slider_key], st.session_state[exact_key] = round(pending, 3), pending
+position = st.slider(
     f"Threshold: {pos} at or above this probability of {words.outcome}",
     0.0, 1.0, value=float(round(card.threshold, 3)), step=0.001, format="%.3f", key=slider_key,
 )
+threshold = resolve_threshold(position, [st.session_state.get(exact_key), card.threshold])
+if threshold != position:
+    st.caption(f"Exactly {format_threshold(threshold)}: the slider shows it rounded to three decimals.")
 labels, scores = scored.iteration.labels, scored.scores.to_numpy()
 metrics = headline_metrics(labels, scores, threshold)
 m1, m2, m3, m4 = st.columns(4)
@@ -123,10 +127,10 @@ else:
     k1, k2, k3 = st.columns(3)
     k1.metric("Expected cost per 1,000 cases, current threshold", format_money(curve.per_thousand(current_total), costs.currency))
     k2.metric("… at the cost-optimal threshold", format_money(curve.per_thousand(best_total), costs.currency))
-    k3.metric("Cost-optimal threshold", f"{curve.optimal_threshold:.3f}")
+    k3.metric("Cost-optimal threshold", format_threshold(curve.optimal_threshold))
     st.button(
         "Move the threshold to the cost-optimal one",
-        on_click=lambda: st.session_state.update(_pending_threshold=round(curve.optimal_threshold, 3)),
+        on_click=lambda: st.session_state.update(_pending_threshold=curve.optimal_threshold),
         key="use_optimal",
     )
     st.plotly_chart(build_cost_curve(curve, threshold, current_total, unit.strip()), key="cost_curve")
@@ -140,13 +144,13 @@ else:
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")
 st.markdown(
-    f"{card.version} decides at **{card.threshold:.3f}**. Saving a new threshold changes the decisions on every "
+    f"{card.version} decides at **{format_threshold(card.threshold)}**. Saving a new threshold changes the decisions on every "
     f"page and is recorded with who, when and why. Allowed: {', '.join(PERMISSIONS['change threshold'])}."
 )
 with st.form("save_threshold"):
     st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
     reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
-    if st.form_submit_button(f"Save {threshold:.3f} as the operating threshold", type="primary"):
+    if st.form_submit_button(f"Save {format_threshold(threshold)} as the operating threshold", type="primary"):
         try:
             if ctx.store is None:
                 raise StoreError(ctx.store_error or "the store is unavailable")
@@ -154,14 +158,16 @@ with st.form("save_threshold"):
         except (GoalError, AccessError, StoreError) as err:
             st.error(f"Not saved — {err}")
         else:
-            confirm_and_rerun(f"{card.version} now decides at {threshold:.3f} (was {card.threshold:.3f}).")
+            confirm_and_rerun(
+                f"{card.version} now decides at {format_threshold(threshold)} (was {format_threshold(card.threshold)})."
+            )
 changes = [row for row in (threshold_history(ctx.store, use_case.name) if ctx.store else []) if row["iteration"] == card.version]
 if changes:
     st.dataframe(
         pd.DataFrame(
             {
                 "When (UTC)": [r["created_at"].strftime("%Y-%m-%d %H:%M") for r in changes],
-                "Threshold": [f"{r['previous']:.3f} → {r['threshold']:.3f}" for r in changes],
+                "Threshold": [f"{format_threshold(r['previous'])} → {format_threshold(r['threshold'])}" for r in changes],
                 "Who": [f"{r['actor_name']} ({r['actor_role']})" for r in changes],
                 "Why": [r["reason"] for r in changes],
             }

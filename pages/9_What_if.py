@@ -3,7 +3,9 @@
 import streamlit as st
 
 from demo_models.figures import build_waterfall
-from demo_models.whatif import GRID_STEPS, describe_counterfactual, edited_row, find_counterfactual, input_specs
+from demo_models.whatif import (
+    GRID_STEPS, describe_counterfactual, edited_row, find_changes, find_counterfactual, input_specs, is_missing,
+)
 from demo_models.formats import format_share
 from demo_models.usecases import capitalise, with_article
 from pages._ui.feedback_form import render_feedback_form
@@ -40,33 +42,55 @@ specs = _specs(use_case.name, card.version, card.created, scored)
 def _counterfactual(state: tuple, _scored, _row):
     return find_counterfactual(_scored, _row)
 
+MISSING_CHOICE = "(missing)"  # the selectbox option that stands for a missing value
+MISSING_HELP = "Empty = missing: the model fills it in the way it was trained to. Clear the field to make it missing."
+
+
+def _widget_value(spec, value):
+    """A case's value as its widget holds it: numbers as Python numbers, missing as empty / the missing option."""
+    if is_missing(value):
+        return None if spec.numeric else MISSING_CHOICE
+    value = value.item() if hasattr(value, "item") else value
+    return (int(value) if spec.integer else float(value)) if spec.numeric else value
+
+
 pending = st.session_state.pop("_whatif_pending", None)
 if pending:
     for column, value in pending.items():
-        st.session_state[f"whatif_{case_id}_{column}"] = value
+        st.session_state[f"whatif_{case_id}_{column}"] = _widget_value(specs[column], value)
 if st.button("Back to the original inputs", key="whatif_reset"):
     for column in original.columns:
         st.session_state.pop(f"whatif_{case_id}_{column}", None)
 
 left, right = st.columns([1, 2])
-changes = {}
+values = {}
 with left:
     st.subheader("Inputs")
     for column in original.columns:
         spec, value = specs[column], original.iloc[0][column]
         key = f"whatif_{case_id}_{column}"
-        st.session_state.setdefault(key, value.item() if hasattr(value, "item") else value)
+        st.session_state.setdefault(key, _widget_value(spec, value))
         label = use_case.label(column) + (" (protected)" if column in card.protected_attributes else "")
         if spec.numeric:
             cast = int if spec.integer else float
-            new = st.number_input(label, min_value=cast(min(spec.low, value)), max_value=cast(max(spec.high, value)),
-                                  step=cast(spec.step), key=key)
+            low, high = (spec.low, spec.high) if is_missing(value) else (min(spec.low, value), max(spec.high, value))
+            new = st.number_input(
+                label, min_value=cast(low), max_value=cast(high), step=cast(spec.step), key=key,
+                value=None if spec.allows_missing else "min",
+                placeholder="missing" if spec.allows_missing else None,
+                help=MISSING_HELP if spec.allows_missing else None,
+            )
         else:
-            options = list(spec.options) if value in spec.options else [value, *spec.options]
-            new = st.selectbox(label, options, key=key, format_func=lambda v, c=column: use_case.describe_value(c, v))
-        if new != value:
-            changes[column] = (value, new)
+            options = list(spec.options) if is_missing(value) or value in spec.options else [value, *spec.options]
+            options += [MISSING_CHOICE] if spec.allows_missing else []
+            new = st.selectbox(
+                label, options, key=key,
+                format_func=lambda v, c=column: "missing" if v == MISSING_CHOICE else use_case.describe_value(c, v),
+            )
+            new = None if new == MISSING_CHOICE else new
+        values[column] = new
 
+changes = find_changes(original, values)
 edited = edited_row(original, {c: new for c, (_, new) in changes.items()})
 before = scored.explain_raw(original)
 after = scored.explain_raw(edited)
@@ -107,7 +131,7 @@ else:
         st.button(
             "Try it", key="whatif_apply",
             on_click=lambda: st.session_state.update(
-                _whatif_pending={c: new.item() if hasattr(new, "item") else new for c, (_, new) in counterfactual.changes.items()}
+                _whatif_pending={c: new for c, (_, new) in counterfactual.changes.items()}
             ),
         )
 

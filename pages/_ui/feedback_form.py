@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from demo_models import __version__
 from demo_models.reasons import Reason
 from demo_models.scoring import CaseExplanation
 from demo_models.usecases import with_article
+from demo_models.whatif import changes_to_json
 from feedback.records import (
     CATEGORIES,
     MAX_COMMENT_CHARS,
@@ -64,7 +63,8 @@ def render_feedback_form(
             horizontal=True,
             key=f"fb_expected_{generation}",
         )
-        categories = left.multiselect("What is it about?", CATEGORIES, key=f"fb_categories_{generation}")
+        # no "Select all": an entry that names every category says nothing about what it is about
+        categories = left.multiselect("What is it about?", CATEGORIES, key=f"fb_categories_{generation}", select_all=False)
         severity = right.select_slider("How much does it matter?", SEVERITIES, value="medium", key=f"fb_severity_{generation}")
         st.caption("How clear was the explanation? (1–5 stars)")
         stars = st.feedback("stars", key=f"fb_rating_{generation}")
@@ -94,7 +94,7 @@ def render_feedback_form(
         explanation_rating=None if stars is None else stars + 1,
         comment=comment or "",
         app_version=__version__,
-        what_if=json.dumps({k: [str(a), str(b)] for k, (a, b) in what_if.items()}) if what_if else None,
+        what_if=changes_to_json(what_if or {}),
     )
     try:
         entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)

@@ -1,9 +1,12 @@
 """AppTest of the Outcomes page (pages/5_Outcomes.py)."""
 
+import numpy as np
 import pytest
 from sklearn.metrics import recall_score
 
-from demo_models.costs import case_costs, cost_curve
+from demo_models.costs import case_costs, cost_curve, format_threshold, total_cost
+from demo_models.registry import load_iteration
+from demo_models.scoring import ScoredIteration
 from feedback.goal_store import current_thresholds, save_criterion
 from feedback.store import FeedbackStore
 from tests.app.apptest import open_app
@@ -37,13 +40,42 @@ def test_a_cost_matrix_gives_the_optimal_threshold(app_env, scored):
     assert not at.exception and at.success[0].value == "Cost matrix saved."
     it = scored["v3"]
     curve = cost_curve(it.iteration.labels, it.scores.to_numpy(), case_costs(it.features, 300, 0, "credit_amount", 0.5))
-    assert at.metric[6].value == f"{curve.optimal_threshold:.3f}"
+    assert at.metric[6].value == format_threshold(curve.optimal_threshold)
     at.button(key="use_optimal").click().run()
     assert at.slider(key=SLIDER).value == pytest.approx(round(curve.optimal_threshold, 3))
     cheaper = _set_costs(at, fp=50.0)
     moved = cost_curve(it.iteration.labels, it.scores.to_numpy(), case_costs(it.features, 50, 0, "credit_amount", 0.5))
-    assert cheaper.metric[6].value == f"{moved.optimal_threshold:.3f}"
+    assert cheaper.metric[6].value == format_threshold(moved.optimal_threshold)
     assert moved.optimal_threshold < curve.optimal_threshold  # cheaper false declines: decline more
+
+
+def test_the_saved_cost_optimal_threshold_is_the_exact_optimum_on_twenty_thousand_cases(app_env, registry_dir):
+    at = open_app(PAGE, use_case="fraud")
+    slider = at.slider[0].key
+    version = slider.rsplit("_", 1)[-1]
+    at.number_input(key="cost_fp").set_value(5.0)
+    at.number_input(key="cost_fn").set_value(25.0)
+    at.selectbox(key="cost_column").set_value("amount")
+    at.number_input(key="cost_fraction").set_value(1.0)
+    next(b for b in at.form_submit_button if b.label == "Save the cost matrix").click().run()
+    it = ScoredIteration(load_iteration("fraud", version, registry_dir))
+    labels, scores = it.iteration.labels, it.scores.to_numpy()
+    assert len(scores) == 20_000
+    costs = case_costs(it.features, 5, 25, "amount", 1.0)
+    optimum = cost_curve(labels, scores, costs).optimal_threshold
+    at.button(key="use_optimal").click().run()
+    assert at.slider(key=slider).value == pytest.approx(round(optimum, 3))
+    at.text_area(key="threshold_reason").input("cost-optimal under the agreed cost matrix")
+    label = f"Save {format_threshold(optimum)} as the operating threshold"
+    next(b for b in at.form_submit_button if b.label == label).click().run()
+    assert not at.exception
+    saved = current_thresholds(FeedbackStore(f"sqlite:///{app_env}"), "fraud")[version]
+    assert saved == optimum
+    # brute force over every distinct score: the saved threshold costs exactly the least possible
+    best = min(total_cost(labels, scores, t, costs) for t in [*np.unique(scores), np.inf])
+    assert total_cost(labels, scores, saved, costs) == pytest.approx(best, rel=1e-12)
+    assert total_cost(labels, scores, round(optimum, 3), costs) > best  # what the rounded slider value cost
+    assert at.metric[4].value == at.metric[5].value  # the page now says: current cost = optimal cost
 
 
 def test_a_negative_cost_is_refused(app_env):

@@ -1,12 +1,18 @@
 """AppTest of the What-if page (pages/9_What_if.py)."""
 
 import json
+import shutil
 import sqlite3
 
+import numpy as np
 import pytest
+from scipy.special import expit
 
+from demo_models.registry import load_iteration
+from demo_models.scoring import ScoredIteration
 from demo_models.whatif import edited_row
 from tests.app.apptest import decode, open_app, plotly_figures
+from tests.missing_model import USE_CASE, register_missing_model
 
 PAGE = "pages/9_What_if.py"
 
@@ -53,3 +59,98 @@ def test_feedback_on_a_what_if_records_the_edits(app_env):
     [(stored_case, what_if)] = sqlite3.connect(app_env).execute("SELECT case_id, what_if FROM feedback").fetchall()
     assert stored_case == case_id
     assert json.loads(what_if)["credit_amount"][1] == "1000"
+
+
+# --- missing inputs stay missing -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def missing_registry(registry_dir, tmp_path_factory):
+    """The built-in registry plus retention/v1, whose cases have missing fees and payment methods."""
+    root = tmp_path_factory.mktemp("missing") / "registry"
+    shutil.copytree(registry_dir, root)
+    register_missing_model(root)
+    return root
+
+
+@pytest.fixture
+def missing_env(app_env, missing_registry, monkeypatch):
+    monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(missing_registry))
+    return app_env
+
+
+def _open_case_with_missing(column, registry):
+    it = ScoredIteration(load_iteration(USE_CASE, "v1", registry))
+    case_id = it.features.index[it.features[column].isna()][0]
+    at = open_app(PAGE, use_case=USE_CASE)
+    at.selectbox(key="whatif_case").set_value(case_id).run()
+    assert not at.exception
+    return at, it, case_id
+
+
+def _score_shown(at):
+    """The edited case's probability, from the waterfall's end (log-odds), to full precision."""
+    return float(expit(float(decode(plotly_figures(at)["whatif_after"].data[0].x)[-1])))
+
+
+@pytest.mark.parametrize(
+    "column, shown, other, new",
+    [("monthly_fee", None, "tenure_months", 30), ("payment", "(missing)", "contract", "two years")],
+)
+def test_editing_another_input_keeps_the_missing_value_and_scores_exactly_that_row(
+    missing_env, missing_registry, column, shown, other, new
+):
+    at, it, case_id = _open_case_with_missing(column, missing_registry)
+    key = f"whatif_{case_id}_{column}"
+    widget = at.number_input(key=key) if shown is None else at.selectbox(key=key)
+    assert widget.value == shown  # missing is shown as missing, not as a value
+    other_key = f"whatif_{case_id}_{other}"
+    edit = at.number_input(key=other_key) if isinstance(new, int) else at.selectbox(key=other_key)
+    edit.set_value(new).run()
+    assert not at.exception
+    assert (at.number_input(key=key) if shown is None else at.selectbox(key=key)).value == shown
+    expected = it.features.loc[[case_id]].copy()
+    expected[other] = new  # the case with exactly that one edit, its missing value untouched
+    proba = it.iteration.model.predict_proba(expected)[0, 1]
+    assert _score_shown(at) == pytest.approx(proba, rel=1e-9)
+    assert at.metric[1].value == f"{proba:.1%}"
+    changed = at.markdown[0].value
+    assert changed.startswith("Changed: ") and changed.count("→") == 1
+    at.radio(key="fb_verdict_0").set_value("agree")
+    at.form_submit_button[0].click().run()
+    assert at.success[-1].value.startswith("Thank you")
+    [(what_if,)] = sqlite3.connect(missing_env).execute("SELECT what_if FROM feedback").fetchall()
+    assert json.loads(what_if) == {other: [str(it.features.loc[case_id, other]), str(new)]}
+
+
+def test_missing_can_be_chosen_in_a_number_and_in_a_category(missing_env, missing_registry):
+    it = ScoredIteration(load_iteration(USE_CASE, "v1", missing_registry))
+    complete = it.features[it.features.notna().all(axis=1)]
+    case_id = complete.index[0]
+    at = open_app(PAGE, use_case=USE_CASE)
+    at.selectbox(key="whatif_case").set_value(case_id).run()
+    assert at.selectbox(key=f"whatif_{case_id}_payment").options[-1] == "missing"  # the option, as shown
+    at.number_input(key=f"whatif_{case_id}_monthly_fee").set_value(None)
+    at.selectbox(key=f"whatif_{case_id}_payment").set_value("(missing)").run()
+    assert not at.exception
+    expected = complete.loc[[case_id]].copy()
+    expected["monthly_fee"], expected["payment"] = np.nan, np.nan
+    assert _score_shown(at) == pytest.approx(it.iteration.model.predict_proba(expected)[0, 1], rel=1e-9)
+    assert "→ missing" in at.markdown[0].value
+    at.radio(key="fb_verdict_0").set_value("disagree")
+    at.form_submit_button[0].click().run()
+    [(what_if,)] = sqlite3.connect(missing_env).execute("SELECT what_if FROM feedback").fetchall()
+    assert json.loads(what_if) == {
+        "monthly_fee": [str(complete.loc[case_id, "monthly_fee"]), None], "payment": [complete.loc[case_id, "payment"], None],
+    }
+
+
+def test_the_feedback_categories_offer_no_select_all(app_env):
+    at = open_app(PAGE)
+    categories = at.multiselect(key="fb_categories_0")
+    assert categories.proto.select_all == 0  # Streamlit's default (1000) shows "Select all" under 1,000 options
+    categories.select("wrong prediction").select("missing factor")
+    at.radio(key="fb_verdict_0").set_value("disagree")
+    at.form_submit_button[0].click().run()
+    [(stored,)] = sqlite3.connect(app_env).execute("SELECT categories FROM feedback").fetchall()
+    assert json.loads(stored) == ["wrong prediction", "missing factor"]

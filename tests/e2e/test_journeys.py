@@ -9,6 +9,8 @@ import pytest
 
 from playwright.sync_api import expect
 
+from demo_models.registry import load_iteration
+from demo_models.scoring import ScoredIteration
 from tests.e2e.st_e2e import goto_app, say_who, select_dataframe_row, wait_for_app_run, wait_for_plotly
 
 
@@ -50,6 +52,12 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     form.get_by_text("disagree", exact=True).click()
     form.get_by_text("an applicant who repays", exact=True).click()
     form.get_by_role("textbox", name="Comment").fill(comment)
+    form.get_by_test_id("stMultiSelect").filter(has_text="What is it about?").click()
+    expect(page.get_by_role("option", name="wrong prediction", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile("select all", re.IGNORECASE))).to_have_count(0)  # one category at a time
+    screenshot(page, "categories")
+    page.get_by_role("option", name="wrong prediction", exact=True).click()
+    page.keyboard.press("Escape")
     form.get_by_role("button", name="Submit feedback").click()
     wait_for_app_run(page)
     expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=f"on {case_id} (v3) saved")).to_be_visible()
@@ -57,13 +65,14 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     screenshot(page, "saved")
 
     rows = sqlite3.connect(streamlit_server.db).execute(
-        "SELECT iteration, case_id, verdict, expected_outcome, reviewer_name, reasons_shown "
+        "SELECT iteration, case_id, verdict, expected_outcome, reviewer_name, reasons_shown, categories "
         "FROM feedback WHERE comment = ?",
         (comment,),
     ).fetchall()
     assert len(rows) == 1
-    iteration, stored_case, verdict, expected, name, reasons = rows[0]
+    iteration, stored_case, verdict, expected, name, reasons, categories = rows[0]
     assert (iteration, stored_case, verdict, expected, name) == ("v3", case_id, "disagree", "negative", "Erin Browser")
+    assert json.loads(categories) == ["wrong prediction"]
     assert 1 <= len(json.loads(reasons)) <= 4
     expect(form.get_by_role("textbox", name="Comment")).to_have_value("")
 
@@ -332,3 +341,42 @@ def test_a_business_user_looks_up_a_number_in_the_guide(app_page, streamlit_serv
     expect(page.get_by_text(re.compile(r"precision = \d+ / \d+ = \d+\.\d%")).first).to_be_visible()
     _no_exception(page)
     screenshot(page, "glossary")
+
+
+def test_what_if_keeps_a_missing_fee_missing_while_another_input_changes(app_page, streamlit_server, screenshot):
+    it = ScoredIteration(load_iteration("churn", "v2", streamlit_server.db.parent / "registry"))
+    case_id = it.features.index[it.features["monthly_fee"].isna()][0]
+    page = app_page
+    goto_app(page, f"{streamlit_server.url}/What_if?use_case=churn")
+    page.get_by_test_id("stSelectbox").filter(has_text="to start from").click()
+    page.keyboard.type(case_id)
+    page.get_by_role("option", name=case_id, exact=True).click()
+    wait_for_app_run(page)
+    fee = page.get_by_label("Monthly fee")
+    expect(fee).to_have_value("")  # missing is shown as missing (empty), not as a number
+    expect(fee).to_have_attribute("placeholder", "missing")
+    tenure = page.get_by_label("Tenure months")
+    tenure.fill("30")
+    tenure.press("Enter")
+    wait_for_app_run(page)
+    expect(page.get_by_text("Changed: Tenure months")).to_be_visible()
+    expect(fee).to_have_value("")
+    edited = it.features.loc[[case_id]].copy()
+    edited["tenure_months"] = 30
+    proba = it.iteration.model.predict_proba(edited)[0, 1]
+    invented = it.iteration.model.predict_proba(edited.assign(monthly_fee=it.features["monthly_fee"].min()))[0, 1]
+    assert f"{proba:.1%}" != f"{invented:.1%}"  # the test tells the two apart
+    shown = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue")
+    expect(shown).to_have_text(f"{proba:.1%}")
+    _no_exception(page)
+    screenshot(page, "missing-fee")
+
+    fee.fill("80")  # a value typed in, then cleared again: missing once more
+    fee.press("Enter")
+    wait_for_app_run(page)
+    expect(page.get_by_text("Monthly fee missing → 80")).to_be_visible()
+    fee.fill("")
+    fee.press("Enter")
+    wait_for_app_run(page)
+    expect(fee).to_have_value("")
+    expect(shown).to_have_text(f"{proba:.1%}")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix
 
-from demo_models.costs import case_costs, cost_curve, total_cost
+from demo_models.costs import case_costs, cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.outcomes import confusion, fairness_value, measure_latency, metric_value
 from feedback.goals import judge
 from tests.helpers import make_criterion as _criterion
@@ -33,6 +33,43 @@ def test_cost_optimal_threshold_equals_a_brute_force_search(scores, seed, fp, fn
     assert total_cost(labels, scores, curve.optimal_threshold, costs) == pytest.approx(brute)
     for threshold, total in zip(curve.thresholds, curve.totals):
         assert total_cost(labels, scores, threshold, costs) == pytest.approx(total)
+
+
+def brute_force_minimum(labels, scores, costs) -> float:
+    """The lowest total cost over every threshold that cuts the scores differently (each distinct score, and above all)."""
+    return min(total_cost(labels, scores, t, costs) for t in [*np.unique(scores), np.inf])
+
+
+def test_the_slider_stands_for_the_exact_optimal_cut_on_twenty_thousand_cases():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    labels = rng.random(n) < 0.1
+    scores = np.clip(rng.beta(2, 12, n) + 0.08 * labels, 0, 1)
+    costs = case_costs(pd.DataFrame({"amount": rng.gamma(2, 60, n)}), 5, 25, "amount", 1.0)
+    curve = cost_curve(labels, scores, costs)
+    optimum = curve.optimal_threshold
+    position = round(optimum, 3)  # what the slider shows after "Move to the cost-optimal threshold"
+    chosen = resolve_threshold(position, [optimum, 0.4])
+    assert chosen == optimum
+    best = brute_force_minimum(labels, scores, costs)
+    assert total_cost(labels, scores, chosen, costs) == pytest.approx(best, rel=1e-12)
+    assert total_cost(labels, scores, position, costs) > best + 1  # rounding alone lands next to the optimum
+    assert resolve_threshold(0.25, [optimum, 0.4]) == 0.25  # a position of its own is itself
+    assert resolve_threshold(0.4, [None, 0.4000004]) == 0.4000004  # the saved threshold, unrounded
+
+
+def test_a_cut_between_neighbouring_floats_keeps_them_apart():
+    low = 0.4  # (0.4 + the next float) / 2 rounds back to 0.4
+    high = np.nextafter(low, 1.0)
+    labels, scores = np.array([True, False]), np.array([high, low])
+    costs = case_costs(pd.DataFrame(index=range(2)), 10, 10)
+    curve = cost_curve(labels, scores, costs)
+    assert curve.totals[curve.best] == 0 and total_cost(labels, scores, curve.optimal_threshold, costs) == 0
+
+
+def test_thresholds_read_with_the_precision_they_have():
+    assert format_threshold(0.4) == "0.400" and format_threshold(0.25) == "0.250"
+    assert format_threshold(0.41234567) == "0.412346"
 
 
 def test_costs_scale_with_a_column_and_refuse_an_unknown_one():
