@@ -13,6 +13,7 @@ from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.text import escape_markdown
 
 ctx = setup_page("Inbox")
 use_case = ctx.use_case
@@ -124,25 +125,29 @@ e1, e2, e3 = st.columns(3)
 e1.download_button("CSV", export_csv(entries), file_name="involve-feedback.csv", mime="text/csv", key="export_csv")
 e2.download_button("JSON", export_json(entries), file_name="involve-feedback.json", mime="application/json", key="export_json")
 e3.download_button(
-    "JSON lines (to move to another store)", export_jsonl(entries).encode("utf-8"),
+    "JSON lines (to move to another store)", export_jsonl(ctx.store, entries).encode("utf-8"),
     file_name="involve-feedback.jsonl", mime="application/jsonl", key="export_jsonl",
 )
-upload = st.file_uploader("Import JSON lines exported from another Involve store", type=["jsonl"], key="import_file")
-if upload is not None and st.button("Import", key="import_button"):
-    try:
-        text_in = upload.getvalue().decode("utf-8")
-    except UnicodeDecodeError:
-        st.error("The file is not UTF-8 text; nothing was imported.")
-    else:
-        known = {use_case.name: versions}
+if ctx.identity.role not in PERMISSIONS["import feedback"]:
+    st.caption(f"Importing feedback from another store is for: {', '.join(PERMISSIONS['import feedback'])}.")
+else:
+    upload = st.file_uploader("Import JSON lines exported from another Involve store", type=["jsonl"], key="import_file")
+    if upload is not None and st.button("Import", key="import_button"):
         try:
-            report = import_jsonl(ctx.store, text_in, known)
-        except StoreError as err:
-            st.error(f"Nothing was imported — {err}")
+            text_in = upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            st.error("The file is not UTF-8 text; nothing was imported.")
         else:
-            st.success(f"Imported {report.added}; {report.already_present} were already here.")
-            for problem in report.errors[:20]:
-                st.warning(f"Not imported: {problem}")
+            try:
+                report = import_jsonl(ctx.store, text_in, {use_case.name: versions}, ctx.identity.actor, upload.name)
+            except (AccessError, StoreError) as err:
+                st.error(f"Nothing was imported — {err}")
+            else:
+                st.success(f"Imported {report.added}; {report.already_present} were already here; {len(report.errors)} refused.")
+                for problem in report.errors[:20]:
+                    st.warning(f"Not imported: {escape_markdown(problem)}")
+                if len(report.errors) > 20:
+                    st.warning(f"… and {len(report.errors) - 20} more lines refused.")
 
 reports = list_reports(ctx.store)
 st.header(f"Reports on the app ({len(reports)})")
