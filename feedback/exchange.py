@@ -21,7 +21,7 @@ from feedback.access import Actor, check_actor
 from feedback.import_check import CheckedLine, check_line, unresolved_references
 from feedback.records import Feedback, FeedbackError, clean_text
 from feedback.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
-from feedback.store import FeedbackStore
+from feedback.store import FeedbackStore, utc_row
 
 log = logging.getLogger(__name__)
 EXPORT_COLUMNS = [f.name for f in fields(Feedback)]
@@ -193,3 +193,22 @@ def _insert_logs(conn: Connection, lines: list[CheckedLine], ids: dict[str, int]
     ]
     if rows:
         conn.execute(insert(TRIAGE_EVENTS), rows)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """The provenance of an import: who imported, when, from which file and which store."""
+
+    id: int
+    created_at: datetime
+    actor_name: str
+    actor_role: str
+    source_file: str
+    exported_from: str
+
+
+def read_import(store: FeedbackStore, import_id: int) -> ImportRecord | None:
+    """The provenance of one import (None if there is no such import)."""
+    with store.transaction() as conn:
+        row = conn.execute(select(FEEDBACK_IMPORTS).where(FEEDBACK_IMPORTS.c.id == import_id)).mappings().first()
+    return ImportRecord(**utc_row(dict(row))) if row else None

@@ -7,7 +7,7 @@ import streamlit as st
 
 from feedback.access import PERMISSIONS, AccessError
 from feedback.analytics import count_categories, count_verdicts, disagreement_over_time, mentioned_features
-from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl
+from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl, read_import
 from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage_feedback
 from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
@@ -70,6 +70,13 @@ if len(selected) == 1:
         f"(threshold {entry.threshold:.1%}), with these reasons:"
     )
     st.dataframe(pd.DataFrame({"Reasons shown": list(entry.reasons_shown) or ["(none)"]}), hide_index=True)
+    origin = read_import(ctx.store, entry.import_id) if entry.import_id else None
+    if origin is not None:
+        st.caption(
+            f"Given by {escape_markdown(entry.reviewer_name)} in another store; imported by "
+            f"{escape_markdown(origin.actor_name)} ({origin.actor_role}) on {origin.created_at:%Y-%m-%d %H:%M} UTC "
+            f"from {escape_markdown(origin.source_file)} ({escape_markdown(origin.exported_from or 'store not named')})."
+        )
     st.page_link(
         "pages/1_Explore.py",
         label=f"Open {entry.case_id} in {entry.iteration}",
