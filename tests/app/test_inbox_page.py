@@ -88,3 +88,12 @@ def test_demo_mode_is_visible_on_every_page(app_env):
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Demo mode" in at.sidebar.warning[0].value, page
+
+
+def test_the_import_is_offered_only_to_the_roles_that_may_import(app_env):
+    _fill_store(app_env)
+    business = open_app(PAGE, user=("Bo", "business user"))
+    assert not business.exception and business.get("file_uploader") == []
+    assert any("Importing feedback from another store is for: admin, data scientist" in c.value for c in business.caption)
+    scientist = open_app(PAGE, user=("Dana", "data scientist"))
+    assert len(scientist.get("file_uploader")) == 1
