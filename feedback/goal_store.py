@@ -19,7 +19,7 @@ from feedback.goals import (
     validate_statement,
 )
 from feedback.access import Actor, check_actor
-from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
+from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, FeedbackError, clean_text
 from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 from feedback.store import FeedbackStore, insert_record, utc_row
 
@@ -52,8 +52,12 @@ def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple
 
 
 def remove_criterion(store: FeedbackStore, criterion: Criterion, author_name: str) -> Criterion:
-    """Record that a criterion no longer applies (its history stays)."""
-    return _append(store, CRITERIA, replace(criterion, active=False, author_name=author_name or criterion.author_name))
+    """Record that a criterion no longer applies, by whom (GoalError if unnamed; its history stays)."""
+    try:
+        name = clean_text("Your name", author_name, MAX_NAME_CHARS)
+    except FeedbackError as err:
+        raise GoalError(f"{err} Say who you are (sidebar) before you remove a criterion.") from err
+    return _append(store, CRITERIA, replace(criterion, active=False, author_name=name))
 
 
 def criteria_history(store: FeedbackStore, use_case: str) -> list[Criterion]:
