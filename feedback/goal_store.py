@@ -86,7 +86,10 @@ def costs_history(store: FeedbackStore, use_case: str) -> list[CostMatrix]:
 def save_threshold(
     store: FeedbackStore, use_case: str, iteration: str, threshold: float, previous: float, actor: Actor, reason: str
 ) -> dict:
-    """Record a new operating threshold for an iteration (AccessError unless the role may)."""
+    """Record a new operating threshold for an iteration (AccessError unless the role may).
+
+    `previous` is the threshold the person decided against: GoalError if someone saved another
+    one meanwhile (the log is locked while deciding)."""
     actor = check_actor(actor, "change threshold")
     try:
         reason = clean_text("Reason", reason, MAX_COMMENT_CHARS, multiline=True)
@@ -99,6 +102,17 @@ def save_threshold(
         actor_name=actor.name, actor_role=actor.role, reason=reason, created_at=datetime.now(timezone.utc),
     )
     with store.transaction(write=True) as conn:
+        store.lock_table(conn, THRESHOLD_CHANGES)
+        last = conn.execute(
+            select(THRESHOLD_CHANGES.c.threshold, THRESHOLD_CHANGES.c.actor_name)
+            .where(THRESHOLD_CHANGES.c.use_case == use_case, THRESHOLD_CHANGES.c.iteration == iteration)
+            .order_by(THRESHOLD_CHANGES.c.id.desc())
+        ).first()
+        if last is not None and last.threshold != float(previous):
+            raise GoalError(
+                f"The threshold of {iteration} was changed to {last.threshold:.3f} by {last.actor_name} meanwhile "
+                f"(you saw {float(previous):.3f}). Nothing was saved; look again and decide."
+            )
         conn.execute(insert(THRESHOLD_CHANGES).values(**values))
     return values
 

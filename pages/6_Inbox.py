@@ -85,6 +85,8 @@ if len(selected) == 1:
     )
 
 st.subheader("Triage" + (f" {len(selected)} selected" if selected else ""))
+shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previous run showed: what was decided on
+st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
     st.caption("Select entries in the table (several for a bulk action).")
 else:
@@ -100,7 +102,7 @@ else:
                 changes = triage_feedback(
                     ctx.store, [e.id for e in selected], to_status, ctx.identity.actor, note,
                     duplicate_of=int(duplicate_of) or None, fixed_in=None if fixed_in == "—" else fixed_in,
-                    known_iterations=versions,
+                    known_iterations=versions, seen={e.id: shown_before.get(e.id, e.triage_status) for e in selected},
                 )
             except (TriageError, AccessError, StoreError) as err:
                 st.error(f"Not changed — {err}")
