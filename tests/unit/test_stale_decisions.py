@@ -39,3 +39,15 @@ def test_a_threshold_saved_against_a_stale_one_is_refused(store):
         save_threshold(store, "credit", "v3", 0.35, 0.4, ADA, "my pick")
     save_threshold(store, "credit", "v2", 0.35, 0.4, ADA, "another iteration is its own")
     assert [row["threshold"] for row in threshold_history(store, "credit")] == [0.3, 0.35]
+
+
+def test_a_second_withdrawal_names_who_withdrew_first(store):
+    from feedback.signoff import SignoffError
+    from feedback.signoff_store import withdraw_signoff
+    from tests.helpers import sign_off_for_promotion
+
+    sign_off_for_promotion(store, "v3")
+    [rita, _] = [s for s in store.list_signoffs("credit", "v3")]
+    withdraw_signoff(store, "credit", "v3", rita.id, ADA, "data changed")
+    with pytest.raises(SignoffError, match="withdrawn already, by Ada Admin \\(meanwhile"):
+        withdraw_signoff(store, "credit", "v3", rita.id, Actor("Rita Risk", "risk"), "mine")
