@@ -111,10 +111,27 @@ def _python_scalar(value: Any) -> Any:
 
 
 def _check_name(kind: str, value: str) -> None:
-    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
         raise RegistryError(
             f"The {kind} name {value!r} is not valid: use 1-40 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."
+        )
+
+
+def _check_features(model: Any, features: pd.DataFrame) -> None:
+    """RegistryError if the evaluation data lacks inputs the model was fitted on (by name, or by count
+    for a model fitted without column names)."""
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:
+        missing = [str(n) for n in names if n not in features.columns]
+        if missing:
+            raise RegistryError(f"The evaluation data lacks inputs the model was fitted on: {', '.join(missing[:10])}.")
+        return
+    expected = getattr(model, "n_features_in_", None)
+    if isinstance(expected, int) and expected != features.shape[1]:
+        raise RegistryError(
+            f"The model was fitted on {expected} inputs; the evaluation data has {features.shape[1]} "
+            f"besides the target ({', '.join(map(str, features.columns[:10]))})."
         )
 
 
@@ -208,6 +225,7 @@ def register_iteration(
             f"The other iterations of {use_case} treat the {others.pop()} decision as favourable, not the "
             f"{favourable} one: which decision is good for a case belongs to the use case."
         )
+    _check_features(model, features)
     from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation  # sklearn: ~1.5 s to import
 
     try:
@@ -323,6 +341,8 @@ def list_use_cases(registry_dir: Path | None = None) -> list[str]:
 
 def load_iteration(use_case: str, version: str, registry_dir: Path | None = None) -> Iteration:
     """Load one iteration; RegistryError with a clear message if it is unknown or unreadable."""
+    _check_name("use case", use_case)  # names become paths: "../x" must not reach outside the registry
+    _check_name("version", version)
     folder = iteration_dir(use_case, version, registry_dir)
     if not (folder / CARD_FILE).exists():
         raise RegistryError(f"There is no iteration {version!r} of the use case {use_case!r}.")

@@ -17,6 +17,7 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "give feedback": ROLES,
     "edit goals": ROLES,
     "triage feedback": ("admin", "data scientist"),
+    "import feedback": ("admin", "data scientist"),  # an import carries triage decisions
     "change lifecycle": ("admin", "data scientist"),
     "change threshold": ("admin", "data scientist", "risk"),
     "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)

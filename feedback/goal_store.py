@@ -19,7 +19,7 @@ from feedback.goals import (
     validate_statement,
 )
 from feedback.access import Actor, check_actor
-from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
+from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, FeedbackError, clean_text
 from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 from feedback.store import FeedbackStore, insert_record, utc_row
 
@@ -52,8 +52,12 @@ def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple
 
 
 def remove_criterion(store: FeedbackStore, criterion: Criterion, author_name: str) -> Criterion:
-    """Record that a criterion no longer applies (its history stays)."""
-    return _append(store, CRITERIA, replace(criterion, active=False, author_name=author_name or criterion.author_name))
+    """Record that a criterion no longer applies, by whom (GoalError if unnamed; its history stays)."""
+    try:
+        name = clean_text("Your name", author_name, MAX_NAME_CHARS)
+    except FeedbackError as err:
+        raise GoalError(f"{err} Say who you are (sidebar) before you remove a criterion.") from err
+    return _append(store, CRITERIA, replace(criterion, active=False, author_name=name))
 
 
 def criteria_history(store: FeedbackStore, use_case: str) -> list[Criterion]:
@@ -82,7 +86,10 @@ def costs_history(store: FeedbackStore, use_case: str) -> list[CostMatrix]:
 def save_threshold(
     store: FeedbackStore, use_case: str, iteration: str, threshold: float, previous: float, actor: Actor, reason: str
 ) -> dict:
-    """Record a new operating threshold for an iteration (AccessError unless the role may)."""
+    """Record a new operating threshold for an iteration (AccessError unless the role may).
+
+    `previous` is the threshold the person decided against: GoalError if someone saved another
+    one meanwhile (the log is locked while deciding)."""
     actor = check_actor(actor, "change threshold")
     try:
         reason = clean_text("Reason", reason, MAX_COMMENT_CHARS, multiline=True)
@@ -95,6 +102,17 @@ def save_threshold(
         actor_name=actor.name, actor_role=actor.role, reason=reason, created_at=datetime.now(timezone.utc),
     )
     with store.transaction(write=True) as conn:
+        store.lock_table(conn, THRESHOLD_CHANGES)
+        last = conn.execute(
+            select(THRESHOLD_CHANGES.c.threshold, THRESHOLD_CHANGES.c.actor_name)
+            .where(THRESHOLD_CHANGES.c.use_case == use_case, THRESHOLD_CHANGES.c.iteration == iteration)
+            .order_by(THRESHOLD_CHANGES.c.id.desc())
+        ).first()
+        if last is not None and last.threshold != float(previous):
+            raise GoalError(
+                f"The threshold of {iteration} was changed to {last.threshold:.3f} by {last.actor_name} meanwhile "
+                f"(you saw {float(previous):.3f}). Nothing was saved; look again and decide."
+            )
         conn.execute(insert(THRESHOLD_CHANGES).values(**values))
     return values
 

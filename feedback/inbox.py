@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from feedback.access import Actor, check_actor
 from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
@@ -72,17 +72,24 @@ def triage_feedback(
     duplicate_of: int | None = None,
     fixed_in: str | None = None,
     known_iterations: Collection[str] = (),
+    seen: Mapping[int, str] | None = None,
 ) -> list[TriageChange]:
-    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError)."""
+    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError).
+
+    The entries are locked while deciding (rows FOR UPDATE on PostgreSQL; SQLite writers are
+    serial). `seen` (id -> the status the person decided on) refuses the change if another person
+    changed one of them meanwhile.
+    """
     actor = check_actor(actor, "triage feedback")
     now = datetime.now(timezone.utc)
     with store.transaction(write=True) as conn:
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        rows = conn.execute(select(FEEDBACK.c.id, FEEDBACK.c.triage_status).where(FEEDBACK.c.id.in_(wanted))).all()
-        current = {row.id: row.triage_status for row in rows}
+        query = select(FEEDBACK.c.id, FEEDBACK.c.triage_status).where(FEEDBACK.c.id.in_(wanted))
+        current = {row.id: row.triage_status for row in conn.execute(query.order_by(FEEDBACK.c.id).with_for_update())}
         missing = sorted(set(wanted) - set(current))
         if missing:
             raise TriageError(f"There is no feedback entry {', '.join(f'#{i}' for i in missing)}.")
+        _check_unchanged(conn, current, seen or {})
         known_ids = set()
         if duplicate_of is not None:
             known_ids = {r[0] for r in conn.execute(select(FEEDBACK.c.id).where(FEEDBACK.c.id == duplicate_of))}
@@ -107,6 +114,22 @@ def triage_feedback(
                 )
             )
     return changes
+
+
+def _check_unchanged(conn: Connection, current: Mapping[int, str], seen: Mapping[int, str]) -> None:
+    """TriageError naming who changed an entry since the person saw it."""
+    changed = sorted(i for i, status in current.items() if i in seen and seen[i] != status)
+    if not changed:
+        return
+    last = conn.execute(
+        select(TRIAGE_EVENTS.c.actor_name).where(TRIAGE_EVENTS.c.feedback_id == changed[0]).order_by(TRIAGE_EVENTS.c.id.desc())
+    ).first()
+    who = last.actor_name if last else "someone else"
+    raise TriageError(
+        f"#{changed[0]} was changed by {who} meanwhile (now {current[changed[0]]}, you saw {seen[changed[0]]})"
+        + (f", and {len(changed) - 1} more of the selected" if len(changed) > 1 else "")
+        + ". Nothing was changed; look again and decide."
+    )
 
 
 def triage_history(store: FeedbackStore, feedback_id: int) -> list[dict]:

@@ -30,8 +30,17 @@ MAX_TEXT_CHARS = 200
 MAX_REASONS_SHOWN = 10
 
 
+#: invisible characters that reorder the text around them (embeddings, overrides, isolates, marks)
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 class FeedbackError(ValueError):
     """Feedback that cannot be stored; the message says what to change."""
+
+
+def neutralise_bidi(text: str) -> str:
+    """The text with each text-direction control shown as a visible code ("[U+202E]") instead of acting."""
+    return "".join(f"[U+{ord(ch):04X}]" if ch in BIDI_CONTROLS else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,14 @@ class Feedback(FeedbackDraft):
     uid: str | None = None
     duplicate_of: int | None = None
     triage_note: str | None = None
+    import_id: int | None = None  # the import that brought it from another store (feedback_imports)
 
 
 def clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:
-    """The text NFC-normalised and stripped, or FeedbackError if empty, too long or with control characters."""
+    """The text NFC-normalised and stripped, or FeedbackError if empty, too long or with control characters.
+
+    One-line text (names, ids) also refuses text-direction controls; multi-line text keeps them
+    (pages show them neutralised, `neutralise_bidi`)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -82,6 +95,8 @@ def clean_text(field: str, value: object, limit: int, multiline: bool = False, r
         raise FeedbackError(f"{field} contains control characters; remove them and try again.")
     if any(unicodedata.category(ch) == "Cs" for ch in text):
         raise FeedbackError(f"{field} contains invalid characters.")
+    if not multiline and any(ch in BIDI_CONTROLS for ch in text):
+        raise FeedbackError(f"{field} contains invisible text-direction characters; remove them and try again.")
     if required and not text:
         raise FeedbackError(f"{field} is required.")
     if len(text) > limit:
@@ -96,6 +111,10 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return str(value)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> FeedbackDraft:
     """The draft, normalised, or FeedbackError naming the first thing that is wrong."""
     use_case = clean_text("Use case", draft.use_case, MAX_TEXT_CHARS)
@@ -103,12 +122,16 @@ def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> F
     if iteration not in known_iterations:
         raise FeedbackError(f"Iteration {iteration!r} is not a known iteration of {use_case!r}.")
     for name, number in (("Score", draft.score), ("Threshold", draft.threshold)):
-        if not isinstance(number, (int, float)) or not math.isfinite(number) or not 0 <= number <= 1:
+        if not _is_number(number) or not math.isfinite(number) or not 0 <= number <= 1:
             raise FeedbackError(f"{name} must be a probability between 0 and 1.")
-    categories = tuple(dict.fromkeys(draft.categories))
-    for category in categories:
+    for name, values in (("Categories", draft.categories), ("Reasons shown", draft.reasons_shown)):
+        if not isinstance(values, (tuple, list)):
+            raise FeedbackError(f"{name} must be a list of texts.")
+    for category in draft.categories:
         _choice("Category", category, CATEGORIES)
-    if draft.explanation_rating is not None and draft.explanation_rating not in range(1, 6):
+    categories = tuple(dict.fromkeys(draft.categories))
+    rating = draft.explanation_rating
+    if rating is not None and (isinstance(rating, bool) or not isinstance(rating, int) or rating not in range(1, 6)):
         raise FeedbackError("The explanation rating must be 1 to 5 stars.")
     if draft.expected_outcome is not None:
         _choice("Expected outcome", draft.expected_outcome, EXPECTED_OUTCOMES)
@@ -117,11 +140,13 @@ def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> F
         raise FeedbackError(f"At most {MAX_REASONS_SHOWN} reasons can be recorded.")
     what_if = draft.what_if or None
     if what_if is not None:
+        if not isinstance(what_if, str) or len(what_if) > MAX_COMMENT_CHARS:
+            raise FeedbackError("The edited inputs must be a small JSON object.")
         try:
             parsed = json.loads(what_if)
-        except (TypeError, json.JSONDecodeError) as err:
+        except (json.JSONDecodeError, RecursionError) as err:
             raise FeedbackError("The edited inputs are not valid JSON.") from err
-        if not isinstance(parsed, dict) or len(what_if) > MAX_COMMENT_CHARS:
+        if not isinstance(parsed, dict):
             raise FeedbackError("The edited inputs must be a small JSON object.")
     return replace(
         draft,

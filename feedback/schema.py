@@ -182,7 +182,9 @@ def _schema_table(metadata: MetaData) -> Table:
 
 
 METADATA = MetaData()
-FEEDBACK = _feedback_table(METADATA, *_v4_feedback_columns(), Column("what_if", Text))
+FEEDBACK = _feedback_table(
+    METADATA, *_v4_feedback_columns(), Column("what_if", Text), Column("import_id", Integer)  # schema 6, 8
+)
 TRIAGE_EVENTS, APP_REPORTS = _v4_tables(METADATA)
 LIFECYCLE = _lifecycle_table(METADATA)
 GOAL_STATEMENTS, CRITERIA, COST_MATRICES, THRESHOLD_CHANGES = _goal_tables(METADATA)
@@ -331,6 +333,30 @@ def _create_v7(conn: Connection) -> None:
     _make_append_only(conn, "announcements")
 
 
+def _imports_table(metadata: MetaData) -> Table:
+    return Table(
+        "feedback_imports",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_role", String(50), nullable=False),
+        Column("source_file", String(200), nullable=False),
+        Column("exported_from", Text, nullable=False),  # the stores the lines say they come from
+    )
+
+
+FEEDBACK_IMPORTS = _imports_table(METADATA)
+TRIAGE_EVENTS.append_column(Column("import_id", Integer))  # schema 8: a log row carried by an import
+
+
+def _create_v8(conn: Connection) -> None:
+    _imports_table(MetaData()).create(conn)
+    _make_append_only(conn, "feedback_imports")
+    for table in ("feedback", "triage_events"):
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN import_id INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -339,6 +365,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "usage telemetry of the app", _create_v5),
     Migration(6, "feedback on edited (what-if) cases", _create_v6),
     Migration(7, "sign-offs (append-only), announcements (append-only) and their dismissals", _create_v7),
+    Migration(8, "provenance of imported feedback and of the triage history it carried", _create_v8),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -9,7 +9,7 @@ from collections.abc import Collection
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
 from feedback.schema import SIGNOFFS
-from feedback.signoff import SignOff, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
+from feedback.signoff import SignOff, SignoffError, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
 from feedback.store import FeedbackStore, insert_record
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,10 @@ def withdraw_signoff(store: FeedbackStore, use_case: str, iteration: str, signof
     with store.transaction(write=True) as conn:
         store.lock_lifecycle(conn)
         _, current = store.read_current_signoffs(conn, use_case, iteration)
+        earlier = next((r for r in store._read_signoffs(conn, use_case, iteration) if r.withdraws == signoff_id), None)
+        if earlier is not None and all(s.id != signoff_id for s in current):
+            raise SignoffError(f"Sign-off #{signoff_id} was withdrawn already, by {earlier.signer_name} (meanwhile, if it still "
+                "showed as current to you); nothing was changed.")
         saved = _insert(conn, plan_withdrawal(current, signoff_id, actor.name, actor.role, reason))
     log.info("%s/%s sign-off #%s withdrawn by %s", use_case, iteration, signoff_id, saved.signer_name)
     return saved

@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from feedback.access import Actor
 from feedback.announcements import announce_events
-from feedback.lifecycle import LifecycleEvent, current_statuses, plan_change
+from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
 from feedback.schema import (
     ANNOUNCEMENTS,
@@ -280,8 +280,13 @@ class FeedbackStore:
 
     def lock_lifecycle(self, conn: Connection) -> None:
         """Serialise lifecycle changes and sign-offs (SQLite writes are serial already)."""
+        self.lock_table(conn, LIFECYCLE)
+
+    def lock_table(self, conn: Connection, table: Table) -> None:
+        """In a write transaction: make other writers of an append-only log wait until this one ends
+        (PostgreSQL; on SQLite a write transaction holds the database's write lock already)."""
         if not self.is_sqlite:
-            conn.exec_driver_sql("LOCK TABLE lifecycle_events IN EXCLUSIVE MODE")
+            conn.exec_driver_sql(f"LOCK TABLE {table.name} IN EXCLUSIVE MODE")
 
     def change_lifecycle(
         self,
@@ -293,17 +298,25 @@ class FeedbackStore:
         reason: str,
         *,
         required_signoffs: Collection[str],
+        seen_status: str | None = None,
         **details,
     ) -> list[LifecycleEvent]:
         """Apply a lifecycle change under the rules (LifecycleError if refused), log it and announce it.
 
         A promotion to live needs a current sign-off of every role in `required_signoffs`.
+        `seen_status` (the status the person decided on) refuses it if someone changed it meanwhile.
         """
         required = check_required_roles(required_signoffs)
         with self.transaction(write=True) as conn:
             self.lock_lifecycle(conn)
             events, signoffs = self.read_current_signoffs(conn, use_case, version)
             statuses = current_statuses(events, versions)
+            if seen_status is not None and statuses.get(version) != seen_status:
+                last = next((e for e in reversed(events) if e.iteration == version), None)
+                raise LifecycleError(
+                    f"{version} was changed by {last.actor_name if last else 'someone else'} meanwhile "
+                    f"(now {statuses.get(version)}, you saw {seen_status}). Nothing was changed; look again and decide."
+                )
             planned = plan_change(
                 statuses, use_case, version, to_status, actor, reason,
                 required_signoffs=required, signoffs=signoffs, **details,

@@ -8,12 +8,13 @@ import streamlit as st
 from demo_models.formats import format_share
 from feedback.access import PERMISSIONS, AccessError
 from feedback.analytics import count_categories, count_verdicts, disagreement_over_time, mentioned_features
-from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl
+from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl, read_import
 from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage_feedback
 from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.text import escape_markdown
 
 ctx = setup_page("Inbox")
 use_case = ctx.use_case
@@ -70,6 +71,13 @@ if len(selected) == 1:
         f"(threshold {entry.threshold:.1%}), with these reasons:"
     )
     st.dataframe(pd.DataFrame({"Reasons shown": list(entry.reasons_shown) or ["(none)"]}), hide_index=True)
+    origin = read_import(ctx.store, entry.import_id) if entry.import_id else None
+    if origin is not None:
+        st.caption(
+            f"Given by {escape_markdown(entry.reviewer_name)} in another store; imported by "
+            f"{escape_markdown(origin.actor_name)} ({origin.actor_role}) on {origin.created_at:%Y-%m-%d %H:%M} UTC "
+            f"from {escape_markdown(origin.source_file)} ({escape_markdown(origin.exported_from or 'store not named')})."
+        )
     st.page_link(
         "pages/1_Explore.py",
         label=f"Open {entry.case_id} in {entry.iteration}",
@@ -78,6 +86,8 @@ if len(selected) == 1:
     )
 
 st.subheader("Triage" + (f" {len(selected)} selected" if selected else ""))
+shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previous run showed: what was decided on
+st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
     st.caption("Select entries in the table (several for a bulk action).")
 else:
@@ -93,7 +103,7 @@ else:
                 changes = triage_feedback(
                     ctx.store, [e.id for e in selected], to_status, ctx.identity.actor, note,
                     duplicate_of=int(duplicate_of) or None, fixed_in=None if fixed_in == "—" else fixed_in,
-                    known_iterations=versions,
+                    known_iterations=versions, seen={e.id: shown_before.get(e.id, e.triage_status) for e in selected},
                 )
             except (TriageError, AccessError, StoreError) as err:
                 st.error(f"Not changed — {err}")
@@ -125,25 +135,29 @@ e1, e2, e3 = st.columns(3)
 e1.download_button("CSV", export_csv(entries), file_name="involve-feedback.csv", mime="text/csv", key="export_csv")
 e2.download_button("JSON", export_json(entries), file_name="involve-feedback.json", mime="application/json", key="export_json")
 e3.download_button(
-    "JSON lines (to move to another store)", export_jsonl(entries).encode("utf-8"),
+    "JSON lines (to move to another store)", export_jsonl(ctx.store, entries).encode("utf-8"),
     file_name="involve-feedback.jsonl", mime="application/jsonl", key="export_jsonl",
 )
-upload = st.file_uploader("Import JSON lines exported from another Involve store", type=["jsonl"], key="import_file")
-if upload is not None and st.button("Import", key="import_button"):
-    try:
-        text_in = upload.getvalue().decode("utf-8")
-    except UnicodeDecodeError:
-        st.error("The file is not UTF-8 text; nothing was imported.")
-    else:
-        known = {use_case.name: versions}
+if ctx.identity.role not in PERMISSIONS["import feedback"]:
+    st.caption(f"Importing feedback from another store is for: {', '.join(PERMISSIONS['import feedback'])}.")
+else:
+    upload = st.file_uploader("Import JSON lines exported from another Involve store", type=["jsonl"], key="import_file")
+    if upload is not None and st.button("Import", key="import_button"):
         try:
-            report = import_jsonl(ctx.store, text_in, known)
-        except StoreError as err:
-            st.error(f"Nothing was imported — {err}")
+            text_in = upload.getvalue().decode("utf-8")
+        except UnicodeDecodeError:
+            st.error("The file is not UTF-8 text; nothing was imported.")
         else:
-            st.success(f"Imported {report.added}; {report.already_present} were already here.")
-            for problem in report.errors[:20]:
-                st.warning(f"Not imported: {problem}")
+            try:
+                report = import_jsonl(ctx.store, text_in, {use_case.name: versions}, ctx.identity.actor, upload.name)
+            except (AccessError, StoreError) as err:
+                st.error(f"Nothing was imported — {err}")
+            else:
+                st.success(f"Imported {report.added}; {report.already_present} were already here; {len(report.errors)} refused.")
+                for problem in report.errors[:20]:
+                    st.warning(f"Not imported: {escape_markdown(problem)}")
+                if len(report.errors) > 20:
+                    st.warning(f"… and {len(report.errors) - 20} more lines refused.")
 
 reports = list_reports(ctx.store)
 st.header(f"Reports on the app ({len(reports)})")

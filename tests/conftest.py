@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,12 +49,9 @@ def app_env(tmp_path, monkeypatch, registry_dir) -> Path:
 PG_URL_VARIABLE = "INVOLVE_TEST_PG_URL"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path) -> FeedbackStore:
-    """A fresh feedback store: SQLite, and PostgreSQL when INVOLVE_TEST_PG_URL names a server."""
-    if request.param == "sqlite":
-        yield FeedbackStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-        return
+@contextmanager
+def _postgres_store() -> Iterator[FeedbackStore]:
+    """A fresh store in a throw-away database on the INVOLVE_TEST_PG_URL server (skips without one)."""
     admin_url = os.environ.get(PG_URL_VARIABLE)
     if not admin_url:
         pytest.skip(f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one")
@@ -68,6 +67,23 @@ def store(request, tmp_path) -> FeedbackStore:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> FeedbackStore:
+    """A fresh feedback store: SQLite, and PostgreSQL when INVOLVE_TEST_PG_URL names a server."""
+    if request.param == "sqlite":
+        yield FeedbackStore(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        return
+    with _postgres_store() as pg:
+        yield pg
+
+
+@pytest.fixture
+def postgres_store() -> FeedbackStore:
+    """A fresh PostgreSQL feedback store (skipped without INVOLVE_TEST_PG_URL), beside a SQLite one."""
+    with _postgres_store() as pg:
+        yield pg
 
 
 @pytest.fixture

@@ -88,3 +88,28 @@ def test_demo_mode_is_visible_on_every_page(app_env):
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Demo mode" in at.sidebar.warning[0].value, page
+
+
+def test_the_import_is_offered_only_to_the_roles_that_may_import(app_env):
+    _fill_store(app_env)
+    business = open_app(PAGE, user=("Bo", "business user"))
+    assert not business.exception and business.get("file_uploader") == []
+    assert any("Importing feedback from another store is for: admin, data scientist" in c.value for c in business.caption)
+    scientist = open_app(PAGE, user=("Dana", "data scientist"))
+    assert len(scientist.get("file_uploader")) == 1
+
+
+def test_triage_on_what_the_page_showed_is_refused_if_someone_changed_it_meanwhile(app_env):
+    from feedback.access import Actor
+    from feedback.inbox import triage_feedback
+
+    store = _fill_store(app_env)
+    at = open_app(PAGE, user=("Dana", "data scientist"))
+    select_row(at, "inbox_table", 0)  # the page shows #2 as new
+    triage_feedback(store, [2], "accepted", Actor("Ada Admin", "admin"))  # another person, meanwhile
+    at.selectbox(key="triage_status").set_value("rejected")
+    at.text_area(key="triage_note").input("not a bug")
+    next(b for b in at.form_submit_button if b.label == "Apply").click().run()
+    assert not at.exception
+    assert "#2 was changed by Ada Admin meanwhile (now accepted, you saw new)" in at.error[0].value
+    assert {f.id: f.triage_status for f in store.list_feedback("credit")} == {1: "new", 2: "accepted"}

@@ -106,15 +106,15 @@ def test_exports_hold_every_field(filled):
     assert list(frame["id"]) == [3, 2, 1] and frame.loc[1, "categories"] == "missing factor"
     data = json.loads(export_json(entries))
     assert data[0]["comment"] == "Looks biased by AGE" and data[0]["uid"]
-    lines = export_jsonl(entries).splitlines()
+    lines = export_jsonl(filled, entries).splitlines()
     assert [json.loads(line)["id"] for line in lines] == [1, 2, 3]
 
 
 def test_jsonl_moves_feedback_to_another_store_without_loss_or_duplicates(filled, tmp_path):
     triage_feedback(filled, [2], "triaged", ADMIN, "seen")
-    text = export_jsonl(search_feedback(filled, FeedbackFilter("credit")))
+    text = export_jsonl(filled, search_feedback(filled, FeedbackFilter("credit")))
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    report = import_jsonl(other, text + "not json\n" + '{"uid": "x", "use_case": "credit"}\n', {"credit": KNOWN})
+    report = import_jsonl(other, text + "not json\n" + '{"uid": "x", "use_case": "credit"}\n', {"credit": KNOWN}, ADMIN)
     assert (report.added, report.already_present) == (3, 0)
     assert report.errors[0].startswith("line 4: not JSON") and report.errors[1].startswith("line 5:")
     moved = {e.uid: e for e in search_feedback(other, FeedbackFilter("credit"))}
@@ -123,14 +123,14 @@ def test_jsonl_moves_feedback_to_another_store_without_loss_or_duplicates(filled
         assert (copy.comment, copy.created_at, copy.triage_status, copy.reasons_shown, copy.categories) == (
             original.comment, original.created_at, original.triage_status, original.reasons_shown, original.categories,
         )
-    again = import_jsonl(other, text, {"credit": KNOWN})
+    again = import_jsonl(other, text, {"credit": KNOWN}, ADMIN)
     assert (again.added, again.already_present) == (0, 3)
 
 
 def test_import_refuses_unknown_iterations(filled, tmp_path):
-    text = export_jsonl(search_feedback(filled, FeedbackFilter("credit")))
+    text = export_jsonl(filled, search_feedback(filled, FeedbackFilter("credit")))
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    report = import_jsonl(other, text, {"credit": {"v2"}})
+    report = import_jsonl(other, text, {"credit": {"v2"}}, ADMIN)
     assert report.added == 1 and len(report.errors) == 2 and "not a known iteration" in report.errors[0]
 
 
