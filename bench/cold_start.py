@@ -8,7 +8,8 @@ Each run starts `streamlit run app.py` on an empty data dir (no registry, no sto
 - all ready: the background preparation has trained every built-in iteration, written the demo
   history (unless --no-demo-history) and Home has rerun without the progress bar;
 - restart: the server is stopped and started again on the same data dir, Home fully drawn.
-Times are from the moment `streamlit run` is started.
+Times are from the moment `streamlit run` is started. For scale, each run first times a one-line
+Streamlit page (`st.title`) the same way: what any Streamlit app pays on the machine at that moment.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(data: Path, demo_history: bool) -> tuple[subprocess.Popen, str]:
+def _serve(data: Path, demo_history: bool, script: str = "app.py") -> tuple[subprocess.Popen, str]:
     port = _port()
     env = {**os.environ, "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING",
            "INVOLVE_DEMO_HISTORY": "1" if demo_history else "0"}
     for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
         env.pop(name, None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
@@ -81,7 +82,7 @@ def _status(data: Path) -> str:
 
 
 def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[str, float]:
-    """The four times of one first start (seconds)."""
+    """The reference and the four times of one first start (seconds)."""
     data = Path(tempfile.mkdtemp(prefix="involve-cold-"))
     times = {}
 
@@ -90,6 +91,17 @@ def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[s
             page.screenshot(path=shots / f"run{run}-{name}.png")
 
     try:
+        reference = data / "reference.py"  # what any Streamlit app pays on this machine now
+        reference.write_text('import streamlit as st\nst.title("Involve")\n')
+        start = time.perf_counter()
+        server, url = _serve(data, demo_history, str(reference))
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.goto(url)
+        page.get_by_role("heading", name="Involve", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+        _ran(page)
+        times["reference: a one-line page visible"] = time.perf_counter() - start
+        page.close()
+        _stop(server)
         start = time.perf_counter()
         server, url = _serve(data, demo_history)
         page = browser.new_page(viewport={"width": 1400, "height": 1300})

@@ -122,9 +122,10 @@ def prepare(registry_dir: Path, db_url: str, demo_history: bool) -> Progress:
 class FirstStart:
     """The background preparation started by this server process."""
 
-    def __init__(self, registry_dir: Path, process: subprocess.Popen) -> None:
+    def __init__(self, registry_dir: Path, process: subprocess.Popen, demo_history: bool = False) -> None:
         self.registry_dir = Path(registry_dir)
         self.process = process
+        self.demo_history = demo_history  # whether it writes the demo history after training
 
     def progress(self) -> Progress:
         """Its progress: running while the process runs; then done, or failed with the last log line."""
@@ -162,7 +163,7 @@ def start_first_start(registry_dir: Path, db_url: str, demo_history: bool) -> Fi
             env={**os.environ, "PYTHONPATH": path}, start_new_session=True,
         )
     log.info("first start: preparing in the background (process %s)", process.pid)
-    return FirstStart(registry_dir, process)
+    return FirstStart(registry_dir, process, seed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from feedback.store import FeedbackStore, StoreError
 from feedback.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation
 from pages._ui.identity import Identity, current_identity
+from pages._ui.text import escape_markdown
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.compare import Comparison
@@ -103,7 +104,7 @@ def _prepare_registry(registry_dir: str) -> None:
         return
     progress = job.progress()
     if progress.state == "failed":
-        st.error(f"Preparing the built-in iterations failed: {progress.detail}. The log is in {job.registry_dir}.")
+        st.error(escape_markdown(f"The first-start preparation failed: {progress.detail}. Its log is in {job.registry_dir}."))
         return
     if not progress.running:
         return
@@ -114,7 +115,7 @@ def _prepare_registry(registry_dir: str) -> None:
         st.markdown(
             "Involve puts a machine-learning model in front of the people it serves while it is being built. "
             "On its first start it trains its built-in iterations (credit risk, card fraud)"
-            + (" and writes a labelled demo history into the empty store" if settings.demo_history() else "")
+            + (" and writes a labelled demo history into the empty store" if job.demo_history else "")
             + ". The pages fill in as each iteration is ready; this page updates by itself."
         )
     _first_start_progress(job, shown)
