@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from demo_models import __version__
-from demo_models.demo_feedback import DEMO_MARK, JONAS, MARA, PRIYA, TOMAS, credit_feedback, fraud_feedback
+from demo_models.demo_feedback import JONAS, MARA, PRIYA, TOMAS, credit_feedback, fraud_feedback
 from demo_models.registry import list_iterations, load_iteration
 from demo_models.report_compose import compose_snapshot, evaluate_criteria
 from demo_models.scoring import ScoredIteration

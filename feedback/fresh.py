@@ -8,7 +8,6 @@ a person who opened a page while the app was still preparing does not make the s
 
 from __future__ import annotations
 
-import logging
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +33,6 @@ from feedback.schema import (
     TRIAGE_EVENTS,
 )
 from feedback.store import FeedbackStore
-
-log = logging.getLogger(__name__)
 
 #: the tables whose rows someone made on purpose
 PERSON_TABLES = (
