@@ -41,7 +41,8 @@ def _page(registry: Path, data_dir: Path) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     st.cache_resource.clear()  # every run starts cold, as a fresh server would
-    os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=str(data_dir), INVOLVE_LOG_LEVEL="WARNING")
+    os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=str(data_dir), INVOLVE_LOG_LEVEL="WARNING",
+                      INVOLVE_DEMO_HISTORY="0")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["use_case"] = "churn"
     at.run()

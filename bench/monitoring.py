@@ -78,7 +78,7 @@ def main() -> None:
             f"with scoring by fraud/v1: {statistics.median(r['generate_and_score_s'] for r in runs):.2f} s; "
             f"peak memory {peak:.2f} GB ({'meets' if peak < MEMORY_TARGET_GB else 'MISSES'} the {MEMORY_TARGET_GB:.0f} GB target)"
         )
-        env = {**os.environ, "INVOLVE_REGISTRY_DIR": str(registry), "INVOLVE_DATA_DIR": tmp,
+        env = {**os.environ, "INVOLVE_REGISTRY_DIR": str(registry), "INVOLVE_DATA_DIR": tmp, "INVOLVE_DEMO_HISTORY": "0",
                "INVOLVE_MONITOR_ROWS": str(args.rows), "INVOLVE_LOG_LEVEL": "WARNING"}
         views = [_run(VIEW, str(ROOT / "app.py"), env=env) for _ in range(args.runs)]
         first = statistics.median(v["first_view_s"] for v in views)

@@ -78,7 +78,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "registry"
         register_churn(rows=33_334, registry_dir=registry)
-        os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=tmp, INVOLVE_LOG_LEVEL="WARNING")
+        os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=tmp, INVOLVE_LOG_LEVEL="WARNING",
+                          INVOLVE_DEMO_HISTORY="0")
         store = FeedbackStore(f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}")
         save_costs(store, CostMatrix("churn", false_positive_cost=20, false_negative_cost=150, author_name="bench"))
         scored = ScoredIteration(load_iteration("churn", "v2", registry))

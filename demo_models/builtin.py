@@ -208,15 +208,33 @@ def _register_once(root: Path, use_case: str, version: str, train, **arguments) 
     return True
 
 
-def ensure_builtin_iterations(registry_dir: Path | None = None) -> list[str]:
-    """Train and register the built-in iterations (credit, fraud) that are missing; "use case/version"."""
+def missing_builtins(registry_dir: Path | None = None) -> list[str]:
+    """The built-in iterations not registered yet, in the order they are trained ("use case/version")."""
+    root = Path(registry_dir or settings.registry_dir())
+    wanted = [("credit", s.version) for s in CREDIT_ITERATIONS] + [("fraud", s.version) for s in FRAUD_ITERATIONS]
+    return [f"{use_case}/{version}" for use_case, version in wanted if not iteration_dir(use_case, version, root).exists()]
+
+
+def ensure_builtin_iterations(
+    registry_dir: Path | None = None, on_step: Callable[[str, int], None] | None = None
+) -> list[str]:
+    """Train and register the built-in iterations (credit, fraud) that are missing; "use case/version".
+
+    `on_step(step, done)` is told before each one is trained ("training credit v2", iterations done).
+    """
     root = Path(registry_dir or settings.registry_dir())
     added = []
+
+    def step(use_case: str, version: str) -> None:
+        if on_step is not None:
+            on_step(f"training {use_case} {version}", len(added))
+
     for spec in CREDIT_ITERATIONS:
         if iteration_dir("credit", spec.version, root).exists():
             continue
         from demo_models.data import split_credit
 
+        step("credit", spec.version)
         if _register_once(
             root, "credit", spec.version, lambda spec=spec: fit_builtin(spec),
             eval_data=split_credit().eval, target=CREDIT_TARGET, positive_label=1, positive_class="default",
@@ -227,6 +245,7 @@ def ensure_builtin_iterations(registry_dir: Path | None = None) -> list[str]:
     for spec in FRAUD_ITERATIONS:
         if iteration_dir("fraud", spec.version, root).exists():
             continue
+        step("fraud", spec.version)
         if fraud_eval is None:
             fraud_eval = make_transactions(FRAUD_EVAL_ROWS, seed=FRAUD_EVAL_SEED)
         if _register_once(

@@ -24,6 +24,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         'JSON mapping of use case to the roles that must sign off before it goes live, e.g. {"churn": ["risk"]}; '
         "unset use cases keep their own (credit and fraud: risk and compliance; others: business user)",
     ),
+    "INVOLVE_DEMO_HISTORY": (
+        "1",
+        "write a labelled demo history (goals, costs, sign-offs, lifecycle, feedback) into a fresh store at "
+        "first start (0: start empty)",
+    ),
     "INVOLVE_ROLES": (
         "(empty)",
         'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
@@ -73,6 +78,11 @@ def health_every() -> int:
         return max(int(os.environ.get("INVOLVE_HEALTH_EVERY", "60")), 0)
     except ValueError:
         return 60
+
+
+def demo_history() -> bool:
+    """Whether a fresh store gets the demo history at first start (anything but 0, false, no, off)."""
+    return os.environ.get("INVOLVE_DEMO_HISTORY", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
 def signoff_roles() -> dict[str, list[str]]:

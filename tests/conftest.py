@@ -43,6 +43,7 @@ def app_env(tmp_path, monkeypatch, registry_dir) -> Path:
     monkeypatch.setenv("INVOLVE_DB_URL", f"sqlite:///{db}")
     monkeypatch.setenv("INVOLVE_MONITOR_ROWS", "20000")
     monkeypatch.setenv("INVOLVE_HEALTH_EVERY", "0")  # off, but in tests/app/test_health.py
+    monkeypatch.setenv("INVOLVE_DEMO_HISTORY", "0")  # fresh stores stay empty, but in tests/*/test_demo_history.py
     return db
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from demo_models import __version__, settings
-from demo_models.builtin import ensure_builtin_iterations
+from demo_models.first_start import FirstStart, start_first_start
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.scoring import ScoredIteration
 
 log = logging.getLogger("involve.app")
+FIRST_START_POLL_SECONDS = 2
 
 #: The app's pages in menu order: (script relative to app.py, label, icon).
 PAGES = (
@@ -73,11 +74,54 @@ class PageContext:
         return [c.version for c in self.cards]
 
 
-@st.cache_resource(show_spinner="Preparing the built-in iterations (first start only)…")
+@st.cache_resource(show_spinner=False)
+def _start_first_start(registry_dir: str, db_url: str, demo_history: bool) -> FirstStart | None:
+    return start_first_start(Path(registry_dir), db_url, demo_history)
+
+
+def _registered(registry_dir: str) -> tuple[str, ...]:
+    return tuple(sorted(f"{c.use_case}/{c.version}" for c in list_iterations(registry_dir=Path(registry_dir))))
+
+
+@st.fragment(run_every=FIRST_START_POLL_SECONDS)
+def _first_start_progress(job: FirstStart, shown: tuple[str, ...]) -> None:
+    """What the background preparation is doing; the whole page reruns when an iteration is added
+    or the preparation ends, so it shows what is new."""
+    progress = job.progress()
+    if not progress.running or _registered(str(job.registry_dir)) != shown:
+        if not progress.running and not st.session_state.get(_chosen_key("iteration")):
+            for key in ("iteration", "_pick_iteration"):  # never picked: show the live one now
+                st.session_state.pop(key, None)
+        st.rerun(scope="app")
+    step = f"{progress.step} ({min(progress.done + 1, progress.total)} of {progress.total})" if progress.total else progress.step
+    st.progress(progress.done / progress.total if progress.total else 0.0, text=f"First start, in the background: {step}…")
+
+
 def _prepare_registry(registry_dir: str) -> None:
-    added = ensure_builtin_iterations(Path(registry_dir))
-    if added:
-        log.info("built-in iterations registered: %s", ", ".join(added))
+    """Start the first-start preparation once per server process (built-in iterations, demo history)
+    and show its progress; a page with no iteration to show yet waits for the first one."""
+    job = _start_first_start(registry_dir, settings.db_url(), settings.demo_history())
+    if job is None:
+        return
+    progress = job.progress()
+    if progress.state == "failed":
+        st.error(escape_markdown(f"The first-start preparation failed: {progress.detail}. Its log is in {job.registry_dir}."))
+        return
+    if not progress.running:
+        return
+    shown = _registered(registry_dir)
+    if not shown:
+        st.title("Involve")
+        st.subheader("Getting ready for the first start")
+        st.markdown(
+            "Involve puts a machine-learning model in front of the people it serves while it is being built. "
+            "On its first start it trains its built-in iterations (credit risk, card fraud)"
+            + (" and writes a labelled demo history into the empty store" if job.demo_history else "")
+            + ". The pages fill in as each iteration is ready; this page updates by itself."
+        )
+    _first_start_progress(job, shown)
+    if not shown:
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Loading the iteration…", max_entries=16)
@@ -171,6 +215,10 @@ def _configure_logging() -> None:
     root.setLevel(settings.log_level())
 
 
+def _chosen_key(state_key: str) -> str:
+    return f"_{state_key}_chosen"  # set once the person picks it themselves (widget or link)
+
+
 def _pick(
     label: str, options: list[str], state_key: str, query_key: str, describe, default: str, hidden=()
 ) -> str:
@@ -179,6 +227,7 @@ def _pick(
     if requested is not None and requested != st.session_state.get(state_key):
         if requested in options:
             st.session_state[state_key] = requested
+            st.session_state[_chosen_key(state_key)] = True
         else:
             why = (
                 f"{requested!r} is retired; switch on “Show retired iterations” to see it"
@@ -198,6 +247,7 @@ def _pick(
 
     def mirror(value: str) -> None:
         st.query_params[query_key] = value
+        st.session_state[_chosen_key(state_key)] = True
 
     return remembered_widget(
         st.sidebar.selectbox, label, state_key, default, widget_key=f"_pick_{state_key}", then=mirror,

@@ -90,6 +90,7 @@ def streamlit_server(tmp_path_factory, registry_dir):
         "INVOLVE_REGISTRY_DIR": str(registry),
         "INVOLVE_DB_URL": f"sqlite:///{db}",
         "INVOLVE_MONITOR_ROWS": "50000",
+        "INVOLVE_DEMO_HISTORY": "0",
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",

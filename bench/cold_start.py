@@ -1,0 +1,169 @@
+"""First start of the app on a fresh data dir, in headless Chromium: medians of several runs.
+
+    .venv/bin/python bench/cold_start.py [--runs 3] [--screenshots DIR] [--no-demo-history]
+
+Each run starts `streamlit run app.py` on an empty data dir (no registry, no store) and opens Home:
+- Home visible: the page has run and its heading shows (target under 5 s);
+- first iteration: Home shows an iteration (its table of iterations is drawn);
+- all ready: the background preparation has trained every built-in iteration, written the demo
+  history (unless --no-demo-history) and Home has rerun without the progress bar;
+- restart: the server is stopped and started again on the same data dir, Home fully drawn.
+Times are from the moment `streamlit run` is started. For scale, each run first times a one-line
+Streamlit page (`st.title`) the same way: what any Streamlit app pays on the machine at that moment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 600_000
+TARGET_SECONDS = 5.0
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(data: Path, demo_history: bool, script: str = "app.py") -> tuple[subprocess.Popen, str]:
+    port = _port()
+    env = {**os.environ, "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING",
+           "INVOLVE_DEMO_HISTORY": "1" if demo_history else "0"}
+    for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
+        env.pop(name, None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read()
+            return server, url
+        except OSError:
+            time.sleep(0.05)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _ran(page) -> None:
+    from playwright.sync_api import expect
+
+    page.wait_for_timeout(100)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT_MS)
+
+
+def _status(data: Path) -> str:
+    try:
+        return json.loads((data / "registry" / ".first-start.json").read_text())["state"]
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[str, float]:
+    """The reference and the four times of one first start (seconds)."""
+    data = Path(tempfile.mkdtemp(prefix="involve-cold-"))
+    times = {}
+
+    def shot(page, name):
+        if shots is not None:
+            page.screenshot(path=shots / f"run{run}-{name}.png")
+
+    try:
+        reference = data / "reference.py"  # what any Streamlit app pays on this machine now
+        reference.write_text('import streamlit as st\nst.title("Involve")\n')
+        start = time.perf_counter()
+        server, url = _serve(data, demo_history, str(reference))
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.goto(url)
+        page.get_by_role("heading", name="Involve", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+        _ran(page)
+        times["reference: a one-line page visible"] = time.perf_counter() - start
+        page.close()
+        _stop(server)
+        start = time.perf_counter()
+        server, url = _serve(data, demo_history)
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+        page.goto(url)
+        page.get_by_role("heading", name="Involve", exact=True).first.wait_for(timeout=TIMEOUT_MS)
+        _ran(page)
+        times["Home visible"] = time.perf_counter() - start
+        shot(page, "1-home-visible")
+        page.get_by_test_id("stDataFrame").last.get_by_test_id("data-grid-canvas").wait_for(timeout=TIMEOUT_MS)
+        times["first iteration"] = time.perf_counter() - start
+        shot(page, "2-first-iteration")
+        while _status(data) != "done":
+            if _status(data) == "failed" or time.perf_counter() - start > TIMEOUT_MS / 1000:
+                raise RuntimeError(f"the preparation failed: {(data / 'registry' / '.first-start.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        page.get_by_test_id("stProgress").wait_for(state="detached", timeout=TIMEOUT_MS)
+        _ran(page)
+        page.get_by_test_id("stDataFrame").last.get_by_test_id("data-grid-canvas").wait_for(timeout=TIMEOUT_MS)
+        times["all ready"] = time.perf_counter() - start
+        shot(page, "3-all-ready")
+        page.close()
+        _stop(server)
+        start = time.perf_counter()
+        server, url = _serve(data, demo_history)
+        page = browser.new_page(viewport={"width": 1400, "height": 1300})
+        page.goto(url)
+        _ran(page)
+        page.get_by_test_id("stDataFrame").last.get_by_test_id("data-grid-canvas").wait_for(timeout=TIMEOUT_MS)
+        times["restart, Home fully drawn"] = time.perf_counter() - start
+        shot(page, "4-restart")
+        page.close()
+        _stop(server)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    return times
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--no-demo-history", action="store_true")
+    args = parser.parse_args()
+    if args.screenshots:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+    runs = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        for i in range(args.runs):
+            runs.append(one_run(browser, not args.no_demo_history, args.screenshots, i + 1))
+            print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f} s" for k, v in runs[-1].items()), flush=True)
+        browser.close()
+    print(f"\nfirst start on a fresh data dir, median of {len(runs)} runs (load average {os.getloadavg()[0]:.1f}):")
+    for name in runs[0]:
+        values = [r[name] for r in runs]
+        target = f"  (target < {TARGET_SECONDS:g} s: {'meets' if statistics.median(values) < TARGET_SECONDS else 'MISSES'})" \
+            if name == "Home visible" else ""
+        print(f"  {name:<28} {statistics.median(values):6.1f} s   (min {min(values):.1f}, max {max(values):.1f}){target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The first start in the background: only when something is missing, training what is missing,
+reporting progress, and the setting that turns the demo history off."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from demo_models import settings
+from demo_models.builtin import missing_builtins
+from demo_models.first_start import LOG_FILE, FirstStart, Progress, prepare, read_status, start_first_start
+
+
+def test_nothing_to_do_starts_nothing(registry_dir, tmp_path):
+    assert missing_builtins(registry_dir) == []
+    assert start_first_start(registry_dir, f"sqlite:///{tmp_path / 's.sqlite3'}", demo_history=False) is None
+
+
+def test_a_used_store_gets_no_demo_history_and_so_nothing_starts(registry_dir, sqlite_store):
+    from tests.helpers import make_draft
+
+    sqlite_store.add_feedback(make_draft(), known_iterations=["v3"])
+    assert start_first_start(registry_dir, str(sqlite_store.engine.url), demo_history=True) is None
+
+
+def test_a_missing_iteration_is_trained_in_the_background(registry_dir, tmp_path):
+    registry = tmp_path / "registry"
+    shutil.copytree(registry_dir, registry)
+    shutil.rmtree(registry / "credit" / "v1")
+    assert missing_builtins(registry) == ["credit/v1"]
+    job = start_first_start(registry, f"sqlite:///{tmp_path / 's.sqlite3'}", demo_history=False)
+    assert job is not None and job.progress().state in ("running", "done")
+    assert job.process.wait(timeout=300) == 0, (registry / LOG_FILE).read_text()
+    assert job.progress() == Progress("ready", 1, 1, "done")
+    assert missing_builtins(registry) == []
+    assert (registry / "credit" / "v1" / "card.json").exists()
+
+
+def test_progress_reports_each_step(registry_dir, tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr("demo_models.first_start._write_status", lambda root, progress: seen.append(progress))
+    registry = tmp_path / "registry"
+    shutil.copytree(registry_dir, registry)
+    shutil.rmtree(registry / "credit" / "v1")
+    assert prepare(registry, f"sqlite:///{tmp_path / 's.sqlite3'}", demo_history=False) == Progress("ready", 1, 1, "done")
+    assert seen == [Progress("training credit v1", 0, 1), Progress("ready", 1, 1, "done")]
+
+
+def test_a_failed_preparation_says_what_went_wrong(tmp_path):
+    (tmp_path / LOG_FILE).write_text("Traceback ...\nOSError: [Errno 28] No space left on device\n")
+    failed = subprocess.Popen(["false"])
+    failed.wait()
+    progress = FirstStart(tmp_path, failed).progress()
+    assert progress.state == "failed" and progress.detail == "OSError: [Errno 28] No space left on device"
+    assert read_status(tmp_path) is None
+
+
+@pytest.mark.parametrize(("value", "on"), [(None, True), ("1", True), ("0", False), ("off", False), ("false", False)])
+def test_the_demo_history_setting(monkeypatch, value, on):
+    if value is None:
+        monkeypatch.delenv("INVOLVE_DEMO_HISTORY", raising=False)
+    else:
+        monkeypatch.setenv("INVOLVE_DEMO_HISTORY", value)
+    assert settings.demo_history() is on
