@@ -125,12 +125,14 @@ def _check_features(model: Any, features: pd.DataFrame) -> None:
     if names is not None:
         missing = [str(n) for n in names if n not in features.columns]
         if missing:
-            raise RegistryError(f"The evaluation data lacks inputs the model was fitted on: {', '.join(missing[:10])}.")
+            raise RegistryError(
+                f"The model cannot take this evaluation data: it lacks inputs the model was fitted on: {', '.join(missing[:10])}."
+            )
         return
     expected = getattr(model, "n_features_in_", None)
     if isinstance(expected, int) and expected != features.shape[1]:
         raise RegistryError(
-            f"The model was fitted on {expected} inputs; the evaluation data has {features.shape[1]} "
+            f"The model cannot take this evaluation data: it was fitted on {expected} inputs; the data has {features.shape[1]} "
             f"besides the target ({', '.join(map(str, features.columns[:10]))})."
         )
 

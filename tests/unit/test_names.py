@@ -64,7 +64,7 @@ def test_the_report_refuses_a_name_that_is_a_path(registry_dir, tmp_path, capsys
         load_iteration("..", "credit", registry_dir)
 
 
-@pytest.mark.parametrize(("columns", "message"), [(("x", "y", "z"), "fitted on 2 inputs; the evaluation data has 3")])
+@pytest.mark.parametrize(("columns", "message"), [(("x", "y", "z"), "fitted on 2 inputs; the data has 3")])
 def test_register_with_mismatched_features_says_not_registered(tmp_path, capsys, columns, message):
     model, data = _toy(tmp_path, columns)
     sio.dump(model, tmp_path / "model.skops")
