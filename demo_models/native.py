@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.pipeline import Pipeline
 
 XGBOOST_FILE, CATBOOST_FILE = "estimator.ubj", "estimator.cbm"
+NATIVE_SUFFIXES = (".ubj", ".json", ".cbm")
 
 
 class NativeSlot(BaseEstimator):
@@ -42,6 +43,12 @@ class XGBoostBoosterClassifier(ClassifierMixin, BaseEstimator):
     def classes_(self) -> np.ndarray:
         """The two classes a binary:logistic Booster predicts."""
         return np.array([0, 1])
+
+    @property
+    def feature_names_in_(self) -> np.ndarray | None:
+        """The Booster's input column names (None if it was trained without names)."""
+        names = self.booster.feature_names
+        return None if names is None else np.asarray(names, dtype=object)
 
     def _matrix(self, X: Any) -> Any:
         import xgboost as xgb
@@ -103,9 +110,9 @@ def xgboost_contributions(estimator: Any, Xt: np.ndarray) -> tuple[np.ndarray, f
     import xgboost as xgb
 
     booster = _booster(estimator)
-    threads = 1 if len(Xt) == 1 else 0
-    booster.set_param({"nthread": threads or -1})
-    matrix = xgb.DMatrix(Xt, missing=np.nan, feature_names=booster.feature_names, nthread=threads or -1)
+    one_row = Xt.shape[0] == 1
+    booster.set_param({"nthread": 1 if one_row else 0})  # 0: every core
+    matrix = xgb.DMatrix(Xt, missing=np.nan, feature_names=booster.feature_names, nthread=1 if one_row else -1)
     contrib = np.asarray(booster.predict(matrix, pred_contribs=True), dtype=float)
     return contrib[:, :-1], float(contrib[0, -1])
 
@@ -122,7 +129,7 @@ def catboost_contributions(estimator: Any, Xt: pd.DataFrame) -> tuple[np.ndarray
     """CatBoost's exact ShapValues in raw-formula (log-odds) units: (per model column, base value)."""
     from catboost import Pool
 
-    threads = 1 if len(Xt) == 1 else -1
+    threads = 1 if Xt.shape[0] == 1 else -1
     pool = Pool(Xt, cat_features=estimator.get_cat_feature_indices(), thread_count=threads)
     values = estimator.get_feature_importance(pool, type="ShapValues", thread_count=threads)
     return values[:, :-1], float(values[0, -1])
@@ -192,3 +199,14 @@ def attach_native(model: Any, read: Any) -> Any:
         model.steps[-1] = (model.steps[-1][0], estimator)
         return model
     return estimator
+
+
+def load_native_file(path: Path) -> Any:
+    """A classifier from a data-only native file: an XGBoost Booster (.ubj, .json) or CatBoost model (.cbm)."""
+    if path.suffix.lower() == ".cbm":
+        from catboost import CatBoostClassifier
+
+        return CatBoostClassifier().load_model(str(path), format="cbm")
+    import xgboost as xgb
+
+    return as_classifier(xgb.Booster(model_file=str(path)))

@@ -329,7 +329,8 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 
 
 def load_model_file(path: Path) -> Any:
-    """Load a skops model file (and any native file beside it), refusing pickles and untrusted types."""
+    """Load a skops model file (and any native file beside it), an XGBoost ``.ubj``/``.json`` Booster
+    or a CatBoost ``.cbm`` model, refusing pickles and untrusted types."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise RegistryError(
@@ -338,6 +339,11 @@ def load_model_file(path: Path) -> Any:
         )
     if not path.is_file():
         raise RegistryError(f"There is no model file {path}.")
+    if path.suffix.lower() in native.NATIVE_SUFFIXES:
+        try:
+            return native.load_native_file(path)
+        except Exception as err:  # the libraries raise their own error types on a bad file
+            raise RegistryError(f"{path.name} is not a readable model file ({err}).") from err
     files = {path.name: path.read_bytes()}
     files.update({n: (path.parent / n).read_bytes() for n in NATIVE_FILES if (path.parent / n).is_file()})
     return deserialize_model(files, path.name)
