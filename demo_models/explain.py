@@ -253,6 +253,7 @@ class CaseExplainer:
             self._booster = self.estimator.booster_
             self.method = "TreeSHAP (exact, LightGBM native)"
         elif self.kind == "xgboost":
+            self._xgboost = native.XGBoostShap(self.estimator)
             self.method = "TreeSHAP (exact, XGBoost native pred_contribs)"
         elif self.kind == "catboost":
             self.method = "TreeSHAP (exact, CatBoost native ShapValues)"
@@ -319,7 +320,7 @@ class CaseExplainer:
             contrib = self._booster.predict(Xt, pred_contrib=True)
             raw, base = contrib[:, :-1], float(contrib[0, -1])
         elif self.kind == "xgboost":
-            raw, base = native.xgboost_contributions(self.estimator, Xt)
+            raw, base = self._xgboost.contributions(Xt)
         elif self.kind == "catboost":
             raw, base = native.catboost_contributions(self.estimator, Xt)
         elif self.kind == "tree":
