@@ -156,3 +156,21 @@ def test_native_families_use_their_own_treeshap_and_one_case_explains_alone(zoo,
     assert f"{library} native" in scored.card.explainer
     case = scored.explain_case(scored.features.index[7])
     assert case.score == pytest.approx(scored.scores.iloc[7], abs=1e-6)
+
+
+def test_xgboost_on_a_sparse_encoding_reads_absent_entries_as_xgboost_does(tmp_path):
+    """XGBoost treats an absent sparse entry as missing, not zero: the explanation must see the same rows."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    frame = make_zoo_data(ROWS).fillna({"plan": "none"})
+    prep = ColumnTransformer([("cat", OneHotEncoder(), ["plan", "region"])], remainder="passthrough", sparse_threshold=1.0)
+    model = Pipeline([("prep", prep), ("clf", xgb.XGBClassifier(n_estimators=20, max_depth=3))])
+    model.fit(frame.drop(columns=TARGET), frame[TARGET])
+    assert hasattr(model[:-1].transform(frame.drop(columns=TARGET)), "tocsr")
+    register_iteration(model, frame, use_case="zoo", version="sparse", target=TARGET, author="D", registry_dir=tmp_path)
+    scored = ScoredIteration(load_iteration("zoo", "sparse", tmp_path))
+    margin = model.steps[-1][1].predict(model[:-1].transform(frame.drop(columns=TARGET)), output_margin=True)
+    np.testing.assert_allclose(scored.explainer.explain(scored.features).output, margin, atol=1e-5, rtol=0)
+    assert scored.explain_case("case-3").score == pytest.approx(scored.scores["case-3"], abs=1e-6)
