@@ -42,7 +42,8 @@ def _raw_shap(family: str, scored: ScoredIteration):
 
         booster = clf.booster if family == "xgboost booster" else clf.get_booster()
         booster.set_param({"nthread": 0})
-        return lambda: booster.predict(xgboost.DMatrix(encoded, missing=np.nan), pred_contribs=True)
+        names = booster.feature_names
+        return lambda: booster.predict(xgboost.DMatrix(encoded, missing=np.nan, feature_names=names), pred_contribs=True)
     if family == "catboost":
         from catboost import Pool
 

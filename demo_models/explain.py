@@ -1,9 +1,9 @@
 """SHAP attributions, summed back to the original input columns.
 
 Exact fast paths, each checked against the `shap` package in the tests: the native TreeSHAP of
-LightGBM (``pred_contrib``), XGBoost (``pred_contribs``) and CatBoost (``ShapValues``), which
-release the GIL, and the closed form of linear SHAP for logistic regression (``coef * (x - mean)``
-over the evaluation cases as background).
+LightGBM (``pred_contrib``) and XGBoost (``pred_contribs``), which release the GIL, and of CatBoost
+(``ShapValues``), and the closed form of linear SHAP for logistic regression
+(``coef * (x - mean)`` over the evaluation cases as background).
 Other scikit-learn tree models use ``shap.TreeExplainer``; any other classifier a model-agnostic
 shap explainer of its log-odds. One-hot (or any one-to-many) encoded columns are summed back with
 a precomputed 0/1 matrix.

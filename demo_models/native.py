@@ -131,7 +131,10 @@ def catboost_frame(estimator: Any, Xt: Any) -> pd.DataFrame:
     """The rows as the DataFrame CatBoost was fitted on (its feature names, positional index)."""
     names = list(estimator.feature_names_)
     frame = Xt if isinstance(Xt, pd.DataFrame) else pd.DataFrame(np.asarray(Xt, dtype=object), columns=names)
-    frame = frame.set_axis(names, axis=1) if list(frame.columns) != names else frame
+    if set(frame.columns) == set(names):
+        frame = frame[names]  # CatBoost reads the rows by position
+    else:
+        frame = frame.set_axis(names, axis=1)  # e.g. a model fitted on an array: columns "0", "1", ...
     return frame.reset_index(drop=True)
 
 
