@@ -93,7 +93,8 @@ def fit_family(family: str, frame: pd.DataFrame, trees: int = 25, depth: int | N
             [("cat", SimpleImputer(strategy="constant", fill_value="none"), CATEGORICAL), ("num", "passthrough", NUMERIC)]
         ).set_output(transform="pandas")
         clf = CatBoostClassifier(
-            iterations=trees, depth=depth or 6, random_seed=0, verbose=0, cat_features=[f"cat__{c}" for c in CATEGORICAL]
+            iterations=trees, depth=depth or 6, random_seed=0, verbose=0, allow_writing_files=False,
+            cat_features=[f"cat__{c}" for c in CATEGORICAL],
         )
         return Pipeline([("prep", prep), ("clf", clf)]).fit(X, y)
     if family == "xgboost booster":

@@ -74,7 +74,7 @@ def test_native_xgboost_and_catboost_files_register_from_the_command_line(files,
     frame = pd.read_csv(files / "eval.csv")
     if suffix == ".cbm":
         catboost = pytest.importorskip("catboost")
-        model = catboost.CatBoostClassifier(iterations=10, depth=2, verbose=0, random_seed=0)
+        model = catboost.CatBoostClassifier(iterations=10, depth=2, verbose=0, random_seed=0, allow_writing_files=False)
         model.fit(frame[["x", "y"]], frame["target"])
         model.save_model(str(files / "model.cbm"), format="cbm")
     else:
