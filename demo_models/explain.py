@@ -139,6 +139,7 @@ AGNOSTIC_BACKGROUND_ROWS = 50
 AGNOSTIC_EXACT_MAX_COLUMNS = 10
 GLOBAL_BUDGET_SECONDS = 20.0
 BATCH_PROBE_ROWS = 50
+SCALE_PROBE_ROWS = 20
 
 
 def model_kind(estimator: Any) -> str:
@@ -297,7 +298,7 @@ class CaseExplainer:
         return np.asarray(Xt, dtype=float)
 
     def _detect_scale(self, background: pd.DataFrame) -> str:
-        sample = background.iloc[:200]
+        sample = background.iloc[:SCALE_PROBE_ROWS]  # the full additivity check comes later, on every explained case
         attribution = self.explain(sample)
         total = attribution.output
         proba = np.asarray(self.model.predict_proba(sample), dtype=float)[:, self.positive_index]
