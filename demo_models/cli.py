@@ -77,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="involve", description="Involve's iteration registry.")
     commands = parser.add_subparsers(dest="command", required=True)
     register = commands.add_parser("register", help="register a fitted model as a new iteration")
-    register.add_argument("model", type=Path, help="model saved with skops.io.dump (.skops)")
+    register.add_argument(
+        "model", type=Path,
+        help="model saved with skops.io.dump (.skops), an XGBoost Booster (.ubj, .json) or a CatBoost model (.cbm)",
+    )
     register.add_argument("eval_data", type=Path, help="evaluation cases with the target (.csv or .parquet)")
     register.add_argument("--use-case", required=True)
     register.add_argument("--version", required=True)

@@ -1,14 +1,17 @@
 """The iteration registry: one safe on-disk format for every model version, built-in or brought.
 
 Layout: ``<registry>/<use case>/<version>/`` holding ``card.json`` (what the iteration is),
-``model.skops`` (the fitted pipeline, loaded with an explicit list of trusted types) and
-``eval.parquet`` (the evaluation cases, indexed by case id, with the target column).
-A registration is written to a temporary folder and renamed into place, so a refused or
-failed registration leaves nothing behind.
+``model.skops`` (the fitted pipeline, loaded with an explicit list of trusted types), for an
+XGBoost or CatBoost estimator its data-only native file (see `demo_models.native`),
+``eval.parquet`` (the evaluation cases, indexed by case id, with the target column) and
+``shap.parquet``. Every check that can refuse runs before any SHAP is computed and before anything
+is written; the files are then written to a staging folder and renamed into place, so a refused or
+failed registration leaves nothing behind (no use-case folder either).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -22,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo_models import settings
+from demo_models import native, settings
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +33,20 @@ FORMAT_VERSION = 1
 CARD_FILE, MODEL_FILE, EVAL_FILE, SHAP_FILE = "card.json", "model.skops", "eval.parquet", "shap.parquet"
 FAVOURABLE_CHOICES = ("negative", "positive")  # which decision is good for the case
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
-#: Types outside skops' defaults that a registered model may contain, and nothing else.
+#: Types outside skops' defaults that a registered model may contain, and nothing else
+#: (tests/unit/test_model_zoo.py lists what each supported family's fitted pipeline contains).
 TRUSTED_TYPES = frozenset(
     {
         "collections.OrderedDict",
+        "demo_models.native.NativeSlot",  # placeholder of an XGBoost / CatBoost estimator: names only
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
         "numpy.dtype",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.tree._tree.Tree",  # RandomForest, ExtraTrees, GradientBoosting, DecisionTree
     }
 )
+NATIVE_FILES = (native.XGBOOST_FILE, native.CATBOOST_FILE)
 
 
 class RegistryError(ValueError):
@@ -189,12 +196,16 @@ def register_iteration(
 ) -> IterationCard:
     """Validate a fitted classifier with its evaluation data and store it as a new iteration.
 
-    Refuses (RegistryError) anything Involve could not show honestly; writes nothing then.
+    Refuses (RegistryError) anything Involve could not show honestly, before any SHAP; writes nothing then.
     """
     _check_name("use case", use_case)
     _check_name("version", version)
     if not author or not str(author).strip():
         raise RegistryError("Say who registers the iteration (author).")
+    try:
+        model = native.as_classifier(model)  # a raw XGBoost Booster becomes a classifier
+    except ValueError as err:
+        raise RegistryError(str(err)) from err
     if not hasattr(model, "predict_proba"):
         raise RegistryError("The model has no predict_proba: Involve needs a probabilistic classifier.")
     if not 0.0 < float(threshold) < 1.0:
@@ -228,6 +239,8 @@ def register_iteration(
             f"{favourable} one: which decision is good for a case belongs to the use case."
         )
     _check_features(model, features)
+    files = serialize_model(model)  # refuses types that could not be loaded back safely
+    _check_predicts(model, features)
     from demo_models.explain import CaseExplainer, ExplainError, explain_evaluation  # sklearn: ~1.5 s to import
 
     try:
@@ -259,25 +272,78 @@ def register_iteration(
         favourable=favourable,
         extra=dict(extra or {}),
     )
-    _write_atomically(final, card, model, frame, explained.contributions)
+    files[EVAL_FILE] = _parquet_bytes(frame)
+    files[SHAP_FILE] = _parquet_bytes(explained.contributions)
+    files[CARD_FILE] = card.to_json().encode("utf-8")
+    _write_atomically(root, final, files)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
     return card
 
 
-def _write_atomically(
-    final: Path, card: IterationCard, model: Any, frame: pd.DataFrame, shap_values: pd.DataFrame
-) -> None:
+def _check_predicts(model: Any, features: pd.DataFrame) -> None:
+    try:
+        proba = np.asarray(model.predict_proba(features.iloc[:5]), dtype=float)
+    except Exception as err:  # any estimator's own error: the columns or their types do not fit
+        raise RegistryError(f"The model cannot predict on the evaluation data: {err}") from err
+    if proba.ndim != 2 or proba.shape[1] != 2:
+        raise RegistryError(f"The model must be a binary classifier; predict_proba gives shape {proba.shape}.")
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    return buffer.getvalue()
+
+
+def serialize_model(model: Any) -> dict[str, bytes]:
+    """The model's files (skops, plus a native XGBoost/CatBoost file), checked to load back safely."""
+    import skops.io as sio  # ~1.2 s to import: only where a model is read or written
+
+    try:
+        skeleton, files = native.detach_native(model)
+        files[MODEL_FILE] = sio.dumps(skeleton)
+    except Exception as err:  # skops and the native libraries raise many types
+        raise RegistryError(f"The model cannot be saved safely: {err}") from err
+    deserialize_model(files, MODEL_FILE)
+    return files
+
+
+def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
+    """Load a model from its files' bytes, refusing any type outside the trusted list."""
     import skops.io as sio
 
+    try:
+        untrusted = set(sio.get_untrusted_types(data=files[name]))
+    except Exception as err:  # skops raises many types on a corrupt file
+        raise RegistryError(f"{name} is not a readable skops model file ({err}).") from err
+    unknown = untrusted - TRUSTED_TYPES
+    if unknown:
+        raise RegistryError(
+            f"{name} contains types Involve does not trust: {sorted(unknown)}. Only scikit-learn, "
+            "LightGBM, XGBoost and CatBoost models can be loaded."
+        )
+
+    def read(file: str) -> bytes:
+        if file not in NATIVE_FILES or file not in files:
+            raise RegistryError(f"The model's native file {file!r} is missing.")
+        return files[file]
+
+    try:
+        return native.attach_native(sio.loads(files[name], trusted=sorted(untrusted)), read)
+    except RegistryError:
+        raise
+    except Exception as err:
+        raise RegistryError(f"{name} cannot be loaded: {err}") from err
+
+
+def _write_atomically(root: Path, final: Path, files: dict[str, bytes]) -> None:
+    created = [p for p in (root, final.parent) if not p.exists()]
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = final.parent / f".staging-{final.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
-        sio.dump(model, staging / MODEL_FILE)
-        load_model_file(staging / MODEL_FILE)  # refuse what could not be loaded back safely
-        frame.to_parquet(staging / EVAL_FILE)
-        shap_values.to_parquet(staging / SHAP_FILE)
-        (staging / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
         if final.exists():
             trash = final.parent / f".trash-{final.name}-{uuid.uuid4().hex[:8]}"
             final.rename(trash)
@@ -290,6 +356,11 @@ def _write_atomically(
                 raise RegistryError(f"Iteration {final.parent.name}/{final.name} already exists.") from err
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in reversed(created):  # the folders this call made, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
         raise
 
 
@@ -297,7 +368,8 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 
 
 def load_model_file(path: Path) -> Any:
-    """Load a skops model file, refusing pickles and any type outside the trusted list."""
+    """Load a skops model file (and any native file beside it), an XGBoost ``.ubj``/``.json`` Booster
+    or a CatBoost ``.cbm`` model, refusing pickles and untrusted types."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise RegistryError(
@@ -306,19 +378,14 @@ def load_model_file(path: Path) -> Any:
         )
     if not path.is_file():
         raise RegistryError(f"There is no model file {path}.")
-    import skops.io as sio  # ~1.2 s to import: only where a model is read or written
-
-    try:
-        untrusted = set(sio.get_untrusted_types(file=path))
-    except Exception as err:  # skops raises many types on a corrupt file
-        raise RegistryError(f"{path.name} is not a readable skops model file ({err}).") from err
-    unknown = untrusted - TRUSTED_TYPES
-    if unknown:
-        raise RegistryError(
-            f"{path.name} contains types Involve does not trust: {sorted(unknown)}. "
-            "Only scikit-learn and LightGBM models can be loaded."
-        )
-    return sio.load(path, trusted=sorted(untrusted))
+    if path.suffix.lower() in native.NATIVE_SUFFIXES:
+        try:
+            return native.load_native_file(path)
+        except Exception as err:  # the libraries raise their own error types on a bad file
+            raise RegistryError(f"{path.name} is not a readable model file ({err}).") from err
+    files = {path.name: path.read_bytes()}
+    files.update({n: (path.parent / n).read_bytes() for n in NATIVE_FILES if (path.parent / n).is_file()})
+    return deserialize_model(files, path.name)
 
 
 def list_iterations(use_case: str | None = None, registry_dir: Path | None = None) -> list[IterationCard]:

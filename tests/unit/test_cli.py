@@ -82,3 +82,31 @@ def test_a_csv_with_its_index_written_is_refused_unless_the_index_is_named_the_c
     assert main([*arguments, "--case-id-column", "Unnamed: 0"]) == 0
     iteration = load_iteration("toy", "v1", files / "registry")
     assert iteration.eval_data.index[0] == "r0" and "Unnamed: 0" not in iteration.card.features
+
+
+@pytest.mark.parametrize("suffix", [".ubj", ".json", ".cbm"])
+def test_native_xgboost_and_catboost_files_register_from_the_command_line(files, capsys, suffix):
+    frame = pd.read_csv(files / "eval.csv")
+    if suffix == ".cbm":
+        catboost = pytest.importorskip("catboost")
+        model = catboost.CatBoostClassifier(iterations=10, depth=2, verbose=0, random_seed=0, allow_writing_files=False)
+        model.fit(frame[["x", "y"]], frame["target"])
+        model.save_model(str(files / "model.cbm"), format="cbm")
+    else:
+        xgb = pytest.importorskip("xgboost")
+        booster = xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(frame[["x", "y"]], label=frame["target"]), 10)
+        booster.save_model(files / f"model{suffix}")
+    assert _register(files, model=f"model{suffix}") == 0
+    assert "native" in capsys.readouterr().out
+    iteration = load_iteration("toy", "v1", files / "registry")
+    proba = iteration.model.predict_proba(iteration.features)[:, 1]
+    from demo_models.scoring import ScoredIteration
+
+    np.testing.assert_allclose(ScoredIteration(iteration).explainer.explain(iteration.features).scores, proba, atol=1e-6)
+
+
+def test_a_damaged_native_file_is_refused_with_a_clear_message(files, capsys):
+    pytest.importorskip("xgboost")
+    (files / "model.ubj").write_bytes(b"not a model")
+    assert _register(files, model="model.ubj") == 1
+    assert "not a readable model file" in capsys.readouterr().err
