@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -122,8 +121,11 @@ def changes_to_json(changes: dict[str, tuple]) -> str | None:
     """The edits as JSON, input -> [shown, edited] as text, a missing value as null; None without edits."""
     if not changes:
         return None
-    text = lambda v: None if is_missing(v) else str(v)  # noqa: E731
-    return json.dumps({c: [text(old), text(new)] for c, (old, new) in changes.items()})
+    return json.dumps({c: [_as_text(old), _as_text(new)] for c, (old, new) in changes.items()})
+
+
+def _as_text(value) -> str | None:
+    return None if is_missing(value) else str(value)
 
 
 @dataclass(frozen=True)

@@ -352,10 +352,10 @@ def test_what_if_keeps_a_missing_fee_missing_while_another_input_changes(app_pag
     page.keyboard.type(case_id)
     page.get_by_role("option", name=case_id, exact=True).click()
     wait_for_app_run(page)
-    fee = page.get_by_label("Monthly fee")
+    fee = page.get_by_role("spinbutton", name="Monthly fee")
     expect(fee).to_have_value("")  # missing is shown as missing (empty), not as a number
     expect(fee).to_have_attribute("placeholder", "missing")
-    tenure = page.get_by_label("Tenure months")
+    tenure = page.get_by_role("spinbutton", name="Tenure months")
     tenure.fill("30")
     tenure.press("Enter")
     wait_for_app_run(page)
