@@ -137,7 +137,7 @@ def _check_features(model: Any, features: pd.DataFrame) -> None:
             )
         return
     expected = getattr(model, "n_features_in_", None)
-    if isinstance(expected, int) and expected != features.shape[1]:
+    if isinstance(expected, int) and expected > 0 and expected != features.shape[1]:  # CatBoost from .cbm says 0
         raise RegistryError(
             f"The model cannot take this evaluation data: it was fitted on {expected} inputs; the data has {features.shape[1]} "
             f"besides the target ({', '.join(map(str, features.columns[:10]))})."

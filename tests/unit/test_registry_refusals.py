@@ -80,7 +80,7 @@ def _case(name):
     if name == "no predict_proba":
         return LinearRegression().fit(frame[INPUTS], frame["bad"]), frame, {}, "no predict_proba"
     if name == "columns the model cannot take":
-        return model, frame.rename(columns={"debt": "liabilities"}), {}, "cannot predict on the evaluation data"
+        return model, frame.rename(columns={"debt": "liabilities"}), {}, "lacks inputs the model was fitted on: debt"
     if name == "columns in another order":
         return model, frame[["debt", "income", "bad"]], {}, "same order"
     if name == "three-class model":
@@ -131,7 +131,7 @@ def test_each_refusal_computes_no_shap_and_leaves_the_registry_unchanged(registr
 def test_a_refusal_does_not_even_create_a_missing_registry_folder(tmp_path, shap_calls):
     model, frame = _logistic()
     root = tmp_path / "not-yet"
-    with pytest.raises(RegistryError, match="cannot predict"):
+    with pytest.raises(RegistryError, match="lacks inputs the model was fitted on"):
         register_iteration(model, frame.drop(columns="debt"), use_case="x", version="v1", target="bad", author="D", registry_dir=root)
     assert not root.exists() and shap_calls == []
 
