@@ -121,7 +121,10 @@ def render_report(inputs: ReportInputs) -> str:
             continue
         table = pd.DataFrame({e(use_case.label(attribute)): gaps}).rename(index=GAP_METRICS)
         parts.append(_table(table))
-    parts.append("<p class='muted'>Gaps on the favourable outcome (approval / pass), computed with fairlearn.</p>")
+    parts.append(
+        f"<p class='muted'>Gaps on the favourable decision, “{e(use_case.favourable_decision)}”, computed with "
+        "fairlearn; — where a rate would divide by zero (no case in a group gets or deserves it).</p>"
+    )
 
     parts.append("<h2>What drives the scores</h2>")
     importance = pd.DataFrame({"old": it.global_importance(), "new": it.global_importance()})

@@ -19,7 +19,7 @@ from demo_models.outcomes import confusion, undefined_gap_reason
 from demo_models.scoring import CaseExplanation, ScoredIteration
 
 from demo_models.glossary import Term, _collect_words
-from demo_models.formats import format_number, format_p_value
+from demo_models.formats import UNDEFINED, format_number, format_p_value, format_share
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +187,10 @@ def _work_out_counts(f: _Facts, key: str) -> str:
         "outcome_rate_among_favourable": (f"{tn + fn:,} {cases} were {w['neg_past']}", f"{fn:,} of them had the outcome “{outcome}”",
                                           f"{outcome} rate among the {w['neg_past']}", fn, tn + fn, None),
     }[key]
+    if whole == 0:
+        return f"{f.at}: {among}, {described}: {name} = {part:,} / 0 is undefined ({UNDEFINED}), never shown as 0."
     value = _divide(part, whole) if value is None else value
-    return f"{f.at}: {among}, {described}: {name} = {part:,} / {whole:,} = {value:.1%}."
+    return f"{f.at}: {among}, {described}: {name} = {part:,} / {whole:,} = {format_share(value)}."
 
 
 def _work_out_importance(f: _Facts, key: str) -> str:

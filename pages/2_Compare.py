@@ -6,7 +6,7 @@ import streamlit as st
 from demo_models.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
 from demo_models.figures import build_importance_comparison, build_waterfall
 from demo_models.metrics import metric_labels
-from demo_models.formats import format_share
+from demo_models.formats import UNDEFINED, format_share
 from demo_models.usecases import capitalise, with_article
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.store import StoreError
@@ -47,10 +47,14 @@ st.header("Headline metrics")
 labels = metric_labels(use_case)
 metrics = comparison.metrics.rename(index=labels, columns={"old": old_version, "new": new_version})
 st.dataframe(
-    metrics.style.format("{:+.3f}", subset=["difference"]).format("{:.3f}", subset=[old_version, new_version]),
+    metrics.style.format("{:+.3f}", subset=["difference"], na_rep=UNDEFINED).format("{:.3f}", subset=[old_version, new_version], na_rep=UNDEFINED),
     key="compare_metrics",
 )
-st.caption("Recall, precision and rates at each iteration's own threshold; computed with scikit-learn.")
+st.caption(
+    "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
+    f"{UNDEFINED}: undefined (precision with no “{pos}”, recall with no {words.positive_case}, ROC AUC with one outcome)."
+    if metrics.isna().any().any() else "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn."
+)
 
 st.subheader("Goal scorecard")
 criteria = criteria_of(ctx)
