@@ -7,6 +7,7 @@ import streamlit as st
 
 from demo_models.figures import build_waterfall
 from demo_models.scoring import (
+    DECISION_COLUMN,
     OUTCOME_COLUMN,
     SCORE_COLUMN,
     SORT_ORDERS,
@@ -42,12 +43,14 @@ sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
 view = filter_case_table(table, chosen, score_range, sort)
 st.caption(f"{len(view):,} of {len(table):,} cases · select a row to see why")
 
+FIRST_COLUMNS = [SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN, "Feedback"]  # on a narrow screen the inputs scroll, not these
 event = st.dataframe(
     view,
     key="cases",
     on_select="rerun",
     selection_mode="single-row",
     height=320,
+    column_order=[*FIRST_COLUMNS, *(c for c in view.columns if c not in FIRST_COLUMNS)],
     column_config={
         "case_id": st.column_config.TextColumn("Case"),
         SCORE_COLUMN: st.column_config.ProgressColumn(

@@ -139,5 +139,5 @@ register_iteration(model, eval_df, use_case="credit", version="v4", target="defa
                    positive_label=1, positive_class="default", threshold=0.4,
                    protected_attributes=["sex", "age"], parent="v3", author="Your name",
                    notes="What changed, in words a business user understands.")""",
-    language="python",
+    language=None,  # Streamlit's syntax colours fail WCAG AA contrast (2.4-3.5:1) on the code background
 )

@@ -44,7 +44,7 @@ m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
 
 left, right = st.columns([2, 3])
 with left:
-    st.subheader("Decisions against outcomes")
+    st.header("Decisions against outcomes")
     matrix = confusion(labels, scores, threshold)
     st.dataframe(
         pd.DataFrame(

@@ -58,7 +58,12 @@ table = pd.DataFrame(
         "Status": [e.triage_status + (f" in {e.fixed_in}" if e.fixed_in else "") + (f" of #{e.duplicate_of}" if e.duplicate_of else "") for e in entries],
     }
 )
-event = st.dataframe(table, key="inbox_table", on_select="rerun", selection_mode="multi-row", hide_index=True)
+event = st.dataframe(
+    table, key="inbox_table", on_select="rerun", selection_mode="multi-row", hide_index=True,
+    # the status stays on screen: long "About" and "Comment" texts come last and are cut to a medium width
+    column_order=["#", "When (UTC)", "Iteration", "Case", "Decision shown", "Verdict", "Status", "Severity", "About", "Who", "Comment"],
+    column_config={"About": st.column_config.TextColumn(width="medium"), "Comment": st.column_config.TextColumn(width="medium")},
+)
 selected = [entries[i] for i in event.selection.rows if i < len(entries)]
 
 if len(selected) == 1:

@@ -49,7 +49,7 @@ if st.button("Back to the original inputs", key="whatif_reset"):
 left, right = st.columns([1, 2])
 changes = {}
 with left:
-    st.subheader("Inputs")
+    st.header("Inputs")
     for column in original.columns:
         spec, value = specs[column], original.iloc[0][column]
         key = f"whatif_{case_id}_{column}"
