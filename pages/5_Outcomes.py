@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.costs import cost_curve, total_cost
+from demo_models.chart_text import describe_cost_curve, describe_roc_pr
 from demo_models.figures import build_cost_curve, build_roc_pr
 from demo_models.metrics import headline_metrics
 from demo_models.outcomes import compute_curves, confusion
@@ -12,6 +13,7 @@ from feedback.goals import CostMatrix, GoalError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.store import StoreError
 from demo_models.report_compose import costs_for
+from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of
 from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
 
@@ -66,7 +68,8 @@ with right:
         "recall": metrics["recall"],
         "precision": metrics["precision"],
     }
-    st.plotly_chart(build_roc_pr(compute_curves(labels, scores), operating, use_case), key="curves")
+    curves = compute_curves(labels, scores)
+    render_plotly(build_roc_pr(curves, operating, use_case), describe_roc_pr(curves, operating, use_case), "curves")
 
 # --- cost of errors ----------------------------------------------------------------------------
 st.header("The cost of errors")
@@ -127,7 +130,10 @@ else:
         on_click=lambda: st.session_state.update(_pending_threshold=round(curve.optimal_threshold, 3)),
         key="use_optimal",
     )
-    st.plotly_chart(build_cost_curve(curve, threshold, current_total, unit.strip()), key="cost_curve")
+    render_plotly(
+        build_cost_curve(curve, threshold, current_total, unit.strip()),
+        describe_cost_curve(curve, threshold, current_total, unit.strip()), "cost_curve",
+    )
     st.caption(
         f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
         f"{use_case.positive_outcome} costs {costs.false_negative_cost:,.0f}{unit}"

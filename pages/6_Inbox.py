@@ -12,6 +12,8 @@ from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage
 from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
+from demo_models.chart_text import describe_bars, describe_lines
+from pages._ui.charts import render_text_alternative
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 
 ctx = setup_page("Inbox")
@@ -108,12 +110,16 @@ st.header("Summary")
 if entries:
     left, right = st.columns(2)
     left.markdown("**Verdicts per iteration**")
-    left.bar_chart(count_verdicts(entries), stack=True)
+    verdict_counts, category_counts = count_verdicts(entries), count_categories(entries)
+    left.bar_chart(verdict_counts, stack=True)
+    render_text_alternative(describe_bars(verdict_counts, "Entries per iteration"), "verdicts", left)
     right.markdown("**What it was about**")
-    right.bar_chart(count_categories(entries), stack=True)
+    right.bar_chart(category_counts, stack=True)
+    render_text_alternative(describe_bars(category_counts.T, "Entries per category"), "categories", right)
     over_time = disagreement_over_time(entries)
     left.markdown("**Share of “disagree” per week**")
     left.line_chart(over_time)
+    render_text_alternative(describe_lines(over_time, "Share of “disagree” per week", digits=2), "disagree_share", left)
     vocabulary = {c: use_case.label(c) for c in ctx.card.features}
     mentions = mentioned_features(entries, vocabulary)
     right.markdown("**Inputs named in “missing factor” and “unclear explanation” comments**")
@@ -121,6 +127,7 @@ if entries:
         right.caption("None named yet.")
     else:
         right.bar_chart(mentions, horizontal=True)
+        render_text_alternative(describe_bars(mentions, "Comments naming each input"), "mentions", right)
 else:
     st.caption("Nothing matches the filters.")
 

@@ -71,3 +71,18 @@ def test_retired_iterations_are_not_offered(app_env):
     )
     at = open_app(PAGE)
     assert at.selectbox(key="compare_old").options == ["v2", "v3"]
+
+
+def test_a_flipped_case_can_be_opened_by_its_id(app_env, scored):
+    """The keyboard path on Compare: the case picker opens what selecting the row opens."""
+    at = open_app(PAGE)
+    flips = at.dataframe(key="flip_cases").value
+    case_id = flips.index[-1]
+    assert at.selectbox(key="flip_pick").value is None
+    at.selectbox(key="flip_pick").select(case_id).run()
+    assert not at.exception
+    assert any(s.value.startswith(f"Applicant {case_id}") for s in at.subheader)
+    x = decode(plotly_figures(at)["waterfall_v3"].data[0].x)
+    assert float(x[-1]) == pytest.approx(scored["v3"].explain_case(case_id).output)
+    select_row(at, "flip_cases", 0)
+    assert at.selectbox(key="flip_pick").value == flips.index[0]
