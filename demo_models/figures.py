@@ -177,3 +177,16 @@ def build_psi_heatmap(by_month: pd.DataFrame) -> go.Figure:
         height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window"
     )
     return heat
+
+
+def build_lines(frame: pd.DataFrame, y_title: str, x_title: str = "") -> go.Figure:
+    """One line per column against the index (Plotly: Streamlit's built-in line chart leaves its hover
+    points without a text alternative, which axe-core reports as a serious violation)."""
+    figure = go.Figure(
+        [go.Scatter(x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index], y=frame[c], mode="lines+markers", name=str(c)) for c in frame.columns]
+    )
+    figure.update_layout(
+        xaxis_title=x_title, yaxis_title=y_title, height=340, margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return figure

@@ -13,7 +13,8 @@ from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
 from demo_models.chart_text import describe_bars, describe_lines
-from pages._ui.charts import render_text_alternative
+from demo_models.figures import build_lines
+from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 
 ctx = setup_page("Inbox")
@@ -118,8 +119,10 @@ if entries:
     render_text_alternative(describe_bars(category_counts.T, "Entries per category"), "categories", right)
     over_time = disagreement_over_time(entries)
     left.markdown("**Share of “disagree” per week**")
-    left.line_chart(over_time)
-    render_text_alternative(describe_lines(over_time, "Share of “disagree” per week", digits=2), "disagree_share", left)
+    render_plotly(
+        build_lines(over_time, "share of disagree", "week"),
+        describe_lines(over_time, "Share of “disagree” per week", digits=2), "disagree_share", left,
+    )
     vocabulary = {c: use_case.label(c) for c in ctx.card.features}
     mentions = mentioned_features(entries, vocabulary)
     right.markdown("**Inputs named in “missing factor” and “unclear explanation” comments**")

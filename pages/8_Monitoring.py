@@ -10,7 +10,7 @@ from demo_models.monitoring import reference_months, shap_by_month
 from feedback.store import StoreError
 from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
 from demo_models.chart_text import describe_bars, describe_lines, describe_psi_heatmap
-from demo_models.figures import build_psi_heatmap
+from demo_models.figures import build_lines, build_psi_heatmap
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import load_scored, setup_page, stream_of
 
@@ -87,13 +87,17 @@ else:
     left, right = st.columns(2)
     with left:
         st.markdown("**Performance by month** (labels known)")
-        st.line_chart(performance[["roc_auc", "recall", "precision"]])
-        st.caption(describe_lines(performance[["roc_auc", "recall", "precision"]], "By month").summary + " The table below holds every month.")
+        by_month_metrics = performance[["roc_auc", "recall", "precision"]]
+        st.plotly_chart(build_lines(by_month_metrics, "value", "month"), key="performance_by_month")
+        st.caption(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month.")
         st.dataframe(performance[["cases", "actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]].style.format("{:.3f}", subset=["actual positive rate", "positive_rate", "roc_auc", "recall", "precision"]), key="performance_table")
     with right:
         st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
-        st.line_chart(importance.rename(columns=use_case.label))
-        render_text_alternative(describe_lines(importance.rename(columns=use_case.label), "Mean |SHAP| by month"), "shap_by_month")
+        named_importance = importance.rename(columns=use_case.label)
+        render_plotly(
+            build_lines(named_importance, "mean |SHAP|", "month"), describe_lines(named_importance, "Mean |SHAP| by month"),
+            "shap_by_month",
+        )
 
 st.header("How the app is used")
 if ctx.store is None:

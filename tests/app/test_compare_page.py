@@ -22,8 +22,8 @@ def test_compares_the_selected_iteration_with_its_parent(app_env, scored):
     old, new = scored["v2"].scores >= 0.4, scored["v3"].scores >= 0.4
     assert [m.value for m in at.metric[:3]] == [str((~old & new).sum()), str((old & ~new).sum()), str((old == new).sum())]
     assert at.metric[0].label == "approve → decline"
-    by_sex = at.dataframe[1].value
-    assert list(at.dataframe[2].value.index) == ["under 25", "25–40", "over 40"]
+    by_sex, by_age = [df.value for df in at.dataframe if "flip rate" in df.value.columns]
+    assert list(by_age.index) == ["under 25", "25–40", "over 40"]
     assert by_sex["cases"].sum() == 300
     figure = plotly_figures(at)["importance"]
     assert [t.name for t in figure.data] == ["v2", "v3"]

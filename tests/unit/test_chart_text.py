@@ -133,3 +133,14 @@ def test_the_psi_map_names_the_largest_drift_and_counts_cells_to_act_on():
     by_month = pd.DataFrame({"Amount": [0.01, 0.3, 0.05], "Channel": [0.02, 0.61, 0.27]}, index=["2026-07", "2026-08", "2026-09"])
     text = describe_psi_heatmap(by_month, 0.25)
     assert text.summary == "Largest drift: Channel in 2026-08 (PSI 0.610); 3 of 6 column-months over 0.25 (act)."
+
+
+def test_lines_are_drawn_from_the_frame_they_describe():
+    from demo_models.figures import build_lines
+
+    weeks = pd.date_range("2026-01-05", periods=3, freq="W-MON")
+    frame = pd.DataFrame({"v1": [0.5, 0.25, 0.75], "v2": [0.1, np.nan, 0.0]}, index=weeks)
+    figure = build_lines(frame, "share", "week")
+    assert [t.name for t in figure.data] == ["v1", "v2"]
+    assert list(figure.data[0].x) == ["2026-01-05", "2026-01-12", "2026-01-19"]
+    assert list(figure.data[0].y) == [0.5, 0.25, 0.75]
