@@ -86,7 +86,7 @@ if len(selected) == 1:
 
 st.subheader("Triage" + (f" {len(selected)} selected" if selected else ""))
 if not selected:
-    st.caption("Select entries in the table (several for a bulk action).")
+    st.caption("Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, Shift+Space to select it).")
 else:
     with st.form("triage"):
         left, middle, right = st.columns(3)

@@ -14,7 +14,7 @@ from feedback.records import FeedbackDraft
 from feedback.store import FeedbackStore
 from pages._ui.shell import PAGES
 from tests.e2e.axe import AxeUnavailable, axe_script, blocking, describe, run_axe, show_whole_page, wait_for_charts
-from tests.e2e.st_e2e import goto_app, wait_for_app_run
+from tests.e2e.st_e2e import goto_app
 
 LATEST = {"credit": "v3", "fraud": "v2"}
 FIRST_LOAD_MS = 300_000  # a page's first visit loads and caches its iteration (20,000 fraud cases): minutes on a busy 2-core machine
@@ -23,8 +23,10 @@ FIRST_LOAD_MS = 300_000  # a page's first visit loads and caches its iteration (
 def _settle(page) -> None:
     """Wait for the run the last action started, however long a first load takes."""
     page.wait_for_timeout(300)
-    expect(page.locator("[data-testid='stApp']")).to_have_attribute("data-test-script-state", "notRunning", timeout=FIRST_LOAD_MS)
-    wait_for_app_run(page, 0)
+    app = page.locator("[data-testid='stApp']")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=FIRST_LOAD_MS)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=FIRST_LOAD_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=FIRST_LOAD_MS)  # lazily loaded elements
 
 
 @pytest.fixture(scope="session")
@@ -77,14 +79,14 @@ def test_every_page_passes_an_axe_audit(app_page, streamlit_server, screenshot, 
         if label == "Explore":
             _open_a_case(page)
         heights[label] = show_whole_page(page)
-        wait_for_charts(page)
+        wait_for_charts(page, FIRST_LOAD_MS)
         found = blocking(run_axe(page, axe))
         screenshot(page, f"{use_case}-{label}")
         if found:
             failures[label] = describe(found)
         if label == "Home":
             page.get_by_role("button", name="Got it").click()
-            wait_for_app_run(page)
+            _settle(page)
     assert not failures, "\n".join(f"{label}:\n{text}" for label, text in failures.items())
     assert all(h > 1400 for label, h in heights.items() if label in ("Explore", "Outcomes")), heights  # seen whole
 
@@ -105,7 +107,7 @@ def test_a_keyboard_user_opens_a_case_and_reaches_its_feedback_form(app_page, st
     page.keyboard.press("Enter")
     page.wait_for_timeout(500)
     in_form = "() => !!document.activeElement.closest('[data-testid=stForm]')"
-    for _ in range(2):  # the heading's own anchor link comes first, then the form
+    for _ in range(3):  # the heading's own anchor link, "What others said" when the case has feedback, the form
         page.keyboard.press("Tab")
         if page.evaluate(in_form):
             break
