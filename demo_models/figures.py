@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+import plotly.express as px
 import plotly.graph_objects as go
 
 from demo_models.scoring import CaseExplanation
@@ -13,11 +15,10 @@ RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
 
 
-def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figure:
-    """SHAP waterfall of one case: from the average case to this case, one bar per input column.
+def waterfall_steps(explanation: CaseExplanation, use_case: UseCase) -> tuple[str, list[str], list[float], str]:
+    """The waterfall's bars: (start label, one label per bar, each bar's contribution, end label).
 
-    Bars are on the explanation's additive scale (log-odds, or probability for forests); the
-    probability at the start and the end is written on the axis labels.
+    At most MAX_WATERFALL_BARS inputs get a bar of their own; the rest share one.
     """
     contributions = explanation.contributions
     shown = contributions.iloc[:MAX_WATERFALL_BARS]
@@ -33,6 +34,17 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     words = use_case.words
     start = f"Average {words.case} ({format_share(explanation.base_score, 0)})"
     end = f"This {words.case} ({format_share(explanation.score, 0)})"
+    return start, labels, deltas, end
+
+
+def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figure:
+    """SHAP waterfall of one case: from the average case to this case, one bar per input column.
+
+    Bars are on the explanation's additive scale (log-odds, or probability for forests); the
+    probability at the start and the end is written on the axis labels.
+    """
+    start, labels, deltas, end = waterfall_steps(explanation, use_case)
+    words = use_case.words
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
@@ -146,5 +158,39 @@ def build_cost_curve(curve, current: float, current_total: float, currency: str)
         xaxis_title="threshold", yaxis_title=f"cost per 1,000 cases {currency}".strip(),
         xaxis_range=[0, 1], height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
+def build_gap_sweep(sweep: pd.DataFrame, threshold: float) -> go.Figure:
+    """The gap metrics (columns, named) against the threshold (index), the current threshold marked."""
+    long = sweep.reset_index().melt(id_vars="threshold", var_name="metric", value_name="value")
+    figure = px.line(long, x="threshold", y="value", color="metric")
+    figure.add_vline(x=threshold, line_dash="dot", annotation_text="current threshold")
+    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+PSI_COLOURS = [[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], [1, "#c0392b"]]
+
+
+def build_psi_heatmap(by_month: pd.DataFrame) -> go.Figure:
+    """PSI of each column (columns, named) in each month (index) against the reference window."""
+    heat = px.imshow(by_month.T, color_continuous_scale=PSI_COLOURS, zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"})
+    heat.update_layout(
+        height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window"
+    )
+    return heat
+
+
+def build_lines(frame: pd.DataFrame, y_title: str, x_title: str = "") -> go.Figure:
+    """One line per column against the index (Plotly: Streamlit's built-in line chart leaves its hover
+    points without a text alternative, which axe-core reports as a serious violation)."""
+    figure = go.Figure(
+        [go.Scatter(x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index], y=frame[c], mode="lines+markers", name=str(c)) for c in frame.columns]
+    )
+    figure.update_layout(
+        xaxis_title=x_title, yaxis_title=y_title, height=340, margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
     )
     return figure

@@ -5,8 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
+from demo_models.chart_text import describe_waterfall
 from demo_models.figures import build_waterfall
 from demo_models.scoring import (
+    DECISION_COLUMN,
     OUTCOME_COLUMN,
     SCORE_COLUMN,
     SORT_ORDERS,
@@ -15,6 +17,8 @@ from demo_models.scoring import (
 from demo_models.formats import format_share
 from demo_models.usecases import capitalise
 from feedback.telemetry import record_event
+from pages._ui.cases import render_case_picker
+from pages._ui.charts import render_plotly
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
@@ -43,14 +47,19 @@ score_range = f2.slider(
 )
 sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
 view = filter_case_table(table, chosen, score_range, sort)
-st.caption(f"{len(view):,} of {words.count(len(table))} · select a row to see why")
+st.caption(
+    f"{len(view):,} of {words.count(len(table))} · select a row to see why (keyboard: Tab into the table, arrow keys "
+    "to the row, Shift+Space to select it), or choose the case by its id below the table"
+)
 
+FIRST_COLUMNS = [SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN, "Feedback"]  # on a narrow screen the inputs scroll, not these
 event = st.dataframe(
     view,
     key="cases",
     on_select="rerun",
     selection_mode="single-row",
     height=320,
+    column_order=[*FIRST_COLUMNS, *(c for c in view.columns if c not in FIRST_COLUMNS)],
     column_config={
         "case_id": st.column_config.TextColumn("Case"),
         SCORE_COLUMN: st.column_config.ProgressColumn(
@@ -74,6 +83,9 @@ if requested is not None and requested != st.session_state.get("case_id"):
         st.error(f"There is no case {requested!r} among the evaluation cases of {card.version}.")
         del st.query_params["case"]
 
+render_case_picker(
+    f"{use_case.case_noun.capitalize()} to explain", list(view.index), "case_id", "case", key="case_pick"
+)
 case_id = st.session_state.get("case_id")
 if case_id not in table.index:
     st.info("Select a row in the table to see the score, the decision and why.")
@@ -94,7 +106,7 @@ m3.metric("Threshold", format_share(explanation.threshold, 0))
 m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 
 left, right = st.columns([3, 2])
-left.plotly_chart(build_waterfall(explanation, use_case), key="waterfall")
+render_plotly(build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case), "waterfall", left)
 left.caption(
     f"Each bar is one input's SHAP contribution in {explanation.scale}: red pushes towards "
     f"{words.outcome}, green away from it. The bars add up exactly from the average "
@@ -119,6 +131,7 @@ with right:
             f"{escape_markdown(words.outcome)}). A protected attribute must not drive the decision.",
             icon="⚠️",
         )
+    st.markdown(f"Disagree, or something unclear? [Go to the feedback form on {escape_markdown(case_id)}](#feedback)")
     st.subheader("The case")
     values = explanation.values
     st.dataframe(
@@ -132,7 +145,7 @@ with right:
     )
 
 # --- feedback ----------------------------------------------------------------------------------
-st.header("Feedback")
+st.header("Feedback", anchor="feedback")
 earlier = ctx.store.list_feedback(use_case.name, card.version, case_id) if ctx.store else []
 if earlier:
     disagree = sum(f.verdict == "disagree" for f in earlier)

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from demo_models.chart_text import describe_importance, describe_waterfall
 from demo_models.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
 from demo_models.figures import build_importance_comparison, build_waterfall
 from demo_models.metrics import metric_labels
@@ -10,6 +11,8 @@ from demo_models.formats import UNDEFINED, format_share
 from demo_models.usecases import capitalise, with_article
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.store import StoreError
+from pages._ui.cases import render_case_picker
+from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import load_comparison, setup_page
 from pages._ui.text import escape_markdown
@@ -63,7 +66,10 @@ render_scorecard({old_version: evaluate(ctx, old, criteria), new_version: evalua
 # --- what drives the scores --------------------------------------------------------------------
 st.header("What drives the scores")
 importance = comparison.importance
-st.plotly_chart(build_importance_comparison(importance, use_case, old_version, new_version), key="importance")
+render_plotly(
+    build_importance_comparison(importance, use_case, old_version, new_version),
+    describe_importance(importance, use_case, old_version, new_version), "importance",
+)
 moved = importance[importance["rank change"] != 0]
 if len(moved):
     st.markdown(
@@ -101,7 +107,10 @@ else:
             **{use_case.label(a): flips[a] for a in comparison.groups},
         }
     ).rename_axis("Case")
-    st.caption("Select a case to see both explanations side by side.")
+    st.caption(
+        "Select a case to see both explanations side by side (keyboard: Tab into the table, arrow keys to the row, "
+        "Shift+Space to select it), or choose it by its id below the table."
+    )
     event = st.dataframe(
         shown,
         key="flip_cases",
@@ -113,14 +122,21 @@ else:
         },
     )
     rows = list(event.selection.rows)
-    if rows and rows[0] < len(shown):
-        case_id = shown.index[rows[0]]
+    if rows != st.session_state.get("_last_flip_rows"):
+        st.session_state["_last_flip_rows"] = rows
+        st.session_state["compare_case"] = shown.index[rows[0]] if rows and rows[0] < len(shown) else None
+    render_case_picker(f"{capitalise(words.case)} to open", list(shown.index), "compare_case", None, key="flip_pick")
+    case_id = st.session_state.get("compare_case")
+    if case_id in shown.index:
         st.subheader(f"{capitalise(words.case)} {case_id}: {DIRECTION[flips.at[case_id, 'flip']]}")
         for column, scored in zip(st.columns(2), (old, new)):
             explanation = scored.explain_case(case_id)
             with column:
                 st.markdown(f"**{scored.card.version}: {escape_markdown(explanation.decision)} ({format_share(explanation.score)})**")
-                st.plotly_chart(build_waterfall(explanation, use_case), key=f"waterfall_{scored.card.version}")
+                render_plotly(
+                    build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case),
+                    f"waterfall_{scored.card.version}",
+                )
                 if explanation.reasons:
                     st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
 

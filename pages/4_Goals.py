@@ -80,7 +80,7 @@ options = {"new": None, **{c.key: c for c in criteria}}
 chosen_key = st.selectbox(
     "Add a criterion, or pick one to change or remove",
     list(options),
-    format_func=lambda k: "➕ a new criterion" if k == "new" else options[k].describe(),
+    format_func=lambda k: "+ a new criterion" if k == "new" else options[k].describe(),
     key="criterion_pick",
 )
 editing = options[chosen_key]

@@ -6,6 +6,7 @@ import streamlit as st
 from demo_models.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.formats import format_count, format_money, format_number, format_share
 from demo_models.usecases import capitalise, with_article
+from demo_models.chart_text import describe_cost_curve, describe_roc_pr
 from demo_models.figures import build_cost_curve, build_roc_pr
 from demo_models.metrics import headline_metrics
 from demo_models.outcomes import compute_curves, confusion
@@ -14,6 +15,7 @@ from feedback.goals import CostMatrix, GoalError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.store import StoreError
 from demo_models.report_compose import costs_for
+from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of
 from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
 
@@ -50,7 +52,7 @@ m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
 
 left, right = st.columns([2, 3])
 with left:
-    st.subheader("Decisions against outcomes")
+    st.header("Decisions against outcomes")
     matrix = confusion(labels, scores, threshold)
     st.dataframe(
         pd.DataFrame(
@@ -72,7 +74,8 @@ with right:
         "recall": metrics["recall"],
         "precision": metrics["precision"],
     }
-    st.plotly_chart(build_roc_pr(compute_curves(labels, scores), operating, use_case), key="curves")
+    curves = compute_curves(labels, scores)
+    render_plotly(build_roc_pr(curves, operating, use_case), describe_roc_pr(curves, operating, use_case), "curves")
 
 # --- cost of errors ----------------------------------------------------------------------------
 st.header("The cost of errors")
@@ -133,7 +136,10 @@ else:
         on_click=lambda: st.session_state.update(_pending_threshold=curve.optimal_threshold),
         key="use_optimal",
     )
-    st.plotly_chart(build_cost_curve(curve, threshold, current_total, unit.strip()), key="cost_curve")
+    render_plotly(
+        build_cost_curve(curve, threshold, current_total, unit.strip()),
+        describe_cost_curve(curve, threshold, current_total, unit.strip()), "cost_curve",
+    )
     st.caption(
         f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
         f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"

@@ -13,6 +13,9 @@ from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage
 from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store import StoreError
 from feedback.triage import TriageError
+from demo_models.chart_text import describe_bars, describe_lines
+from demo_models.figures import build_lines
+from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 from pages._ui.text import escape_markdown
 
@@ -60,7 +63,12 @@ table = pd.DataFrame(
         "Status": [e.triage_status + (f" in {e.fixed_in}" if e.fixed_in else "") + (f" of #{e.duplicate_of}" if e.duplicate_of else "") for e in entries],
     }
 )
-event = st.dataframe(table, key="inbox_table", on_select="rerun", selection_mode="multi-row", hide_index=True)
+event = st.dataframe(
+    table, key="inbox_table", on_select="rerun", selection_mode="multi-row", hide_index=True,
+    # the status stays on screen: long "About" and "Comment" texts come last and are cut to a medium width
+    column_order=["#", "When (UTC)", "Iteration", "Case", "Decision shown", "Verdict", "Status", "Severity", "About", "Who", "Comment"],
+    column_config={"About": st.column_config.TextColumn(width="medium"), "Comment": st.column_config.TextColumn(width="medium")},
+)
 selected = [entries[i] for i in event.selection.rows if i < len(entries)]
 
 if len(selected) == 1:
@@ -89,7 +97,7 @@ st.subheader("Triage" + (f" {len(selected)} selected" if selected else ""))
 shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previous run showed: what was decided on
 st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
-    st.caption("Select entries in the table (several for a bulk action).")
+    st.caption("Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, Shift+Space to select it).")
 else:
     with st.form("triage"):
         left, middle, right = st.columns(3)
@@ -114,12 +122,18 @@ st.header("Summary")
 if entries:
     left, right = st.columns(2)
     left.markdown("**Verdicts per iteration**")
-    left.bar_chart(count_verdicts(entries), stack=True)
+    verdict_counts, category_counts = count_verdicts(entries), count_categories(entries)
+    left.bar_chart(verdict_counts, stack=True)
+    render_text_alternative(describe_bars(verdict_counts, "Entries per iteration"), "verdicts", left)
     right.markdown("**What it was about**")
-    right.bar_chart(count_categories(entries), stack=True)
+    right.bar_chart(category_counts, stack=True)
+    render_text_alternative(describe_bars(category_counts.T, "Entries per category"), "categories", right)
     over_time = disagreement_over_time(entries)
     left.markdown("**Share of “disagree” per week**")
-    left.line_chart(over_time)
+    render_plotly(
+        build_lines(over_time, "share of disagree", "week"),
+        describe_lines(over_time, "Share of “disagree” per week", digits=2), "disagree_share", left,
+    )
     vocabulary = {c: use_case.label(c) for c in ctx.card.features}
     mentions = mentioned_features(entries, vocabulary)
     right.markdown("**Inputs named in “missing factor” and “unclear explanation” comments**")
@@ -127,6 +141,7 @@ if entries:
         right.caption("None named yet.")
     else:
         right.bar_chart(mentions, horizontal=True)
+        render_text_alternative(describe_bars(mentions, "Comments naming each input"), "mentions", right)
 else:
     st.caption("Nothing matches the filters.")
 

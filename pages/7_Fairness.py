@@ -2,13 +2,15 @@
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from demo_models.fairness import FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.formats import UNDEFINED, format_share
 from demo_models.outcomes import undefined_gap_reason
 from demo_models.usecases import capitalise
+from demo_models.chart_text import describe_gap_sweep
+from demo_models.figures import build_gap_sweep
+from pages._ui.charts import render_plotly
 from pages._ui.shell import load_scored, setup_page
 
 ctx = setup_page("Fairness")
@@ -76,10 +78,7 @@ else:
 
 st.header("How the gaps move with the threshold")
 sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)
-figure = px.line(sweep.reset_index().melt(id_vars="threshold", var_name="metric", value_name="value"), x="threshold", y="value", color="metric")
-figure.add_vline(x=card.threshold, line_dash="dot", annotation_text="current threshold")
-figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.25})
-st.plotly_chart(figure, key="fairness_sweep")
+render_plotly(build_gap_sweep(sweep, card.threshold), describe_gap_sweep(sweep), "fairness_sweep")
 
 st.header("Compared with another iteration")
 others = [c for c in ctx.cards if c.version != card.version and ctx.statuses.get(c.version) != "retired"]

@@ -3,7 +3,6 @@ and how is the app itself used."""
 
 import numpy as np
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from demo_models.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
@@ -12,6 +11,9 @@ from demo_models.metrics import monthly_labels
 from demo_models.monitoring import reference_months, shap_by_month
 from feedback.store import StoreError
 from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
+from demo_models.chart_text import describe_bars, describe_lines, describe_psi_heatmap
+from demo_models.figures import build_lines, build_psi_heatmap
+from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import load_scored, setup_page, stream_of
 
 ctx = setup_page("Monitoring")
@@ -83,18 +85,15 @@ else:
 
     by_month, performance, importance = _monthly(card.version, card.created, len(frame), stream, scored, tuple(reference))
     st.header("Month by month")
-    heat = px.imshow(
-        by_month.rename(columns=lambda c: "score" if c == "score" else use_case.label(c)).T,
-        color_continuous_scale=[[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], [1, "#c0392b"]],
-        zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"},
-    )
-    heat.update_layout(height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window")
-    st.plotly_chart(heat, key="drift_heatmap")
+    named = by_month.rename(columns=lambda c: "score" if c == "score" else use_case.label(c))
+    render_plotly(build_psi_heatmap(named), describe_psi_heatmap(named, BANDS[1][0]), "drift_heatmap")
     left, right = st.columns(2)
     with left:
         st.markdown("**Performance by month** (labels known)")
         monthly = performance.rename(columns=monthly_labels(use_case))
-        st.line_chart(monthly[["ROC AUC", "Recall", "Precision"]])
+        by_month_metrics = monthly[["ROC AUC", "Recall", "Precision"]]
+        st.plotly_chart(build_lines(by_month_metrics, "value", "month"), key="performance_by_month")
+        st.caption(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month.")
         shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
         st.dataframe(
             monthly[list(monthly_labels(use_case).values())].style.format(format_share, subset=shares)
@@ -103,7 +102,11 @@ else:
         )
     with right:
         st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
-        st.line_chart(importance.rename(columns=use_case.label))
+        named_importance = importance.rename(columns=use_case.label)
+        render_plotly(
+            build_lines(named_importance, "mean |SHAP|", "month"), describe_lines(named_importance, "Mean |SHAP| by month"),
+            "shap_by_month",
+        )
 
 st.header("How the app is used")
 if ctx.store is None:
@@ -127,3 +130,4 @@ if views.empty:
 else:
     st.markdown("**Page views by page and role**")
     st.bar_chart(views, horizontal=True)
+    render_text_alternative(describe_bars(views, "Page views by page"), "views")

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from demo_models.chart_text import describe_waterfall
 from demo_models.figures import build_waterfall
 from demo_models.whatif import (
     GRID_STEPS, describe_counterfactual, edited_row, find_changes, find_counterfactual, input_specs, is_missing,
 )
 from demo_models.formats import format_share
 from demo_models.usecases import capitalise, with_article
+from pages._ui.charts import render_plotly
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import escape_markdown
@@ -65,7 +67,7 @@ if st.button("Back to the original inputs", key="whatif_reset"):
 left, right = st.columns([1, 2])
 values = {}
 with left:
-    st.subheader("Inputs")
+    st.header("Inputs")
     for column in original.columns:
         spec, value = specs[column], original.iloc[0][column]
         key = f"whatif_{case_id}_{column}"
@@ -104,8 +106,8 @@ with right:
             f"{escape_markdown(use_case.label(c))} {escape_markdown(use_case.describe_value(c, a))} → {escape_markdown(use_case.describe_value(c, b))}"
             for c, (a, b) in changes.items()
         ))
-    st.plotly_chart(build_waterfall(after, use_case).update_layout(title="With your changes"), key="whatif_after")
-    st.plotly_chart(build_waterfall(before, use_case).update_layout(title="As it is"), key="whatif_before")
+    render_plotly(build_waterfall(after, use_case).update_layout(title="With your changes"), describe_waterfall(after, use_case), "whatif_after")
+    render_plotly(build_waterfall(before, use_case).update_layout(title="As it is"), describe_waterfall(before, use_case), "whatif_before")
 
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]

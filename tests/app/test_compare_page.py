@@ -22,8 +22,8 @@ def test_compares_the_selected_iteration_with_its_parent(app_env, scored):
     old, new = scored["v2"].scores >= 0.4, scored["v3"].scores >= 0.4
     assert [m.value for m in at.metric[:3]] == [str((~old & new).sum()), str((old & ~new).sum()), str((old == new).sum())]
     assert at.metric[0].label == "approve → decline"
-    by_sex = at.dataframe[1].value
-    assert list(at.dataframe[2].value.index) == ["under 25", "25–40", "over 40"]
+    by_sex, by_age = [df.value for df in at.dataframe if "flip rate" in df.value.columns]
+    assert list(by_age.index) == ["under 25", "25–40", "over 40"]
     assert by_sex["cases"].sum() == 300
     figure = plotly_figures(at)["importance"]
     assert [t.name for t in figure.data] == ["v2", "v3"]
@@ -71,3 +71,18 @@ def test_retired_iterations_are_not_offered(app_env):
     )
     at = open_app(PAGE)
     assert at.selectbox(key="compare_old").options == ["v2", "v3"]
+
+
+def test_a_flipped_case_can_be_opened_by_its_id(app_env, scored):
+    """The keyboard path on Compare: the case picker opens what selecting the row opens."""
+    at = open_app(PAGE)
+    flips = at.dataframe(key="flip_cases").value
+    case_id = flips.index[-1]
+    assert at.selectbox(key="flip_pick").value is None
+    at.selectbox(key="flip_pick").select(case_id).run()
+    assert not at.exception
+    assert any(s.value.startswith(f"Applicant {case_id}") for s in at.subheader)
+    x = decode(plotly_figures(at)["waterfall_v3"].data[0].x)
+    assert float(x[-1]) == pytest.approx(scored["v3"].explain_case(case_id).output)
+    select_row(at, "flip_cases", 0)
+    assert at.selectbox(key="flip_pick").value == flips.index[0]

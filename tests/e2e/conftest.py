@@ -103,7 +103,7 @@ def streamlit_server(tmp_path_factory, registry_dir):
                                 start_new_session=True)
     try:
         _wait_ready(url, proc, log)
-        yield SimpleNamespace(url=url, db=db, log=log)
+        yield SimpleNamespace(url=url, db=db, log=log, registry=registry)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
