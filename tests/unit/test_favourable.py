@@ -7,7 +7,6 @@ values and a categorical input: every fairness number equals fairlearn's on the 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 

@@ -8,7 +8,6 @@ from demo_models.fairness import fairness_gaps
 from demo_models.report_compose import compose_report
 from feedback.goal_store import save_costs, save_criterion
 from feedback.goals import CostMatrix
-from feedback.store import FeedbackStore
 from tests.helpers import make_criterion, make_draft
 
 

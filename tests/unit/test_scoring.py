@@ -68,7 +68,7 @@ def test_waterfall_runs_from_the_base_value_to_the_case_output(scored):
     assert x[0] == pytest.approx(case.base_value)
     assert x[0] + x[1:-1].sum() == pytest.approx(x[-1], abs=1e-9)
     assert x[-1] == pytest.approx(case.output)
-    assert bars.y[1] == f"Loan duration = 48 months"
+    assert bars.y[1] == "Loan duration = 48 months"
     assert bars.y[-1] == f"This applicant ({case.score:.0%})"
     assert "log-odds of default" in figure.layout.xaxis.title.text
 
