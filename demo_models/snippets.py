@@ -15,12 +15,15 @@ def next_version(versions: list[str]) -> str:
 
 def registration_snippet(card: IterationCard, versions: list[str]) -> str:
     """The `register_iteration` call for the next iteration of the card's use case, with its target,
-    positive class, threshold and protected attributes (so that it runs on the same kind of data)."""
+    positive class, favourable decision, threshold and protected attributes (so that it runs on the
+    same kind of data and is judged on the same side)."""
+    favourable = f"                   favourable={card.favourable!r},\n" if card.favourable != "negative" else ""
     return (
         "from demo_models.registry import register_iteration\n\n"
         f"register_iteration(model, eval_df, use_case={card.use_case!r}, version={next_version(versions)!r},\n"
         f"                   target={card.target!r}, positive_label={card.positive_label!r},\n"
         f"                   positive_class={card.positive_class!r}, threshold={card.threshold:g},\n"
         f"                   protected_attributes={list(card.protected_attributes)!r}, parent={card.version!r},\n"
+        + favourable +
         '                   author="Your name", notes="What changed, in words a business user understands.")'
     )

@@ -130,3 +130,12 @@ def test_the_glossary_speaks_of_the_favourable_decision(approvals):
     text = worked_example(next(t for t in GLOSSARY if t.key == "equal_opportunity_difference"), approvals)
     assert f"{approvals.use_case.words.positive_cases}" in text
     assert f"{fairness_gaps(approvals, 'region')['equal_opportunity_difference']:.3f}" in text
+
+
+def test_the_registration_snippet_keeps_the_favourable_decision(approvals):
+    import ast
+
+    from demo_models.snippets import registration_snippet
+
+    call = ast.parse(registration_snippet(approvals.card, ["v1"])).body[-1].value
+    assert {k.arg: ast.literal_eval(k.value) for k in call.keywords}["favourable"] == "positive"
