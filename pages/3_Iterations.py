@@ -40,6 +40,8 @@ version = st.selectbox(
     format_func=lambda v: f"{v} ({ctx.statuses[v]})", key="lifecycle_version",
 )
 current = ctx.statuses[version]
+shown_before = st.session_state.get("lifecycle_seen", {})  # what the previous run showed: what was decided on
+st.session_state["lifecycle_seen"] = dict(ctx.statuses)
 to_status = st.radio(
     "Action", TRANSITIONS[current], format_func=ACTIONS.get, horizontal=True, key=f"lifecycle_action_{version}"
 )
@@ -81,7 +83,8 @@ if submitted:
         if required is None:
             raise LifecycleError("the sign-off policy cannot be read (see above).")
         saved = ctx.store.change_lifecycle(
-            use_case.name, versions, version, to_status, ctx.identity.actor, reason, required_signoffs=required, **details
+            use_case.name, versions, version, to_status, ctx.identity.actor, reason, required_signoffs=required,
+            seen_status=shown_before.get(version, current), **details,
         )
     except (LifecycleError, AccessError, StoreError) as err:
         st.error(f"Not changed — {err}")

@@ -153,6 +153,9 @@ st.markdown(
     f"{card.version} decides at **{format_threshold(card.threshold)}**. Saving a new threshold changes the decisions on every "
     f"page and is recorded with who, when and why. Allowed: {', '.join(PERMISSIONS['change threshold'])}."
 )
+seen_key = f"_threshold_seen_{use_case.name}_{card.version}"
+decided_against = st.session_state.get(seen_key, card.threshold)  # what the previous run showed: what was decided on
+st.session_state[seen_key] = card.threshold
 with st.form("save_threshold"):
     st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
     reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
@@ -160,7 +163,7 @@ with st.form("save_threshold"):
         try:
             if ctx.store is None:
                 raise StoreError(ctx.store_error or "the store is unavailable")
-            save_threshold(ctx.store, use_case.name, card.version, threshold, card.threshold, ctx.identity.actor, reason)
+            save_threshold(ctx.store, use_case.name, card.version, threshold, decided_against, ctx.identity.actor, reason)
         except (GoalError, AccessError, StoreError) as err:
             st.error(f"Not saved — {err}")
         else:

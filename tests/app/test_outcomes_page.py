@@ -113,3 +113,17 @@ def test_latency_is_reported_in_plain_words(app_env):
     at = open_app(PAGE)
     assert "A decision and its reasons in" in at.markdown[-1].value
     assert "for 95 % of cases" in at.markdown[-1].value
+
+
+def test_a_threshold_decided_against_a_stale_one_is_refused(app_env):
+    from feedback.access import Actor
+    from feedback.goal_store import save_threshold
+
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    at = open_app(PAGE, user=("Rita", "risk"))
+    at.slider(key=SLIDER).set_value(0.25).run()  # Rita decides against v3's 0.400
+    save_threshold(store, "credit", "v3", 0.3, 0.4, Actor("Sam", "admin"), "meanwhile")
+    at.text_area(key="threshold_reason").input("catch three defaults in four")
+    next(b for b in at.form_submit_button if b.label.startswith("Save 0.250")).click().run()
+    assert any(e.value.startswith("Not saved") and "Sam" in e.value for e in at.error), [e.value for e in at.error]
+    assert current_thresholds(store, "credit") == {"v3": 0.3}
