@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import auc
 
+from demo_models.formats import format_number, format_share
 from demo_models.figures import waterfall_steps
 from demo_models.scoring import CaseExplanation
 from demo_models.usecases import UseCase
@@ -45,7 +46,7 @@ def describe_waterfall(explanation: CaseExplanation, use_case: UseCase) -> Chart
     said = []
     if ups:
         d, label = max(ups)
-        said.append(f"{label} raised the risk of {use_case.positive_outcome} most ({d:+.2f} {scale})")
+        said.append(f"{label} raised the {use_case.words.risk} most ({d:+.2f} {scale})")
     if downs:
         d, label = min(downs)
         said.append(f"{label} lowered it most ({d:+.2f} {scale})")
@@ -68,8 +69,8 @@ def describe_importance(importance: pd.DataFrame, use_case: UseCase, old: str, n
     table = pd.DataFrame(
         {
             "Input": [use_case.label(c) for c in importance.index],
-            f"{old}: mean |SHAP|": importance["old"].round(4).to_numpy(),
-            f"{new}: mean |SHAP|": importance["new"].round(4).to_numpy(),
+            f"Mean |SHAP| ({old})": importance["old"].round(4).to_numpy(),
+            f"Mean |SHAP| ({new})": importance["new"].round(4).to_numpy(),
         }
     )
     return ChartText(f"The inputs that drive {new}'s scores most: {_join(leaders)}.", (("Mean |SHAP| per input", table),))
@@ -83,14 +84,18 @@ def _best_at_most(x: np.ndarray, y: np.ndarray, levels: np.ndarray) -> list[floa
 def describe_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> ChartText:
     """ROC and precision-recall curves: the area under the ROC curve, the operating point, both curves on a grid."""
     levels = np.linspace(0, 1, GRID_ROWS)
-    caught = f"recall ({use_case.positive_outcome}s caught)"
+    caught = f"recall ({use_case.words.positive_cases} caught)"
     sentence = (
-        f"ROC AUC {auc(curves.fpr, curves.tpr):.3f}. At the current threshold: {caught} {operating['recall']:.1%} at a "
-        f"false-positive rate of {operating['fpr']:.1%}, precision {operating['precision']:.1%}."
+        f"ROC AUC {format_number(auc(curves.fpr, curves.tpr))}. At the current threshold: {caught} "
+        f"{format_share(operating['recall'])} at a false-positive rate of {format_share(operating['fpr'])}, "
+        f"precision {format_share(operating['precision'])}."
     )
-    roc = pd.DataFrame({"false-positive rate at most": levels, f"best {caught}": _best_at_most(curves.fpr, curves.tpr, levels)})
+    roc = pd.DataFrame({
+        "False positive rate (at most)": levels,
+        f"Recall (best, {use_case.words.positive_cases} caught)": _best_at_most(curves.fpr, curves.tpr, levels),
+    })
     pr = pd.DataFrame(
-        {"recall at least": levels, "best precision": [float(curves.precision[curves.recall >= lv].max()) for lv in levels]}
+        {"Recall (at least)": levels, "Precision (best)": [float(curves.precision[curves.recall >= lv].max()) for lv in levels]}
     )
     return ChartText(sentence, (("ROC curve", roc.round(3)), ("Precision-recall curve", pr.round(3))))
 
@@ -110,7 +115,7 @@ def describe_cost_curve(curve, current: float, current_total: float, currency: s
     table = pd.DataFrame(
         {
             "threshold": thresholds[picks].round(3),
-            f"cost per 1,000 cases{unit}": [round(curve.per_thousand(t)) for t in totals[picks]],
+            f"Expected cost per 1,000 cases ({currency})" if currency else "Expected cost per 1,000 cases": [round(curve.per_thousand(t)) for t in totals[picks]],
         }
     )
     return ChartText(sentence, (("Expected cost at thresholds across the range", table),))
@@ -132,9 +137,12 @@ def describe_lines(frame: pd.DataFrame, what: str, digits: int = 3, limit: int =
     return ChartText(sentence, ((what, frame.round(digits).reset_index()),))
 
 
-def describe_bars(frame: pd.DataFrame | pd.Series, what: str) -> ChartText:
-    """A bar chart of counts (bars = index, stacked by column): the largest bars and the counts."""
+def describe_bars(frame: pd.DataFrame | pd.Series, what: str, counted: str = "") -> ChartText:
+    """A bar chart of counts (bars = index, stacked by column): the largest bars and the counts; the
+    table's columns say what is `counted` ("Feedback entries (v2)")."""
     frame = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    if counted:
+        frame = frame.rename(columns=lambda column: f"{counted} ({column})")
     totals = frame.sum(axis=1).sort_values(ascending=False)
     said = [f"{index} {total:,.0f}" for index, total in totals.head(3).items()]
     sentence = f"{what}, largest first: {_join(said)}." if said else f"{what}: none."

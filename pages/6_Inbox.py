@@ -124,15 +124,16 @@ if entries:
     left.markdown("**Verdicts per iteration**")
     verdict_counts, category_counts = count_verdicts(entries), count_categories(entries)
     left.bar_chart(verdict_counts, stack=True)
-    render_text_alternative(describe_bars(verdict_counts, "Entries per iteration"), "verdicts", left)
+    render_text_alternative(describe_bars(verdict_counts, "Entries per iteration", "Feedback entries"), "verdicts", left)
     right.markdown("**What it was about**")
     right.bar_chart(category_counts, stack=True)
-    render_text_alternative(describe_bars(category_counts.T, "Entries per category"), "categories", right)
+    render_text_alternative(describe_bars(category_counts.T, "Entries per category", "Feedback entries"), "categories", right)
     over_time = disagreement_over_time(entries)
     left.markdown("**Share of “disagree” per week**")
     render_plotly(
         build_lines(over_time, "share of disagree", "week"),
-        describe_lines(over_time, "Share of “disagree” per week", digits=2), "disagree_share", left,
+        describe_lines(over_time.rename(columns=lambda v: f"Share of disagree ({v})"), "Share of “disagree” per week", digits=2),
+        "disagree_share", left,
     )
     vocabulary = {c: use_case.label(c) for c in ctx.card.features}
     mentions = mentioned_features(entries, vocabulary)

@@ -49,7 +49,7 @@ small = table.index[table["cases"] < 30].tolist()
 shown = table.rename(
     columns={
         "favourable rate": f"{fav} rate",
-        "positive rate among favourable": f"{words.outcome} rate among {words.decided(fav)}",
+        "positive rate among favourable": f"{words.outcome} rate among {words.past(fav)}",
         "true positive rate": f"{capitalise(words.positive_cases)} caught (TPR)",
     }
 )

@@ -130,4 +130,4 @@ if views.empty:
 else:
     st.markdown("**Page views by page and role**")
     st.bar_chart(views, horizontal=True)
-    render_text_alternative(describe_bars(views, "Page views by page"), "views")
+    render_text_alternative(describe_bars(views, "Page views by page", "Page views"), "views")

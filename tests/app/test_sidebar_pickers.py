@@ -20,7 +20,7 @@ def _shown(at) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("use_case, version", [("credit", "v2"), ("fraud", "v1")])
-def test_every_page_twice_in_menu_order_shows_the_picked_iteration(use_case, version):
+def test_every_page_twice_in_menu_order_shows_the_picked_iteration(app_env, use_case, version):
     at = open_app()
     at.sidebar.selectbox(key="_pick_use_case").select(use_case).run()
     at.sidebar.selectbox(key="_pick_iteration").select(version).run()
@@ -33,7 +33,7 @@ def test_every_page_twice_in_menu_order_shows_the_picked_iteration(use_case, ver
             assert at.session_state["iteration"] == version, label
 
 
-def test_choosing_the_first_option_after_a_page_switch_takes_effect():
+def test_choosing_the_first_option_after_a_page_switch_takes_effect(app_env):
     at = open_app()
     at.sidebar.selectbox(key="_pick_iteration").select("v3").run()
     at.switch_page("pages/1_Explore.py").run()
@@ -45,7 +45,7 @@ def test_choosing_the_first_option_after_a_page_switch_takes_effect():
     assert _shown(at)[1] == "v1"
 
 
-def test_show_retired_toggle_persists_across_pages():
+def test_show_retired_toggle_persists_across_pages(app_env):
     at = open_app()
     at.sidebar.toggle(key="show_retired").set_value(True).run()
     for script in ("pages/1_Explore.py", "pages/2_Compare.py", "pages/3_Iterations.py"):
@@ -53,7 +53,7 @@ def test_show_retired_toggle_persists_across_pages():
         assert at.sidebar.toggle(key="show_retired").value is True, script
 
 
-def test_sidebar_caption_names_what_the_page_uses():
+def test_sidebar_caption_names_what_the_page_uses(app_env):
     at = open_app()
     at.sidebar.selectbox(key="_pick_iteration").select("v1").run()
     at.switch_page("pages/7_Fairness.py").run()

@@ -86,9 +86,11 @@ def test_data_scientist_compares_and_opens_a_flipped_case(app_page, streamlit_se
     goto_app(page, f"{streamlit_server.url}/Compare")
     expect(page.get_by_role("heading", name="Decisions that flip")).to_be_visible()
     wait_for_plotly(page)
-    # tables in page order: metrics, flips by sex, flips by age, then the flipped cases
-    page.get_by_test_id("stDataFrame").nth(3).scroll_into_view_if_needed()
-    select_dataframe_row(page, 0, nth=3)
+    # the flipped cases: the table that offers row selection (charts' tables sit in collapsed expanders)
+    frames = page.get_by_test_id("stDataFrame")
+    flips = next(i for i in range(frames.count()) if frames.nth(i).locator("xpath=ancestor::*[contains(@class, 'st-key-flip_cases')]").count())
+    frames.nth(flips).scroll_into_view_if_needed()
+    select_dataframe_row(page, 0, nth=flips)
     expect(page.get_by_role("heading", name="Applicant A")).to_be_visible()
     wait_for_plotly(page, nth=2)
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(3)
@@ -241,7 +243,7 @@ def test_feedback_is_triaged_in_the_inbox_and_the_status_shows_on_the_case(app_p
 
     goto_app(page, f"{streamlit_server.url}/Explore?iteration=v2&case={case_id}")
     page.get_by_text("What others said").click()
-    grid = page.get_by_test_id("stExpander").get_by_test_id("stDataFrame")
+    grid = page.get_by_test_id("stExpander").filter(has_text="What others said").get_by_test_id("stDataFrame")
     grid.get_by_test_id("data-grid-canvas").wait_for()
     expect(grid).to_contain_text("accepted")
     _no_exception(page)

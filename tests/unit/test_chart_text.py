@@ -68,7 +68,7 @@ def test_importance_lists_the_top_inputs_of_the_new_iteration():
     text = describe_importance(importance, CREDIT, "v1", "v2")
     assert text.summary.startswith("The inputs that drive v2's scores most: Job (0.600; 0.050 in v1), Loan duration (0.400")
     (_, table), = text.tables
-    assert list(table["v2: mean |SHAP|"]) == [0.4, 0.3, 0.2, 0.6]
+    assert list(table["Mean |SHAP| (v2)"]) == [0.4, 0.3, 0.2, 0.6]
 
 
 def _brute_force_roc(labels, scores):
@@ -87,17 +87,17 @@ def test_roc_table_and_auc_equal_a_brute_force_over_every_threshold():
     operating = {"fpr": 0.25, "tpr": 0.6, "recall": 0.6, "precision": 0.7}
     text = describe_roc_pr(curves, operating, CREDIT)
     assert text.summary.startswith(f"ROC AUC {roc_auc_score(labels, scores):.3f}. ")
-    assert "recall (defaults caught) 60.0% at a false-positive rate of 25.0%, precision 70.0%" in text.summary
+    assert "recall (defaulters caught) 60.0% at a false-positive rate of 25.0%, precision 70.0%" in text.summary
     (_, roc), (_, pr) = text.tables
     points = _brute_force_roc(labels, scores)
-    for level, best in zip(roc["false-positive rate at most"], roc["best recall (defaults caught)"]):
+    for level, best in zip(roc["False positive rate (at most)"], roc["Recall (best, defaulters caught)"]):
         assert best == pytest.approx(points[points[:, 0] <= level + 1e-12, 1].max(), abs=5e-4)
     pr_points = [(0.0, 1.0)]  # scikit-learn's convention: recall 0 at precision 1
     for t in np.unique(scores):
         decided = scores >= t
         pr_points.append(((decided & (labels == 1)).sum() / labels.sum(), (decided & (labels == 1)).sum() / decided.sum()))
     pr_points = np.array(pr_points)
-    for level, best in zip(pr["recall at least"], pr["best precision"]):
+    for level, best in zip(pr["Recall (at least)"], pr["Precision (best)"]):
         assert best == pytest.approx(pr_points[pr_points[:, 0] >= level - 1e-12, 1].max(), abs=5e-4)
 
 
@@ -115,7 +115,7 @@ def test_cost_table_equals_the_cost_at_each_threshold_it_names():
     (_, table), = text.tables
     assert len(table) >= 10
     exact = dict(zip(curve.thresholds.round(3), curve.totals))
-    for threshold, cost in zip(table["threshold"], table["cost per 1,000 cases DM"]):
+    for threshold, cost in zip(table["threshold"], table["Expected cost per 1,000 cases (DM)"]):
         assert cost == round(exact[threshold] / 300 * 1000)
 
 
