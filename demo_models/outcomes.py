@@ -10,7 +10,6 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from demo_models.costs import CaseCosts, total_cost
-from demo_models.groups import group_frame
 from demo_models.metrics import headline_metrics, undefined_reason
 from demo_models.scoring import ScoredIteration
 
@@ -45,14 +44,15 @@ def compute_curves(labels: np.ndarray, scores: np.ndarray) -> Curves:
 def fairness_value(scored: ScoredIteration, metric: str, attribute: str) -> tuple[float | None, str]:
     """Disparate impact ratio or equal-opportunity difference across the groups, on the favourable
     outcome (the Fairness page's `fairness_gaps`), or None and why it has no value."""
-    from demo_models.fairness import fairness_gaps
+    from demo_models.fairness import FairnessError, fairness_gaps
 
     if attribute not in scored.features.columns:
         return None, f"{attribute!r} is not in this iteration's evaluation data"
-    if group_frame(scored.features, (attribute,), scored.use_case)[attribute].nunique() < 2:
-        return None, f"{attribute!r} has a single group in the evaluation data"
     key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
-    value = fairness_gaps(scored, attribute)[key]
+    try:
+        value = fairness_gaps(scored, attribute)[key]
+    except FairnessError:  # the attribute is present, so the only refusal left: one group
+        return None, f"{attribute!r} has a single group in the evaluation data"
     if np.isnan(value):
         return None, undefined_gap_reason(key, scored.use_case)
     return value, ""
