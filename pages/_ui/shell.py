@@ -229,12 +229,13 @@ def _pick(
             st.session_state[state_key] = requested
             st.session_state[_chosen_key(state_key)] = True
         else:
+            shown = escape_markdown(repr(requested))  # the URL is anyone's: never markup
             why = (
-                f"{requested!r} is retired; switch on “Show retired iterations” to see it"
+                f"{shown} is retired; switch on “Show retired iterations” to see it"
                 if requested in hidden
-                else f"There is no {label.lower()} {requested!r}"
+                else f"There is no {label.lower()} {shown}"
             )
-            st.error(f"{why}. Showing {describe(default)} instead; available: {', '.join(options)}.")
+            st.error(f"{why}. Showing {escape_markdown(describe(default))} instead; available: {escape_markdown(', '.join(options))}.")
             del st.query_params[query_key]
     remembered = st.session_state.get(state_key)
     if remembered not in options:

@@ -58,3 +58,10 @@ def test_sidebar_caption_names_what_the_page_uses(app_env):
     at.sidebar.selectbox(key="_pick_iteration").select("v1").run()
     at.switch_page("pages/7_Fairness.py").run()
     assert any(c.value.startswith("This page shows Credit risk · v1 (") for c in at.sidebar.caption)
+
+
+def test_an_unknown_iteration_in_the_url_is_shown_as_text_not_markup(app_env):
+    at = open_app(iteration="[log in again](http://evil.example)")
+    message = at.error[0].value
+    assert "There is no iteration" in message and "](http" not in message
+    assert "\\[log in again\\]\\(http" in message
