@@ -39,6 +39,9 @@ class FairnessError(ValueError):
     """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
 
 
+CHANCE_LEVEL = 0.05  # a share of random regroupings under this: the gap is unlikely to be chance alone
+
+
 def favourable_view(labels: np.ndarray, positive: np.ndarray, favourable_is_positive: bool) -> tuple[np.ndarray, np.ndarray]:
     """(deserved the favourable decision, got it) per case, as 0/1, from the positive class and
     the positive decision: the one place that knows which side is the good one."""
@@ -121,10 +124,11 @@ def weighted_gaps(weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarra
     """
     onehot = np.eye(codes.max() + 1)[codes]
     y, p = deserved.astype(float), favoured.astype(float)
+    return _gaps_from_sums(lambda values: weights @ (onehot * values[:, None]), y, p)
 
-    def per_group(mask: np.ndarray) -> np.ndarray:
-        return weights @ (onehot * mask[:, None])
 
+def _gaps_from_sums(per_group, y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
+    """The gap metrics from `per_group(values)`: the sum of `values` per group, one row per draw."""
     with np.errstate(all="ignore"):
         cases = per_group(np.ones_like(y))
         positives, negatives = per_group(y), per_group(1 - y)
@@ -143,10 +147,65 @@ def weighted_gaps(weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarra
         }
 
 
+def chance_of_gaps(
+    deserved: np.ndarray, favoured: np.ndarray, codes: np.ndarray, permutations: int = 500, seed: int = 0
+) -> dict[str, float]:
+    """For each gap metric, the share of random regroupings of the same cases with a gap at least as large.
+
+    A permutation test: group labels are shuffled among all cases for the parity metrics, and among
+    the cases of the same actual outcome for the odds metrics (which compare groups within an
+    outcome). A large share means a gap this size often arises by chance. NaN where the gap is undefined.
+    """
+    y, p = deserved.astype(float), favoured.astype(float)
+    groups = int(codes.max()) + 1
+    rng = np.random.default_rng(seed)
+    observed = {k: float(v[0]) for k, v in weighted_gaps(np.ones((1, len(y))), deserved, favoured, codes).items()}
+    # Shuffling group labels among cases only moves how many cases of each kind (outcome, decision)
+    # each group holds: random tables with the group sizes and kind totals fixed (hypergeometric),
+    # among all cases for the parity metrics and within each actual outcome for the odds metrics.
+    kinds = (2 * y + p).astype(np.int64)
+    table = np.zeros((groups, 4), dtype=np.int64)
+    np.add.at(table, (codes, kinds), 1)
+    drawn = {
+        "all": _random_tables(rng, table, [np.arange(4)], permutations),
+        "within": _random_tables(rng, table, [np.array([0, 1]), np.array([2, 3])], permutations),
+    }
+    kind_y, kind_p = np.array([0.0, 0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0, 1.0])
+    drawn = {name: _gaps_from_sums(lambda values, t=tables: t @ values, kind_y, kind_p) for name, tables in drawn.items()}
+    shares = {}
+    for key, value in observed.items():
+        draws = drawn["all" if key.startswith("dp_") else "within"][key]
+        if not np.isfinite(value):
+            shares[key] = float("nan")
+            continue
+        as_unequal = draws <= value + 1e-12 if key == "dp_ratio" else draws >= value - 1e-12
+        shares[key] = float((1 + np.sum(as_unequal & np.isfinite(draws))) / (1 + permutations))
+    return shares
+
+
+def _random_tables(rng: np.random.Generator, table: np.ndarray, blocks: list[np.ndarray], permutations: int) -> np.ndarray:
+    """Tables of cases per group (rows) and kind (columns) as a random shuffle of the group labels
+    within each block of kinds would leave them: group sizes per block and kind totals kept."""
+    drawn = np.zeros((permutations,) + table.shape)
+    for kinds in blocks:
+        left = np.tile(table[:, kinds].sum(axis=0), (permutations, 1))  # cases of each kind not yet drawn
+        for group, size in enumerate(table[:, kinds].sum(axis=1)[:-1]):
+            wanted = np.full(permutations, size)
+            for column, kind in enumerate(kinds[:-1]):  # a multivariate draw as a chain of univariate ones
+                take = rng.hypergeometric(left[:, column], left[:, column + 1:].sum(axis=1), wanted) if size else 0 * wanted
+                drawn[:, group, kind] = take
+                left[:, column] -= take
+                wanted = wanted - take
+            drawn[:, group, kinds[-1]] = wanted
+            left[:, -1] -= wanted
+        drawn[:, -1, kinds] = left
+    return drawn
+
 def bootstrap_gaps(
     scored: ScoredIteration, attribute: str, resamples: int = 500, seed: int = 0
 ) -> pd.DataFrame:
-    """Each gap metric (fairlearn) with its 95 % bootstrap interval (cases resampled, seeded)."""
+    """Each gap metric (fairlearn) with its 95 % bootstrap interval (cases resampled, seeded) and the
+    share of random regroupings with a gap at least as large (`chance`, see `chance_of_gaps`)."""
     deserved, favoured, groups = _favourable_inputs(scored, attribute)
     codes = pd.factorize(groups)[0]
     n = len(deserved)
@@ -157,6 +216,7 @@ def bootstrap_gaps(
             "value": pd.Series(gap_metrics(deserved, favoured, groups)),
             "low": draws.quantile(0.025),
             "high": draws.quantile(0.975),
+            "chance": pd.Series(chance_of_gaps(deserved, favoured, codes, resamples, seed)),
         }
     ).loc[list(GAP_METRICS)]
 

@@ -126,7 +126,14 @@ GLOSSARY: tuple[Term, ...] = (
     _T("interval", "95% interval", ("95% interval", "confidence interval"),
        "The range a gap metric would plausibly take on another sample of {cases} like these; small groups give wide intervals.",
        "2.5th to 97.5th percentile of the metric over 500 resamples of the cases (drawn with replacement, seeded)",
-       "Narrow, and excluding 0 (1 for a ratio), before a gap is called real.", no_example=NO_GROUPS),
+       "Narrow: a wide interval means the groups are too small to say how large the gap is. The gaps are "
+       "distances (never below 0), so whether a gap could be chance is the next term's question.", no_example=NO_GROUPS),
+    _T("chance", "Chance of a gap this large", ("chance of a gap this large", "could be chance", "p-value", "permutation test"),
+       "How often a gap at least this large appears when the same {cases} are split into groups of the same sizes at random "
+       "(for the odds metrics, at random among {cases} with the same actual outcome).",
+       "share of 500 random regroupings (seeded) with a gap at least as large as the one measured: a permutation test",
+       "Under 5 %: the gap is unlikely to be chance alone. Over 5 %: a gap this large often arises by chance with groups this size.",
+       no_example=NO_GROUPS),
     _T("shap", "SHAP contribution", ("shap contribution", "shap value", "contribution", "shap"),
        "How much one input pushed this {case}'s score towards “{outcome}” (positive) or away from it (negative), compared with the average {case}: the bars of the waterfall.",
        "log-odds of the score = base value + the sum of every input's contribution (exact SHAP)",

@@ -13,7 +13,7 @@ from scipy.special import logit
 
 from demo_models.costs import CaseCosts, cost_curve, total_cost
 from demo_models.drift import BANDS, feature_drift, psi, psi_band
-from demo_models.fairness import FOUR_FIFTHS, FairnessError, bootstrap_gaps, fairness_gaps, group_table
+from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, FairnessError, bootstrap_gaps, fairness_gaps, group_table
 from demo_models.metrics import headline_metrics
 from demo_models.outcomes import confusion, undefined_gap_reason
 from demo_models.scoring import CaseExplanation, ScoredIteration
@@ -224,9 +224,12 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     if key == "four_fifths":
         verdict = "passes" if ratio >= FOUR_FIFTHS else "fails"
         return f"{f.by}: the disparate impact ratio is {ratio:.3f}, so the four-fifths screen {verdict} (it asks for at least {FOUR_FIFTHS})."
-    value, low, high = bootstrap_gaps(f.scored, f.attribute).loc["dp_ratio"]
-    noise = "includes 1, so the gap may be noise" if high >= 1 - 1e-9 else "excludes 1, so the gap is unlikely to be noise"
-    return f"{f.by}: disparate impact ratio {value:.3f}, 95% interval {low:.3f} – {high:.3f}: it {noise}."
+    value, low, high, chance = bootstrap_gaps(f.scored, f.attribute).loc["dp_ratio"]
+    if key == "chance":
+        verdict = "a gap this large often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance alone"
+        return (f"{f.by}: disparate impact ratio {value:.3f}; {chance:.1%} of 500 random regroupings of the same "
+                f"{f.w['cases']} give a ratio at least this low: {verdict}.")
+    return f"{f.by}: disparate impact ratio {value:.3f}, 95% interval {low:.3f} – {high:.3f}."
 
 
 def _work_out_drift(f: _Facts, key: str) -> str:
@@ -278,7 +281,7 @@ _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
                      "accuracy", "roc_auc", "false_positive_rate", "true_negative_rate", "false_negative_rate",
                      "outcome_rate_among_favourable", "mean_score"), _work_out_counts),
     **dict.fromkeys(("disparate_impact_ratio", "dp_difference", "equal_opportunity_difference", "equalized_odds_difference",
-                     "four_fifths", "interval"), _work_out_fairness),
+                     "four_fifths", "interval", "chance"), _work_out_fairness),
     **dict.fromkeys(("psi", "psi_band", "score_drift", "ks_statistic", "chi_square", "p_value"), _work_out_drift),
     "global_importance": _work_out_importance,
     **dict.fromkeys(("cost_fp", "cost_fn", "expected_cost", "cost_optimal_threshold"), _work_out_costs),

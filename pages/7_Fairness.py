@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from demo_models.fairness import FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.formats import UNDEFINED, format_share
 from demo_models.outcomes import undefined_gap_reason
 from demo_models.usecases import capitalise
@@ -60,13 +60,18 @@ if small:
     st.warning(f"Small groups ({', '.join(map(str, small))}: under 30 cases): their rates are uncertain — see the intervals below.")
 
 st.header("Gaps between groups")
-st.caption("Computed with fairlearn; 95 % intervals from 500 bootstrap resamples of the cases. An interval that includes 0 (or 1 for the ratio) means the gap may be noise.")
+st.caption(
+    "Computed with fairlearn. 95 % interval: how large the gap may be, from 500 bootstrap resamples of the cases. "
+    f"Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap at least as large; under {CHANCE_LEVEL:.0%} the gap is unlikely to be chance alone."
+)
 rows = []
 for key, label in GAP_METRICS.items():
-    value, low, high = intervals.loc[key]
+    value, low, high, chance = intervals.loc[key]
     meaning = DEFINITIONS[key] if np.isfinite(value) else f"{DEFINITIONS[key]} — {undefined_gap_reason(key, use_case)}"
     interval = f"{low:.3f} – {high:.3f}" if np.isfinite(low) and np.isfinite(high) else "too few cases"
-    rows.append({"metric": label, "value": value, "95% interval": interval if np.isfinite(value) else UNDEFINED, "meaning": meaning})
+    verdict = f"{chance:.1%}: " + ("often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance") if np.isfinite(chance) else UNDEFINED
+    rows.append({"metric": label, "value": value, "95% interval": interval if np.isfinite(value) else UNDEFINED,
+                 "chance of a gap this large": verdict, "meaning": meaning})
 st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED), key="fairness_gaps")
 ratio = intervals.loc["dp_ratio", "value"]
 if not np.isfinite(ratio):

@@ -89,7 +89,7 @@ Next: accepted entries go into the next iteration, and Compare shows whether it 
     "Fairness": """\
 What it answers: does the iteration treat groups (such as sex or age band) differently?
 Group by group shows each group's rates at the threshold; groups under 30 cases are uncertain.
-Gaps between groups gives each gap metric with a 95% interval; an interval including 0 (1 for a ratio) may be noise.
+Gaps between groups gives each gap metric with a 95% interval (how large it may be) and the chance of a gap this large among random groups of the same sizes (whether it may be noise).
 A ratio of favourable decisions under 0.8 fails the four-fifths screen, a warning sign rather than a verdict.
 Next: a gap that matters is feedback too; flag a case from Explore as a fairness concern.""",
     "Monitoring": """\

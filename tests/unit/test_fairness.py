@@ -7,7 +7,9 @@ from fairlearn.metrics import MetricFrame, equalized_odds_difference, selection_
 
 from demo_models.fairness import (
     FairnessError,
+    _random_tables,
     bootstrap_gaps,
+    chance_of_gaps,
     fairness_gaps,
     gap_metrics,
     gaps_by_threshold,
@@ -88,3 +90,64 @@ def test_a_group_of_size_one_gives_numbers_not_a_crash(scored):
     assert table.loc["other", "cases"] == 1
     intervals = bootstrap_gaps(tiny, "sex", resamples=50)
     assert np.isfinite(intervals["value"]).all()
+
+
+def _brute_force_chance(y, p, codes, key, shuffles, seed):
+    """The permutation test written out: shuffle the group labels (within each actual outcome for the
+    odds metrics), recompute the gap with fairlearn, count the shuffles at least as unequal."""
+    rng = np.random.default_rng(seed)
+    observed = gap_metrics(y, p, pd.Series(codes))[key]
+    hits = 0
+    for _ in range(shuffles):
+        shuffled = codes.copy()
+        if key.startswith("dp_"):
+            shuffled = rng.permutation(codes)
+        else:
+            for value in (0, 1):
+                rows = np.flatnonzero(y == value)
+                shuffled[rows] = rng.permutation(codes[rows])
+        gap = gap_metrics(y, p, pd.Series(shuffled))[key]
+        hits += gap <= observed + 1e-12 if key == "dp_ratio" else gap >= observed - 1e-12
+    return hits / shuffles
+
+
+@pytest.mark.parametrize("key", ["dp_ratio", "equal_opportunity_difference", "equalized_odds_difference"])
+def test_the_chance_of_a_gap_equals_a_brute_force_permutation_test(key):
+    rng = np.random.default_rng(4)
+    n = 90
+    codes = rng.integers(0, 3, n)
+    y = rng.random(n) < 0.4
+    p = rng.random(n) < np.where(codes == 0, 0.45, 0.6)
+    fast = chance_of_gaps(y, p, codes, permutations=4000, seed=1)[key]
+    assert fast == pytest.approx(_brute_force_chance(y, p, codes, key, shuffles=400, seed=2), abs=0.07)
+
+
+def test_a_gap_from_groups_treated_alike_could_be_chance_though_its_interval_excludes_zero():
+    """The gaps are distances, so their bootstrap interval never includes 0: the noise question needs
+    the permutation test. Two groups with the same approve rate by construction."""
+    rng = np.random.default_rng(0)
+    n = 300
+    codes = rng.integers(0, 2, n)
+    y = rng.random(n) < 0.3
+    p = rng.random(n) < 0.7
+    chance = chance_of_gaps(y, p, codes)
+    assert chance["dp_difference"] > 0.05 and chance["dp_ratio"] == pytest.approx(chance["dp_difference"])
+    assert chance["equal_opportunity_difference"] > 0.05
+    unequal = rng.random(n) < np.where(codes == 0, 0.5, 0.8)
+    assert chance_of_gaps(y, unequal, codes)["dp_difference"] < 0.01
+
+
+def test_random_tables_keep_the_group_sizes_and_the_kind_totals():
+    table = np.array([[5, 3, 0, 2], [4, 4, 1, 1], [0, 2, 2, 2]])
+    drawn = _random_tables(np.random.default_rng(0), table, [np.arange(4)], 200)
+    assert (drawn.sum(axis=2) == table.sum(axis=1)).all() and (drawn.sum(axis=1) == table.sum(axis=0)).all()
+    within = _random_tables(np.random.default_rng(0), table, [np.array([0, 1]), np.array([2, 3])], 200)
+    assert (within[:, :, :2].sum(axis=2) == table[:, :2].sum(axis=1)).all()
+    assert (within.sum(axis=1) == table.sum(axis=0)).all() and (within >= 0).all()
+    assert len({tuple(t.ravel()) for t in drawn}) > 10  # the tables do vary
+
+
+def test_bootstrap_gaps_give_the_chance_of_each_gap(scored):
+    gaps = bootstrap_gaps(scored["v1"], "sex")
+    assert gaps["chance"].between(0, 1).all()
+    assert bootstrap_gaps(scored["v1"], "sex")["chance"].equals(gaps["chance"])  # seeded
