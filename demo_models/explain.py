@@ -321,7 +321,9 @@ class CaseExplainer:
         if self.kind == "linear":
             raw, base = self._coef * (Xt - self._mean), self._base
         elif self.kind == "lightgbm":
-            contrib = self._booster.predict(Xt, pred_contrib=True)
+            # One row on one thread: under load, LightGBM's thread start-up gave a 24 ms p95 for a 0.3 ms call.
+            threads = {"num_threads": 1} if Xt.shape[0] == 1 else {}
+            contrib = self._booster.predict(Xt, pred_contrib=True, **threads)
             raw, base = contrib[:, :-1], float(contrib[0, -1])
         elif self.kind == "xgboost":
             raw, base = self._xgboost.contributions(Xt)
@@ -394,7 +396,8 @@ def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: b
     starts = range(0, len(rows), EXPLAIN_CHUNK_ROWS)
     label = progress if isinstance(progress, str) else "Explaining evaluation cases"
     parts = []
-    with tqdm(total=len(rows), unit="case", desc=label, disable=not progress, leave=False) as bar:
+    bar = tqdm(total=len(rows), unit="case", desc=label, disable=not progress, leave=False, mininterval=0, miniters=1)
+    with bar:  # redrawn after every chunk (a chunk takes far longer than drawing)
         for start in starts:
             parts.append(explainer.explain(rows.iloc[start : start + EXPLAIN_CHUNK_ROWS]))
             bar.update(min(EXPLAIN_CHUNK_ROWS, len(rows) - start))

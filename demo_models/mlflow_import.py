@@ -266,7 +266,11 @@ def _eval_frame(
         if not source.run_id:
             raise RegistryError(f"{source.uri} has no run to take {eval_artifact!r} from: give a full artifact URI.")
         uri = f"runs:/{source.run_id}/{eval_artifact.lstrip('/')}"
-    return read_eval_file(_download(mlflow, uri, folder, tracking_uri), index_column)
+    try:
+        path = _download(mlflow, uri, folder, tracking_uri)
+    except RegistryError as err:
+        raise RegistryError(f"The evaluation data {eval_artifact!r} cannot be downloaded from MLflow ({uri}): {err}") from err
+    return read_eval_file(path, index_column)
 
 
 def register_iteration_from_mlflow(
