@@ -391,7 +391,8 @@ class GlobalExplanation:
 
 def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: bool | str) -> Attribution:
     """The rows' attributions, EXPLAIN_CHUNK_ROWS at a time, with one progress bar on stderr if asked."""
-    from tqdm.auto import tqdm  # a dependency of shap; tqdm.auto draws a widget in a notebook
+    # tqdm: a dependency of shap; tqdm.auto draws a widget in a notebook, a text bar on a terminal
+    from tqdm.auto import tqdm
 
     starts = range(0, len(rows), EXPLAIN_CHUNK_ROWS)
     label = progress if isinstance(progress, str) else "Explaining evaluation cases"

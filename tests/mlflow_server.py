@@ -17,7 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from demo_models.examples.zoo import CATEGORICAL, TARGET, booster_frame, fit_family, make_zoo_data
+from demo_models.examples.zoo import (
+    CATEGORICAL,
+    TARGET,
+    booster_frame,
+    fit_family,
+    make_zoo_data,
+)
 
 START_TIMEOUT = 180  # seconds; the server imports MLflow and migrates its SQLite database (~30 s on a busy 2-core machine)
 

@@ -7,12 +7,12 @@ import shutil
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from demo_models import mlflow_import
 from demo_models.examples.zoo import TARGET
 from demo_models.registry import load_iteration
 from demo_models.scoring import ScoredIteration
 from tests.app.apptest import open_app, plotly_figures
 
-mlflow_import = pytest.importorskip("demo_models.mlflow_import")
 pytest.importorskip("mlflow", reason='MLflow is not installed: pip install -e ".[mlflow]"')
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from demo_models import mlflow_import
 from demo_models.cli import main
 from demo_models.examples.zoo import CATEGORICAL, TARGET, make_zoo_data
 from demo_models.registry import RegistryError, load_iteration, register_iteration
@@ -17,7 +18,6 @@ from demo_models.scoring import ScoredIteration
 from tests.mlflow_server import free_port
 from tests.unit.test_registry_refusals import _snapshot
 
-mlflow_import = pytest.importorskip("demo_models.mlflow_import")
 pytest.importorskip("mlflow", reason='MLflow is not installed: pip install -e ".[mlflow]"')
 
 
