@@ -3,9 +3,6 @@ and the models the tests log into it. Session-scoped; skipped with the reason wh
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,15 +21,9 @@ from demo_models.examples.zoo import (
     fit_family,
     make_zoo_data,
 )
+from tests.helpers import free_port, stop_process_group
 
 START_TIMEOUT = 180  # seconds; the server imports MLflow and migrates its SQLite database (~30 s on a busy 2-core machine)
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on at the moment."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_answers(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -67,13 +58,7 @@ def mlflow_server(tmp_path_factory) -> str:
         _wait_until_answers(url, proc, log)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc)
 
 
 class Tripwire:

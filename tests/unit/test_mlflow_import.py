@@ -15,7 +15,7 @@ from demo_models.cli import main
 from demo_models.examples.zoo import CATEGORICAL, TARGET, make_zoo_data
 from demo_models.registry import RegistryError, load_iteration, register_iteration
 from demo_models.scoring import ScoredIteration
-from tests.mlflow_server import free_port
+from tests.helpers import free_port
 from tests.unit.test_registry_refusals import _snapshot
 
 pytest.importorskip("mlflow", reason='MLflow is not installed: pip install -e ".[mlflow]"')
