@@ -3,6 +3,8 @@
     involve register MODEL.skops EVAL.parquet --use-case churn --version v3 --target churned \\
         --author "Dana" [--positive-label 1 --positive-class churn --threshold 0.35 \\
         --protected age --parent v2 --notes "..." --replace]
+    involve register --from-mlflow models:/credit-risk@candidate [EVAL.parquet | --eval-artifact eval.parquet] \\
+        --target default [--tracking-uri http://127.0.0.1:5000 --use-case --version --author ...]
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
@@ -16,38 +18,16 @@ import logging
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from demo_models import settings
-from demo_models.registry import RegistryError, list_iterations, load_model_file, register_iteration
+from demo_models.registry import (
+    RegistryError,
+    list_iterations,
+    load_model_file,
+    read_eval_file,
+    register_iteration,
+)
 
 log = logging.getLogger("involve.cli")
-
-
-def _read_eval(path: Path, index_column: str | None) -> pd.DataFrame:
-    if not path.is_file():
-        raise RegistryError(f"There is no evaluation data file {path}.")
-    try:
-        if path.suffix.lower() == ".parquet":
-            frame = pd.read_parquet(path)
-        elif path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path)
-        else:
-            raise RegistryError(f"{path.name}: evaluation data must be a .csv or .parquet file.")
-    except (ValueError, OSError, pd.errors.ParserError) as err:
-        raise RegistryError(f"{path.name} cannot be read as evaluation data: {err}") from err
-    unnamed = [str(c) for c in frame.columns if str(c).startswith("Unnamed: ") and c != index_column]
-    if unnamed:
-        raise RegistryError(
-            f"{path.name} has {'a column' if len(unnamed) == 1 else 'columns'} without a header ({', '.join(map(repr, unnamed))}), "
-            "usually the row index written by DataFrame.to_csv: it would become an input of the model. "
-            f"Pass --case-id-column {unnamed[0]!r} if it holds the case ids, or write the file with index=False."
-        )
-    if index_column:
-        if index_column not in frame.columns:
-            raise RegistryError(f"The case id column {index_column!r} is not in {path.name}.")
-        frame = frame.set_index(index_column)
-    return frame
 
 
 def _parse_label(text: str):
@@ -72,20 +52,68 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _register(args: argparse.Namespace):
+    options = {
+        "target": args.target,
+        "positive_label": _parse_label(args.positive_label),
+        "positive_class": args.positive_class,
+        "favourable": args.favourable,
+        "threshold": args.threshold,
+        "protected_attributes": args.protected,
+        "replace": args.replace,
+        "registry_dir": args.registry,
+        "progress": not args.quiet,
+    }
+    if args.from_mlflow:
+        from demo_models.mlflow_import import register_iteration_from_mlflow
+
+        if len(args.files) > 1:
+            raise RegistryError("With --from-mlflow give at most one file, the evaluation data (or --eval-artifact).")
+        return register_iteration_from_mlflow(
+            args.from_mlflow, eval_data=args.files[0] if args.files else None, eval_artifact=args.eval_artifact,
+            case_id_column=args.case_id_column, tracking_uri=args.tracking_uri, use_case=args.use_case,
+            version=args.version, author=args.author, parent=args.parent, notes=args.notes, **options,
+        )
+    missing = [f"--{n.replace('_', '-')}" for n in ("use_case", "version", "author") if getattr(args, n) is None]
+    if len(args.files) != 2 or missing or args.eval_artifact:
+        raise RegistryError(
+            "Give the model file and the evaluation data file"
+            + (f", and {', '.join(missing)}" if missing else "")
+            + " (or --from-mlflow URI; --eval-artifact only goes with it)."
+        )
+    return register_iteration(
+        load_model_file(args.files[0]),
+        read_eval_file(args.files[1], args.case_id_column),
+        use_case=args.use_case,
+        version=args.version,
+        author=args.author,
+        parent=args.parent,
+        notes=args.notes or "",
+        **options,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 refused)."""
     parser = argparse.ArgumentParser(prog="involve", description="Involve's iteration registry.")
     commands = parser.add_subparsers(dest="command", required=True)
     register = commands.add_parser("register", help="register a fitted model as a new iteration")
     register.add_argument(
-        "model", type=Path,
-        help="model saved with skops.io.dump (.skops), an XGBoost Booster (.ubj, .json) or a CatBoost model (.cbm)",
+        "files", type=Path, nargs="*", metavar="MODEL EVAL",
+        help="the model, saved with skops.io.dump (.skops), an XGBoost Booster (.ubj, .json) or a CatBoost model "
+        "(.cbm), and the evaluation cases with the target (.csv or .parquet); with --from-mlflow, only the evaluation file",
     )
-    register.add_argument("eval_data", type=Path, help="evaluation cases with the target (.csv or .parquet)")
-    register.add_argument("--use-case", required=True)
-    register.add_argument("--version", required=True)
+    register.add_argument(
+        "--from-mlflow", metavar="URI", default=None,
+        help="take the model from an MLflow registry: models:/NAME@ALIAS or models:/NAME/VERSION",
+    )
+    register.add_argument("--tracking-uri", default=None, help="MLflow tracking server (default: MLFLOW_TRACKING_URI)")
+    register.add_argument("--eval-artifact", default=None, help="evaluation data as an artifact of the model's MLflow run")
+    register.add_argument("--use-case", default=None, help="required, but taken from MLflow with --from-mlflow")
+    register.add_argument("--version", default=None, help="required, but taken from MLflow with --from-mlflow")
     register.add_argument("--target", required=True)
-    register.add_argument("--author", required=True)
+    register.add_argument("--author", default=None, help="required, but taken from MLflow with --from-mlflow")
+    register.add_argument("--quiet", action="store_true", help="no progress bar")
     register.add_argument("--case-id-column", default=None, help="column holding the case ids")
     register.add_argument("--positive-label", default="1", help="target value of the positive class (JSON)")
     register.add_argument("--positive-class", default="positive", help="what the positive class means")
@@ -97,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     register.add_argument("--protected", action="append", default=[], help="a protected attribute (repeat)")
     register.add_argument("--parent", default=None)
-    register.add_argument("--notes", default="")
+    register.add_argument("--notes", default=None)
     register.add_argument("--replace", action="store_true", help="replace an existing version")
     register.add_argument("--registry", type=Path, default=None)
     report = commands.add_parser("report", help="write the HTML report of an iteration")
@@ -140,24 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")
         return 0
     try:
-        model = load_model_file(args.model)
-        card = register_iteration(
-            model,
-            _read_eval(args.eval_data, args.case_id_column),
-            use_case=args.use_case,
-            version=args.version,
-            target=args.target,
-            author=args.author,
-            positive_label=_parse_label(args.positive_label),
-            positive_class=args.positive_class,
-            favourable=args.favourable,
-            threshold=args.threshold,
-            protected_attributes=args.protected,
-            parent=args.parent,
-            notes=args.notes,
-            replace=args.replace,
-            registry_dir=args.registry,
-        )
+        card = _register(args)
     except RegistryError as err:
         print(f"Not registered: {err}", file=sys.stderr)
         return 1

@@ -138,6 +138,9 @@ TREE_MODELS = frozenset(
 AGNOSTIC_BACKGROUND_ROWS = 50
 AGNOSTIC_EXACT_MAX_COLUMNS = 10
 GLOBAL_BUDGET_SECONDS = 20.0
+#: Evaluation cases explained per call at registration: one progress bar step each, and a pause
+#: between calls in which a GIL-holding explainer lets other threads run.
+EXPLAIN_CHUNK_ROWS = 2_000
 BATCH_PROBE_ROWS = 50
 SCALE_PROBE_ROWS = 20
 
@@ -318,7 +321,9 @@ class CaseExplainer:
         if self.kind == "linear":
             raw, base = self._coef * (Xt - self._mean), self._base
         elif self.kind == "lightgbm":
-            contrib = self._booster.predict(Xt, pred_contrib=True)
+            # One row on one thread: under load, LightGBM's thread start-up gave a 24 ms p95 for a 0.3 ms call.
+            threads = {"num_threads": 1} if Xt.shape[0] == 1 else {}
+            contrib = self._booster.predict(Xt, pred_contrib=True, **threads)
             raw, base = contrib[:, :-1], float(contrib[0, -1])
         elif self.kind == "xgboost":
             raw, base = self._xgboost.contributions(Xt)
@@ -330,7 +335,7 @@ class CaseExplainer:
             )
             sign = 1.0 if own_class else sign
         else:
-            result = self._shap(Xt)
+            result = self._shap(Xt, silent=True)  # one bar per registration, not one per call
             raw, base, sign = np.asarray(result.values), float(np.ravel(result.base_values)[0]), 1.0
         if self.scale == "probability" and sign < 0:
             raise ExplainError("A probability-scale explanation of the negative class is not supported.")
@@ -384,12 +389,37 @@ class GlobalExplanation:
     sampled: bool
 
 
+def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: bool | str) -> Attribution:
+    """The rows' attributions, EXPLAIN_CHUNK_ROWS at a time, with one progress bar on stderr if asked."""
+    # tqdm: a dependency of shap; tqdm.auto draws a widget in a notebook, a text bar on a terminal
+    from tqdm.auto import tqdm
+
+    starts = range(0, len(rows), EXPLAIN_CHUNK_ROWS)
+    label = progress if isinstance(progress, str) else "Explaining evaluation cases"
+    parts = []
+    bar = tqdm(total=len(rows), unit="case", desc=label, disable=not progress, leave=False, mininterval=0, miniters=1)
+    with bar:  # redrawn after every chunk (a chunk takes far longer than drawing)
+        for start in starts:
+            parts.append(explainer.explain(rows.iloc[start : start + EXPLAIN_CHUNK_ROWS]))
+            bar.update(min(EXPLAIN_CHUNK_ROWS, len(rows) - start))
+    return Attribution(
+        base_value=parts[0].base_value,
+        contributions=np.vstack([part.contributions for part in parts]),
+        columns=parts[0].columns,
+        scale=parts[0].scale,
+    )
+
+
 def explain_evaluation(
-    explainer: CaseExplainer, X: pd.DataFrame, budget_seconds: float = GLOBAL_BUDGET_SECONDS
+    explainer: CaseExplainer,
+    X: pd.DataFrame,
+    budget_seconds: float = GLOBAL_BUDGET_SECONDS,
+    progress: bool | str = False,
 ) -> GlobalExplanation:
     """Explain every case, or a seeded sample (at least 100) when all would exceed the budget.
 
     Also checks that the explanations add up to the model's probabilities on those cases.
+    progress: draw one progress bar (a string is its label); quiet by default.
     """
     per_case = explainer.seconds_per_case(X)
     probe = X.iloc[:BATCH_PROBE_ROWS]  # a batch costs far less per case than single rows (threads, start-up)
@@ -398,7 +428,7 @@ def explain_evaluation(
     batch_per_case = (time.perf_counter() - start) / len(probe)
     affordable = max(100, int(budget_seconds / max(batch_per_case, 1e-9)))
     rows = X if affordable >= len(X) else X.sample(affordable, random_state=0).sort_index()
-    attribution = explainer.explain(rows)
+    attribution = _explain_in_chunks(explainer, rows, progress)
     explainer.check_additivity(rows, attribution)
     frame = pd.DataFrame(attribution.contributions, index=rows.index, columns=list(attribution.columns))
     return GlobalExplanation(frame, attribution.base_value, per_case, sampled=len(rows) < len(X))

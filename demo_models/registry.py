@@ -193,10 +193,12 @@ def register_iteration(
     registry_dir: Path | None = None,
     extra: dict[str, Any] | None = None,
     favourable: str = "negative",
+    progress: bool = False,
 ) -> IterationCard:
     """Validate a fitted classifier with its evaluation data and store it as a new iteration.
 
     Refuses (RegistryError) anything Involve could not show honestly, before any SHAP; writes nothing then.
+    progress=True draws one progress bar while the evaluation cases are explained (the command line's default).
     """
     _check_name("use case", use_case)
     _check_name("version", version)
@@ -245,7 +247,7 @@ def register_iteration(
 
     try:
         explainer = CaseExplainer(model, features, positive_label=positive_label)
-        explained = explain_evaluation(explainer, features)
+        explained = explain_evaluation(explainer, features, progress=progress and f"Explaining {use_case}/{version}")
     except ExplainError as err:
         raise RegistryError(str(err)) from err
 
@@ -386,6 +388,34 @@ def load_model_file(path: Path) -> Any:
     files = {path.name: path.read_bytes()}
     files.update({n: (path.parent / n).read_bytes() for n in NATIVE_FILES if (path.parent / n).is_file()})
     return deserialize_model(files, path.name)
+
+
+def read_eval_file(path: Path, index_column: str | None = None) -> pd.DataFrame:
+    """Evaluation cases from a .csv or .parquet file (case ids from index_column), refusing a written row index."""
+    path = Path(path)
+    if not path.is_file():
+        raise RegistryError(f"There is no evaluation data file {path}.")
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+        elif path.suffix.lower() == ".csv":
+            frame = pd.read_csv(path)
+        else:
+            raise RegistryError(f"{path.name}: evaluation data must be a .csv or .parquet file.")
+    except (ValueError, OSError, pd.errors.ParserError) as err:
+        raise RegistryError(f"{path.name} cannot be read as evaluation data: {err}") from err
+    unnamed = [str(c) for c in frame.columns if str(c).startswith("Unnamed: ") and c != index_column]
+    if unnamed:
+        raise RegistryError(
+            f"{path.name} has {'a column' if len(unnamed) == 1 else 'columns'} without a header ({', '.join(map(repr, unnamed))}), "
+            "usually the row index written by DataFrame.to_csv: it would become an input of the model. "
+            f"Pass --case-id-column {unnamed[0]!r} if it holds the case ids, or write the file with index=False."
+        )
+    if index_column:
+        if index_column not in frame.columns:
+            raise RegistryError(f"The case id column {index_column!r} is not in {path.name}.")
+        frame = frame.set_index(index_column)
+    return frame
 
 
 def list_iterations(use_case: str | None = None, registry_dir: Path | None = None) -> list[IterationCard]:

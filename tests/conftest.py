@@ -17,6 +17,7 @@ from demo_models.registry import load_iteration
 from demo_models.scoring import ScoredIteration
 from feedback.store import FeedbackStore
 from tests.helpers import BUILTIN_VERSIONS
+from tests.mlflow_server import mlflow_models, mlflow_server  # noqa: F401  (session fixtures: a real MLflow server)
 
 
 

@@ -86,3 +86,28 @@ def fit_approvals_model(frame: pd.DataFrame):
         ("num", SimpleImputer(), ["income", "tenure"]),
     ])
     return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on at the moment."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process_group(proc, timeout: float = 15) -> None:
+    """SIGTERM a server started with start_new_session=True (its whole group), SIGKILL if it lingers."""
+    import os
+    import signal
+    import subprocess
+
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
