@@ -50,7 +50,7 @@ def fairness_value(scored: ScoredIteration, metric: str, attribute: str) -> tupl
         return None, f"{attribute!r} is not in this iteration's evaluation data"
     key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
     try:
-        value = fairness_gaps(scored, attribute)[key]
+        value = fairness_gaps(scored, attribute, only=(key,))[key]
     except FairnessError:  # the attribute is present, so the only refusal left: one group
         return None, f"{attribute!r} has a single group in the evaluation data"
     if np.isnan(value):

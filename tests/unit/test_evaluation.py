@@ -67,3 +67,13 @@ def test_an_iteration_without_stored_scores_or_with_other_cases_is_left_to_its_m
     other.to_parquet(iteration_dir("credit", "v2", tmp_path) / SCORES_FILE)
     assert load_evaluation("credit", "v2", tmp_path) is None
     assert load_evaluation("credit", "v3", tmp_path) is not None
+
+
+@pytest.mark.parametrize("attribute", ["sex", "age"])
+def test_one_gap_alone_equals_the_same_gap_among_all(scored, attribute):
+    from demo_models.fairness import GAP_METRICS, fairness_gaps
+
+    every = fairness_gaps(scored["v2"], attribute)
+    assert set(every) == set(GAP_METRICS)
+    for name in GAP_METRICS:
+        assert fairness_gaps(scored["v2"], attribute, only=(name,)) == {name: every[name]}
