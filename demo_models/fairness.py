@@ -23,7 +23,7 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from demo_models.groups import group_frame
+from demo_models.groups import FairnessError, group_frame
 from demo_models.scoring import ScoredIteration
 
 FOUR_FIFTHS = 0.8
@@ -33,10 +33,6 @@ GAP_METRICS = {
     "equalized_odds_difference": "Equalized-odds difference",
     "equal_opportunity_difference": "Equal-opportunity difference",
 }
-
-
-class FairnessError(ValueError):
-    """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
 
 
 def favourable_view(labels: np.ndarray, positive: np.ndarray, favourable_is_positive: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 CARD_FILE, MODEL_FILE, EVAL_FILE, SHAP_FILE = "card.json", "model.skops", "eval.parquet", "shap.parquet"
 SCORES_FILE = "scores.parquet"  # the evaluation cases' scores, so pages can judge an iteration without its model
+JUDGED_FILE = "judged.json"  # its headline metrics and fairness gaps at the registered threshold
 FAVOURABLE_CHOICES = ("negative", "positive")  # which decision is good for the case
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 #: Types outside skops' defaults that a registered model may contain, and nothing else
@@ -277,11 +278,13 @@ def register_iteration(
         extra=dict(extra or {}),
     )
     files[EVAL_FILE] = _parquet_bytes(frame)
-    from demo_models.evaluation import score_cases, scores_bytes
-
-    stored = pd.read_parquet(io.BytesIO(files[EVAL_FILE]))[list(features.columns)]  # model and cases as pages read them
-    files[SCORES_FILE] = scores_bytes(score_cases(deserialize_model(files), stored, explainer.positive_index))
     files[SHAP_FILE] = _parquet_bytes(explained.contributions)
+    from demo_models.evaluation import Evaluation, judge_at_threshold, score_cases, scores_bytes
+
+    stored = Iteration(card, None, pd.read_parquet(io.BytesIO(files[EVAL_FILE])), pd.DataFrame())  # as pages read it
+    scores = score_cases(deserialize_model(files), stored.features, explainer.positive_index)
+    files[SCORES_FILE] = scores_bytes(scores)
+    files[JUDGED_FILE] = json.dumps(judge_at_threshold(Evaluation(stored, scores))).encode("utf-8")
     files[CARD_FILE] = card.to_json().encode("utf-8")
     _write_atomically(root, final, files)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)

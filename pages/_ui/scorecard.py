@@ -25,7 +25,7 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
 
 def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) -> list[CriterionResult]:
     """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
-    from demo_models.report_compose import evaluate_criteria
+    from demo_models.evaluation import evaluate_criteria
 
     latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
@@ -63,7 +63,7 @@ def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> Non
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
-    from demo_models.report_compose import verdict
+    from demo_models.evaluation import verdict
 
     first = next(iter(columns.values()))
     table = pd.DataFrame(

@@ -77,3 +77,23 @@ def test_one_gap_alone_equals_the_same_gap_among_all(scored, attribute):
     assert set(every) == set(GAP_METRICS)
     for name in GAP_METRICS:
         assert fairness_gaps(scored["v2"], attribute, only=(name,)) == {name: every[name]}
+
+
+def test_the_numbers_stored_at_registration_serve_only_their_threshold(registry_dir, tmp_path):
+    import json
+
+    from demo_models.registry import JUDGED_FILE
+
+    shutil.copytree(registry_dir / "credit", tmp_path / "credit")
+    path = iteration_dir("credit", "v2", tmp_path) / JUDGED_FILE
+    judged = json.loads(path.read_text())
+    fresh = ScoredIteration(load_iteration("credit", "v2", registry_dir))
+    assert judged["threshold"] == fresh.threshold and judged["headline"] == fresh.headline()
+    assert judged["gaps"]["age"]["dp_ratio"] == fresh.gap("age", "dp_ratio")
+    judged["headline"]["recall"], judged["gaps"]["age"]["dp_ratio"] = 0.123, 0.456  # marked: where are they read?
+    path.write_text(json.dumps(judged))
+    stored = load_evaluation("credit", "v2", tmp_path)
+    assert stored.headline()["recall"] == 0.123 and stored.gap("age", "dp_ratio") == 0.456
+    moved = stored.at_threshold(0.3)
+    assert moved.headline() == fresh.at_threshold(0.3).headline() and moved.headline()["recall"] != 0.123
+    assert moved.gap("age", "dp_ratio") == fresh.at_threshold(0.3).gap("age", "dp_ratio") != 0.456
