@@ -88,7 +88,7 @@ class Evaluation:
         known = [c for c in dict.fromkeys(case_ids) if c in self.scores.index]
         return {c: "positive" if self.scores[c] >= self.threshold else "negative" for c in known}
 
-    def at_threshold(self, threshold: float):
+    def at_threshold(self, threshold: float) -> Evaluation:
         """The same iteration operated at another threshold (shares the cases and the scores)."""
         if threshold == self.threshold:
             return self
@@ -101,7 +101,6 @@ def judge_at_threshold(evaluation: Evaluation) -> dict:
     """What is stored beside an iteration at registration: its headline metrics and the fairness gaps
     of each protected attribute that has them, at its threshold (JSON: NaN for undefined)."""
     from demo_models.fairness import FairnessError, fairness_gaps
-    from demo_models.metrics import headline_metrics
 
     gaps = {}
     for attribute in evaluation.card.protected_attributes:
@@ -112,7 +111,7 @@ def judge_at_threshold(evaluation: Evaluation) -> dict:
     return {
         "threshold": evaluation.threshold,
         "favourable": evaluation.card.favourable,
-        "headline": headline_metrics(evaluation.iteration.labels, evaluation.scores.to_numpy(), evaluation.threshold),
+        "headline": evaluation.headline(),  # computed: registration passes none stored
         "gaps": gaps,
     }
 
