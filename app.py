@@ -5,8 +5,8 @@ import streamlit as st
 
 from demo_models.formats import format_number
 from demo_models.usecases import with_article
-from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
-from pages._ui.shell import load_scored, setup_page
+from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard
+from pages._ui.shell import setup_page
 from pages._ui.text import escape_markdown
 from pages._ui.timeline import live_announcement, render_timeline
 
@@ -61,8 +61,7 @@ st.caption(
 st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
 
 st.subheader(f"Goal scorecard of {card.version}")
-criteria = criteria_of(ctx)  # the model is loaded only when there is something to judge
-render_scorecard({card.version: evaluate(ctx, load_scored(ctx), criteria)} if criteria else {}, key="home_scorecard")
+scorecard = st.container()  # filled last: the rest of the page shows while the criteria are judged
 
 st.subheader("All iterations")
 table = pd.DataFrame(
@@ -92,3 +91,7 @@ st.dataframe(
 
 st.subheader("Timeline")
 render_timeline(ctx, events)
+
+with scorecard, st.spinner(f"Judging {card.version} against the agreed criteria…"):
+    criteria = criteria_of(ctx)
+    render_scorecard({card.version: judge_iteration(ctx, criteria)} if criteria else {}, key="home_scorecard")

@@ -23,7 +23,7 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from demo_models.groups import group_frame
+from demo_models.groups import FairnessError, group_frame
 from demo_models.scoring import ScoredIteration
 
 FOUR_FIFTHS = 0.8
@@ -33,10 +33,6 @@ GAP_METRICS = {
     "equalized_odds_difference": "Equalized-odds difference",
     "equal_opportunity_difference": "Equal-opportunity difference",
 }
-
-
-class FairnessError(ValueError):
-    """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
 
 
 CHANCE_LEVEL = 0.05  # a share of random regroupings under this: the gap is unlikely to be chance alone
@@ -97,23 +93,34 @@ def group_table(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
     return table
 
 
-def gap_metrics(deserved: np.ndarray, favoured: np.ndarray, groups: pd.Series) -> dict[str, float]:
-    """The gap metrics on the favourable outcome (see `favourable_view`), fairlearn's; equalized
-    odds is the same whichever side is called positive. NaN where a rate is undefined."""
+_GAP_FUNCTIONS = {
+    "dp_ratio": demographic_parity_ratio,
+    "dp_difference": demographic_parity_difference,
+    "equalized_odds_difference": equalized_odds_difference,
+    "equal_opportunity_difference": equal_opportunity_difference,
+}
+
+
+def gap_metrics(
+    deserved: np.ndarray, favoured: np.ndarray, groups: pd.Series, only: tuple[str, ...] | None = None
+) -> dict[str, float]:
+    """The gap metrics on the favourable outcome (see `favourable_view`), fairlearn's (`only` those
+    named, e.g. for one criterion); equalized odds is the same whichever side is called positive.
+    NaN where a rate is undefined."""
     with np.errstate(all="ignore"):
         return {
-            "dp_ratio": float(demographic_parity_ratio(deserved, favoured, sensitive_features=groups)),
-            "dp_difference": float(demographic_parity_difference(deserved, favoured, sensitive_features=groups)),
-            "equalized_odds_difference": float(equalized_odds_difference(deserved, favoured, sensitive_features=groups)),
-            "equal_opportunity_difference": float(
-                equal_opportunity_difference(deserved, favoured, sensitive_features=groups)
-            ),
+            name: float(function(deserved, favoured, sensitive_features=groups))
+            for name, function in _GAP_FUNCTIONS.items()
+            if only is None or name in only
         }
 
 
-def fairness_gaps(scored: ScoredIteration, attribute: str, threshold: float | None = None) -> dict[str, float]:
-    """The gap metrics of an iteration for one protected attribute (at its threshold by default)."""
-    return gap_metrics(*_favourable_inputs(scored, attribute, threshold))
+def fairness_gaps(
+    scored: ScoredIteration, attribute: str, threshold: float | None = None, only: tuple[str, ...] | None = None
+) -> dict[str, float]:
+    """The gap metrics of an iteration for one protected attribute (at its threshold by default;
+    `only` those named)."""
+    return gap_metrics(*_favourable_inputs(scored, attribute, threshold), only=only)
 
 
 def weighted_gaps(weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:

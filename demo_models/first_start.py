@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 STATUS_FILE, LOG_FILE, LOCK_FILE = ".first-start.json", ".first-start.log", ".first-start.lock"
 DEMO_STEP = "writing the demo history"
-NICENESS = 10
+NICENESS = 19  # the lowest CPU priority: the first page render (and every later one) goes first
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ def prepare(registry_dir: Path, db_url: str, demo_history: bool) -> Progress:
     registry_dir.mkdir(parents=True, exist_ok=True)
     with _turn(registry_dir):
         missing = missing_builtins(registry_dir)
+        demo_history = demo_history and wants_demo_history(db_url)
         total = len(missing) + bool(demo_history)
 
         def report(step: str, done: int) -> None:
@@ -125,7 +126,7 @@ class FirstStart:
     def __init__(self, registry_dir: Path, process: subprocess.Popen, demo_history: bool = False) -> None:
         self.registry_dir = Path(registry_dir)
         self.process = process
-        self.demo_history = demo_history  # whether it writes the demo history after training
+        self.demo_history = demo_history  # whether it writes the demo history after training, if the store is fresh
 
     def progress(self) -> Progress:
         """Its progress: running while the process runs; then done, or failed with the last log line."""
@@ -144,18 +145,28 @@ class FirstStart:
         return Progress("failed", 0, 0, "failed", lines[-1] if lines else f"exit status {code}")
 
 
+def low_priority(command: list[str]) -> list[str]:
+    """`command` run at the lowest CPU priority (through `nice`, where the system has it)."""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(NICENESS), *command] if nice else list(command)
+
+
 def start_first_start(registry_dir: Path, db_url: str, demo_history: bool) -> FirstStart | None:
-    """Start the preparation in a background process if anything is missing (None if not)."""
+    """Start the preparation in a background process if anything is missing (None if not).
+
+    While built-in iterations are missing, the store is left to that process (it writes the demo
+    history only into a fresh store): the first page shows without opening it.
+    """
     registry_dir = Path(registry_dir)
-    seed = demo_history and wants_demo_history(db_url)
-    if not missing_builtins(registry_dir) and not seed:
+    missing = missing_builtins(registry_dir)
+    seed = demo_history and (bool(missing) or wants_demo_history(db_url))
+    if not missing and not seed:
         return None
     registry_dir.mkdir(parents=True, exist_ok=True)
-    nice = shutil.which("nice")  # pages first: training waits for the CPU when people use the app
-    command = [
-        *([nice, "-n", str(NICENESS)] if nice else []), sys.executable, "-m", "demo_models.first_start", "--registry", str(registry_dir), "--db", db_url,
+    command = low_priority([  # pages first: training waits for the CPU when people use the app
+        sys.executable, "-m", "demo_models.first_start", "--registry", str(registry_dir), "--db", db_url,
         *(["--demo-history"] if seed else []),
-    ]
+    ])
     path = os.pathsep.join(p for p in (str(settings.PROJECT_DIR), os.environ.get("PYTHONPATH", "")) if p)
     with open(registry_dir / LOG_FILE, "ab") as out:
         process = subprocess.Popen(

@@ -8,6 +8,10 @@ import pandas as pd
 from demo_models.usecases import UseCase
 
 
+class FairnessError(ValueError):
+    """Fairness cannot be assessed for this attribute (e.g. a single group); the message says why."""
+
+
 def _fmt(value: float) -> str:
     return f"{value:g}"
 

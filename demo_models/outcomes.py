@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
 from demo_models.costs import CaseCosts, total_cost
-from demo_models.metrics import headline_metrics, undefined_reason
-from demo_models.scoring import ScoredIteration
+from demo_models.metrics import undefined_reason
+
+if TYPE_CHECKING:  # scikit-learn is imported where a curve or a matrix is computed: not for Home's scorecard
+    from demo_models.evaluation import Evaluation
+    from demo_models.scoring import ScoredIteration
 
 LATENCY_MAX_CASES = 300
 LATENCY_BUDGET_SECONDS = 5.0
@@ -19,6 +23,8 @@ LATENCY_BUDGET_SECONDS = 5.0
 
 def confusion(labels: np.ndarray, scores: np.ndarray, threshold: float) -> pd.DataFrame:
     """2x2 counts: actual outcome (rows: negative, positive) by decision (columns), scikit-learn's."""
+    from sklearn.metrics import confusion_matrix
+
     decisions = (np.asarray(scores) >= threshold).astype(int)
     matrix = confusion_matrix(np.asarray(labels, dtype=int), decisions, labels=[0, 1])
     return pd.DataFrame(matrix, index=["negative", "positive"], columns=["negative", "positive"])
@@ -36,21 +42,23 @@ class Curves:
 
 def compute_curves(labels: np.ndarray, scores: np.ndarray) -> Curves:
     """ROC and precision-recall curves."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
     fpr, tpr, _ = roc_curve(labels, scores)
     precision, recall, _ = precision_recall_curve(labels, scores)
     return Curves(fpr, tpr, precision, recall)
 
 
-def fairness_value(scored: ScoredIteration, metric: str, attribute: str) -> tuple[float | None, str]:
+def fairness_value(scored: Evaluation, metric: str, attribute: str) -> tuple[float | None, str]:
     """Disparate impact ratio or equal-opportunity difference across the groups, on the favourable
     outcome (the Fairness page's `fairness_gaps`), or None and why it has no value."""
-    from demo_models.fairness import FairnessError, fairness_gaps
+    from demo_models.groups import FairnessError
 
     if attribute not in scored.features.columns:
         return None, f"{attribute!r} is not in this iteration's evaluation data"
     key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
     try:
-        value = fairness_gaps(scored, attribute)[key]
+        value = scored.gap(attribute, key)
     except FairnessError:  # the attribute is present, so the only refusal left: one group
         return None, f"{attribute!r} has a single group in the evaluation data"
     if np.isnan(value):
@@ -90,7 +98,7 @@ def measure_latency(scored: ScoredIteration, max_cases: int = LATENCY_MAX_CASES,
 
 
 def metric_value(
-    scored: ScoredIteration,
+    scored: Evaluation,
     metric: str,
     attribute: str | None = None,
     costs: CaseCosts | None = None,
@@ -106,7 +114,7 @@ def metric_value(
         return total_cost(labels, scores, scored.threshold, costs) / len(labels), ""
     if metric == "latency_p95_ms":
         return (latency.p95_ms, "") if latency else (None, "latency has not been measured")
-    values = headline_metrics(labels, scores, scored.threshold)
+    values = scored.headline()
     if metric not in values:
         return None, f"unknown metric {metric!r}"
     value = values[metric]

@@ -25,12 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from demo_models import native, settings
+from demo_models import settings
+
+# demo_models.native imports scikit-learn (~2 s): it is imported only where a model is read or written
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 CARD_FILE, MODEL_FILE, EVAL_FILE, SHAP_FILE = "card.json", "model.skops", "eval.parquet", "shap.parquet"
+SCORES_FILE = "scores.parquet"  # the evaluation cases' scores, so pages can judge an iteration without its model
+JUDGED_FILE = "judged.json"  # its headline metrics and fairness gaps at the registered threshold
 FAVOURABLE_CHOICES = ("negative", "positive")  # which decision is good for the case
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 #: Types outside skops' defaults that a registered model may contain, and nothing else
@@ -46,7 +50,6 @@ TRUSTED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",  # RandomForest, ExtraTrees, GradientBoosting, DecisionTree
     }
 )
-NATIVE_FILES = (native.XGBOOST_FILE, native.CATBOOST_FILE)
 
 
 class RegistryError(ValueError):
@@ -204,6 +207,8 @@ def register_iteration(
     _check_name("version", version)
     if not author or not str(author).strip():
         raise RegistryError("Say who registers the iteration (author).")
+    from demo_models import native
+
     try:
         model = native.as_classifier(model)  # a raw XGBoost Booster becomes a classifier
     except ValueError as err:
@@ -276,6 +281,12 @@ def register_iteration(
     )
     files[EVAL_FILE] = _parquet_bytes(frame)
     files[SHAP_FILE] = _parquet_bytes(explained.contributions)
+    from demo_models.evaluation import Evaluation, judge_at_threshold, score_cases, scores_bytes
+
+    stored = Iteration(card, None, pd.read_parquet(io.BytesIO(files[EVAL_FILE])), pd.DataFrame())  # as pages read it
+    scores = score_cases(deserialize_model(files), stored.features, explainer.positive_index)
+    files[SCORES_FILE] = scores_bytes(scores)
+    files[JUDGED_FILE] = json.dumps(judge_at_threshold(Evaluation(stored, scores))).encode("utf-8")
     files[CARD_FILE] = card.to_json().encode("utf-8")
     _write_atomically(root, final, files)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
@@ -301,6 +312,8 @@ def serialize_model(model: Any) -> dict[str, bytes]:
     """The model's files (skops, plus a native XGBoost/CatBoost file), checked to load back safely."""
     import skops.io as sio  # ~1.2 s to import: only where a model is read or written
 
+    from demo_models import native
+
     try:
         skeleton, files = native.detach_native(model)
         files[MODEL_FILE] = sio.dumps(skeleton)
@@ -314,6 +327,8 @@ def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
     """Load a model from its files' bytes, refusing any type outside the trusted list."""
     import skops.io as sio
 
+    from demo_models import native
+
     try:
         untrusted = set(sio.get_untrusted_types(data=files[name]))
     except Exception as err:  # skops raises many types on a corrupt file
@@ -326,7 +341,7 @@ def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
         )
 
     def read(file: str) -> bytes:
-        if file not in NATIVE_FILES or file not in files:
+        if file not in (native.XGBOOST_FILE, native.CATBOOST_FILE) or file not in files:
             raise RegistryError(f"The model's native file {file!r} is missing.")
         return files[file]
 
@@ -372,6 +387,8 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 def load_model_file(path: Path) -> Any:
     """Load a skops model file (and any native file beside it), an XGBoost ``.ubj``/``.json`` Booster
     or a CatBoost ``.cbm`` model, refusing pickles and untrusted types."""
+    from demo_models import native
+
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise RegistryError(
@@ -386,7 +403,7 @@ def load_model_file(path: Path) -> Any:
         except Exception as err:  # the libraries raise their own error types on a bad file
             raise RegistryError(f"{path.name} is not a readable model file ({err}).") from err
     files = {path.name: path.read_bytes()}
-    files.update({n: (path.parent / n).read_bytes() for n in NATIVE_FILES if (path.parent / n).is_file()})
+    files.update({n: (path.parent / n).read_bytes() for n in (native.XGBOOST_FILE, native.CATBOOST_FILE) if (path.parent / n).is_file()})
     return deserialize_model(files, path.name)
 
 
@@ -438,8 +455,9 @@ def list_use_cases(registry_dir: Path | None = None) -> list[str]:
     return sorted({card.use_case for card in list_iterations(registry_dir=registry_dir)})
 
 
-def load_iteration(use_case: str, version: str, registry_dir: Path | None = None) -> Iteration:
-    """Load one iteration; RegistryError with a clear message if it is unknown or unreadable."""
+def load_iteration(use_case: str, version: str, registry_dir: Path | None = None, with_model: bool = True) -> Iteration:
+    """Load one iteration (its model only `with_model`); RegistryError with a clear message if it is
+    unknown or unreadable."""
     _check_name("use case", use_case)  # names become paths: "../x" must not reach outside the registry
     _check_name("version", version)
     folder = iteration_dir(use_case, version, registry_dir)
@@ -456,5 +474,5 @@ def load_iteration(use_case: str, version: str, registry_dir: Path | None = None
             f"Iteration {use_case}/{version} was written by a newer Involve (format "
             f"{card.format_version}); upgrade the app to read it."
         )
-    model = load_model_file(folder / MODEL_FILE)
+    model = load_model_file(folder / MODEL_FILE) if with_model else None
     return Iteration(card=card, model=model, eval_data=eval_data, shap_values=shap_values)

@@ -12,50 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from demo_models.costs import CaseCosts, case_costs
+from demo_models.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
 from demo_models.fairness import FairnessError, fairness_gaps
-from demo_models.outcomes import Latency, measure_latency, metric_value
+from demo_models.outcomes import measure_latency
 from demo_models.registry import load_iteration
 from demo_models.report import ReportInputs, render_report
 from demo_models.scoring import ScoredIteration
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.goal_store import costs_history, current_criteria, current_thresholds
-from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
+from feedback.goals import CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store import FeedbackStore
-
-
-def costs_for(scored: ScoredIteration, costs: CostMatrix | None) -> tuple[CaseCosts | None, str]:
-    """Per-case costs of an iteration's cases under the cost matrix, or None and why."""
-    if costs is None:
-        return None, "no cost matrix has been agreed for this use case"
-    try:
-        return case_costs(
-            scored.features, costs.false_positive_cost, costs.false_negative_cost,
-            costs.false_negative_column, costs.false_negative_fraction,
-        ), ""
-    except ValueError as err:
-        return None, str(err)
-
-
-def evaluate_criteria(
-    scored: ScoredIteration, criteria: list[Criterion], costs: CostMatrix | None, latency: Latency | None = None
-) -> list[CriterionResult]:
-    """Judge every criterion for the iteration at its threshold."""
-    matrix, why_no_costs = costs_for(scored, costs)
-    results = []
-    for criterion in criteria:
-        value, why = metric_value(scored, criterion.metric, criterion.attribute, matrix, latency)
-        results.append(judge(criterion, value, why or why_no_costs))
-    return results
-
-
-def verdict(result: CriterionResult) -> str:
-    """A result in one cell: "pass · 0.83", "FAIL · 0.71", or "no value: why"."""
-    if result.passed is None:
-        return f"no value: {result.note}"
-    return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}"
 
 
 def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:

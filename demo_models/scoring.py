@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from demo_models.evaluation import Evaluation, score_cases
 from demo_models.explain import CaseExplainer
 from demo_models.reasons import Reason, find_protected_drivers, rank_reasons
 from demo_models.registry import Iteration
-from demo_models.usecases import UseCase, get_use_case
+from demo_models.usecases import UseCase
 
 SCORE_COLUMN = "Score"
 DECISION_COLUMN = "Decision"
@@ -50,40 +50,21 @@ class CaseExplanation:
         return float(expit(self.base_value)) if self.scale == "log-odds" else self.base_value
 
 
-class ScoredIteration:
+class ScoredIteration(Evaluation):
     """An iteration with its explainer, encoded evaluation cases and their scores."""
 
     def __init__(self, iteration: Iteration, use_case: UseCase | None = None) -> None:
-        self.iteration = iteration
-        self.card = iteration.card
-        self.use_case = use_case or get_use_case(self.card.use_case, self.card.positive_class, self.card.favourable)
-        self.features = features = iteration.features
-        self.explainer = CaseExplainer(iteration.model, features, self.card.positive_label)
+        features = iteration.features
+        self.explainer = CaseExplainer(iteration.model, features, iteration.card.positive_label)
+        super().__init__(iteration, score_cases(iteration.model, features, self.explainer.positive_index), use_case)
         self._columns = np.array(self.explainer.columns, dtype=object)
         self._encoded = self.explainer.transform(features)
         self._rows = {case_id: i for i, case_id in enumerate(features.index)}
-        proba = iteration.model.predict_proba(features)[:, self.explainer.positive_index]
-        self.scores = pd.Series(np.asarray(proba, dtype=float), index=features.index, name="score")
         self._tables: dict[float, pd.DataFrame] = {}  # case_table per threshold (shared by at_threshold copies)
 
     def global_importance(self) -> pd.Series:
         """Mean |SHAP| per input column over the stored evaluation cases, largest first."""
         return self.iteration.shap_values.abs().mean().sort_values(ascending=False)
-
-    @property
-    def threshold(self) -> float:
-        """The iteration's operating threshold on the score."""
-        return self.card.threshold
-
-    def decisions(self) -> pd.Series:
-        """The decision for every evaluation case at the iteration's threshold."""
-        positive = self.scores >= self.threshold
-        return positive.map({True: self.use_case.positive_decision, False: self.use_case.negative_decision})
-
-    def outcomes(self, case_ids) -> dict[str, str]:
-        """"positive" or "negative" decision for each of the given case ids that it knows."""
-        known = [c for c in dict.fromkeys(case_ids) if c in self._rows]
-        return {c: "positive" if self.scores[c] >= self.threshold else "negative" for c in known}
 
     def case_table(self) -> pd.DataFrame:
         """One row per case: key inputs in business words, score, decision and actual outcome.
@@ -110,14 +91,6 @@ class ScoredIteration:
             {1: self.use_case.positive_outcome, 0: self.use_case.negative_outcome}
         )
         return table
-
-    def at_threshold(self, threshold: float) -> ScoredIteration:
-        """The same iteration operated at another threshold (shares the model and the scores)."""
-        if threshold == self.threshold:
-            return self
-        clone = copy.copy(self)
-        clone.card = replace(self.card, threshold=float(threshold))
-        return clone
 
     def score_of(self, row: pd.DataFrame) -> float:
         """The model's probability of the positive class for one raw case."""

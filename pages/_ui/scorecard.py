@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
 
-from typing import TYPE_CHECKING
-
+from demo_models.registry import RegistryError
 from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CostMatrix, Criterion, CriterionResult
-from pages._ui.shell import PageContext, latency_of
+from pages._ui.shell import PageContext, latency_of, load_scored
 
 if TYPE_CHECKING:
-    from demo_models.scoring import ScoredIteration
+    from demo_models.evaluation import Evaluation
 
 
 def current_costs(ctx: PageContext) -> CostMatrix | None:
@@ -21,12 +23,34 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
     return history[-1] if history else None
 
 
-def evaluate(ctx: PageContext, scored: ScoredIteration, criteria: list[Criterion]) -> list[CriterionResult]:
+def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) -> list[CriterionResult]:
     """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
-    from demo_models.report_compose import evaluate_criteria
+    from demo_models.evaluation import evaluate_criteria
 
     latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_evaluation(registry_dir: str, use_case: str, version: str, created: str) -> Evaluation | None:
+    from demo_models.evaluation import load_evaluation
+
+    return load_evaluation(use_case, version, Path(registry_dir))
+
+
+def judge_iteration(ctx: PageContext, criteria: list[Criterion]) -> list[CriterionResult]:
+    """The picked iteration judged at its current threshold from the scores stored with it (its model
+    is not loaded), or from the loaded model if a criterion times it or no scores are stored."""
+    if not criteria:
+        return []
+    card, evaluation = ctx.card, None
+    if not any(c.metric == "latency_p95_ms" for c in criteria):
+        try:
+            evaluation = _load_evaluation(str(ctx.registry_dir), card.use_case, card.version, card.created)
+        except RegistryError:
+            evaluation = None  # load_scored below says what is wrong with the iteration
+    scored = evaluation.at_threshold(card.threshold) if evaluation is not None else load_scored(ctx)
+    return evaluate(ctx, scored, criteria)
 
 
 def criteria_of(ctx: PageContext) -> list[Criterion]:
@@ -39,7 +63,7 @@ def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> Non
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
-    from demo_models.report_compose import verdict
+    from demo_models.evaluation import verdict
 
     first = next(iter(columns.values()))
     table = pd.DataFrame(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from demo_models import __version__, settings
-from demo_models.first_start import FirstStart, start_first_start
+from demo_models.first_start import FirstStart, low_priority, start_first_start
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
@@ -116,7 +116,7 @@ def _prepare_registry(registry_dir: str) -> None:
         st.markdown(
             "Involve puts a machine-learning model in front of the people it serves while it is being built. "
             "On its first start it trains its built-in iterations (credit risk, card fraud)"
-            + (" and writes a labelled demo history into the empty store" if job.demo_history else "")
+            + (", and writes a labelled demo history into the store if it is empty" if job.demo_history else "")
             + ". The pages fill in as each iteration is ready; this page updates by itself."
         )
     _first_start_progress(job, shown)
@@ -267,9 +267,9 @@ def _health_monitor(registry_dir: str, db_url: str) -> dict:
 def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     """Run `involve health` in a separate process (this thread only waits for it), so the checks
     neither hold the GIL of the app nor compile code beside a page (CPython 3.11 is not safe there)."""
-    command = [
+    command = low_priority([  # below the pages: it loads and explains every live iteration
         sys.executable, "-m", "demo_models.cli", "health", "--json", "--record", "--registry", registry_dir, "--db", db_url,
-    ]
+    ])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=HEALTH_TIMEOUT_SECONDS, check=False)
         results = [tuple(item) for item in json.loads(done.stdout or "[]")]

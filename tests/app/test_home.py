@@ -1,8 +1,14 @@
 """AppTest of the home page (app.py)."""
 
-from tests.app.apptest import open_app
-from tests.helpers import make_draft
+import shutil
+
+import pytest
+
+from demo_models.registry import MODEL_FILE, SCORES_FILE
+from feedback.goal_store import current_criteria, save_criterion
 from feedback.store import FeedbackStore
+from tests.app.apptest import open_app, tables_with
+from tests.helpers import make_criterion, make_draft
 
 
 def test_home_shows_use_case_iterations_and_counts(app_env):
@@ -67,3 +73,29 @@ def test_with_login_configured_the_app_asks_to_log_in_and_leaves_demo_mode(app_e
     assert at.info[0].value == "Log in to use Involve."
     assert at.sidebar.button[0].label == "Log in"
     assert not [w for w in at.sidebar.warning if "Demo mode" in w.value]
+
+
+def _judged_by_the_model(registry_dir, criteria) -> list[str]:
+    from demo_models.registry import load_iteration
+    from demo_models.report_compose import evaluate_criteria, verdict
+    from demo_models.scoring import ScoredIteration
+
+    return [verdict(r) for r in evaluate_criteria(ScoredIteration(load_iteration("credit", "v3", registry_dir)), criteria, None)]
+
+
+@pytest.mark.parametrize("removed", [MODEL_FILE, SCORES_FILE])
+def test_home_judges_the_iteration_from_its_stored_scores_or_else_its_model(app_env, registry_dir, tmp_path, monkeypatch, removed):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    criteria = [make_criterion(target=0.55), make_criterion(metric="disparate_impact_ratio", target=0.8, attribute="sex"),
+                make_criterion(metric="roc_auc", target=0.75)]
+    for criterion in criteria:
+        save_criterion(store, criterion, ("sex", "age"))
+    expected = _judged_by_the_model(registry_dir, current_criteria(store, "credit"))
+    registry = tmp_path / "registry"
+    shutil.copytree(registry_dir, registry)
+    (registry / "credit" / "v3" / removed).unlink()  # no model: Home needs none; no scores: it loads the model
+    monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(registry))
+    at = open_app()
+    assert not at.exception
+    [scorecard] = tables_with(at, "Owner")
+    assert list(scorecard["v3"]) == expected and len(expected) == 3 and not any(c.startswith("no value") for c in expected)
