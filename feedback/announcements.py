@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from feedback.access import demo_subject
 from feedback.lifecycle import LifecycleEvent
 from feedback.records import MAX_COMMENT_CHARS, MAX_TEXT_CHARS, FeedbackError, clean_text
 
@@ -122,6 +123,8 @@ def announce_health(previous: Announcement | None, failing: list[tuple[str, str]
     return None
 
 
-def person_key(name: str, email: str | None = None) -> str:
-    """Who dismisses: the login e-mail, else the name as typed (case-insensitive); "" if anonymous."""
-    return (email or name or "").strip().casefold()
+def person_key(name: str, subject: str | None = None) -> str:
+    """Who dismisses: the person's stable subject (a typed name's demo identity); "" if anonymous."""
+    if subject:
+        return subject
+    return demo_subject(name) if (name or "").strip() else ""

@@ -28,7 +28,7 @@ EXPORT_COLUMNS = [f.name for f in fields(Feedback)]
 MAX_IMPORT_BYTES = 50_000_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_LOG_FIELDS = ("created_at", "from_status", "to_status", "fixed_in", "note", "actor_name", "actor_role")
+_LOG_FIELDS = ("created_at", "from_status", "to_status", "fixed_in", "note", "actor_name", "actor_role", "actor_subject")
 
 
 def _plain(entry: Feedback) -> dict:
