@@ -176,3 +176,14 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
     with pytest.raises(SignoffError, match="Only Alice Smith"):
         withdraw_signoff(upgraded, "credit", "v3", old.id, Actor("Bo", "risk"), "not mine")
     withdraw_signoff(upgraded, "credit", "v3", old.id, LOGIN_ADMIN, "an admin may")
+
+
+def test_a_signed_in_business_user_is_refused_triage_and_import_by_the_domain(store):
+    bea = Actor("Bea Business", "business user", f"{ISSUER}|bea")
+    entry = store.add_feedback(make_draft(reviewer_name=bea.name, reviewer_subject=bea.subject), BUILTIN_VERSIONS)
+    lines = export_jsonl(store, [entry])
+    with pytest.raises(AccessError, match="A business user cannot triage feedback"):
+        triage_feedback(store, [entry.id], "accepted", bea)
+    with pytest.raises(AccessError, match="A business user cannot import feedback"):
+        import_jsonl(store, lines, KNOWN, bea, "mine.jsonl")
+    assert [e.triage_status for e in store.list_feedback("credit")] == ["new"]
