@@ -44,6 +44,7 @@ class Announcement:
     replacement: str | None = None
     show_until: date | None = None  # shown as a banner until then (None: until dismissed)
     source: str = "team"  # team, lifecycle or health
+    author_subject: str | None = None  # who posted it (feedback.access); None for the health checks and older notices
     id: int = 0
     created_at: datetime | None = None
 
@@ -62,7 +63,8 @@ def announce_events(events: Iterable[LifecycleEvent]) -> list[Announcement]:
     notices = []
     for event in events:
         common = dict(
-            author_name=event.actor_name, author_role=event.actor_role, use_case=event.use_case,
+            author_name=event.actor_name, author_role=event.actor_role, author_subject=event.actor_subject,
+            use_case=event.use_case,
             iteration=event.iteration, source="lifecycle",
         )
         if event.to_status == "live":

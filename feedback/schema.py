@@ -365,8 +365,11 @@ SUBJECT_COLUMNS = (
     ("lifecycle_events", "actor_subject"),
     ("criteria", "author_subject"),
     ("threshold_changes", "actor_subject"),
+    ("announcements", "author_subject"),
+    ("feedback_imports", "actor_subject"),
 )
-_TABLES = {t.name: t for t in (FEEDBACK, TRIAGE_EVENTS, SIGNOFFS, LIFECYCLE, CRITERIA, THRESHOLD_CHANGES)}
+_TABLES = {t.name: t for t in (FEEDBACK, TRIAGE_EVENTS, SIGNOFFS, LIFECYCLE, CRITERIA, THRESHOLD_CHANGES,
+                               ANNOUNCEMENTS, FEEDBACK_IMPORTS)}
 for _table, _column in SUBJECT_COLUMNS:
     _TABLES[_table].append_column(Column(_column, String(320)))
 

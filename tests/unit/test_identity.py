@@ -16,8 +16,9 @@ from feedback.access import (
     role_for,
 )
 from feedback.announcements import person_key
-from feedback.notice_board import dismiss, dismissed_items
-from feedback.exchange import export_jsonl, import_jsonl
+from feedback.notice_board import dismiss, dismissed_items, list_announcements, post_notice
+from feedback.announcements import NOTICE, Announcement
+from feedback.exchange import export_jsonl, import_jsonl, read_import
 from feedback.goal_store import criteria_history, remove_criterion, save_criterion
 from feedback.goals import GoalError
 from feedback.inbox import triage_feedback, triage_history
@@ -130,6 +131,11 @@ def test_dismissals_are_kept_per_subject(store):
     assert dismissed_items(store, person_key("Alice", ALICE.subject)) == {"announcement:1"}
 
 
+def test_notices_keep_who_posted_them_by_subject(store):
+    post_notice(store, Announcement(NOTICE, "Maintenance", "Tonight.", "", ""), ALICE)
+    assert [(n.author_name, n.author_subject) for n in list_announcements(store, "credit")] == [("Alice Smith", ALICE.subject)]
+
+
 def test_subjects_move_with_an_export_and_import(store, tmp_path):
     entry = store.add_feedback(make_draft(reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS)
     triage_feedback(store, [entry.id], "triaged", LOGIN_DS)
@@ -138,6 +144,7 @@ def test_subjects_move_with_an_export_and_import(store, tmp_path):
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     report = import_jsonl(other, lines, KNOWN, LOGIN_ADMIN, "moved.jsonl")
     assert report.added == 1 and not report.errors
+    assert read_import(other, report.import_id).actor_subject == LOGIN_ADMIN.subject  # who imported
     [moved] = other.list_feedback("credit")
     assert moved.reviewer_subject == f"{ISSUER}|bea"
     assert [r["actor_subject"] for r in triage_history(other, moved.id)] == [LOGIN_DS.subject]
@@ -160,7 +167,8 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
             (PASSING.to_json(),))
         for person in ("alice  smith", "bo@bank.example"):
             conn.execute("INSERT INTO dismissals (created_at, person, item) VALUES ('2026-11-01', ?, 'orientation')", (person,))
-    tables = ("feedback", "signoffs", "dismissals", "triage_events", "lifecycle_events", "criteria", "threshold_changes")
+    tables = ("feedback", "signoffs", "dismissals", "triage_events", "lifecycle_events", "criteria", "threshold_changes",
+              "announcements", "feedback_imports")
     before = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
