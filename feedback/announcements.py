@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from feedback.access import demo_subject
 from feedback.lifecycle import LifecycleEvent
 from feedback.records import MAX_COMMENT_CHARS, MAX_TEXT_CHARS, FeedbackError, clean_text
 
@@ -43,6 +44,7 @@ class Announcement:
     replacement: str | None = None
     show_until: date | None = None  # shown as a banner until then (None: until dismissed)
     source: str = "team"  # team, lifecycle or health
+    author_subject: str | None = None  # who posted it (feedback.access); None for the health checks and older notices
     id: int = 0
     created_at: datetime | None = None
 
@@ -61,7 +63,8 @@ def announce_events(events: Iterable[LifecycleEvent]) -> list[Announcement]:
     notices = []
     for event in events:
         common = dict(
-            author_name=event.actor_name, author_role=event.actor_role, use_case=event.use_case,
+            author_name=event.actor_name, author_role=event.actor_role, author_subject=event.actor_subject,
+            use_case=event.use_case,
             iteration=event.iteration, source="lifecycle",
         )
         if event.to_status == "live":
@@ -122,6 +125,8 @@ def announce_health(previous: Announcement | None, failing: list[tuple[str, str]
     return None
 
 
-def person_key(name: str, email: str | None = None) -> str:
-    """Who dismisses: the login e-mail, else the name as typed (case-insensitive); "" if anonymous."""
-    return (email or name or "").strip().casefold()
+def person_key(name: str, subject: str | None = None) -> str:
+    """Who dismisses: the person's stable subject (a typed name's demo identity); "" if anonymous."""
+    if subject:
+        return subject
+    return demo_subject(name) if (name or "").strip() else ""

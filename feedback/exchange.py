@@ -28,7 +28,7 @@ EXPORT_COLUMNS = [f.name for f in fields(Feedback)]
 MAX_IMPORT_BYTES = 50_000_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_LOG_FIELDS = ("created_at", "from_status", "to_status", "fixed_in", "note", "actor_name", "actor_role")
+_LOG_FIELDS = ("created_at", "from_status", "to_status", "fixed_in", "note", "actor_name", "actor_role", "actor_subject")
 
 
 def _plain(entry: Feedback) -> dict:
@@ -145,7 +145,7 @@ def import_jsonl(
         exported_from = sorted({line.exported_from for line in fresh if line.exported_from})
         import_id = conn.execute(
             insert(FEEDBACK_IMPORTS).returning(FEEDBACK_IMPORTS.c.id),
-            dict(created_at=datetime.now(timezone.utc), actor_name=actor.name, actor_role=actor.role,
+            dict(created_at=datetime.now(timezone.utc), actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject,
                  source_file=source or "(unnamed)", exported_from="; ".join(exported_from)[:2000]),
         ).scalar_one()
         added = _insert_lines(conn, fresh, ids, import_id, report)
@@ -205,6 +205,7 @@ class ImportRecord:
     actor_role: str
     source_file: str
     exported_from: str
+    actor_subject: str | None = None  # None in imports from before subjects were kept
 
 
 def read_import(store: FeedbackStore, import_id: int) -> ImportRecord | None:

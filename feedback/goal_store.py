@@ -18,7 +18,7 @@ from feedback.goals import (
     validate_criterion,
     validate_statement,
 )
-from feedback.access import Actor, check_actor
+from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, FeedbackError, clean_text
 from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 from feedback.store import FeedbackStore, insert_record, utc_row
@@ -45,19 +45,34 @@ def statement_history(store: FeedbackStore, use_case: str) -> list[GoalStatement
     return _history(store, GOAL_STATEMENTS, use_case, GoalStatement)
 
 
+def _check_may_edit(store: FeedbackStore, criterion: Criterion, actor: Actor) -> None:
+    """AccessError if a demo identity would edit a criterion whose current version was made under login."""
+    if not criterion.key:
+        return
+    versions = [c for c in criteria_history(store, criterion.use_case) if c.key == criterion.key]
+    if versions:
+        check_acts_on(actor, versions[-1].author_subject, versions[-1].author_name, f"The criterion “{versions[-1].describe()}”")
+
+
 def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
-    """Validate and save a criterion (a new one gets a key; an edit is a new version of its key)."""
+    """Validate and save a criterion (a new one gets a key; an edit is a new version of its key), by its
+    author's subject (AccessError if a demo identity edits one made under login)."""
     clean = validate_criterion(replace(criterion, key=criterion.key or uuid.uuid4().hex[:12]), attributes)
-    return _append(store, CRITERIA, clean)
+    actor = check_actor(Actor(clean.author_name, "business user", criterion.author_subject), "edit goals")
+    _check_may_edit(store, criterion, actor)
+    return _append(store, CRITERIA, replace(clean, author_subject=actor.subject))
 
 
-def remove_criterion(store: FeedbackStore, criterion: Criterion, author_name: str) -> Criterion:
-    """Record that a criterion no longer applies, by whom (GoalError if unnamed; its history stays)."""
+def remove_criterion(store: FeedbackStore, criterion: Criterion, actor: Actor) -> Criterion:
+    """Record that a criterion no longer applies, by whom (GoalError if unnamed, AccessError if a demo
+    identity removes one made under login; its history stays)."""
     try:
-        name = clean_text("Your name", author_name, MAX_NAME_CHARS)
+        name = clean_text("Your name", actor.name, MAX_NAME_CHARS)
     except FeedbackError as err:
         raise GoalError(f"{err} Say who you are (sidebar) before you remove a criterion.") from err
-    return _append(store, CRITERIA, replace(criterion, active=False, author_name=name))
+    actor = check_actor(replace(actor, name=name), "edit goals")
+    _check_may_edit(store, criterion, actor)
+    return _append(store, CRITERIA, replace(criterion, active=False, author_name=actor.name, author_subject=actor.subject))
 
 
 def criteria_history(store: FeedbackStore, use_case: str) -> list[Criterion]:
@@ -99,18 +114,20 @@ def save_threshold(
         raise GoalError(f"The threshold must lie strictly between 0 and 1; got {threshold}.")
     values = dict(
         use_case=use_case, iteration=iteration, threshold=float(threshold), previous=float(previous),
-        actor_name=actor.name, actor_role=actor.role, reason=reason, created_at=datetime.now(timezone.utc),
+        actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject, reason=reason,
+        created_at=datetime.now(timezone.utc),
     )
     with store.transaction(write=True) as conn:
         store.lock_table(conn, THRESHOLD_CHANGES)
         last = conn.execute(
-            select(THRESHOLD_CHANGES.c.threshold, THRESHOLD_CHANGES.c.actor_name)
+            select(THRESHOLD_CHANGES.c.threshold, THRESHOLD_CHANGES.c.actor_name, THRESHOLD_CHANGES.c.actor_subject)
             .where(THRESHOLD_CHANGES.c.use_case == use_case, THRESHOLD_CHANGES.c.iteration == iteration)
             .order_by(THRESHOLD_CHANGES.c.id.desc())
         ).first()
         if last is not None and last.threshold != float(previous):
             raise GoalError(
-                f"The threshold of {iteration} was changed to {last.threshold:.3f} by {last.actor_name} meanwhile "
+                f"The threshold of {iteration} was changed to {last.threshold:.3f} by "
+                f"{name_changer(actor, last.actor_subject, last.actor_name)} meanwhile "
                 f"(you saw {float(previous):.3f}). Nothing was saved; look again and decide."
             )
         conn.execute(insert(THRESHOLD_CHANGES).values(**values))

@@ -71,6 +71,7 @@ class Criterion:
     author_name: str
     attribute: str | None = None
     active: bool = True
+    author_subject: str | None = None  # who made this version (feedback.access); None before subjects were kept
     id: int = 0
     created_at: datetime | None = None
 
@@ -159,6 +160,7 @@ def validate_criterion(criterion: Criterion, attributes: tuple[str, ...] = ()) -
         author_name=_text("Your name", criterion.author_name, MAX_NAME_CHARS),
         attribute=attribute,
         active=criterion.active,
+        author_subject=criterion.author_subject,
     )
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 
 from feedback.access import PERMISSIONS
-from feedback.records import MAX_NAME_CHARS, TRIAGE_STATUSES, FeedbackDraft, FeedbackError, clean_text, validate_draft
+from feedback.records import MAX_NAME_CHARS, MAX_SUBJECT_CHARS, TRIAGE_STATUSES, FeedbackDraft, FeedbackError, clean_text, validate_draft
 from feedback.triage import TriageError, plan_triage
 
 MAX_LINE_CHARS = 200_000
@@ -63,6 +63,11 @@ def _moment(value: object, what: str, now: datetime) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def _subject(value: object, what: str) -> str | None:
+    """A carried subject (None when the other store did not keep one)."""
+    return None if value is None else clean_text(what, value, MAX_SUBJECT_CHARS)
+
+
 def _draft(data: dict, known: Mapping[str, Collection[str]]) -> FeedbackDraft:
     values = {f.name: data.get(f.name, f.default) for f in fields(FeedbackDraft)}
     for name in ("reasons_shown", "categories"):
@@ -103,7 +108,8 @@ def _replay(data: dict, uid: str, created: datetime, iterations: Collection[str]
         rows.append(
             dict(created_at=moment, from_status=status, to_status=change.to_status, fixed_in=change.fixed_in,
                  note=change.note, actor_name=clean_text(f"{where}: actor_name", event.get("actor_name"), MAX_NAME_CHARS),
-                 actor_role=role, duplicate_of_uid=duplicate if change.duplicate_of else None)
+                 actor_role=role, duplicate_of_uid=duplicate if change.duplicate_of else None,
+                 actor_subject=_subject(event.get("actor_subject"), f"{where}: actor_subject"))
         )
         status = change.to_status
     return rows

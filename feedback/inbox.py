@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from feedback.access import Actor, check_actor
+from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
 from feedback.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
 from feedback.store import FeedbackStore, insert_record, to_feedback, utc_row
@@ -84,12 +84,15 @@ def triage_feedback(
     now = datetime.now(timezone.utc)
     with store.transaction(write=True) as conn:
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        query = select(FEEDBACK.c.id, FEEDBACK.c.triage_status).where(FEEDBACK.c.id.in_(wanted))
-        current = {row.id: row.triage_status for row in conn.execute(query.order_by(FEEDBACK.c.id).with_for_update())}
+        query = select(FEEDBACK.c.id, FEEDBACK.c.triage_status, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_subject)
+        rows = conn.execute(query.where(FEEDBACK.c.id.in_(wanted)).order_by(FEEDBACK.c.id).with_for_update()).all()
+        current = {row.id: row.triage_status for row in rows}
+        for row in rows:
+            check_acts_on(actor, row.reviewer_subject, row.reviewer_name, f"Feedback #{row.id}")
         missing = sorted(set(wanted) - set(current))
         if missing:
             raise TriageError(f"There is no feedback entry {', '.join(f'#{i}' for i in missing)}.")
-        _check_unchanged(conn, current, seen or {})
+        _check_unchanged(conn, current, seen or {}, actor)
         known_ids = set()
         if duplicate_of is not None:
             known_ids = {r[0] for r in conn.execute(select(FEEDBACK.c.id).where(FEEDBACK.c.id == duplicate_of))}
@@ -110,21 +113,21 @@ def triage_feedback(
                 insert(TRIAGE_EVENTS).values(
                     created_at=now, feedback_id=change.feedback_id, from_status=change.from_status,
                     to_status=change.to_status, duplicate_of=change.duplicate_of, fixed_in=change.fixed_in,
-                    note=change.note, actor_name=actor.name, actor_role=actor.role,
+                    note=change.note, actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject,
                 )
             )
     return changes
 
 
-def _check_unchanged(conn: Connection, current: Mapping[int, str], seen: Mapping[int, str]) -> None:
+def _check_unchanged(conn: Connection, current: Mapping[int, str], seen: Mapping[int, str], actor: Actor) -> None:
     """TriageError naming who changed an entry since the person saw it."""
     changed = sorted(i for i, status in current.items() if i in seen and seen[i] != status)
     if not changed:
         return
     last = conn.execute(
-        select(TRIAGE_EVENTS.c.actor_name).where(TRIAGE_EVENTS.c.feedback_id == changed[0]).order_by(TRIAGE_EVENTS.c.id.desc())
+        select(TRIAGE_EVENTS.c.actor_name, TRIAGE_EVENTS.c.actor_subject).where(TRIAGE_EVENTS.c.feedback_id == changed[0]).order_by(TRIAGE_EVENTS.c.id.desc())
     ).first()
-    who = last.actor_name if last else "someone else"
+    who = name_changer(actor, last.actor_subject, last.actor_name) if last else "someone else"
     raise TriageError(
         f"#{changed[0]} was changed by {who} meanwhile (now {current[changed[0]]}, you saw {seen[changed[0]]})"
         + (f", and {len(changed) - 1} more of the selected" if len(changed) > 1 else "")

@@ -44,6 +44,7 @@ class LifecycleEvent:
     sunset_date: date | None = None
     replacement: str | None = None
     migration_note: str | None = None
+    actor_subject: str | None = None
     id: int = 0
     created_at: datetime | None = None
 
@@ -97,7 +98,7 @@ def plan_change(
     reason_text = _text("Reason", reason, required=True)
     today = today or date.today()
     events = []
-    common = dict(use_case=use_case, actor_name=actor.name, actor_role=actor.role)
+    common = dict(use_case=use_case, actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject)
     if to_status == "live":
         note = _text("Migration note (what changes for users)", migration_note, required=True)
         missing = missing_roles(required_signoffs, signoffs)

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def post_notice(store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()) -> Announcement:
     """Post a team notice (AnnouncementError if invalid, AccessError if the role may not post)."""
     actor = check_actor(actor, "post notices")
-    clean = validate_notice(replace(notice, author_name=actor.name, author_role=actor.role), iterations)
+    clean = validate_notice(replace(notice, author_name=actor.name, author_role=actor.role, author_subject=actor.subject), iterations)
     with store.transaction(write=True) as conn:
         saved = insert_record(conn, ANNOUNCEMENTS, clean)
     log.info("notice #%s posted by %s: %s", saved.id, actor.name, saved.title)

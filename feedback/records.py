@@ -26,6 +26,7 @@ EXPECTED_OUTCOMES = ("positive", "negative")  # the outcome the reviewer expecte
 TRIAGE_STATUSES = ("new", "triaged", "accepted", "rejected", "duplicate", "fixed")
 MAX_COMMENT_CHARS = 2000
 MAX_NAME_CHARS = 100
+MAX_SUBJECT_CHARS = 320  # a login's issuer and subject, or "demo:" and a name
 MAX_TEXT_CHARS = 200
 MAX_REASONS_SHOWN = 10
 
@@ -64,6 +65,7 @@ class FeedbackDraft:
     comment: str = ""
     app_version: str = ""
     what_if: str | None = None  # JSON object input -> [shown value, edited value] for an edited case
+    reviewer_subject: str | None = None  # the stable identity (feedback.access); None: the demo identity of the name
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,12 @@ def validate_draft(draft: FeedbackDraft, known_iterations: Collection[str]) -> F
             raise FeedbackError("The edited inputs are not valid JSON.") from err
         if not isinstance(parsed, dict):
             raise FeedbackError("The edited inputs must be a small JSON object.")
+    subject = draft.reviewer_subject
+    if subject is not None:
+        subject = clean_text("Reviewer subject", subject, MAX_SUBJECT_CHARS)
     return replace(
         draft,
+        reviewer_subject=subject,
         what_if=what_if,
         use_case=use_case,
         iteration=iteration,

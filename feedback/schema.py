@@ -357,6 +357,39 @@ def _create_v8(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN import_id INTEGER")
 
 
+#: schema 9: the stable subject of the person beside each name that decides who may act on a record
+SUBJECT_COLUMNS = (
+    ("feedback", "reviewer_subject"),
+    ("triage_events", "actor_subject"),
+    ("signoffs", "signer_subject"),
+    ("lifecycle_events", "actor_subject"),
+    ("criteria", "author_subject"),
+    ("threshold_changes", "actor_subject"),
+    ("announcements", "author_subject"),
+    ("feedback_imports", "actor_subject"),
+)
+_TABLES = {t.name: t for t in (FEEDBACK, TRIAGE_EVENTS, SIGNOFFS, LIFECYCLE, CRITERIA, THRESHOLD_CHANGES,
+                               ANNOUNCEMENTS, FEEDBACK_IMPORTS)}
+for _table, _column in SUBJECT_COLUMNS:
+    _TABLES[_table].append_column(Column(_column, String(320)))
+
+
+def _create_v9(conn: Connection) -> None:
+    """Add the subject columns (NULL on older rows: made before subjects were kept, they count as the
+    demo identity of their name) and key the dismissals of typed names by their demo identity."""
+    for table, column in SUBJECT_COLUMNS:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} VARCHAR(320)")
+    rows = conn.exec_driver_sql("SELECT id, person, item FROM dismissals").all()
+    taken = {(person, item) for _, person, item in rows}
+    for row_id, person, item in rows:
+        if "@" in person or person.startswith("demo:"):
+            continue  # a login e-mail: kept as it was (the login's subject is not known here)
+        key = "demo:" + " ".join(person.split()).casefold()
+        if (key, item) not in taken:
+            conn.execute(text("UPDATE dismissals SET person = :key WHERE id = :id"), {"key": key, "id": row_id})
+            taken.add((key, item))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -366,6 +399,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "feedback on edited (what-if) cases", _create_v6),
     Migration(7, "sign-offs (append-only), announcements (append-only) and their dismissals", _create_v7),
     Migration(8, "provenance of imported feedback and of the triage history it carried", _create_v8),
+    Migration(9, "the stable subject of each person beside their name", _create_v9),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from feedback.access import Actor, check_acts_on, same_person
 from feedback.records import MAX_COMMENT_CHARS, ROLES, FeedbackError, clean_text
 
 SIGN = "sign off"
@@ -96,6 +97,7 @@ class SignOff:
     acknowledged: tuple[str, ...] = ()
     action: str = SIGN
     withdraws: int | None = None
+    signer_subject: str | None = None  # None in sign-offs from before subjects were kept
     id: int = 0
     created_at: datetime | None = None
 
@@ -148,7 +150,7 @@ def plan_signoff(
                 f"{draft.iteration} is signed off as {other.signer_role} already (by {other.signer_name}); "
                 "withdraw that sign-off first to sign again."
             )
-        if other.signer_name.casefold() == draft.signer_name.casefold():
+        if same_person(other.signer_subject, other.signer_name, draft.signer_subject, draft.signer_name):
             raise SignoffError(
                 f"{other.signer_name} signed {draft.iteration} off as {other.signer_role} already; "
                 "each required role needs a different person."
@@ -168,21 +170,23 @@ def plan_signoff(
     return SignOff(**{**draft.__dict__, "comment": comment, "acknowledged": tuple(c for c in draft.acknowledged if c in unmet)})
 
 
-def plan_withdrawal(current: list[SignOff], signoff_id: int, name: str, role: str, reason: str) -> SignOff:
-    """The withdrawal to record, or SignoffError if that sign-off does not count any more or is not theirs."""
+def plan_withdrawal(current: list[SignOff], signoff_id: int, actor: Actor, reason: str) -> SignOff:
+    """The withdrawal to record, or SignoffError if that sign-off does not count any more or is not theirs
+    (compared by subject; AccessError if a demo identity would withdraw a sign-off made under login)."""
     target = next((s for s in current if s.id == signoff_id), None)
     if target is None:
         raise SignoffError(
             f"Sign-off #{signoff_id} cannot be withdrawn: it was withdrawn already, or the iteration has been "
             "promoted or changed since (it is part of the record)."
         )
-    if target.signer_name.casefold() != name.casefold() and role != "admin":
+    check_acts_on(actor, target.signer_subject, target.signer_name, f"Sign-off #{signoff_id}")
+    if not same_person(target.signer_subject, target.signer_name, actor.subject, actor.name) and actor.role != "admin":
         raise SignoffError(f"Only {target.signer_name} (or an admin) can withdraw this sign-off.")
     try:
         text = clean_text("Reason", reason, MAX_COMMENT_CHARS, multiline=True, required=True)
     except FeedbackError as err:
         raise SignoffError(str(err)) from err
     return SignOff(
-        use_case=target.use_case, iteration=target.iteration, signer_name=name, signer_role=role,
-        comment=text, action=WITHDRAW, withdraws=target.id,
+        use_case=target.use_case, iteration=target.iteration, signer_name=actor.name, signer_role=actor.role,
+        comment=text, action=WITHDRAW, withdraws=target.id, signer_subject=actor.subject,
     )

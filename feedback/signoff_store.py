@@ -37,7 +37,8 @@ def sign_off(
     """Record a sign-off with the snapshot the signer saw (SignoffError / AccessError if refused)."""
     actor = check_actor(actor, "sign off")
     required = check_required_roles(required_signoffs)
-    draft = SignOff(use_case, iteration, actor.name, actor.role, comment, snapshot, tuple(acknowledged))
+    draft = SignOff(use_case, iteration, actor.name, actor.role, comment, snapshot, tuple(acknowledged),
+                    signer_subject=actor.subject)
     with store.transaction(write=True) as conn:
         store.lock_lifecycle(conn)
         events, current = store.read_current_signoffs(conn, use_case, iteration)
@@ -57,7 +58,7 @@ def withdraw_signoff(store: FeedbackStore, use_case: str, iteration: str, signof
         if earlier is not None and all(s.id != signoff_id for s in current):
             raise SignoffError(f"Sign-off #{signoff_id} was withdrawn already, by {earlier.signer_name} (meanwhile, if it still "
                 "showed as current to you); nothing was changed.")
-        saved = _insert(conn, plan_withdrawal(current, signoff_id, actor.name, actor.role, reason))
+        saved = _insert(conn, plan_withdrawal(current, signoff_id, actor, reason))
     log.info("%s/%s sign-off #%s withdrawn by %s", use_case, iteration, signoff_id, saved.signer_name)
     return saved
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table, create_engine, event, func, insert, se
 from sqlalchemy.engine import RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from feedback.access import Actor
+from feedback.access import Actor, name_changer
 from feedback.announcements import announce_events
 from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
@@ -314,7 +314,7 @@ class FeedbackStore:
             if seen_status is not None and statuses.get(version) != seen_status:
                 last = next((e for e in reversed(events) if e.iteration == version), None)
                 raise LifecycleError(
-                    f"{version} was changed by {last.actor_name if last else 'someone else'} meanwhile "
+                    f"{version} was changed by {name_changer(actor, last.actor_subject, last.actor_name) if last else 'someone else'} meanwhile "
                     f"(now {statuses.get(version)}, you saw {seen_status}). Nothing was changed; look again and decide."
                 )
             planned = plan_change(

@@ -13,6 +13,7 @@ from feedback.goal_store import (
     statement_history,
 )
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
+from feedback.access import AccessError
 from feedback.store import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
@@ -114,7 +115,7 @@ with st.form(f"criterion_{chosen_key}"):
 if save or remove:
     try:
         if remove:
-            remove_criterion(ctx.store, editing, ctx.identity.name)
+            remove_criterion(ctx.store, editing, ctx.identity.actor)
             message = f"Removed: {editing.describe()}."
         else:
             saved = save_criterion(
@@ -122,12 +123,12 @@ if save or remove:
                 Criterion(
                     use_case=use_case.name, key=editing.key if editing else "", metric=metric,
                     comparator=comparator, target=target, owner=owner, agreed_on=agreed, author_name=ctx.identity.name,
-                    attribute=None if attribute == group_options[0] else attribute,
+                    author_subject=ctx.identity.subject, attribute=None if attribute == group_options[0] else attribute,
                 ),
                 attributes,
             )
             message = f"Saved: {saved.describe()}."
-    except (GoalError, StoreError) as err:
+    except (GoalError, AccessError, StoreError) as err:
         st.error(f"Not saved — {err}")
     else:
         confirm_and_rerun(message)

@@ -34,7 +34,7 @@ def dismissed_by(store: FeedbackStore | None, identity: Identity) -> set[str]:
     if store is None:
         return here
     try:
-        return here | dismissed_items(store, person_key(identity.name, identity.email))
+        return here | dismissed_items(store, person_key(identity.name, identity.subject))
     except StoreError as err:
         log.warning("dismissals unavailable: %s", err)
         return here
@@ -43,7 +43,7 @@ def dismissed_by(store: FeedbackStore | None, identity: Identity) -> set[str]:
 def dismiss_items(store: FeedbackStore | None, identity: Identity, items: list[str]) -> None:
     """Dismiss for this person (in the store if they said who they are; for the session otherwise)."""
     st.session_state.setdefault(SESSION_DISMISSED, set()).update(items)
-    person = person_key(identity.name, identity.email)
+    person = person_key(identity.name, identity.subject)
     if person and store is not None:
         try:
             dismiss(store, person, items)

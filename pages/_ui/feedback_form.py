@@ -87,6 +87,7 @@ def render_feedback_form(
         reasons_shown=tuple(r.text for r in reasons_shown),
         reviewer_name=ctx.identity.name,
         reviewer_role=ctx.identity.role,
+        reviewer_subject=ctx.identity.subject,
         verdict=verdict or "",
         expected_outcome=expected_options[expected],
         categories=tuple(categories),

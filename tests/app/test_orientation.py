@@ -20,7 +20,7 @@ def test_the_orientation_shows_until_got_it_for_that_person(app_env):
     assert not _welcomed(at)
     at.switch_page("pages/4_Goals.py").run()
     assert not _welcomed(at)
-    assert dismissed_items(FeedbackStore(f"sqlite:///{app_env}"), "ann example") == {"orientation"}
+    assert dismissed_items(FeedbackStore(f"sqlite:///{app_env}"), "demo:ann example") == {"orientation"}
     assert not _welcomed(open_app(user=("Ann Example", "business user"), first_visit=True))  # a new session
     assert _welcomed(open_app(user=("Bob Builder", "risk"), first_visit=True))  # another person
 

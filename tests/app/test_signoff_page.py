@@ -6,7 +6,7 @@ from demo_models.fairness import fairness_gaps
 from feedback.access import Actor
 from feedback.goal_store import save_criterion
 from feedback.store import FeedbackStore
-from feedback.signoff_store import current_signoffs_of
+from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, sign_off_for_promotion
 
@@ -105,3 +105,23 @@ def test_once_every_role_signed_the_form_gives_way_to_withdrawal(app_env):
     assert at.success[0].value.startswith("v3 is signed off by every required role")
     assert not [b for b in at.button if b.label.startswith("Sign off")]
     assert at.selectbox(key="withdraw_id").options == ["#1 · risk · Rita Risk", "#2 · compliance · Cora Compliance"]
+
+
+def test_in_demo_mode_nobody_withdraws_a_signoff_made_under_login(app_env):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    sign_off_for_promotion(store, "v3")  # demo identities
+    [rita, cora] = current_signoffs_of(store, "credit", "v3")
+    store_login = Actor("Rita Risk", "risk", "https://login.example|rita")
+    withdraw_signoff(store, "credit", "v3", rita.id, Actor("Rita Risk", "risk"), "re-sign under login")
+    login = sign_off(store, "credit", ["v1", "v2", "v3"], "v3", store_login, "ok", rita.snapshot,
+                     required_signoffs=("risk", "compliance"))
+    at = open_app(PAGE, user=("rita risk", "admin"))  # demo mode: the same name, any role
+    assert any("not authenticated" in w.value for w in at.sidebar.warning)
+    assert at.selectbox(key="withdraw_id").options == [f"#{cora.id} · compliance · Cora Compliance", f"#{login.id} · risk · Rita Risk"]
+    at.selectbox(key="withdraw_id").set_value(login.id)
+    at.text_area(key="withdraw_reason").input("I am Rita, trust me.")
+    [button] = [b for b in at.button if b.label == "Withdraw"]
+    button.click().run()
+    assert not at.exception
+    assert any("signed-in person" in e.value and "cannot act on it" in e.value for e in at.error)
+    assert {s.id for s in current_signoffs_of(store, "credit", "v3")} == {cora.id, login.id}

@@ -32,7 +32,7 @@ def test_a_criterion_round_trips_and_edits_keep_history(store):
     edited = save_criterion(store, _criterion(key=saved.key, target=0.75, author_name="Cy"), ("sex", "age"))
     assert current_criteria(store, "credit") == [edited]
     assert [c.target for c in criteria_history(store, "credit")] == [0.8, 0.75]
-    remove_criterion(store, edited, "Dee")
+    remove_criterion(store, edited, Actor("Dee", "business user"))
     assert current_criteria(store, "credit") == []
     assert [c.active for c in criteria_history(store, "credit")] == [True, True, False]
 

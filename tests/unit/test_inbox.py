@@ -153,10 +153,10 @@ def test_disagreement_over_time_and_mentioned_features(filled):
 
 def test_role_mapping():
     mapping = parse_role_mapping('{"Ann@Bank.example": "admin"}')
-    assert role_for("ann@bank.example", mapping) == "admin" and role_for("bo@x", mapping) == "business user"
+    assert role_for("ann@bank.example", mapping, True)[0] == "admin" and role_for("bo@x", mapping, True)[0] == "business user"
     with pytest.raises(ValueError, match="unknown roles"):
         parse_role_mapping('{"a@b": "king"}')
     with pytest.raises(ValueError, match="not valid JSON"):
         parse_role_mapping("{")
     assert parse_role_mapping("") == {}
-    assert check_actor(Actor(" Ann ", "admin"), "triage feedback") == Actor("Ann", "admin")
+    assert check_actor(Actor(" Ann ", "admin"), "triage feedback") == Actor("Ann", "admin", "demo:ann")

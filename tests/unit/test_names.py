@@ -88,8 +88,8 @@ def test_removing_a_criterion_is_credited_to_who_removes_it(sqlite_store):
     saved = save_criterion(sqlite_store, make_criterion(author_name="Ann"))
     for nobody in ("", "   "):
         with pytest.raises(GoalError, match="Say who you are"):
-            remove_criterion(sqlite_store, saved, nobody)
+            remove_criterion(sqlite_store, saved, Actor(nobody, "business user"))
     assert len(current_criteria(sqlite_store, "credit")) == 1
-    remove_criterion(sqlite_store, saved, "Dee")
+    remove_criterion(sqlite_store, saved, Actor("Dee", "business user"))
     assert [c.author_name for c in criteria_history(sqlite_store, "credit")] == ["Ann", "Dee"]
     assert current_criteria(sqlite_store, "credit") == []
