@@ -36,6 +36,18 @@ DEMO_STEP = "writing the demo history"
 NICENESS = 10
 
 
+class ReadOnlyRegistry(OSError):
+    """Built-in iterations are missing and the registry folder cannot be written to train them."""
+
+
+def why_not_writable(folder: Path) -> str | None:
+    """Why `folder` (or, if it does not exist yet, its nearest existing parent) cannot be written, or None."""
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return None if os.access(existing, os.W_OK) else f"the folder {existing} is read-only"
+
+
 @dataclass(frozen=True)
 class Progress:
     """Where the preparation is: the current step, steps done of the total, and its state."""
@@ -85,7 +97,8 @@ def wants_demo_history(db_url: str) -> bool:
     from feedback.store import FeedbackStore, StoreError
 
     try:
-        return is_fresh(FeedbackStore(db_url))
+        store = FeedbackStore(db_url)
+        return not store.read_only and is_fresh(store)
     except StoreError as err:
         log.warning("no demo history: %s", err)
         return False
@@ -145,10 +158,19 @@ class FirstStart:
 
 
 def start_first_start(registry_dir: Path, db_url: str, demo_history: bool) -> FirstStart | None:
-    """Start the preparation in a background process if anything is missing (None if not)."""
+    """Start the preparation in a background process if anything is missing (None if not).
+
+    ReadOnlyRegistry, naming what is missing, when built-in iterations are missing and the registry
+    folder cannot be written (nothing is started, nothing is written)."""
     registry_dir = Path(registry_dir)
-    seed = demo_history and wants_demo_history(db_url)
-    if not missing_builtins(registry_dir) and not seed:
+    missing = missing_builtins(registry_dir)
+    why = why_not_writable(registry_dir) if missing or demo_history else None
+    if missing and why:
+        raise ReadOnlyRegistry(
+            f"The built-in iterations {', '.join(missing)} are missing and cannot be trained into the registry: {why}"
+        )
+    seed = demo_history and not why and wants_demo_history(db_url)
+    if not missing and not seed:
         return None
     registry_dir.mkdir(parents=True, exist_ok=True)
     nice = shutil.which("nice")  # pages first: training waits for the CPU when people use the app

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 SQLITE_LOCK_RETRIES = 3
 READ_ONLY_MESSAGE = "This store is read-only: nothing you do here is saved."
 BUSY_MESSAGE = "The store is busy (another process is writing); nothing was saved — try again."
+_LOCK_ERRORS = ("database is locked", "lock timeout", "canceling statement due to statement timeout")
 _INSERT_FEEDBACK = insert(FEEDBACK).returning(FEEDBACK.c.id)  # compiled once; values go as parameters
 
 
@@ -58,7 +59,7 @@ def _describe(err: SQLAlchemyError, where: str) -> str:
     text = str(getattr(err, "orig", None) or err)
     if "file is not a database" in text or "file is encrypted" in text:
         return f"The feedback store at {where} is not a database file. Move it aside or point INVOLVE_DB_URL elsewhere."
-    if "database is locked" in text or "lock timeout" in text or "statement timeout" in text:
+    if any(marker in text for marker in _LOCK_ERRORS):
         return BUSY_MESSAGE
     if "unable to open database file" in text:
         return f"The feedback store at {where} cannot be opened (check the folder and its permissions)."
@@ -166,7 +167,7 @@ class FeedbackStore:
             with file_lock(self._lock_path, deadline):
                 yield
         except TimeoutError as err:
-            log.warning("store writers' lock busy for %.1f s: %s", store_wait(), err)
+            log.info("store writers' lock still busy at the deadline: %s", err)
             raise StoreBusy(BUSY_MESSAGE) from err
         except PermissionError as err:
             raise StoreReadOnly(f"{READ_ONLY_MESSAGE} (Its lock file {self._lock_path} cannot be opened.)") from err
@@ -194,8 +195,22 @@ class FeedbackStore:
                     conn.close()
         except SQLAlchemyError as err:
             log.warning("store operation failed: %s", err)
-            text = _describe(err, self.location)
-            raise (StoreBusy if text == BUSY_MESSAGE else StoreError)(text) from err
+            busy = any(marker in str(getattr(err, "orig", None) or err) for marker in _LOCK_ERRORS)
+            raise (StoreBusy if busy else StoreError)(_describe(err, self.location)) from err
+
+    def is_busy(self) -> bool:
+        """Whether another process holds the store's write lock at this moment (asked without waiting;
+        SQLite only: PostgreSQL readers never wait for a writer's lock)."""
+        if self.read_only or not self.is_sqlite:
+            return False
+        try:
+            with self.transaction(write=True, wait=0):
+                pass
+        except StoreBusy:
+            return True
+        except StoreError:
+            return False
+        return False
 
     def _migrate(self) -> None:
         """Upgrade the schema if it is older than this app's; a current store is opened without a write."""

@@ -38,8 +38,9 @@ def record_event(
     """Queue one usage event for the background writer; never waits and never fails a page."""
     if event not in EVENTS:
         raise ValueError(f"Unknown usage event {event!r}.")
-    if store.read_only:
-        _drop(1, "the store is read-only")
+    if store.read_only:  # nothing is written to a read-only store, by design: not worth a log line
+        with _guard:
+            _state["dropped"] += 1
         return
     values = dict(
         created_at=datetime.now(timezone.utc), use_case=use_case, iteration=iteration, page=page[:200],
@@ -71,7 +72,7 @@ def flush_events(timeout: float = 5.0) -> bool:
 def _drop(count: int, why: str) -> None:
     with _guard:
         _state["dropped"] += count
-    log.info("%d usage event(s) not recorded: %s (%d so far)", count, why, _state["dropped"])
+    log.warning("%d usage event(s) not recorded: %s (%d so far)", count, why, _state["dropped"])
 
 
 def _ensure_writer() -> None:
