@@ -33,7 +33,16 @@ from feedback.schema import (
     read_version,
 )
 from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
-from feedback.store_open import file_lock, read_only_connector, read_only_requested, remaining, store_wait, why_not_writable
+from feedback.store_open import (
+    LockForbidden,
+    LockTimeout,
+    file_lock,
+    read_only_connector,
+    read_only_requested,
+    remaining,
+    store_wait,
+    why_not_writable,
+)
 
 log = logging.getLogger(__name__)
 SQLITE_LOCK_RETRIES = 3
@@ -131,7 +140,7 @@ class FeedbackStore:
 
     def _begin(self, write: bool, deadline: float) -> tuple[Connection, RootTransaction]:
         """A connection in a transaction whose lock waits end at `deadline`; on SQLite "database is
-        locked" is retried with backoff until then, on PostgreSQL a write sets its lock_timeout."""
+        locked" is retried with backoff until then, on PostgreSQL the transaction sets its lock_timeout."""
         for attempt in range(SQLITE_LOCK_RETRIES + 1):
             conn = self.engine.connect()
             conn.info["write"] = write
@@ -140,7 +149,7 @@ class FeedbackStore:
                 if self.is_sqlite:  # on the driver's connection: no SQLAlchemy autobegin
                     conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout = {wait_ms}")
                 trans = conn.begin()
-                if write and not self.is_sqlite:
+                if not self.is_sqlite:  # bounds every lock wait, a reader's behind a migration's too
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
                 return conn, trans
             except OperationalError as err:
@@ -166,10 +175,10 @@ class FeedbackStore:
         try:
             with file_lock(self._lock_path, deadline):
                 yield
-        except TimeoutError as err:
+        except LockTimeout as err:
             log.info("store writers' lock still busy at the deadline: %s", err)
             raise StoreBusy(BUSY_MESSAGE) from err
-        except PermissionError as err:
+        except LockForbidden as err:
             raise StoreReadOnly(f"{READ_ONLY_MESSAGE} (Its lock file {self._lock_path} cannot be opened.)") from err
 
     @contextmanager

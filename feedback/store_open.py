@@ -26,6 +26,14 @@ DEFAULT_WAIT_SECONDS = 3.0
 _POLL_FIRST, _POLL_MAX = 0.001, 0.02  # seconds between tries of a busy file lock
 
 
+class LockTimeout(Exception):
+    """The file lock was still held by another process at the deadline."""
+
+
+class LockForbidden(Exception):
+    """The lock file cannot be opened (a read-only folder)."""
+
+
 def store_wait() -> float:
     """Seconds a write may wait for the store's locks (INVOLVE_STORE_WAIT, default 3)."""
     try:
@@ -76,17 +84,18 @@ def remaining(deadline: float) -> float:
 
 @contextmanager
 def file_lock(path: Path, deadline: float) -> Iterator[None]:
-    """Hold an OS file lock, trying until `deadline` (TimeoutError then; PermissionError when the
-    file cannot be opened). Tries are 1 ms apart at first, so a released lock is taken at once."""
+    """Hold an OS file lock, trying until `deadline` (LockTimeout then; LockForbidden when the file
+    cannot be opened). Tries are 1 ms apart at first, so a released lock is taken at once."""
     if fcntl is None:
         yield
         return
     try:
-        handle = open(path, "a+b")
-    except PermissionError:
-        if not path.exists():
-            raise
-        handle = open(path, "rb")  # a lock works on a file opened for reading too
+        try:
+            handle = open(path, "a+b")
+        except PermissionError:
+            handle = open(path, "rb")  # a lock works on a file opened for reading too
+    except OSError as err:
+        raise LockForbidden(f"{path}: {err.strerror}") from err
     with handle:
         pause = _POLL_FIRST
         while True:
@@ -95,7 +104,7 @@ def file_lock(path: Path, deadline: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise TimeoutError(f"{path} is held by another process") from None
+                    raise LockTimeout(f"{path} is held by another process") from None
                 time.sleep(min(pause, remaining(deadline)))
                 pause = min(pause * 2, _POLL_MAX)
         try:

@@ -10,7 +10,14 @@ import pytest
 
 from bench.locked_store import start_holder
 from feedback.schema import LATEST_VERSION
-from feedback.store import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore, StoreBusy, StoreError, StoreReadOnly
+from feedback.store import (
+    BUSY_MESSAGE,
+    READ_ONLY_MESSAGE,
+    FeedbackStore,
+    StoreBusy,
+    StoreError,
+    StoreReadOnly,
+)
 from feedback.telemetry import dropped_events, flush_events, record_event, usage_frame
 from tests.helpers import make_draft
 
@@ -31,7 +38,7 @@ def locked(tmp_path, monkeypatch):
 
 
 def test_opening_and_reading_a_locked_store_does_not_wait(locked):
-    store, db = locked
+    _store, db = locked
     started = time.perf_counter()
     again = FeedbackStore(f"sqlite:///{db}")  # opening a current store writes nothing
     assert [f.comment for f in again.list_feedback("credit")] == ["before"]
@@ -40,7 +47,7 @@ def test_opening_and_reading_a_locked_store_does_not_wait(locked):
 
 
 def test_a_write_to_a_locked_store_waits_its_bound_then_says_busy(locked):
-    store, db = locked
+    store, _db = locked
     started = time.perf_counter()
     with pytest.raises(StoreBusy, match="another process is writing"):
         store.add_feedback(make_draft(comment="during"), KNOWN)
@@ -101,3 +108,24 @@ def test_a_missing_store_in_a_read_only_deployment_is_a_clear_error(tmp_path, mo
     with pytest.raises(StoreError, match="There is no feedback store at .* cannot be created"):
         FeedbackStore(f"sqlite:///{tmp_path / 'none.sqlite3'}")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_postgresql_lock_waits_are_bounded_too(monkeypatch):
+    from tests.conftest import _postgres_store
+
+    monkeypatch.setenv("INVOLVE_STORE_WAIT", "0.5")
+    with _postgres_store() as store:
+        store.add_feedback(make_draft(comment="before"), KNOWN)
+        other = store.engine.connect()
+        other.exec_driver_sql("LOCK TABLE feedback IN EXCLUSIVE MODE")  # readers pass, writers wait
+        try:
+            started = time.perf_counter()
+            assert [f.comment for f in store.list_feedback("credit")] == ["before"]
+            assert time.perf_counter() - started < 0.5
+            with pytest.raises(StoreBusy, match="another process is writing"):
+                store.add_feedback(make_draft(comment="during"), KNOWN)
+            assert 0.5 <= time.perf_counter() - started < 2
+        finally:
+            other.rollback()
+            other.close()
+        assert [f.comment for f in store.list_feedback("credit")] == ["before"]
