@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 SQLITE_LOCK_RETRIES = 3
 READ_ONLY_MESSAGE = "This store is read-only: nothing you do here is saved."
 BUSY_MESSAGE = "The store is busy (another process is writing); nothing was saved — try again."
+BUSY_PATIENCE_SECONDS = 0.05  # an ordinary write holds the lock a few ms: longer than this is "busy"
 _LOCK_ERRORS = ("database is locked", "lock timeout", "canceling statement due to statement timeout")
 _INSERT_FEEDBACK = insert(FEEDBACK).returning(FEEDBACK.c.id)  # compiled once; values go as parameters
 
@@ -207,13 +208,13 @@ class FeedbackStore:
             busy = any(marker in str(getattr(err, "orig", None) or err) for marker in _LOCK_ERRORS)
             raise (StoreBusy if busy else StoreError)(_describe(err, self.location)) from err
 
-    def is_busy(self) -> bool:
-        """Whether another process holds the store's write lock at this moment (asked without waiting;
-        SQLite only: PostgreSQL readers never wait for a writer's lock)."""
+    def is_busy(self, patience: float = BUSY_PATIENCE_SECONDS) -> bool:
+        """Whether another process has held the store's write lock for longer than an ordinary write
+        takes (asked with a wait of `patience`; SQLite only: PostgreSQL readers never wait for writers)."""
         if self.read_only or not self.is_sqlite:
             return False
         try:
-            with self.transaction(write=True, wait=0):
+            with self.transaction(write=True, wait=patience):
                 pass
         except StoreBusy:
             return True
