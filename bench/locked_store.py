@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -125,6 +126,7 @@ def main() -> int:
         holder.wait()
     os.environ["INVOLVE_STORE_READONLY"] = "1"
     ok &= _report("Store read-only (INVOLVE_STORE_READONLY=1)", time_pages(PAGES), "This store is read-only")
+    shutil.rmtree(data, ignore_errors=True)
     return 0 if ok else 1
 
 
