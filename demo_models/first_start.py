@@ -36,6 +36,18 @@ DEMO_STEP = "writing the demo history"
 NICENESS = 19  # the lowest CPU priority: the first page render (and every later one) goes first
 
 
+class ReadOnlyRegistry(OSError):
+    """Built-in iterations are missing and the registry folder cannot be written to train them."""
+
+
+def why_not_writable(folder: Path) -> str | None:
+    """Why `folder` (or, if it does not exist yet, its nearest existing parent) cannot be written, or None."""
+    existing = Path(folder)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return None if os.access(existing, os.W_OK) else f"the folder {existing} is read-only"
+
+
 @dataclass(frozen=True)
 class Progress:
     """Where the preparation is: the current step, steps done of the total, and its state."""
@@ -85,7 +97,8 @@ def wants_demo_history(db_url: str) -> bool:
     from feedback.store import FeedbackStore, StoreError
 
     try:
-        return is_fresh(FeedbackStore(db_url))
+        store = FeedbackStore(db_url)
+        return not store.read_only and is_fresh(store)
     except StoreError as err:
         log.warning("no demo history: %s", err)
         return False
@@ -154,12 +167,19 @@ def low_priority(command: list[str]) -> list[str]:
 def start_first_start(registry_dir: Path, db_url: str, demo_history: bool) -> FirstStart | None:
     """Start the preparation in a background process if anything is missing (None if not).
 
-    While built-in iterations are missing, the store is left to that process (it writes the demo
-    history only into a fresh store): the first page shows without opening it.
+    ReadOnlyRegistry, naming what is missing, when built-in iterations are missing and the registry
+    folder cannot be written (nothing is started, nothing is written). While built-in iterations are
+    missing, the store is left to that process (it writes the demo history only into a fresh store):
+    the first page shows without opening it.
     """
     registry_dir = Path(registry_dir)
     missing = missing_builtins(registry_dir)
-    seed = demo_history and (bool(missing) or wants_demo_history(db_url))
+    why = why_not_writable(registry_dir) if missing or demo_history else None
+    if missing and why:
+        raise ReadOnlyRegistry(
+            f"The built-in iterations {', '.join(missing)} are missing and cannot be trained into the registry: {why}"
+        )
+    seed = demo_history and not why and (bool(missing) or wants_demo_history(db_url))
     if not missing and not seed:
         return None
     registry_dir.mkdir(parents=True, exist_ok=True)

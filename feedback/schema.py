@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
     text,
 )
@@ -404,7 +405,13 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-def read_version(conn: Connection) -> int:
-    """Schema version of the store behind `conn` (0 for an empty store)."""
+def ensure_schema_table(conn: Connection) -> None:
+    """In a write transaction: create the schema-version table if the store has none yet."""
     SCHEMA.create(conn, checkfirst=True)
+
+
+def read_version(conn: Connection) -> int:
+    """Schema version of the store behind `conn` (0 for an empty store); only reads."""
+    if not inspect(conn).has_table(SCHEMA.name):
+        return 0
     return int(conn.execute(select(func.coalesce(func.max(SCHEMA.c.version), 0))).scalar_one())

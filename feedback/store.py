@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 import uuid
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: SQLite's busy timeout alone then
-    fcntl = None
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -35,13 +29,27 @@ from feedback.schema import (
     MIGRATIONS,
     SCHEMA,
     SIGNOFFS,
+    ensure_schema_table,
     read_version,
 )
 from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
+from feedback.store_open import (
+    LockForbidden,
+    LockTimeout,
+    file_lock,
+    read_only_connector,
+    read_only_requested,
+    remaining,
+    store_wait,
+    why_not_writable,
+)
 
 log = logging.getLogger(__name__)
-SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_LOCK_RETRIES = 3
+READ_ONLY_MESSAGE = "This store is read-only: nothing you do here is saved."
+BUSY_MESSAGE = "The store is busy (another process is writing); nothing was saved — try again."
+BUSY_PATIENCE_SECONDS = 0.05  # an ordinary write holds the lock a few ms: longer than this is "busy"
+_LOCK_ERRORS = ("database is locked", "lock timeout", "canceling statement due to statement timeout")
 _INSERT_FEEDBACK = insert(FEEDBACK).returning(FEEDBACK.c.id)  # compiled once; values go as parameters
 
 
@@ -49,35 +57,69 @@ class StoreError(RuntimeError):
     """The store cannot be opened, read or written; the message is meant for the user."""
 
 
+class StoreReadOnly(StoreError):
+    """A write to a store opened read-only; nothing was written."""
+
+
+class StoreBusy(StoreError):
+    """A write waited its bound (INVOLVE_STORE_WAIT) for another writer; nothing was written."""
+
+
 def _describe(err: SQLAlchemyError, where: str) -> str:
     text = str(getattr(err, "orig", None) or err)
     if "file is not a database" in text or "file is encrypted" in text:
         return f"The feedback store at {where} is not a database file. Move it aside or point INVOLVE_DB_URL elsewhere."
-    if "database is locked" in text:
-        return "The feedback store is busy (locked by another writer). Nothing was saved; try again."
+    if any(marker in text for marker in _LOCK_ERRORS):
+        return BUSY_MESSAGE
     if "unable to open database file" in text:
         return f"The feedback store at {where} cannot be opened (check the folder and its permissions)."
     if "readonly" in text:
-        return f"The feedback store at {where} is read-only. Nothing was saved."
+        return f"{READ_ONLY_MESSAGE} (The feedback store at {where} cannot be written.)"
     return f"The feedback store at {where} failed: {text.splitlines()[0] if text else type(err).__name__}"
 
 
 class FeedbackStore:
-    """Feedback records in a versioned schema; every method opens and closes its own connection."""
+    """Feedback records in a versioned schema; every method opens and closes its own connection.
 
-    def __init__(self, url: str) -> None:
+    Opening never writes unless the schema must be upgraded. A read-only store (its file or folder
+    read-only, or `read_only` / INVOLVE_STORE_READONLY=1) is read with SQLite's `mode=ro` and every
+    write is refused with StoreReadOnly; `read_only_reason` says why.
+    """
+
+    def __init__(self, url: str, read_only: bool | None = None) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError as err:
             raise StoreError(f"The store URL {url!r} is not a valid database URL.") from err
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.location = parsed.database if self.is_sqlite else parsed.render_as_string(hide_password=True)
+        self.read_only = read_only_requested() if read_only is None else read_only
+        self.read_only_reason = "the deployment opened it read-only (INVOLVE_STORE_READONLY)" if self.read_only else ""
         self._lock_path = None
+        options: dict[str, Any] = {}
         if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            self._lock_path = Path(f"{parsed.database}.writers.lock")
+            database = Path(parsed.database)
+            why = why_not_writable(database)
+            if why is None and not self.read_only:
+                try:
+                    database.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as err:
+                    why = f"its folder cannot be created ({err.strerror})"
+            if why is not None and not self.read_only:
+                self.read_only, self.read_only_reason = True, why
+            if self.read_only:
+                if not database.is_file():
+                    raise StoreError(
+                        f"There is no feedback store at {database}, and it cannot be created: {self.read_only_reason}."
+                    )
+                connect, immutable = read_only_connector(database)
+                options = {"creator": connect}
+                if immutable:
+                    self.read_only_reason += " (opened as immutable: changes made elsewhere show after a restart)"
+            else:
+                self._lock_path = Path(f"{database}.writers.lock")
         try:
-            self.engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite)
+            self.engine = create_engine(parsed, pool_pre_ping=not self.is_sqlite, **options)
         except (SQLAlchemyError, ImportError) as err:
             raise StoreError(f"The store at {self.location} cannot be used: {err}") from err
         if self.is_sqlite:
@@ -89,8 +131,7 @@ class FeedbackStore:
     def _on_sqlite_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # let the "begin" hook issue BEGIN itself
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(store_wait() * 1000)}")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -98,45 +139,62 @@ class FeedbackStore:
     def _on_sqlite_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
-    def _begin(self, write: bool) -> tuple[Connection, RootTransaction]:
-        """A connection in a transaction; on SQLite "database is locked" is retried with backoff."""
+    def _begin(self, write: bool, deadline: float) -> tuple[Connection, RootTransaction]:
+        """A connection in a transaction whose lock waits end at `deadline`; on SQLite "database is
+        locked" is retried with backoff until then, on PostgreSQL the transaction sets its lock_timeout."""
         for attempt in range(SQLITE_LOCK_RETRIES + 1):
             conn = self.engine.connect()
             conn.info["write"] = write
+            wait_ms = max(int(remaining(deadline) * 1000), 1)
             try:
-                return conn, conn.begin()
+                if self.is_sqlite:  # on the driver's connection: no SQLAlchemy autobegin
+                    conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout = {wait_ms}")
+                trans = conn.begin()
+                if not self.is_sqlite:  # bounds every lock wait, a reader's behind a migration's too
+                    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+                return conn, trans
             except OperationalError as err:
                 conn.close()
-                if "database is locked" not in str(err) or attempt == SQLITE_LOCK_RETRIES:
+                if "database is locked" not in str(err):
                     raise
+                if attempt == SQLITE_LOCK_RETRIES or remaining(deadline) <= 0:
+                    raise StoreBusy(BUSY_MESSAGE) from err
                 log.warning("feedback store locked; retry %d of %d", attempt + 1, SQLITE_LOCK_RETRIES)
-                time.sleep(0.05 * 2**attempt)
+                time.sleep(min(0.05 * 2**attempt, remaining(deadline)))
         raise AssertionError("unreachable")
 
     @contextmanager
-    def _writer_queue(self, write: bool) -> Iterator[None]:
-        """SQLite writers wait their turn on an OS file lock (woken at once when it is released).
+    def _writer_queue(self, write: bool, deadline: float) -> Iterator[None]:
+        """SQLite writers wait their turn on an OS file lock next to the database, until `deadline`.
 
         SQLite's own busy handler polls with sleeps of up to 100 ms, which made the slowest writes
         under contention slow; the database's own locking still applies underneath.
         """
-        if not (write and self.is_sqlite and fcntl and self._lock_path):
+        if not (write and self.is_sqlite and self._lock_path):
             yield
             return
-        with open(self._lock_path, "a+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
+        try:
+            with file_lock(self._lock_path, deadline):
                 yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-        os.sched_yield()  # let a woken waiter take the lock before this process asks again
+        except LockTimeout as err:
+            log.info("store writers' lock still busy at the deadline: %s", err)
+            raise StoreBusy(BUSY_MESSAGE) from err
+        except LockForbidden as err:
+            raise StoreReadOnly(f"{READ_ONLY_MESSAGE} (Its lock file {self._lock_path} cannot be opened.)") from err
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Connection]:
-        """One connection and transaction; SQLite writes take the write lock up front (BEGIN IMMEDIATE)."""
+    def transaction(self, write: bool = False, wait: float | None = None) -> Iterator[Connection]:
+        """One connection and transaction; SQLite writes take the write lock up front (BEGIN IMMEDIATE).
+
+        A write waits at most `wait` seconds (INVOLVE_STORE_WAIT by default) for other writers
+        (StoreBusy then) and is refused at once on a read-only store (StoreReadOnly).
+        """
+        if write and self.read_only:
+            raise StoreReadOnly(READ_ONLY_MESSAGE)
+        deadline = time.monotonic() + (store_wait() if wait is None else wait)
         try:
-            with self._writer_queue(write):
-                conn, trans = self._begin(write)
+            with self._writer_queue(write, deadline):
+                conn, trans = self._begin(write, deadline)
                 try:
                     yield conn
                     trans.commit()
@@ -147,16 +205,46 @@ class FeedbackStore:
                     conn.close()
         except SQLAlchemyError as err:
             log.warning("store operation failed: %s", err)
-            raise StoreError(_describe(err, self.location)) from err
+            busy = any(marker in str(getattr(err, "orig", None) or err) for marker in _LOCK_ERRORS)
+            raise (StoreBusy if busy else StoreError)(_describe(err, self.location)) from err
+
+    def is_busy(self, patience: float = BUSY_PATIENCE_SECONDS) -> bool:
+        """Whether another process has held the store's write lock for longer than an ordinary write
+        takes (asked with a wait of `patience`; SQLite only: PostgreSQL readers never wait for writers)."""
+        if self.read_only or not self.is_sqlite:
+            return False
+        try:
+            with self.transaction(write=True, wait=patience):
+                pass
+        except StoreBusy:
+            return True
+        except StoreError:
+            return False
+        return False
 
     def _migrate(self) -> None:
-        with self.transaction(write=True) as conn:
+        """Upgrade the schema if it is older than this app's; a current store is opened without a write."""
+        with self.transaction() as conn:
             current = read_version(conn)
-            if current > LATEST_VERSION:
-                raise StoreError(
-                    f"The feedback store at {self.location} has schema version {current}, newer than "
-                    f"this app understands ({LATEST_VERSION}). Upgrade Involve; the store was not touched."
-                )
+        if current > LATEST_VERSION:
+            raise StoreError(
+                f"The feedback store at {self.location} has schema version {current}, newer than "
+                f"this app understands ({LATEST_VERSION}). Upgrade Involve; the store was not touched."
+            )
+        if current == LATEST_VERSION:
+            return
+        if self.read_only:
+            raise StoreError(
+                f"The feedback store at {self.location} has schema version {current}, older than this app's "
+                f"({LATEST_VERSION}), and it cannot be upgraded because {self.read_only_reason}. Open it once "
+                "with write access (the upgrade keeps every row); nothing was changed."
+            )
+        if self.is_sqlite:  # a persistent property of the file, set outside a transaction
+            with self.engine.connect() as conn:
+                conn.connection.dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        with self.transaction(write=True) as conn:
+            ensure_schema_table(conn)
+            current = read_version(conn)  # another process may have upgraded it meanwhile
             for migration in MIGRATIONS:
                 if migration.version > current:
                     migration.apply(conn)

@@ -10,7 +10,8 @@ import streamlit as st
 from feedback.announcements import DEGRADED, DEPRECATION, LIVE, NOTICE, RETIREMENT, person_key
 from feedback.announcements import ORIENTATION as ORIENTATION_ITEM
 from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements
-from feedback.store import FeedbackStore, StoreError
+from feedback.store import READ_ONLY_MESSAGE, FeedbackStore, StoreError
+from feedback.store_open import store_wait
 from pages._ui.identity import Identity
 from pages._ui.text import escape_markdown
 
@@ -82,6 +83,25 @@ def render_announcements(
         if right.button("Dismiss all", key="dismiss_all"):
             dismiss_items(store, identity, [n.item for n in waiting])
             st.rerun()
+
+
+def render_store_state(store: FeedbackStore | None, registry_note: str | None) -> None:
+    """Say at the top of the page when the store is read-only or busy (pages still read; what a person
+    sends is refused with a message), and what a read-only registry is missing."""
+    if store is not None and store.is_busy():
+        st.warning(
+            "**The store is busy: another process is writing.** Every page can be read; what you send now may "
+            f"wait up to {store_wait():g} s and then be refused with a message (your input stays) — try again shortly.",
+            icon=":material/hourglass_top:",
+        )
+    if store is not None and store.read_only:
+        st.warning(
+            f"**{READ_ONLY_MESSAGE}** Every page can be read; anything you send is refused with a message "
+            f"(the store is read-only because {escape_markdown(store.read_only_reason)}).",
+            icon=":material/lock:",
+        )
+    if registry_note:
+        st.warning(escape_markdown(f"{registry_note}. Showing what is registered."), icon=":material/lock:")
 
 
 def render_orientation(store: FeedbackStore | None, identity: Identity, dismissed: set[str]) -> None:

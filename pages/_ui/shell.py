@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from demo_models import __version__, settings
-from demo_models.first_start import FirstStart, low_priority, start_first_start
+from demo_models.first_start import FirstStart, ReadOnlyRegistry, low_priority, start_first_start
 from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.usecases import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
 from feedback.records import FeedbackError
 from feedback.store import FeedbackStore, StoreError
+from feedback.store_open import read_only_requested
 from feedback.telemetry import record_event
-from pages._ui.banners import dismissed_by, render_announcements, render_orientation
+from pages._ui.banners import dismissed_by, render_announcements, render_orientation, render_store_state
 from pages._ui.identity import Identity, current_identity
 from pages._ui.remembered import remembered_widget
 from pages._ui.text import escape_markdown
@@ -132,8 +133,8 @@ def _load_scored(registry_dir: str, use_case: str, version: str, created: str) -
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(url: str) -> FeedbackStore:
-    return FeedbackStore(url)
+def _open_store(url: str, read_only: bool) -> FeedbackStore:
+    return FeedbackStore(url, read_only=read_only)
 
 
 @st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
@@ -362,8 +363,11 @@ def setup_page(title: str) -> PageContext:
         st.sidebar.page_link(script, label=label, icon=icon)
     st.sidebar.divider()
     registry_dir = settings.registry_dir()
+    read_only_registry = None
     try:
         _prepare_registry(str(registry_dir))
+    except ReadOnlyRegistry as err:
+        read_only_registry = str(err)
     except (RegistryError, OSError) as err:
         log.exception("registry cannot be prepared")
         st.error(f"The built-in iterations cannot be prepared in {registry_dir}: {err}")
@@ -371,14 +375,15 @@ def setup_page(title: str) -> PageContext:
     _outage_banner(str(registry_dir), settings.db_url())
     all_cards = list_iterations(registry_dir=registry_dir)
     if not all_cards:
-        st.error(f"No iteration is registered in {registry_dir}.")
+        st.error(escape_markdown(f"No iteration is registered in {registry_dir}. {read_only_registry or ''}"))
         st.stop()
     store, store_error = None, None
     try:
-        store = _open_store(settings.db_url())
+        store = _open_store(settings.db_url(), read_only_requested())
     except StoreError as err:
         store_error = str(err)
         st.sidebar.error(f"Feedback is unavailable: {err}")
+    render_store_state(store, read_only_registry)
     use_cases = sorted({c.use_case for c in all_cards})
     default_use_case = "credit" if "credit" in use_cases else use_cases[0]
     name = _pick("Use case", use_cases, "use_case", "use_case", lambda n: get_use_case(n).title, default_use_case)

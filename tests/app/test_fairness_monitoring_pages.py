@@ -6,7 +6,7 @@ from demo_models.fairness import fairness_gaps, group_table
 from demo_models.registry import load_iteration
 from demo_models.scoring import ScoredIteration
 from feedback.store import FeedbackStore
-from feedback.telemetry import event_counts, usage_frame
+from feedback.telemetry import event_counts, flush_events, usage_frame
 from tests.app.apptest import open_app
 
 FAIRNESS, MONITORING = "pages/7_Fairness.py", "pages/8_Monitoring.py"
@@ -55,6 +55,8 @@ def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(ap
     at.session_state["cases"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     at.switch_page(MONITORING).run()
+    assert flush_events()  # telemetry is written in the background: a rerun shows this view too
+    at.run()
     counts = event_counts(usage_frame(FeedbackStore(f"sqlite:///{app_env}"), "credit"))
     assert counts["page view"] == 4 and counts["explanation viewed"] == 1  # Home, Monitoring, Explore, Monitoring
     assert at.metric[0].value == "4" and at.metric[1].value == "1"

@@ -19,7 +19,7 @@ from feedback.notice_board import dismiss, list_announcements, record_health
 from feedback.signoff import SIGN
 from feedback.signoff_store import current_signoffs_of
 from feedback.store import FeedbackStore
-from feedback.telemetry import record_event
+from feedback.telemetry import flush_events, record_event
 from tests.helpers import make_draft
 
 
@@ -54,6 +54,7 @@ def test_a_store_with_a_real_entry_is_not_seeded(sqlite_store, registry_dir):
 
 def test_looking_around_leaves_a_store_fresh(sqlite_store):
     record_event(sqlite_store, "credit", "Home", "business user", "page view", "v1")
+    assert flush_events()
     dismiss(sqlite_store, "ann", ["orientation"])
     record_health(sqlite_store, [("credit/v1", "cannot load")])  # the health checks' own notice
     assert is_fresh(sqlite_store)

@@ -1,6 +1,6 @@
 import pytest
 
-from feedback.telemetry import event_counts, explanation_latency, record_event, usage_frame, views_by_page_and_role
+from feedback.telemetry import event_counts, explanation_latency, flush_events, record_event, usage_frame, views_by_page_and_role
 
 
 def test_usage_is_recorded_and_summarised(store):
@@ -11,6 +11,7 @@ def test_usage_is_recorded_and_summarised(store):
         record_event(store, "credit", "Explore", "risk", "explanation viewed", "v3", ms)
     record_event(store, "credit", "Explore", "risk", "feedback submitted", "v3")
     record_event(store, "fraud", "Home", "risk", "page view", "v1")
+    assert flush_events()
     usage = usage_frame(store, "credit")
     assert event_counts(usage) == {"page view": 3, "explanation viewed": 3, "feedback submitted": 1}
     views = views_by_page_and_role(usage)
