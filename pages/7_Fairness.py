@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.formats import UNDEFINED, format_share
 from demo_models.outcomes import undefined_gap_reason
 from demo_models.usecases import capitalise
 from demo_models.chart_text import describe_gap_sweep
 from demo_models.figures import build_gap_sweep
 from pages._ui.charts import render_plotly
-from pages._ui.shell import load_scored, setup_page
+from pages._ui.shell import gap_uncertainty_of, load_scored, setup_page
 
 ctx = setup_page("Fairness")
 use_case, card = ctx.use_case, ctx.card
@@ -39,7 +39,7 @@ DEFINITIONS = {
 }
 try:
     table = group_table(scored, attribute)
-    intervals = bootstrap_gaps(scored, attribute)
+    intervals = gap_uncertainty_of(ctx, card, attribute)
 except FairnessError as err:
     st.warning(str(err))
     st.stop()

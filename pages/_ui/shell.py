@@ -206,6 +206,19 @@ def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
     return _latency(str(ctx.registry_dir), card.use_case, card.version, card.created)
 
 
+@st.cache_resource(show_spinner="Resampling the cases to measure how sure each gap is…", max_entries=32)
+def _gap_uncertainty(registry_dir: str, use_case: str, iteration: tuple[str, str, float], attribute: str):
+    from demo_models.fairness import bootstrap_gaps
+
+    return bootstrap_gaps(_load_scored(registry_dir, use_case, *iteration[:2]).at_threshold(iteration[2]), attribute)
+
+
+def gap_uncertainty_of(ctx: PageContext, card: IterationCard, attribute: str):
+    """Each gap metric with its bootstrap interval and its chance (see `bootstrap_gaps`), cached per
+    iteration, threshold and attribute: 500 resamples are too many to redo on every rerun."""
+    return _gap_uncertainty(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute)
+
+
 def _configure_logging() -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_involve", False) for h in root.handlers):
