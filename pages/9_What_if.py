@@ -99,8 +99,12 @@ after = scored.explain_raw(edited)
 with right:
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Probability of {use_case.words.outcome}, now", format_share(before.score))
-    m2.metric("With your changes", format_share(after.score), delta=f"{(after.score - before.score) * 100:+.1f} points", delta_color="inverse")
-    m3.metric("Decision", after.decision.capitalize(), delta="changed" if after.decision != before.decision else "unchanged", delta_color="off")
+    moved = round((after.score - before.score) * 100, 1)
+    m2.metric("With your changes", format_share(after.score), delta=f"{moved:+.1f} points" if moved else "no change",
+              delta_color="inverse" if moved else "off", delta_arrow="auto" if moved else "off")
+    flipped = after.decision != before.decision
+    m3.metric("Decision", after.decision.capitalize(), delta=f"changed from {before.decision}" if flipped else "unchanged",
+              delta_color="off", delta_arrow="off")
     if changes:
         st.markdown("Changed: " + "; ".join(
             f"{escape_markdown(use_case.label(c))} {escape_markdown(use_case.describe_value(c, a))} → {escape_markdown(use_case.describe_value(c, b))}"

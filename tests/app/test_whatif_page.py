@@ -154,3 +154,13 @@ def test_the_feedback_categories_offer_no_select_all(app_env):
     at.form_submit_button[0].click().run()
     [(stored,)] = sqlite3.connect(app_env).execute("SELECT categories FROM feedback").fetchall()
     assert json.loads(stored) == ["wrong prediction", "missing factor"]
+
+
+
+def test_an_unchanged_case_shows_no_arrow_and_a_flip_names_the_decision_it_replaces(app_env):
+    """'+0.0 points' with a red up arrow on an untouched case read as the risk going up."""
+    at = open_app(PAGE)
+    assert at.metric[1].proto.delta == "no change" and at.metric[2].proto.delta == "unchanged"
+    at.button(key="whatif_suggest").click().run()
+    at.button(key="whatif_apply").click().run()
+    assert at.metric[2].proto.delta == "changed from decline" and at.metric[1].proto.delta.startswith("-")
