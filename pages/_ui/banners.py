@@ -12,7 +12,7 @@ from feedback.announcements import ORIENTATION as ORIENTATION_ITEM
 from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements
 from feedback.store import FeedbackStore, StoreError
 from pages._ui.identity import Identity
-from pages._ui.text import escape_markdown
+from pages._ui.text import md
 
 log = logging.getLogger("involve.app")
 
@@ -68,8 +68,8 @@ def render_announcements(
         alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
         text, button = st.columns([7, 1], vertical_alignment="center")
         getattr(text, alert)(
-            f"**{escape_markdown(notice.title)}** — {escape_markdown(notice.body)}  \n"
-            f"{notice.kind.capitalize()} · {notice.created_at:%Y-%m-%d} · {escape_markdown(notice.author_name)}",
+            md("**{}** — {}  \n{} · {:%Y-%m-%d} · {}", notice.title, notice.body, notice.kind.capitalize(),
+               notice.created_at, notice.author_name),
             icon=icon,
         )
         if button.button("Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."):
@@ -78,7 +78,7 @@ def render_announcements(
     if len(waiting) > 1:
         more = len(waiting) - BANNER_LIMIT
         left, right = st.columns([7, 1], vertical_alignment="center")
-        left.caption((f"{more} more on the Notices page. " if more > 0 else "") + "Every notice stays on the Notices page.")
+        left.caption((md("{} more on the Notices page. ", more) if more > 0 else "") + "Every notice stays on the Notices page.")
         if right.button("Dismiss all", key="dismiss_all"):
             dismiss_items(store, identity, [n.item for n in waiting])
             st.rerun()

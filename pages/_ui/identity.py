@@ -11,6 +11,7 @@ from demo_models import settings
 from feedback.access import DEFAULT_ROLE, Actor, parse_role_mapping, role_for
 from feedback.records import MAX_NAME_CHARS, ROLES
 from pages._ui.remembered import remembered_widget
+from pages._ui.text import md
 
 log = logging.getLogger("involve.app")
 
@@ -52,11 +53,11 @@ def current_identity() -> Identity:
             mapping = parse_role_mapping(settings.role_mapping() or str(_secret("involve_roles", "") or ""))
         except ValueError as err:
             log.error("role mapping unusable: %s", err)
-            st.sidebar.error(f"{err} Everyone is a {DEFAULT_ROLE} until it is fixed.")
+            st.sidebar.error(md("{} Everyone is a {} until it is fixed.", err, DEFAULT_ROLE))
             mapping = {}
         email = st.user.get("email")
         identity = Identity(str(st.user.get("name") or email or "unknown"), role_for(email, mapping), False, email)
-        st.sidebar.caption(f"Signed in as {identity.name} ({identity.role})")
+        st.sidebar.caption(md("Signed in as {} ({})", identity.name, identity.role))
         st.sidebar.button("Log out", on_click=st.logout)
         return identity
     st.sidebar.warning(
