@@ -5,8 +5,6 @@ directive or math in any element's markdown (body, label, help, caption, expande
 
 from __future__ import annotations
 
-import json
-import shutil
 import pytest
 
 from demo_models.demo_history import Seeder
@@ -23,16 +21,9 @@ from feedback.store import FeedbackStore
 from pages._ui.shell import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app
-from tests.helpers import BUILTIN_VERSIONS, make_criterion, make_draft
+from tests.helpers import BUILTIN_VERSIONS, HOSTILE, copy_registry_with_hostile_card, make_criterion, make_draft
 
-LINK = "[Session expired – log in again](https://evil.example)"
-IMAGE = "![x](https://evil.example/p.png)"
-HTML = "<img src=x onerror=alert(1)>"
-BOLD = "**bold**"
-DIRECTIVE = ":red[x]"
-MATH = "$x^2$"
-RLO = "\u202egnp.exe"
-HOSTILE = (LINK, IMAGE, HTML, BOLD, DIRECTIVE, MATH, RLO)
+LINK, IMAGE, HTML, BOLD, DIRECTIVE, MATH, RLO = HOSTILE
 EVERYTHING = "\n".join(HOSTILE)  # multi-line text keeps line breaks: one per line
 #: What must never appear unescaped in an element's markdown (each comes only from the hostile text).
 MARKUP = ("](https://evil", "![x]", "<img", "**bold**", ":red[", "$x^2$", "\u202e", "https://evil")
@@ -78,12 +69,7 @@ def unescaped_markup(text: str) -> list[str]:
 @pytest.fixture
 def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     """A registry whose credit v3 has hostile notes and author, and a store with hostile text everywhere."""
-    registry = tmp_path / "registry"
-    shutil.copytree(registry_dir / "credit", registry / "credit")
-    card_file = registry / "credit" / "v3" / "card.json"
-    card = json.loads(card_file.read_text())
-    card.update(notes=EVERYTHING, author=LINK)
-    card_file.write_text(json.dumps(card))
+    registry = copy_registry_with_hostile_card(registry_dir, tmp_path / "registry", EVERYTHING, LINK)
     monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(registry))
 
     store = FeedbackStore(f"sqlite:///{app_env}")
