@@ -24,7 +24,11 @@ st.header(plain(use_case.title))
 st.write(plain(use_case.description))
 words = use_case.words
 st.info(
-    md("**Score** = the model's probability of **{}** for {}. At or above the iteration's threshold the decision is **{}**, below it **{}**.", words.outcome, with_article(words.case), words.positive_decision, words.negative_decision)
+    md(
+        "**Score** = the model's probability of **{}** for {}. At or above the iteration's threshold the decision is "
+        "**{}**, below it **{}**.",
+        words.outcome, with_article(words.case), words.positive_decision, words.negative_decision,
+    )
 )
 
 feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
@@ -32,7 +36,10 @@ events = ctx.store.list_lifecycle_events(use_case.name) if ctx.store else []
 announcement = live_announcement(ctx, events)
 if announcement is not None:
     st.success(
-        md("**{} is live** since {:%Y-%m-%d}. What changes for you: {}", announcement.iteration, announcement.created_at, announcement.migration_note or ''),
+        md(
+            "**{} is live** since {:%Y-%m-%d}. What changes for you: {}",
+            announcement.iteration, announcement.created_at, announcement.migration_note or '',
+        ),
         icon=":material/campaign:",
     )
 left, middle, right = st.columns(3)

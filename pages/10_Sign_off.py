@@ -23,7 +23,12 @@ except ValueError as err:
     st.error(md("The sign-off policy cannot be read, so nothing can go live until it is fixed: {}", err))
     st.stop()
 st.caption(
-    md("An iteration of {} goes live only with the sign-off of: **{}**. Each sign-off keeps a snapshot of what the signer saw — scorecard, fairness gaps, open feedback — and counts until the iteration's next lifecycle change; it can be withdrawn until then.", use_case.title, ', '.join(required) or 'nobody')
+    md(
+        "An iteration of {} goes live only with the sign-off of: **{}**. Each sign-off keeps a snapshot of what the "
+        "signer saw — scorecard, fairness gaps, open feedback — and counts until the iteration's next lifecycle "
+        "change; it can be withdrawn until then.",
+        use_case.title, ', '.join(required) or 'nobody',
+    )
 )
 store = require_store(ctx, "Sign-offs are")
 show_confirmation()
@@ -74,7 +79,11 @@ missing = missing_roles(required, current)
 st.header(md("{} · {}", card.version, status))
 if status in ("live", "retired"):
     st.info(
-        md("{} is {}: there is nothing to sign off. The sign-offs made before its promotions are in the history below, with what each signer saw.", card.version, status)
+        md(
+            "{} is {}: there is nothing to sign off. The sign-offs made before its promotions are in the history "
+            "below, with what each signer saw.",
+            card.version, status,
+        )
     )
 elif not required:
     st.success(md("{} needs no sign-off: {} can be promoted on the Iterations page.", use_case.title, card.version))

@@ -63,7 +63,11 @@ else:
 
 st.header("Post a notice")
 st.caption(
-    md("Allowed: {}. New live iterations, deprecations and retirements are announced automatically from the Iterations page; outages by the health checks.", ', '.join(PERMISSIONS['post notices']))
+    md(
+        "Allowed: {}. New live iterations, deprecations and retirements are announced automatically from the "
+        "Iterations page; outages by the health checks.",
+        ', '.join(PERMISSIONS['post notices']),
+    )
 )
 kind = st.radio("Kind", TEAM_KINDS, horizontal=True, key="notice_kind")
 with st.form(f"notice_{kind}"):

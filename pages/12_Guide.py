@@ -20,7 +20,11 @@ st.markdown(ORIENTATION)
 
 st.header("Glossary")
 st.caption(
-    md("Every number the app shows, in the words of {}. The worked examples use {} on its {:,} evaluation cases at its threshold ({:.1%}); pick another iteration in the sidebar.", use_case.title.lower(), card.version, card.n_eval, card.threshold)
+    md(
+        "Every number the app shows, in the words of {}. The worked examples use {} on its {:,} evaluation cases at "
+        "its threshold ({:.1%}); pick another iteration in the sidebar.",
+        use_case.title.lower(), card.version, card.n_eval, card.threshold,
+    )
 )
 query = st.text_input("Search the glossary", key="glossary_search", placeholder="e.g. precision, approve rate, drift")
 terms = search_terms(query, use_case)

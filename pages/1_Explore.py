@@ -30,7 +30,10 @@ scored = load_scored(ctx)
 
 st.title("Explore predictions")
 st.caption(
-    md("{} · iteration **{}** · score = probability of {} · {} at or above {}", use_case.title, card.version, words.outcome, words.positive_decision, format_share(card.threshold, 0))
+    md(
+        "{} · iteration **{}** · score = probability of {} · {} at or above {}",
+        use_case.title, card.version, words.outcome, words.positive_decision, format_share(card.threshold, 0),
+    )
 )
 
 # --- the cases ---------------------------------------------------------------------------------
@@ -47,7 +50,11 @@ score_range = f2.slider(
 sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
 view = filter_case_table(table, chosen, score_range, sort)
 st.caption(
-    md("{:,} of {} · select a row to see why (keyboard: Tab into the table, arrow keys to the row, Shift+Space to select it), or choose the case by its id below the table", len(view), words.count(len(table)))
+    md(
+        "{:,} of {} · select a row to see why (keyboard: Tab into the table, arrow keys to the row, Shift+Space to "
+        "select it), or choose the case by its id below the table",
+        len(view), words.count(len(table)),
+    )
 )
 
 FIRST_COLUMNS = [SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN, "Feedback"]  # on a narrow screen the inputs scroll, not these
@@ -106,7 +113,11 @@ m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 left, right = st.columns([3, 2])
 render_plotly(build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case), "waterfall", left)
 left.caption(
-    md("Each bar is one input's SHAP contribution in {}: red pushes towards {}, green away from it. The bars add up exactly from the average {} to this one.", explanation.scale, words.outcome, words.case)
+    md(
+        "Each bar is one input's SHAP contribution in {}: red pushes towards {}, green away from it. The bars add up "
+        "exactly from the average {} to this one.",
+        explanation.scale, words.outcome, words.case,
+    )
 )
 
 with right:
@@ -122,7 +133,11 @@ with right:
     for driver in explanation.protected_drivers:
         direction = "towards" if driver.contribution > 0 else "away from"
         st.warning(
-            md("Fairness warning: the protected attribute **{}** is among the top drivers of this score ({:+.2f} log-odds {} {}). A protected attribute must not drive the decision.", driver.text, driver.contribution, direction, words.outcome),
+            md(
+                "Fairness warning: the protected attribute **{}** is among the top drivers of this score ({:+.2f} "
+                "log-odds {} {}). A protected attribute must not drive the decision.",
+                driver.text, driver.contribution, direction, words.outcome,
+            ),
             icon="⚠️",
         )
     st.markdown(md("Disagree, or something unclear? [Go to the feedback form on {}](#feedback)", case_id))
@@ -144,7 +159,10 @@ earlier = ctx.store.list_feedback(use_case.name, card.version, case_id) if ctx.s
 if earlier:
     disagree = sum(f.verdict == "disagree" for f in earlier)
     st.markdown(
-        md("**{} feedback entr{}** on this case in {} already ({} disagree).", len(earlier), 'y' if len(earlier) == 1 else 'ies', card.version, disagree)
+        md(
+            "**{} feedback entr{}** on this case in {} already ({} disagree).",
+            len(earlier), 'y' if len(earlier) == 1 else 'ies', card.version, disagree,
+        )
     )
     with st.expander("What others said"):
         st.dataframe(

@@ -43,7 +43,10 @@ comparison = load_comparison(ctx, by_version[old_version], by_version[new_versio
 old, new = comparison.old, comparison.new
 pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 DIRECTION = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
-st.caption(md("{} shown to both iterations · thresholds {} and {}", words.count(len(comparison.cases)), format_share(old.threshold, 0), format_share(new.threshold, 0)))
+st.caption(md(
+    "{} shown to both iterations · thresholds {} and {}",
+    words.count(len(comparison.cases)), format_share(old.threshold, 0), format_share(new.threshold, 0),
+))
 
 # --- headline metrics --------------------------------------------------------------------------
 st.header("Headline metrics")
@@ -143,7 +146,10 @@ else:
 st.header("Reason codes that changed")
 changes = comparison.reason_changes
 st.markdown(
-    md("Of **{}** {} by both iterations, **{:,}** get different principal reasons.", words.count(comparison.reasons_compared), words.positive_past, len(changes))
+    md(
+        "Of **{}** {} by both iterations, **{:,}** get different principal reasons.",
+        words.count(comparison.reasons_compared), words.positive_past, len(changes),
+    )
 )
 if len(changes):
     st.dataframe(

@@ -24,7 +24,11 @@ ctx = setup_page("Iterations")
 use_case = ctx.use_case
 st.title("Iterations")
 st.caption(
-    md("Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; changes are recorded with who, when and why. Allowed to change the lifecycle: {}.", ', '.join(PERMISSIONS['change lifecycle']))
+    md(
+        "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; changes "
+        "are recorded with who, when and why. Allowed to change the lifecycle: {}.",
+        ', '.join(PERMISSIONS['change lifecycle']),
+    )
 )
 require_store(ctx, "The lifecycle is")
 show_confirmation()
@@ -114,7 +118,12 @@ else:
 
 st.header("Iteration report")
 st.markdown(
-    md("One HTML file about **{}** for people who never open the app: goals scorecard, outcomes and cost, fairness, what drives the scores, example explanations, what changed since its parent and which decisions flip, feedback and its resolution. It opens offline in any browser.", ctx.card.version)
+    md(
+        "One HTML file about **{}** for people who never open the app: goals scorecard, outcomes and cost, fairness, "
+        "what drives the scores, example explanations, what changed since its parent and which decisions flip, "
+        "feedback and its resolution. It opens offline in any browser.",
+        ctx.card.version,
+    )
 )
 if st.button(md("Prepare the report of {}", ctx.card.version), key="report_prepare"):
     try:
@@ -134,7 +143,11 @@ if prepared and prepared[0] == ctx.card.version:
 
 st.header("Bring your own model")
 st.markdown(
-    md("Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. The call below is filled in from {}'s card, for evaluation data with the same columns.", ctx.cards[-1].version)
+    md(
+        "Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. The call "
+        "below is filled in from {}'s card, for evaluation data with the same columns.",
+        ctx.cards[-1].version,
+    )
 )
 st.code(
     registration_snippet(ctx.cards[-1], ctx.versions),

@@ -38,7 +38,10 @@ if current:
     st.markdown(md("**Who uses the output, in which decision.** {}", current.users))
     if current.promises:
         st.markdown(md("**Product promises.** {}", current.promises))
-    st.caption(md("Version {}, by {} ({}), {:%Y-%m-%d %H:%M} UTC", len(statements), current.author_name, current.author_role, current.created_at))
+    st.caption(md(
+        "Version {}, by {} ({}), {:%Y-%m-%d %H:%M} UTC",
+        len(statements), current.author_name, current.author_role, current.created_at,
+    ))
 else:
     st.info("No problem statement yet. Write down what the model is for before judging any iteration.")
 with st.expander("Edit the problem statement" if current else "Write the problem statement", expanded=current is None):

@@ -26,7 +26,11 @@ scored = load_scored(ctx)
 pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 st.title("Outcomes and the cost of errors")
 st.caption(
-    md("Iteration {} on its {:,} evaluation cases. Move the threshold to see what changes; set what each kind of error costs to find the cheapest threshold.", card.version, card.n_eval)
+    md(
+        "Iteration {} on its {:,} evaluation cases. Move the threshold to see what changes; set what each kind of "
+        "error costs to find the cheapest threshold.",
+        card.version, card.n_eval,
+    )
 )
 show_confirmation()
 
@@ -64,7 +68,10 @@ with left:
     )
     tn, fp, fn, tp = matrix.to_numpy().ravel()
     st.caption(
-        md("{} get “{}” (false positives); {} get “{}” (missed).", words.count(fp, words.negative_case, words.negative_cases), pos, words.count(fn, words.positive_case, words.positive_cases), neg)
+        md(
+            "{} get “{}” (false positives); {} get “{}” (missed).",
+            words.count(fp, words.negative_case, words.negative_cases), pos, words.count(fn, words.positive_case, words.positive_cases), neg,
+        )
     )
 with right:
     operating = {
@@ -149,7 +156,11 @@ else:
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")
 st.markdown(
-    md("{} decides at **{}**. Saving a new threshold changes the decisions on every page and is recorded with who, when and why. Allowed: {}.", card.version, format_threshold(card.threshold), ', '.join(PERMISSIONS['change threshold']))
+    md(
+        "{} decides at **{}**. Saving a new threshold changes the decisions on every page and is recorded with who, "
+        "when and why. Allowed: {}.",
+        card.version, format_threshold(card.threshold), ', '.join(PERMISSIONS['change threshold']),
+    )
 )
 seen_key = f"_threshold_seen_{use_case.name}_{card.version}"
 decided_against = st.session_state.get(seen_key, card.threshold)  # what the previous run showed: what was decided on
@@ -188,5 +199,10 @@ latency = latency_of(ctx, card)
 goals = [c for c in criteria_of(ctx) if c.metric == "latency_p95_ms"]
 goal = f" — the goal is {goals[0].target:g} ms" if goals else " (no latency goal has been agreed)"
 st.markdown(
-    md("A decision and its reasons in **{:.1f} ms** for 95 % of cases (median {:.1f} ms, measured on {} cases: encoding, score, SHAP and reason codes){}. This is the whole wait of a person opening a case; the SHAP step alone took {} ms per case at registration (Home).", latency.p95_ms, latency.p50_ms, latency.cases, goal, format_number(card.explain_ms, significant=2))
+    md(
+        "A decision and its reasons in **{:.1f} ms** for 95 % of cases (median {:.1f} ms, measured on {} cases: "
+        "encoding, score, SHAP and reason codes){}. This is the whole wait of a person opening a case; the SHAP step "
+        "alone took {} ms per case at registration (Home).",
+        latency.p95_ms, latency.p50_ms, latency.cases, goal, format_number(card.explain_ms, significant=2),
+    )
 )

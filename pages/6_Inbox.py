@@ -23,7 +23,10 @@ ctx = setup_page("Inbox")
 use_case = ctx.use_case
 st.title("Feedback inbox")
 st.caption(
-    md("Everything reviewers said, tied to the iteration, the case and the explanation they saw. Triage is for: {}.", ', '.join(PERMISSIONS['triage feedback']))
+    md(
+        "Everything reviewers said, tied to the iteration, the case and the explanation they saw. Triage is for: {}.",
+        ', '.join(PERMISSIONS['triage feedback']),
+    )
 )
 require_store(ctx, "The inbox is")
 show_confirmation()
@@ -74,13 +77,19 @@ if len(selected) == 1:
     entry = selected[0]
     st.subheader(md("#{} on {} ({})", entry.id, entry.case_id, entry.iteration))
     st.markdown(
-        md("When it was given the app showed **{}** at a score of {} (threshold {:.1%}), with these reasons:", entry.decision, format_share(entry.score), entry.threshold)
+        md(
+            "When it was given the app showed **{}** at a score of {} (threshold {:.1%}), with these reasons:",
+            entry.decision, format_share(entry.score), entry.threshold,
+        )
     )
     st.dataframe(pd.DataFrame({"Reasons shown": list(entry.reasons_shown) or ["(none)"]}), hide_index=True)
     origin = read_import(ctx.store, entry.import_id) if entry.import_id else None
     if origin is not None:
         st.caption(
-            md("Given by {} in another store; imported by {} ({}) on {:%Y-%m-%d %H:%M} UTC from {} ({}).", entry.reviewer_name, origin.actor_name, origin.actor_role, origin.created_at, origin.source_file, origin.exported_from or 'store not named')
+            md(
+                "Given by {} in another store; imported by {} ({}) on {:%Y-%m-%d %H:%M} UTC from {} ({}).",
+                entry.reviewer_name, origin.actor_name, origin.actor_role, origin.created_at, origin.source_file, origin.exported_from or 'store not named',
+            )
         )
     st.page_link(
         "pages/1_Explore.py",
@@ -165,7 +174,10 @@ else:
             except (AccessError, StoreError) as err:
                 st.error(md("Nothing was imported — {}", err))
             else:
-                st.success(md("Imported {}; {} were already here; {} refused.", report.added, report.already_present, len(report.errors)))
+                st.success(md(
+                    "Imported {}; {} were already here; {} refused.",
+                    report.added, report.already_present, len(report.errors),
+                ))
                 for problem in report.errors[:20]:
                     st.warning(md("Not imported: {}", problem))
                 if len(report.errors) > 20:

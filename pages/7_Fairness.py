@@ -22,11 +22,19 @@ fav = use_case.favourable_decision  # the decision that is good for the case: ev
 deserving = words.positive_cases if use_case.favourable_is_positive else words.negative_cases
 st.title("Fairness across groups")
 st.caption(
-    md("Iteration {} at its threshold ({:.1%}), on its {:,} evaluation cases. The favourable decision is “{}” (a property of the use case, set when its iterations are registered); groups are compared even when the model does not use the attribute.", card.version, card.threshold, card.n_eval, fav)
+    md(
+        "Iteration {} at its threshold ({:.1%}), on its {:,} evaluation cases. The favourable decision is “{}” (a "
+        "property of the use case, set when its iterations are registered); groups are compared even when the model "
+        "does not use the attribute.",
+        card.version, card.threshold, card.n_eval, fav,
+    )
 )
 attributes = [a for a in card.protected_attributes if a in scored.features.columns]
 if not attributes:
-    st.info(md("{} names no protected attribute present in its evaluation data, so there are no groups to compare.", card.version))
+    st.info(md(
+        "{} names no protected attribute present in its evaluation data, so there are no groups to compare.",
+        card.version,
+    ))
     st.stop()
 attribute = st.selectbox("Protected attribute", attributes, format_func=use_case.label, key="fairness_attribute")
 
@@ -56,7 +64,10 @@ st.dataframe(shown.style.format(format_share, subset=[c for c in shown.columns i
 if shown.drop(columns=["cases"]).isna().any().any():
     st.caption(md("{}: undefined for that group (the rate would divide by zero: no case of that kind in the group).", UNDEFINED))
 if small:
-    st.warning(md("Small groups ({}: under 30 cases): their rates are uncertain — see the intervals below.", ', '.join(map(str, small))))
+    st.warning(md(
+        "Small groups ({}: under 30 cases): their rates are uncertain — see the intervals below.",
+        ', '.join(map(str, small)),
+    ))
 
 st.header("Gaps between groups")
 st.caption("Computed with fairlearn; 95 % intervals from 500 bootstrap resamples of the cases. An interval that includes 0 (or 1 for the ratio) means the gap may be noise.")
@@ -71,9 +82,16 @@ ratio = intervals.loc["dp_ratio", "value"]
 if not np.isfinite(ratio):
     st.warning(md("Four-fifths screen: no value — {}.", undefined_gap_reason('dp_ratio', use_case)))
 elif ratio < FOUR_FIFTHS:
-    st.error(md("Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and the reasons behind the gap.", fav, ratio, FOUR_FIFTHS))
+    st.error(md(
+        "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and "
+        "the reasons behind the gap.",
+        fav, ratio, FOUR_FIFTHS,
+    ))
 else:
-    st.success(md("Four-fifths screen: the {} rate ratio is {:.2f} (at least {}). A screen, not a verdict.", fav, ratio, FOUR_FIFTHS))
+    st.success(md(
+        "Four-fifths screen: the {} rate ratio is {:.2f} (at least {}). A screen, not a verdict.",
+        fav, ratio, FOUR_FIFTHS,
+    ))
 
 st.header("How the gaps move with the threshold")
 sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)

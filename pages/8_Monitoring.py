@@ -22,7 +22,11 @@ use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("Monitoring")
 st.caption(
-    md("PSI (population stability index) compares how a column is distributed now with how it was: under {} stable, {}–{} watch, over {} act.", BANDS[0][0], BANDS[0][0], BANDS[1][0], BANDS[1][0])
+    md(
+        "PSI (population stability index) compares how a column is distributed now with how it was: under {} stable, "
+        "{}–{} watch, over {} act.",
+        BANDS[0][0], BANDS[0][0], BANDS[1][0], BANDS[1][0],
+    )
 )
 
 
@@ -50,7 +54,11 @@ def _drift(version: str, created: str, rows: int, current: str, _stream, _scored
 stream = stream_of(ctx, card)
 if stream is None:
     st.info(
-        md("The {} data has no month, so drift over time cannot be tracked for it; the app's own usage is below. (The card-fraud use case shows drift month by month.)", use_case.title.lower())
+        md(
+            "The {} data has no month, so drift over time cannot be tracked for it; the app's own usage is below. "
+            "(The card-fraud use case shows drift month by month.)",
+            use_case.title.lower(),
+        )
     )
 else:
     reference = reference_months(scored, stream)
@@ -58,10 +66,17 @@ else:
         f"a generated production stream of {len(stream.frame):,} transactions (seeded; INVOLVE_MONITOR_ROWS)"
         if stream.generated else f"the {len(stream.frame):,} evaluation cases"
     )
-    st.markdown(md("Watching {}, scored by **{}**. Reference window: the months it was trained on, {} to {}.", source, card.version, reference[0], reference[-1]))
+    st.markdown(md(
+        "Watching {}, scored by **{}**. Reference window: the months it was trained on, {} to {}.",
+        source, card.version, reference[0], reference[-1],
+    ))
     if len(stream.sample) < len(stream.frame):
         st.caption(
-            md("Input drift uses all {:,} cases. Scores, score drift, performance and SHAP use a seeded sample of {:,} of them (the model scores about 200,000 a second here); exact enough for trends.", len(stream.frame), len(stream.sample))
+            md(
+                "Input drift uses all {:,} cases. Scores, score drift, performance and SHAP use a seeded sample of "
+                "{:,} of them (the model scores about 200,000 a second here); exact enough for trends.",
+                len(stream.frame), len(stream.sample),
+            )
         )
     months = [m for m in stream.months if m not in reference] or stream.months
     current = st.selectbox("Current window (month)", months, index=len(months) - 1, key="monitor_month")
@@ -121,7 +136,10 @@ u1.metric("Page views (90 days)", counts["page view"])
 u2.metric("Explanations viewed", counts["explanation viewed"])
 u3.metric("Feedback submitted", counts["feedback submitted"])
 latency = explanation_latency(usage)
-u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=plain(f"median {latency[0]:.1f} ms" if latency else None))
+u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=md(
+    "median {:.1f} ms",
+    latency[0],
+) if latency else None)
 views = views_by_page_and_role(usage)
 if views.empty:
     st.caption("No page views recorded yet.")

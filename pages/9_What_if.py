@@ -19,7 +19,11 @@ use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("What if…")
 st.caption(
-    md("Start from one of the {}, change any input and see what {} would decide, and why, next to what it decides now.", use_case.words.cases, card.version)
+    md(
+        "Start from one of the {}, change any input and see what {} would decide, and why, next to what it decides "
+        "now.",
+        use_case.words.cases, card.version,
+    )
 )
 
 case_ids = list(scored.features.index)
@@ -111,16 +115,26 @@ with right:
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]
 if not actionable:
-    st.info(md("No input of the {} use case is marked as one {} could change.", use_case.title.lower(), with_article(use_case.words.case)))
+    st.info(md(
+        "No input of the {} use case is marked as one {} could change.",
+        use_case.title.lower(), with_article(use_case.words.case),
+    ))
 elif after.decision != use_case.positive_decision:
-    st.write(md("With these inputs the {} is {}: there is nothing to overturn.", use_case.words.case, use_case.words.past(after.decision)))
+    st.write(md(
+        "With these inputs the {} is {}: there is nothing to overturn.",
+        use_case.words.case, use_case.words.past(after.decision),
+    ))
 else:
     state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
     asked = st.session_state.get("_whatif_asked") == state
     if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
         st.session_state["_whatif_asked"], asked = state, True
     st.caption(
-        md("Searched over {} only (never protected attributes), on a grid of {} values per input across the range of the evaluation cases; smallest = least total change, counted in standard deviations of each input.", ', '.join(actionable), GRID_STEPS)
+        md(
+            "Searched over {} only (never protected attributes), on a grid of {} values per input across the range of"
+            " the evaluation cases; smallest = least total change, counted in standard deviations of each input.",
+            ', '.join(actionable), GRID_STEPS,
+        )
     )
     counterfactual = _counterfactual(state, scored, edited) if asked else None
     if asked and counterfactual is None:

@@ -46,7 +46,10 @@ def render_feedback_form(
     with st.form(f"feedback_form_{generation}"):
         who = ctx.identity.name or "someone who has not said who they are (sidebar)"
         st.markdown(
-            md("**Your feedback on {}** ({}: {}) — as {}, {}", explanation.case_id, ctx.card.version, explanation.decision, who, ctx.identity.role)
+            md(
+                "**Your feedback on {}** ({}: {}) — as {}, {}",
+                explanation.case_id, ctx.card.version, explanation.decision, who, ctx.identity.role,
+            )
         )
         left, right = st.columns(2)
         verdict = left.radio(

@@ -406,7 +406,10 @@ def setup_page(title: str) -> PageContext:
     )
     card = by_version[version]
     st.sidebar.caption(
-        md("This page shows {} · {} ({}) · threshold {:.1%} · {:,} evaluation cases · Involve {}", get_use_case(name).title, card.version, statuses.get(card.version, '?'), card.threshold, card.n_eval, __version__)
+        md(
+            "This page shows {} · {} ({}) · threshold {:.1%} · {:,} evaluation cases · Involve {}",
+            get_use_case(name).title, card.version, statuses.get(card.version, '?'), card.threshold, card.n_eval, __version__,
+        )
     )
     st.sidebar.divider()
     identity = current_identity()

@@ -26,7 +26,10 @@ def render_timeline(ctx: PageContext, events: list[LifecycleEvent]) -> None:
         colour = BADGE_COLOURS.get(status, "gray")
         lineage = md(" · built on {}", card.parent) if card.parent else ""
         st.markdown(
-            md("**{}** :{}-badge[{}] · registered {} by {}{} · {}", card.version, colour, status, card.created[:10], card.author, lineage, card.model_type)
+            md(
+                "**{}** :{}-badge[{}] · registered {} by {}{} · {}",
+                card.version, colour, status, card.created[:10], card.author, lineage, card.model_type,
+            )
         )
         st.caption(plain(card.notes) if card.notes else "No notes.")
         event = last_change.get(card.version)
