@@ -15,14 +15,15 @@ import string
 from feedback.records import neutralise_bidi
 
 #: Escaped wherever they are: emphasis, code, links and images, HTML and autolinks, math,
-#: strikethrough, tables, e-mail autolinks, and the backslash itself.
-_INLINE = re.compile(r"([\\`*_\[\]<>$~|@])")
+#: strikethrough, e-mail autolinks, and the backslash itself.
+_INLINE = re.compile(r"([\\`*_\[\]<$~@])")
 #: A colon that starts something (":red[x]", ":material/x:", ":smile:", "https://"); ": " stays as it is.
 _COLON = re.compile(r":(?!\s)")
 _WWW = re.compile(r"(?i)\b(www)\.")  # "www.evil.example" is linked without a scheme
-#: What starts a block at the start of a line (or of the value): heading, list item, setext underline,
-#: numbered item ("1." / "1)"); elsewhere these characters are text and stay as they are.
-_BLOCK_START = re.compile(r"^([ \t]*)(=|#(?=#*(?:[ \t]|$))|[+\-](?=[ \t\-]|$))", re.MULTILINE)
+#: What starts a block at the start of a line (or of the value): heading, quote, table row, list item,
+#: setext underline, numbered item ("1." / "1)"); elsewhere these characters are text and stay as they are
+#: (a table needs a delimiter row, which starts a line with "|", "-" or ":").
+_BLOCK_START = re.compile(r"^([ \t]*)([=>|]|#(?=#*(?:[ \t]|$))|[+\-](?=[ \t\-]|$))", re.MULTILINE)
 _NUMBERED = re.compile(r"^([ \t]*\d{1,9})([.)])(?=[ \t]|$)", re.MULTILINE)
 
 
