@@ -77,7 +77,7 @@ def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     save_statement(store, GoalStatement("credit", EVERYTHING, LINK, IMAGE, HTML, "risk"))
     save_criterion(store, make_criterion(owner=LINK, author_name=BOLD))
     seeder = Seeder(store, "credit", {"v3": ScoredIteration(load_iteration("credit", "v3", registry))})
-    case = scored["v3"].data.index[0] if hasattr(scored["v3"], "data") else "A0012"
+    case = scored["v3"].scores.index[0]
     given = seeder.give("v3", str(case), Actor(LINK, "risk"), "disagree", {"comment": EVERYTHING, "expected_outcome": "negative"})
     seeder.give("v3", str(case), Actor(HTML, "business user"), "unsure", {"comment": IMAGE})
     triage_feedback(store, [given], "accepted", Actor(IMAGE, "data scientist"), EVERYTHING, known_iterations=versions)
