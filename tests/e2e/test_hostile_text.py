@@ -16,7 +16,7 @@ def test_a_link_and_an_image_in_the_url_stay_text(app_page, streamlit_server, sc
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url) if "evil.example" in request.url else None)
     for path, query in (("Explore", {"case": LINK}), ("Explore", {"case": IMAGE}), ("", {"iteration": LINK + IMAGE})):
-        goto_app(page, f"{streamlit_server.url}/{path}?{urlencode(query)}")
+        goto_app(page, f"{streamlit_server.url}/{path}?{urlencode(query)}", oriented=False)  # a rerun drops the echo
         alert = page.get_by_test_id("stAlertContentError").first
         expect(alert).to_contain_text(next(iter(query.values()))[:20])  # the value is echoed, as written
         expect(page.locator("a[href*='evil.example']")).to_have_count(0)
