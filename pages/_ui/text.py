@@ -19,7 +19,9 @@ from feedback.records import neutralise_bidi
 _INLINE = re.compile(r"([\\`*_\[\]<$~@])")
 #: A colon that starts something (":red[x]", ":material/x:", ":smile:", "https://"); ": " stays as it is.
 _COLON = re.compile(r":(?!\s)")
-_WWW = re.compile(r"(?i)\b(www)\.")  # "www.evil.example" is linked without a scheme
+#: GFM links "https://…", "www.…" and "a@b.c" found in the text after escapes are resolved (remark-gfm
+#: works on the text), so escaping cannot stop them: a zero-width space breaks each pattern instead.
+_ZWSP = "\u200b"
 #: What starts a block at the start of a line (or of the value): heading, quote, table row, list item,
 #: setext underline, numbered item ("1." / "1)"); elsewhere these characters are text and stay as they are
 #: (a table needs a delimiter row, which starts a line with "|", "-" or ":").
@@ -39,7 +41,8 @@ def escape_markdown(text: object) -> str:
     if isinstance(text, Markdown):
         return str(text)
     text = _INLINE.sub(r"\\\1", neutralise_bidi(str(text)))
-    text = _WWW.sub(r"\1\\.", _COLON.sub(r"\\:", text))
+    text = _COLON.sub(r"\\:", text).replace("\\:/", "\\:" + _ZWSP + "/").replace("\\@", "\\@" + _ZWSP)
+    text = re.sub(r"(?i)\b(www)\.", "\\1" + _ZWSP + ".", text)
     return _BLOCK_START.sub(r"\1\\\2", _NUMBERED.sub(r"\1\\\2", text))
 
 

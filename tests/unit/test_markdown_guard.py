@@ -190,7 +190,7 @@ def test_the_guard_allows_constants_and_the_helpers(source):
 def test_md_escapes_values_and_keeps_the_template():
     hostile = "[Session expired](https://evil.example) ![x](https://e/p.png) <img src=x> **b** :red[x] $x^2$"
     made = md("**Case** {} at {:.1%}", hostile, 0.25)
-    assert made.startswith("**Case** \\[Session expired\\](https\\:")
+    assert made.startswith("**Case** \\[Session expired\\](https\\:\u200b//")
     assert made.endswith(" at 25.0%")
     for char in "[]<:*$":  # what would start a link, an image, HTML, a directive, emphasis, math: all escaped
         assert re.search(r"(?<!\\)" + re.escape(char), made.replace("**Case**", "")) is None, char
@@ -201,4 +201,5 @@ def test_md_escapes_values_and_keeps_the_template():
     assert plain("a\u202eb") == "a\\[U+202E\\]b"
     assert plain("Mara (demo), 2026-11-01: ok.") == "Mara (demo), 2026-11-01: ok."  # text stays readable
     assert plain("1. a\n- b\n# c\n===\n+ d") == "1\\. a\n\\- b\n\\# c\n\\===\n\\+ d"  # no block starts
-    assert plain("www.evil.example a@evil.example https://e") == "www\\.evil.example a\\@evil.example https\\://e"
+    zw = "\u200b"  # remark-gfm finds autolinks in the text once escapes are resolved: a zero-width space breaks them
+    assert plain("www.evil.example a@evil.example https://e") == f"www{zw}.evil.example a\\@{zw}evil.example https\\:{zw}//e"
