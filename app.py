@@ -7,7 +7,7 @@ from demo_models.formats import format_number
 from demo_models.usecases import with_article
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard
 from pages._ui.shell import setup_page
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 from pages._ui.timeline import live_announcement, render_timeline
 
 ctx = setup_page("Home")
@@ -20,13 +20,15 @@ st.markdown(
     "Every piece of feedback is kept with the iteration, the case and the explanation you saw."
 )
 
-st.header(use_case.title)
-st.write(use_case.description)
+st.header(plain(use_case.title))
+st.write(plain(use_case.description))
 words = use_case.words
 st.info(
-    f"**Score** = the model's probability of **{escape_markdown(words.outcome)}** for {with_article(words.case)}. "
-    f"At or above the iteration's threshold the decision is **{escape_markdown(words.positive_decision)}**, "
-    f"below it **{escape_markdown(words.negative_decision)}**."
+    md(
+        "**Score** = the model's probability of **{}** for {}. At or above the iteration's threshold the decision is "
+        "**{}**, below it **{}**.",
+        words.outcome, with_article(words.case), words.positive_decision, words.negative_decision,
+    )
 )
 
 feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
@@ -34,8 +36,10 @@ events = ctx.store.list_lifecycle_events(use_case.name) if ctx.store else []
 announcement = live_announcement(ctx, events)
 if announcement is not None:
     st.success(
-        f"**{announcement.iteration} is live** since {announcement.created_at:%Y-%m-%d}. "
-        f"What changes for you: {escape_markdown(announcement.migration_note or '')}",
+        md(
+            "**{} is live** since {:%Y-%m-%d}. What changes for you: {}",
+            announcement.iteration, announcement.created_at, announcement.migration_note or '',
+        ),
         icon=":material/campaign:",
     )
 left, middle, right = st.columns(3)
@@ -44,23 +48,21 @@ middle.metric("Iterations", len(ctx.cards))
 right.metric(
     "Feedback entries",
     f"{sum(feedback_counts.values()):,}" if ctx.store else "unavailable",
-    help=ctx.store_error,
+    help=plain(ctx.store_error) if ctx.store_error else None,
 )
 
-st.subheader(f"Selected iteration: {card.version}")
-st.markdown(escape_markdown(card.notes) if card.notes else "No notes.")
+st.subheader(md("Selected iteration: {}", card.version))
+st.markdown(plain(card.notes) if card.notes else "No notes.")
 st.caption(
-    escape_markdown(
-        f"{card.model_type} by {card.author}, registered {card.created[:10]}"
+    plain(f"{card.model_type} by {card.author}, registered {card.created[:10]}"
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
         f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
         "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
-        + (f"; global importance on a sample of {card.shap_rows:,} cases" if card.shap_rows < card.n_eval else "")
-    )
+        + (f"; global importance on a sample of {card.shap_rows:,} cases" if card.shap_rows < card.n_eval else ""))
 )
-st.page_link("pages/1_Explore.py", label=f"Explore {card.version}'s predictions", icon=":material/search:")
+st.page_link("pages/1_Explore.py", label=md("Explore {}'s predictions", card.version), icon=":material/search:")
 
-st.subheader(f"Goal scorecard of {card.version}")
+st.subheader(md("Goal scorecard of {}", card.version))
 scorecard = st.container()  # filled last: the rest of the page shows while the criteria are judged
 
 st.subheader("All iterations")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
@@ -13,6 +15,12 @@ from demo_models.formats import format_share
 
 RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
+
+
+def plot_text(text: object) -> str:
+    """Text for a Plotly title, axis, legend, tick or hover label: Plotly renders a subset of HTML there
+    (`<a href>` becomes a link), so data and user text has `<`, `>` and `&` escaped (shown as written)."""
+    return html.escape(str(text), quote=False)
 
 
 def waterfall_steps(explanation: CaseExplanation, use_case: UseCase) -> tuple[str, list[str], list[float], str]:
@@ -49,7 +57,7 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
         go.Waterfall(
             orientation="h",
             measure=["absolute", *["relative"] * len(deltas), "total"],
-            y=[start, *labels, end],
+            y=[plot_text(label) for label in (start, *labels, end)],
             x=[explanation.base_value, *deltas, explanation.output],
             base=0,
             text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas],
@@ -68,8 +76,8 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
     pad = 0.18 * (high - low or 1.0)
     figure.update_layout(
         xaxis_range=[low - pad, high + pad],
-        title=f"Why {explanation.case_id}: contributions to the {words.risk}",
-        xaxis_title=f"{explanation.scale} of {words.outcome} (right = towards {words.outcome})",
+        title=plot_text(f"Why {explanation.case_id}: contributions to the {words.risk}"),
+        xaxis_title=plot_text(f"{explanation.scale} of {words.outcome} (right = towards {words.outcome})"),
         yaxis={"autorange": "reversed"},
         showlegend=False,
         height=120 + 34 * (len(labels) + 2),
@@ -80,16 +88,16 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
 
 def build_importance_comparison(importance, use_case: UseCase, old: str, new: str) -> go.Figure:
     """Mean |SHAP| per input column for two iterations, side by side (largest in `new` on top)."""
-    labels = [use_case.label(c) for c in importance.index]
+    labels = [plot_text(use_case.label(c)) for c in importance.index]
     figure = go.Figure(
         [
-            go.Bar(name=old, y=labels, x=importance["old"], orientation="h", marker_color="#95a5a6"),
-            go.Bar(name=new, y=labels, x=importance["new"], orientation="h", marker_color=TOTAL),
+            go.Bar(name=plot_text(old), y=labels, x=importance["old"], orientation="h", marker_color="#95a5a6"),
+            go.Bar(name=plot_text(new), y=labels, x=importance["new"], orientation="h", marker_color=TOTAL),
         ]
     )
     figure.update_layout(
         barmode="group",
-        title=f"What drives the scores: mean |SHAP| per input, {old} vs {new}",
+        title=plot_text(f"What drives the scores: mean |SHAP| per input, {old} vs {new}"),
         xaxis_title="mean |SHAP| (average push on the score)",
         yaxis={"autorange": "reversed"},
         height=140 + 42 * len(labels),
@@ -128,8 +136,8 @@ def build_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> go.F
         1, 2,
     )
     words = use_case.words
-    figure.update_xaxes(title_text=f"false-positive rate ({words.negative_cases} {words.positive_past})", range=[0, 1], row=1, col=1)
-    figure.update_yaxes(title_text=f"recall ({words.positive_cases} caught)", range=[0, 1.02], row=1, col=1)
+    figure.update_xaxes(title_text=plot_text(f"false-positive rate ({words.negative_cases} {words.positive_past})"), range=[0, 1], row=1, col=1)
+    figure.update_yaxes(title_text=plot_text(f"recall ({words.positive_cases} caught)"), range=[0, 1.02], row=1, col=1)
     figure.update_xaxes(title_text="recall", range=[0, 1], row=1, col=2)
     figure.update_yaxes(title_text="precision", range=[0, 1.02], row=1, col=2)
     figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25})
@@ -155,7 +163,7 @@ def build_cost_curve(curve, current: float, current_total: float, currency: str)
     )
     figure.update_layout(
         title="Expected cost of errors per 1,000 cases",
-        xaxis_title="threshold", yaxis_title=f"cost per 1,000 cases {currency}".strip(),
+        xaxis_title="threshold", yaxis_title=plot_text(f"cost per 1,000 cases {currency}".strip()),
         xaxis_range=[0, 1], height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.25},
     )
@@ -176,7 +184,8 @@ PSI_COLOURS = [[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], 
 
 def build_psi_heatmap(by_month: pd.DataFrame) -> go.Figure:
     """PSI of each column (columns, named) in each month (index) against the reference window."""
-    heat = px.imshow(by_month.T, color_continuous_scale=PSI_COLOURS, zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"})
+    shown = by_month.T.rename(index=plot_text, columns=plot_text)
+    heat = px.imshow(shown, color_continuous_scale=PSI_COLOURS, zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"})
     heat.update_layout(
         height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window"
     )
@@ -187,10 +196,10 @@ def build_lines(frame: pd.DataFrame, y_title: str, x_title: str = "") -> go.Figu
     """One line per column against the index (Plotly: Streamlit's built-in line chart leaves its hover
     points without a text alternative, which axe-core reports as a serious violation)."""
     figure = go.Figure(
-        [go.Scatter(x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index], y=frame[c], mode="lines+markers", name=str(c)) for c in frame.columns]
+        [go.Scatter(x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index], y=frame[c], mode="lines+markers", name=plot_text(c)) for c in frame.columns]
     )
     figure.update_layout(
-        xaxis_title=x_title, yaxis_title=y_title, height=340, margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        xaxis_title=plot_text(x_title), yaxis_title=plot_text(y_title), height=340, margin={"l": 10, "r": 10, "t": 20, "b": 40},
         legend={"orientation": "h", "y": -0.3},
     )
     return figure

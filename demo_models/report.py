@@ -119,7 +119,7 @@ def render_report(inputs: ReportInputs) -> str:
         except FairnessError as err:
             parts.append(f"<p>{e(str(err))}</p>")
             continue
-        table = pd.DataFrame({e(use_case.label(attribute)): gaps}).rename(index=GAP_METRICS)
+        table = pd.DataFrame({use_case.label(attribute): gaps}).rename(index=GAP_METRICS)  # _table escapes
         parts.append(_table(table))
     parts.append(
         f"<p class='muted'>Gaps on the favourable decision, “{e(use_case.favourable_decision)}”, computed with "
@@ -159,13 +159,13 @@ def render_report(inputs: ReportInputs) -> str:
     parts.append("<h2>Feedback and its resolution</h2>")
     for title, frame in (("Verdicts", inputs.verdicts), ("What it was about", inputs.categories)):
         if frame is not None and not frame.empty:
-            parts += [f"<h3>{title}</h3>", _table(frame)]
+            parts += [f"<h3>{e(title)}</h3>", _table(frame)]
     if inputs.triage is not None and len(inputs.triage):
         parts += ["<h3>Triage</h3>", _table(inputs.triage.rename("entries").to_frame())]
     if inputs.fixes is not None and inputs.fixes[1]:
         parts.append(
             f"<p>Of {inputs.fixes[1]} cases reviewers disagreed with on the previous iteration and said what they "
-            f"expected, {card.version} now decides <b>{inputs.fixes[0]}</b> that way.</p>"
+            f"expected, {e(card.version)} now decides <b>{inputs.fixes[0]}</b> that way.</p>"
         )
     if inputs.verdicts is None or inputs.verdicts.empty:
         parts.append("<p>No feedback yet.</p>")

@@ -11,6 +11,7 @@ from feedback.notice_board import list_announcements, post_notice
 from feedback.store import StoreError
 from pages._ui.banners import dismiss_items, dismissed_by
 from pages._ui.shell import confirm_and_rerun, health_status, require_store, setup_page, show_confirmation
+from pages._ui.text import md
 
 ctx = setup_page("Notices")
 use_case = ctx.use_case
@@ -27,15 +28,15 @@ checked, failing = health_status()
 if checked is None:
     st.caption("The health checks have not run yet in this server (or are switched off).")
 elif failing:
-    st.error("Degraded — " + "; ".join(f"{name}: {detail}" for name, detail in failing), icon=":material/warning:")
+    st.error(md("Degraded — {}", "; ".join(f"{name}: {detail}" for name, detail in failing)), icon=":material/warning:")
 else:
-    st.success(f"Every health check passed {checked}.", icon=":material/check_circle:")
+    st.success(md("Every health check passed {}.", checked), icon=":material/check_circle:")
 
 notices = list_announcements(store, use_case.name)
 dismissed = dismissed_by(store, ctx.identity)
 st.header("All notices")
 if not notices:
-    st.caption(f"No notice about {use_case.title} yet.")
+    st.caption(md("No notice about {} yet.", use_case.title))
 else:
     st.dataframe(
         pd.DataFrame(
@@ -56,14 +57,17 @@ else:
         column_config={"Text": st.column_config.TextColumn(width="large")},
     )
     waiting = [n for n in notices if n.item not in dismissed]
-    if waiting and st.button(f"Dismiss all {len(waiting)} for me", key="notices_dismiss_all"):
+    if waiting and st.button(md("Dismiss all {} for me", len(waiting)), key="notices_dismiss_all"):
         dismiss_items(store, ctx.identity, [n.item for n in waiting])
         confirm_and_rerun("Dismissed; they stay listed here.")
 
 st.header("Post a notice")
 st.caption(
-    f"Allowed: {', '.join(PERMISSIONS['post notices'])}. New live iterations, deprecations and retirements are "
-    "announced automatically from the Iterations page; outages by the health checks."
+    md(
+        "Allowed: {}. New live iterations, deprecations and retirements are announced automatically from the "
+        "Iterations page; outages by the health checks.",
+        ', '.join(PERMISSIONS['post notices']),
+    )
 )
 kind = st.radio("Kind", TEAM_KINDS, horizontal=True, key="notice_kind")
 with st.form(f"notice_{kind}"):
@@ -87,6 +91,6 @@ if submitted:
     try:
         saved = post_notice(store, notice, ctx.identity.actor, ctx.versions)
     except (AnnouncementError, AccessError, StoreError) as err:
-        st.error(f"Not posted — {err}")
+        st.error(md("Not posted — {}", err))
     else:
         confirm_and_rerun(f"Posted: {saved.title}.")

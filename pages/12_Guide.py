@@ -8,7 +8,7 @@ from demo_models.report_compose import costs_for
 from pages._ui.guide import ORIENTATION
 from pages._ui.scorecard import current_costs
 from pages._ui.shell import load_scored, setup_page
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 COST_TERMS = ("cost_fp", "cost_fn", "expected_cost", "cost_optimal_threshold")
 
@@ -20,13 +20,16 @@ st.markdown(ORIENTATION)
 
 st.header("Glossary")
 st.caption(
-    f"Every number the app shows, in the words of {use_case.title.lower()}. The worked examples use {card.version} "
-    f"on its {card.n_eval:,} evaluation cases at its threshold ({card.threshold:.1%}); pick another iteration in the sidebar."
+    md(
+        "Every number the app shows, in the words of {}. The worked examples use {} on its {:,} evaluation cases at "
+        "its threshold ({:.1%}); pick another iteration in the sidebar.",
+        use_case.title.lower(), card.version, card.n_eval, card.threshold,
+    )
 )
 query = st.text_input("Search the glossary", key="glossary_search", placeholder="e.g. precision, approve rate, drift")
 terms = search_terms(query, use_case)
 if not terms:
-    st.info(f"No term matches {escape_markdown(query)!r}. Try a shorter word.")
+    st.info(md("No term matches {!r}. Try a shorter word.", query))
     st.stop()
 
 scored = load_scored(ctx)
@@ -46,14 +49,14 @@ examples = _examples(use_case.name, card.version, card.created, card.threshold, 
                      costs_key, terms, scored, costs)
 open_all = bool(query.strip()) and len(terms) <= 3
 for term in terms:
-    with st.expander(term.name, expanded=open_all):
-        st.markdown(escape_markdown(term.meaning))
+    with st.expander(plain(term.name), expanded=open_all):
+        st.markdown(plain(term.meaning))
         st.markdown("**Formula**")
         st.code(term.formula, language=None, wrap_lines=True)
-        st.markdown(f"**A good value:** {escape_markdown(term.good)}")
+        st.markdown(md("**A good value:** {}", term.good))
         example = examples.get(term.key)
         if example:
-            st.markdown(f"**Worked example:** {escape_markdown(example)}")
+            st.markdown(md("**Worked example:** {}", example))
         else:
             why = f"No worked example: {why_no_costs}. " if term.key in COST_TERMS and costs is None else ""
-            st.caption(escape_markdown(why + (term.no_example or f"There is no worked example of it on {card.version}'s cases.")))
+            st.caption(plain(why + (term.no_example or f"There is no worked example of it on {card.version}'s cases.")))

@@ -21,7 +21,7 @@ from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
-from pages._ui.text import escape_markdown
+from pages._ui.text import join, md
 
 ctx = setup_page("Explore")
 use_case, card = ctx.use_case, ctx.card
@@ -30,8 +30,10 @@ scored = load_scored(ctx)
 
 st.title("Explore predictions")
 st.caption(
-    f"{escape_markdown(use_case.title)} · iteration **{card.version}** · score = probability of "
-    f"{escape_markdown(words.outcome)} · {escape_markdown(words.positive_decision)} at or above {format_share(card.threshold, 0)}"
+    md(
+        "{} · iteration **{}** · score = probability of {} · {} at or above {}",
+        use_case.title, card.version, words.outcome, words.positive_decision, format_share(card.threshold, 0),
+    )
 )
 
 # --- the cases ---------------------------------------------------------------------------------
@@ -43,13 +45,16 @@ decisions = [use_case.negative_decision, use_case.positive_decision]
 f1, f2, f3 = st.columns([2, 3, 2])
 chosen = f1.pills("Decision", decisions, selection_mode="multi", default=decisions, key="filter_decision")
 score_range = f2.slider(
-    f"Score (probability of {words.outcome})", 0.0, 1.0, (0.0, 1.0), step=0.01, key="filter_score"
+    md("Score (probability of {})", words.outcome), 0.0, 1.0, (0.0, 1.0), step=0.01, key="filter_score"
 )
 sort = f3.selectbox("Order", SORT_ORDERS, key="filter_sort")
 view = filter_case_table(table, chosen, score_range, sort)
 st.caption(
-    f"{len(view):,} of {words.count(len(table))} · select a row to see why (keyboard: Tab into the table, arrow keys "
-    "to the row, Shift+Space to select it), or choose the case by its id below the table"
+    md(
+        "{:,} of {} · select a row to see why (keyboard: Tab into the table, arrow keys to the row, Shift+Space to "
+        "select it), or choose the case by its id below the table",
+        len(view), words.count(len(table)),
+    )
 )
 
 FIRST_COLUMNS = [SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN, "Feedback"]  # on a narrow screen the inputs scroll, not these
@@ -80,7 +85,7 @@ if requested is not None and requested != st.session_state.get("case_id"):
     if requested in table.index:
         st.session_state["case_id"] = requested
     else:
-        st.error(f"There is no case {requested!r} among the evaluation cases of {card.version}.")
+        st.error(md("There is no case {!r} among the evaluation cases of {}.", requested, card.version))
         del st.query_params["case"]
 
 render_case_picker(
@@ -98,9 +103,9 @@ if ctx.store is not None and st.session_state.get("_last_explained") != (card.ve
     st.session_state["_last_explained"] = (card.version, case_id)
     elapsed_ms = (time.perf_counter() - started) * 1000
     record_event(ctx.store, use_case.name, "Explore", ctx.identity.role, "explanation viewed", card.version, elapsed_ms)
-st.header(f"{capitalise(words.case)} {case_id}")
+st.header(md("{} {}", capitalise(words.case), case_id))
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"Probability of {words.outcome}", format_share(explanation.score))
+m1.metric(md("Probability of {}", words.outcome), format_share(explanation.score))
 m2.metric("Decision", explanation.decision.capitalize())
 m3.metric("Threshold", format_share(explanation.threshold, 0))
 m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
@@ -108,30 +113,34 @@ m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 left, right = st.columns([3, 2])
 render_plotly(build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case), "waterfall", left)
 left.caption(
-    f"Each bar is one input's SHAP contribution in {explanation.scale}: red pushes towards "
-    f"{words.outcome}, green away from it. The bars add up exactly from the average "
-    f"{words.case} to this one."
+    md(
+        "Each bar is one input's SHAP contribution in {}: red pushes towards {}, green away from it. The bars add up "
+        "exactly from the average {} to this one.",
+        explanation.scale, words.outcome, words.case,
+    )
 )
 
 with right:
     declined = explanation.decision == use_case.positive_decision
     if declined:
-        st.subheader(f"Principal reasons for “{words.positive_decision}”")
+        st.subheader(md("Principal reasons for “{}”", words.positive_decision))
     else:
-        st.subheader(f"{capitalise(words.past(explanation.decision))} — what raised the {words.risk} most")
+        st.subheader(md("{} — what raised the {} most", capitalise(words.past(explanation.decision)), words.risk))
     if explanation.reasons:
-        st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
+        st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
     else:
-        st.write(f"No input pushed this {words.case} towards {words.outcome}.")
+        st.write(md("No input pushed this {} towards {}.", words.case, words.outcome))
     for driver in explanation.protected_drivers:
         direction = "towards" if driver.contribution > 0 else "away from"
         st.warning(
-            f"Fairness warning: the protected attribute **{escape_markdown(driver.text)}** is among the "
-            f"top drivers of this score ({driver.contribution:+.2f} log-odds {direction} "
-            f"{escape_markdown(words.outcome)}). A protected attribute must not drive the decision.",
+            md(
+                "Fairness warning: the protected attribute **{}** is among the top drivers of this score ({:+.2f} "
+                "log-odds {} {}). A protected attribute must not drive the decision.",
+                driver.text, driver.contribution, direction, words.outcome,
+            ),
             icon="⚠️",
         )
-    st.markdown(f"Disagree, or something unclear? [Go to the feedback form on {escape_markdown(case_id)}](#feedback)")
+    st.markdown(md("Disagree, or something unclear? [Go to the feedback form on {}](#feedback)", case_id))
     st.subheader("The case")
     values = explanation.values
     st.dataframe(
@@ -150,8 +159,10 @@ earlier = ctx.store.list_feedback(use_case.name, card.version, case_id) if ctx.s
 if earlier:
     disagree = sum(f.verdict == "disagree" for f in earlier)
     st.markdown(
-        f"**{len(earlier)} feedback entr{'y' if len(earlier) == 1 else 'ies'}** on this case in "
-        f"{card.version} already ({disagree} disagree)."
+        md(
+            "**{} feedback entr{}** on this case in {} already ({} disagree).",
+            len(earlier), 'y' if len(earlier) == 1 else 'ies', card.version, disagree,
+        )
     )
     with st.expander("What others said"):
         st.dataframe(
@@ -168,5 +179,5 @@ if earlier:
             hide_index=True,
         )
 else:
-    st.caption(f"No feedback on this case in {card.version} yet.")
+    st.caption(md("No feedback on this case in {} yet.", card.version))
 render_feedback_form(ctx, explanation, explanation.reasons)

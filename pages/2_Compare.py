@@ -15,7 +15,7 @@ from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import load_comparison, setup_page
-from pages._ui.text import escape_markdown
+from pages._ui.text import join, md, plain
 
 ctx = setup_page("Compare")
 use_case = ctx.use_case
@@ -43,7 +43,10 @@ comparison = load_comparison(ctx, by_version[old_version], by_version[new_versio
 old, new = comparison.old, comparison.new
 pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 DIRECTION = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
-st.caption(f"{words.count(len(comparison.cases))} shown to both iterations · thresholds {format_share(old.threshold, 0)} and {format_share(new.threshold, 0)}")
+st.caption(md(
+    "{} shown to both iterations · thresholds {} and {}",
+    words.count(len(comparison.cases)), format_share(old.threshold, 0), format_share(new.threshold, 0),
+))
 
 # --- headline metrics --------------------------------------------------------------------------
 st.header("Headline metrics")
@@ -54,8 +57,8 @@ st.dataframe(
     key="compare_metrics",
 )
 st.caption(
-    "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
-    f"{UNDEFINED}: undefined (precision with no “{pos}”, recall with no {words.positive_case}, ROC AUC with one outcome)."
+    md("Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
+       "{}: undefined (precision with no “{}”, recall with no {}, ROC AUC with one outcome).", UNDEFINED, pos, words.positive_case)
     if metrics.isna().any().any() else "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn."
 )
 
@@ -73,12 +76,11 @@ render_plotly(
 moved = importance[importance["rank change"] != 0]
 if len(moved):
     st.markdown(
-        "Ranking shifts: "
-        + "; ".join(
-            f"**{escape_markdown(use_case.label(c))}** {'up' if r['rank change'] > 0 else 'down'} "
-            f"{abs(int(r['rank change']))} (#{int(r['old rank'])} → #{int(r['new rank'])})"
+        md("Ranking shifts: {}", join("; ", (
+            md("**{}** {} {} (#{} → #{})", use_case.label(c), "up" if r["rank change"] > 0 else "down",
+               abs(int(r["rank change"])), int(r["old rank"]), int(r["new rank"]))
             for c, r in moved.iterrows()
-        )
+        )))
     )
 else:
     st.markdown("The ranking of the inputs is unchanged.")
@@ -87,12 +89,12 @@ else:
 st.header("Decisions that flip")
 counts = comparison.flip_counts()
 m1, m2, m3 = st.columns(3)
-m1.metric(DIRECTION[FLIP_TO_POSITIVE], counts[FLIP_TO_POSITIVE])
-m2.metric(DIRECTION[FLIP_TO_NEGATIVE], counts[FLIP_TO_NEGATIVE])
+m1.metric(plain(DIRECTION[FLIP_TO_POSITIVE]), counts[FLIP_TO_POSITIVE])
+m2.metric(plain(DIRECTION[FLIP_TO_NEGATIVE]), counts[FLIP_TO_NEGATIVE])
 m3.metric("Unchanged", len(comparison.cases) - sum(counts.values()))
 for attribute in comparison.groups:
     by_group = comparison.flips_by_group(attribute).rename(columns=DIRECTION)
-    st.markdown(f"**By {escape_markdown(use_case.label(attribute).lower())}**")
+    st.markdown(md("**By {}**", use_case.label(attribute).lower()))
     st.dataframe(by_group.style.format(format_share, subset=["flip rate"]), key=f"flips_by_{attribute}")
 
 flips = comparison.flips
@@ -128,24 +130,26 @@ else:
     render_case_picker(f"{capitalise(words.case)} to open", list(shown.index), "compare_case", None, key="flip_pick")
     case_id = st.session_state.get("compare_case")
     if case_id in shown.index:
-        st.subheader(f"{capitalise(words.case)} {case_id}: {DIRECTION[flips.at[case_id, 'flip']]}")
+        st.subheader(md("{} {}: {}", capitalise(words.case), case_id, DIRECTION[flips.at[case_id, 'flip']]))
         for column, scored in zip(st.columns(2), (old, new)):
             explanation = scored.explain_case(case_id)
             with column:
-                st.markdown(f"**{scored.card.version}: {escape_markdown(explanation.decision)} ({format_share(explanation.score)})**")
+                st.markdown(md("**{}: {} ({})**", scored.card.version, explanation.decision, format_share(explanation.score)))
                 render_plotly(
                     build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case),
                     f"waterfall_{scored.card.version}",
                 )
                 if explanation.reasons:
-                    st.markdown("\n".join(f"{i}. {escape_markdown(r.text)}" for i, r in enumerate(explanation.reasons, 1)))
+                    st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
 
 # --- reasons that changed ----------------------------------------------------------------------
 st.header("Reason codes that changed")
 changes = comparison.reason_changes
 st.markdown(
-    f"Of **{words.count(comparison.reasons_compared)}** {escape_markdown(words.positive_past)} by both iterations, **{len(changes):,}** get different "
-    "principal reasons."
+    md(
+        "Of **{}** {} by both iterations, **{:,}** get different principal reasons.",
+        words.count(comparison.reasons_compared), words.positive_past, len(changes),
+    )
 )
 if len(changes):
     st.dataframe(
@@ -161,12 +165,12 @@ if len(changes):
 # --- feedback ----------------------------------------------------------------------------------
 st.header("Feedback")
 if ctx.store is None:
-    st.warning(f"Feedback is unavailable: {ctx.store_error}")
+    st.warning(md("Feedback is unavailable: {}", ctx.store_error))
     st.stop()
 try:
     entries = [f for f in ctx.store.list_feedback(use_case.name) if f.iteration in (old_version, new_version)]
 except StoreError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 left, right = st.columns(2)
 left.markdown("**Verdicts**")
@@ -176,12 +180,12 @@ right.dataframe(count_categories(entries).reindex([old_version, new_version], fi
 
 old_entries = [f for f in entries if f.iteration == old_version]
 report = check_fixes(old_entries, new.outcomes(f.case_id for f in old_entries))
-st.subheader(f"Did {new_version} fix what reviewers flagged on {old_version}?")
+st.subheader(md("Did {} fix what reviewers flagged on {}?", new_version, old_version))
 if report.flagged == 0:
-    st.info(f"No reviewer disagreed with {old_version} and said which outcome they expected.")
+    st.info(md("No reviewer disagreed with {} and said which outcome they expected.", old_version))
 else:
     st.metric(
-        f"Flagged cases {new_version} now decides as the reviewers expected",
+        md("Flagged cases {} now decides as the reviewers expected", new_version),
         f"{report.fixed} of {report.flagged}",
     )
     expected = {"positive": with_article(words.positive_case), "negative": with_article(words.negative_case)}

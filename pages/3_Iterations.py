@@ -16,6 +16,7 @@ from feedback.signoff_store import current_signoffs_of
 from feedback.store import StoreError
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
 from pages._ui.timeline import render_timeline
+from pages._ui.text import md
 
 ACTIONS = {"live": "Promote to live", "deprecated": "Deprecate", "retired": "Retire", "candidate": "Restore as candidate"}
 
@@ -23,8 +24,11 @@ ctx = setup_page("Iterations")
 use_case = ctx.use_case
 st.title("Iterations")
 st.caption(
-    "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; "
-    f"changes are recorded with who, when and why. Allowed to change the lifecycle: {', '.join(PERMISSIONS['change lifecycle'])}."
+    md(
+        "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; changes "
+        "are recorded with who, when and why. Allowed to change the lifecycle: {}.",
+        ', '.join(PERMISSIONS['change lifecycle']),
+    )
 )
 require_store(ctx, "The lifecycle is")
 show_confirmation()
@@ -49,17 +53,17 @@ live = [v for v, s in ctx.statuses.items() if s == "live" and v != version]
 try:
     required = required_signoffs(use_case)
 except ValueError as err:
-    st.error(f"The sign-off policy cannot be read, so nothing can go live until it is fixed: {err}")
+    st.error(md("The sign-off policy cannot be read, so nothing can go live until it is fixed: {}", err))
     required = None
 if to_status == "live" and required is not None:
     missing = missing_roles(required, current_signoffs_of(ctx.store, use_case.name, version))
     if missing:
-        st.warning(f"{version} still needs the sign-off of **{', '.join(missing)}** before it can go live.")
-        st.page_link("pages/10_Sign_off.py", label=f"Sign off {version}", icon=":material/approval:")
+        st.warning(md("{} still needs the sign-off of **{}** before it can go live.", version, ', '.join(missing)))
+        st.page_link("pages/10_Sign_off.py", label=md("Sign off {}", version), icon=":material/approval:")
     elif required:
-        st.success(f"{version} is signed off by {', '.join(required)}.")
+        st.success(md("{} is signed off by {}.", version, ', '.join(required)))
 with st.form(f"lifecycle_{version}_{to_status}"):
-    st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
+    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
     reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
     details = {}
     if to_status == "live":
@@ -69,7 +73,7 @@ with st.form(f"lifecycle_{version}_{to_status}"):
             key="lifecycle_note",
         )
         if live:
-            details["demote_current"] = st.checkbox(f"Deprecate {live[0]}, which is live now", value=True)
+            details["demote_current"] = st.checkbox(md("Deprecate {}, which is live now", live[0]), value=True)
     if to_status == "deprecated" or (to_status == "live" and live):
         details["sunset_date"] = st.date_input(
             "Sunset date of the deprecated iteration", value=date.today() + timedelta(days=30), min_value=date.today()
@@ -87,7 +91,7 @@ if submitted:
             seen_status=shown_before.get(version, current), **details,
         )
     except (LifecycleError, AccessError, StoreError) as err:
-        st.error(f"Not changed — {err}")
+        st.error(md("Not changed — {}", err))
     else:
         confirm_and_rerun("; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + ".")
 
@@ -114,11 +118,14 @@ else:
 
 st.header("Iteration report")
 st.markdown(
-    f"One HTML file about **{ctx.card.version}** for people who never open the app: goals scorecard, outcomes and "
-    "cost, fairness, what drives the scores, example explanations, what changed since its parent and which "
-    "decisions flip, feedback and its resolution. It opens offline in any browser."
+    md(
+        "One HTML file about **{}** for people who never open the app: goals scorecard, outcomes and cost, fairness, "
+        "what drives the scores, example explanations, what changed since its parent and which decisions flip, "
+        "feedback and its resolution. It opens offline in any browser.",
+        ctx.card.version,
+    )
 )
-if st.button(f"Prepare the report of {ctx.card.version}", key="report_prepare"):
+if st.button(md("Prepare the report of {}", ctx.card.version), key="report_prepare"):
     try:
         with st.spinner("Writing the report…"):
             st.session_state["_report"] = (
@@ -126,18 +133,21 @@ if st.button(f"Prepare the report of {ctx.card.version}", key="report_prepare"):
                 compose_report(ctx.registry_dir, ctx.store, use_case.name, ctx.card.version).encode("utf-8"),
             )
     except (RegistryError, StoreError) as err:
-        st.error(f"The report could not be made: {err}")
+        st.error(md("The report could not be made: {}", err))
 prepared = st.session_state.get("_report")
 if prepared and prepared[0] == ctx.card.version:
     st.download_button(
-        f"Download the report of {ctx.card.version} ({len(prepared[1]) / 1e6:.1f} MB)", prepared[1],
+        md("Download the report of {} ({:.1f} MB)", ctx.card.version, len(prepared[1]) / 1e6), prepared[1],
         file_name=f"involve-{use_case.name}-{ctx.card.version}.html", mime="text/html", key="report_download",
     )
 
 st.header("Bring your own model")
 st.markdown(
-    f"Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. "
-    f"The call below is filled in from {ctx.cards[-1].version}'s card, for evaluation data with the same columns."
+    md(
+        "Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. The call "
+        "below is filled in from {}'s card, for evaluation data with the same columns.",
+        ctx.cards[-1].version,
+    )
 )
 st.code(
     registration_snippet(ctx.cards[-1], ctx.versions),

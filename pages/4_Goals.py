@@ -17,7 +17,7 @@ from feedback.access import AccessError
 from feedback.store import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
-from pages._ui.text import escape_markdown
+from pages._ui.text import md
 
 ctx = setup_page("Goals")
 use_case = ctx.use_case
@@ -35,11 +35,14 @@ st.header("The problem")
 statements = statement_history(ctx.store, use_case.name)
 current = statements[-1] if statements else None
 if current:
-    st.markdown(f"**Problem.** {escape_markdown(current.problem)}")
-    st.markdown(f"**Who uses the output, in which decision.** {escape_markdown(current.users)}")
+    st.markdown(md("**Problem.** {}", current.problem))
+    st.markdown(md("**Who uses the output, in which decision.** {}", current.users))
     if current.promises:
-        st.markdown(f"**Product promises.** {escape_markdown(current.promises)}")
-    st.caption(f"Version {len(statements)}, by {escape_markdown(current.author_name)} ({current.author_role}), {current.created_at:%Y-%m-%d %H:%M} UTC")
+        st.markdown(md("**Product promises.** {}", current.promises))
+    st.caption(md(
+        "Version {}, by {} ({}), {:%Y-%m-%d %H:%M} UTC",
+        len(statements), current.author_name, current.author_role, current.created_at,
+    ))
 else:
     st.info("No problem statement yet. Write down what the model is for before judging any iteration.")
 with st.expander("Edit the problem statement" if current else "Write the problem statement", expanded=current is None):
@@ -54,11 +57,11 @@ with st.expander("Edit the problem statement" if current else "Write the problem
                     GoalStatement(use_case.name, problem, users, promises, ctx.identity.name, ctx.identity.role),
                 )
             except (GoalError, StoreError) as err:
-                st.error(f"Not saved — {err}")
+                st.error(md("Not saved — {}", err))
             else:
                 confirm_and_rerun("Problem statement saved.")
 if len(statements) > 1:
-    with st.expander(f"History ({len(statements)} versions)"):
+    with st.expander(md("History ({} versions)", len(statements))):
         st.dataframe(
             pd.DataFrame(
                 {
@@ -129,13 +132,13 @@ if save or remove:
             )
             message = f"Saved: {saved.describe()}."
     except (GoalError, AccessError, StoreError) as err:
-        st.error(f"Not saved — {err}")
+        st.error(md("Not saved — {}", err))
     else:
         confirm_and_rerun(message)
 
 history = criteria_history(ctx.store, use_case.name)
 if history:
-    with st.expander(f"History of the criteria ({len(history)} changes)"):
+    with st.expander(md("History of the criteria ({} changes)", len(history))):
         st.dataframe(
             pd.DataFrame(
                 {

@@ -18,6 +18,7 @@ from demo_models.report_compose import costs_for
 from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of
 from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
+from pages._ui.text import md, plain
 
 ctx = setup_page("Outcomes")
 use_case, card = ctx.use_case, ctx.card
@@ -25,8 +26,11 @@ scored = load_scored(ctx)
 pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 st.title("Outcomes and the cost of errors")
 st.caption(
-    f"Iteration {card.version} on its {card.n_eval:,} evaluation cases. Move the threshold to see what changes; "
-    "set what each kind of error costs to find the cheapest threshold."
+    md(
+        "Iteration {} on its {:,} evaluation cases. Move the threshold to see what changes; set what each kind of "
+        "error costs to find the cheapest threshold.",
+        card.version, card.n_eval,
+    )
 )
 show_confirmation()
 
@@ -36,18 +40,18 @@ pending = st.session_state.pop("_pending_threshold", None)
 if pending is not None:
     st.session_state[slider_key], st.session_state[exact_key] = round(pending, 3), pending
 position = st.slider(
-    f"Threshold: {pos} at or above this probability of {words.outcome}",
+    md("Threshold: {} at or above this probability of {}", pos, words.outcome),
     0.0, 1.0, value=float(round(card.threshold, 3)), step=0.001, format="%.3f", key=slider_key,
 )
 threshold = resolve_threshold(position, [st.session_state.get(exact_key), card.threshold])
 if threshold != position:
-    st.caption(f"Exactly {format_threshold(threshold)}: the slider shows it rounded to three decimals.")
+    st.caption(md("Exactly {}: the slider shows it rounded to three decimals.", format_threshold(threshold)))
 labels, scores = scored.iteration.labels, scored.scores.to_numpy()
 metrics = headline_metrics(labels, scores, threshold)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"{neg.capitalize()} rate", format_share(metrics["negative_rate"]))
-m2.metric(f"{capitalise(words.positive_cases)} caught (recall)", format_share(metrics["recall"]))
-m3.metric(f"Precision of {words.positive_decisions}", format_share(metrics["precision"]))
+m1.metric(md("{} rate", neg.capitalize()), format_share(metrics["negative_rate"]))
+m2.metric(md("{} caught (recall)", capitalise(words.positive_cases)), format_share(metrics["recall"]))
+m3.metric(md("Precision of {}", words.positive_decisions), format_share(metrics["precision"]))
 m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
 
 left, right = st.columns([2, 3])
@@ -64,8 +68,10 @@ with left:
     )
     tn, fp, fn, tp = matrix.to_numpy().ravel()
     st.caption(
-        f"{words.count(fp, words.negative_case, words.negative_cases)} get “{pos}” (false positives); "
-        f"{words.count(fn, words.positive_case, words.positive_cases)} get “{neg}” (missed)."
+        md(
+            "{} get “{}” (false positives); {} get “{}” (missed).",
+            words.count(fp, words.negative_case, words.negative_cases), pos, words.count(fn, words.positive_case, words.positive_cases), neg,
+        )
     )
 with right:
     operating = {
@@ -86,11 +92,11 @@ with st.form("costs"):
     st.markdown("**What does each error cost the business?** (set by the business owner; kept with its history)")
     c1, c2, c3, c4 = st.columns(4)
     fp_cost = c1.number_input(
-        f"{capitalise(with_article(words.negative_case))} wrongly {words.positive_past}", min_value=None,
+        md("{} wrongly {}", capitalise(with_article(words.negative_case)), words.positive_past), min_value=None,
         value=costs.false_positive_cost if costs else 0.0, step=10.0, key="cost_fp",
     )
     fn_cost = c2.number_input(
-        f"{capitalise(with_article(words.positive_case))} wrongly {words.negative_past}: fixed part", min_value=None,
+        md("{} wrongly {}: fixed part", capitalise(with_article(words.positive_case)), words.negative_past), min_value=None,
         value=costs.false_negative_cost if costs else 0.0, step=10.0, key="cost_fn",
     )
     column_options = ["(none)", *numeric]
@@ -115,13 +121,13 @@ with st.form("costs"):
                 ),
             )
         except (GoalError, StoreError, AttributeError) as err:
-            st.error(f"Not saved — {err if ctx.store else ctx.store_error}")
+            st.error(md("Not saved — {}", err if ctx.store else ctx.store_error))
         else:
             confirm_and_rerun("Cost matrix saved.")
 
 case_costs_now, why = costs_for(scored, costs)
 if case_costs_now is None:
-    st.info(f"No expected cost yet: {why}.")
+    st.info(md("No expected cost yet: {}.", why))
 else:
     curve = cost_curve(labels, scores, case_costs_now)
     current_total = total_cost(labels, scores, threshold, case_costs_now)
@@ -141,31 +147,34 @@ else:
         describe_cost_curve(curve, threshold, current_total, unit.strip()), "cost_curve",
     )
     st.caption(
-        f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
+        plain(f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
         f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"
         + (f" plus {costs.false_negative_fraction:g} × {use_case.label(costs.false_negative_column).lower()}" if costs.false_negative_fraction else "")
-        + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}."
+        + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}.")
     )
 
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")
 st.markdown(
-    f"{card.version} decides at **{format_threshold(card.threshold)}**. Saving a new threshold changes the decisions on every "
-    f"page and is recorded with who, when and why. Allowed: {', '.join(PERMISSIONS['change threshold'])}."
+    md(
+        "{} decides at **{}**. Saving a new threshold changes the decisions on every page and is recorded with who, "
+        "when and why. Allowed: {}.",
+        card.version, format_threshold(card.threshold), ', '.join(PERMISSIONS['change threshold']),
+    )
 )
 seen_key = f"_threshold_seen_{use_case.name}_{card.version}"
 decided_against = st.session_state.get(seen_key, card.threshold)  # what the previous run showed: what was decided on
 st.session_state[seen_key] = card.threshold
 with st.form("save_threshold"):
-    st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
+    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
     reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
-    if st.form_submit_button(f"Save {format_threshold(threshold)} as the operating threshold", type="primary"):
+    if st.form_submit_button(md("Save {} as the operating threshold", format_threshold(threshold)), type="primary"):
         try:
             if ctx.store is None:
                 raise StoreError(ctx.store_error or "the store is unavailable")
             save_threshold(ctx.store, use_case.name, card.version, threshold, decided_against, ctx.identity.actor, reason)
         except (GoalError, AccessError, StoreError) as err:
-            st.error(f"Not saved — {err}")
+            st.error(md("Not saved — {}", err))
         else:
             confirm_and_rerun(
                 f"{card.version} now decides at {format_threshold(threshold)} (was {format_threshold(card.threshold)})."
@@ -190,7 +199,10 @@ latency = latency_of(ctx, card)
 goals = [c for c in criteria_of(ctx) if c.metric == "latency_p95_ms"]
 goal = f" — the goal is {goals[0].target:g} ms" if goals else " (no latency goal has been agreed)"
 st.markdown(
-    f"A decision and its reasons in **{latency.p95_ms:.1f} ms** for 95 % of cases (median {latency.p50_ms:.1f} ms, "
-    f"measured on {latency.cases} cases: encoding, score, SHAP and reason codes){goal}. This is the whole wait of a "
-    f"person opening a case; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case at registration (Home)."
+    md(
+        "A decision and its reasons in **{:.1f} ms** for 95 % of cases (median {:.1f} ms, measured on {} cases: "
+        "encoding, score, SHAP and reason codes){}. This is the whole wait of a person opening a case; the SHAP step "
+        "alone took {} ms per case at registration (Home).",
+        latency.p95_ms, latency.p50_ms, latency.cases, goal, format_number(card.explain_ms, significant=2),
+    )
 )

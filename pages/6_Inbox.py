@@ -17,14 +17,16 @@ from demo_models.chart_text import describe_bars, describe_lines
 from demo_models.figures import build_lines
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 ctx = setup_page("Inbox")
 use_case = ctx.use_case
 st.title("Feedback inbox")
 st.caption(
-    "Everything reviewers said, tied to the iteration, the case and the explanation they saw. "
-    f"Triage is for: {', '.join(PERMISSIONS['triage feedback'])}."
+    md(
+        "Everything reviewers said, tied to the iteration, the case and the explanation they saw. Triage is for: {}.",
+        ', '.join(PERMISSIONS['triage feedback']),
+    )
 )
 require_store(ctx, "The inbox is")
 show_confirmation()
@@ -44,10 +46,10 @@ where = FeedbackFilter(use_case.name, iterations, statuses, categories, verdicts
 try:
     entries = search_feedback(ctx.store, where)
 except StoreError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 
-st.header(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}")
+st.header(md("{:,} entr{}", len(entries), 'y' if len(entries) == 1 else 'ies'))
 table = pd.DataFrame(
     {
         "#": [e.id for e in entries],
@@ -73,27 +75,30 @@ selected = [entries[i] for i in event.selection.rows if i < len(entries)]
 
 if len(selected) == 1:
     entry = selected[0]
-    st.subheader(f"#{entry.id} on {entry.case_id} ({entry.iteration})")
+    st.subheader(md("#{} on {} ({})", entry.id, entry.case_id, entry.iteration))
     st.markdown(
-        f"When it was given the app showed **{entry.decision}** at a score of {format_share(entry.score)} "
-        f"(threshold {entry.threshold:.1%}), with these reasons:"
+        md(
+            "When it was given the app showed **{}** at a score of {} (threshold {:.1%}), with these reasons:",
+            entry.decision, format_share(entry.score), entry.threshold,
+        )
     )
     st.dataframe(pd.DataFrame({"Reasons shown": list(entry.reasons_shown) or ["(none)"]}), hide_index=True)
     origin = read_import(ctx.store, entry.import_id) if entry.import_id else None
     if origin is not None:
         st.caption(
-            f"Given by {escape_markdown(entry.reviewer_name)} in another store; imported by "
-            f"{escape_markdown(origin.actor_name)} ({origin.actor_role}) on {origin.created_at:%Y-%m-%d %H:%M} UTC "
-            f"from {escape_markdown(origin.source_file)} ({escape_markdown(origin.exported_from or 'store not named')})."
+            md(
+                "Given by {} in another store; imported by {} ({}) on {:%Y-%m-%d %H:%M} UTC from {} ({}).",
+                entry.reviewer_name, origin.actor_name, origin.actor_role, origin.created_at, origin.source_file, origin.exported_from or 'store not named',
+            )
         )
     st.page_link(
         "pages/1_Explore.py",
-        label=f"Open {entry.case_id} in {entry.iteration}",
+        label=md("Open {} in {}", entry.case_id, entry.iteration),
         icon=":material/open_in_new:",
         query_params={"use_case": entry.use_case, "iteration": entry.iteration, "case": entry.case_id},
     )
 
-st.subheader("Triage" + (f" {len(selected)} selected" if selected else ""))
+st.subheader(plain("Triage" + (f" {len(selected)} selected" if selected else "")))
 shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previous run showed: what was decided on
 st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
@@ -105,7 +110,7 @@ else:
         duplicate_of = middle.number_input("Duplicate of entry #", min_value=0, step=1, value=0, key="triage_duplicate")
         fixed_in = right.selectbox("Fixed in iteration", ["—", *versions], key="triage_fixed_in")
         note = st.text_area("Note", key="triage_note", placeholder="Why; required when rejecting.")
-        st.caption(f"As {ctx.identity.name or '(say who you are in the sidebar)'}, {ctx.identity.role}")
+        st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
         if st.form_submit_button("Apply", type="primary"):
             try:
                 changes = triage_feedback(
@@ -114,7 +119,7 @@ else:
                     known_iterations=versions, seen={e.id: shown_before.get(e.id, e.triage_status) for e in selected},
                 )
             except (TriageError, AccessError, StoreError) as err:
-                st.error(f"Not changed — {err}")
+                st.error(md("Not changed — {}", err))
             else:
                 confirm_and_rerun(f"{len(changes)} entr{'y' if len(changes) == 1 else 'ies'} now {to_status}.")
 
@@ -155,7 +160,7 @@ e3.download_button(
     file_name="involve-feedback.jsonl", mime="application/jsonl", key="export_jsonl",
 )
 if ctx.identity.role not in PERMISSIONS["import feedback"]:
-    st.caption(f"Importing feedback from another store is for: {', '.join(PERMISSIONS['import feedback'])}.")
+    st.caption(md("Importing feedback from another store is for: {}.", ', '.join(PERMISSIONS['import feedback'])))
 else:
     upload = st.file_uploader("Import JSON lines exported from another Involve store", type=["jsonl"], key="import_file")
     if upload is not None and st.button("Import", key="import_button"):
@@ -167,16 +172,19 @@ else:
             try:
                 report = import_jsonl(ctx.store, text_in, {use_case.name: versions}, ctx.identity.actor, upload.name)
             except (AccessError, StoreError) as err:
-                st.error(f"Nothing was imported — {err}")
+                st.error(md("Nothing was imported — {}", err))
             else:
-                st.success(f"Imported {report.added}; {report.already_present} were already here; {len(report.errors)} refused.")
+                st.success(md(
+                    "Imported {}; {} were already here; {} refused.",
+                    report.added, report.already_present, len(report.errors),
+                ))
                 for problem in report.errors[:20]:
-                    st.warning(f"Not imported: {escape_markdown(problem)}")
+                    st.warning(md("Not imported: {}", problem))
                 if len(report.errors) > 20:
-                    st.warning(f"… and {len(report.errors) - 20} more lines refused.")
+                    st.warning(md("… and {} more lines refused.", len(report.errors) - 20))
 
 reports = list_reports(ctx.store)
-st.header(f"Reports on the app ({len(reports)})")
+st.header(md("Reports on the app ({})", len(reports)))
 if reports:
     st.dataframe(
         pd.DataFrame(

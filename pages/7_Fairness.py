@@ -12,6 +12,7 @@ from demo_models.chart_text import describe_gap_sweep
 from demo_models.figures import build_gap_sweep
 from pages._ui.charts import render_plotly
 from pages._ui.shell import gap_uncertainty_of, load_scored, setup_page
+from pages._ui.text import md, plain
 
 ctx = setup_page("Fairness")
 use_case, card = ctx.use_case, ctx.card
@@ -21,13 +22,19 @@ fav = use_case.favourable_decision  # the decision that is good for the case: ev
 deserving = words.positive_cases if use_case.favourable_is_positive else words.negative_cases
 st.title("Fairness across groups")
 st.caption(
-    f"Iteration {card.version} at its threshold ({card.threshold:.1%}), on its {card.n_eval:,} evaluation cases. "
-    f"The favourable decision is “{fav}” (a property of the use case, set when its iterations are registered); "
-    "groups are compared even when the model does not use the attribute."
+    md(
+        "Iteration {} at its threshold ({:.1%}), on its {:,} evaluation cases. The favourable decision is “{}” (a "
+        "property of the use case, set when its iterations are registered); groups are compared even when the model "
+        "does not use the attribute.",
+        card.version, card.threshold, card.n_eval, fav,
+    )
 )
 attributes = [a for a in card.protected_attributes if a in scored.features.columns]
 if not attributes:
-    st.info(f"{card.version} names no protected attribute present in its evaluation data, so there are no groups to compare.")
+    st.info(md(
+        "{} names no protected attribute present in its evaluation data, so there are no groups to compare.",
+        card.version,
+    ))
     st.stop()
 attribute = st.selectbox("Protected attribute", attributes, format_func=use_case.label, key="fairness_attribute")
 
@@ -41,7 +48,7 @@ try:
     table = group_table(scored, attribute)
     intervals = gap_uncertainty_of(ctx, card, attribute)
 except FairnessError as err:
-    st.warning(str(err))
+    st.warning(plain(err))
     st.stop()
 
 st.header("Group by group")
@@ -55,14 +62,18 @@ shown = table.rename(
 )
 st.dataframe(shown.style.format(format_share, subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"], na_rep=UNDEFINED), key="fairness_groups")
 if shown.drop(columns=["cases"]).isna().any().any():
-    st.caption(f"{UNDEFINED}: undefined for that group (the rate would divide by zero: no case of that kind in the group).")
+    st.caption(md("{}: undefined for that group (the rate would divide by zero: no case of that kind in the group).", UNDEFINED))
 if small:
-    st.warning(f"Small groups ({', '.join(map(str, small))}: under 30 cases): their rates are uncertain — see the intervals below.")
+    st.warning(md(
+        "Small groups ({}: under 30 cases): their rates are uncertain — see the intervals below.",
+        ', '.join(map(str, small)),
+    ))
 
 st.header("Gaps between groups")
 st.caption(
     "Computed with fairlearn. 95 % interval: how large the gap may be, from 500 bootstrap resamples of the cases. "
-    f"Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap at least as large; under {CHANCE_LEVEL:.0%} the gap is unlikely to be chance alone."
+    + md("Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap "
+         "at least as large; under {} the gap is unlikely to be chance alone.", f"{CHANCE_LEVEL:.0%}")
 )
 rows = []
 for key, label in GAP_METRICS.items():
@@ -75,11 +86,18 @@ for key, label in GAP_METRICS.items():
 st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED), key="fairness_gaps")
 ratio = intervals.loc["dp_ratio", "value"]
 if not np.isfinite(ratio):
-    st.warning(f"Four-fifths screen: no value — {undefined_gap_reason('dp_ratio', use_case)}.")
+    st.warning(md("Four-fifths screen: no value — {}.", undefined_gap_reason('dp_ratio', use_case)))
 elif ratio < FOUR_FIFTHS:
-    st.error(f"Four-fifths screen: the {fav} rate ratio is {ratio:.2f}, under {FOUR_FIFTHS}. A screen, not a verdict: look at the groups and the reasons behind the gap.")
+    st.error(md(
+        "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and "
+        "the reasons behind the gap.",
+        fav, ratio, FOUR_FIFTHS,
+    ))
 else:
-    st.success(f"Four-fifths screen: the {fav} rate ratio is {ratio:.2f} (at least {FOUR_FIFTHS}). A screen, not a verdict.")
+    st.success(md(
+        "Four-fifths screen: the {} rate ratio is {:.2f} (at least {}). A screen, not a verdict.",
+        fav, ratio, FOUR_FIFTHS,
+    ))
 
 st.header("How the gaps move with the threshold")
 sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)
@@ -95,7 +113,7 @@ else:
     try:
         theirs = fairness_gaps(other, attribute)
     except FairnessError as err:
-        st.info(f"{other_card.version}: {err}")
+        st.info(md("{}: {}", other_card.version, err))
     else:
         ours = fairness_gaps(scored, attribute)
         st.dataframe(

@@ -15,14 +15,18 @@ from demo_models.chart_text import describe_bars, describe_lines, describe_psi_h
 from demo_models.figures import build_lines, build_psi_heatmap
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import load_scored, setup_page, stream_of
+from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
 use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("Monitoring")
 st.caption(
-    "PSI (population stability index) compares how a column is distributed now with how it was: "
-    f"under {BANDS[0][0]} stable, {BANDS[0][0]}–{BANDS[1][0]} watch, over {BANDS[1][0]} act."
+    md(
+        "PSI (population stability index) compares how a column is distributed now with how it was: under {} stable, "
+        "{}–{} watch, over {} act.",
+        BANDS[0][0], BANDS[0][0], BANDS[1][0], BANDS[1][0],
+    )
 )
 
 
@@ -50,8 +54,11 @@ def _drift(version: str, created: str, rows: int, current: str, _stream, _scored
 stream = stream_of(ctx, card)
 if stream is None:
     st.info(
-        f"The {use_case.title.lower()} data has no month, so drift over time cannot be tracked for it; "
-        "the app's own usage is below. (The card-fraud use case shows drift month by month.)"
+        md(
+            "The {} data has no month, so drift over time cannot be tracked for it; the app's own usage is below. "
+            "(The card-fraud use case shows drift month by month.)",
+            use_case.title.lower(),
+        )
     )
 else:
     reference = reference_months(scored, stream)
@@ -59,22 +66,28 @@ else:
         f"a generated production stream of {len(stream.frame):,} transactions (seeded; INVOLVE_MONITOR_ROWS)"
         if stream.generated else f"the {len(stream.frame):,} evaluation cases"
     )
-    st.markdown(f"Watching {source}, scored by **{card.version}**. Reference window: the months it was trained on, {reference[0]} to {reference[-1]}.")
+    st.markdown(md(
+        "Watching {}, scored by **{}**. Reference window: the months it was trained on, {} to {}.",
+        source, card.version, reference[0], reference[-1],
+    ))
     if len(stream.sample) < len(stream.frame):
         st.caption(
-            f"Input drift uses all {len(stream.frame):,} cases. Scores, score drift, performance and SHAP use a seeded "
-            f"sample of {len(stream.sample):,} of them (the model scores about 200,000 a second here); exact enough for trends."
+            md(
+                "Input drift uses all {:,} cases. Scores, score drift, performance and SHAP use a seeded sample of "
+                "{:,} of them (the model scores about 200,000 a second here); exact enough for trends.",
+                len(stream.frame), len(stream.sample),
+            )
         )
     months = [m for m in stream.months if m not in reference] or stream.months
     current = st.selectbox("Current window (month)", months, index=len(months) - 1, key="monitor_month")
     frame = stream.frame
 
-    st.header(f"Data drift: {current} against {reference[0]}…{reference[-1]}")
+    st.header(md("Data drift: {} against {}…{}", current, reference[0], reference[-1]))
     drift, score_psi = _drift(card.version, card.created, len(frame), current, stream, scored, tuple(reference))
     m1, m2, m3 = st.columns(3)
     m1.metric("Columns to act on (PSI > 0.25)", int((drift["band"] == "act").sum()))
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
-    m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=psi_band(score_psi))
+    m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=plain(psi_band(score_psi)))
     shown = drift.rename(index=use_case.label)
     st.dataframe(shown.style.format({"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}), key="drift_table")
     st.caption(
@@ -93,7 +106,7 @@ else:
         monthly = performance.rename(columns=monthly_labels(use_case))
         by_month_metrics = monthly[["ROC AUC", "Recall", "Precision"]]
         st.plotly_chart(build_lines(by_month_metrics, "value", "month"), key="performance_by_month")
-        st.caption(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month.")
+        st.caption(plain(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month."))
         shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
         st.dataframe(
             monthly[list(monthly_labels(use_case).values())].style.format(format_share, subset=shares)
@@ -110,12 +123,12 @@ else:
 
 st.header("How the app is used")
 if ctx.store is None:
-    st.warning(f"Usage is unavailable: {ctx.store_error}")
+    st.warning(md("Usage is unavailable: {}", ctx.store_error))
     st.stop()
 try:
     usage = usage_frame(ctx.store, use_case.name)
 except StoreError as err:
-    st.error(str(err))
+    st.error(plain(err))
     st.stop()
 counts = event_counts(usage)
 u1, u2, u3, u4 = st.columns(4)
@@ -123,7 +136,10 @@ u1.metric("Page views (90 days)", counts["page view"])
 u2.metric("Explanations viewed", counts["explanation viewed"])
 u3.metric("Feedback submitted", counts["feedback submitted"])
 latency = explanation_latency(usage)
-u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=f"median {latency[0]:.1f} ms" if latency else None)
+u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=md(
+    "median {:.1f} ms",
+    latency[0],
+) if latency else None)
 views = views_by_page_and_role(usage)
 if views.empty:
     st.caption("No page views recorded yet.")

@@ -12,21 +12,24 @@ from demo_models.usecases import capitalise, with_article
 from pages._ui.charts import render_plotly
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.shell import load_scored, setup_page
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 ctx = setup_page("What-if")
 use_case, card = ctx.use_case, ctx.card
 scored = load_scored(ctx)
 st.title("What if…")
 st.caption(
-    f"Start from one of the {use_case.words.cases}, change any input and see what {card.version} would decide, and why, "
-    "next to what it decides now."
+    md(
+        "Start from one of the {}, change any input and see what {} would decide, and why, next to what it decides "
+        "now.",
+        use_case.words.cases, card.version,
+    )
 )
 
 case_ids = list(scored.features.index)
 remembered = st.session_state.get("case_id")
 case_id = st.selectbox(
-    f"{capitalise(use_case.words.case)} to start from", case_ids,
+    md("{} to start from", capitalise(use_case.words.case)), case_ids,
     index=case_ids.index(remembered) if remembered in case_ids else 0, key="whatif_case",
 )
 original = scored.features.loc[[case_id]]
@@ -77,7 +80,7 @@ with left:
             cast = int if spec.integer else float
             low, high = (spec.low, spec.high) if is_missing(value) else (min(spec.low, value), max(spec.high, value))
             new = st.number_input(
-                label, min_value=cast(low), max_value=cast(high), step=cast(spec.step), key=key,
+                plain(label), min_value=cast(low), max_value=cast(high), step=cast(spec.step), key=key,
                 value=None if spec.allows_missing else "min",
                 placeholder="missing" if spec.allows_missing else None,
                 help=MISSING_HELP if spec.allows_missing else None,
@@ -86,7 +89,7 @@ with left:
             options = list(spec.options) if is_missing(value) or value in spec.options else [value, *spec.options]
             options += [MISSING_CHOICE] if spec.allows_missing else []
             new = st.selectbox(
-                label, options, key=key,
+                plain(label), options, key=key,
                 format_func=lambda v, c=column: "missing" if v == MISSING_CHOICE else use_case.describe_value(c, v),
             )
             new = None if new == MISSING_CHOICE else new
@@ -98,7 +101,7 @@ before = scored.explain_raw(original)
 after = scored.explain_raw(edited)
 with right:
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"Probability of {use_case.words.outcome}, now", format_share(before.score))
+    m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
     moved = round((after.score - before.score) * 100, 1)
     m2.metric("With your changes", format_share(after.score), delta=f"{moved:+.1f} points" if moved else "no change",
               delta_color="inverse" if moved else "off", delta_arrow="auto" if moved else "off")
@@ -106,34 +109,42 @@ with right:
     m3.metric("Decision", after.decision.capitalize(), delta=f"changed from {before.decision}" if flipped else "unchanged",
               delta_color="off", delta_arrow="off")
     if changes:
-        st.markdown("Changed: " + "; ".join(
-            f"{escape_markdown(use_case.label(c))} {escape_markdown(use_case.describe_value(c, a))} → {escape_markdown(use_case.describe_value(c, b))}"
+        st.markdown(md("Changed: {}", "; ".join(
+            f"{use_case.label(c)} {use_case.describe_value(c, a)} → {use_case.describe_value(c, b)}"
             for c, (a, b) in changes.items()
-        ))
+        )))
     render_plotly(build_waterfall(after, use_case).update_layout(title="With your changes"), describe_waterfall(after, use_case), "whatif_after")
     render_plotly(build_waterfall(before, use_case).update_layout(title="As it is"), describe_waterfall(before, use_case), "whatif_before")
 
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]
 if not actionable:
-    st.info(f"No input of the {use_case.title.lower()} use case is marked as one {with_article(use_case.words.case)} could change.")
+    st.info(md(
+        "No input of the {} use case is marked as one {} could change.",
+        use_case.title.lower(), with_article(use_case.words.case),
+    ))
 elif after.decision != use_case.positive_decision:
-    st.write(f"With these inputs the {use_case.words.case} is {use_case.words.past(after.decision)}: there is nothing to overturn.")
+    st.write(md(
+        "With these inputs the {} is {}: there is nothing to overturn.",
+        use_case.words.case, use_case.words.past(after.decision),
+    ))
 else:
     state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
     asked = st.session_state.get("_whatif_asked") == state
     if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
         st.session_state["_whatif_asked"], asked = state, True
     st.caption(
-        f"Searched over {', '.join(actionable)} only (never protected attributes), on a grid of {GRID_STEPS} values "
-        "per input across the range of the evaluation cases; smallest = least total change, counted in standard "
-        "deviations of each input."
+        md(
+            "Searched over {} only (never protected attributes), on a grid of {} values per input across the range of"
+            " the evaluation cases; smallest = least total change, counted in standard deviations of each input.",
+            ', '.join(actionable), GRID_STEPS,
+        )
     )
     counterfactual = _counterfactual(state, scored, edited) if asked else None
     if asked and counterfactual is None:
-        st.write(f"No change on that grid flips the decision ({after.decision}).")
+        st.write(md("No change on that grid flips the decision ({}).", after.decision))
     elif counterfactual is not None:
-        st.success(describe_counterfactual(scored, counterfactual))
+        st.success(plain(describe_counterfactual(scored, counterfactual)))
         st.button(
             "Try it", key="whatif_apply",
             on_click=lambda: st.session_state.update(

@@ -111,3 +111,21 @@ def stop_process_group(proc, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+#: Text an attacker (or an unlucky paste) could put anywhere a person or a data file writes.
+HOSTILE_LINK = "[Session expired – log in again](https://evil.example)"
+HOSTILE_IMAGE = "![x](https://evil.example/p.png)"
+HOSTILE_HTML = "<img src=x onerror=alert(1)>"
+HOSTILE = (HOSTILE_LINK, HOSTILE_IMAGE, HOSTILE_HTML, "**bold**", ":red[x]", "$x^2$", "\u202egnp.exe")
+
+
+def copy_registry_with_hostile_card(registry_dir, destination, notes: str, author: str):
+    """A copy of the credit iterations of `registry_dir` whose v3 card has the given notes and author."""
+    import json
+    import shutil
+
+    shutil.copytree(registry_dir / "credit", destination / "credit")
+    card_file = destination / "credit" / "v3" / "card.json"
+    card_file.write_text(json.dumps({**json.loads(card_file.read_text()), "notes": notes, "author": author}))
+    return destination

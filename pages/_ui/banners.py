@@ -13,7 +13,7 @@ from feedback.notice_board import banner_announcements, dismiss, dismissed_items
 from feedback.store import READ_ONLY_MESSAGE, FeedbackStore, StoreError
 from feedback.store_open import store_wait
 from pages._ui.identity import Identity
-from pages._ui.text import escape_markdown
+from pages._ui.text import md
 
 log = logging.getLogger("involve.app")
 
@@ -69,8 +69,8 @@ def render_announcements(
         alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
         text, button = st.columns([7, 1], vertical_alignment="center")
         getattr(text, alert)(
-            f"**{escape_markdown(notice.title)}** — {escape_markdown(notice.body)}  \n"
-            f"{notice.kind.capitalize()} · {notice.created_at:%Y-%m-%d} · {escape_markdown(notice.author_name)}",
+            md("**{}** — {}  \n{} · {:%Y-%m-%d} · {}", notice.title, notice.body, notice.kind.capitalize(),
+               notice.created_at, notice.author_name),
             icon=icon,
         )
         if button.button("Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."):
@@ -79,7 +79,7 @@ def render_announcements(
     if len(waiting) > 1:
         more = len(waiting) - BANNER_LIMIT
         left, right = st.columns([7, 1], vertical_alignment="center")
-        left.caption((f"{more} more on the Notices page. " if more > 0 else "") + "Every notice stays on the Notices page.")
+        left.caption((md("{} more on the Notices page. ", more) if more > 0 else "") + "Every notice stays on the Notices page.")
         if right.button("Dismiss all", key="dismiss_all"):
             dismiss_items(store, identity, [n.item for n in waiting])
             st.rerun()
@@ -90,18 +90,18 @@ def render_store_state(store: FeedbackStore | None, registry_note: str | None) -
     sends is refused with a message), and what a read-only registry is missing."""
     if store is not None and store.is_busy():
         st.warning(
-            "**The store is busy: another process is writing.** Every page can be read; what you send now may "
-            f"wait up to {store_wait():g} s and then be refused with a message (your input stays) — try again shortly.",
+            md("**The store is busy: another process is writing.** Every page can be read; what you send now may "
+               "wait up to {} s and then be refused with a message (your input stays) — try again shortly.", f"{store_wait():g}"),
             icon=":material/hourglass_top:",
         )
     if store is not None and store.read_only:
         st.warning(
-            f"**{READ_ONLY_MESSAGE}** Every page can be read; anything you send is refused with a message "
-            f"(the store is read-only because {escape_markdown(store.read_only_reason)}).",
+            md("**{}** Every page can be read; anything you send is refused with a message "
+               "(the store is read-only because {}).", READ_ONLY_MESSAGE, store.read_only_reason),
             icon=":material/lock:",
         )
     if registry_note:
-        st.warning(escape_markdown(f"{registry_note}. Showing what is registered."), icon=":material/lock:")
+        st.warning(md("{}. Showing what is registered.", registry_note), icon=":material/lock:")
 
 
 def render_orientation(store: FeedbackStore | None, identity: Identity, dismissed: set[str]) -> None:

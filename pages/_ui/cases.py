@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._ui.text import plain
+
 
 def _choose(key: str, state_key: str, query_key: str | None) -> None:
     picked = st.session_state[key]
@@ -23,6 +25,6 @@ def render_case_picker(label: str, case_ids: list[str], state_key: str, query_ke
     if st.session_state.get(key) != current:
         st.session_state[key] = current if current in case_ids else None
     st.selectbox(
-        label, case_ids, index=None, key=key, placeholder="Type or pick a case id", on_change=_choose,
+        plain(label), case_ids, index=None, key=key, placeholder="Type or pick a case id", on_change=_choose,
         args=(key, state_key, query_key),
     )

@@ -5,16 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from demo_models.chart_text import ChartText
-from pages._ui.text import escape_markdown
+from pages._ui.text import plain
 
 
 def render_text_alternative(text: ChartText, key: str, where=None) -> None:
     """The chart's sentence as a caption and its data in a collapsed "Chart as a table" expander."""
     where = where or st
-    where.caption(text.summary)
+    where.caption(plain(text.summary))
     with where.expander("Chart as a table"):
         for n, (title, table) in enumerate(text.tables):
-            st.caption(escape_markdown(title))
+            st.caption(plain(title))
             st.dataframe(table, hide_index=True, key=f"{key}_table_{n}")
 
 

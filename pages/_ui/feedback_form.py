@@ -20,7 +20,7 @@ from feedback.records import (
 from feedback.store import StoreError
 from feedback.telemetry import record_event
 from pages._ui.shell import PageContext
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 FORM_GENERATION = "_feedback_generation"  # bumped after a save, so the next form starts empty
 SAVED_MESSAGE = "_feedback_saved"
@@ -33,9 +33,9 @@ def render_feedback_form(
     use_case = ctx.use_case
     saved = st.session_state.pop(SAVED_MESSAGE, None)
     if saved:
-        st.success(saved)
+        st.success(plain(saved))
     if ctx.store is None:
-        st.warning(f"Feedback cannot be saved right now: {ctx.store_error}")
+        st.warning(md("Feedback cannot be saved right now: {}", ctx.store_error))
         return
     generation = st.session_state.setdefault(FORM_GENERATION, 0)
     expected_options = {
@@ -46,19 +46,21 @@ def render_feedback_form(
     with st.form(f"feedback_form_{generation}"):
         who = ctx.identity.name or "someone who has not said who they are (sidebar)"
         st.markdown(
-            f"**Your feedback on {explanation.case_id}** ({ctx.card.version}: {explanation.decision}) "
-            f"— as {escape_markdown(who)}, {ctx.identity.role}"
+            md(
+                "**Your feedback on {}** ({}: {}) — as {}, {}",
+                explanation.case_id, ctx.card.version, explanation.decision, who, ctx.identity.role,
+            )
         )
         left, right = st.columns(2)
         verdict = left.radio(
-            f"Do you agree with “{explanation.decision}”?",
+            md("Do you agree with “{}”?", explanation.decision),
             VERDICTS,
             index=None,
             horizontal=True,
             key=f"fb_verdict_{generation}",
         )
         expected = right.radio(
-            f"What do you expect this {use_case.words.case} to turn out to be?",
+            md("What do you expect this {} to turn out to be?", use_case.words.case),
             list(expected_options),
             horizontal=True,
             key=f"fb_expected_{generation}",
@@ -70,7 +72,7 @@ def render_feedback_form(
         stars = st.feedback("stars", key=f"fb_rating_{generation}")
         comment = st.text_area(
             "Comment",
-            help=f"Up to {MAX_COMMENT_CHARS:,} characters.",
+            help=md("Up to {:,} characters.", MAX_COMMENT_CHARS),
             placeholder="What should the model have seen? What in the explanation was unclear?",
             key=f"fb_comment_{generation}",
         )
@@ -101,10 +103,10 @@ def render_feedback_form(
         entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)
     except FeedbackError as err:
         hint = " Enter your name in the sidebar." if not ctx.identity.name else ""
-        st.error(f"Not saved — {err}{hint}")
+        st.error(md("Not saved — {}{}", err, hint))
         return
     except StoreError as err:
-        st.error(f"Not saved — {err} Your input is still in the form.")
+        st.error(md("Not saved — {} Your input is still in the form.", err))
         return
     record_event(ctx.store, use_case.name, "Explore", ctx.identity.role, "feedback submitted", ctx.card.version)
     st.session_state[FORM_GENERATION] = generation + 1

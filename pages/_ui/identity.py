@@ -15,7 +15,7 @@ from demo_models import settings
 from feedback.access import AccessError, DEFAULT_ROLE, Actor, demo_subject, login_subject, parse_role_mapping, role_for
 from feedback.records import MAX_NAME_CHARS, ROLES
 from pages._ui.remembered import remembered_widget
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 log = logging.getLogger("involve.app")
 
@@ -59,12 +59,12 @@ def current_identity() -> Identity:
             mapping = parse_role_mapping(settings.role_mapping() or str(_secret("involve_roles", "") or ""))
         except ValueError as err:
             log.error("role mapping unusable: %s", err)
-            st.sidebar.error(f"{err} Everyone is a {DEFAULT_ROLE} until it is fixed.")
+            st.sidebar.error(md("{} Everyone is a {} until it is fixed.", err, DEFAULT_ROLE))
             mapping = {}
         identity = login_identity({k: st.user.get(k) for k in CLAIMS}, mapping)
-        st.sidebar.caption(escape_markdown(f"Signed in as {identity.name} ({identity.role}): {identity.role_reason}."))
+        st.sidebar.caption(md("Signed in as {} ({}): {}.", identity.name, identity.role, identity.role_reason))
         if st.user.get("email") and st.user.get("email_verified") is not True:
-            st.sidebar.warning(escape_markdown(f"No mapped role: {identity.role_reason}."), icon=":material/gpp_maybe:")
+            st.sidebar.warning(md("No mapped role: {}.", identity.role_reason), icon=":material/gpp_maybe:")
         st.sidebar.button("Log out", on_click=st.logout)
         return identity
     st.sidebar.warning(
@@ -89,6 +89,6 @@ def login_identity(claims: dict, mapping: dict[str, str]) -> Identity:
     try:
         subject = login_subject(claims)
     except AccessError as err:
-        st.error(str(err))
+        st.error(plain(err))
         st.stop()
     return Identity(str(claims.get("name") or email or "unknown"), role, False, email, subject, reason)

@@ -27,7 +27,7 @@ from feedback.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation, render_store_state
 from pages._ui.identity import Identity, current_identity
 from pages._ui.remembered import remembered_widget
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.compare import Comparison
@@ -106,7 +106,7 @@ def _prepare_registry(registry_dir: str) -> None:
         return
     progress = job.progress()
     if progress.state == "failed":
-        st.error(escape_markdown(f"The first-start preparation failed: {progress.detail}. Its log is in {job.registry_dir}."))
+        st.error(plain(f"The first-start preparation failed: {progress.detail}. Its log is in {job.registry_dir}."))
         return
     if not progress.running:
         return
@@ -167,7 +167,7 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
         return scored.at_threshold(card.threshold)
     except (RegistryError, ExplainError, OSError) as err:
         log.warning("iteration %s/%s cannot be loaded: %s", card.use_case, card.version, err)
-        st.error(f"Iteration {card.version} cannot be shown: {err}")
+        st.error(md("Iteration {} cannot be shown: {}", card.version, err))
         st.stop()
 
 
@@ -185,7 +185,7 @@ def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) ->
         )
     except (RegistryError, ExplainError, CompareError, OSError) as err:
         log.warning("cannot compare %s and %s: %s", old.version, new.version, err)
-        st.error(f"{old.version} and {new.version} cannot be compared: {err}")
+        st.error(md("{} and {} cannot be compared: {}", old.version, new.version, err))
         st.stop()
 
 
@@ -243,20 +243,18 @@ def _pick(
             st.session_state[state_key] = requested
             st.session_state[_chosen_key(state_key)] = True
         else:
-            shown = escape_markdown(repr(requested))  # the URL is anyone's: never markup
-            why = (
-                f"{shown} is retired; switch on “Show retired iterations” to see it"
+            why = (  # the URL is anyone's: never markup
+                md("{!r} is retired; switch on “Show retired iterations” to see it", requested)
                 if requested in hidden
-                else f"There is no {label.lower()} {shown}"
+                else md("There is no {} {!r}", label.lower(), requested)
             )
-            st.error(f"{why}. Showing {escape_markdown(describe(default))} instead; available: {escape_markdown(', '.join(options))}.")
+            st.error(md("{}. Showing {} instead; available: {}.", why, describe(default), ', '.join(options)))
             del st.query_params[query_key]
     remembered = st.session_state.get(state_key)
     if remembered not in options:
         if remembered is not None:
             st.warning(
-                f"The {label.lower()} {remembered!r} you had picked is no longer available; "
-                f"showing {describe(default)}."
+                md("The {} {!r} you had picked is no longer available; showing {}.", label.lower(), remembered, describe(default))
             )
         st.session_state[state_key] = default
 
@@ -314,8 +312,8 @@ def _outage_banner(registry_dir: str, db_url: str) -> None:
     failing = [(name, detail) for name, ok, detail in (state["results"] or []) if not ok]
     if failing:
         st.error(
-            "**Degraded service** — " + "; ".join(f"{name}: {detail}" for name, detail in failing)
-            + ". What still works keeps working; the team sees it in the logs.",
+            md("**Degraded service** — {}. What still works keeps working; the team sees it in the logs.",
+               "; ".join(f"{name}: {detail}" for name, detail in failing)),
             icon=":material/warning:",
         )
 
@@ -333,7 +331,7 @@ FLASH = "_flash"
 
 
 def confirm_and_rerun(message: str) -> None:
-    """Rerun the page and show `message` as a confirmation at the top of the next run."""
+    """Rerun the page and show `message` (plain text, or `md(...)`) as a confirmation at the top of the next run."""
     st.session_state[FLASH] = message
     st.rerun()
 
@@ -342,13 +340,13 @@ def show_confirmation() -> None:
     """Show the confirmation left by `confirm_and_rerun`, once."""
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.success(message)
+        st.success(plain(message))
 
 
 def require_store(ctx: PageContext, what: str) -> FeedbackStore:
     """The store, or a clear message and the page stops when it is unavailable."""
     if ctx.store is None:
-        st.error(f"{what} unavailable: {ctx.store_error}")
+        st.error(md("{} unavailable: {}", what, ctx.store_error))
         st.stop()
     return ctx.store
 
@@ -363,9 +361,9 @@ def _report_form(store: FeedbackStore, page: str, identity: Identity) -> None:
                 try:
                     report_problem(store, AppReport(page, kind, comment, identity.name, identity.role, __version__))
                 except (FeedbackError, StoreError) as err:
-                    st.error(f"Not sent — {err}")
+                    st.error(md("Not sent — {}", err))
                 else:
-                    st.success(f"Thank you — sent from the {page} page.")
+                    st.success(md("Thank you — sent from the {} page.", page))
 
 
 def setup_page(title: str) -> PageContext:
@@ -383,19 +381,19 @@ def setup_page(title: str) -> PageContext:
         read_only_registry = str(err)
     except (RegistryError, OSError) as err:
         log.exception("registry cannot be prepared")
-        st.error(f"The built-in iterations cannot be prepared in {registry_dir}: {err}")
+        st.error(md("The built-in iterations cannot be prepared in {}: {}", registry_dir, err))
         st.stop()
     _outage_banner(str(registry_dir), settings.db_url())
     all_cards = list_iterations(registry_dir=registry_dir)
     if not all_cards:
-        st.error(escape_markdown(f"No iteration is registered in {registry_dir}. {read_only_registry or ''}"))
+        st.error(md("No iteration is registered in {}. {}", registry_dir, read_only_registry or ""))
         st.stop()
     store, store_error = None, None
     try:
         store = _open_store(settings.db_url(), read_only_requested())
     except StoreError as err:
         store_error = str(err)
-        st.sidebar.error(f"Feedback is unavailable: {err}")
+        st.sidebar.error(md("Feedback is unavailable: {}", err))
     render_store_state(store, read_only_registry)
     use_cases = sorted({c.use_case for c in all_cards})
     default_use_case = "credit" if "credit" in use_cases else use_cases[0]
@@ -409,7 +407,7 @@ def setup_page(title: str) -> PageContext:
             cards = [replace(c, threshold=saved.get(c.version, c.threshold)) for c in cards]
         except StoreError as err:
             store_error = str(err)
-            st.sidebar.error(f"Lifecycle statuses are unavailable: {err}")
+            st.sidebar.error(md("Lifecycle statuses are unavailable: {}", err))
     show_retired = remembered_widget(st.sidebar.toggle, "Show retired iterations", "retired_shown", False, widget_key="show_retired")
     retired = [v for v, status in statuses.items() if status == "retired"]
     visible = [c for c in cards if show_retired or c.version not in retired] or cards
@@ -426,9 +424,10 @@ def setup_page(title: str) -> PageContext:
     )
     card = by_version[version]
     st.sidebar.caption(
-        f"This page shows {escape_markdown(get_use_case(name).title)} · {card.version} "
-        f"({statuses.get(card.version, '?')}) · threshold {card.threshold:.1%} · "
-        f"{card.n_eval:,} evaluation cases · Involve {__version__}"
+        md(
+            "This page shows {} · {} ({}) · threshold {:.1%} · {:,} evaluation cases · Involve {}",
+            get_use_case(name).title, card.version, statuses.get(card.version, '?'), card.threshold, card.n_eval, __version__,
+        )
     )
     st.sidebar.divider()
     identity = current_identity()

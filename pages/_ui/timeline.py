@@ -6,7 +6,7 @@ import streamlit as st
 
 from feedback.lifecycle import LifecycleEvent
 from pages._ui.shell import PageContext
-from pages._ui.text import escape_markdown
+from pages._ui.text import md, plain
 
 BADGE_COLOURS = {"live": "green", "candidate": "blue", "deprecated": "orange", "retired": "gray"}
 
@@ -24,19 +24,20 @@ def render_timeline(ctx: PageContext, events: list[LifecycleEvent]) -> None:
     for card in reversed(ctx.cards):
         status = ctx.statuses.get(card.version, "candidate")
         colour = BADGE_COLOURS.get(status, "gray")
-        lineage = f" · built on {escape_markdown(card.parent)}" if card.parent else ""
+        lineage = md(" · built on {}", card.parent) if card.parent else ""
         st.markdown(
-            f"**{escape_markdown(card.version)}** :{colour}-badge[{status}] · registered "
-            f"{card.created[:10]} by {escape_markdown(card.author)}{lineage} · "
-            f"{escape_markdown(card.model_type)}"
+            md(
+                "**{}** :{}-badge[{}] · registered {} by {}{} · {}",
+                card.version, colour, status, card.created[:10], card.author, lineage, card.model_type,
+            )
         )
-        st.caption(escape_markdown(card.notes) if card.notes else "No notes.")
+        st.caption(plain(card.notes) if card.notes else "No notes.")
         event = last_change.get(card.version)
         if event is not None:
             extra = ""
             if event.sunset_date:
                 extra = f" Sunset {event.sunset_date:%Y-%m-%d}, replaced by {event.replacement}."
             st.caption(
-                f"{event.from_status} → {event.to_status} on {event.created_at:%Y-%m-%d %H:%M} UTC by "
-                + escape_markdown(f"{event.actor_name} ({event.actor_role}): {event.reason}{extra}")
+                md("{} → {} on {:%Y-%m-%d %H:%M} UTC by {} ({}): {}{}", event.from_status, event.to_status,
+                   event.created_at, event.actor_name, event.actor_role, event.reason, extra)
             )

@@ -7,6 +7,8 @@ choice, so a reviewer could sign off believing they looked at another iteration.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pages._ui.shell import PAGES
@@ -63,5 +65,5 @@ def test_sidebar_caption_names_what_the_page_uses(app_env):
 def test_an_unknown_iteration_in_the_url_is_shown_as_text_not_markup(app_env):
     at = open_app(iteration="[log in again](http://evil.example)")
     message = at.error[0].value
-    assert "There is no iteration" in message and "](http" not in message
-    assert "\\[log in again\\]\\(http" in message
+    assert "There is no iteration" in message and re.search(r"(?<!\\)[\[\]]", message.split("iteration", 1)[1]) is None
+    assert "\\[log in again\\](http\\://evil.example)" in message  # brackets and the scheme's colon escaped

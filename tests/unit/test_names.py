@@ -51,7 +51,7 @@ def test_comments_keep_them_and_display_shows_them_inert():
     assert validate_draft(make_draft(comment=f"see {RLO}txt.exe"), {"v3"}).comment == f"see {RLO}txt.exe"
     assert neutralise_bidi(f"see {RLO}exe.txt") == "see [U+202E]exe.txt"
     shown = escape_markdown(f"a{RLO}b\u2067c")
-    assert RLO not in shown and "\u2067" not in shown and shown == r"a\[U\+202E\]b\[U\+2067\]c"
+    assert RLO not in shown and "\u2067" not in shown and shown == r"a\[U+202E\]b\[U+2067\]c"
 
 
 def test_the_report_refuses_a_name_that_is_a_path(registry_dir, tmp_path, capsys):

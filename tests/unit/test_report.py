@@ -8,7 +8,8 @@ from demo_models.fairness import fairness_gaps
 from demo_models.report_compose import compose_report
 from feedback.goal_store import save_costs, save_criterion
 from feedback.goals import CostMatrix
-from tests.helpers import make_criterion, make_draft
+from feedback.store import FeedbackStore
+from tests.helpers import HOSTILE, copy_registry_with_hostile_card, make_criterion, make_draft
 
 
 @pytest.fixture
@@ -46,3 +47,16 @@ def test_the_report_from_the_command_line(registry_dir, tmp_path, capsys):
     assert "Credit risk — iteration v2" in out.read_text()
     assert main(["report", "credit", "v9", "--out", str(out), "--registry", str(registry_dir), "--db", db]) == 1
     assert "No report: There is no iteration 'v9'" in capsys.readouterr().err
+
+
+def test_the_report_escapes_hostile_text_everywhere(registry_dir, tmp_path):
+    everything = "\n".join(HOSTILE)
+    registry = copy_registry_with_hostile_card(registry_dir, tmp_path / "registry", everything, HOSTILE[0])
+    store = FeedbackStore(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    save_criterion(store, make_criterion(owner=HOSTILE[2]), ("sex", "age"))
+    store.add_feedback(make_draft(iteration="v3", comment=everything, reviewer_name=HOSTILE[2]), {"v3"})
+    document = compose_report(registry, store, "credit", "v3")
+    for raw in ("<img", "\\u003cimg", '<a href="https://evil', "\\u003ca href", '<a href=\\"https://evil'):
+        assert raw not in document, raw
+    assert document.count("&lt;img src=x onerror=alert(1)&gt;") >= 2  # the notes and the owner, shown as written
+    assert "[Session expired – log in again](https://evil.example)" in document  # markdown is text in HTML
