@@ -11,7 +11,7 @@ from scipy.stats import chi2_contingency, ks_2samp
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score, roc_auc_score
 
 from demo_models.costs import case_costs
-from demo_models.fairness import GAP_METRICS
+from demo_models.fairness import GAP_METRICS, bootstrap_gaps
 from demo_models.formats import format_number
 from demo_models.glossary import GLOSSARY, find_term, phrase_glossary, search_terms
 from demo_models.worked_examples import worked_example, worked_examples
@@ -166,8 +166,10 @@ def test_fairness_examples_equal_fairlearn(scored):
     assert f"= {equal_opportunity_difference(1 - y, approved, sensitive_features=sex):.3f}" in example("equal_opportunity_difference", it)
     assert f"= {equalized_odds_difference(y, declined, sensitive_features=sex):.3f}" in example("equalized_odds_difference", it)
     assert f"is {ratio:.3f}, so the four-fifths screen {'passes' if ratio >= 0.8 else 'fails'}" in example("four_fifths", it)
-    low, high = map(float, re.search(r"95% interval ([\d.]+) – ([\d.]+)", example("interval", it)).groups())
+    low, high = map(float, re.search(r"95% interval (\d\.\d+) – (\d\.\d+)", example("interval", it)).groups())
     assert low <= round(ratio, 3) <= high
+    chance = bootstrap_gaps(it, "sex").loc["dp_ratio", "chance"]
+    assert f"{chance:.1%} of 500 random regroupings" in example("chance", it)
 
 
 def test_explanation_examples_equal_the_model(scored):
