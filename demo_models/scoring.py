@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import logging
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -18,6 +19,8 @@ SCORE_COLUMN = "Score"
 DECISION_COLUMN = "Decision"
 OUTCOME_COLUMN = "Actual outcome"
 SORT_ORDERS = ("score, highest first", "score, lowest first", "case id")
+
+log = logging.getLogger(__name__)
 
 
 class UnknownCaseError(LookupError):
@@ -60,6 +63,7 @@ class ScoredIteration(Evaluation):
         self._columns = np.array(self.explainer.columns, dtype=object)
         self._encoded = self.explainer.transform(features)
         self._rows = {case_id: i for i, case_id in enumerate(features.index)}
+        self._stored: dict[str, object] = {}  # see _stored_shap; shared by at_threshold copies
         self._tables: dict[float, pd.DataFrame] = {}  # case_table per threshold (shared by at_threshold copies)
 
     def global_importance(self) -> pd.Series:
@@ -105,14 +109,39 @@ class ScoredIteration(Evaluation):
         if case_id not in self._rows:
             raise UnknownCaseError(f"There is no case {case_id!r} in iteration {self.card.version}.")
         row = self._rows[case_id]
+        stored = self._stored_shap().get(case_id)
+        if stored is not None:  # exact SHAP computed at registration: the same numbers, without the cost
+            base, scale = self._stored["base"]
+            return self._build(case_id, stored, base, float(self.scores.iloc[row]), scale, self.features.iloc[row])
         return self._explain(case_id, self._encoded[row : row + 1], self.features.iloc[row])
+
+    def _stored_shap(self) -> dict[str, np.ndarray]:
+        """The stored SHAP rows by case id, in the explainer's column order, if they agree with the live
+        explainer on a stored case (base value and contributions within 1e-6); empty otherwise."""
+        if "rows" in self._stored:
+            return self._stored["rows"]
+        self._stored["rows"] = {}
+        stored = self.iteration.shap_values
+        known = [c for c in stored.index.astype(str) if c in self._rows]
+        if not known or set(stored.columns) != set(self._columns):
+            return self._stored["rows"]
+        matrix = stored.set_axis(stored.index.astype(str)).loc[known, list(self._columns)].to_numpy(dtype=float)
+        probe = self._rows[known[0]]
+        live = self.explainer.attribute(self._encoded[probe : probe + 1])
+        if abs(live.base_value - self.card.base_value) <= 1e-6 and np.allclose(live.contributions[0], matrix[0], rtol=0, atol=1e-6):
+            self._stored["base"] = (live.base_value, live.scale)
+            self._stored["rows"] = dict(zip(known, matrix))
+        else:
+            log.info("stored SHAP of %s/%s differs from the live explainer: cases are explained live", self.card.use_case, self.card.version)
+        return self._stored["rows"]
 
     def _explain(self, case_id: str, encoded: np.ndarray, values: pd.Series) -> CaseExplanation:
         attribution = self.explainer.attribute(encoded)
-        raw = attribution.contributions[0]
+        return self._build(case_id, attribution.contributions[0], attribution.base_value, float(attribution.scores[0]), attribution.scale, values)
+
+    def _build(self, case_id: str, raw: np.ndarray, base_value: float, score: float, scale: str, values: pd.Series) -> CaseExplanation:
         order = np.argsort(-np.abs(raw), kind="stable")
         contributions = pd.Series(raw[order], index=self._columns[order])
-        score = float(attribution.scores[0])
         protected = self.card.protected_attributes
         return CaseExplanation(
             case_id=case_id,
@@ -120,11 +149,11 @@ class ScoredIteration(Evaluation):
             score=score,
             threshold=self.threshold,
             decision=self.use_case.decision_for(score, self.threshold),
-            base_value=attribution.base_value,
+            base_value=base_value,
             contributions=contributions,
             reasons=rank_reasons(contributions, values, self.use_case, protected),
             protected_drivers=find_protected_drivers(contributions, values, self.use_case, protected),
-            scale=attribution.scale,
+            scale=scale,
         )
 
 

@@ -174,3 +174,32 @@ def test_xgboost_on_a_sparse_encoding_reads_absent_entries_as_xgboost_does(tmp_p
     margin = model.steps[-1][1].predict(model[:-1].transform(frame.drop(columns=TARGET)), output_margin=True)
     np.testing.assert_allclose(scored.explainer.explain(scored.features).output, margin, atol=1e-5, rtol=0)
     assert scored.explain_case("case-3").score == pytest.approx(scored.scores["case-3"], abs=1e-6)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_an_evaluation_case_is_explained_from_its_stored_shap_with_the_live_numbers(zoo, family):
+    """Explore reads the exact SHAP stored at registration; it must be what the live explainer says."""
+    root, _ = zoo
+    scored = ScoredIteration(load_iteration("zoo", family.replace(" ", "-"), root))
+    ids = list(scored.features.index[:25])
+    stored = [scored.explain_case(c) for c in ids]
+    assert len(scored._stored_shap()) == scored.card.shap_rows > 0  # the stored path is the one taken
+    for case_id, fast in zip(ids, stored):
+        row = scored.features.loc[[case_id]]
+        live = scored.explain_raw(row)
+        # within 1e-6: XGBoost and CatBoost compute in float32, batch and single row round differently
+        assert fast.base_value == pytest.approx(live.base_value, abs=1e-6) and fast.scale == live.scale
+        assert fast.score == pytest.approx(live.score, abs=1e-6)
+        pd.testing.assert_series_equal(fast.contributions.sort_index(), live.contributions.sort_index(), atol=1e-6, rtol=0)
+        assert [r.feature for r in fast.reasons] == [r.feature for r in live.reasons]
+
+
+def test_stored_shap_that_disagrees_with_the_live_explainer_is_not_used(zoo):
+    root, _ = zoo
+    iteration = load_iteration("zoo", FAMILIES[0].replace(" ", "-"), root)
+    iteration.shap_values.iloc[:, 0] += 1.0  # e.g. written by another explainer version
+    scored = ScoredIteration(iteration)
+    case_id = scored.features.index[0]
+    assert scored._stored_shap() == {}
+    live = scored.explain_raw(scored.features.loc[[case_id]])
+    pd.testing.assert_series_equal(scored.explain_case(case_id).contributions, live.contributions)
