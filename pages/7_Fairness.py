@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, gaps_by_threshold
 from demo_models.formats import UNDEFINED, format_share
 from demo_models.outcomes import undefined_gap_reason
 from demo_models.usecases import capitalise
 from demo_models.chart_text import describe_gap_sweep
 from demo_models.figures import build_gap_sweep
 from pages._ui.charts import render_plotly
-from pages._ui.shell import gap_uncertainty_of, load_scored, setup_page
+from pages._ui.shell import fairness_of, gaps_of, load_scored, setup_page
 from pages._ui.text import md, plain
 
 ctx = setup_page("Fairness")
@@ -45,8 +45,7 @@ DEFINITIONS = {
     "equal_opportunity_difference": f"gap between groups in the {fav} rate of {deserving} (0 = equal)",
 }
 try:
-    table = group_table(scored, attribute)
-    intervals = gap_uncertainty_of(ctx, card, attribute)
+    table, intervals = fairness_of(ctx, card, attribute)
 except FairnessError as err:
     st.warning(plain(err))
     st.stop()
@@ -109,13 +108,12 @@ if not others:
     st.caption("There is no other iteration to compare with.")
 else:
     other_card = st.selectbox("Iteration", others, format_func=lambda c: c.version, key="fairness_other")
-    other = load_scored(ctx, other_card)
     try:
-        theirs = fairness_gaps(other, attribute)
+        theirs = gaps_of(ctx, other_card, attribute)
     except FairnessError as err:
         st.info(md("{}: {}", other_card.version, err))
     else:
-        ours = fairness_gaps(scored, attribute)
+        ours = intervals["value"]  # the same gaps (fairlearn, at this iteration's threshold)
         st.dataframe(
             pd.DataFrame({other_card.version: theirs, card.version: ours}).assign(change=lambda f: f[card.version] - f[other_card.version]).rename(index=GAP_METRICS).style.format("{:.3f}", na_rep=UNDEFINED),
             key="fairness_compare",

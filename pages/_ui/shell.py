@@ -206,17 +206,26 @@ def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
     return _latency(str(ctx.registry_dir), card.use_case, card.version, card.created)
 
 
-@st.cache_resource(show_spinner="Resampling the cases to measure how sure each gap is…", max_entries=32)
-def _gap_uncertainty(registry_dir: str, use_case: str, iteration: tuple[str, str, float], attribute: str):
-    from demo_models.fairness import bootstrap_gaps
+@st.cache_resource(show_spinner="Comparing the groups…", max_entries=32)
+def _fairness(registry_dir: str, use_case: str, iteration: tuple[str, str, float], attribute: str, resampled: bool):
+    from demo_models.fairness import bootstrap_gaps, fairness_gaps, group_table
 
-    return bootstrap_gaps(_load_scored(registry_dir, use_case, *iteration[:2]).at_threshold(iteration[2]), attribute)
+    scored = _load_scored(registry_dir, use_case, *iteration[:2]).at_threshold(iteration[2])
+    if not resampled:
+        return fairness_gaps(scored, attribute)
+    return group_table(scored, attribute), bootstrap_gaps(scored, attribute)
 
 
-def gap_uncertainty_of(ctx: PageContext, card: IterationCard, attribute: str):
-    """Each gap metric with its bootstrap interval and its chance (see `bootstrap_gaps`), cached per
-    iteration, threshold and attribute: 500 resamples are too many to redo on every rerun."""
-    return _gap_uncertainty(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute)
+def fairness_of(ctx: PageContext, card: IterationCard, attribute: str):
+    """(the group-by-group table, each gap metric with its bootstrap interval and its chance) of an
+    iteration at its threshold, cached per iteration, threshold and attribute (fairlearn and 500
+    resamples are too slow to redo on every rerun). Raises FairnessError as `group_table` does."""
+    return _fairness(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, True)
+
+
+def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, float]:
+    """The gap metrics of an iteration at its threshold (`fairness_gaps`), cached the same way."""
+    return _fairness(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, False)
 
 
 def _configure_logging() -> None:
