@@ -66,4 +66,5 @@ def test_an_unknown_iteration_in_the_url_is_shown_as_text_not_markup(app_env):
     at = open_app(iteration="[log in again](http://evil.example)")
     message = at.error[0].value
     assert "There is no iteration" in message and re.search(r"(?<!\\)[\[\]]", message.split("iteration", 1)[1]) is None
-    assert "\\[log in again\\](http\\://evil.example)" in message  # brackets and the scheme's colon escaped
+    # brackets and the scheme's colon escaped, and a zero-width space keeps the text from being autolinked
+    assert "\\[log in again\\](http\\:\u200b//evil.example)" in message
