@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from demo_models.examples.churn import main as register_churn
+from tests.helpers import free_port as _free_port, stop_process_group
 
 APP_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = APP_DIR / "test-artifacts" / "screenshots"
@@ -47,12 +46,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
             if reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
@@ -105,13 +98,7 @@ def streamlit_server(tmp_path_factory, registry_dir):
         _wait_ready(url, proc, log)
         yield SimpleNamespace(url=url, db=db, log=log, registry=registry)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_process_group(proc, timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import APP_DIR, _free_port, _wait_ready
 from tests.e2e.oidc_provider import ProviderUnavailable, install_provider, start_provider
 from tests.e2e.st_e2e import select_dataframe_row, wait_for_app_run, wait_for_plotly
+from tests.helpers import stop_process_group
 
 ACCOUNTS = {  # account id (the provider's `sub`) -> the claims it gives
     "rita": {"name": "Rita Risk", "email": "rita@bank.example", "email_verified": True},
@@ -26,16 +26,6 @@ ACCOUNTS = {  # account id (the provider's `sub`) -> the claims it gives
     "uma": {"name": "Uma Unverified", "email": "uma@bank.example", "email_verified": False},
 }
 ROLES = '{"rita@bank.example": "risk", "uma@bank.example": "admin"}'  # INVOLVE_ROLES: by verified e-mail
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +64,8 @@ def login_app(tmp_path_factory, registry_dir):
         _wait_ready(url, app, log)
         yield SimpleNamespace(url=url, issuer=issuer, db=db, log=log)
     finally:
-        _stop(app)
-        _stop(provider)
+        stop_process_group(app)
+        stop_process_group(provider)
 
 
 def _context_page(browser, login_app):
