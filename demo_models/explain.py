@@ -137,11 +137,21 @@ TREE_MODELS = frozenset(
 )
 AGNOSTIC_BACKGROUND_ROWS = 50
 AGNOSTIC_EXACT_MAX_COLUMNS = 10
-GLOBAL_BUDGET_SECONDS = 20.0
+#: How many evaluation cases get their SHAP stored is decided from the case count and the model's
+#: size, never from the clock, so the same model and data store the same rows on any machine at any load.
+#: Exact explainers (native, linear, scikit-learn trees) explain every case up to this many:
+EXACT_GLOBAL_MAX_ROWS = 200_000
+#: TreeSHAP's work per case is the sum over trees of leaves x depth^2 (Lundberg et al., 2020); a
+#: scikit-learn tree model explains every case while the total stays under this budget (about a
+#: minute with shap.TreeExplainer on a 2-core machine), else a seeded sample that fits it.
+TREE_WORK_BUDGET = 12_000_000_000
+#: A model-agnostic explainer costs hundreds of model calls per case: a seeded sample of this many.
+AGNOSTIC_GLOBAL_ROWS = 500
+#: The smallest sample a global importance is ever computed on.
+MIN_GLOBAL_ROWS = 500
 #: Evaluation cases explained per call at registration: one progress bar step each, and a pause
 #: between calls in which a GIL-holding explainer lets other threads run.
 EXPLAIN_CHUNK_ROWS = 2_000
-BATCH_PROBE_ROWS = 50
 SCALE_PROBE_ROWS = 20
 
 
@@ -381,12 +391,13 @@ class CaseExplainer:
 
 @dataclass(frozen=True)
 class GlobalExplanation:
-    """Contributions of the evaluation cases (all, or a seeded sample that fits a time budget)."""
+    """Contributions of the evaluation cases (all, or a seeded sample sized from the case count and model)."""
 
     contributions: pd.DataFrame  # cases x input columns, on the explanation's scale
     base_value: float
     seconds_per_case: float
     sampled: bool
+    sample_rule: str = "every case"  # why these rows (global_sample_size)
 
 
 def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: bool | str) -> Attribution:
@@ -410,25 +421,55 @@ def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: b
     )
 
 
-def explain_evaluation(
-    explainer: CaseExplainer,
-    X: pd.DataFrame,
-    budget_seconds: float = GLOBAL_BUDGET_SECONDS,
-    progress: bool | str = False,
-) -> GlobalExplanation:
-    """Explain every case, or a seeded sample (at least 100) when all would exceed the budget.
+def tree_work_per_case(estimator: Any) -> int | None:
+    """TreeSHAP work per explained case of a scikit-learn tree model: sum of leaves x depth^2 (None if unknown)."""
+    trees: list[tuple[int, int]] = []
+    if hasattr(estimator, "tree_"):  # a single decision tree
+        trees = [(estimator.tree_.n_leaves, estimator.tree_.max_depth)]
+    elif hasattr(estimator, "_predictors"):  # HistGradientBoosting: lists of TreePredictor per iteration
+        trees = [(p.get_n_leaf_nodes(), p.get_max_depth()) for stage in estimator._predictors for p in stage]
+    elif hasattr(estimator, "estimators_"):  # forests (a list) and GradientBoosting (an array of stages)
+        members = np.asarray(estimator.estimators_, dtype=object).ravel()
+        trees = [(m.tree_.n_leaves, m.tree_.max_depth) for m in members if hasattr(m, "tree_")]
+    if not trees:
+        return None
+    return int(sum(leaves * max(depth, 1) ** 2 for leaves, depth in trees))
+
+
+def global_sample_size(explainer: CaseExplainer, n_cases: int) -> tuple[int, str]:
+    """How many of n_cases evaluation cases get their SHAP stored, and why (the card states it).
+
+    Deterministic: from the case count, the explainer and the model's size; never from a timing.
+    """
+    if explainer.kind == "agnostic":
+        rows = min(n_cases, AGNOSTIC_GLOBAL_ROWS)
+        why = f"a model-agnostic explainer: a seeded sample of at most {AGNOSTIC_GLOBAL_ROWS:,} cases"
+    elif explainer.kind == "tree":
+        work = tree_work_per_case(explainer.estimator)
+        affordable = EXACT_GLOBAL_MAX_ROWS if work is None else max(MIN_GLOBAL_ROWS, TREE_WORK_BUDGET // work)
+        rows = min(n_cases, EXACT_GLOBAL_MAX_ROWS, affordable)
+        why = (
+            f"TreeSHAP of this model's trees (work {work:,} per case) on every case would exceed the budget: "
+            f"a seeded sample of {rows:,}"
+            if work is not None and affordable < min(n_cases, EXACT_GLOBAL_MAX_ROWS)
+            else f"a seeded sample of {EXACT_GLOBAL_MAX_ROWS:,}, the most an exact explainer stores"
+        )
+    else:
+        rows = min(n_cases, EXACT_GLOBAL_MAX_ROWS)
+        why = f"a seeded sample of {EXACT_GLOBAL_MAX_ROWS:,}, the most an exact explainer stores"
+    return rows, ("every case" if rows >= n_cases else why)
+
+
+def explain_evaluation(explainer: CaseExplainer, X: pd.DataFrame, progress: bool | str = False) -> GlobalExplanation:
+    """Explain every case, or a seeded sample whose size `global_sample_size` chose (never the clock).
 
     Also checks that the explanations add up to the model's probabilities on those cases.
     progress: draw one progress bar (a string is its label); quiet by default.
     """
     per_case = explainer.seconds_per_case(X)
-    probe = X.iloc[:BATCH_PROBE_ROWS]  # a batch costs far less per case than single rows (threads, start-up)
-    start = time.perf_counter()
-    explainer.explain(probe)
-    batch_per_case = (time.perf_counter() - start) / len(probe)
-    affordable = max(100, int(budget_seconds / max(batch_per_case, 1e-9)))
-    rows = X if affordable >= len(X) else X.sample(affordable, random_state=0).sort_index()
+    size, why = global_sample_size(explainer, len(X))
+    rows = X if size >= len(X) else X.sample(size, random_state=0).sort_index()
     attribution = _explain_in_chunks(explainer, rows, progress)
     explainer.check_additivity(rows, attribution)
     frame = pd.DataFrame(attribution.contributions, index=rows.index, columns=list(attribution.columns))
-    return GlobalExplanation(frame, attribution.base_value, per_case, sampled=len(rows) < len(X))
+    return GlobalExplanation(frame, attribution.base_value, per_case, sampled=len(rows) < len(X), sample_rule=why)

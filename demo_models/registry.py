@@ -79,6 +79,7 @@ class IterationCard:
     base_value: float = 0.0
     explain_ms: float = 0.0  # measured per case at registration
     shap_rows: int = 0  # evaluation cases whose SHAP is stored (all, or a disclosed sample)
+    shap_rule: str = ""  # why those rows: "every case" or the deterministic sampling rule that applied
     format_version: int = FORMAT_VERSION
     favourable: str = "negative"  # the decision that is good for the case: "negative" or "positive"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -276,6 +277,7 @@ def register_iteration(
         base_value=explained.base_value,
         explain_ms=round(explained.seconds_per_case * 1000, 3),
         shap_rows=len(explained.contributions),
+        shap_rule=explained.sample_rule,
         favourable=favourable,
         extra=dict(extra or {}),
     )

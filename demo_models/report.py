@@ -82,6 +82,8 @@ def render_report(inputs: ReportInputs) -> str:
         f"{', built on ' + e(card.parent) if card.parent else ''}. Threshold {format_share(card.threshold)}: "
         f"{e(words.positive_decision)} at or above. {e(words.count(card.n_eval))} to evaluate it on. Report made "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Involve.</p>",
+        f"<p class='muted'>Explanations: {e(card.explainer)}; SHAP stored for {card.shap_rows:,} of "
+        f"{card.n_eval:,} evaluation cases ({e(card.shap_rule or 'a seeded sample')}).</p>",
         f"<p>{e(card.notes)}</p>",
         "<h2>Goal scorecard</h2>",
     ]

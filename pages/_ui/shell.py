@@ -98,7 +98,7 @@ def _first_start_progress(job: FirstStart, shown: tuple[str, ...]) -> None:
     st.progress(progress.done / progress.total if progress.total else 0.0, text=f"First start, in the background: {step}…")
 
 
-def _prepare_registry(registry_dir: str) -> None:
+def _prepare_registry(registry_dir: str, titled: bool) -> None:
     """Start the first-start preparation once per server process (built-in iterations, demo history)
     and show its progress; a page with no iteration to show yet waits for the first one."""
     job = _start_first_start(registry_dir, settings.db_url(), settings.demo_history())
@@ -112,7 +112,8 @@ def _prepare_registry(registry_dir: str) -> None:
         return
     shown = _registered(registry_dir)
     if not shown:
-        st.title("Involve")
+        if not titled:
+            st.title("Involve")
         st.subheader("Getting ready for the first start")
         st.markdown(
             "Involve puts a machine-learning model in front of the people it serves while it is being built. "
@@ -375,8 +376,11 @@ def _report_form(store: FeedbackStore, page: str, identity: Identity) -> None:
                     st.success(md("Thank you — sent from the {} page.", page))
 
 
-def setup_page(title: str) -> PageContext:
-    """Configure the page and render the shared sidebar; returns what the user picked."""
+def setup_page(title: str, titled: bool = False) -> PageContext:
+    """Configure the page and render the shared sidebar; returns what the user picked.
+
+    titled: the page drew its "Involve" heading already (Home does, before its imports).
+    """
     st.set_page_config(page_title=f"{title} · Involve", page_icon="🤝", layout="wide")
     _configure_logging()
     for script, label, icon in PAGES:
@@ -385,7 +389,7 @@ def setup_page(title: str) -> PageContext:
     registry_dir = settings.registry_dir()
     read_only_registry = None
     try:
-        _prepare_registry(str(registry_dir))
+        _prepare_registry(str(registry_dir), titled)
     except ReadOnlyRegistry as err:
         read_only_registry = str(err)
     except (RegistryError, OSError) as err:

@@ -1,3 +1,7 @@
+import multiprocessing
+import os
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from demo_models import explain
 from demo_models.explain import (
     CaseExplainer,
     ExplainError,
@@ -204,9 +209,59 @@ def test_stored_shap_of_builtins_equals_live_explanations(scored):
         assert importance.iloc[0] == pytest.approx(np.abs(live.contributions).mean(axis=0).max())
 
 
-def test_slow_explainers_are_explained_on_a_disclosed_sample():
+def test_slow_explainers_are_explained_on_a_disclosed_sample(monkeypatch):
     X, y, prep = _mixed(400)
     model = Pipeline([("prep", prep), ("clf", KNeighborsClassifier(25))]).fit(X, y)
-    explained = explain_evaluation(CaseExplainer(model, X), X, budget_seconds=1e-6)
+    monkeypatch.setattr(explain, "AGNOSTIC_GLOBAL_ROWS", 100)
+    explained = explain_evaluation(CaseExplainer(model, X), X)
     assert explained.sampled and len(explained.contributions) == 100
     assert explained.contributions.index.isin(X.index).all()
+    assert "model-agnostic" in explained.sample_rule and "100" in explained.sample_rule
+
+
+def _burn(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_the_stored_rows_do_not_depend_on_how_busy_the_machine_is(monkeypatch):
+    """Two explanations of the same model and data, one idle and one with every core busy: identical rows and values."""
+    X, y, prep = _mixed(3000)
+    model = Pipeline([("prep", prep), ("clf", RandomForestClassifier(20, max_depth=5, random_state=0))]).fit(X, y)
+    explainer = CaseExplainer(model, X)
+    work = explain.tree_work_per_case(explainer.estimator)
+    monkeypatch.setattr(explain, "TREE_WORK_BUDGET", work * 1200)  # all 3,000 would exceed it: a sample of 1,200
+    monkeypatch.setattr(explain, "MIN_GLOBAL_ROWS", 100)
+    idle = explain_evaluation(explainer, X)
+    burners = [multiprocessing.get_context("spawn").Process(target=_burn, args=(30.0,)) for _ in range(os.cpu_count() or 2)]
+    for burner in burners:
+        burner.start()
+    try:
+        time.sleep(0.5)
+        busy = explain_evaluation(CaseExplainer(model, X), X)
+    finally:
+        for burner in burners:
+            burner.terminate()
+            burner.join()
+    assert idle.sampled and len(idle.contributions) == 1200
+    assert busy.contributions.index.equals(idle.contributions.index)
+    np.testing.assert_array_equal(busy.contributions.to_numpy(), idle.contributions.to_numpy())
+    assert "seeded sample of 1,200" in idle.sample_rule
+
+
+def test_sample_size_comes_from_the_case_count_and_the_model_size(monkeypatch):
+    X, y, prep = _mixed(600)
+    forest = Pipeline([("prep", prep), ("clf", RandomForestClassifier(10, max_depth=4, random_state=0))]).fit(X, y)
+    linear = Pipeline([("prep", prep), ("clf", LogisticRegression())]).fit(X, y)
+    tree, lin = CaseExplainer(forest, X), CaseExplainer(linear, X)
+    work = explain.tree_work_per_case(tree.estimator)
+    leaves = [(t.tree_.n_leaves, t.tree_.max_depth) for t in tree.estimator.estimators_]
+    assert work == sum(n * d * d for n, d in leaves)  # TreeSHAP's leaves x depth^2, summed over the trees
+    assert explain.global_sample_size(tree, 600) == (600, "every case")
+    monkeypatch.setattr(explain, "MIN_GLOBAL_ROWS", 50)
+    monkeypatch.setattr(explain, "TREE_WORK_BUDGET", work * 250)
+    assert explain.global_sample_size(tree, 600)[0] == 250
+    assert explain.global_sample_size(tree, 200) == (200, "every case")
+    monkeypatch.setattr(explain, "EXACT_GLOBAL_MAX_ROWS", 300)
+    assert explain.global_sample_size(lin, 600)[0] == 300 and explain.global_sample_size(lin, 300) == (300, "every case")
