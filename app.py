@@ -10,7 +10,7 @@ st.title("Involve")
 import pandas as pd  # noqa: E402
 
 from demo_models.formats import format_number  # noqa: E402
-from demo_models.usecases import with_article  # noqa: E402
+from demo_models.vocabulary import with_article  # noqa: E402
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard  # noqa: E402
 from pages._ui.shell import setup_page  # noqa: E402
 from pages._ui.text import md, plain  # noqa: E402

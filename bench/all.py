@@ -88,7 +88,7 @@ def whatif_reruns(registry: Path, moves: int = 20) -> list[float]:
                       INVOLVE_DEMO_HISTORY="0")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
-    at.switch_page("pages/9_What_if.py").run()
+    at.switch_page("pages/2_What_if.py").run()
     case_id = at.selectbox(key="whatif_case").value
     times = []
     for duration in np.linspace(6, 60, moves).round().astype(int):
@@ -104,9 +104,9 @@ def global_shap(registry: Path, sizes: tuple[int, ...], runs: int) -> dict[int, 
     """Median seconds of grouped SHAP for n fraud transactions: Involve's and plain shap.TreeExplainer's."""
     import shap
 
-    from demo_models.fraud import make_transactions
-    from demo_models.registry import load_iteration
-    from demo_models.scoring import ScoredIteration
+    from demo_models.builtin.fraud_stream import make_transactions
+    from demo_models.iterations.registry import load_iteration
+    from demo_models.iterations.scoring import ScoredIteration
 
     warnings.filterwarnings("ignore", module="shap")
     scored = ScoredIteration(load_iteration("fraud", "v1", registry))
@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     registry = Path(tempfile.mkdtemp()) / "registry"
-    subprocess.run([sys.executable, "-c", f"from demo_models.builtin import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
 
     rows = []
     if Path(CHROMIUM).exists():

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from demo_models.compare import compare_iterations
+from demo_models.metrics.compare import compare_iterations
 from demo_models.examples.churn import main as register_churn
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 
 TARGET_SECONDS = 3.0
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +47,7 @@ def _page(registry: Path, data_dir: Path) -> tuple[float, float]:
     at.query_params["use_case"] = "churn"
     at.run()
     start = time.perf_counter()
-    at.switch_page("pages/2_Compare.py").run()
+    at.switch_page("pages/3_Compare.py").run()
     first = time.perf_counter() - start
     assert not at.exception, at.exception
     start = time.perf_counter()

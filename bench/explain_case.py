@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from demo_models.builtin import ensure_builtin_iterations
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.builtin.training import ensure_builtin_iterations
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 
 TARGET_P95_MS = 15.0
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from demo_models.examples.zoo import FAMILIES, TARGET, booster_frame, fit_family, make_zoo_data
-from demo_models.registry import load_iteration, register_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.scoring import ScoredIteration
 
 TARGET_RATIO, TARGET_P95_MS = 3.0, 15.0
 

@@ -89,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from demo_models import settings
-    from feedback.store import FeedbackStore
+    from feedback.store.database import FeedbackStore
     from pages._ui.shell import PAGES
 
     data = Path(tempfile.mkdtemp(prefix="involve-locked-"))
@@ -106,7 +106,7 @@ def main() -> int:
     started = time.monotonic()
     try:
         ok = _report(f"Store locked by another process ({args.hold:.0f} s)", time_pages(PAGES), "The store is busy")
-        from feedback.store import StoreBusy
+        from feedback.store.database import StoreBusy
         from tests.helpers import make_draft
 
         draft, store = make_draft(reviewer_name="Bench"), FeedbackStore(os.environ["INVOLVE_DB_URL"])

@@ -27,9 +27,9 @@ MEMORY_TARGET_GB, VIEW_TARGET_S = 2.0, 5.0
 
 GENERATE = """
 import json, resource, sys, time
-from demo_models.builtin import ensure_builtin_iterations
-from demo_models.fraud import make_transactions
-from demo_models.registry import load_iteration
+from demo_models.builtin.training import ensure_builtin_iterations
+from demo_models.builtin.fraud_stream import make_transactions
+from demo_models.iterations.registry import load_iteration
 registry, rows = sys.argv[1], int(sys.argv[2])
 model = load_iteration("fraud", "v1", registry).model
 start = time.perf_counter()
@@ -49,7 +49,7 @@ at.query_params.update(use_case="fraud", iteration="v1")
 at.run()
 at.switch_page("pages/1_Explore.py").run()  # a first model page pays the imports of the model side
 start = time.perf_counter()
-at.switch_page("pages/8_Monitoring.py").run()
+at.switch_page("pages/10_Monitoring.py").run()
 first = time.perf_counter() - start
 assert not at.exception, at.exception
 start = time.perf_counter()
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "registry"
-        subprocess.run([sys.executable, "-c", f"from demo_models.builtin import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-c", f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
         runs = [_run(GENERATE, str(registry), str(args.rows)) for _ in range(args.runs)]
         peak = max(r["peak_gb"] for r in runs)
         print(

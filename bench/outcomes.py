@@ -20,15 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from demo_models.costs import case_costs, cost_curve, total_cost
+from demo_models.metrics.costs import case_costs, cost_curve, total_cost
 from demo_models.examples.churn import main as register_churn
-from demo_models.metrics import headline_metrics
-from demo_models.outcomes import compute_curves, confusion
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.metrics.performance import headline_metrics
+from demo_models.metrics.outcomes import compute_curves, confusion
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 200.0
@@ -56,7 +56,7 @@ def _page_ms(thresholds: np.ndarray) -> list[float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["use_case"] = "churn"
     at.run()
-    at.switch_page("pages/5_Outcomes.py").run()
+    at.switch_page("pages/7_Outcomes.py").run()
     assert not at.exception, at.exception
     slider = "outcome_threshold_churn_v2"
     times = []

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from feedback.records import FeedbackDraft
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 
 PROCESSES, WRITES = 8, 500
 TARGET_P99_MS = 20.0

@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from feedback.access import Actor, check_actor
 from feedback.import_check import CheckedLine, check_line, unresolved_references
 from feedback.records import Feedback, FeedbackError, clean_text
-from feedback.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
-from feedback.store import FeedbackStore, utc_row
+from feedback.store.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
+from feedback.store.database import FeedbackStore, utc_row
 
 log = logging.getLogger(__name__)
 EXPORT_COLUMNS = [f.name for f in fields(Feedback)]

@@ -20,8 +20,8 @@ from feedback.goals import (
 )
 from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, FeedbackError, clean_text
-from feedback.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
-from feedback.store import FeedbackStore, insert_record, utc_row
+from feedback.store.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
+from feedback.store.database import FeedbackStore, insert_record, utc_row
 
 
 def _append(store: FeedbackStore, table: Table, record: Any) -> Any:

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
-from feedback.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
-from feedback.store import FeedbackStore, insert_record, to_feedback, utc_row
+from feedback.store.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
+from feedback.store.database import FeedbackStore, insert_record, to_feedback, utc_row
 from feedback.triage import TriageChange, TriageError, plan_triage
 
 REPORT_KINDS = ("bug", "slowness", "confusing page", "feature request")

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.access import Actor, check_actor
 from feedback.announcements import Announcement, announce_health, validate_notice
-from feedback.schema import ANNOUNCEMENTS, DISMISSALS
-from feedback.store import FeedbackStore, StoreError, insert_record, utc_row
+from feedback.store.schema import ANNOUNCEMENTS, DISMISSALS
+from feedback.store.database import FeedbackStore, StoreError, insert_record, utc_row
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from collections.abc import Collection
 
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
-from feedback.schema import SIGNOFFS
+from feedback.store.schema import SIGNOFFS
 from feedback.signoff import SignOff, SignoffError, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
-from feedback.store import FeedbackStore, insert_record
+from feedback.store.database import FeedbackStore, insert_record
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 
-from feedback.schema import USAGE
-from feedback.store import FeedbackStore, StoreError
+from feedback.store.schema import USAGE
+from feedback.store.database import FeedbackStore, StoreError
 
 log = logging.getLogger(__name__)
 EVENTS = ("page view", "explanation viewed", "feedback submitted")

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from demo_models.glossary import search_terms
-from demo_models.worked_examples import worked_examples
-from demo_models.report_compose import costs_for
+from demo_models.presentation.glossary import search_terms
+from demo_models.presentation.worked_examples import worked_examples
+from demo_models.presentation.report_inputs import costs_for
 from pages._ui.guide import ORIENTATION
 from pages._ui.scorecard import current_costs
 from pages._ui.shell import load_scored, setup_page

@@ -5,9 +5,9 @@ import time
 import pandas as pd
 import streamlit as st
 
-from demo_models.chart_text import describe_waterfall
-from demo_models.figures import build_waterfall
-from demo_models.scoring import (
+from demo_models.presentation.chart_text import describe_waterfall
+from demo_models.presentation.figures import build_waterfall
+from demo_models.iterations.scoring import (
     DECISION_COLUMN,
     OUTCOME_COLUMN,
     SCORE_COLUMN,
@@ -15,7 +15,7 @@ from demo_models.scoring import (
     filter_case_table,
 )
 from demo_models.formats import format_share
-from demo_models.usecases import capitalise
+from demo_models.vocabulary import capitalise
 from feedback.telemetry import record_event
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from demo_models.builtin import ensure_builtin_iterations
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
-from feedback.store import FeedbackStore
+from demo_models.builtin.training import ensure_builtin_iterations
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
+from feedback.store.database import FeedbackStore
 from tests.helpers import BUILTIN_VERSIONS
 from tests.mlflow_server import mlflow_models, mlflow_server  # noqa: F401  (session fixtures: a real MLflow server)
 

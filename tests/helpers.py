@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -129,3 +130,10 @@ def copy_registry_with_hostile_card(registry_dir, destination, notes: str, autho
     card_file = destination / "credit" / "v3" / "card.json"
     card_file.write_text(json.dumps({**json.loads(card_file.read_text()), "notes": notes, "author": author}))
     return destination
+
+
+def snapshot_tree(root: Path) -> dict[str, bytes | None]:
+    """Every folder and file under root, with each file's bytes."""
+    if not root.exists():
+        return {"<no registry folder>": None}
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}

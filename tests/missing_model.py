@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from demo_models.examples.churn import CATEGORICAL, NUMERIC, make_churn
-from demo_models.registry import register_iteration
+from demo_models.iterations.registry import register_iteration
 
 USE_CASE = "retention"
 

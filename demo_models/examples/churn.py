@@ -23,7 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from demo_models.registry import register_iteration
+from demo_models.iterations.registry import register_iteration
 
 CATEGORICAL = ["contract", "payment", "region"]
 NUMERIC = ["tenure_months", "monthly_fee", "support_calls"]

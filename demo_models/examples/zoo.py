@@ -49,7 +49,8 @@ def booster_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame[NUMERIC].astype(float), dummies, frame[[TARGET]]], axis=1)
 
 
-def _one_hot() -> ColumnTransformer:
+def make_encoder() -> ColumnTransformer:
+    """The zoo's preprocessing: categorical inputs imputed and one-hot encoded, numbers imputed and scaled."""
     cat = make_pipeline(
         SimpleImputer(strategy="constant", fill_value="none"),
         OneHotEncoder(handle_unknown="ignore", sparse_output=False),
@@ -102,4 +103,4 @@ def fit_family(family: str, frame: pd.DataFrame, trees: int = 25, depth: int | N
 
         params = {"objective": "binary:logistic", "max_depth": depth or 6, "seed": 0}
         return xgboost.train(params, xgboost.DMatrix(X, label=y, missing=np.nan), num_boost_round=trees)
-    return Pipeline([("prep", _one_hot()), ("clf", _estimator(family, trees, depth))]).fit(X, y)
+    return Pipeline([("prep", make_encoder()), ("clf", _estimator(family, trees, depth))]).fit(X, y)

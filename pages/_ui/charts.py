@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from demo_models.chart_text import ChartText
+from demo_models.presentation.chart_text import ChartText
 from pages._ui.text import plain
 
 

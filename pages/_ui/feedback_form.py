@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from demo_models import __version__
-from demo_models.reasons import Reason
-from demo_models.scoring import CaseExplanation
-from demo_models.usecases import with_article
-from demo_models.whatif import changes_to_json
+from demo_models.explanations.reasons import Reason
+from demo_models.iterations.scoring import CaseExplanation
+from demo_models.vocabulary import with_article
+from demo_models.explanations.whatif import changes_to_json
 from feedback.records import (
     CATEGORIES,
     MAX_COMMENT_CHARS,
@@ -17,7 +17,7 @@ from feedback.records import (
     FeedbackDraft,
     FeedbackError,
 )
-from feedback.store import StoreError
+from feedback.store.database import StoreError
 from feedback.telemetry import record_event
 from pages._ui.shell import PageContext
 from pages._ui.text import md, plain

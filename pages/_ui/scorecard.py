@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from demo_models.registry import RegistryError
+from demo_models.iterations.registry import RegistryError
 from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CostMatrix, Criterion, CriterionResult
 from pages._ui.shell import PageContext, latency_of, load_scored
 
 if TYPE_CHECKING:
-    from demo_models.evaluation import Evaluation
+    from demo_models.iterations.evaluation import Evaluation
 
 
 def current_costs(ctx: PageContext) -> CostMatrix | None:
@@ -25,7 +25,7 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
 
 def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) -> list[CriterionResult]:
     """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
-    from demo_models.evaluation import evaluate_criteria
+    from demo_models.iterations.evaluation import evaluate_criteria
 
     latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
@@ -33,7 +33,7 @@ def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) ->
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_evaluation(registry_dir: str, use_case: str, version: str, created: str) -> Evaluation | None:
-    from demo_models.evaluation import load_evaluation
+    from demo_models.iterations.evaluation import load_evaluation
 
     return load_evaluation(use_case, version, Path(registry_dir))
 
@@ -63,7 +63,7 @@ def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> Non
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
-    from demo_models.evaluation import verdict
+    from demo_models.iterations.evaluation import verdict
 
     first = next(iter(columns.values()))
     table = pd.DataFrame(

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from demo_models import __version__, settings
-from demo_models.first_start import FirstStart, ReadOnlyRegistry, low_priority, start_first_start
-from demo_models.registry import IterationCard, RegistryError, list_iterations, load_iteration
-from demo_models.usecases import UseCase, get_use_case
+from demo_models.builtin.first_start import FirstStart, ReadOnlyRegistry, low_priority, start_first_start
+from demo_models.iterations.registry import IterationCard, RegistryError, list_iterations, load_iteration
+from demo_models.vocabulary import UseCase, get_use_case
 from feedback.goal_store import current_thresholds
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem
 from feedback.records import FeedbackError
-from feedback.store import FeedbackStore, StoreError
-from feedback.store_open import read_only_requested
+from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.opening import read_only_requested
 from feedback.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation, render_store_state
 from pages._ui.identity import Identity, current_identity
@@ -30,10 +30,10 @@ from pages._ui.remembered import remembered_widget
 from pages._ui.text import md, plain
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
-    from demo_models.compare import Comparison
-    from demo_models.monitoring import Stream
-    from demo_models.outcomes import Latency
-    from demo_models.scoring import ScoredIteration
+    from demo_models.metrics.compare import Comparison
+    from demo_models.monitoring.stream import Stream
+    from demo_models.metrics.outcomes import Latency
+    from demo_models.iterations.scoring import ScoredIteration
 
 log = logging.getLogger("involve.app")
 FIRST_START_POLL_SECONDS = 2
@@ -42,15 +42,15 @@ FIRST_START_POLL_SECONDS = 2
 PAGES = (
     ("app.py", "Home", ":material/home:"),
     ("pages/1_Explore.py", "Explore", ":material/search:"),
-    ("pages/9_What_if.py", "What-if", ":material/tune:"),
-    ("pages/2_Compare.py", "Compare", ":material/compare_arrows:"),
-    ("pages/3_Iterations.py", "Iterations", ":material/timeline:"),
-    ("pages/10_Sign_off.py", "Sign-off", ":material/approval:"),
-    ("pages/4_Goals.py", "Goals", ":material/flag:"),
-    ("pages/5_Outcomes.py", "Outcomes", ":material/payments:"),
-    ("pages/6_Inbox.py", "Inbox", ":material/inbox:"),
-    ("pages/7_Fairness.py", "Fairness", ":material/balance:"),
-    ("pages/8_Monitoring.py", "Monitoring", ":material/monitoring:"),
+    ("pages/2_What_if.py", "What-if", ":material/tune:"),
+    ("pages/3_Compare.py", "Compare", ":material/compare_arrows:"),
+    ("pages/4_Iterations.py", "Iterations", ":material/timeline:"),
+    ("pages/5_Sign_off.py", "Sign-off", ":material/approval:"),
+    ("pages/6_Goals.py", "Goals", ":material/flag:"),
+    ("pages/7_Outcomes.py", "Outcomes", ":material/payments:"),
+    ("pages/8_Inbox.py", "Inbox", ":material/inbox:"),
+    ("pages/9_Fairness.py", "Fairness", ":material/balance:"),
+    ("pages/10_Monitoring.py", "Monitoring", ":material/monitoring:"),
     ("pages/11_Notices.py", "Notices", ":material/campaign:"),
     ("pages/12_Guide.py", "Guide", ":material/menu_book:"),
 )
@@ -128,7 +128,7 @@ def _prepare_registry(registry_dir: str, titled: bool) -> None:
 
 @st.cache_resource(show_spinner="Loading the iteration…", max_entries=16)
 def _load_scored(registry_dir: str, use_case: str, version: str, created: str) -> ScoredIteration:
-    from demo_models.scoring import ScoredIteration
+    from demo_models.iterations.scoring import ScoredIteration
 
     return ScoredIteration(load_iteration(use_case, version, Path(registry_dir)))
 
@@ -140,7 +140,7 @@ def _open_store(url: str, read_only: bool) -> FeedbackStore:
 
 @st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
 def _compare(registry_dir: str, use_case: str, old: tuple[str, str, float], new: tuple[str, str, float]) -> Comparison:
-    from demo_models.compare import compare_iterations
+    from demo_models.metrics.compare import compare_iterations
 
     return compare_iterations(
         _load_scored(registry_dir, use_case, *old[:2]).at_threshold(old[2]),
@@ -150,7 +150,7 @@ def _compare(registry_dir: str, use_case: str, old: tuple[str, str, float], new:
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
 def _latency(registry_dir: str, use_case: str, version: str, created: str) -> Latency:
-    from demo_models.outcomes import measure_latency
+    from demo_models.metrics.outcomes import measure_latency
 
     return measure_latency(_load_scored(registry_dir, use_case, version, created))
 
@@ -160,7 +160,7 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 
     Stops the page with a clear message if it cannot be loaded.
     """
-    from demo_models.explain import ExplainError
+    from demo_models.explanations.attributions import ExplainError
 
     card = card or ctx.card
     try:
@@ -174,8 +174,8 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 
 def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
     """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
-    from demo_models.compare import CompareError
-    from demo_models.explain import ExplainError
+    from demo_models.metrics.compare import CompareError
+    from demo_models.explanations.attributions import ExplainError
 
     try:
         return _compare(
@@ -192,7 +192,7 @@ def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) ->
 
 @st.cache_resource(show_spinner="Generating and scoring the monitoring stream…", max_entries=4)
 def _stream(registry_dir: str, use_case: str, version: str, created: str, rows: int) -> Stream | None:
-    from demo_models.monitoring import build_stream
+    from demo_models.monitoring.stream import build_stream
 
     return build_stream(_load_scored(registry_dir, use_case, version, created), rows)
 
@@ -209,7 +209,7 @@ def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
 
 @st.cache_resource(show_spinner="Comparing the groups…", max_entries=32)
 def _fairness(registry_dir: str, use_case: str, iteration: tuple[str, str, float], attribute: str, resampled: bool):
-    from demo_models.fairness import bootstrap_gaps, fairness_gaps, group_table
+    from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, group_table
 
     scored = _load_scored(registry_dir, use_case, *iteration[:2]).at_threshold(iteration[2])
     if not resampled:
@@ -290,7 +290,7 @@ def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     """Run `involve health` in a separate process (this thread only waits for it), so the checks
     neither hold the GIL of the app nor compile code beside a page (CPython 3.11 is not safe there)."""
     command = low_priority([  # below the pages: it loads and explains every live iteration
-        sys.executable, "-m", "demo_models.cli", "health", "--json", "--record", "--registry", registry_dir, "--db", db_url,
+        sys.executable, "-m", "demo_models.service.cli", "health", "--json", "--record", "--registry", registry_dir, "--db", db_url,
     ])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=HEALTH_TIMEOUT_SECONDS, check=False)

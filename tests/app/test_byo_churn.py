@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from demo_models.examples.churn import main as register_churn
-from demo_models.registry import list_iterations, load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import list_iterations, load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 
 
@@ -50,8 +50,8 @@ def test_every_page_works_on_the_brought_model(churn_env, churn_registry):
     x = decode(plotly_figures(at)["waterfall"].data[0].x)
     assert float(x[-1]) == pytest.approx(expected.output)
     assert at.header[0].value == f"Case {case_id}"
-    at.switch_page("pages/2_Compare.py").run()
+    at.switch_page("pages/3_Compare.py").run()
     assert not at.exception
     assert at.selectbox(key="compare_old").value == "v1" and at.selectbox(key="compare_new").value == "v2"
-    at.switch_page("pages/3_Iterations.py").run()
+    at.switch_page("pages/4_Iterations.py").run()
     assert not at.exception

@@ -1,14 +1,14 @@
-"""AppTest of the Compare page (pages/2_Compare.py)."""
+"""AppTest of the Compare page (pages/3_Compare.py)."""
 
 import pytest
 from sklearn.metrics import roc_auc_score
 
 from feedback.access import Actor
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 from tests.helpers import make_draft
 
-PAGE = "pages/2_Compare.py"
+PAGE = "pages/3_Compare.py"
 
 
 def test_compares_the_selected_iteration_with_its_parent(app_env, scored):

@@ -9,9 +9,9 @@ import signal
 import pytest
 
 from demo_models import settings
-from demo_models.demo_history import NOTICE_TITLE, seed_demo_history
+from demo_models.builtin.demo_history import NOTICE_TITLE, seed_demo_history
 from feedback.analytics import check_fixes
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, tables_with
 
 
@@ -47,18 +47,18 @@ def test_home_shows_the_live_iteration_its_scorecard_and_says_it_is_demo_history
 
 
 def test_outcomes_shows_the_agreed_cost_matrix(demo_env):
-    at = open_app("pages/5_Outcomes.py")
+    at = open_app("pages/7_Outcomes.py")
     assert not at.exception
     assert at.number_input(key="cost_fp").value == 250 and at.number_input(key="cost_fn").value == 500
     assert at.number_input(key="cost_fraction").value == 0.5
 
 
 def test_v3_waits_for_compliance_and_v2_shows_its_signoffs(demo_env):
-    at = open_app("pages/10_Sign_off.py", iteration="v3")
+    at = open_app("pages/5_Sign_off.py", iteration="v3")
     assert not at.exception
     assert at.warning[0].value == "v3 cannot go live yet: it needs the sign-off of **compliance**."
     assert list(tables_with(at, "Signed by")[0]["Signed by"]) == ["Mara Lindqvist (demo)", "—"]
-    at = open_app("pages/10_Sign_off.py", iteration="v2")
+    at = open_app("pages/5_Sign_off.py", iteration="v2")
     assert not at.exception
     titles = [e.label for e in at.expander]
     assert any("signed off as risk by Mara Lindqvist (demo)" in t for t in titles)
@@ -66,7 +66,7 @@ def test_v3_waits_for_compliance_and_v2_shows_its_signoffs(demo_env):
 
 
 def test_compare_shows_the_fix_rate_of_v3(demo_env, scored):
-    at = open_app("pages/2_Compare.py", iteration="v3")
+    at = open_app("pages/3_Compare.py", iteration="v3")
     assert not at.exception
     old = FeedbackStore(f"sqlite:///{demo_env}").list_feedback("credit", "v2")
     report = check_fixes(old, scored["v3"].outcomes(f.case_id for f in old))

@@ -5,8 +5,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 
 PAGE = "pages/1_Explore.py"

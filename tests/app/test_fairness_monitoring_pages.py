@@ -1,15 +1,15 @@
-"""AppTest of the Fairness (pages/7_Fairness.py) and Monitoring (pages/8_Monitoring.py) pages."""
+"""AppTest of the Fairness (pages/9_Fairness.py) and Monitoring (pages/10_Monitoring.py) pages."""
 
 import pytest
 
-from demo_models.fairness import fairness_gaps, group_table
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
-from feedback.store import FeedbackStore
+from demo_models.metrics.fairness import fairness_gaps, group_table
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
+from feedback.store.database import FeedbackStore
 from feedback.telemetry import event_counts, flush_events, usage_frame
 from tests.app.apptest import open_app
 
-FAIRNESS, MONITORING = "pages/7_Fairness.py", "pages/8_Monitoring.py"
+FAIRNESS, MONITORING = "pages/9_Fairness.py", "pages/10_Monitoring.py"
 
 
 def test_fairness_for_credit_shows_groups_gaps_and_the_screen(app_env, scored):
@@ -65,8 +65,8 @@ def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(ap
 def test_every_page_works_for_the_fraud_use_case(app_env):
     at = open_app(use_case="fraud")
     assert not at.exception and at.header[0].value == "Card fraud"
-    for page in ["pages/1_Explore.py", "pages/9_What_if.py", "pages/2_Compare.py", "pages/3_Iterations.py",
-                 "pages/4_Goals.py", "pages/5_Outcomes.py", "pages/6_Inbox.py", "pages/7_Fairness.py", "pages/8_Monitoring.py"]:
+    for page in ["pages/1_Explore.py", "pages/2_What_if.py", "pages/3_Compare.py", "pages/4_Iterations.py",
+                 "pages/6_Goals.py", "pages/7_Outcomes.py", "pages/8_Inbox.py", "pages/9_Fairness.py", "pages/10_Monitoring.py"]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert not at.error, (page, [e.value for e in at.error])

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from demo_models.fairness import GAP_METRICS, fairness_gaps
-from demo_models.registry import load_iteration, register_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.metrics.fairness import GAP_METRICS, fairness_gaps
+from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from pages._ui.shell import PAGES
 from tests.app.apptest import open_app
 from tests.helpers import approvals_data, fit_approvals_model
@@ -32,7 +32,7 @@ def loans_env(app_env, loans_registry, monkeypatch):
 
 
 def test_fairness_page_names_the_favourable_decision_and_shows_fairlearns_gaps(loans_env, loans_registry):
-    at = open_app("pages/7_Fairness.py", use_case="loans")
+    at = open_app("pages/9_Fairness.py", use_case="loans")
     assert not at.exception
     scored = ScoredIteration(load_iteration("loans", "v1", loans_registry))
     favourable = scored.use_case.favourable_decision

@@ -1,10 +1,10 @@
-"""AppTest of the Goals page (pages/4_Goals.py)."""
+"""AppTest of the Goals page (pages/6_Goals.py)."""
 
 from feedback.goal_store import current_criteria, statement_history
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app
 
-PAGE = "pages/4_Goals.py"
+PAGE = "pages/6_Goals.py"
 
 
 def _add_criterion(at, target, metric="recall", key="new"):

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
-from demo_models.glossary import GLOSSARY, find_term, phrase_glossary
-from demo_models.registry import load_iteration
-from demo_models.usecases import get_use_case
+from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary
+from demo_models.iterations.registry import load_iteration
+from demo_models.vocabulary import get_use_case
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from pages._ui.guide import PAGE_GUIDES
 from pages._ui.shell import PAGES
 from tests.app.apptest import open_app, select_row

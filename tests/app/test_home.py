@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from demo_models.registry import MODEL_FILE, SCORES_FILE
+from demo_models.iterations.registry import MODEL_FILE, SCORES_FILE
 from feedback.goal_store import current_criteria, save_criterion
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, make_draft
 
@@ -76,9 +76,9 @@ def test_with_login_configured_the_app_asks_to_log_in_and_leaves_demo_mode(app_e
 
 
 def _judged_by_the_model(registry_dir, criteria) -> list[str]:
-    from demo_models.registry import load_iteration
-    from demo_models.report_compose import evaluate_criteria, verdict
-    from demo_models.scoring import ScoredIteration
+    from demo_models.iterations.registry import load_iteration
+    from demo_models.presentation.report_inputs import evaluate_criteria, verdict
+    from demo_models.iterations.scoring import ScoredIteration
 
     return [verdict(r) for r in evaluate_criteria(ScoredIteration(load_iteration("credit", "v3", registry_dir)), criteria, None)]
 

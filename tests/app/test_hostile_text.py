@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from demo_models.demo_history import Seeder
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.builtin.demo_history import Seeder
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from feedback.access import Actor
 from feedback.announcements import NOTICE, Announcement
 from feedback.exchange import export_jsonl, import_jsonl
@@ -17,7 +17,7 @@ from feedback.goal_store import save_criterion, save_statement
 from feedback.goals import GoalStatement
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem, triage_feedback
 from feedback.notice_board import post_notice
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from pages._ui.shell import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app

@@ -1,11 +1,11 @@
-"""AppTest of the Inbox page (pages/6_Inbox.py) and the report form in every sidebar."""
+"""AppTest of the Inbox page (pages/8_Inbox.py) and the report form in every sidebar."""
 
 
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, select_row
 from tests.helpers import make_draft
 
-PAGE = "pages/6_Inbox.py"
+PAGE = "pages/8_Inbox.py"
 KNOWN = {"v1", "v2", "v3"}
 
 
@@ -83,8 +83,8 @@ def test_reporting_a_problem_from_any_page(app_env):
 
 def test_demo_mode_is_visible_on_every_page(app_env):
     at = open_app()
-    for page in ["app.py", "pages/1_Explore.py", "pages/2_Compare.py", "pages/3_Iterations.py", "pages/4_Goals.py",
-                 "pages/5_Outcomes.py", PAGE, "pages/7_Fairness.py", "pages/8_Monitoring.py"]:
+    for page in ["app.py", "pages/1_Explore.py", "pages/3_Compare.py", "pages/4_Iterations.py", "pages/6_Goals.py",
+                 "pages/7_Outcomes.py", PAGE, "pages/9_Fairness.py", "pages/10_Monitoring.py"]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Demo mode" in at.sidebar.warning[0].value, page

@@ -1,10 +1,10 @@
-"""AppTest of the Iterations page (pages/3_Iterations.py): lifecycle changes and the timeline."""
+"""AppTest of the Iterations page (pages/4_Iterations.py): lifecycle changes and the timeline."""
 
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app
 from tests.helpers import sign_off_for_promotion
 
-PAGE = "pages/3_Iterations.py"
+PAGE = "pages/4_Iterations.py"
 
 
 def _promote(at, note="Fewer declines for short loans."):

@@ -7,10 +7,10 @@ import shutil
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from demo_models import mlflow_import
+from demo_models.iterations import mlflow_import
 from demo_models.examples.zoo import TARGET
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.app.apptest import open_app, plotly_figures
 
 pytest.importorskip("mlflow", reason='MLflow is not installed: pip install -e ".[mlflow]"')
@@ -28,7 +28,7 @@ def imported_registry(registry_dir, mlflow_models, tmp_path_factory):
 
 def test_compare_shows_both_imported_versions(app_env, imported_registry, monkeypatch):
     monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(imported_registry))
-    at = open_app("pages/2_Compare.py", use_case="credit-risk", iteration="v2")
+    at = open_app("pages/3_Compare.py", use_case="credit-risk", iteration="v2")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="compare_old").value == "v1" and at.selectbox(key="compare_new").value == "v2"
     scored = {v: ScoredIteration(load_iteration("credit-risk", v, imported_registry)) for v in ("v1", "v2")}

@@ -7,17 +7,17 @@ import shutil
 import pytest
 
 from demo_models.examples.zoo import TARGET, booster_frame, fit_family, make_zoo_data
-from demo_models.registry import load_iteration, register_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 
 pytest.importorskip("xgboost")
 pytest.importorskip("catboost")
 
 PAGES = [
-    "pages/1_Explore.py", "pages/9_What_if.py", "pages/2_Compare.py", "pages/3_Iterations.py", "pages/4_Goals.py",
-    "pages/5_Outcomes.py", "pages/6_Inbox.py", "pages/7_Fairness.py", "pages/8_Monitoring.py",
-    "pages/10_Sign_off.py", "pages/11_Notices.py", "pages/12_Guide.py",
+    "pages/1_Explore.py", "pages/2_What_if.py", "pages/3_Compare.py", "pages/4_Iterations.py", "pages/6_Goals.py",
+    "pages/7_Outcomes.py", "pages/8_Inbox.py", "pages/9_Fairness.py", "pages/10_Monitoring.py",
+    "pages/5_Sign_off.py", "pages/11_Notices.py", "pages/12_Guide.py",
 ]
 #: zoo/v1 .. v4 in lineage order: a forest, XGBoost, CatBoost, a raw XGBoost Booster.
 ZOO = [("v1", "random forest"), ("v2", "xgboost"), ("v3", "catboost"), ("v4", "xgboost booster")]

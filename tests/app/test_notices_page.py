@@ -2,7 +2,7 @@
 
 from feedback.access import Actor
 from feedback.notice_board import list_announcements
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import sign_off_for_promotion
 
@@ -31,7 +31,7 @@ def test_a_lifecycle_change_is_announced_and_dismissed_per_person(app_env):
     assert "What changes for you: Long loans no longer look less risky." in banner
     ann.button(key="dismiss_1").click().run()
     assert not ann.exception and _banner(ann) == []
-    ann.switch_page("pages/5_Outcomes.py").run()
+    ann.switch_page("pages/7_Outcomes.py").run()
     assert _banner(ann) == []  # gone on every page for Ann
     assert len(_banner(open_app("pages/1_Explore.py", user=ANN))) == 0  # and in a new session
     bob = open_app("pages/1_Explore.py", user=BOB)

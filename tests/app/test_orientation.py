@@ -1,7 +1,7 @@
 """The first visit gets a short orientation, until the person says they have it."""
 
 from feedback.notice_board import dismissed_items
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app
 
 WELCOME = "Welcome to Involve — a one-minute orientation"
@@ -18,7 +18,7 @@ def test_the_orientation_shows_until_got_it_for_that_person(app_env):
     assert "Explore" in text and "feedback" in text.lower()
     at.button(key="orientation_done").click().run()
     assert not _welcomed(at)
-    at.switch_page("pages/4_Goals.py").run()
+    at.switch_page("pages/6_Goals.py").run()
     assert not _welcomed(at)
     assert dismissed_items(FeedbackStore(f"sqlite:///{app_env}"), "demo:ann example") == {"orientation"}
     assert not _welcomed(open_app(user=("Ann Example", "business user"), first_visit=True))  # a new session

@@ -1,18 +1,18 @@
-"""AppTest of the Outcomes page (pages/5_Outcomes.py)."""
+"""AppTest of the Outcomes page (pages/7_Outcomes.py)."""
 
 import numpy as np
 import pytest
 from sklearn.metrics import recall_score
 
-from demo_models.costs import case_costs, cost_curve, format_threshold, total_cost
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.metrics.costs import case_costs, cost_curve, format_threshold, total_cost
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from feedback.goal_store import current_thresholds, save_criterion
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app
 from tests.helpers import make_criterion
 
-PAGE = "pages/5_Outcomes.py"
+PAGE = "pages/7_Outcomes.py"
 SLIDER = "outcome_threshold_credit_v3"
 
 

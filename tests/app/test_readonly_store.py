@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.locked_store import start_holder
-from feedback.store import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore
+from feedback.store.database import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore
 from pages._ui.shell import PAGES
 from tests.app.apptest import open_app
 from tests.app.readonly_pages import run_pages, submit_feedback
@@ -59,7 +59,7 @@ def test_a_store_locked_by_another_process_never_holds_a_page(app_env, monkeypat
         assert shown["seconds"] < unlocked[label]["seconds"] + EXTRA_SECONDS, (label, shown["seconds"], unlocked[label])
     assert any(BUSY_MESSAGE in e and "Your input is still in the form" in e for e in refused["errors"]), refused
     assert refused["comment"] == "kept after a refusal"
-    assert waited >= 5  # it waited its bound (the bound itself is timed in tests/unit/test_store_waits.py)
+    assert waited >= 5  # it waited its bound (the bound itself is timed in tests/unit/feedback/test_store_waits.py)
     assert _rows(app_env) == ["already there"]
 
 
@@ -74,7 +74,7 @@ def test_every_page_reads_a_store_opened_read_only_and_refuses_writes(app_env, m
     refused = submit_feedback()
     assert any(READ_ONLY_MESSAGE in e for e in refused["errors"]), refused
     assert refused["comment"] == "kept after a refusal"
-    inbox = open_app("pages/6_Inbox.py")
+    inbox = open_app("pages/8_Inbox.py")
     assert inbox.header[0].value in ("1 entry", "1 entries")  # the store is read
     assert hashlib.sha256(app_env.read_bytes()).hexdigest() == before
     assert not Path(f"{app_env}.writers.lock").exists()  # no write was even attempted

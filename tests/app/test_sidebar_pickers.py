@@ -39,18 +39,18 @@ def test_choosing_the_first_option_after_a_page_switch_takes_effect(app_env):
     at = open_app()
     at.sidebar.selectbox(key="_pick_iteration").select("v3").run()
     at.switch_page("pages/1_Explore.py").run()
-    at.switch_page("pages/9_What_if.py").run()
+    at.switch_page("pages/2_What_if.py").run()
     assert _shown(at)[1] == "v3"
     at.sidebar.selectbox(key="_pick_iteration").select("v1").run()
     assert at.session_state["iteration"] == "v1"
-    at.switch_page("pages/2_Compare.py").run()
+    at.switch_page("pages/3_Compare.py").run()
     assert _shown(at)[1] == "v1"
 
 
 def test_show_retired_toggle_persists_across_pages(app_env):
     at = open_app()
     at.sidebar.toggle(key="show_retired").set_value(True).run()
-    for script in ("pages/1_Explore.py", "pages/2_Compare.py", "pages/3_Iterations.py"):
+    for script in ("pages/1_Explore.py", "pages/3_Compare.py", "pages/4_Iterations.py"):
         at.switch_page(script).run()
         assert at.sidebar.toggle(key="show_retired").value is True, script
 
@@ -58,7 +58,7 @@ def test_show_retired_toggle_persists_across_pages(app_env):
 def test_sidebar_caption_names_what_the_page_uses(app_env):
     at = open_app()
     at.sidebar.selectbox(key="_pick_iteration").select("v1").run()
-    at.switch_page("pages/7_Fairness.py").run()
+    at.switch_page("pages/9_Fairness.py").run()
     assert any(c.value.startswith("This page shows Credit risk · v1 (") for c in at.sidebar.caption)
 
 

@@ -1,16 +1,16 @@
-"""AppTest of the Sign-off page (pages/10_Sign_off.py): who must sign, what they sign, withdrawal."""
+"""AppTest of the Sign-off page (pages/5_Sign_off.py): who must sign, what they sign, withdrawal."""
 
 import pytest
 
-from demo_models.fairness import fairness_gaps
+from demo_models.metrics.fairness import fairness_gaps
 from feedback.access import Actor
 from feedback.goal_store import save_criterion
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, sign_off_for_promotion
 
-PAGE = "pages/10_Sign_off.py"
+PAGE = "pages/5_Sign_off.py"
 RITA = ("Rita Risk", "risk")
 
 

@@ -13,14 +13,14 @@ from datetime import date
 import numpy as np
 import pytest
 
-from demo_models.glossary import GLOSSARY
-from demo_models.registry import load_iteration, register_iteration
-from demo_models.report_compose import compose_report
-from demo_models.scoring import ScoredIteration
-from demo_models.worked_examples import worked_example
+from demo_models.presentation.glossary import GLOSSARY
+from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.presentation.report_inputs import compose_report
+from demo_models.iterations.scoring import ScoredIteration
+from demo_models.presentation.worked_examples import worked_example
 from feedback.goal_store import save_criterion
 from feedback.goals import Criterion
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import approvals_data, fit_approvals_model
 
@@ -60,7 +60,7 @@ def _texts(at) -> str:
 
 
 def test_outcomes_shows_precision_as_undefined(loans_env, nobody):
-    at = open_app("pages/5_Outcomes.py", use_case="loans", iteration="v2")
+    at = open_app("pages/7_Outcomes.py", use_case="loans", iteration="v2")
     assert not at.exception
     precision = next(m for m in at.metric if m.label.startswith("Precision"))
     assert precision.value == "—"
@@ -68,7 +68,7 @@ def test_outcomes_shows_precision_as_undefined(loans_env, nobody):
 
 
 def test_compare_marks_undefined_metrics(loans_env, nobody):
-    at = open_app("pages/2_Compare.py", use_case="loans", iteration="v2")
+    at = open_app("pages/3_Compare.py", use_case="loans", iteration="v2")
     assert not at.exception
     table = tables_with(at, "difference")[0]
     precision_row = next(i for i in table.index if str(i).startswith("Precision"))
@@ -86,7 +86,7 @@ def test_scorecard_says_why_a_criterion_has_no_value(loans_env, nobody):
 
 
 def test_fairness_shows_an_undefined_ratio_as_undefined(loans_env, nobody):
-    at = open_app("pages/7_Fairness.py", use_case="loans", iteration="v2")
+    at = open_app("pages/9_Fairness.py", use_case="loans", iteration="v2")
     assert not at.exception
     gaps = at.dataframe[1].value
     assert np.isnan(gaps.loc["Demographic-parity ratio", "value"])

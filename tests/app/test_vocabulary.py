@@ -18,11 +18,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from demo_models.registry import list_iterations, load_iteration, register_iteration
-from demo_models.usecases import CREDIT, get_use_case
+from demo_models.iterations.registry import list_iterations, load_iteration, register_iteration
+from demo_models.vocabulary import CREDIT, get_use_case
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
-from feedback.store import FeedbackStore
+from feedback.store.database import FeedbackStore
 from pages._ui.shell import PAGES
 from tests.app.apptest import open_app, plotly_figures, select_row
 from tests.helpers import make_draft
@@ -178,13 +178,13 @@ def _render_every_page(at, use_case: str) -> dict[str, list[str]]:
                 select_row(at, "cases", int(np.flatnonzero(view["Decision"].to_numpy() == decision)[0]))
                 assert not at.exception
                 texts += collect_texts(at)
-        if script == "pages/2_Compare.py" and at.dataframe(key="flip_cases") is not None:
+        if script == "pages/3_Compare.py" and at.dataframe(key="flip_cases") is not None:
             try:
                 select_row(at, "flip_cases", 0)
                 texts += collect_texts(at)
             except KeyError:
                 pass
-        if script == "pages/9_What_if.py":
+        if script == "pages/2_What_if.py":
             suggest = [b for b in at.button if b.key == "whatif_suggest"]
             if suggest:
                 suggest[0].click().run()
@@ -214,7 +214,7 @@ def test_every_generated_sentence_reads_right(app_env, brought_registry, monkeyp
 @pytest.mark.parametrize("use_case", ["credit", "fraud", "titanic"])
 def test_the_registration_snippet_is_built_from_the_use_cases_card(app_env, brought_registry, monkeypatch, use_case):
     monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(brought_registry))
-    at = open_app("pages/3_Iterations.py", use_case=use_case)
+    at = open_app("pages/4_Iterations.py", use_case=use_case)
     assert not at.exception
     cards = list_iterations(use_case, brought_registry)
     latest = cards[-1]

@@ -1,4 +1,4 @@
-"""AppTest of the What-if page (pages/9_What_if.py)."""
+"""AppTest of the What-if page (pages/2_What_if.py)."""
 
 import json
 import shutil
@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
-from demo_models.whatif import edited_row
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
+from demo_models.explanations.whatif import edited_row
 from tests.app.apptest import decode, open_app, plotly_figures
 from tests.missing_model import USE_CASE, register_missing_model
 
-PAGE = "pages/9_What_if.py"
+PAGE = "pages/2_What_if.py"
 
 
 def _case(at):

@@ -9,8 +9,8 @@ import pytest
 
 from playwright.sync_api import expect
 
-from demo_models.registry import load_iteration
-from demo_models.scoring import ScoredIteration
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.e2e.st_e2e import goto_app, say_who, select_dataframe_row, wait_for_app_run, wait_for_plotly
 
 

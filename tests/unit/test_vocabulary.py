@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from demo_models.usecases import CREDIT, FRAUD, capitalise, generic_vocabulary, get_use_case, pluralise, with_article
+from demo_models.vocabulary import CREDIT, FRAUD, capitalise, generic_vocabulary, get_use_case, pluralise, with_article
 
 
 @pytest.mark.parametrize("use_case", [CREDIT, FRAUD, get_use_case("titanic", "survived"), get_use_case("loans", "approved")], ids=lambda u: u.name)

@@ -1,0 +1,1 @@
+"""Explanations of a case: SHAP summed to the original inputs, reason codes, what-ifs."""

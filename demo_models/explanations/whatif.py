@@ -1,0 +1,198 @@
+"""What-if: edit a case's inputs, and the smallest change to actionable inputs that flips a decision."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import KNNImputer, SimpleImputer
+from sklearn.pipeline import Pipeline
+
+from demo_models.explanations.attributions import _column_names, split_pipeline
+from demo_models.iterations.scoring import ScoredIteration
+
+GRID_STEPS = 25
+MAX_CANDIDATES = 20_000
+IMPUTERS = (SimpleImputer, KNNImputer)  # IterativeImputer is experimental: matched by name below
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How an input can be edited: numbers within a range (with a step), or one of the categories."""
+
+    column: str
+    numeric: bool
+    low: float = 0.0
+    high: float = 0.0
+    step: float = 1.0
+    integer: bool = False
+    options: tuple = ()
+    allows_missing: bool = False  # "missing" is a value the person may choose
+
+
+def is_missing(value) -> bool:
+    """Whether an input value is missing (None, NaN, pd.NA, NaT)."""
+    return value is None or (np.ndim(value) == 0 and bool(pd.isna(value)))
+
+
+def _is_imputer(step) -> bool:
+    return isinstance(step, IMPUTERS) or type(step).__name__ == "IterativeImputer"
+
+
+def _imputes(transformer) -> bool:
+    if _is_imputer(transformer):
+        return True
+    return isinstance(transformer, Pipeline) and any(_imputes(step) for _, step in transformer.steps)
+
+
+def imputed_columns(model, columns: list[str]) -> set[str]:
+    """The input columns whose missing values the model's preprocessing fills in (an imputer applies to them)."""
+    prep, _ = split_pipeline(model)
+    steps = prep.steps if isinstance(prep, Pipeline) else [("prep", prep)] if prep is not None else []
+    found: set[str] = set()
+    for _, step in steps:
+        if _imputes(step):
+            return set(columns)  # an imputer before any column selection sees every input
+        if isinstance(step, ColumnTransformer):
+            for _, transformer, selection in step.transformers_:
+                if transformer not in ("drop", "passthrough") and _imputes(transformer):
+                    found.update(_column_names(selection, columns))
+            return found
+    return found
+
+
+def input_specs(scored: ScoredIteration) -> list[InputSpec]:
+    """An editing spec for every input, from the range / categories of the evaluation cases; an input
+    allows "missing" when the evaluation cases have missing values in it or the model imputes it."""
+    specs = []
+    imputed = imputed_columns(scored.iteration.model, list(scored.features.columns))
+    for column in scored.features.columns:
+        values = scored.features[column]
+        allows_missing = bool(values.isna().any()) or column in imputed
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10:
+            known = values.dropna()
+            integer = pd.api.types.is_integer_dtype(values) or bool((known == known.round()).all())
+            low, high = float(known.min()), float(known.max())
+            step = 1.0 if integer else float(10 ** np.floor(np.log10(max((high - low) / 100, 1e-6))))
+            specs.append(InputSpec(column, True, low, high, step, integer, allows_missing=allows_missing))
+        else:
+            options = tuple(sorted(values.dropna().unique().tolist(), key=str))
+            specs.append(InputSpec(column, False, options=options, allows_missing=allows_missing))
+    return specs
+
+
+def _missing_like(values: pd.Series):
+    """How the column writes a missing value (the first one it holds, else NaN)."""
+    holes = values[values.isna()]
+    return holes.iloc[0] if len(holes) else np.nan
+
+
+def edited_row(original: pd.DataFrame, changes: dict) -> pd.DataFrame:
+    """The one-row frame with some inputs changed (dtypes kept; an integer input set missing becomes float)."""
+    row = original.copy()
+    for column, value in changes.items():
+        dtype = row[column].dtype
+        if is_missing(value):
+            if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+                dtype = np.dtype(float)
+            value = _missing_like(original[column])
+        row[column] = pd.Series([value], index=row.index, dtype=object).astype(dtype)
+    return row
+
+
+def same_value(a, b) -> bool:
+    """Equal inputs, a missing value being equal only to a missing value."""
+    if is_missing(a) or is_missing(b):
+        return is_missing(a) and is_missing(b)
+    return bool(a == b)
+
+
+def find_changes(original: pd.DataFrame, values: dict) -> dict[str, tuple]:
+    """The inputs whose value differs from the case's: column -> (value shown, value edited)."""
+    first = original.iloc[0]
+    return {c: (first[c], v) for c, v in values.items() if not same_value(first[c], v)}
+
+
+def changes_to_json(changes: dict[str, tuple]) -> str | None:
+    """The edits as JSON, input -> [shown, edited] as text, a missing value as null; None without edits."""
+    if not changes:
+        return None
+    return json.dumps({c: [_as_text(old), _as_text(new)] for c, (old, new) in changes.items()})
+
+
+def _as_text(value) -> str | None:
+    return None if is_missing(value) else str(value)
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """The smallest change found that flips the decision, with its distance and the new score."""
+
+    changes: dict[str, tuple]  # column -> (old value, new value)
+    score: float
+    distance: float
+    candidates: int
+
+
+def _grid(scored: ScoredIteration, column: str, current) -> np.ndarray:
+    values = scored.features[column]
+    if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10:
+        grid = np.linspace(values.min(), values.max(), GRID_STEPS)
+        if pd.api.types.is_integer_dtype(values):
+            grid = np.unique(np.round(grid).astype(int))
+        return np.append(grid, np.nan) if is_missing(current) else np.unique(np.append(grid, current))
+    options = sorted(values.dropna().unique().tolist(), key=str)
+    return np.array([*options, current] if is_missing(current) else options, dtype=object)
+
+
+def distance(scored: ScoredIteration, changes: dict[str, tuple]) -> float:
+    """Size of a change: numbers in standard deviations of the evaluation cases, categories 1 each."""
+    total = 0.0
+    for column, (old, new) in changes.items():
+        values = scored.features[column]
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10 and not (is_missing(old) or is_missing(new)):
+            total += abs(float(new) - float(old)) / float(values.std())
+        else:
+            total += float(not same_value(old, new))
+    return total
+
+
+def find_counterfactual(scored: ScoredIteration, row: pd.DataFrame) -> Counterfactual | None:
+    """The smallest change (by `distance`) to the use case's actionable inputs, on a grid of
+    GRID_STEPS values per number (and every category), that flips the case's decision; None if none does."""
+    columns = [c for c in scored.use_case.actionable if c in row.columns and c not in scored.card.protected_attributes]
+    if not columns:
+        return None
+    current = {c: row.iloc[0][c] for c in columns}
+    grids = [_grid(scored, c, current[c]) for c in columns]
+    combos = list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES))
+    candidates = pd.concat([row] * len(combos), ignore_index=True)
+    for j, column in enumerate(columns):
+        candidates[column] = pd.Series([combo[j] for combo in combos]).astype(row[column].dtype)
+    proba = scored.iteration.model.predict_proba(candidates[list(row.columns)])[:, scored.explainer.positive_index]
+    was_positive = scored.score_of(row) >= scored.threshold
+    flipped = (proba >= scored.threshold) != was_positive
+    best = None
+    for i in np.flatnonzero(flipped):
+        changes = {c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])}
+        key = (round(distance(scored, changes), 12), len(changes))
+        if best is None or key < best[0]:
+            best = (key, changes, float(proba[i]))
+    if best is None:
+        return None
+    return Counterfactual(best[1], best[2], best[0][0], len(combos))
+
+
+def describe_counterfactual(scored: ScoredIteration, counterfactual: Counterfactual) -> str:
+    """In words: "Credit amount 5,951 DM → 3,000 DM and Loan duration 48 months → 24 months would be approved"."""
+    use_case = scored.use_case
+    parts = [
+        f"{use_case.label(c)} {use_case.describe_value(c, old)} → {use_case.describe_value(c, new)}"
+        for c, (old, new) in counterfactual.changes.items()
+    ]
+    new_decision = use_case.decision_for(counterfactual.score, scored.threshold)
+    return f"{' and '.join(parts)} would be {use_case.past(new_decision)} (score {counterfactual.score:.0%})."

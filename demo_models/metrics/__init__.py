@@ -1,0 +1,1 @@
+"""Numbers about an iteration: performance, cost of errors, fairness, drift, outcomes, comparisons."""

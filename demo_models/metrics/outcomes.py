@@ -1,0 +1,121 @@
+"""Outcomes of an iteration at a threshold: errors, curves, cost, fairness gaps, criterion values."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from demo_models.metrics.costs import CaseCosts, total_cost
+from demo_models.metrics.performance import undefined_reason
+
+if TYPE_CHECKING:  # scikit-learn is imported where a curve or a matrix is computed: not for Home's scorecard
+    from demo_models.iterations.evaluation import Evaluation
+    from demo_models.iterations.scoring import ScoredIteration
+
+LATENCY_MAX_CASES = 300
+LATENCY_BUDGET_SECONDS = 5.0
+
+
+def confusion(labels: np.ndarray, scores: np.ndarray, threshold: float) -> pd.DataFrame:
+    """2x2 counts: actual outcome (rows: negative, positive) by decision (columns), scikit-learn's."""
+    from sklearn.metrics import confusion_matrix
+
+    decisions = (np.asarray(scores) >= threshold).astype(int)
+    matrix = confusion_matrix(np.asarray(labels, dtype=int), decisions, labels=[0, 1])
+    return pd.DataFrame(matrix, index=["negative", "positive"], columns=["negative", "positive"])
+
+
+@dataclass(frozen=True)
+class Curves:
+    """ROC and precision-recall curves of the scores (scikit-learn's)."""
+
+    fpr: np.ndarray
+    tpr: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+
+
+def compute_curves(labels: np.ndarray, scores: np.ndarray) -> Curves:
+    """ROC and precision-recall curves."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fpr, tpr, _ = roc_curve(labels, scores)
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    return Curves(fpr, tpr, precision, recall)
+
+
+def fairness_value(scored: Evaluation, metric: str, attribute: str) -> tuple[float | None, str]:
+    """Disparate impact ratio or equal-opportunity difference across the groups, on the favourable
+    outcome (the Fairness page's `fairness_gaps`), or None and why it has no value."""
+    from demo_models.metrics.groups import FairnessError
+
+    if attribute not in scored.features.columns:
+        return None, f"{attribute!r} is not in this iteration's evaluation data"
+    key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
+    try:
+        value = scored.gap(attribute, key)
+    except FairnessError:  # the attribute is present, so the only refusal left: one group
+        return None, f"{attribute!r} has a single group in the evaluation data"
+    if np.isnan(value):
+        return None, undefined_gap_reason(key, scored.use_case)
+    return value, ""
+
+
+def undefined_gap_reason(metric: str, use_case) -> str:
+    """Why a fairness gap has no value (its rates divide by zero)."""
+    if metric == "dp_ratio":
+        return f"undefined: no group gets “{use_case.favourable_decision}”, so there is no rate to divide by"
+    return f"undefined: a group has no case whose outcome was “{use_case.favourable_outcome}”"
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Time to score and explain one raw case (encoding included), over evaluation cases."""
+
+    p50_ms: float
+    p95_ms: float
+    cases: int
+
+
+def measure_latency(scored: ScoredIteration, max_cases: int = LATENCY_MAX_CASES, budget_seconds: float = LATENCY_BUDGET_SECONDS) -> Latency:
+    """Median and p95 of score + grouped SHAP + reason codes for raw cases, within a time budget."""
+    features = scored.features
+    times = []
+    deadline = time.perf_counter() + budget_seconds
+    for i in range(min(len(features), max_cases)):
+        start = time.perf_counter()
+        scored.explain_raw(features.iloc[[i]])
+        times.append(time.perf_counter() - start)
+        if time.perf_counter() > deadline and len(times) >= 5:
+            break
+    ms = np.array(times) * 1000
+    return Latency(float(np.percentile(ms, 50)), float(np.percentile(ms, 95)), len(ms))
+
+
+def metric_value(
+    scored: Evaluation,
+    metric: str,
+    attribute: str | None = None,
+    costs: CaseCosts | None = None,
+    latency: Latency | None = None,
+) -> tuple[float | None, str]:
+    """The value of a criterion metric for the iteration at its threshold, or None and why not."""
+    labels, scores = scored.iteration.labels, scored.scores.to_numpy()
+    if metric in ("disparate_impact_ratio", "equal_opportunity_difference"):
+        return fairness_value(scored, metric, attribute or "")
+    if metric == "expected_cost_per_case":
+        if costs is None:
+            return None, "no cost matrix has been agreed for this use case"
+        return total_cost(labels, scores, scored.threshold, costs) / len(labels), ""
+    if metric == "latency_p95_ms":
+        return (latency.p95_ms, "") if latency else (None, "latency has not been measured")
+    values = scored.headline()
+    if metric not in values:
+        return None, f"unknown metric {metric!r}"
+    value = values[metric]
+    return (None, undefined_reason(metric, scored.use_case)) if np.isnan(value) else (value, "")

@@ -1,0 +1,1 @@
+"""What Monitoring watches: a decision stream scored by an iteration, by month."""

@@ -1,0 +1,80 @@
+"""What the monitoring page watches: a stream of cases by month, scored by an iteration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from demo_models.builtin.fraud_stream import make_transactions
+from demo_models.iterations.scoring import ScoredIteration
+
+MONITOR_SEED = 13
+SHAP_CASES_PER_MONTH = 500
+SCORED_SAMPLE = 100_000
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Cases over time with their month; a seeded sample of them scored by one iteration.
+
+    Input drift uses every case; scores, performance and SHAP use the scored sample (all cases
+    when there are at most SCORED_SAMPLE).
+    """
+
+    frame: pd.DataFrame
+    month_column: str
+    sample: np.ndarray  # positions in `frame` of the scored cases
+    labels: np.ndarray  # actual outcome of the scored cases
+    scores: np.ndarray  # their scores
+    generated: bool  # True: the synthetic production stream; False: the evaluation cases
+
+    @property
+    def sampled(self) -> pd.DataFrame:
+        """The scored cases."""
+        return self.frame.iloc[self.sample]
+
+    @property
+    def months(self) -> list[str]:
+        """The months present, in order."""
+        return sorted(self.frame[self.month_column].unique())
+
+
+def build_stream(scored: ScoredIteration, rows: int) -> Stream | None:
+    """The stream to monitor: for fraud a generated "production" year of `rows` transactions,
+    for a use case whose evaluation data has a `month` column those cases; else None."""
+    card = scored.card
+    if card.use_case == "fraud":
+        frame = make_transactions(rows, seed=MONITOR_SEED, case_ids=False)
+        generated = True
+    elif "month" in scored.features.columns:
+        frame = scored.iteration.eval_data
+        generated = False
+    else:
+        return None
+    sample = np.arange(len(frame))
+    if len(frame) > SCORED_SAMPLE:
+        sample = np.sort(np.random.default_rng(MONITOR_SEED).choice(len(frame), SCORED_SAMPLE, replace=False))
+    scored_part = frame.iloc[sample]
+    labels = (scored_part[card.target] == card.positive_label).to_numpy(int)
+    proba = scored.iteration.model.predict_proba(scored_part[list(card.features)])[:, scored.explainer.positive_index]
+    return Stream(frame, "month", sample, labels, np.asarray(proba, dtype=float), generated)
+
+
+def reference_months(scored: ScoredIteration, stream: Stream) -> list[str]:
+    """The months the iteration was trained on (from its card), else the first three of the stream."""
+    months = [m for m in scored.card.extra.get("reference_months", []) if m in stream.months]
+    return months or stream.months[:3]
+
+
+def shap_by_month(scored: ScoredIteration, stream: Stream, per_month: int = SHAP_CASES_PER_MONTH, seed: int = 0) -> pd.DataFrame:
+    """Mean |SHAP| per input (columns) per month (rows), on a seeded sample of cases of each month."""
+    rng = np.random.default_rng(seed)
+    sampled = stream.sampled
+    groups = sorted(sampled.groupby(stream.month_column).indices.items())
+    rows = np.concatenate([rng.choice(idx, size=min(len(idx), per_month), replace=False) for _, idx in groups])
+    attribution = scored.explainer.explain(sampled[list(scored.card.features)].iloc[rows])
+    table = pd.DataFrame(np.abs(attribution.contributions), columns=list(attribution.columns))
+    months = sampled[stream.month_column].to_numpy()[rows]
+    return table.groupby(months).mean().rename_axis(stream.month_column)

@@ -1,0 +1,1 @@
+"""What people read: number formats, glossary, worked examples, figures, chart text, reports."""

@@ -1,0 +1,176 @@
+"""A self-contained HTML report of an iteration for stakeholders who never open the app.
+
+Every number comes from the same functions the pages use; plotly is embedded once, so the file
+reads offline. The caller fetches what people said (criteria results, feedback) from the store.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
+from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
+from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
+from demo_models.presentation.figures import build_importance_comparison, build_waterfall
+from demo_models.metrics.performance import headline_metrics, metric_labels
+from demo_models.metrics.outcomes import confusion
+from demo_models.iterations.scoring import ScoredIteration
+from demo_models.formats import format_money, format_share
+from demo_models.vocabulary import capitalise
+
+EXAMPLES = 3
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;color:#222;padding:0 1rem}
+h1{margin-bottom:.2rem} h2{border-bottom:2px solid #eee;padding-bottom:.3rem;margin-top:2.2rem}
+table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}
+th{background:#f6f6f6} td:first-child,th:first-child{text-align:left} .muted{color:#777;font-size:.9rem}
+.pass{color:#1e8449;font-weight:600} .fail{color:#c0392b;font-weight:600}
+"""
+
+
+@dataclass
+class ReportInputs:
+    """What the report shows: the iteration, optionally its predecessor, and what people said."""
+
+    scored: ScoredIteration
+    previous: ScoredIteration | None = None
+    scorecard: list[tuple[str, str, str]] = field(default_factory=list)  # criterion, owner, verdict
+    costs: CaseCosts | None = None
+    currency: str = ""
+    verdicts: pd.DataFrame | None = None  # iteration x verdict counts
+    categories: pd.DataFrame | None = None
+    triage: pd.Series | None = None  # status -> count, for this iteration
+    fixes: tuple[int, int] | None = None  # (fixed, flagged) on the previous iteration
+
+
+class _Figures:
+    def __init__(self) -> None:
+        self.first = True
+
+    def __call__(self, figure: go.Figure) -> str:
+        markup = pio.to_html(figure, full_html=False, include_plotlyjs=self.first, config={"displaylogo": False})
+        self.first = False
+        return markup
+
+
+def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> str:
+    shown = frame.copy()
+    for column in shown.columns:
+        if column in percent:
+            shown[column] = shown[column].map(format_share)
+        elif pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: f"{v:.{digits}f}" if pd.notna(v) else "—")
+    return shown.to_html(escape=True, border=0)
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """The report as one HTML document."""
+    it, card, use_case = inputs.scored, inputs.scored.card, inputs.scored.use_case
+    words = use_case.words
+    figure = _Figures()
+    e = html.escape
+    labels, scores = it.iteration.labels, it.scores.to_numpy()
+    parts = [
+        f"<h1>{e(use_case.title)} — iteration {e(card.version)}</h1>",
+        f"<p class='muted'>{e(card.model_type)} by {e(card.author)}, registered {e(card.created[:10])}"
+        f"{', built on ' + e(card.parent) if card.parent else ''}. Threshold {format_share(card.threshold)}: "
+        f"{e(words.positive_decision)} at or above. {e(words.count(card.n_eval))} to evaluate it on. Report made "
+        f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by Involve.</p>",
+        f"<p class='muted'>Explanations: {e(card.explainer)}; SHAP stored for {card.shap_rows:,} of "
+        f"{card.n_eval:,} evaluation cases ({e(card.shap_rule or 'a seeded sample')}).</p>",
+        f"<p>{e(card.notes)}</p>",
+        "<h2>Goal scorecard</h2>",
+    ]
+    if inputs.scorecard:
+        rows = "".join(
+            f"<tr><td>{e(c)}</td><td>{e(o)}</td><td class='{'pass' if v.startswith('pass') else 'fail' if v.startswith('FAIL') else ''}'>{e(v)}</td></tr>"
+            for c, o, v in inputs.scorecard
+        )
+        parts.append(f"<table><tr><th>Criterion</th><th>Owner</th><th>{e(card.version)}</th></tr>{rows}</table>")
+    else:
+        parts.append("<p>No success criteria have been agreed yet.</p>")
+
+    metrics = headline_metrics(labels, scores, card.threshold)
+    names = metric_labels(use_case)
+    parts += ["<h2>Outcomes and cost</h2>", _table(pd.DataFrame({"value": metrics}).rename(index=names))]
+    matrix = confusion(labels, scores, card.threshold)
+    matrix.index = [f"actually {words.negative_state}", f"actually {words.positive_state}"]
+    matrix.columns = [words.negative_past, words.positive_past]
+    parts.append(_table(matrix))
+    if inputs.costs is not None:
+        curve = cost_curve(labels, scores, inputs.costs)
+        now = curve.per_thousand(total_cost(labels, scores, card.threshold, inputs.costs))
+        best = curve.per_thousand(float(curve.totals[curve.best]))
+        parts.append(
+            f"<p>Expected cost of errors per 1,000 cases: <b>{e(format_money(now, inputs.currency))}</b> at the threshold; "
+            f"{e(format_money(best, inputs.currency))} at the cost-optimal threshold {curve.optimal_threshold:.3f}.</p>"
+        )
+    else:
+        parts.append("<p class='muted'>No cost matrix has been agreed.</p>")
+
+    parts.append("<h2>Fairness</h2>")
+    for attribute in card.protected_attributes:
+        try:
+            gaps = fairness_gaps(it, attribute)
+        except FairnessError as err:
+            parts.append(f"<p>{e(str(err))}</p>")
+            continue
+        table = pd.DataFrame({use_case.label(attribute): gaps}).rename(index=GAP_METRICS)  # _table escapes
+        parts.append(_table(table))
+    parts.append(
+        f"<p class='muted'>Gaps on the favourable decision, “{e(use_case.favourable_decision)}”, computed with "
+        "fairlearn; — where a rate would divide by zero (no case in a group gets or deserves it).</p>"
+    )
+
+    parts.append("<h2>What drives the scores</h2>")
+    importance = pd.DataFrame({"old": it.global_importance(), "new": it.global_importance()})
+    if inputs.previous is not None:
+        importance["old"] = inputs.previous.global_importance().reindex(importance.index).fillna(0.0)
+    importance = importance.sort_values("new", ascending=False)
+    parts.append(figure(build_importance_comparison(importance, use_case, inputs.previous.card.version if inputs.previous else card.version, card.version)))
+
+    parts.append("<h2>Example explanations</h2>")
+    declined = it.scores[it.scores >= card.threshold].sort_values(ascending=False).index[:EXAMPLES]
+    for case_id in declined:
+        explanation = it.explain_case(case_id)
+        reasons = "".join(f"<li>{e(r.text)}</li>" for r in explanation.reasons)
+        parts.append(f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, {e(explanation.decision)}</h3><ol>{reasons}</ol>")
+        parts.append(figure(build_waterfall(explanation, use_case)))
+
+    if inputs.previous is not None:
+        comparison = compare_iterations(inputs.previous, it)
+        old = inputs.previous.card.version
+        counts = comparison.flip_counts()
+        neg, pos = use_case.negative_decision, use_case.positive_decision
+        parts += [
+            f"<h2>What changed since {e(old)}</h2>",
+            _table(comparison.metrics.rename(index=names, columns={"old": old, "new": card.version})),
+            f"<p>Decisions that flip on the {e(words.count(len(comparison.cases)))} both were shown: <b>{counts[FLIP_TO_POSITIVE]}</b> "
+            f"{e(neg)} → {e(pos)}, <b>{counts[FLIP_TO_NEGATIVE]}</b> {e(pos)} → {e(neg)}.</p>",
+        ]
+        direction = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
+        for attribute in comparison.groups:
+            parts.append(_table(comparison.flips_by_group(attribute).rename(columns=direction), percent=("flip rate",)))
+
+    parts.append("<h2>Feedback and its resolution</h2>")
+    for title, frame in (("Verdicts", inputs.verdicts), ("What it was about", inputs.categories)):
+        if frame is not None and not frame.empty:
+            parts += [f"<h3>{e(title)}</h3>", _table(frame)]
+    if inputs.triage is not None and len(inputs.triage):
+        parts += ["<h3>Triage</h3>", _table(inputs.triage.rename("entries").to_frame())]
+    if inputs.fixes is not None and inputs.fixes[1]:
+        parts.append(
+            f"<p>Of {inputs.fixes[1]} cases reviewers disagreed with on the previous iteration and said what they "
+            f"expected, {e(card.version)} now decides <b>{inputs.fixes[0]}</b> that way.</p>"
+        )
+    if inputs.verdicts is None or inputs.verdicts.empty:
+        parts.append("<p>No feedback yet.</p>")
+    body = "\n".join(parts)
+    title = f"Involve report: {use_case.title} {card.version}"
+    return f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>"

@@ -1,0 +1,87 @@
+"""Where the machine side meets the human side for a report or a scorecard: registry + store.
+
+The one module of demo_models that reads the feedback store; the page, the command line and the
+scorecard use it so that all of them show the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pathlib import Path
+
+import pandas as pd
+
+from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
+from demo_models.metrics.fairness import FairnessError, fairness_gaps
+from demo_models.metrics.outcomes import measure_latency
+from demo_models.iterations.registry import load_iteration
+from demo_models.presentation.report import ReportInputs, render_report
+from demo_models.iterations.scoring import ScoredIteration
+from feedback.analytics import check_fixes, count_categories, count_verdicts
+from feedback.goal_store import costs_history, current_criteria, current_thresholds
+from feedback.goals import CriterionResult
+from feedback.records import Feedback
+from feedback.signoff import ScorecardLine, Snapshot, count_open
+from feedback.store.database import FeedbackStore
+
+
+def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
+    """What a signer sees and signs: threshold, scorecard, fairness gaps per protected attribute,
+    open feedback of the iteration."""
+    gaps, notes = {}, {}
+    for attribute in scored.card.protected_attributes:
+        try:
+            gaps[attribute] = {k: None if math.isnan(v) else v for k, v in fairness_gaps(scored, attribute).items()}
+        except FairnessError as err:
+            notes[attribute] = str(err)
+    return Snapshot(
+        threshold=float(scored.threshold),
+        scorecard=tuple(
+            ScorecardLine(
+                r.criterion.describe(), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
+            )
+            for r in results
+        ),
+        fairness_gaps=gaps,
+        fairness_notes=notes,
+        open_feedback=count_open(f.triage_status for f in feedback if f.iteration == scored.card.version),
+        favourable_decision=scored.use_case.favourable_decision,
+    )
+
+
+def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:
+    """The HTML report of an iteration, at its operating threshold, with the store's goals and feedback."""
+    thresholds = current_thresholds(store, use_case)
+
+    def load(v: str) -> ScoredIteration:
+        scored = ScoredIteration(load_iteration(use_case, v, registry_dir))
+        return scored.at_threshold(thresholds.get(v, scored.threshold))
+
+    scored = load(version)
+    previous = load(scored.card.parent) if scored.card.parent else None
+    history = costs_history(store, use_case)
+    costs = history[-1] if history else None
+    criteria = current_criteria(store, use_case)
+    latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
+    results = evaluate_criteria(scored, criteria, costs, latency)
+    entries = [f for f in store.list_feedback(use_case) if f.iteration in {version, scored.card.parent}]
+    fixes = None
+    if previous is not None:
+        old = [f for f in entries if f.iteration == previous.card.version]
+        report = check_fixes(old, scored.outcomes(f.case_id for f in old))
+        fixes = (report.fixed, report.flagged)
+    mine = [f for f in entries if f.iteration == version]
+    return render_report(
+        ReportInputs(
+            scored=scored,
+            previous=previous,
+            scorecard=[(r.criterion.describe(), r.criterion.owner, verdict(r)) for r in results],
+            costs=costs_for(scored, costs)[0],
+            currency=costs.currency if costs else "",
+            verdicts=count_verdicts(entries),
+            categories=count_categories(entries),
+            triage=pd.Series([f.triage_status for f in mine], dtype=object).value_counts(),
+            fixes=fixes,
+        )
+    )

@@ -1,0 +1,155 @@
+"""Iterations: the timeline, lifecycle changes (promote, deprecate, retire) and the audit log."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from demo_models.iterations.registry import RegistryError
+from demo_models.presentation.report_inputs import compose_report
+from demo_models.vocabulary import required_signoffs
+from demo_models.presentation.snippets import registration_snippet
+from feedback.access import PERMISSIONS, AccessError
+from feedback.lifecycle import TRANSITIONS, LifecycleError
+from feedback.signoff import missing_roles
+from feedback.signoff_store import current_signoffs_of
+from feedback.store.database import StoreError
+from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.timeline import render_timeline
+from pages._ui.text import md
+
+ACTIONS = {"live": "Promote to live", "deprecated": "Deprecate", "retired": "Retire", "candidate": "Restore as candidate"}
+
+ctx = setup_page("Iterations")
+use_case = ctx.use_case
+st.title("Iterations")
+st.caption(
+    md(
+        "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; changes "
+        "are recorded with who, when and why. Allowed to change the lifecycle: {}.",
+        ', '.join(PERMISSIONS['change lifecycle']),
+    )
+)
+require_store(ctx, "The lifecycle is")
+show_confirmation()
+
+events = ctx.store.list_lifecycle_events(use_case.name)
+st.header("Timeline")
+render_timeline(ctx, events)
+
+st.header("Change the lifecycle")
+versions = [c.version for c in ctx.cards]
+version = st.selectbox(
+    "Iteration", versions, index=versions.index(ctx.card.version),
+    format_func=lambda v: f"{v} ({ctx.statuses[v]})", key="lifecycle_version",
+)
+current = ctx.statuses[version]
+shown_before = st.session_state.get("lifecycle_seen", {})  # what the previous run showed: what was decided on
+st.session_state["lifecycle_seen"] = dict(ctx.statuses)
+to_status = st.radio(
+    "Action", TRANSITIONS[current], format_func=ACTIONS.get, horizontal=True, key=f"lifecycle_action_{version}"
+)
+live = [v for v, s in ctx.statuses.items() if s == "live" and v != version]
+try:
+    required = required_signoffs(use_case)
+except ValueError as err:
+    st.error(md("The sign-off policy cannot be read, so nothing can go live until it is fixed: {}", err))
+    required = None
+if to_status == "live" and required is not None:
+    missing = missing_roles(required, current_signoffs_of(ctx.store, use_case.name, version))
+    if missing:
+        st.warning(md("{} still needs the sign-off of **{}** before it can go live.", version, ', '.join(missing)))
+        st.page_link("pages/5_Sign_off.py", label=md("Sign off {}", version), icon=":material/approval:")
+    elif required:
+        st.success(md("{} is signed off by {}.", version, ', '.join(required)))
+with st.form(f"lifecycle_{version}_{to_status}"):
+    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
+    reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
+    details = {}
+    if to_status == "live":
+        details["migration_note"] = st.text_area(
+            "Migration note: what changes for business users",
+            placeholder="Shown on the home page once this iteration is live.",
+            key="lifecycle_note",
+        )
+        if live:
+            details["demote_current"] = st.checkbox(md("Deprecate {}, which is live now", live[0]), value=True)
+    if to_status == "deprecated" or (to_status == "live" and live):
+        details["sunset_date"] = st.date_input(
+            "Sunset date of the deprecated iteration", value=date.today() + timedelta(days=30), min_value=date.today()
+        )
+    if to_status == "deprecated":
+        others = [v for v in versions if v != version]
+        details["replacement"] = st.selectbox("Replaced by", others, index=len(others) - 1)
+    submitted = st.form_submit_button(ACTIONS[to_status], type="primary")
+if submitted:
+    try:
+        if required is None:
+            raise LifecycleError("the sign-off policy cannot be read (see above).")
+        saved = ctx.store.change_lifecycle(
+            use_case.name, versions, version, to_status, ctx.identity.actor, reason, required_signoffs=required,
+            seen_status=shown_before.get(version, current), **details,
+        )
+    except (LifecycleError, AccessError, StoreError) as err:
+        st.error(md("Not changed — {}", err))
+    else:
+        confirm_and_rerun("; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + ".")
+
+st.header("Audit log")
+if events:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When (UTC)": [e.created_at.strftime("%Y-%m-%d %H:%M") for e in events],
+                "Iteration": [e.iteration for e in events],
+                "Change": [f"{e.from_status} → {e.to_status}" for e in events],
+                "Who": [f"{e.actor_name} ({e.actor_role})" for e in events],
+                "Why": [e.reason for e in events],
+                "Sunset": [e.sunset_date.isoformat() if e.sunset_date else "" for e in events],
+                "Replaced by": [e.replacement or "" for e in events],
+                "Migration note": [e.migration_note or "" for e in events],
+            }
+        ).iloc[::-1],
+        hide_index=True,
+        key="audit_log",
+    )
+else:
+    st.caption("No lifecycle change yet: every iteration is a candidate.")
+
+st.header("Iteration report")
+st.markdown(
+    md(
+        "One HTML file about **{}** for people who never open the app: goals scorecard, outcomes and cost, fairness, "
+        "what drives the scores, example explanations, what changed since its parent and which decisions flip, "
+        "feedback and its resolution. It opens offline in any browser.",
+        ctx.card.version,
+    )
+)
+if st.button(md("Prepare the report of {}", ctx.card.version), key="report_prepare"):
+    try:
+        with st.spinner("Writing the report…"):
+            st.session_state["_report"] = (
+                ctx.card.version,
+                compose_report(ctx.registry_dir, ctx.store, use_case.name, ctx.card.version).encode("utf-8"),
+            )
+    except (RegistryError, StoreError) as err:
+        st.error(md("The report could not be made: {}", err))
+prepared = st.session_state.get("_report")
+if prepared and prepared[0] == ctx.card.version:
+    st.download_button(
+        md("Download the report of {} ({:.1f} MB)", ctx.card.version, len(prepared[1]) / 1e6), prepared[1],
+        file_name=f"involve-{use_case.name}-{ctx.card.version}.html", mime="text/html", key="report_download",
+    )
+
+st.header("Bring your own model")
+st.markdown(
+    md(
+        "Register a fitted scikit-learn classifier from a notebook; it appears here on the next page load. The call "
+        "below is filled in from {}'s card, for evaluation data with the same columns.",
+        ctx.cards[-1].version,
+    )
+)
+st.code(
+    registration_snippet(ctx.cards[-1], ctx.versions),
+    language=None,  # Streamlit's syntax colours fail WCAG AA contrast (2.4-3.5:1) on the code background
+)

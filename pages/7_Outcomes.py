@@ -1,0 +1,208 @@
+"""Outcomes: errors at a threshold, ROC and precision-recall, the cost of errors, the best threshold."""
+
+import pandas as pd
+import streamlit as st
+
+from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
+from demo_models.formats import format_count, format_money, format_number, format_share
+from demo_models.vocabulary import capitalise, with_article
+from demo_models.presentation.chart_text import describe_cost_curve, describe_roc_pr
+from demo_models.presentation.figures import build_cost_curve, build_roc_pr
+from demo_models.metrics.performance import headline_metrics
+from demo_models.metrics.outcomes import compute_curves, confusion
+from feedback.goal_store import costs_history, save_costs, save_threshold, threshold_history
+from feedback.goals import CostMatrix, GoalError
+from feedback.access import PERMISSIONS, AccessError
+from feedback.store.database import StoreError
+from demo_models.presentation.report_inputs import costs_for
+from pages._ui.charts import render_plotly
+from pages._ui.scorecard import criteria_of
+from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
+from pages._ui.text import md, plain
+
+ctx = setup_page("Outcomes")
+use_case, card = ctx.use_case, ctx.card
+scored = load_scored(ctx)
+pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
+st.title("Outcomes and the cost of errors")
+st.caption(
+    md(
+        "Iteration {} on its {:,} evaluation cases. Move the threshold to see what changes; set what each kind of "
+        "error costs to find the cheapest threshold.",
+        card.version, card.n_eval,
+    )
+)
+show_confirmation()
+
+slider_key = f"outcome_threshold_{use_case.name}_{card.version}"
+exact_key = f"_exact_threshold_{use_case.name}_{card.version}"  # the cost-optimal cut, unrounded
+pending = st.session_state.pop("_pending_threshold", None)
+if pending is not None:
+    st.session_state[slider_key], st.session_state[exact_key] = round(pending, 3), pending
+position = st.slider(
+    md("Threshold: {} at or above this probability of {}", pos, words.outcome),
+    0.0, 1.0, value=float(round(card.threshold, 3)), step=0.001, format="%.3f", key=slider_key,
+)
+threshold = resolve_threshold(position, [st.session_state.get(exact_key), card.threshold])
+if threshold != position:
+    st.caption(md("Exactly {}: the slider shows it rounded to three decimals.", format_threshold(threshold)))
+labels, scores = scored.iteration.labels, scored.scores.to_numpy()
+metrics = headline_metrics(labels, scores, threshold)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(md("{} rate", neg.capitalize()), format_share(metrics["negative_rate"]))
+m2.metric(md("{} caught (recall)", capitalise(words.positive_cases)), format_share(metrics["recall"]))
+m3.metric(md("Precision of {}", words.positive_decisions), format_share(metrics["precision"]))
+m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
+
+left, right = st.columns([2, 3])
+with left:
+    st.header("Decisions against outcomes")
+    matrix = confusion(labels, scores, threshold)
+    st.dataframe(
+        pd.DataFrame(
+            matrix.to_numpy(),
+            index=[f"actually {words.negative_state}", f"actually {words.positive_state}"],
+            columns=[words.negative_past, words.positive_past],
+        ).style.format(format_count),
+        key="confusion",
+    )
+    tn, fp, fn, tp = matrix.to_numpy().ravel()
+    st.caption(
+        md(
+            "{} get “{}” (false positives); {} get “{}” (missed).",
+            words.count(fp, words.negative_case, words.negative_cases), pos, words.count(fn, words.positive_case, words.positive_cases), neg,
+        )
+    )
+with right:
+    operating = {
+        "fpr": fp / (fp + tn) if fp + tn else 0.0,
+        "tpr": metrics["recall"],
+        "recall": metrics["recall"],
+        "precision": metrics["precision"],
+    }
+    curves = compute_curves(labels, scores)
+    render_plotly(build_roc_pr(curves, operating, use_case), describe_roc_pr(curves, operating, use_case), "curves")
+
+# --- cost of errors ----------------------------------------------------------------------------
+st.header("The cost of errors")
+history = costs_history(ctx.store, use_case.name) if ctx.store else []
+costs = history[-1] if history else None
+numeric = [c for c in scored.features.columns if pd.api.types.is_numeric_dtype(scored.features[c])]
+with st.form("costs"):
+    st.markdown("**What does each error cost the business?** (set by the business owner; kept with its history)")
+    c1, c2, c3, c4 = st.columns(4)
+    fp_cost = c1.number_input(
+        md("{} wrongly {}", capitalise(with_article(words.negative_case)), words.positive_past), min_value=None,
+        value=costs.false_positive_cost if costs else 0.0, step=10.0, key="cost_fp",
+    )
+    fn_cost = c2.number_input(
+        md("{} wrongly {}: fixed part", capitalise(with_article(words.positive_case)), words.negative_past), min_value=None,
+        value=costs.false_negative_cost if costs else 0.0, step=10.0, key="cost_fn",
+    )
+    column_options = ["(none)", *numeric]
+    fn_column = c3.selectbox(
+        "… plus a share of", column_options,
+        index=column_options.index(costs.false_negative_column) if costs and costs.false_negative_column in numeric else 0,
+        format_func=lambda c: c if c == "(none)" else use_case.label(c), key="cost_column",
+    )
+    fn_fraction = c4.number_input(
+        "Share (0.5 = half)", min_value=None, value=costs.false_negative_fraction if costs else 0.0,
+        step=0.05, key="cost_fraction",
+    )
+    currency = c1.text_input("Currency", value=costs.currency if costs else words.currency, key="cost_currency")
+    if st.form_submit_button("Save the cost matrix"):
+        try:
+            save_costs(
+                ctx.store,
+                CostMatrix(
+                    use_case=use_case.name, false_positive_cost=fp_cost, false_negative_cost=fn_cost,
+                    author_name=ctx.identity.name, false_negative_column=None if fn_column == "(none)" else fn_column,
+                    false_negative_fraction=fn_fraction, currency=currency,
+                ),
+            )
+        except (GoalError, StoreError, AttributeError) as err:
+            st.error(md("Not saved — {}", err if ctx.store else ctx.store_error))
+        else:
+            confirm_and_rerun("Cost matrix saved.")
+
+case_costs_now, why = costs_for(scored, costs)
+if case_costs_now is None:
+    st.info(md("No expected cost yet: {}.", why))
+else:
+    curve = cost_curve(labels, scores, case_costs_now)
+    current_total = total_cost(labels, scores, threshold, case_costs_now)
+    best_total = float(curve.totals[curve.best])
+    unit = f" {costs.currency}" if costs.currency else ""
+    k1, k2, k3 = st.columns(3)
+    k1.metric("Expected cost per 1,000 cases, current threshold", format_money(curve.per_thousand(current_total), costs.currency))
+    k2.metric("… at the cost-optimal threshold", format_money(curve.per_thousand(best_total), costs.currency))
+    k3.metric("Cost-optimal threshold", format_threshold(curve.optimal_threshold))
+    st.button(
+        "Move the threshold to the cost-optimal one",
+        on_click=lambda: st.session_state.update(_pending_threshold=curve.optimal_threshold),
+        key="use_optimal",
+    )
+    render_plotly(
+        build_cost_curve(curve, threshold, current_total, unit.strip()),
+        describe_cost_curve(curve, threshold, current_total, unit.strip()), "cost_curve",
+    )
+    st.caption(
+        plain(f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
+        f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"
+        + (f" plus {costs.false_negative_fraction:g} × {use_case.label(costs.false_negative_column).lower()}" if costs.false_negative_fraction else "")
+        + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}.")
+    )
+
+# --- the operating threshold -------------------------------------------------------------------
+st.header("Operating threshold")
+st.markdown(
+    md(
+        "{} decides at **{}**. Saving a new threshold changes the decisions on every page and is recorded with who, "
+        "when and why. Allowed: {}.",
+        card.version, format_threshold(card.threshold), ', '.join(PERMISSIONS['change threshold']),
+    )
+)
+seen_key = f"_threshold_seen_{use_case.name}_{card.version}"
+decided_against = st.session_state.get(seen_key, card.threshold)  # what the previous run showed: what was decided on
+st.session_state[seen_key] = card.threshold
+with st.form("save_threshold"):
+    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
+    reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
+    if st.form_submit_button(md("Save {} as the operating threshold", format_threshold(threshold)), type="primary"):
+        try:
+            if ctx.store is None:
+                raise StoreError(ctx.store_error or "the store is unavailable")
+            save_threshold(ctx.store, use_case.name, card.version, threshold, decided_against, ctx.identity.actor, reason)
+        except (GoalError, AccessError, StoreError) as err:
+            st.error(md("Not saved — {}", err))
+        else:
+            confirm_and_rerun(
+                f"{card.version} now decides at {format_threshold(threshold)} (was {format_threshold(card.threshold)})."
+            )
+changes = [row for row in (threshold_history(ctx.store, use_case.name) if ctx.store else []) if row["iteration"] == card.version]
+if changes:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When (UTC)": [r["created_at"].strftime("%Y-%m-%d %H:%M") for r in changes],
+                "Threshold": [f"{format_threshold(r['previous'])} → {format_threshold(r['threshold'])}" for r in changes],
+                "Who": [f"{r['actor_name']} ({r['actor_role']})" for r in changes],
+                "Why": [r["reason"] for r in changes],
+            }
+        ).iloc[::-1],
+        hide_index=True,
+    )
+
+# --- speed -------------------------------------------------------------------------------------
+st.header("Speed")
+latency = latency_of(ctx, card)
+goals = [c for c in criteria_of(ctx) if c.metric == "latency_p95_ms"]
+goal = f" — the goal is {goals[0].target:g} ms" if goals else " (no latency goal has been agreed)"
+st.markdown(
+    md(
+        "A decision and its reasons in **{:.1f} ms** for 95 % of cases (median {:.1f} ms, measured on {} cases: "
+        "encoding, score, SHAP and reason codes){}. This is the whole wait of a person opening a case; the SHAP step "
+        "alone took {} ms per case at registration (Home).",
+        latency.p95_ms, latency.p50_ms, latency.cases, goal, format_number(card.explain_ms, significant=2),
+    )
+)
