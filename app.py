@@ -32,7 +32,10 @@ st.info(
     md(
         "**Score** = the model's probability of **{}** for {}. At or above the iteration's threshold the decision is "
         "**{}**, below it **{}**.",
-        words.outcome, with_article(words.case), words.positive_decision, words.negative_decision,
+        words.outcome,
+        with_article(words.case),
+        words.positive_decision,
+        words.negative_decision,
     )
 )
 
@@ -43,7 +46,9 @@ if announcement is not None:
     st.success(
         md(
             "**{} is live** since {:%Y-%m-%d}. What changes for you: {}",
-            announcement.iteration, announcement.created_at, announcement.migration_note or '',
+            announcement.iteration,
+            announcement.created_at,
+            announcement.migration_note or "",
         ),
         icon=":material/campaign:",
     )
@@ -59,12 +64,17 @@ right.metric(
 st.subheader(md("Selected iteration: {}", card.version))
 st.markdown(plain(card.notes) if card.notes else "No notes.")
 st.caption(
-    plain(f"{card.model_type} by {card.author}, registered {card.created[:10]}"
+    plain(
+        f"{card.model_type} by {card.author}, registered {card.created[:10]}"
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
         f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
         "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
-        + (f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases ({card.shap_rule or 'a seeded sample'})"
-           if card.shap_rows < card.n_eval else f"; global importance on every one of its {card.n_eval:,} cases"))
+        + (
+            f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases ({card.shap_rule or 'a seeded sample'})"
+            if card.shap_rows < card.n_eval
+            else f"; global importance on every one of its {card.n_eval:,} cases"
+        )
+    )
 )
 st.page_link("pages/1_Explore.py", label=md("Explore {}'s predictions", card.version), icon=":material/search:")
 

@@ -30,8 +30,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _port() -> int:
@@ -50,13 +57,35 @@ def cold_start(registry: Path, runs: int) -> list[float]:
         for _ in range(runs):
             data = Path(tempfile.mkdtemp())
             port = _port()
-            env = {**os.environ, "INVOLVE_REGISTRY_DIR": str(registry), "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING",
-                   "INVOLVE_DEMO_HISTORY": "0"}
+            env = {
+                **os.environ,
+                "INVOLVE_REGISTRY_DIR": str(registry),
+                "INVOLVE_DATA_DIR": str(data),
+                "INVOLVE_LOG_LEVEL": "WARNING",
+                "INVOLVE_DEMO_HISTORY": "0",
+            }
             start = time.perf_counter()
             server = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.headless",
+                    "true",
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--browser.gatherUsageStats",
+                    "false",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
             )
             try:
                 url = f"http://127.0.0.1:{port}"
@@ -68,7 +97,9 @@ def cold_start(registry: Path, runs: int) -> list[float]:
                         time.sleep(0.05)
                 page = browser.new_page(viewport={"width": 1400, "height": 1300})
                 page.goto(url)
-                expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=60_000)
+                expect(page.get_by_test_id("stApp")).to_have_attribute(
+                    "data-test-script-state", "notRunning", timeout=60_000
+                )
                 page.get_by_test_id("stDataFrame").last.get_by_test_id("data-grid-canvas").wait_for(timeout=60_000)
                 times.append(time.perf_counter() - start)
                 page.close()
@@ -84,8 +115,12 @@ def whatif_reruns(registry: Path, moves: int = 20) -> list[float]:
     """Server seconds of the What-if page's rerun after an input changes (AppTest)."""
     from streamlit.testing.v1 import AppTest
 
-    os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=tempfile.mkdtemp(), INVOLVE_LOG_LEVEL="WARNING",
-                      INVOLVE_DEMO_HISTORY="0")
+    os.environ.update(
+        INVOLVE_REGISTRY_DIR=str(registry),
+        INVOLVE_DATA_DIR=tempfile.mkdtemp(),
+        INVOLVE_LOG_LEVEL="WARNING",
+        INVOLVE_DEMO_HISTORY="0",
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("pages/2_What_if.py").run()
@@ -132,26 +167,56 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     registry = Path(tempfile.mkdtemp()) / "registry"
-    subprocess.run([sys.executable, "-c", f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
 
     rows = []
     if Path(CHROMIUM).exists():
         cold = cold_start(registry, args.runs)
-        rows.append(("start, built registry, to Home fully rendered (Chromium)", f"{statistics.median(cold):.2f} s", "< 6 s", statistics.median(cold) < 6))
+        rows.append(
+            (
+                "start, built registry, to Home fully rendered (Chromium)",
+                f"{statistics.median(cold):.2f} s",
+                "< 6 s",
+                statistics.median(cold) < 6,
+            )
+        )
     else:
         rows.append(("start, built registry, to Home fully rendered (Chromium)", "skipped: no Chromium", "< 6 s", None))
     reruns = np.array(whatif_reruns(registry)) * 1000
-    rows.append(("What-if rerun after an input changes (server)", f"{np.median(reruns):.0f} ms (p95 {np.percentile(reruns, 95):.0f})", "< 150 ms", np.median(reruns) < 150))
+    rows.append(
+        (
+            "What-if rerun after an input changes (server)",
+            f"{np.median(reruns):.0f} ms (p95 {np.percentile(reruns, 95):.0f})",
+            "< 150 ms",
+            np.median(reruns) < 150,
+        )
+    )
     for n, (ours, theirs) in global_shap(registry, (1_000, 10_000, 100_000), max(3, args.runs // 2)).items():
-        rows.append((f"global SHAP, {n:,} rows (ratio vs shap.TreeExplainer)", f"{ours:.2f} s (shap {theirs:.2f} s, {theirs / ours:.1f}x)",
-                     "< 5 s at 10k" if n == 10_000 else "", ours < 5 if n == 10_000 else None))
+        rows.append(
+            (
+                f"global SHAP, {n:,} rows (ratio vs shap.TreeExplainer)",
+                f"{ours:.2f} s (shap {theirs:.2f} s, {theirs / ours:.1f}x)",
+                "< 5 s at 10k" if n == 10_000 else "",
+                ours < 5 if n == 10_000 else None,
+            )
+        )
     width = max(len(r[0]) for r in rows)
     print(f"\n{'measure':<{width}}  {'median':<38} {'target':<14} verdict")
     for name, value, target, ok in rows:
         print(f"{name:<{width}}  {value:<38} {target:<14} {'' if ok is None else 'meets' if ok else 'MISSES'}")
     for script in ("cold_start.py", "explain_case.py", "compare.py", "outcomes.py", "store_writes.py", "monitoring.py"):
         print(f"\n== bench/{script}")
-        subprocess.run([sys.executable, str(ROOT / "bench" / script), "--runs", str(min(args.runs, 3))], cwd=ROOT, check=False)
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / script), "--runs", str(min(args.runs, 3))], cwd=ROOT, check=False
+        )
     shutil.rmtree(registry.parent, ignore_errors=True)
 
 

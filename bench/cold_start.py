@@ -32,8 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TIMEOUT_MS = 600_000
 TARGET_SECONDS = 5.0
 
@@ -46,14 +53,37 @@ def _port() -> int:
 
 def _serve(data: Path, demo_history: bool, script: str = "app.py") -> tuple[subprocess.Popen, str]:
     port = _port()
-    env = {**os.environ, "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING",
-           "INVOLVE_DEMO_HISTORY": "1" if demo_history else "0"}
+    env = {
+        **os.environ,
+        "INVOLVE_DATA_DIR": str(data),
+        "INVOLVE_LOG_LEVEL": "WARNING",
+        "INVOLVE_DEMO_HISTORY": "1" if demo_history else "0",
+    }
     for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
         env.pop(name, None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     while True:
@@ -131,7 +161,9 @@ def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[s
         shot(page, "2-first-iteration")
         while _status(data) != "done":
             if _status(data) == "failed" or time.perf_counter() - start > TIMEOUT_MS / 1000:
-                raise RuntimeError(f"the preparation failed: {(data / 'registry' / '.first-start.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"the preparation failed: {(data / 'registry' / '.first-start.log').read_text()[-2000:]}"
+                )
             time.sleep(0.2)
         page.get_by_test_id("stProgress").wait_for(state="detached", timeout=TIMEOUT_MS)
         _drawn(page, tables)
@@ -170,15 +202,24 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         for i in range(args.runs):
             runs.append(one_run(browser, not args.no_demo_history, args.screenshots, i + 1))
-            print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f}{'' if k.startswith('load') else ' s'}" for k, v in runs[-1].items()), flush=True)
+            print(
+                f"run {i + 1}: "
+                + ", ".join(f"{k} {v:.1f}{'' if k.startswith('load') else ' s'}" for k, v in runs[-1].items()),
+                flush=True,
+            )
         browser.close()
     print(f"\nfirst start on a fresh data dir, median of {len(runs)} runs (load average {os.getloadavg()[0]:.1f}):")
     for name in runs[0]:
         values = [r[name] for r in runs]
-        target = f"  (target < {TARGET_SECONDS:g} s: {'meets' if statistics.median(values) < TARGET_SECONDS else 'MISSES'})" \
-            if name == "Home visible" else ""
+        target = (
+            f"  (target < {TARGET_SECONDS:g} s: {'meets' if statistics.median(values) < TARGET_SECONDS else 'MISSES'})"
+            if name == "Home visible"
+            else ""
+        )
         unit = "" if name.startswith("load") else " s"
-        print(f"  {name:<36} {statistics.median(values):6.1f}{unit}   (min {min(values):.1f}, max {max(values):.1f}){target}")
+        print(
+            f"  {name:<36} {statistics.median(values):6.1f}{unit}   (min {min(values):.1f}, max {max(values):.1f}){target}"
+        )
     reference = statistics.median(r["reference: a one-line page visible"] for r in runs)
     for name in ("Home visible", "restart, Home visible", "restart, Home fully drawn"):
         print(f"  {name} / one-line page: {statistics.median(r[name] for r in runs) / reference:.2f}")

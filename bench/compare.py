@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from demo_models.metrics.compare import compare_iterations
 from demo_models.examples.churn import main as register_churn
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.compare import compare_iterations
 
 TARGET_SECONDS = 3.0
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +41,12 @@ def _page(registry: Path, data_dir: Path) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     st.cache_resource.clear()  # every run starts cold, as a fresh server would
-    os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=str(data_dir), INVOLVE_LOG_LEVEL="WARNING",
-                      INVOLVE_DEMO_HISTORY="0")
+    os.environ.update(
+        INVOLVE_REGISTRY_DIR=str(registry),
+        INVOLVE_DATA_DIR=str(data_dir),
+        INVOLVE_LOG_LEVEL="WARNING",
+        INVOLVE_DEMO_HISTORY="0",
+    )
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["use_case"] = "churn"
     at.run()

@@ -45,11 +45,15 @@ def _raw_shap(family: str, scored: ScoredIteration):
         booster = clf.booster if family == "xgboost booster" else clf.get_booster()
         booster.set_param({"nthread": 0})
         names = booster.feature_names
-        return lambda: booster.predict(xgboost.DMatrix(encoded, missing=np.nan, feature_names=names), pred_contribs=True)
+        return lambda: booster.predict(
+            xgboost.DMatrix(encoded, missing=np.nan, feature_names=names), pred_contribs=True
+        )
     if family == "catboost":
         from catboost import Pool
 
-        return lambda: clf.get_feature_importance(Pool(encoded, cat_features=clf.get_cat_feature_indices()), type="ShapValues")
+        return lambda: clf.get_feature_importance(
+            Pool(encoded, cat_features=clf.get_cat_feature_indices()), type="ShapValues"
+        )
     if family == "logistic regression":
         explainer = shap.LinearExplainer(clf, shap.maskers.Independent(encoded, max_samples=len(encoded)))
         return lambda: explainer.shap_values(encoded)
@@ -65,7 +69,9 @@ def _measure(family: str, rows: int, cases: int, trees: int, depth: int | None, 
     model = fit_family(family, train, trees=trees, depth=depth)
     version = family.replace(" ", "-")
     start = time.perf_counter()
-    register_iteration(model, evaluation, use_case="zoo", version=version, target=TARGET, author="bench", registry_dir=root)
+    register_iteration(
+        model, evaluation, use_case="zoo", version=version, target=TARGET, author="bench", registry_dir=root
+    )
     registration = time.perf_counter() - start
     scored = ScoredIteration(load_iteration("zoo", version, root))
     raw = _raw_shap(family, scored)
@@ -111,8 +117,10 @@ def main() -> None:
     import skops.io  # noqa: F401
 
     print(f"{args.rows} evaluation cases, {args.trees} trees, depth {args.depth or 'unlimited'}")
-    print(f"{'family':<24}{'register s':>11}{'raw SHAP s':>11}{'ratio':>7}{'p50 ms':>8}{'p95 ms':>8}{'SHAP rows':>10}"
-          f"{'from store':>11}{'live p50':>9}{'live p95':>9}")
+    print(
+        f"{'family':<24}{'register s':>11}{'raw SHAP s':>11}{'ratio':>7}{'p50 ms':>8}{'p95 ms':>8}{'SHAP rows':>10}"
+        f"{'from store':>11}{'live p50':>9}{'live p95':>9}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for family in args.family or FAMILIES:
             m = _measure(family, args.rows, args.cases, args.trees, args.depth or None, Path(tmp))

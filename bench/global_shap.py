@@ -46,8 +46,16 @@ def _fit(family: str, train):
 
 def _register(model, evaluation, root: Path, version: str) -> tuple[float, object]:
     start = time.perf_counter()
-    register_iteration(model, evaluation, use_case="bench", version=version, target=TARGET, positive_label=1,
-                       author="bench", registry_dir=root)
+    register_iteration(
+        model,
+        evaluation,
+        use_case="bench",
+        version=version,
+        target=TARGET,
+        positive_label=1,
+        author="bench",
+        registry_dir=root,
+    )
     return time.perf_counter() - start, load_iteration("bench", version, registry_dir=root).shap_values
 
 
@@ -57,7 +65,9 @@ def measure(family: str, rows: int) -> dict[str, object]:
     evaluation = make_zoo_data(rows, seed=2)
     root = Path(tempfile.mkdtemp(prefix="involve-global-shap-"))
     idle_s, idle = _register(model, evaluation, root, "idle")
-    burners = [multiprocessing.get_context("spawn").Process(target=_burn, args=(3600.0,)) for _ in range(os.cpu_count() or 2)]
+    burners = [
+        multiprocessing.get_context("spawn").Process(target=_burn, args=(3600.0,)) for _ in range(os.cpu_count() or 2)
+    ]
     for burner in burners:
         burner.start()
     try:
@@ -70,14 +80,23 @@ def measure(family: str, rows: int) -> dict[str, object]:
             burner.join()
     same_rows = idle.index.equals(busy.index)
     same_values = same_rows and np.array_equal(idle.to_numpy(), busy.to_numpy())
-    return {"family": family, "idle s": idle_s, "busy s": busy_s, "load while busy": load,
-            "rows idle": len(idle), "rows busy": len(busy), "identical": same_rows and same_values}
+    return {
+        "family": family,
+        "idle s": idle_s,
+        "busy s": busy_s,
+        "load while busy": load,
+        "rows idle": len(idle),
+        "rows busy": len(busy),
+        "identical": same_rows and same_values,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--family", action="append", help="a family of demo_models/examples/zoo.py, or 'k-nearest neighbours'")
+    parser.add_argument(
+        "--family", action="append", help="a family of demo_models/examples/zoo.py, or 'k-nearest neighbours'"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -85,8 +104,10 @@ def main() -> None:
     print(f"{'family':24s} {'idle s':>7s} {'busy s':>7s} {'load':>5s} {'rows idle':>9s} {'rows busy':>9s}  identical")
     for family in args.family or DEFAULT_FAMILIES:
         r = measure(family, args.rows)
-        print(f"{family:24s} {r['idle s']:7.2f} {r['busy s']:7.2f} {r['load while busy']:5.1f} "
-              f"{r['rows idle']:9,} {r['rows busy']:9,}  {'yes' if r['identical'] else 'NO'}")
+        print(
+            f"{family:24s} {r['idle s']:7.2f} {r['busy s']:7.2f} {r['load while busy']:5.1f} "
+            f"{r['rows idle']:9,} {r['rows busy']:9,}  {'yes' if r['identical'] else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,8 @@ def start_holder(database: Path, seconds: float) -> subprocess.Popen:
     """A process holding the store's locks (returns once they are held)."""
     holder = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "hold", str(database), str(seconds)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     if holder.stdout.readline().strip() != "held":
         holder.kill()
@@ -76,7 +77,10 @@ def _report(title: str, results: dict[str, tuple[float, list[str]]], banner: str
     for label, (elapsed, warnings) in results.items():
         shown = banner is None or any(banner in w for w in warnings)
         ok &= elapsed < TARGET_SECONDS and shown
-        print(f"  {label:<11} {elapsed * 1000:7.0f} ms" + ("" if banner is None else f"  banner: {'yes' if shown else 'NO'}"))
+        print(
+            f"  {label:<11} {elapsed * 1000:7.0f} ms"
+            + ("" if banner is None else f"  banner: {'yes' if shown else 'NO'}")
+        )
     worst = max(elapsed for elapsed, _ in results.values())
     print(f"  slowest page {worst * 1000:.0f} ms (target {TARGET_SECONDS:.0f} s)")
     return ok
@@ -95,8 +99,11 @@ def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="involve-locked-"))
     database = data / "feedback.sqlite3"
     os.environ.update(
-        INVOLVE_DATA_DIR=str(data), INVOLVE_REGISTRY_DIR=str(args.registry or settings.registry_dir()),
-        INVOLVE_DB_URL=f"sqlite:///{database}", INVOLVE_HEALTH_EVERY="0", INVOLVE_DEMO_HISTORY="0",
+        INVOLVE_DATA_DIR=str(data),
+        INVOLVE_REGISTRY_DIR=str(args.registry or settings.registry_dir()),
+        INVOLVE_DB_URL=f"sqlite:///{database}",
+        INVOLVE_HEALTH_EVERY="0",
+        INVOLVE_DEMO_HISTORY="0",
         INVOLVE_MONITOR_ROWS="20000",
     )
     FeedbackStore(os.environ["INVOLVE_DB_URL"])
@@ -119,8 +126,10 @@ def main() -> int:
             print(f"  a feedback write waited {time.perf_counter() - submit:.2f} s, then: {err}")
         held = holder.poll() is None
         ok &= held
-        print(f"  all of it within {time.monotonic() - started:.1f} s; the locks were "
-              + ("still held at the end" if held else "RELEASED before the end: rerun with a longer --hold"))
+        print(
+            f"  all of it within {time.monotonic() - started:.1f} s; the locks were "
+            + ("still held at the end" if held else "RELEASED before the end: rerun with a longer --hold")
+        )
     finally:
         holder.kill()
         holder.wait()

@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +58,9 @@ print(json.dumps({"first_view_s": first, "rerun_s": time.perf_counter() - start}
 
 
 def _run(script: str, *args: str, env: dict | None = None) -> dict:
-    out = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -70,7 +71,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "registry"
-        subprocess.run([sys.executable, "-c", f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from demo_models.builtin.training import ensure_builtin_iterations as e; e({str(registry)!r})",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         runs = [_run(GENERATE, str(registry), str(args.rows)) for _ in range(args.runs)]
         peak = max(r["peak_gb"] for r in runs)
         print(
@@ -78,8 +87,14 @@ def main() -> None:
             f"with scoring by fraud/v1: {statistics.median(r['generate_and_score_s'] for r in runs):.2f} s; "
             f"peak memory {peak:.2f} GB ({'meets' if peak < MEMORY_TARGET_GB else 'MISSES'} the {MEMORY_TARGET_GB:.0f} GB target)"
         )
-        env = {**os.environ, "INVOLVE_REGISTRY_DIR": str(registry), "INVOLVE_DATA_DIR": tmp, "INVOLVE_DEMO_HISTORY": "0",
-               "INVOLVE_MONITOR_ROWS": str(args.rows), "INVOLVE_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "INVOLVE_REGISTRY_DIR": str(registry),
+            "INVOLVE_DATA_DIR": tmp,
+            "INVOLVE_DEMO_HISTORY": "0",
+            "INVOLVE_MONITOR_ROWS": str(args.rows),
+            "INVOLVE_LOG_LEVEL": "WARNING",
+        }
         views = [_run(VIEW, str(ROOT / "app.py"), env=env) for _ in range(args.runs)]
         first = statistics.median(v["first_view_s"] for v in views)
         print(

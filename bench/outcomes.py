@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from demo_models.metrics.costs import case_costs, cost_curve, total_cost
 from demo_models.examples.churn import main as register_churn
-from demo_models.metrics.performance import headline_metrics
-from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.costs import case_costs, cost_curve, total_cost
+from demo_models.metrics.outcomes import compute_curves, confusion
+from demo_models.metrics.performance import headline_metrics
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
@@ -78,8 +78,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "registry"
         register_churn(rows=33_334, registry_dir=registry)
-        os.environ.update(INVOLVE_REGISTRY_DIR=str(registry), INVOLVE_DATA_DIR=tmp, INVOLVE_LOG_LEVEL="WARNING",
-                          INVOLVE_DEMO_HISTORY="0")
+        os.environ.update(
+            INVOLVE_REGISTRY_DIR=str(registry),
+            INVOLVE_DATA_DIR=tmp,
+            INVOLVE_LOG_LEVEL="WARNING",
+            INVOLVE_DEMO_HISTORY="0",
+        )
         store = FeedbackStore(f"sqlite:///{Path(tmp) / 'feedback.sqlite3'}")
         save_costs(store, CostMatrix("churn", false_positive_cost=20, false_negative_cost=150, author_name="bench"))
         scored = ScoredIteration(load_iteration("churn", "v2", registry))
@@ -91,7 +95,9 @@ def main() -> None:
             domain += _domain_ms(scored, thresholds)
             page += _page_ms(thresholds)
         for name, times in (("domain calls per move", domain), ("Outcomes page rerun (AppTest)", page)):
-            print(f"{name:<32} median {statistics.median(times):6.1f} ms   p95 {np.percentile(times, 95):6.1f} ms   (n={len(times)})")
+            print(
+                f"{name:<32} median {statistics.median(times):6.1f} ms   p95 {np.percentile(times, 95):6.1f} ms   (n={len(times)})"
+            )
         verdict = "meets" if statistics.median(page) < TARGET_MS else "MISSES"
         print(f"page rerun median {statistics.median(page):.1f} ms {verdict} the {TARGET_MS:.0f} ms target")
 

@@ -32,9 +32,19 @@ TARGET_P99_MS = 20.0
 
 def _draft(case_id: str) -> FeedbackDraft:
     return FeedbackDraft(
-        use_case="credit", iteration="v3", case_id=case_id, score=0.7, threshold=0.4, decision="decline",
-        reasons_shown=("Loan duration: 48 months",), reviewer_name="Bench", reviewer_role="risk",
-        verdict="disagree", expected_outcome="negative", categories=("wrong prediction",), comment="bench",
+        use_case="credit",
+        iteration="v3",
+        case_id=case_id,
+        score=0.7,
+        threshold=0.4,
+        decision="decline",
+        reasons_shown=("Loan duration: 48 months",),
+        reviewer_name="Bench",
+        reviewer_role="risk",
+        verdict="disagree",
+        expected_outcome="negative",
+        categories=("wrong prediction",),
+        comment="bench",
     )
 
 
@@ -74,9 +84,13 @@ def _report(name: str, runs: list[tuple[float, float, float]]) -> None:
     rate = statistics.median(r[0] for r in runs)
     p50 = statistics.median(r[1] for r in runs)
     p99 = statistics.median(r[2] for r in runs)
-    print(f"{name:<11} {rate:8.0f} writes/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (4,000 rows, none lost, {len(runs)} runs)")
+    print(
+        f"{name:<11} {rate:8.0f} writes/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (4,000 rows, none lost, {len(runs)} runs)"
+    )
     if name == "SQLite":
-        print(f"{'':<11} p99 {p99:.2f} ms {'meets' if p99 < TARGET_P99_MS else 'MISSES'} the {TARGET_P99_MS:.0f} ms target")
+        print(
+            f"{'':<11} p99 {p99:.2f} ms {'meets' if p99 < TARGET_P99_MS else 'MISSES'} the {TARGET_P99_MS:.0f} ms target"
+        )
 
 
 def main() -> None:

@@ -29,7 +29,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "write a labelled demo history (goals, costs, sign-offs, lifecycle, feedback) into a fresh store at "
         "first start (0: start empty)",
     ),
-    "INVOLVE_STORE_WAIT": ("3", "seconds a write waits for another writer's lock before it is refused (read by feedback/store/opening.py)"),
+    "INVOLVE_STORE_WAIT": (
+        "3",
+        "seconds a write waits for another writer's lock before it is refused (read by feedback/store/opening.py)",
+    ),
     "INVOLVE_STORE_READONLY": ("0", "1: open the store read-only (read by feedback/store/opening.py)"),
     "INVOLVE_ROLES": (
         "(empty)",

@@ -13,7 +13,6 @@ import numpy as np
 from demo_models import settings
 from demo_models.formats import format_quantity
 
-
 _VOWEL_SOUND = re.compile(r"^[“\"']?(?:[aeio]|u(?!ni|se|sa|su)|hour|honest)", re.IGNORECASE)
 
 
@@ -33,7 +32,7 @@ def capitalise(phrase: str) -> str:
     "fraudulent transactions" → "Fraudulent transactions", "“survived” cases" → "“Survived” cases"."""
     for i, char in enumerate(phrase):
         if char.isalpha():
-            return phrase[:i] + char.upper() + phrase[i + 1:]
+            return phrase[:i] + char.upper() + phrase[i + 1 :]
     return phrase
 
 
@@ -98,13 +97,21 @@ def generic_vocabulary(positive_class: str, case_noun: str = "case") -> Vocabula
     cases = pluralise(case_noun)
     positive_decision = f"flag as {label}"
     return Vocabulary(
-        case=case_noun, cases=cases, outcome=quoted,
-        positive_case=f"{quoted} {case_noun}", positive_cases=f"{quoted} {cases}",
-        negative_case=f"{case_noun} that is not {quoted}", negative_cases=f"{cases} that are not {quoted}",
-        positive_state=quoted, negative_state=f"not {quoted}",
-        positive_decision=positive_decision, negative_decision="pass",
-        positive_past=_past_of(positive_decision), negative_past="passed",
-        positive_decisions=f"flags as {label}", negative_decisions="passes",
+        case=case_noun,
+        cases=cases,
+        outcome=quoted,
+        positive_case=f"{quoted} {case_noun}",
+        positive_cases=f"{quoted} {cases}",
+        negative_case=f"{case_noun} that is not {quoted}",
+        negative_cases=f"{cases} that are not {quoted}",
+        positive_state=quoted,
+        negative_state=f"not {quoted}",
+        positive_decision=positive_decision,
+        negative_decision="pass",
+        positive_past=_past_of(positive_decision),
+        negative_past="passed",
+        positive_decisions=f"flags as {label}",
+        negative_decisions="passes",
         risk=f"probability of {quoted}",
     )
 
@@ -237,12 +244,23 @@ CREDIT = UseCase(
     actionable=("credit_amount", "duration"),
     signoff_roles=("risk", "compliance"),
     vocabulary=Vocabulary(
-        case="applicant", cases="applicants", outcome="default",
-        positive_case="defaulter", positive_cases="defaulters",
-        negative_case="applicant who repays", negative_cases="applicants who repay",
-        positive_state="defaulted", negative_state="repaid",
-        positive_decision="decline", negative_decision="approve", positive_past="declined", negative_past="approved",
-        positive_decisions="declines", negative_decisions="approvals", risk="risk of default", currency="DM",
+        case="applicant",
+        cases="applicants",
+        outcome="default",
+        positive_case="defaulter",
+        positive_cases="defaulters",
+        negative_case="applicant who repays",
+        negative_cases="applicants who repay",
+        positive_state="defaulted",
+        negative_state="repaid",
+        positive_decision="decline",
+        negative_decision="approve",
+        positive_past="declined",
+        negative_past="approved",
+        positive_decisions="declines",
+        negative_decisions="approvals",
+        risk="risk of default",
+        currency="DM",
     ),
 )
 
@@ -276,12 +294,23 @@ FRAUD = UseCase(
     key_columns=("month", "amount", "merchant_category", "channel", "hour"),
     signoff_roles=("risk", "compliance"),
     vocabulary=Vocabulary(
-        case="transaction", cases="transactions", outcome="fraud",
-        positive_case="fraudulent transaction", positive_cases="fraudulent transactions",
-        negative_case="genuine transaction", negative_cases="genuine transactions",
-        positive_state="fraud", negative_state="genuine",
-        positive_decision="flag", negative_decision="pass", positive_past="flagged", negative_past="passed",
-        positive_decisions="flags", negative_decisions="passes", risk="risk of fraud", currency="EUR",
+        case="transaction",
+        cases="transactions",
+        outcome="fraud",
+        positive_case="fraudulent transaction",
+        positive_cases="fraudulent transactions",
+        negative_case="genuine transaction",
+        negative_cases="genuine transactions",
+        positive_state="fraud",
+        negative_state="genuine",
+        positive_decision="flag",
+        negative_decision="pass",
+        positive_past="flagged",
+        negative_past="passed",
+        positive_decisions="flags",
+        negative_decisions="passes",
+        risk="risk of fraud",
+        currency="EUR",
     ),
 )
 

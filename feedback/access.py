@@ -118,7 +118,10 @@ def role_for(email: str | None, mapping: Mapping[str, str], email_verified: bool
     if not key or key not in mapping:
         return DEFAULT_ROLE, "your e-mail is not in the role mapping" if key else "the login gave no e-mail"
     if email_verified is not True:
-        return DEFAULT_ROLE, f"the login provider has not verified {email}, so its mapped role ({mapping[key]}) is not given"
+        return (
+            DEFAULT_ROLE,
+            f"the login provider has not verified {email}, so its mapped role ({mapping[key]}) is not given",
+        )
     return mapping[key], f"mapped from your verified e-mail {email}"
 
 

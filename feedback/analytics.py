@@ -66,7 +66,10 @@ def disagreement_over_time(entries: list[Feedback], freq: str = "W") -> pd.DataF
         return pd.DataFrame()
     frame = pd.DataFrame(
         {
-            "period": pd.to_datetime([f.created_at for f in entries], utc=True).tz_localize(None).to_period(freq).start_time,
+            "period": pd.to_datetime([f.created_at for f in entries], utc=True)
+            .tz_localize(None)
+            .to_period(freq)
+            .start_time,
             "iteration": [f.iteration for f in entries],
             "disagree": [f.verdict == "disagree" for f in entries],
         }

@@ -63,21 +63,33 @@ def announce_events(events: Iterable[LifecycleEvent]) -> list[Announcement]:
     notices = []
     for event in events:
         common = dict(
-            author_name=event.actor_name, author_role=event.actor_role, author_subject=event.actor_subject,
+            author_name=event.actor_name,
+            author_role=event.actor_role,
+            author_subject=event.actor_subject,
             use_case=event.use_case,
-            iteration=event.iteration, source="lifecycle",
+            iteration=event.iteration,
+            source="lifecycle",
         )
         if event.to_status == "live":
-            notices.append(Announcement(
-                LIVE, f"{event.iteration} is live",
-                f"What changes for you: {event.migration_note or 'nothing you will notice.'}", **common,
-            ))
+            notices.append(
+                Announcement(
+                    LIVE,
+                    f"{event.iteration} is live",
+                    f"What changes for you: {event.migration_note or 'nothing you will notice.'}",
+                    **common,
+                )
+            )
         elif event.to_status == "deprecated":
-            notices.append(Announcement(
-                DEPRECATION, f"{event.iteration} will be retired on {event.sunset_date:%Y-%m-%d}",
-                f"{event.iteration} is deprecated and is replaced by {event.replacement}. {event.reason}",
-                effective_date=event.sunset_date, replacement=event.replacement, **common,
-            ))
+            notices.append(
+                Announcement(
+                    DEPRECATION,
+                    f"{event.iteration} will be retired on {event.sunset_date:%Y-%m-%d}",
+                    f"{event.iteration} is deprecated and is replaced by {event.replacement}. {event.reason}",
+                    effective_date=event.sunset_date,
+                    replacement=event.replacement,
+                    **common,
+                )
+            )
         elif event.to_status == "retired":
             notices.append(Announcement(RETIREMENT, f"{event.iteration} is retired", event.reason, **common))
     return notices
@@ -106,7 +118,9 @@ def validate_notice(notice: Announcement, iterations: Iterable[str] = (), today:
         if notice.effective_date is None or notice.effective_date < today:
             raise AnnouncementError("A planned retirement needs its date, today or later.")
         if notice.replacement is not None and notice.replacement not in known - {notice.iteration}:
-            raise AnnouncementError(f"The replacement {notice.replacement!r} is not another iteration of this use case.")
+            raise AnnouncementError(
+                f"The replacement {notice.replacement!r} is not another iteration of this use case."
+            )
     return replace(notice, title=title, body=body, source="team")
 
 
@@ -120,8 +134,15 @@ def announce_health(previous: Announcement | None, failing: list[tuple[str, str]
             return None
         return Announcement(DEGRADED, "Degraded service", body, HEALTH_AUTHOR, "admin", source="health")
     if was_down:
-        return Announcement(NOTICE, "Service restored", "Every health check passes again.", HEALTH_AUTHOR, "admin",
-                            source="health", show_until=date.today())  # on the banner for the day only
+        return Announcement(
+            NOTICE,
+            "Service restored",
+            "Every health check passes again.",
+            HEALTH_AUTHOR,
+            "admin",
+            source="health",
+            show_until=date.today(),
+        )  # on the banner for the day only
     return None
 
 

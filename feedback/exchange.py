@@ -20,15 +20,24 @@ from sqlalchemy.exc import SQLAlchemyError
 from feedback.access import Actor, check_actor
 from feedback.import_check import CheckedLine, check_line, unresolved_references
 from feedback.records import Feedback, FeedbackError, clean_text
-from feedback.store.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
 from feedback.store.database import FeedbackStore, utc_row
+from feedback.store.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
 
 log = logging.getLogger(__name__)
 EXPORT_COLUMNS = [f.name for f in fields(Feedback)]
 MAX_IMPORT_BYTES = 50_000_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_LOG_FIELDS = ("created_at", "from_status", "to_status", "fixed_in", "note", "actor_name", "actor_role", "actor_subject")
+_LOG_FIELDS = (
+    "created_at",
+    "from_status",
+    "to_status",
+    "fixed_in",
+    "note",
+    "actor_name",
+    "actor_role",
+    "actor_subject",
+)
 
 
 def _plain(entry: Feedback) -> dict:
@@ -67,9 +76,12 @@ def export_jsonl(store: FeedbackStore, entries: list[Feedback]) -> str:
     with store.transaction() as conn:
         uids = dict(conn.execute(select(FEEDBACK.c.id, FEEDBACK.c.uid)).all())
         events = [
-            row for start in range(0, len(ids), 500)
+            row
+            for start in range(0, len(ids), 500)
             for row in conn.execute(
-                select(TRIAGE_EVENTS).where(TRIAGE_EVENTS.c.feedback_id.in_(ids[start:start + 500])).order_by(TRIAGE_EVENTS.c.id)
+                select(TRIAGE_EVENTS)
+                .where(TRIAGE_EVENTS.c.feedback_id.in_(ids[start : start + 500]))
+                .order_by(TRIAGE_EVENTS.c.id)
             ).mappings()
         ]
     logs: dict[int, list[dict]] = {}
@@ -145,14 +157,26 @@ def import_jsonl(
         exported_from = sorted({line.exported_from for line in fresh if line.exported_from})
         import_id = conn.execute(
             insert(FEEDBACK_IMPORTS).returning(FEEDBACK_IMPORTS.c.id),
-            dict(created_at=datetime.now(timezone.utc), actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject,
-                 source_file=source or "(unnamed)", exported_from="; ".join(exported_from)[:2000]),
+            dict(
+                created_at=datetime.now(timezone.utc),
+                actor_name=actor.name,
+                actor_role=actor.role,
+                actor_subject=actor.subject,
+                source_file=source or "(unnamed)",
+                exported_from="; ".join(exported_from)[:2000],
+            ),
         ).scalar_one()
         added = _insert_lines(conn, fresh, ids, import_id, report)
         _insert_logs(conn, added, ids, import_id)
         report.added, report.import_id = len(added), import_id
-    log.info("import #%s by %s: %d added, %d present, %d refused", import_id, actor.name, report.added,
-             report.already_present, len(report.errors))
+    log.info(
+        "import #%s by %s: %d added, %d present, %d refused",
+        import_id,
+        actor.name,
+        report.added,
+        report.already_present,
+        len(report.errors),
+    )
     return report
 
 
@@ -160,13 +184,14 @@ def _present_uids(conn: Connection, uids: list[str]) -> dict[str, int]:
     """uid -> id of the entries here among `uids` (asked in chunks: SQLite caps a query's parameters)."""
     found: dict[str, int] = {}
     for start in range(0, len(uids), 500):
-        chunk = uids[start:start + 500]
+        chunk = uids[start : start + 500]
         found |= dict(conn.execute(select(FEEDBACK.c.uid, FEEDBACK.c.id).where(FEEDBACK.c.uid.in_(chunk))).all())
     return found
 
 
-def _insert_lines(conn: Connection, lines: list[CheckedLine], ids: dict[str, int], import_id: int,
-                  report: ImportReport) -> list[CheckedLine]:
+def _insert_lines(
+    conn: Connection, lines: list[CheckedLine], ids: dict[str, int], import_id: int, report: ImportReport
+) -> list[CheckedLine]:
     """Insert each entry in its own savepoint (one the database refuses sinks only itself)."""
     added = []
     for line in lines:
@@ -181,15 +206,22 @@ def _insert_lines(conn: Connection, lines: list[CheckedLine], ids: dict[str, int
         added.append(line)
     for line in added:  # now that every entry has its id here
         if line.duplicate_of_uid:
-            conn.execute(update(FEEDBACK).where(FEEDBACK.c.id == ids[line.uid]).values(duplicate_of=ids[line.duplicate_of_uid]))
+            conn.execute(
+                update(FEEDBACK).where(FEEDBACK.c.id == ids[line.uid]).values(duplicate_of=ids[line.duplicate_of_uid])
+            )
     return added
 
 
 def _insert_logs(conn: Connection, lines: list[CheckedLine], ids: dict[str, int], import_id: int) -> None:
     rows = [
-        {**{k: v for k, v in event.items() if k != "duplicate_of_uid"}, "feedback_id": ids[line.uid],
-         "duplicate_of": ids.get(event["duplicate_of_uid"]), "import_id": import_id}
-        for line in lines for event in line.triage_log
+        {
+            **{k: v for k, v in event.items() if k != "duplicate_of_uid"},
+            "feedback_id": ids[line.uid],
+            "duplicate_of": ids.get(event["duplicate_of_uid"]),
+            "import_id": import_id,
+        }
+        for line in lines
+        for event in line.triage_log
     ]
     if rows:
         conn.execute(insert(TRIAGE_EVENTS), rows)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Table, insert, select
 
+from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.goals import (
     CostMatrix,
     Criterion,
@@ -18,10 +19,9 @@ from feedback.goals import (
     validate_criterion,
     validate_statement,
 )
-from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, MAX_NAME_CHARS, FeedbackError, clean_text
-from feedback.store.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 from feedback.store.database import FeedbackStore, insert_record, utc_row
+from feedback.store.schema import COST_MATRICES, CRITERIA, GOAL_STATEMENTS, THRESHOLD_CHANGES
 
 
 def _append(store: FeedbackStore, table: Table, record: Any) -> Any:
@@ -51,7 +51,9 @@ def _check_may_edit(store: FeedbackStore, criterion: Criterion, actor: Actor) ->
         return
     versions = [c for c in criteria_history(store, criterion.use_case) if c.key == criterion.key]
     if versions:
-        check_acts_on(actor, versions[-1].author_subject, versions[-1].author_name, f"The criterion “{versions[-1].describe()}”")
+        check_acts_on(
+            actor, versions[-1].author_subject, versions[-1].author_name, f"The criterion “{versions[-1].describe()}”"
+        )
 
 
 def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
@@ -72,7 +74,9 @@ def remove_criterion(store: FeedbackStore, criterion: Criterion, actor: Actor) -
         raise GoalError(f"{err} Say who you are (sidebar) before you remove a criterion.") from err
     actor = check_actor(replace(actor, name=name), "edit goals")
     _check_may_edit(store, criterion, actor)
-    return _append(store, CRITERIA, replace(criterion, active=False, author_name=actor.name, author_subject=actor.subject))
+    return _append(
+        store, CRITERIA, replace(criterion, active=False, author_name=actor.name, author_subject=actor.subject)
+    )
 
 
 def criteria_history(store: FeedbackStore, use_case: str) -> list[Criterion]:
@@ -113,8 +117,14 @@ def save_threshold(
     if not 0 < threshold < 1:
         raise GoalError(f"The threshold must lie strictly between 0 and 1; got {threshold}.")
     values = dict(
-        use_case=use_case, iteration=iteration, threshold=float(threshold), previous=float(previous),
-        actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject, reason=reason,
+        use_case=use_case,
+        iteration=iteration,
+        threshold=float(threshold),
+        previous=float(previous),
+        actor_name=actor.name,
+        actor_role=actor.role,
+        actor_subject=actor.subject,
+        reason=reason,
         created_at=datetime.now(timezone.utc),
     )
     with store.transaction(write=True) as conn:

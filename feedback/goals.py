@@ -30,15 +30,49 @@ class MetricSpec:
 
 
 CRITERION_METRICS: dict[str, MetricSpec] = {
-    "recall": MetricSpec("Recall", 0, 1, explanation="share of actual positive cases (e.g. defaults) that get the positive decision"),
-    "precision": MetricSpec("Precision", 0, 1, explanation="share of positive decisions (e.g. declines) that were right"),
-    "positive_rate": MetricSpec("Positive-decision rate", 0, 1, explanation="share of cases declined (credit) or flagged (fraud)"),
-    "negative_rate": MetricSpec("Approval rate", 0, 1, explanation="share of cases approved (credit) or passed (fraud)"),
-    "expected_cost_per_case": MetricSpec("Expected cost per case", 0, math.inf, unit="money", explanation="average cost of errors per case under the agreed cost matrix"),
-    "roc_auc": MetricSpec("ROC AUC", 0, 1, explanation="how well the score ranks positive above negative cases (0.5 = chance)"),
-    "disparate_impact_ratio": MetricSpec("Disparate impact ratio", 0, 1, per_attribute=True, explanation="lowest group approval rate divided by the highest"),
-    "equal_opportunity_difference": MetricSpec("Equal-opportunity difference", 0, 1, per_attribute=True, explanation="largest gap between groups in the approval rate of cases that turned out good"),
-    "latency_p95_ms": MetricSpec("p95 latency of score + explanation", 0, 60_000, unit="ms", explanation="95 % of decisions with their reasons take at most this long"),
+    "recall": MetricSpec(
+        "Recall", 0, 1, explanation="share of actual positive cases (e.g. defaults) that get the positive decision"
+    ),
+    "precision": MetricSpec(
+        "Precision", 0, 1, explanation="share of positive decisions (e.g. declines) that were right"
+    ),
+    "positive_rate": MetricSpec(
+        "Positive-decision rate", 0, 1, explanation="share of cases declined (credit) or flagged (fraud)"
+    ),
+    "negative_rate": MetricSpec(
+        "Approval rate", 0, 1, explanation="share of cases approved (credit) or passed (fraud)"
+    ),
+    "expected_cost_per_case": MetricSpec(
+        "Expected cost per case",
+        0,
+        math.inf,
+        unit="money",
+        explanation="average cost of errors per case under the agreed cost matrix",
+    ),
+    "roc_auc": MetricSpec(
+        "ROC AUC", 0, 1, explanation="how well the score ranks positive above negative cases (0.5 = chance)"
+    ),
+    "disparate_impact_ratio": MetricSpec(
+        "Disparate impact ratio",
+        0,
+        1,
+        per_attribute=True,
+        explanation="lowest group approval rate divided by the highest",
+    ),
+    "equal_opportunity_difference": MetricSpec(
+        "Equal-opportunity difference",
+        0,
+        1,
+        per_attribute=True,
+        explanation="largest gap between groups in the approval rate of cases that turned out good",
+    ),
+    "latency_p95_ms": MetricSpec(
+        "p95 latency of score + explanation",
+        0,
+        60_000,
+        unit="ms",
+        explanation="95 % of decisions with their reasons take at most this long",
+    ),
 }
 COMPARATORS = (">=", "<=")
 

@@ -14,7 +14,15 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 
 from feedback.access import PERMISSIONS
-from feedback.records import MAX_NAME_CHARS, MAX_SUBJECT_CHARS, TRIAGE_STATUSES, FeedbackDraft, FeedbackError, clean_text, validate_draft
+from feedback.records import (
+    MAX_NAME_CHARS,
+    MAX_SUBJECT_CHARS,
+    TRIAGE_STATUSES,
+    FeedbackDraft,
+    FeedbackError,
+    clean_text,
+    validate_draft,
+)
 from feedback.triage import TriageError, plan_triage
 
 MAX_LINE_CHARS = 200_000
@@ -92,13 +100,20 @@ def _replay(data: dict, uid: str, created: datetime, iterations: Collection[str]
         role = event.get("actor_role")
         if role not in PERMISSIONS["triage feedback"]:
             raise FeedbackError(f"{where} was made by a {role!r}, a role that cannot triage")
-        duplicate = _uid(event["duplicate_of_uid"], f"{where}: duplicate_of_uid") if event.get("duplicate_of_uid") else None
+        duplicate = (
+            _uid(event["duplicate_of_uid"], f"{where}: duplicate_of_uid") if event.get("duplicate_of_uid") else None
+        )
         if duplicate == uid:
             raise FeedbackError(f"{where} makes the entry a duplicate of itself")
         try:
             [change] = plan_triage(
-                {0: status}, event.get("to_status"), event.get("note") or "", duplicate_of=1 if duplicate else None,
-                fixed_in=event.get("fixed_in"), known_ids={1}, known_iterations=iterations,
+                {0: status},
+                event.get("to_status"),
+                event.get("note") or "",
+                duplicate_of=1 if duplicate else None,
+                fixed_in=event.get("fixed_in"),
+                known_ids={1},
+                known_iterations=iterations,
             )
         except (TriageError, TypeError) as err:
             raise FeedbackError(f"{where}: {err}") from err
@@ -106,10 +121,17 @@ def _replay(data: dict, uid: str, created: datetime, iterations: Collection[str]
         if moment < created:
             raise FeedbackError(f"{where} is dated before the entry was given")
         rows.append(
-            dict(created_at=moment, from_status=status, to_status=change.to_status, fixed_in=change.fixed_in,
-                 note=change.note, actor_name=clean_text(f"{where}: actor_name", event.get("actor_name"), MAX_NAME_CHARS),
-                 actor_role=role, duplicate_of_uid=duplicate if change.duplicate_of else None,
-                 actor_subject=_subject(event.get("actor_subject"), f"{where}: actor_subject"))
+            dict(
+                created_at=moment,
+                from_status=status,
+                to_status=change.to_status,
+                fixed_in=change.fixed_in,
+                note=change.note,
+                actor_name=clean_text(f"{where}: actor_name", event.get("actor_name"), MAX_NAME_CHARS),
+                actor_role=role,
+                duplicate_of_uid=duplicate if change.duplicate_of else None,
+                actor_subject=_subject(event.get("actor_subject"), f"{where}: actor_subject"),
+            )
         )
         status = change.to_status
     return rows
@@ -142,8 +164,10 @@ def check_line(number: int, line: str, known: Mapping[str, Collection[str]]) -> 
     if stated["triage_status"] not in TRIAGE_STATUSES:
         raise FeedbackError(f"unknown triage status {stated['triage_status']!r}")
     replayed = {
-        "triage_status": last["to_status"], "fixed_in": last["fixed_in"],
-        "duplicate_of_uid": last["duplicate_of_uid"], "triage_note": last["note"] or None,
+        "triage_status": last["to_status"],
+        "fixed_in": last["fixed_in"],
+        "duplicate_of_uid": last["duplicate_of_uid"],
+        "triage_note": last["note"] or None,
     }
     for key, value in stated.items():
         if key in data and value != replayed[key]:
@@ -152,16 +176,23 @@ def check_line(number: int, line: str, known: Mapping[str, Collection[str]]) -> 
                 + (" (a status needs the triage log that led to it)" if not log else "")
             )
     values = asdict(draft) | dict(
-        reasons_shown=json.dumps(list(draft.reasons_shown)), categories=json.dumps(list(draft.categories)),
-        created_at=created, triage_status=replayed["triage_status"], fixed_in=replayed["fixed_in"],
-        triage_note=replayed["triage_note"], uid=uid,
+        reasons_shown=json.dumps(list(draft.reasons_shown)),
+        categories=json.dumps(list(draft.categories)),
+        created_at=created,
+        triage_status=replayed["triage_status"],
+        fixed_in=replayed["fixed_in"],
+        triage_note=replayed["triage_note"],
+        uid=uid,
     )
     source = data.get("exported_from")
-    return CheckedLine(number, uid, values, replayed["duplicate_of_uid"], tuple(log),
-                       source[:300] if isinstance(source, str) else "")
+    return CheckedLine(
+        number, uid, values, replayed["duplicate_of_uid"], tuple(log), source[:300] if isinstance(source, str) else ""
+    )
 
 
-def unresolved_references(lines: Iterable[CheckedLine], known_uids: Collection[str]) -> tuple[list[CheckedLine], list[str]]:
+def unresolved_references(
+    lines: Iterable[CheckedLine], known_uids: Collection[str]
+) -> tuple[list[CheckedLine], list[str]]:
     """The lines whose references all resolve (to `known_uids` or another kept line), and why the others are refused."""
     kept = list(lines)
     refused: list[str] = []

@@ -10,8 +10,8 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from feedback.access import Actor, check_actor, check_acts_on, name_changer
 from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
-from feedback.store.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
 from feedback.store.database import FeedbackStore, insert_record, to_feedback, utc_row
+from feedback.store.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
 from feedback.triage import TriageChange, TriageError, plan_triage
 
 REPORT_KINDS = ("bug", "slowness", "confusing page", "feature request")
@@ -54,7 +54,9 @@ def search_feedback(store: FeedbackStore, where: FeedbackFilter) -> list[Feedbac
     if where.since:
         query = query.where(FEEDBACK.c.created_at >= datetime.combine(where.since, time(), timezone.utc))
     if where.until:
-        query = query.where(FEEDBACK.c.created_at < datetime.combine(where.until + timedelta(days=1), time(), timezone.utc))
+        query = query.where(
+            FEEDBACK.c.created_at < datetime.combine(where.until + timedelta(days=1), time(), timezone.utc)
+        )
     if where.text.strip():
         query = query.where(FEEDBACK.c.comment.ilike(f"%{_escape_like(where.text.strip())}%", escape="\\"))
     with store.transaction() as conn:
@@ -97,23 +99,37 @@ def triage_feedback(
         if duplicate_of is not None:
             known_ids = {r[0] for r in conn.execute(select(FEEDBACK.c.id).where(FEEDBACK.c.id == duplicate_of))}
         changes = plan_triage(
-            current, to_status, note, duplicate_of=duplicate_of, fixed_in=fixed_in,
-            known_ids=known_ids, known_iterations=known_iterations,
+            current,
+            to_status,
+            note,
+            duplicate_of=duplicate_of,
+            fixed_in=fixed_in,
+            known_ids=known_ids,
+            known_iterations=known_iterations,
         )
         for change in changes:
             conn.execute(
                 update(FEEDBACK)
                 .where(FEEDBACK.c.id == change.feedback_id)
                 .values(
-                    triage_status=change.to_status, duplicate_of=change.duplicate_of,
-                    fixed_in=change.fixed_in, triage_note=change.note or None,
+                    triage_status=change.to_status,
+                    duplicate_of=change.duplicate_of,
+                    fixed_in=change.fixed_in,
+                    triage_note=change.note or None,
                 )
             )
             conn.execute(
                 insert(TRIAGE_EVENTS).values(
-                    created_at=now, feedback_id=change.feedback_id, from_status=change.from_status,
-                    to_status=change.to_status, duplicate_of=change.duplicate_of, fixed_in=change.fixed_in,
-                    note=change.note, actor_name=actor.name, actor_role=actor.role, actor_subject=actor.subject,
+                    created_at=now,
+                    feedback_id=change.feedback_id,
+                    from_status=change.from_status,
+                    to_status=change.to_status,
+                    duplicate_of=change.duplicate_of,
+                    fixed_in=change.fixed_in,
+                    note=change.note,
+                    actor_name=actor.name,
+                    actor_role=actor.role,
+                    actor_subject=actor.subject,
                 )
             )
     return changes
@@ -125,7 +141,9 @@ def _check_unchanged(conn: Connection, current: Mapping[int, str], seen: Mapping
     if not changed:
         return
     last = conn.execute(
-        select(TRIAGE_EVENTS.c.actor_name, TRIAGE_EVENTS.c.actor_subject).where(TRIAGE_EVENTS.c.feedback_id == changed[0]).order_by(TRIAGE_EVENTS.c.id.desc())
+        select(TRIAGE_EVENTS.c.actor_name, TRIAGE_EVENTS.c.actor_subject)
+        .where(TRIAGE_EVENTS.c.feedback_id == changed[0])
+        .order_by(TRIAGE_EVENTS.c.id.desc())
     ).first()
     who = name_changer(actor, last.actor_subject, last.actor_name) if last else "someone else"
     raise TriageError(

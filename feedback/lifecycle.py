@@ -116,8 +116,14 @@ def plan_change(
         for old in live:
             events.append(_deprecation(old, version, sunset_date, today, reason_text, common))
         events.append(
-            LifecycleEvent(iteration=version, from_status=current, to_status="live", reason=reason_text,
-                           migration_note=note, **common)
+            LifecycleEvent(
+                iteration=version,
+                from_status=current,
+                to_status="live",
+                reason=reason_text,
+                migration_note=note,
+                **common,
+            )
         )
     elif to_status == "deprecated":
         if replacement is not None and replacement not in statuses:
@@ -138,6 +144,11 @@ def _deprecation(version, replacement, sunset_date, today, reason, common) -> Li
     if not replacement:
         raise LifecycleError(f"Deprecating {version} needs the iteration that replaces it.")
     return LifecycleEvent(
-        iteration=version, from_status="live", to_status="deprecated", reason=reason,
-        sunset_date=sunset_date, replacement=replacement, **common,
+        iteration=version,
+        from_status="live",
+        to_status="deprecated",
+        reason=reason,
+        sunset_date=sunset_date,
+        replacement=replacement,
+        **common,
     )

@@ -12,16 +12,20 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.access import Actor, check_actor
 from feedback.announcements import Announcement, announce_health, validate_notice
-from feedback.store.schema import ANNOUNCEMENTS, DISMISSALS
 from feedback.store.database import FeedbackStore, StoreError, insert_record, utc_row
+from feedback.store.schema import ANNOUNCEMENTS, DISMISSALS
 
 log = logging.getLogger(__name__)
 
 
-def post_notice(store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()) -> Announcement:
+def post_notice(
+    store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()
+) -> Announcement:
     """Post a team notice (AnnouncementError if invalid, AccessError if the role may not post)."""
     actor = check_actor(actor, "post notices")
-    clean = validate_notice(replace(notice, author_name=actor.name, author_role=actor.role, author_subject=actor.subject), iterations)
+    clean = validate_notice(
+        replace(notice, author_name=actor.name, author_role=actor.role, author_subject=actor.subject), iterations
+    )
     with store.transaction(write=True) as conn:
         saved = insert_record(conn, ANNOUNCEMENTS, clean)
     log.info("notice #%s posted by %s: %s", saved.id, actor.name, saved.title)
@@ -56,7 +60,9 @@ def dismiss(store: FeedbackStore, person: str, items: Iterable[str]) -> None:
     now = datetime.now(timezone.utc)
     try:
         with store.transaction(write=True) as conn:
-            conn.execute(insert(DISMISSALS), [{"person": person, "item": item, "created_at": now} for item in sorted(new)])
+            conn.execute(
+                insert(DISMISSALS), [{"person": person, "item": item, "created_at": now} for item in sorted(new)]
+            )
     except StoreError as err:
         if not isinstance(err.__cause__, IntegrityError):  # else dismissed at the same moment elsewhere
             raise

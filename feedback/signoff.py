@@ -49,7 +49,9 @@ class Snapshot:
 
     threshold: float
     scorecard: tuple[ScorecardLine, ...] = ()
-    fairness_gaps: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)  # attribute -> gap -> value (None: undefined)
+    fairness_gaps: Mapping[str, Mapping[str, float | None]] = field(
+        default_factory=dict
+    )  # attribute -> gap -> value (None: undefined)
     fairness_notes: Mapping[str, str] = field(default_factory=dict)  # attribute -> why no gaps
     open_feedback: Mapping[str, int] = field(default_factory=dict)  # triage status -> entries
     favourable_decision: str = ""  # the decision the gaps were computed on ("" in snapshots before it was kept)
@@ -124,8 +126,7 @@ def current_signoffs(records: list[SignOff], since: datetime | None) -> list[Sig
     and not withdrawn; oldest first."""
     withdrawn = {r.withdraws for r in records if r.action == WITHDRAW}
     return [
-        r for r in records
-        if r.action == SIGN and r.id not in withdrawn and (since is None or r.created_at > since)
+        r for r in records if r.action == SIGN and r.id not in withdrawn and (since is None or r.created_at > since)
     ]
 
 
@@ -135,9 +136,7 @@ def missing_roles(required: Collection[str], signoffs: Iterable[SignOff]) -> lis
     return [role for role in required if role not in signed]
 
 
-def plan_signoff(
-    current: list[SignOff], required: Collection[str], status: str, draft: SignOff
-) -> SignOff:
+def plan_signoff(current: list[SignOff], required: Collection[str], status: str, draft: SignOff) -> SignOff:
     """The sign-off to record, or SignoffError: wrong status or role, twice, unacknowledged failures."""
     if status not in ("candidate", "deprecated"):
         raise SignoffError(f"{draft.iteration} is {status}; only an iteration waiting to go live can be signed off.")
@@ -167,7 +166,9 @@ def plan_signoff(
         comment = clean_text("Comment", draft.comment, MAX_COMMENT_CHARS, multiline=True, required=bool(unmet))
     except FeedbackError as err:
         raise SignoffError(f"{err} Say why you sign off although criteria are not met.") from err
-    return SignOff(**{**draft.__dict__, "comment": comment, "acknowledged": tuple(c for c in draft.acknowledged if c in unmet)})
+    return SignOff(
+        **{**draft.__dict__, "comment": comment, "acknowledged": tuple(c for c in draft.acknowledged if c in unmet)}
+    )
 
 
 def plan_withdrawal(current: list[SignOff], signoff_id: int, actor: Actor, reason: str) -> SignOff:
@@ -187,6 +188,12 @@ def plan_withdrawal(current: list[SignOff], signoff_id: int, actor: Actor, reaso
     except FeedbackError as err:
         raise SignoffError(str(err)) from err
     return SignOff(
-        use_case=target.use_case, iteration=target.iteration, signer_name=actor.name, signer_role=actor.role,
-        comment=text, action=WITHDRAW, withdraws=target.id, signer_subject=actor.subject,
+        use_case=target.use_case,
+        iteration=target.iteration,
+        signer_name=actor.name,
+        signer_role=actor.role,
+        comment=text,
+        action=WITHDRAW,
+        withdraws=target.id,
+        signer_subject=actor.subject,
     )

@@ -8,17 +8,20 @@ from collections.abc import Collection
 
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
-from feedback.store.schema import SIGNOFFS
 from feedback.signoff import SignOff, SignoffError, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
 from feedback.store.database import FeedbackStore, insert_record
+from feedback.store.schema import SIGNOFFS
 
 log = logging.getLogger(__name__)
 
 
 def _insert(conn, record: SignOff) -> SignOff:
     return insert_record(
-        conn, SIGNOFFS, record,
-        snapshot=record.snapshot.to_json() if record.snapshot else None, acknowledged=json.dumps(list(record.acknowledged)),
+        conn,
+        SIGNOFFS,
+        record,
+        snapshot=record.snapshot.to_json() if record.snapshot else None,
+        acknowledged=json.dumps(list(record.acknowledged)),
     )
 
 
@@ -37,8 +40,16 @@ def sign_off(
     """Record a sign-off with the snapshot the signer saw (SignoffError / AccessError if refused)."""
     actor = check_actor(actor, "sign off")
     required = check_required_roles(required_signoffs)
-    draft = SignOff(use_case, iteration, actor.name, actor.role, comment, snapshot, tuple(acknowledged),
-                    signer_subject=actor.subject)
+    draft = SignOff(
+        use_case,
+        iteration,
+        actor.name,
+        actor.role,
+        comment,
+        snapshot,
+        tuple(acknowledged),
+        signer_subject=actor.subject,
+    )
     with store.transaction(write=True) as conn:
         store.lock_lifecycle(conn)
         events, current = store.read_current_signoffs(conn, use_case, iteration)
@@ -48,7 +59,9 @@ def sign_off(
     return saved
 
 
-def withdraw_signoff(store: FeedbackStore, use_case: str, iteration: str, signoff_id: int, actor: Actor, reason: str) -> SignOff:
+def withdraw_signoff(
+    store: FeedbackStore, use_case: str, iteration: str, signoff_id: int, actor: Actor, reason: str
+) -> SignOff:
     """Withdraw a sign-off that still counts (the signer or an admin; SignoffError if refused)."""
     actor = check_actor(actor, "sign off")
     with store.transaction(write=True) as conn:
@@ -56,8 +69,10 @@ def withdraw_signoff(store: FeedbackStore, use_case: str, iteration: str, signof
         _, current = store.read_current_signoffs(conn, use_case, iteration)
         earlier = next((r for r in store._read_signoffs(conn, use_case, iteration) if r.withdraws == signoff_id), None)
         if earlier is not None and all(s.id != signoff_id for s in current):
-            raise SignoffError(f"Sign-off #{signoff_id} was withdrawn already, by {earlier.signer_name} (meanwhile, if it still "
-                "showed as current to you); nothing was changed.")
+            raise SignoffError(
+                f"Sign-off #{signoff_id} was withdrawn already, by {earlier.signer_name} (meanwhile, if it still "
+                "showed as current to you); nothing was changed."
+            )
         saved = _insert(conn, plan_withdrawal(current, signoff_id, actor, reason))
     log.info("%s/%s sign-off #%s withdrawn by %s", use_case, iteration, signoff_id, saved.signer_name)
     return saved

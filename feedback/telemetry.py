@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import insert, select
 
-from feedback.store.schema import USAGE
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.schema import USAGE
 
 log = logging.getLogger(__name__)
 EVENTS = ("page view", "explanation viewed", "feedback submitted")
@@ -32,8 +32,13 @@ _guard = threading.Lock()
 
 
 def record_event(
-    store: FeedbackStore, use_case: str, page: str, role: str, event: str,
-    iteration: str | None = None, duration_ms: float | None = None,
+    store: FeedbackStore,
+    use_case: str,
+    page: str,
+    role: str,
+    event: str,
+    iteration: str | None = None,
+    duration_ms: float | None = None,
 ) -> None:
     """Queue one usage event for the background writer; never waits and never fails a page."""
     if event not in EVENTS:
@@ -43,8 +48,13 @@ def record_event(
             _state["dropped"] += 1
         return
     values = dict(
-        created_at=datetime.now(timezone.utc), use_case=use_case, iteration=iteration, page=page[:200],
-        role=role[:50], event=event, duration_ms=duration_ms,
+        created_at=datetime.now(timezone.utc),
+        use_case=use_case,
+        iteration=iteration,
+        page=page[:200],
+        role=role[:50],
+        event=event,
+        duration_ms=duration_ms,
     )
     try:
         _queue.put_nowait((store, values))

@@ -5,14 +5,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from demo_models.metrics.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
 from demo_models.formats import format_count, format_number, format_p_value, format_share
+from demo_models.metrics.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
 from demo_models.metrics.performance import monthly_labels
 from demo_models.monitoring.stream import reference_months, shap_by_month
-from feedback.store.database import StoreError
-from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
+from feedback.store.database import StoreError
+from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import load_scored, setup_page, stream_of
 from pages._ui.text import md, plain
@@ -25,7 +25,10 @@ st.caption(
     md(
         "PSI (population stability index) compares how a column is distributed now with how it was: under {} stable, "
         "{}–{} watch, over {} act.",
-        BANDS[0][0], BANDS[0][0], BANDS[1][0], BANDS[1][0],
+        BANDS[0][0],
+        BANDS[0][0],
+        BANDS[1][0],
+        BANDS[1][0],
     )
 )
 
@@ -43,10 +46,13 @@ def _monthly(version: str, created: str, rows: int, _stream, _scored, reference:
 @st.cache_data(show_spinner="Measuring drift…", max_entries=32)
 def _drift(version: str, created: str, rows: int, current: str, _stream, _scored, reference: tuple[str, ...]):
     frame, month = _stream.frame, _stream.month_column
-    drift = feature_drift(frame[frame[month].isin(reference)], frame[frame[month] == current], list(_scored.explainer.columns))
+    drift = feature_drift(
+        frame[frame[month].isin(reference)], frame[frame[month] == current], list(_scored.explainer.columns)
+    )
     sample_months = _stream.sampled[month].to_numpy()
     score_psi = psi(
-        pd.Series(_stream.scores[np.isin(sample_months, reference)]), pd.Series(_stream.scores[sample_months == current])
+        pd.Series(_stream.scores[np.isin(sample_months, reference)]),
+        pd.Series(_stream.scores[sample_months == current]),
     )
     return drift, score_psi
 
@@ -64,18 +70,25 @@ else:
     reference = reference_months(scored, stream)
     source = (
         f"a generated production stream of {len(stream.frame):,} transactions (seeded; INVOLVE_MONITOR_ROWS)"
-        if stream.generated else f"the {len(stream.frame):,} evaluation cases"
+        if stream.generated
+        else f"the {len(stream.frame):,} evaluation cases"
     )
-    st.markdown(md(
-        "Watching {}, scored by **{}**. Reference window: the months it was trained on, {} to {}.",
-        source, card.version, reference[0], reference[-1],
-    ))
+    st.markdown(
+        md(
+            "Watching {}, scored by **{}**. Reference window: the months it was trained on, {} to {}.",
+            source,
+            card.version,
+            reference[0],
+            reference[-1],
+        )
+    )
     if len(stream.sample) < len(stream.frame):
         st.caption(
             md(
                 "Input drift uses all {:,} cases. Scores, score drift, performance and SHAP use a seeded sample of "
                 "{:,} of them (the model scores about 200,000 a second here); exact enough for trends.",
-                len(stream.frame), len(stream.sample),
+                len(stream.frame),
+                len(stream.sample),
             )
         )
     months = [m for m in stream.months if m not in reference] or stream.months
@@ -89,14 +102,18 @@ else:
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
     m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=plain(psi_band(score_psi)))
     shown = drift.rename(index=use_case.label)
-    st.dataframe(shown.style.format({"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}), key="drift_table")
+    st.dataframe(
+        shown.style.format({"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}), key="drift_table"
+    )
     st.caption(
         "PSI on every case of both windows. The tests (Kolmogorov-Smirnov for numbers, chi-square for categories) "
         "use a seeded sample of at most 20,000 cases per window: with more, every p-value is about 0. "
         "A p-value under 0.001 is shown as “< 0.001”."
     )
 
-    by_month, performance, importance = _monthly(card.version, card.created, len(frame), stream, scored, tuple(reference))
+    by_month, performance, importance = _monthly(
+        card.version, card.created, len(frame), stream, scored, tuple(reference)
+    )
     st.header("Month by month")
     named = by_month.rename(columns=lambda c: "score" if c == "score" else use_case.label(c))
     render_plotly(build_psi_heatmap(named), describe_psi_heatmap(named, BANDS[1][0]), "drift_heatmap")
@@ -109,15 +126,18 @@ else:
         st.caption(plain(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month."))
         shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
         st.dataframe(
-            monthly[list(monthly_labels(use_case).values())].style.format(format_share, subset=shares)
-            .format(format_number, subset=["ROC AUC"]).format(format_count, subset=["cases"]),
+            monthly[list(monthly_labels(use_case).values())]
+            .style.format(format_share, subset=shares)
+            .format(format_number, subset=["ROC AUC"])
+            .format(format_count, subset=["cases"]),
             key="performance_table",
         )
     with right:
         st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
         named_importance = importance.rename(columns=use_case.label)
         render_plotly(
-            build_lines(named_importance, "mean |SHAP|", "month"), describe_lines(named_importance, "Mean |SHAP| by month"),
+            build_lines(named_importance, "mean |SHAP|", "month"),
+            describe_lines(named_importance, "Mean |SHAP| by month"),
             "shap_by_month",
         )
 
@@ -136,10 +156,16 @@ u1.metric("Page views (90 days)", counts["page view"])
 u2.metric("Explanations viewed", counts["explanation viewed"])
 u3.metric("Feedback submitted", counts["feedback submitted"])
 latency = explanation_latency(usage)
-u4.metric("Score + explanation, p95", f"{latency[1]:.1f} ms" if latency else "—", help=md(
-    "median {:.1f} ms",
-    latency[0],
-) if latency else None)
+u4.metric(
+    "Score + explanation, p95",
+    f"{latency[1]:.1f} ms" if latency else "—",
+    help=md(
+        "median {:.1f} ms",
+        latency[0],
+    )
+    if latency
+    else None,
+)
 views = views_by_page_and_role(usage)
 if views.empty:
     st.caption("No page views recorded yet.")

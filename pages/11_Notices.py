@@ -53,7 +53,8 @@ else:
                 "Dismissed by you": [n.item in dismissed for n in notices],
             }
         ),
-        hide_index=True, key="notices_table",
+        hide_index=True,
+        key="notices_table",
         column_config={"Text": st.column_config.TextColumn(width="large")},
     )
     waiting = [n for n in notices if n.item not in dismissed]
@@ -66,7 +67,7 @@ st.caption(
     md(
         "Allowed: {}. New live iterations, deprecations and retirements are announced automatically from the "
         "Iterations page; outages by the health checks.",
-        ', '.join(PERMISSIONS['post notices']),
+        ", ".join(PERMISSIONS["post notices"]),
     )
 )
 kind = st.radio("Kind", TEAM_KINDS, horizontal=True, key="notice_kind")
@@ -76,17 +77,28 @@ with st.form(f"notice_{kind}"):
     details = {}
     if kind == DEPRECATION:
         details["iteration"] = st.selectbox("Iteration to retire", ctx.versions, key="notice_iteration")
-        details["effective_date"] = st.date_input("Retirement date", value=date.today() + timedelta(days=30), key="notice_date")
+        details["effective_date"] = st.date_input(
+            "Retirement date", value=date.today() + timedelta(days=30), key="notice_date"
+        )
         details["replacement"] = st.selectbox(
-            "Replaced by", [None, *ctx.versions], format_func=lambda v: v or "(no replacement)", key="notice_replacement"
+            "Replaced by",
+            [None, *ctx.versions],
+            format_func=lambda v: v or "(no replacement)",
+            key="notice_replacement",
         )
     everyone = st.checkbox("For every use case (not only this one)", key="notice_everyone", value=kind != DEPRECATION)
     show_until = st.date_input("Show as a banner until (empty: until dismissed)", value=None, key="notice_until")
     submitted = st.form_submit_button("Post", type="primary")
 if submitted:
     notice = Announcement(
-        kind, title, body, "", "", use_case=None if everyone and kind != DEPRECATION else use_case.name,
-        show_until=show_until, **details,
+        kind,
+        title,
+        body,
+        "",
+        "",
+        use_case=None if everyone and kind != DEPRECATION else use_case.name,
+        show_until=show_until,
+        **details,
     )
     try:
         saved = post_notice(store, notice, ctx.identity.actor, ctx.versions)

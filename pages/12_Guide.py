@@ -3,8 +3,8 @@
 import streamlit as st
 
 from demo_models.presentation.glossary import search_terms
-from demo_models.presentation.worked_examples import worked_examples
 from demo_models.presentation.report_inputs import costs_for
+from demo_models.presentation.worked_examples import worked_examples
 from pages._ui.guide import ORIENTATION
 from pages._ui.scorecard import current_costs
 from pages._ui.shell import load_scored, setup_page
@@ -23,7 +23,10 @@ st.caption(
     md(
         "Every number the app shows, in the words of {}. The worked examples use {} on its {:,} evaluation cases at "
         "its threshold ({:.1%}); pick another iteration in the sidebar.",
-        use_case.title.lower(), card.version, card.n_eval, card.threshold,
+        use_case.title.lower(),
+        card.version,
+        card.n_eval,
+        card.threshold,
     )
 )
 query = st.text_input("Search the glossary", key="glossary_search", placeholder="e.g. precision, approve rate, drift")
@@ -35,18 +38,46 @@ if not terms:
 scored = load_scored(ctx)
 matrix = current_costs(ctx)
 costs, why_no_costs = costs_for(scored, matrix)
-costs_key = None if matrix is None else (matrix.id, matrix.false_positive_cost, matrix.false_negative_cost,
-                                         matrix.false_negative_column, matrix.false_negative_fraction, matrix.currency)
+costs_key = (
+    None
+    if matrix is None
+    else (
+        matrix.id,
+        matrix.false_positive_cost,
+        matrix.false_negative_cost,
+        matrix.false_negative_column,
+        matrix.false_negative_fraction,
+        matrix.currency,
+    )
+)
 
 
 @st.cache_data(show_spinner="Working out the examples on your data…", max_entries=64)
-def _examples(use_case_name: str, version: str, created: str, threshold: float, keys: tuple[str, ...],
-              costs_key: tuple | None, _terms, _scored, _costs) -> dict[str, str | None]:
+def _examples(
+    use_case_name: str,
+    version: str,
+    created: str,
+    threshold: float,
+    keys: tuple[str, ...],
+    costs_key: tuple | None,
+    _terms,
+    _scored,
+    _costs,
+) -> dict[str, str | None]:
     return worked_examples(_terms, _scored, _costs, costs_key[-1] if costs_key else "")
 
 
-examples = _examples(use_case.name, card.version, card.created, card.threshold, tuple(t.key for t in terms),
-                     costs_key, terms, scored, costs)
+examples = _examples(
+    use_case.name,
+    card.version,
+    card.created,
+    card.threshold,
+    tuple(t.key for t in terms),
+    costs_key,
+    terms,
+    scored,
+    costs,
+)
 open_all = bool(query.strip()) and len(terms) <= 3
 for term in terms:
     with st.expander(plain(term.name), expanded=open_all):

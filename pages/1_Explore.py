@@ -5,8 +5,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from demo_models.presentation.chart_text import describe_waterfall
-from demo_models.presentation.figures import build_waterfall
+from demo_models.formats import format_share
 from demo_models.iterations.scoring import (
     DECISION_COLUMN,
     OUTCOME_COLUMN,
@@ -14,7 +13,8 @@ from demo_models.iterations.scoring import (
     SORT_ORDERS,
     filter_case_table,
 )
-from demo_models.formats import format_share
+from demo_models.presentation.chart_text import describe_waterfall
+from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise
 from feedback.telemetry import record_event
 from pages._ui.cases import render_case_picker
@@ -32,7 +32,11 @@ st.title("Explore predictions")
 st.caption(
     md(
         "{} · iteration **{}** · score = probability of {} · {} at or above {}",
-        use_case.title, card.version, words.outcome, words.positive_decision, format_share(card.threshold, 0),
+        use_case.title,
+        card.version,
+        words.outcome,
+        words.positive_decision,
+        format_share(card.threshold, 0),
     )
 )
 
@@ -53,11 +57,17 @@ st.caption(
     md(
         "{:,} of {} · select a row to see why (keyboard: Tab into the table, arrow keys to the row, Shift+Space to "
         "select it), or choose the case by its id below the table",
-        len(view), words.count(len(table)),
+        len(view),
+        words.count(len(table)),
     )
 )
 
-FIRST_COLUMNS = [SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN, "Feedback"]  # on a narrow screen the inputs scroll, not these
+FIRST_COLUMNS = [
+    SCORE_COLUMN,
+    DECISION_COLUMN,
+    OUTCOME_COLUMN,
+    "Feedback",
+]  # on a narrow screen the inputs scroll, not these
 event = st.dataframe(
     view,
     key="cases",
@@ -116,7 +126,9 @@ left.caption(
     md(
         "Each bar is one input's SHAP contribution in {}: red pushes towards {}, green away from it. The bars add up "
         "exactly from the average {} to this one.",
-        explanation.scale, words.outcome, words.case,
+        explanation.scale,
+        words.outcome,
+        words.case,
     )
 )
 
@@ -136,7 +148,10 @@ with right:
             md(
                 "Fairness warning: the protected attribute **{}** is among the top drivers of this score ({:+.2f} "
                 "log-odds {} {}). A protected attribute must not drive the decision.",
-                driver.text, driver.contribution, direction, words.outcome,
+                driver.text,
+                driver.contribution,
+                direction,
+                words.outcome,
             ),
             icon="⚠️",
         )
@@ -161,7 +176,10 @@ if earlier:
     st.markdown(
         md(
             "**{} feedback entr{}** on this case in {} already ({} disagree).",
-            len(earlier), 'y' if len(earlier) == 1 else 'ies', card.version, disagree,
+            len(earlier),
+            "y" if len(earlier) == 1 else "ies",
+            card.version,
+            disagree,
         )
     )
     with st.expander("What others said"):

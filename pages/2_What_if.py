@@ -2,12 +2,18 @@
 
 import streamlit as st
 
-from demo_models.presentation.chart_text import describe_waterfall
-from demo_models.presentation.figures import build_waterfall
 from demo_models.explanations.whatif import (
-    GRID_STEPS, describe_counterfactual, edited_row, find_changes, find_counterfactual, input_specs, is_missing,
+    GRID_STEPS,
+    describe_counterfactual,
+    edited_row,
+    find_changes,
+    find_counterfactual,
+    input_specs,
+    is_missing,
 )
 from demo_models.formats import format_share
+from demo_models.presentation.chart_text import describe_waterfall
+from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise, with_article
 from pages._ui.charts import render_plotly
 from pages._ui.feedback_form import render_feedback_form
@@ -22,15 +28,18 @@ st.caption(
     md(
         "Start from one of the {}, change any input and see what {} would decide, and why, next to what it decides "
         "now.",
-        use_case.words.cases, card.version,
+        use_case.words.cases,
+        card.version,
     )
 )
 
 case_ids = list(scored.features.index)
 remembered = st.session_state.get("case_id")
 case_id = st.selectbox(
-    md("{} to start from", capitalise(use_case.words.case)), case_ids,
-    index=case_ids.index(remembered) if remembered in case_ids else 0, key="whatif_case",
+    md("{} to start from", capitalise(use_case.words.case)),
+    case_ids,
+    index=case_ids.index(remembered) if remembered in case_ids else 0,
+    key="whatif_case",
 )
 original = scored.features.loc[[case_id]]
 
@@ -46,6 +55,7 @@ specs = _specs(use_case.name, card.version, card.created, scored)
 @st.cache_resource(max_entries=64)
 def _counterfactual(state: tuple, _scored, _row):
     return find_counterfactual(_scored, _row)
+
 
 MISSING_CHOICE = "(missing)"  # the selectbox option that stands for a missing value
 MISSING_HELP = "Empty = missing: the model fills it in the way it was trained to. Clear the field to make it missing."
@@ -80,7 +90,11 @@ with left:
             cast = int if spec.integer else float
             low, high = (spec.low, spec.high) if is_missing(value) else (min(spec.low, value), max(spec.high, value))
             new = st.number_input(
-                plain(label), min_value=cast(low), max_value=cast(high), step=cast(spec.step), key=key,
+                plain(label),
+                min_value=cast(low),
+                max_value=cast(high),
+                step=cast(spec.step),
+                key=key,
                 value=None if spec.allows_missing else "min",
                 placeholder="missing" if spec.allows_missing else None,
                 help=MISSING_HELP if spec.allows_missing else None,
@@ -89,7 +103,9 @@ with left:
             options = list(spec.options) if is_missing(value) or value in spec.options else [value, *spec.options]
             options += [MISSING_CHOICE] if spec.allows_missing else []
             new = st.selectbox(
-                plain(label), options, key=key,
+                plain(label),
+                options,
+                key=key,
                 format_func=lambda v, c=column: "missing" if v == MISSING_CHOICE else use_case.describe_value(c, v),
             )
             new = None if new == MISSING_CHOICE else new
@@ -103,31 +119,60 @@ with right:
     m1, m2, m3 = st.columns(3)
     m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
     moved = round((after.score - before.score) * 100, 1)
-    m2.metric("With your changes", format_share(after.score), delta=f"{moved:+.1f} points" if moved else "no change",
-              delta_color="inverse" if moved else "off", delta_arrow="auto" if moved else "off")
+    m2.metric(
+        "With your changes",
+        format_share(after.score),
+        delta=f"{moved:+.1f} points" if moved else "no change",
+        delta_color="inverse" if moved else "off",
+        delta_arrow="auto" if moved else "off",
+    )
     flipped = after.decision != before.decision
-    m3.metric("Decision", after.decision.capitalize(), delta=f"changed from {before.decision}" if flipped else "unchanged",
-              delta_color="off", delta_arrow="off")
+    m3.metric(
+        "Decision",
+        after.decision.capitalize(),
+        delta=f"changed from {before.decision}" if flipped else "unchanged",
+        delta_color="off",
+        delta_arrow="off",
+    )
     if changes:
-        st.markdown(md("Changed: {}", "; ".join(
-            f"{use_case.label(c)} {use_case.describe_value(c, a)} → {use_case.describe_value(c, b)}"
-            for c, (a, b) in changes.items()
-        )))
-    render_plotly(build_waterfall(after, use_case).update_layout(title="With your changes"), describe_waterfall(after, use_case), "whatif_after")
-    render_plotly(build_waterfall(before, use_case).update_layout(title="As it is"), describe_waterfall(before, use_case), "whatif_before")
+        st.markdown(
+            md(
+                "Changed: {}",
+                "; ".join(
+                    f"{use_case.label(c)} {use_case.describe_value(c, a)} → {use_case.describe_value(c, b)}"
+                    for c, (a, b) in changes.items()
+                ),
+            )
+        )
+    render_plotly(
+        build_waterfall(after, use_case).update_layout(title="With your changes"),
+        describe_waterfall(after, use_case),
+        "whatif_after",
+    )
+    render_plotly(
+        build_waterfall(before, use_case).update_layout(title="As it is"),
+        describe_waterfall(before, use_case),
+        "whatif_before",
+    )
 
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]
 if not actionable:
-    st.info(md(
-        "No input of the {} use case is marked as one {} could change.",
-        use_case.title.lower(), with_article(use_case.words.case),
-    ))
+    st.info(
+        md(
+            "No input of the {} use case is marked as one {} could change.",
+            use_case.title.lower(),
+            with_article(use_case.words.case),
+        )
+    )
 elif after.decision != use_case.positive_decision:
-    st.write(md(
-        "With these inputs the {} is {}: there is nothing to overturn.",
-        use_case.words.case, use_case.words.past(after.decision),
-    ))
+    st.write(
+        md(
+            "With these inputs the {} is {}: there is nothing to overturn.",
+            use_case.words.case,
+            use_case.words.past(after.decision),
+        )
+    )
 else:
     state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
     asked = st.session_state.get("_whatif_asked") == state
@@ -137,7 +182,8 @@ else:
         md(
             "Searched over {} only (never protected attributes), on a grid of {} values per input across the range of"
             " the evaluation cases; smallest = least total change, counted in standard deviations of each input.",
-            ', '.join(actionable), GRID_STEPS,
+            ", ".join(actionable),
+            GRID_STEPS,
         )
     )
     counterfactual = _counterfactual(state, scored, edited) if asked else None
@@ -146,7 +192,8 @@ else:
     elif counterfactual is not None:
         st.success(plain(describe_counterfactual(scored, counterfactual)))
         st.button(
-            "Try it", key="whatif_apply",
+            "Try it",
+            key="whatif_apply",
             on_click=lambda: st.session_state.update(
                 _whatif_pending={c: new for c, (_, new) in counterfactual.changes.items()}
             ),

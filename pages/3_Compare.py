@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.presentation.chart_text import describe_importance, describe_waterfall
-from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
-from demo_models.presentation.figures import build_importance_comparison, build_waterfall
-from demo_models.metrics.performance import metric_labels
 from demo_models.formats import UNDEFINED, format_share
+from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
+from demo_models.metrics.performance import metric_labels
+from demo_models.presentation.chart_text import describe_importance, describe_waterfall
+from demo_models.presentation.figures import build_importance_comparison, build_waterfall
 from demo_models.vocabulary import capitalise, with_article
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.store.database import StoreError
@@ -20,7 +20,9 @@ from pages._ui.text import join, md, plain
 ctx = setup_page("Compare")
 use_case = ctx.use_case
 st.title("Compare iterations")
-st.caption("Two iterations on the same evaluation cases: what changes, for whom, and whether it fixed what reviewers flagged.")
+st.caption(
+    "Two iterations on the same evaluation cases: what changes, for whom, and whether it fixed what reviewers flagged."
+)
 
 pickable = [c for c in ctx.cards if ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired")]
 versions = [c.version for c in pickable]
@@ -43,44 +45,71 @@ comparison = load_comparison(ctx, by_version[old_version], by_version[new_versio
 old, new = comparison.old, comparison.new
 pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
 DIRECTION = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
-st.caption(md(
-    "{} shown to both iterations · thresholds {} and {}",
-    words.count(len(comparison.cases)), format_share(old.threshold, 0), format_share(new.threshold, 0),
-))
+st.caption(
+    md(
+        "{} shown to both iterations · thresholds {} and {}",
+        words.count(len(comparison.cases)),
+        format_share(old.threshold, 0),
+        format_share(new.threshold, 0),
+    )
+)
 
 # --- headline metrics --------------------------------------------------------------------------
 st.header("Headline metrics")
 labels = metric_labels(use_case)
 metrics = comparison.metrics.rename(index=labels, columns={"old": old_version, "new": new_version})
 st.dataframe(
-    metrics.style.format("{:+.3f}", subset=["difference"], na_rep=UNDEFINED).format("{:.3f}", subset=[old_version, new_version], na_rep=UNDEFINED),
+    metrics.style.format("{:+.3f}", subset=["difference"], na_rep=UNDEFINED).format(
+        "{:.3f}", subset=[old_version, new_version], na_rep=UNDEFINED
+    ),
     key="compare_metrics",
 )
 st.caption(
-    md("Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
-       "{}: undefined (precision with no “{}”, recall with no {}, ROC AUC with one outcome).", UNDEFINED, pos, words.positive_case)
-    if metrics.isna().any().any() else "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn."
+    md(
+        "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
+        "{}: undefined (precision with no “{}”, recall with no {}, ROC AUC with one outcome).",
+        UNDEFINED,
+        pos,
+        words.positive_case,
+    )
+    if metrics.isna().any().any()
+    else "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn."
 )
 
 st.subheader("Goal scorecard")
 criteria = criteria_of(ctx)
-render_scorecard({old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)}, key="compare_scorecard")
+render_scorecard(
+    {old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)}, key="compare_scorecard"
+)
 
 # --- what drives the scores --------------------------------------------------------------------
 st.header("What drives the scores")
 importance = comparison.importance
 render_plotly(
     build_importance_comparison(importance, use_case, old_version, new_version),
-    describe_importance(importance, use_case, old_version, new_version), "importance",
+    describe_importance(importance, use_case, old_version, new_version),
+    "importance",
 )
 moved = importance[importance["rank change"] != 0]
 if len(moved):
     st.markdown(
-        md("Ranking shifts: {}", join("; ", (
-            md("**{}** {} {} (#{} → #{})", use_case.label(c), "up" if r["rank change"] > 0 else "down",
-               abs(int(r["rank change"])), int(r["old rank"]), int(r["new rank"]))
-            for c, r in moved.iterrows()
-        )))
+        md(
+            "Ranking shifts: {}",
+            join(
+                "; ",
+                (
+                    md(
+                        "**{}** {} {} (#{} → #{})",
+                        use_case.label(c),
+                        "up" if r["rank change"] > 0 else "down",
+                        abs(int(r["rank change"])),
+                        int(r["old rank"]),
+                        int(r["new rank"]),
+                    )
+                    for c, r in moved.iterrows()
+                ),
+            ),
+        )
     )
 else:
     st.markdown("The ranking of the inputs is unchanged.")
@@ -130,13 +159,16 @@ else:
     render_case_picker(f"{capitalise(words.case)} to open", list(shown.index), "compare_case", None, key="flip_pick")
     case_id = st.session_state.get("compare_case")
     if case_id in shown.index:
-        st.subheader(md("{} {}: {}", capitalise(words.case), case_id, DIRECTION[flips.at[case_id, 'flip']]))
+        st.subheader(md("{} {}: {}", capitalise(words.case), case_id, DIRECTION[flips.at[case_id, "flip"]]))
         for column, scored in zip(st.columns(2), (old, new)):
             explanation = scored.explain_case(case_id)
             with column:
-                st.markdown(md("**{}: {} ({})**", scored.card.version, explanation.decision, format_share(explanation.score)))
+                st.markdown(
+                    md("**{}: {} ({})**", scored.card.version, explanation.decision, format_share(explanation.score))
+                )
                 render_plotly(
-                    build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case),
+                    build_waterfall(explanation, use_case),
+                    describe_waterfall(explanation, use_case),
                     f"waterfall_{scored.card.version}",
                 )
                 if explanation.reasons:
@@ -148,15 +180,21 @@ changes = comparison.reason_changes
 st.markdown(
     md(
         "Of **{}** {} by both iterations, **{:,}** get different principal reasons.",
-        words.count(comparison.reasons_compared), words.positive_past, len(changes),
+        words.count(comparison.reasons_compared),
+        words.positive_past,
+        len(changes),
     )
 )
 if len(changes):
     st.dataframe(
         pd.DataFrame(
             {
-                f"{old_version} reasons": changes["reasons_old"].map(lambda fs: ", ".join(use_case.label(f) for f in fs)),
-                f"{new_version} reasons": changes["reasons_new"].map(lambda fs: ", ".join(use_case.label(f) for f in fs)),
+                f"{old_version} reasons": changes["reasons_old"].map(
+                    lambda fs: ", ".join(use_case.label(f) for f in fs)
+                ),
+                f"{new_version} reasons": changes["reasons_new"].map(
+                    lambda fs: ", ".join(use_case.label(f) for f in fs)
+                ),
             }
         ).rename_axis("Case"),
         key="reason_changes",

@@ -7,18 +7,23 @@ import streamlit as st
 
 from demo_models.iterations.registry import RegistryError
 from demo_models.presentation.report_inputs import compose_report
-from demo_models.vocabulary import required_signoffs
 from demo_models.presentation.snippets import registration_snippet
+from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
 from feedback.signoff_store import current_signoffs_of
 from feedback.store.database import StoreError
 from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
-from pages._ui.timeline import render_timeline
 from pages._ui.text import md
+from pages._ui.timeline import render_timeline
 
-ACTIONS = {"live": "Promote to live", "deprecated": "Deprecate", "retired": "Retire", "candidate": "Restore as candidate"}
+ACTIONS = {
+    "live": "Promote to live",
+    "deprecated": "Deprecate",
+    "retired": "Retire",
+    "candidate": "Restore as candidate",
+}
 
 ctx = setup_page("Iterations")
 use_case = ctx.use_case
@@ -27,7 +32,7 @@ st.caption(
     md(
         "Every model version is an iteration: candidate → live → deprecated → retired. At most one is live; changes "
         "are recorded with who, when and why. Allowed to change the lifecycle: {}.",
-        ', '.join(PERMISSIONS['change lifecycle']),
+        ", ".join(PERMISSIONS["change lifecycle"]),
     )
 )
 require_store(ctx, "The lifecycle is")
@@ -40,8 +45,11 @@ render_timeline(ctx, events)
 st.header("Change the lifecycle")
 versions = [c.version for c in ctx.cards]
 version = st.selectbox(
-    "Iteration", versions, index=versions.index(ctx.card.version),
-    format_func=lambda v: f"{v} ({ctx.statuses[v]})", key="lifecycle_version",
+    "Iteration",
+    versions,
+    index=versions.index(ctx.card.version),
+    format_func=lambda v: f"{v} ({ctx.statuses[v]})",
+    key="lifecycle_version",
 )
 current = ctx.statuses[version]
 shown_before = st.session_state.get("lifecycle_seen", {})  # what the previous run showed: what was decided on
@@ -58,12 +66,12 @@ except ValueError as err:
 if to_status == "live" and required is not None:
     missing = missing_roles(required, current_signoffs_of(ctx.store, use_case.name, version))
     if missing:
-        st.warning(md("{} still needs the sign-off of **{}** before it can go live.", version, ', '.join(missing)))
+        st.warning(md("{} still needs the sign-off of **{}** before it can go live.", version, ", ".join(missing)))
         st.page_link("pages/5_Sign_off.py", label=md("Sign off {}", version), icon=":material/approval:")
     elif required:
-        st.success(md("{} is signed off by {}.", version, ', '.join(required)))
+        st.success(md("{} is signed off by {}.", version, ", ".join(required)))
 with st.form(f"lifecycle_{version}_{to_status}"):
-    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
+    st.caption(md("As {}, {}", ctx.identity.name or "(say who you are in the sidebar)", ctx.identity.role))
     reason = st.text_area("Why", placeholder="The reason is kept in the audit log.", key="lifecycle_reason")
     details = {}
     if to_status == "live":
@@ -87,8 +95,15 @@ if submitted:
         if required is None:
             raise LifecycleError("the sign-off policy cannot be read (see above).")
         saved = ctx.store.change_lifecycle(
-            use_case.name, versions, version, to_status, ctx.identity.actor, reason, required_signoffs=required,
-            seen_status=shown_before.get(version, current), **details,
+            use_case.name,
+            versions,
+            version,
+            to_status,
+            ctx.identity.actor,
+            reason,
+            required_signoffs=required,
+            seen_status=shown_before.get(version, current),
+            **details,
         )
     except (LifecycleError, AccessError, StoreError) as err:
         st.error(md("Not changed — {}", err))
@@ -137,8 +152,11 @@ if st.button(md("Prepare the report of {}", ctx.card.version), key="report_prepa
 prepared = st.session_state.get("_report")
 if prepared and prepared[0] == ctx.card.version:
     st.download_button(
-        md("Download the report of {} ({:.1f} MB)", ctx.card.version, len(prepared[1]) / 1e6), prepared[1],
-        file_name=f"involve-{use_case.name}-{ctx.card.version}.html", mime="text/html", key="report_download",
+        md("Download the report of {} ({:.1f} MB)", ctx.card.version, len(prepared[1]) / 1e6),
+        prepared[1],
+        file_name=f"involve-{use_case.name}-{ctx.card.version}.html",
+        mime="text/html",
+        key="report_download",
     )
 
 st.header("Bring your own model")

@@ -7,7 +7,7 @@ from demo_models.metrics.fairness import GAP_METRICS
 from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.vocabulary import required_signoffs
 from feedback.access import AccessError
-from feedback.signoff import SIGN, SignOff, Snapshot, SignoffError, missing_roles
+from feedback.signoff import SIGN, SignOff, SignoffError, Snapshot, missing_roles
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import StoreError
 from pages._ui.scorecard import criteria_of, evaluate
@@ -27,7 +27,8 @@ st.caption(
         "An iteration of {} goes live only with the sign-off of: **{}**. Each sign-off keeps a snapshot of what the "
         "signer saw — scorecard, fairness gaps, open feedback — and counts until the iteration's next lifecycle "
         "change; it can be withdrawn until then.",
-        use_case.title, ', '.join(required) or 'nobody',
+        use_case.title,
+        ", ".join(required) or "nobody",
     )
 )
 store = require_store(ctx, "Sign-offs are")
@@ -51,19 +52,23 @@ def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
                     "Result": [_verdict(line.passed, line.value, line.note) for line in snapshot.scorecard],
                 }
             ),
-            hide_index=True, key=f"{key}_scorecard",
+            hide_index=True,
+            key=f"{key}_scorecard",
         )
     else:
         st.caption(
             "No success criteria are agreed: set them on the Goals page first."
-            if now else "No success criteria were agreed at that moment."
+            if now
+            else "No success criteria were agreed at that moment."
         )
     favourable = snapshot.favourable_decision or use_case.favourable_decision
     st.markdown(md("**Fairness gaps** on the favourable decision, “{}”", favourable))
     if snapshot.fairness_gaps:
         gaps = pd.DataFrame(snapshot.fairness_gaps).T.rename(columns=GAP_METRICS)
         gaps.index = [use_case.label(a) for a in gaps.index]
-        st.dataframe(gaps, key=f"{key}_gaps", column_config={c: st.column_config.NumberColumn(format="%.3f") for c in gaps})
+        st.dataframe(
+            gaps, key=f"{key}_gaps", column_config={c: st.column_config.NumberColumn(format="%.3f") for c in gaps}
+        )
     for attribute, note in snapshot.fairness_notes.items():
         st.caption(md("{}: {}", use_case.label(attribute), note))
     if not snapshot.fairness_gaps and not snapshot.fairness_notes:
@@ -82,13 +87,14 @@ if status in ("live", "retired"):
         md(
             "{} is {}: there is nothing to sign off. The sign-offs made before its promotions are in the history "
             "below, with what each signer saw.",
-            card.version, status,
+            card.version,
+            status,
         )
     )
 elif not required:
     st.success(md("{} needs no sign-off: {} can be promoted on the Iterations page.", use_case.title, card.version))
 elif missing:
-    st.warning(md("{} cannot go live yet: it needs the sign-off of **{}**.", card.version, ', '.join(missing)))
+    st.warning(md("{} cannot go live yet: it needs the sign-off of **{}**.", card.version, ", ".join(missing)))
 else:
     st.success(md("{} is signed off by every required role and can be promoted on the Iterations page.", card.version))
 if required and status in ("candidate", "deprecated"):
@@ -100,10 +106,13 @@ if required and status in ("candidate", "deprecated"):
                 "Signed by": [by_role[r].signer_name if r in by_role else "—" for r in required],
                 "When (UTC)": [f"{by_role[r].created_at:%Y-%m-%d %H:%M}" if r in by_role else "" for r in required],
                 "Comment": [by_role[r].comment if r in by_role else "" for r in required],
-                "Acknowledged as not met": ["; ".join(by_role[r].acknowledged) if r in by_role else "" for r in required],
+                "Acknowledged as not met": [
+                    "; ".join(by_role[r].acknowledged) if r in by_role else "" for r in required
+                ],
             }
         ),
-        hide_index=True, key="signoff_status",
+        hide_index=True,
+        key="signoff_status",
     )
 
 # --- sign off --------------------------------------------------------------------------------------
@@ -117,7 +126,7 @@ if status in ("candidate", "deprecated") and missing:
     unmet = snapshot.unmet()
     role = ctx.identity.role
     with st.form(f"signoff_{card.version}"):
-        st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', role))
+        st.caption(md("As {}, {}", ctx.identity.name or "(say who you are in the sidebar)", role))
         acknowledged = []
         if unmet:
             st.warning("These criteria are not met. Sign off only if you accept that, and say why in the comment.")
@@ -129,7 +138,14 @@ if status in ("candidate", "deprecated") and missing:
     if submitted:
         try:
             sign_off(
-                store, use_case.name, ctx.versions, card.version, ctx.identity.actor, comment, snapshot, acknowledged,
+                store,
+                use_case.name,
+                ctx.versions,
+                card.version,
+                ctx.identity.actor,
+                comment,
+                snapshot,
+                acknowledged,
                 required_signoffs=required,
             )
         except (SignoffError, AccessError, StoreError) as err:
@@ -162,7 +178,9 @@ for record in reversed(records):
     when = f"{record.created_at:%Y-%m-%d %H:%M} UTC"
     if record.action == SIGN:
         state = "counts for the next promotion" if record.id in counting else "part of the record"
-        title = md("#{} · signed off as {} by {} · {} · {}", record.id, record.signer_role, record.signer_name, when, state)
+        title = md(
+            "#{} · signed off as {} by {} · {} · {}", record.id, record.signer_role, record.signer_name, when, state
+        )
         with st.expander(title):
             st.markdown(plain(record.comment) or "_No comment._")
             if record.acknowledged:
@@ -170,6 +188,8 @@ for record in reversed(records):
             render_snapshot(record.snapshot, f"history_{record.id}")
     else:
         st.markdown(
-            plain(f"#{record.id} · {record.signer_name} ({record.signer_role}) withdrew sign-off "
-                            f"#{record.withdraws} · {when}: {record.comment}")
+            plain(
+                f"#{record.id} · {record.signer_name} ({record.signer_role}) withdrew sign-off "
+                f"#{record.withdraws} · {when}: {record.comment}"
+            )
         )

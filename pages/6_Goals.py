@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from feedback.access import AccessError
 from feedback.goal_store import (
     criteria_history,
     remove_criterion,
@@ -13,7 +14,6 @@ from feedback.goal_store import (
     statement_history,
 )
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
-from feedback.access import AccessError
 from feedback.store.database import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
@@ -39,16 +39,23 @@ if current:
     st.markdown(md("**Who uses the output, in which decision.** {}", current.users))
     if current.promises:
         st.markdown(md("**Product promises.** {}", current.promises))
-    st.caption(md(
-        "Version {}, by {} ({}), {:%Y-%m-%d %H:%M} UTC",
-        len(statements), current.author_name, current.author_role, current.created_at,
-    ))
+    st.caption(
+        md(
+            "Version {}, by {} ({}), {:%Y-%m-%d %H:%M} UTC",
+            len(statements),
+            current.author_name,
+            current.author_role,
+            current.created_at,
+        )
+    )
 else:
     st.info("No problem statement yet. Write down what the model is for before judging any iteration.")
 with st.expander("Edit the problem statement" if current else "Write the problem statement", expanded=current is None):
     with st.form("statement"):
         problem = st.text_area("Problem statement", value=current.problem if current else "", key="goal_problem")
-        users = st.text_area("Who uses the output, in which decision", value=current.users if current else "", key="goal_users")
+        users = st.text_area(
+            "Who uses the output, in which decision", value=current.users if current else "", key="goal_users"
+        )
         promises = st.text_area("Product promises", value=current.promises if current else "", key="goal_promises")
         if st.form_submit_button("Save the problem statement"):
             try:
@@ -98,7 +105,9 @@ with st.form(f"criterion_{chosen_key}"):
         key=f"criterion_metric_{chosen_key}",
     )
     comparator = middle.selectbox(
-        "Must be", COMPARATORS, index=COMPARATORS.index(editing.comparator) if editing else 0,
+        "Must be",
+        COMPARATORS,
+        index=COMPARATORS.index(editing.comparator) if editing else 0,
         key=f"criterion_comparator_{chosen_key}",
     )
     target = right.number_input(
@@ -111,8 +120,12 @@ with st.form(f"criterion_{chosen_key}"):
         index=group_options.index(editing.attribute) if editing and editing.attribute in attributes else 0,
         key=f"criterion_attribute_{chosen_key}",
     )
-    owner = middle.text_input("Owner", value=editing.owner if editing else "", max_chars=100, key=f"criterion_owner_{chosen_key}")
-    agreed = right.date_input("Agreed on", value=editing.agreed_on if editing else date.today(), key=f"criterion_agreed_{chosen_key}")
+    owner = middle.text_input(
+        "Owner", value=editing.owner if editing else "", max_chars=100, key=f"criterion_owner_{chosen_key}"
+    )
+    agreed = right.date_input(
+        "Agreed on", value=editing.agreed_on if editing else date.today(), key=f"criterion_agreed_{chosen_key}"
+    )
     save = st.form_submit_button("Save the criterion", type="primary")
     remove = st.form_submit_button("Remove this criterion", disabled=editing is None)
 if save or remove:
@@ -124,9 +137,16 @@ if save or remove:
             saved = save_criterion(
                 ctx.store,
                 Criterion(
-                    use_case=use_case.name, key=editing.key if editing else "", metric=metric,
-                    comparator=comparator, target=target, owner=owner, agreed_on=agreed, author_name=ctx.identity.name,
-                    author_subject=ctx.identity.subject, attribute=None if attribute == group_options[0] else attribute,
+                    use_case=use_case.name,
+                    key=editing.key if editing else "",
+                    metric=metric,
+                    comparator=comparator,
+                    target=target,
+                    owner=owner,
+                    agreed_on=agreed,
+                    author_name=ctx.identity.name,
+                    author_subject=ctx.identity.subject,
+                    attribute=None if attribute == group_options[0] else attribute,
                 ),
                 attributes,
             )

@@ -3,18 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.formats import format_count, format_money, format_number, format_share
-from demo_models.vocabulary import capitalise, with_article
+from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
+from demo_models.metrics.outcomes import compute_curves, confusion
+from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.chart_text import describe_cost_curve, describe_roc_pr
 from demo_models.presentation.figures import build_cost_curve, build_roc_pr
-from demo_models.metrics.performance import headline_metrics
-from demo_models.metrics.outcomes import compute_curves, confusion
+from demo_models.presentation.report_inputs import costs_for
+from demo_models.vocabulary import capitalise, with_article
+from feedback.access import PERMISSIONS, AccessError
 from feedback.goal_store import costs_history, save_costs, save_threshold, threshold_history
 from feedback.goals import CostMatrix, GoalError
-from feedback.access import PERMISSIONS, AccessError
 from feedback.store.database import StoreError
-from demo_models.presentation.report_inputs import costs_for
 from pages._ui.charts import render_plotly
 from pages._ui.scorecard import criteria_of
 from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
@@ -29,7 +29,8 @@ st.caption(
     md(
         "Iteration {} on its {:,} evaluation cases. Move the threshold to see what changes; set what each kind of "
         "error costs to find the cheapest threshold.",
-        card.version, card.n_eval,
+        card.version,
+        card.n_eval,
     )
 )
 show_confirmation()
@@ -41,7 +42,12 @@ if pending is not None:
     st.session_state[slider_key], st.session_state[exact_key] = round(pending, 3), pending
 position = st.slider(
     md("Threshold: {} at or above this probability of {}", pos, words.outcome),
-    0.0, 1.0, value=float(round(card.threshold, 3)), step=0.001, format="%.3f", key=slider_key,
+    0.0,
+    1.0,
+    value=float(round(card.threshold, 3)),
+    step=0.001,
+    format="%.3f",
+    key=slider_key,
 )
 threshold = resolve_threshold(position, [st.session_state.get(exact_key), card.threshold])
 if threshold != position:
@@ -70,7 +76,10 @@ with left:
     st.caption(
         md(
             "{} get “{}” (false positives); {} get “{}” (missed).",
-            words.count(fp, words.negative_case, words.negative_cases), pos, words.count(fn, words.positive_case, words.positive_cases), neg,
+            words.count(fp, words.negative_case, words.negative_cases),
+            pos,
+            words.count(fn, words.positive_case, words.positive_cases),
+            neg,
         )
     )
 with right:
@@ -92,22 +101,35 @@ with st.form("costs"):
     st.markdown("**What does each error cost the business?** (set by the business owner; kept with its history)")
     c1, c2, c3, c4 = st.columns(4)
     fp_cost = c1.number_input(
-        md("{} wrongly {}", capitalise(with_article(words.negative_case)), words.positive_past), min_value=None,
-        value=costs.false_positive_cost if costs else 0.0, step=10.0, key="cost_fp",
+        md("{} wrongly {}", capitalise(with_article(words.negative_case)), words.positive_past),
+        min_value=None,
+        value=costs.false_positive_cost if costs else 0.0,
+        step=10.0,
+        key="cost_fp",
     )
     fn_cost = c2.number_input(
-        md("{} wrongly {}: fixed part", capitalise(with_article(words.positive_case)), words.negative_past), min_value=None,
-        value=costs.false_negative_cost if costs else 0.0, step=10.0, key="cost_fn",
+        md("{} wrongly {}: fixed part", capitalise(with_article(words.positive_case)), words.negative_past),
+        min_value=None,
+        value=costs.false_negative_cost if costs else 0.0,
+        step=10.0,
+        key="cost_fn",
     )
     column_options = ["(none)", *numeric]
     fn_column = c3.selectbox(
-        "… plus a share of", column_options,
-        index=column_options.index(costs.false_negative_column) if costs and costs.false_negative_column in numeric else 0,
-        format_func=lambda c: c if c == "(none)" else use_case.label(c), key="cost_column",
+        "… plus a share of",
+        column_options,
+        index=column_options.index(costs.false_negative_column)
+        if costs and costs.false_negative_column in numeric
+        else 0,
+        format_func=lambda c: c if c == "(none)" else use_case.label(c),
+        key="cost_column",
     )
     fn_fraction = c4.number_input(
-        "Share (0.5 = half)", min_value=None, value=costs.false_negative_fraction if costs else 0.0,
-        step=0.05, key="cost_fraction",
+        "Share (0.5 = half)",
+        min_value=None,
+        value=costs.false_negative_fraction if costs else 0.0,
+        step=0.05,
+        key="cost_fraction",
     )
     currency = c1.text_input("Currency", value=costs.currency if costs else words.currency, key="cost_currency")
     if st.form_submit_button("Save the cost matrix"):
@@ -115,9 +137,13 @@ with st.form("costs"):
             save_costs(
                 ctx.store,
                 CostMatrix(
-                    use_case=use_case.name, false_positive_cost=fp_cost, false_negative_cost=fn_cost,
-                    author_name=ctx.identity.name, false_negative_column=None if fn_column == "(none)" else fn_column,
-                    false_negative_fraction=fn_fraction, currency=currency,
+                    use_case=use_case.name,
+                    false_positive_cost=fp_cost,
+                    false_negative_cost=fn_cost,
+                    author_name=ctx.identity.name,
+                    false_negative_column=None if fn_column == "(none)" else fn_column,
+                    false_negative_fraction=fn_fraction,
+                    currency=currency,
                 ),
             )
         except (GoalError, StoreError, AttributeError) as err:
@@ -134,7 +160,10 @@ else:
     best_total = float(curve.totals[curve.best])
     unit = f" {costs.currency}" if costs.currency else ""
     k1, k2, k3 = st.columns(3)
-    k1.metric("Expected cost per 1,000 cases, current threshold", format_money(curve.per_thousand(current_total), costs.currency))
+    k1.metric(
+        "Expected cost per 1,000 cases, current threshold",
+        format_money(curve.per_thousand(current_total), costs.currency),
+    )
     k2.metric("… at the cost-optimal threshold", format_money(curve.per_thousand(best_total), costs.currency))
     k3.metric("Cost-optimal threshold", format_threshold(curve.optimal_threshold))
     st.button(
@@ -144,13 +173,20 @@ else:
     )
     render_plotly(
         build_cost_curve(curve, threshold, current_total, unit.strip()),
-        describe_cost_curve(curve, threshold, current_total, unit.strip()), "cost_curve",
+        describe_cost_curve(curve, threshold, current_total, unit.strip()),
+        "cost_curve",
     )
     st.caption(
-        plain(f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
-        f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"
-        + (f" plus {costs.false_negative_fraction:g} × {use_case.label(costs.false_negative_column).lower()}" if costs.false_negative_fraction else "")
-        + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}.")
+        plain(
+            f"Searched over all {len(curve.thresholds):,} distinct thresholds of the scores. A missed "
+            f"{words.positive_case} costs {format_money(costs.false_negative_cost, costs.currency)}"
+            + (
+                f" plus {costs.false_negative_fraction:g} × {use_case.label(costs.false_negative_column).lower()}"
+                if costs.false_negative_fraction
+                else ""
+            )
+            + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}."
+        )
     )
 
 # --- the operating threshold -------------------------------------------------------------------
@@ -159,33 +195,43 @@ st.markdown(
     md(
         "{} decides at **{}**. Saving a new threshold changes the decisions on every page and is recorded with who, "
         "when and why. Allowed: {}.",
-        card.version, format_threshold(card.threshold), ', '.join(PERMISSIONS['change threshold']),
+        card.version,
+        format_threshold(card.threshold),
+        ", ".join(PERMISSIONS["change threshold"]),
     )
 )
 seen_key = f"_threshold_seen_{use_case.name}_{card.version}"
 decided_against = st.session_state.get(seen_key, card.threshold)  # what the previous run showed: what was decided on
 st.session_state[seen_key] = card.threshold
 with st.form("save_threshold"):
-    st.caption(md("As {}, {}", ctx.identity.name or '(say who you are in the sidebar)', ctx.identity.role))
+    st.caption(md("As {}, {}", ctx.identity.name or "(say who you are in the sidebar)", ctx.identity.role))
     reason = st.text_area("Why", key="threshold_reason", placeholder="e.g. cost-optimal under the agreed cost matrix")
     if st.form_submit_button(md("Save {} as the operating threshold", format_threshold(threshold)), type="primary"):
         try:
             if ctx.store is None:
                 raise StoreError(ctx.store_error or "the store is unavailable")
-            save_threshold(ctx.store, use_case.name, card.version, threshold, decided_against, ctx.identity.actor, reason)
+            save_threshold(
+                ctx.store, use_case.name, card.version, threshold, decided_against, ctx.identity.actor, reason
+            )
         except (GoalError, AccessError, StoreError) as err:
             st.error(md("Not saved — {}", err))
         else:
             confirm_and_rerun(
                 f"{card.version} now decides at {format_threshold(threshold)} (was {format_threshold(card.threshold)})."
             )
-changes = [row for row in (threshold_history(ctx.store, use_case.name) if ctx.store else []) if row["iteration"] == card.version]
+changes = [
+    row
+    for row in (threshold_history(ctx.store, use_case.name) if ctx.store else [])
+    if row["iteration"] == card.version
+]
 if changes:
     st.dataframe(
         pd.DataFrame(
             {
                 "When (UTC)": [r["created_at"].strftime("%Y-%m-%d %H:%M") for r in changes],
-                "Threshold": [f"{format_threshold(r['previous'])} → {format_threshold(r['threshold'])}" for r in changes],
+                "Threshold": [
+                    f"{format_threshold(r['previous'])} → {format_threshold(r['threshold'])}" for r in changes
+                ],
                 "Who": [f"{r['actor_name']} ({r['actor_role']})" for r in changes],
                 "Why": [r["reason"] for r in changes],
             }
@@ -203,6 +249,10 @@ st.markdown(
         "A decision and its reasons in **{:.1f} ms** for 95 % of cases (median {:.1f} ms, measured on {} cases: "
         "encoding, score, SHAP and reason codes){}. This is the whole wait of a person opening a case; the SHAP step "
         "alone took {} ms per case at registration (Home).",
-        latency.p95_ms, latency.p50_ms, latency.cases, goal, format_number(card.explain_ms, significant=2),
+        latency.p95_ms,
+        latency.p50_ms,
+        latency.cases,
+        goal,
+        format_number(card.explain_ms, significant=2),
     )
 )

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from demo_models.metrics.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, gaps_by_threshold
 from demo_models.formats import UNDEFINED, format_share
+from demo_models.metrics.fairness import CHANCE_LEVEL, FOUR_FIFTHS, GAP_METRICS, FairnessError, gaps_by_threshold
 from demo_models.metrics.outcomes import undefined_gap_reason
-from demo_models.vocabulary import capitalise
 from demo_models.presentation.chart_text import describe_gap_sweep
 from demo_models.presentation.figures import build_gap_sweep
+from demo_models.vocabulary import capitalise
 from pages._ui.charts import render_plotly
 from pages._ui.shell import fairness_of, gaps_of, load_scored, setup_page
 from pages._ui.text import md, plain
@@ -26,15 +26,20 @@ st.caption(
         "Iteration {} at its threshold ({:.1%}), on its {:,} evaluation cases. The favourable decision is “{}” (a "
         "property of the use case, set when its iterations are registered); groups are compared even when the model "
         "does not use the attribute.",
-        card.version, card.threshold, card.n_eval, fav,
+        card.version,
+        card.threshold,
+        card.n_eval,
+        fav,
     )
 )
 attributes = [a for a in card.protected_attributes if a in scored.features.columns]
 if not attributes:
-    st.info(md(
-        "{} names no protected attribute present in its evaluation data, so there are no groups to compare.",
-        card.version,
-    ))
+    st.info(
+        md(
+            "{} names no protected attribute present in its evaluation data, so there are no groups to compare.",
+            card.version,
+        )
+    )
     st.stop()
 attribute = st.selectbox("Protected attribute", attributes, format_func=use_case.label, key="fairness_attribute")
 
@@ -59,44 +64,81 @@ shown = table.rename(
         "true positive rate": f"{capitalise(words.positive_cases)} caught (TPR)",
     }
 )
-st.dataframe(shown.style.format(format_share, subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format("{:.3f}", subset=["mean score"], na_rep=UNDEFINED), key="fairness_groups")
+st.dataframe(
+    shown.style.format(format_share, subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format(
+        "{:.3f}", subset=["mean score"], na_rep=UNDEFINED
+    ),
+    key="fairness_groups",
+)
 if shown.drop(columns=["cases"]).isna().any().any():
-    st.caption(md("{}: undefined for that group (the rate would divide by zero: no case of that kind in the group).", UNDEFINED))
+    st.caption(
+        md(
+            "{}: undefined for that group (the rate would divide by zero: no case of that kind in the group).",
+            UNDEFINED,
+        )
+    )
 if small:
-    st.warning(md(
-        "Small groups ({}: under 30 cases): their rates are uncertain — see the intervals below.",
-        ', '.join(map(str, small)),
-    ))
+    st.warning(
+        md(
+            "Small groups ({}: under 30 cases): their rates are uncertain — see the intervals below.",
+            ", ".join(map(str, small)),
+        )
+    )
 
 st.header("Gaps between groups")
 st.caption(
     "Computed with fairlearn. 95 % interval: how large the gap may be, from 500 bootstrap resamples of the cases. "
-    + md("Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap "
-         "at least as large; under {} the gap is unlikely to be chance alone.", f"{CHANCE_LEVEL:.0%}")
+    + md(
+        "Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap "
+        "at least as large; under {} the gap is unlikely to be chance alone.",
+        f"{CHANCE_LEVEL:.0%}",
+    )
 )
 rows = []
 for key, label in GAP_METRICS.items():
     value, low, high, chance = intervals.loc[key]
     meaning = DEFINITIONS[key] if np.isfinite(value) else f"{DEFINITIONS[key]} — {undefined_gap_reason(key, use_case)}"
     interval = f"{low:.3f} – {high:.3f}" if np.isfinite(low) and np.isfinite(high) else "too few cases"
-    verdict = f"{chance:.1%}: " + ("often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance") if np.isfinite(chance) else UNDEFINED
-    rows.append({"metric": label, "value": value, "95% interval": interval if np.isfinite(value) else UNDEFINED,
-                 "chance of a gap this large": verdict, "meaning": meaning})
-st.dataframe(pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED), key="fairness_gaps")
+    verdict = (
+        f"{chance:.1%}: " + ("often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance")
+        if np.isfinite(chance)
+        else UNDEFINED
+    )
+    rows.append(
+        {
+            "metric": label,
+            "value": value,
+            "95% interval": interval if np.isfinite(value) else UNDEFINED,
+            "chance of a gap this large": verdict,
+            "meaning": meaning,
+        }
+    )
+st.dataframe(
+    pd.DataFrame(rows).set_index("metric").style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED),
+    key="fairness_gaps",
+)
 ratio = intervals.loc["dp_ratio", "value"]
 if not np.isfinite(ratio):
-    st.warning(md("Four-fifths screen: no value — {}.", undefined_gap_reason('dp_ratio', use_case)))
+    st.warning(md("Four-fifths screen: no value — {}.", undefined_gap_reason("dp_ratio", use_case)))
 elif ratio < FOUR_FIFTHS:
-    st.error(md(
-        "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and "
-        "the reasons behind the gap.",
-        fav, ratio, FOUR_FIFTHS,
-    ))
+    st.error(
+        md(
+            "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and "
+            "the reasons behind the gap.",
+            fav,
+            ratio,
+            FOUR_FIFTHS,
+        )
+    )
 else:
-    st.success(md(
-        "Four-fifths screen: the {} rate ratio is {:.2f} (at least {}). A screen, not a verdict.",
-        fav, ratio, FOUR_FIFTHS,
-    ))
+    st.success(
+        md(
+            "Four-fifths screen: the {} rate ratio is {:.2f} (at least {}). A screen, not a verdict.",
+            fav,
+            ratio,
+            FOUR_FIFTHS,
+        )
+    )
 
 st.header("How the gaps move with the threshold")
 sweep = gaps_by_threshold(scored, attribute, np.round(np.linspace(0.02, 0.98, 49), 2)).rename(columns=GAP_METRICS)
@@ -115,6 +157,9 @@ else:
     else:
         ours = intervals["value"]  # the same gaps (fairlearn, at this iteration's threshold)
         st.dataframe(
-            pd.DataFrame({other_card.version: theirs, card.version: ours}).assign(change=lambda f: f[card.version] - f[other_card.version]).rename(index=GAP_METRICS).style.format("{:.3f}", na_rep=UNDEFINED),
+            pd.DataFrame({other_card.version: theirs, card.version: ours})
+            .assign(change=lambda f: f[card.version] - f[other_card.version])
+            .rename(index=GAP_METRICS)
+            .style.format("{:.3f}", na_rep=UNDEFINED),
             key="fairness_compare",
         )

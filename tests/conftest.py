@@ -20,7 +20,6 @@ from tests.helpers import BUILTIN_VERSIONS
 from tests.mlflow_server import mlflow_models, mlflow_server  # noqa: F401  (session fixtures: a real MLflow server)
 
 
-
 @pytest.fixture(scope="session")
 def registry_dir(tmp_path_factory) -> Path:
     """A registry holding the three built-in credit iterations (built once per session)."""
@@ -56,7 +55,9 @@ def _postgres_store() -> Iterator[FeedbackStore]:
     """A fresh store in a throw-away database on the INVOLVE_TEST_PG_URL server (skips without one)."""
     admin_url = os.environ.get(PG_URL_VARIABLE)
     if not admin_url:
-        pytest.skip(f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one")
+        pytest.skip(
+            f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one"
+        )
     name = f"involve_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -41,8 +41,14 @@ def make_draft(**changes) -> FeedbackDraft:
 def make_criterion(**changes) -> Criterion:
     """A valid success criterion (recall >= 0.8) for credit, with any field changed."""
     values = dict(
-        use_case="credit", key="", metric="recall", comparator=">=", target=0.8, owner="Risk team",
-        agreed_on=date(2026, 11, 1), author_name="Ann",
+        use_case="credit",
+        key="",
+        metric="recall",
+        comparator=">=",
+        target=0.8,
+        owner="Risk team",
+        agreed_on=date(2026, 11, 1),
+        author_name="Ann",
     )
     values.update(changes)
     return Criterion(**values)
@@ -56,7 +62,16 @@ def sign_off_for_promotion(store, version: str, use_case: str = "credit", versio
 
     snapshot = Snapshot(0.4, (ScorecardLine("Recall >= 0.5", "Risk team", 0.61, True),))
     for actor in (Actor("Rita Risk", "risk"), Actor("Cora Compliance", "compliance")):
-        sign_off(store, use_case, list(versions), version, actor, "Checked.", snapshot, required_signoffs=("risk", "compliance"))
+        sign_off(
+            store,
+            use_case,
+            list(versions),
+            version,
+            actor,
+            "Checked.",
+            snapshot,
+            required_signoffs=("risk", "compliance"),
+        )
 
 
 def approvals_data(n: int = 1200, seed: int = 7) -> pd.DataFrame:
@@ -82,10 +97,12 @@ def fit_approvals_model(frame: pd.DataFrame):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    prep = ColumnTransformer([
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
-        ("num", SimpleImputer(), ["income", "tenure"]),
-    ])
+    prep = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["region"]),
+            ("num", SimpleImputer(), ["income", "tenure"]),
+        ]
+    )
     return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
 
 

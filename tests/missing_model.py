@@ -28,7 +28,9 @@ def register_missing_model(registry_dir: Path, rows: int = 1500) -> None:
         [
             (
                 "cat",
-                make_pipeline(SimpleImputer(strategy="constant", fill_value="not given"), OneHotEncoder(handle_unknown="ignore")),
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="not given"), OneHotEncoder(handle_unknown="ignore")
+                ),
                 CATEGORICAL,
             ),
             ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), NUMERIC),
@@ -37,7 +39,17 @@ def register_missing_model(registry_dir: Path, rows: int = 1500) -> None:
     model = Pipeline([("prep", prep), ("clf", LogisticRegression(max_iter=1000))])
     model.fit(train[CATEGORICAL + NUMERIC], train["churned"])
     register_iteration(
-        model, version="v1", eval_data=evaluation, use_case=USE_CASE, target="churned", positive_label=1,
-        positive_class="churn", threshold=0.35, protected_attributes=["age"], author="Test data scientist",
-        registry_dir=registry_dir, replace=True, notes="Missing fees and payment methods are imputed.",
+        model,
+        version="v1",
+        eval_data=evaluation,
+        use_case=USE_CASE,
+        target="churned",
+        positive_label=1,
+        positive_class="churn",
+        threshold=0.35,
+        protected_attributes=["age"],
+        author="Test data scientist",
+        registry_dir=registry_dir,
+        replace=True,
+        notes="Missing fees and payment methods are imputed.",
     )

@@ -23,7 +23,9 @@ from demo_models.examples.zoo import (
 )
 from tests.helpers import free_port, stop_process_group
 
-START_TIMEOUT = 180  # seconds; the server imports MLflow and migrates its SQLite database (~30 s on a busy 2-core machine)
+START_TIMEOUT = (
+    180  # seconds; the server imports MLflow and migrates its SQLite database (~30 s on a busy 2-core machine)
+)
 
 
 def _wait_until_answers(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -49,8 +51,20 @@ def mlflow_server(tmp_path_factory) -> str:
     port, log = free_port(), work / "server.log"
     url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{work / 'mlflow.db'}",
-        "--artifacts-destination", str(work / "artifacts"), "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{work / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(work / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
     ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -123,7 +137,9 @@ def mlflow_models(mlflow_server, tmp_path_factory) -> LoggedModels:
     models = {
         "credit-risk/1": fit_family("logistic regression", train),
         "credit-risk/2": fit_family("lightgbm", train),
-        "credit-xgb/1": xgboost.XGBClassifier(n_estimators=20, max_depth=3, random_state=0).fit(Xb, boost_train[TARGET]),
+        "credit-xgb/1": xgboost.XGBClassifier(n_estimators=20, max_depth=3, random_state=0).fit(
+            Xb, boost_train[TARGET]
+        ),
         "credit-booster/1": fit_family("xgboost booster", boost_train),
         "credit-cat/1": CatBoostClassifier(
             iterations=20, depth=3, random_seed=0, verbose=0, allow_writing_files=False, cat_features=CATEGORICAL
@@ -132,14 +148,27 @@ def mlflow_models(mlflow_server, tmp_path_factory) -> LoggedModels:
     client = mlflow.MlflowClient()
     try:
         with mlflow.start_run():
-            _log(mlflow, "credit-risk", mlflow.sklearn, models["credit-risk/1"], serialization_format="skops",
-                 tags={"author": "Dana", "notes": "Baseline on every input."}, description="Logistic regression.")
+            _log(
+                mlflow,
+                "credit-risk",
+                mlflow.sklearn,
+                models["credit-risk/1"],
+                serialization_format="skops",
+                tags={"author": "Dana", "notes": "Baseline on every input."},
+                description="Logistic regression.",
+            )
         with mlflow.start_run():
             evaluation.to_parquet(work / "eval.parquet")
             mlflow.log_artifact(str(work / "eval.parquet"))
-            _log(mlflow, "credit-risk", mlflow.sklearn, models["credit-risk/2"], serialization_format="skops",
-                 tags={"author": "Omar", "parent": "1", "notes": "Captures the fee and tenure interaction."},
-                 description="LightGBM, 25 trees.")
+            _log(
+                mlflow,
+                "credit-risk",
+                mlflow.sklearn,
+                models["credit-risk/2"],
+                serialization_format="skops",
+                tags={"author": "Omar", "parent": "1", "notes": "Captures the fee and tenure interaction."},
+                description="LightGBM, 25 trees.",
+            )
         client.set_registered_model_alias("credit-risk", "champion", "1")
         client.set_registered_model_alias("credit-risk", "candidate", "2")
         with mlflow.start_run():
@@ -147,13 +176,21 @@ def mlflow_models(mlflow_server, tmp_path_factory) -> LoggedModels:
             _log(mlflow, "credit-booster", mlflow.xgboost, models["credit-booster/1"], tags={"author": "Dana"})
             _log(mlflow, "credit-cat", mlflow.catboost, models["credit-cat/1"], tags={"author": "Dana"})
             tripwire = work / "unpickled.txt"
-            _log(mlflow, "credit-pickle", mlflow.sklearn, Tripwire(str(tripwire)), serialization_format="cloudpickle",
-                 tags={"author": "Mallory"})
+            _log(
+                mlflow,
+                "credit-pickle",
+                mlflow.sklearn,
+                Tripwire(str(tripwire)),
+                serialization_format="cloudpickle",
+                tags={"author": "Mallory"},
+            )
             with warnings.catch_warnings():  # "add type hints to predict": irrelevant to a model that must be refused
                 warnings.simplefilter("ignore")
                 _log(mlflow, "credit-pyfunc", mlflow.pyfunc, None, python_model=_Constant(), tags={"author": "Dana"})
             lgb_booster = lightgbm.train(
-                {"objective": "binary", "verbose": -1}, lightgbm.Dataset(Xb, label=boost_train[TARGET]), num_boost_round=5
+                {"objective": "binary", "verbose": -1},
+                lightgbm.Dataset(Xb, label=boost_train[TARGET]),
+                num_boost_round=5,
             )
             _log(mlflow, "credit-lgb-booster", mlflow.lightgbm, lgb_booster, tags={"author": "Dana"})
     finally:

@@ -80,9 +80,13 @@ def credit_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
     plan.v1["fairness"] = []
     for i, case in enumerate(drivers):
         driver = s1.explain_case(case).protected_drivers[0]
-        comment = (f"{driver.text} is among the strongest drivers of this decision. "
-                   "A protected attribute must not drive a credit decision.")
-        plan.v1["fairness"].append((case, priya, "unsure", dict(categories=("fairness concern",), severity="high", comment=comment)))
+        comment = (
+            f"{driver.text} is among the strongest drivers of this decision. "
+            "A protected attribute must not drive a credit decision."
+        )
+        plan.v1["fairness"].append(
+            (case, priya, "unsure", dict(categories=("fairness concern",), severity="high", comment=comment))
+        )
         if not s2.explain_case(case).protected_drivers:
             fixed_v1.append(("fairness", i))
     wrong_v1 = [c for c in ids if d1[c] != actual[c] and c not in drivers][:3]
@@ -92,11 +96,18 @@ def credit_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
     shap2, shap3, amount = s2.iteration.shap_values, s3.iteration.shap_values, s2.features["credit_amount"]
     odd = [c for c in ids if amount[c] >= LARGE_AMOUNT_DM and shap2.loc[c, "credit_amount"] < 0][:4]
     plan.v2["amount"] = [
-        (c, officers[i % 2], "unsure", dict(
-            categories=("unclear explanation",), severity="medium", explanation_rating=2,
-            comment=f"The explanation says the credit amount of {s2.use_case.describe_value('credit_amount', amount[c])} "
-            "lowers the risk. A larger loan should not make an applicant look safer; I cannot explain that to a customer.",
-        ))
+        (
+            c,
+            officers[i % 2],
+            "unsure",
+            dict(
+                categories=("unclear explanation",),
+                severity="medium",
+                explanation_rating=2,
+                comment=f"The explanation says the credit amount of {s2.use_case.describe_value('credit_amount', amount[c])} "
+                "lowers the risk. A larger loan should not make an applicant look safer; I cannot explain that to a customer.",
+            ),
+        )
         for i, c in enumerate(odd)
     ]
     fixed_v2 += [("amount", i) for i, c in enumerate(odd) if shap3.loc[c, "credit_amount"] >= 0]
@@ -110,28 +121,68 @@ def credit_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
     used |= set(still)
     right = [c for c in ids if d2[c] == actual[c] and c not in used]
     plan.v2["agree"] = [
-        (c, (jonas, aylin, mara)[i % 3], "agree", dict(
-            expected_outcome=actual[c], explanation_rating=4 + i % 2, severity="low",
-            comment="Matches my own assessment." if i % 3 == 0 else "",
-        ))
+        (
+            c,
+            (jonas, aylin, mara)[i % 3],
+            "agree",
+            dict(
+                expected_outcome=actual[c],
+                explanation_rating=4 + i % 2,
+                severity="low",
+                comment="Matches my own assessment." if i % 3 == 0 else "",
+            ),
+        )
         for i, c in enumerate(right[:8])
     ]
     plan.v2["missing"] = [
-        (right[8], jonas, "unsure", dict(categories=("missing factor",), comment=(
-            "Employment length is not among the inputs; for a first loan it matters more than the job category."))),
-        (right[9], aylin, "unsure", dict(categories=("missing factor",), comment=(
-            "How long the applicant has been employed should count; it is not in the application data."))),
-        (right[10], mara, "unsure", dict(categories=("missing factor",), comment=(
-            f"Savings show only as a band ({s2.use_case.describe_value('saving_accounts', s2.features.loc[right[10], 'saving_accounts'])}); "
-            "the trend of the savings would tell more."))),
+        (
+            right[8],
+            jonas,
+            "unsure",
+            dict(
+                categories=("missing factor",),
+                comment=(
+                    "Employment length is not among the inputs; for a first loan it matters more than the job category."
+                ),
+            ),
+        ),
+        (
+            right[9],
+            aylin,
+            "unsure",
+            dict(
+                categories=("missing factor",),
+                comment=("How long the applicant has been employed should count; it is not in the application data."),
+            ),
+        ),
+        (
+            right[10],
+            mara,
+            "unsure",
+            dict(
+                categories=("missing factor",),
+                comment=(
+                    f"Savings show only as a band ({s2.use_case.describe_value('saving_accounts', s2.features.loc[right[10], 'saving_accounts'])}); "
+                    "the trend of the savings would tell more."
+                ),
+            ),
+        ),
     ]
     plan.v3["agree"] = [
         (c, mara, "agree", dict(expected_outcome=actual[c], explanation_rating=5, severity="low"))
         for c in [c for c in ids if d3[c] == actual[c]][:3]
     ]
     plan.v3["review"] = [
-        (ids[0], priya, "unsure", dict(categories=("fairness concern",), severity="medium",
-                                       comment="Reviewing the approval rates of the age bands before I sign v3 off.")),
+        (
+            ids[0],
+            priya,
+            "unsure",
+            dict(
+                categories=("fairness concern",),
+                severity="medium",
+                comment="Reviewing the approval rates of the age bands before I sign v3 off.",
+            ),
+        ),
     ]
     plan.fixed_by = {"v1": fixed_v1, "v2": fixed_v2}
     return plan
@@ -156,7 +207,9 @@ def fraud_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
     caught = pick((actual == "positive") & (d1 == "positive"), 2)
     plan.v1["missed"] = [_disagree(s1, c, analysts[i % 2], key) for i, c in enumerate(missed)]
     plan.v1["missed_both"] = [_disagree(s1, c, analysts[i % 2], key) for i, c in enumerate(both)]
-    plan.v1["false_flags"] = [_disagree(s1, c, analysts[i % 2], key, severity="medium") for i, c in enumerate(false_flags)]
+    plan.v1["false_flags"] = [
+        _disagree(s1, c, analysts[i % 2], key, severity="medium") for i, c in enumerate(false_flags)
+    ]
     plan.v1["agree"] = [
         (c, analysts[i % 2], "agree", dict(expected_outcome="positive", explanation_rating=4, severity="low"))
         for i, c in enumerate(caught)
@@ -165,6 +218,12 @@ def fraud_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
         (c, analysts[i % 2], "agree", dict(expected_outcome="positive", explanation_rating=4 + i % 2, severity="low"))
         for i, c in enumerate(pick((actual == "positive") & (d2 == "positive") & late, 3))
     ]
-    plan.fixed_by = {"v1": [(group, i) for group, cases in (("missed", missed), ("false_flags", false_flags))
-                            for i, c in enumerate(cases) if d2[c] == actual[c]]}
+    plan.fixed_by = {
+        "v1": [
+            (group, i)
+            for group, cases in (("missed", missed), ("false_flags", false_flags))
+            for i, c in enumerate(cases)
+            if d2[c] == actual[c]
+        ]
+    }
     return plan

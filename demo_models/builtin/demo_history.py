@@ -19,12 +19,11 @@ from pathlib import Path
 from demo_models import __version__
 from demo_models.builtin.demo_feedback import JONAS, MARA, PRIYA, TOMAS, credit_feedback, fraud_feedback
 from demo_models.iterations.registry import list_iterations, load_iteration
-from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria
 from demo_models.vocabulary import get_use_case, required_signoffs
 from feedback.access import Actor
 from feedback.announcements import NOTICE, Announcement
-from feedback.store.fresh import exclusive, is_fresh
 from feedback.goal_store import costs_history, current_criteria, save_costs, save_criterion, save_statement
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.inbox import triage_feedback
@@ -33,6 +32,7 @@ from feedback.records import FeedbackDraft
 from feedback.signoff import Snapshot
 from feedback.signoff_store import sign_off
 from feedback.store.database import FeedbackStore
+from feedback.store.fresh import exclusive, is_fresh
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,18 @@ class Seeder:
         """Feedback on a case as the Explore page would record it (what the app showed); its id."""
         explanation = self.scored[version].explain_case(case_id)
         draft = FeedbackDraft(
-            use_case=self.use_case, iteration=version, case_id=case_id, score=explanation.score,
-            threshold=explanation.threshold, decision=explanation.decision,
-            reasons_shown=tuple(r.text for r in explanation.reasons), reviewer_name=person.name,
-            reviewer_role=person.role, verdict=verdict, app_version=__version__, **fields,
+            use_case=self.use_case,
+            iteration=version,
+            case_id=case_id,
+            score=explanation.score,
+            threshold=explanation.threshold,
+            decision=explanation.decision,
+            reasons_shown=tuple(r.text for r in explanation.reasons),
+            reviewer_name=person.name,
+            reviewer_role=person.role,
+            verdict=verdict,
+            app_version=__version__,
+            **fields,
         )
         return self.store.add_feedback(draft, known_iterations=self.versions).id
 
@@ -82,7 +90,9 @@ class Seeder:
         """What the Sign-off page shows a signer of the iteration now."""
         scored = self.scored[version]
         history = costs_history(self.store, self.use_case)
-        results = evaluate_criteria(scored, current_criteria(self.store, self.use_case), history[-1] if history else None)
+        results = evaluate_criteria(
+            scored, current_criteria(self.store, self.use_case), history[-1] if history else None
+        )
         return compose_snapshot(scored, results, self.store.list_feedback(self.use_case, version))
 
     def sign_as(self, version: str, person: Actor, why: str, snapshot: Snapshot | None = None) -> None:
@@ -91,18 +101,34 @@ class Seeder:
         unmet = [line for line in snapshot.scorecard if not line.met]
         comment = why
         if unmet:
-            shown = "; ".join(f"{line.criterion} ({'no value' if line.value is None else f'{line.value:.3g}'})" for line in unmet)
+            shown = "; ".join(
+                f"{line.criterion} ({'no value' if line.value is None else f'{line.value:.3g}'})" for line in unmet
+            )
             comment += f" Accepted although not met: {shown}. The next iteration has to close this."
         sign_off(
-            self.store, self.use_case, self.versions, version, person, comment, snapshot, [line.criterion for line in unmet],
+            self.store,
+            self.use_case,
+            self.versions,
+            version,
+            person,
+            comment,
+            snapshot,
+            [line.criterion for line in unmet],
             required_signoffs=required_signoffs(get_use_case(self.use_case)),
         )
 
     def promote(self, version: str, note: str, reason: str, demote: bool = False) -> None:
         """Promote an iteration to live (the current live one deprecated for 30 days, if `demote`)."""
         self.store.change_lifecycle(
-            self.use_case, self.versions, version, "live", TOMAS, reason, migration_note=note,
-            demote_current=demote, sunset_date=date.today() + timedelta(days=30) if demote else None,
+            self.use_case,
+            self.versions,
+            version,
+            "live",
+            TOMAS,
+            reason,
+            migration_note=note,
+            demote_current=demote,
+            sunset_date=date.today() + timedelta(days=30) if demote else None,
             required_signoffs=required_signoffs(get_use_case(self.use_case)),
         )
 
@@ -113,10 +139,19 @@ class Seeder:
         return int((b & ~a).sum()), int((a & ~b).sum())
 
 
-def _criterion(use_case: str, metric: str, comparator: str, target: float, owner: str, agreed: int, attribute=None) -> Criterion:
+def _criterion(
+    use_case: str, metric: str, comparator: str, target: float, owner: str, agreed: int, attribute=None
+) -> Criterion:
     return Criterion(
-        use_case=use_case, key="", metric=metric, comparator=comparator, target=target, owner=owner,
-        agreed_on=date.today() - timedelta(days=agreed), author_name=MARA.name, attribute=attribute,
+        use_case=use_case,
+        key="",
+        metric=metric,
+        comparator=comparator,
+        target=target,
+        owner=owner,
+        agreed_on=date.today() - timedelta(days=agreed),
+        author_name=MARA.name,
+        attribute=attribute,
     )
 
 
@@ -124,17 +159,25 @@ def seed_credit(seeder: Seeder) -> None:
     """Credit: goals and costs, feedback on v1, v2 signed off and live, feedback on v2 (some fixed
     in v3), v3 signed off by risk and waiting for compliance."""
     store, uc, owner = seeder.store, "credit", f"{MARA.name}, head of credit risk"
-    save_statement(store, GoalStatement(
-        uc, "Decide small consumer loans faster without approving more applicants who then default.",
-        "Loan officers, for every application up to 20,000 DM: the decision and its principal reasons "
-        "go into the letter to the applicant; risk reviews the declines every month.",
-        "Never uses sex or age to decide. At most four reasons per decision, in words an applicant "
-        "understands. A loan officer can always overrule the model.",
-        MARA.name, MARA.role,
-    ))
+    save_statement(
+        store,
+        GoalStatement(
+            uc,
+            "Decide small consumer loans faster without approving more applicants who then default.",
+            "Loan officers, for every application up to 20,000 DM: the decision and its principal reasons "
+            "go into the letter to the applicant; risk reviews the declines every month.",
+            "Never uses sex or age to decide. At most four reasons per decision, in words an applicant "
+            "understands. A loan officer can always overrule the model.",
+            MARA.name,
+            MARA.role,
+        ),
+    )
     for metric, comparator, target, attribute in (
-        ("recall", ">=", 0.55, None), ("negative_rate", ">=", 0.65, None), ("roc_auc", ">=", 0.75, None),
-        ("disparate_impact_ratio", ">=", 0.8, "sex"), ("disparate_impact_ratio", ">=", 0.8, "age"),
+        ("recall", ">=", 0.55, None),
+        ("negative_rate", ">=", 0.65, None),
+        ("roc_auc", ">=", 0.75, None),
+        ("disparate_impact_ratio", ">=", 0.8, "sex"),
+        ("disparate_impact_ratio", ">=", 0.8, "age"),
         ("expected_cost_per_case", "<=", 400, None),
     ):
         save_criterion(store, _criterion(uc, metric, comparator, target, owner, 60, attribute), ("sex", "age"))
@@ -151,13 +194,19 @@ def seed_credit(seeder: Seeder) -> None:
         "the reasons in the letters name only the application.",
         "Signed off by risk and compliance; replaces the manual scorecard.",
     )
-    seeder.triage([v1_ids[key][i] for key, i in plan.fixed_by["v1"]], "fixed",
-                  "v2 decides or explains these as the reviewers asked.", fixed_in="v2")
+    seeder.triage(
+        [v1_ids[key][i] for key, i in plan.fixed_by["v1"]],
+        "fixed",
+        "v2 decides or explains these as the reviewers asked.",
+        fixed_in="v2",
+    )
     v2_ids = {key: [seeder.give("v2", *entry) for entry in entries] for key, entries in plan.v2.items()}
     seeder.triage(v2_ids["amount"] + v2_ids["fixed"] + v2_ids["open"][:2], "accepted", "Reproduced; planned for v3.")
     seeder.triage(v2_ids["open"][2:3] + v2_ids["agree"][:5], "triaged")
     first, *others = v2_ids["missing"]
-    seeder.triage([first], "rejected", "Employment length is not in the data this model may use; kept for the data request.")
+    seeder.triage(
+        [first], "rejected", "Employment length is not in the data this model may use; kept for the data request."
+    )
     seeder.triage(others[:1], "duplicate", duplicate_of=first)
     for key, entries in plan.v3.items():
         for entry in entries:
@@ -165,40 +214,59 @@ def seed_credit(seeder: Seeder) -> None:
     seeder.sign_as("v3", MARA, "Monotone in amount and duration, as the loan officers asked.")
     fixed = [v2_ids[key][i] for key, i in plan.fixed_by["v2"]]
     seeder.triage(fixed, "fixed", "v3 decides or explains these as the reviewers asked.", fixed_in="v3")
-    post_notice(store, Announcement(
-        NOTICE, "v3 waits for the compliance sign-off",
-        "I am reviewing the age bands of v3 before I sign it off. Feedback on v3 is welcome until then.",
-        PRIYA.name, PRIYA.role, use_case=uc,
-    ), PRIYA, seeder.versions)
+    post_notice(
+        store,
+        Announcement(
+            NOTICE,
+            "v3 waits for the compliance sign-off",
+            "I am reviewing the age bands of v3 before I sign it off. Feedback on v3 is welcome until then.",
+            PRIYA.name,
+            PRIYA.role,
+            use_case=uc,
+        ),
+        PRIYA,
+        seeder.versions,
+    )
 
 
 def seed_fraud(seeder: Seeder) -> None:
     """Fraud: goals and costs, v1 live, feedback on v1 after the drift, criteria added, v2 signed
     off and live (v1 deprecated), what v2 fixed marked so."""
     store, uc, owner = seeder.store, "fraud", f"{MARA.name}, head of fraud risk"
-    save_statement(store, GoalStatement(
-        uc, "Stop more card fraud before it is paid out, without flooding the review queue.",
-        "Fraud analysts review the flagged transactions within the hour; the rest pass.",
-        "A customer's age never decides. A flagged transaction shows why it was flagged.",
-        MARA.name, MARA.role,
-    ))
+    save_statement(
+        store,
+        GoalStatement(
+            uc,
+            "Stop more card fraud before it is paid out, without flooding the review queue.",
+            "Fraud analysts review the flagged transactions within the hour; the rest pass.",
+            "A customer's age never decides. A flagged transaction shows why it was flagged.",
+            MARA.name,
+            MARA.role,
+        ),
+    )
     for metric, comparator, target, attribute in (
-        ("negative_rate", ">=", 0.97, None), ("disparate_impact_ratio", ">=", 0.8, "customer_age_band"),
+        ("negative_rate", ">=", 0.97, None),
+        ("disparate_impact_ratio", ">=", 0.8, "customer_age_band"),
     ):
         save_criterion(store, _criterion(uc, metric, comparator, target, owner, 90, attribute), ("customer_age_band",))
     save_costs(store, CostMatrix(uc, 10, 20, MARA.name, "amount", 1.0, "EUR"))
     seeder.sign("v1", "Review queue stays small; no age gap.")
     flagged = int((seeder.scored["v1"].scores >= seeder.scored["v1"].threshold).sum())
     seeder.promote(
-        "v1", f"Transactions scoring at or above the threshold are flagged for review: {flagged:,} of the "
-        "20,000 evaluation transactions. The rest pass as before.", "First model; signed off by risk and compliance.",
+        "v1",
+        f"Transactions scoring at or above the threshold are flagged for review: {flagged:,} of the "
+        "20,000 evaluation transactions. The rest pass as before.",
+        "First model; signed off by risk and compliance.",
     )
     plan = fraud_feedback(seeder.scored)
     v1_ids = {key: [seeder.give("v1", *entry) for entry in entries] for key, entries in plan.v1.items()}
     for metric, comparator, target in (("recall", ">=", 0.5), ("expected_cost_per_case", "<=", 2.0)):
         save_criterion(store, _criterion(uc, metric, comparator, target, owner, 20), ("customer_age_band",))
-    seeder.triage([i for ids in v1_ids.values() for i in ids if i not in v1_ids["agree"]], "accepted",
-                  "Confirmed by the chargebacks; the wallet pattern is new since July.")
+    seeder.triage(
+        [i for ids in v1_ids.values() for i in ids if i not in v1_ids["agree"]],
+        "accepted",
+        "Confirmed by the chargebacks; the wallet pattern is new since July.",
+    )
     seeder.sign("v2", "Catches the in-app wallet pattern; queue size acceptable.")
     more, fewer = seeder.flips("v1", "v2")
     v1, v2 = (seeder.scored[v] for v in ("v1", "v2"))
@@ -206,13 +274,19 @@ def seed_fraud(seeder: Seeder) -> None:
     channels = v2.features.loc[new_flags, "channel"].value_counts()
     top = v2.use_case.describe_value("channel", channels.index[0]) if len(channels) else "none"
     seeder.promote(
-        "v2", f"Retrained after the July drift: {more:,} evaluation transactions are now flagged that v1 passed "
+        "v2",
+        f"Retrained after the July drift: {more:,} evaluation transactions are now flagged that v1 passed "
         f"and {fewer:,} pass that v1 flagged; {channels.iloc[0] if len(channels) else 0:,} of the new flags are "
         f"{top} purchases.",
-        "Signed off; v1 misses the wallet fraud.", demote=True,
+        "Signed off; v1 misses the wallet fraud.",
+        demote=True,
     )
-    seeder.triage([v1_ids[key][i] for key, i in plan.fixed_by["v1"]], "fixed", "v2 decides these as the analysts said.",
-                  fixed_in="v2")
+    seeder.triage(
+        [v1_ids[key][i] for key, i in plan.fixed_by["v1"]],
+        "fixed",
+        "v2 decides these as the analysts said.",
+        fixed_in="v2",
+    )
     for key, entries in plan.v2.items():
         for entry in entries:
             seeder.give("v2", *entry)
@@ -241,12 +315,18 @@ def seed_demo_history(store: FeedbackStore, registry_dir: Path) -> bool:
             return False
         seed_credit(Seeder(store, "credit", scored["credit"]))
         seed_fraud(Seeder(store, "fraud", scored["fraud"]))
-        post_notice(store, Announcement(
-            NOTICE, NOTICE_TITLE,
-            "This store was empty, so Involve filled it at first start with an example history: the goals, "
-            "cost matrices, sign-offs, lifecycle changes and feedback were made by demo people, whose names "
-            "end in (demo). Start with INVOLVE_DEMO_HISTORY=0 on an empty store to begin without it.",
-            TOMAS.name, TOMAS.role,
-        ), TOMAS)
+        post_notice(
+            store,
+            Announcement(
+                NOTICE,
+                NOTICE_TITLE,
+                "This store was empty, so Involve filled it at first start with an example history: the goals, "
+                "cost matrices, sign-offs, lifecycle changes and feedback were made by demo people, whose names "
+                "end in (demo). Start with INVOLVE_DEMO_HISTORY=0 on an empty store to begin without it.",
+                TOMAS.name,
+                TOMAS.role,
+            ),
+            TOMAS,
+        )
     log.info("demo history written for credit and fraud")
     return True

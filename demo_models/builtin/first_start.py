@@ -93,8 +93,8 @@ def _turn(registry_dir: Path) -> Iterator[None]:
 
 def wants_demo_history(db_url: str) -> bool:
     """Whether the store at `db_url` is fresh, so the demo history would be written into it."""
-    from feedback.store.fresh import is_fresh
     from feedback.store.database import FeedbackStore, StoreError
+    from feedback.store.fresh import is_fresh
 
     try:
         store = FeedbackStore(db_url)
@@ -183,15 +183,27 @@ def start_first_start(registry_dir: Path, db_url: str, demo_history: bool) -> Fi
     if not missing and not seed:
         return None
     registry_dir.mkdir(parents=True, exist_ok=True)
-    command = low_priority([  # pages first: training waits for the CPU when people use the app
-        sys.executable, "-m", "demo_models.builtin.first_start", "--registry", str(registry_dir), "--db", db_url,
-        *(["--demo-history"] if seed else []),
-    ])
+    command = low_priority(
+        [  # pages first: training waits for the CPU when people use the app
+            sys.executable,
+            "-m",
+            "demo_models.builtin.first_start",
+            "--registry",
+            str(registry_dir),
+            "--db",
+            db_url,
+            *(["--demo-history"] if seed else []),
+        ]
+    )
     path = os.pathsep.join(p for p in (str(settings.PROJECT_DIR), os.environ.get("PYTHONPATH", "")) if p)
     with open(registry_dir / LOG_FILE, "ab") as out:
         process = subprocess.Popen(
-            command, cwd=settings.PROJECT_DIR, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": path}, start_new_session=True,
+            command,
+            cwd=settings.PROJECT_DIR,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,
         )
     log.info("first start: preparing in the background (process %s)", process.pid)
     return FirstStart(registry_dir, process, seed)

@@ -19,8 +19,14 @@ CATEGORIES = np.array(["grocery", "fuel", "restaurants", "electronics", "travel"
 CHANNELS = np.array(["chip", "contactless", "online", "in-app wallet"])
 AGE_BANDS = np.array(["18-25", "26-40", "41-60", "61+"])
 FEATURES = [
-    "amount", "merchant_category", "channel", "hour", "distance_km", "card_age_months",
-    "country_match", "txn_24h",
+    "amount",
+    "merchant_category",
+    "channel",
+    "hour",
+    "distance_km",
+    "card_age_months",
+    "country_match",
+    "txn_24h",
 ]
 #: relative volume per month: holiday peak in November and December
 SEASONALITY = np.array([0.8, 0.75, 0.85, 0.85, 0.9, 0.95, 1.0, 1.0, 0.95, 1.0, 1.3, 1.6])

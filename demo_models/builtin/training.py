@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from demo_models import settings
-from demo_models.builtin.german_credit import CREDIT_TARGET
 from demo_models.builtin.fraud_stream import FEATURES as FRAUD_FEATURES
 from demo_models.builtin.fraud_stream import FRAUD_TARGET, make_transactions
+from demo_models.builtin.german_credit import CREDIT_TARGET
 from demo_models.iterations.registry import RegistryError, iteration_dir, register_iteration
 from demo_models.vocabulary import USE_CASES
 
@@ -54,9 +54,7 @@ def build_boosted() -> Pipeline:
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    prep = ColumnTransformer(
-        [("cat", _one_hot(), CREDIT_CATEGORICAL), ("num", "passthrough", CREDIT_NUMERIC)]
-    )
+    prep = ColumnTransformer([("cat", _one_hot(), CREDIT_CATEGORICAL), ("num", "passthrough", CREDIT_NUMERIC)])
     clf = LGBMClassifier(
         n_estimators=300,
         learning_rate=0.02,
@@ -137,12 +135,16 @@ class FraudSpec:
 
 FRAUD_ITERATIONS = (
     FraudSpec(
-        "v1", None, tuple(f"2025-{m:02d}" for m in range(1, 7)),
+        "v1",
+        None,
+        tuple(f"2025-{m:02d}" for m in range(1, 7)),
         "LightGBM trained on January to June, before the in-app wallet existed. Catches the classic "
         "patterns (abroad, far from home, bursts of transactions, electronics and travel at night).",
     ),
     FraudSpec(
-        "v2", "v1", tuple(f"2025-{m:02d}" for m in range(1, 10)),
+        "v2",
+        "v1",
+        tuple(f"2025-{m:02d}" for m in range(1, 10)),
         "Retrained on January to September, after the drift: learns the card-not-present fraud that "
         "arrived with the in-app wallet in July (large night-time purchases on new cards).",
     ),
@@ -162,9 +164,18 @@ def build_fraud_model() -> Pipeline:
         ]
     )
     clf = LGBMClassifier(
-        n_estimators=200, learning_rate=0.05, max_depth=5, num_leaves=15, min_child_samples=30,
-        subsample=0.8, subsample_freq=1, colsample_bytree=0.9, random_state=0, deterministic=True,
-        n_jobs=2, verbose=-1,
+        n_estimators=200,
+        learning_rate=0.05,
+        max_depth=5,
+        num_leaves=15,
+        min_child_samples=30,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.9,
+        random_state=0,
+        deterministic=True,
+        n_jobs=2,
+        verbose=-1,
     )
     return Pipeline([("prep", prep), ("clf", clf)])
 
@@ -197,8 +208,13 @@ def _register_once(root: Path, use_case: str, version: str, train, **arguments) 
         return False
     try:
         register_iteration(
-            train(), use_case=use_case, version=version, author=AUTHOR, registry_dir=root,
-            favourable=USE_CASES[use_case].favourable, **arguments,
+            train(),
+            use_case=use_case,
+            version=version,
+            author=AUTHOR,
+            registry_dir=root,
+            favourable=USE_CASES[use_case].favourable,
+            **arguments,
         )
     except RegistryError:
         if not iteration_dir(use_case, version, root).exists():
@@ -212,7 +228,9 @@ def missing_builtins(registry_dir: Path | None = None) -> list[str]:
     """The built-in iterations not registered yet, in the order they are trained ("use case/version")."""
     root = Path(registry_dir or settings.registry_dir())
     wanted = [("credit", s.version) for s in CREDIT_ITERATIONS] + [("fraud", s.version) for s in FRAUD_ITERATIONS]
-    return [f"{use_case}/{version}" for use_case, version in wanted if not iteration_dir(use_case, version, root).exists()]
+    return [
+        f"{use_case}/{version}" for use_case, version in wanted if not iteration_dir(use_case, version, root).exists()
+    ]
 
 
 def ensure_builtin_iterations(
@@ -236,9 +254,18 @@ def ensure_builtin_iterations(
 
         step("credit", spec.version)
         if _register_once(
-            root, "credit", spec.version, lambda spec=spec: fit_builtin(spec),
-            eval_data=split_credit().eval, target=CREDIT_TARGET, positive_label=1, positive_class="default",
-            threshold=CREDIT_THRESHOLD, protected_attributes=CREDIT_PROTECTED, parent=spec.parent, notes=spec.notes,
+            root,
+            "credit",
+            spec.version,
+            lambda spec=spec: fit_builtin(spec),
+            eval_data=split_credit().eval,
+            target=CREDIT_TARGET,
+            positive_label=1,
+            positive_class="default",
+            threshold=CREDIT_THRESHOLD,
+            protected_attributes=CREDIT_PROTECTED,
+            parent=spec.parent,
+            notes=spec.notes,
         ):
             added.append(f"credit/{spec.version}")
     fraud_eval = None
@@ -249,10 +276,19 @@ def ensure_builtin_iterations(
         if fraud_eval is None:
             fraud_eval = make_transactions(FRAUD_EVAL_ROWS, seed=FRAUD_EVAL_SEED)
         if _register_once(
-            root, "fraud", spec.version, lambda spec=spec: fit_fraud(spec),
-            eval_data=fraud_eval, target=FRAUD_TARGET, positive_label=1, positive_class="fraud",
-            threshold=FRAUD_THRESHOLD, protected_attributes=("customer_age_band",), parent=spec.parent,
-            notes=spec.notes, extra={"reference_months": list(spec.months)},
+            root,
+            "fraud",
+            spec.version,
+            lambda spec=spec: fit_fraud(spec),
+            eval_data=fraud_eval,
+            target=FRAUD_TARGET,
+            positive_label=1,
+            positive_class="fraud",
+            threshold=FRAUD_THRESHOLD,
+            protected_attributes=("customer_age_band",),
+            parent=spec.parent,
+            notes=spec.notes,
+            extra={"reference_months": list(spec.months)},
         ):
             added.append(f"fraud/{spec.version}")
     return added

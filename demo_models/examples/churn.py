@@ -59,9 +59,7 @@ def make_churn(rows: int = 4000, seed: int = 7) -> pd.DataFrame:
 
 def _prep(scale: bool) -> ColumnTransformer:
     numeric = make_pipeline(SimpleImputer(strategy="median"), *([StandardScaler()] if scale else []))
-    return ColumnTransformer(
-        [("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL), ("num", numeric, NUMERIC)]
-    )
+    return ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), CATEGORICAL), ("num", numeric, NUMERIC)])
 
 
 def main(rows: int = 4000, registry_dir: Path | None = None) -> None:
@@ -87,8 +85,11 @@ def main(rows: int = 4000, registry_dir: Path | None = None) -> None:
         [("prep", _prep(scale=False)), ("clf", HistGradientBoostingClassifier(max_iter=150, random_state=0))]
     ).fit(X, y)
     register_iteration(
-        boosted, version="v2", parent="v1",
-        notes="Gradient boosting: captures that support calls matter more for new customers.", **common,
+        boosted,
+        version="v2",
+        parent="v1",
+        notes="Gradient boosting: captures that support calls matter more for new customers.",
+        **common,
     )
 
 

@@ -20,8 +20,16 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 CATEGORICAL, NUMERIC, TARGET = ["plan", "region"], ["tenure", "fee"], "churned"
 FAMILIES = (
-    "logistic regression", "decision tree", "random forest", "extra trees", "gradient boosting",
-    "hist gradient boosting", "lightgbm", "xgboost", "catboost", "xgboost booster",
+    "logistic regression",
+    "decision tree",
+    "random forest",
+    "extra trees",
+    "gradient boosting",
+    "hist gradient boosting",
+    "lightgbm",
+    "xgboost",
+    "catboost",
+    "xgboost booster",
 )
 
 
@@ -76,7 +84,9 @@ def _estimator(family: str, trees: int, depth: int | None) -> Any:
     if family == "lightgbm":
         import lightgbm
 
-        return lightgbm.LGBMClassifier(n_estimators=trees, max_depth=depth or -1, num_leaves=8, random_state=0, verbose=-1)
+        return lightgbm.LGBMClassifier(
+            n_estimators=trees, max_depth=depth or -1, num_leaves=8, random_state=0, verbose=-1
+        )
     if family == "xgboost":
         import xgboost
 
@@ -91,10 +101,17 @@ def fit_family(family: str, frame: pd.DataFrame, trees: int = 25, depth: int | N
         from catboost import CatBoostClassifier
 
         prep = ColumnTransformer(
-            [("cat", SimpleImputer(strategy="constant", fill_value="none"), CATEGORICAL), ("num", "passthrough", NUMERIC)]
+            [
+                ("cat", SimpleImputer(strategy="constant", fill_value="none"), CATEGORICAL),
+                ("num", "passthrough", NUMERIC),
+            ]
         ).set_output(transform="pandas")
         clf = CatBoostClassifier(
-            iterations=trees, depth=depth or 6, random_seed=0, verbose=0, allow_writing_files=False,
+            iterations=trees,
+            depth=depth or 6,
+            random_seed=0,
+            verbose=0,
+            allow_writing_files=False,
             cat_features=[f"cat__{c}" for c in CATEGORICAL],
         )
         return Pipeline([("prep", prep), ("clf", clf)]).fit(X, y)

@@ -81,9 +81,7 @@ def _source_column(output: str, inputs: list[str]) -> str | None:
 
 
 def _map_column_transformer(ct: ColumnTransformer, columns: list[str]) -> list[str] | None:
-    sources: list[str | None] = [None] * sum(
-        s.stop - s.start for s in ct.output_indices_.values()
-    )
+    sources: list[str | None] = [None] * sum(s.stop - s.start for s in ct.output_indices_.values())
     for name, transformer, selection in ct.transformers_:
         span = ct.output_indices_.get(name)
         if transformer == "drop" or span is None or span.stop == span.start:
@@ -246,9 +244,7 @@ class CaseExplainer:
         self.tolerance = FLOAT32_TOLERANCE if self.kind == "xgboost" else ADDITIVITY_TOLERANCE
         names = getattr(self.estimator, "feature_names_in_", None)
         if self.prep is None and names is not None and list(names) != self.input_columns:
-            raise ExplainError(
-                f"The evaluation data's input columns must be the model's, in its order: {list(names)}."
-            )
+            raise ExplainError(f"The evaluation data's input columns must be the model's, in its order: {list(names)}.")
         if self.kind == "agnostic":
             self._init_agnostic(background)
             return
@@ -293,8 +289,7 @@ class CaseExplainer:
             self._shap = shap.explainers.Permutation(self._log_odds_of_codes, masker, seed=0)
         kind = "exact Shapley values" if exact else "permutation SHAP"
         self.method = (
-            f"model-agnostic {kind} of the log-odds for {type(self.estimator).__name__}, "
-            f"{len(sample)} background cases"
+            f"model-agnostic {kind} of the log-odds for {type(self.estimator).__name__}, {len(sample)} background cases"
         )
 
     def _log_odds_of_codes(self, codes: np.ndarray) -> np.ndarray:
@@ -384,9 +379,7 @@ class CaseExplainer:
             proba = np.clip(proba, 1e-12, 1 - 1e-12)  # the log-odds it explains are clipped alike
         gap = float(np.max(np.abs(attribution.scores - proba)))
         if gap > self.tolerance:
-            raise ExplainError(
-                f"The explanations do not add up to the model's output (off by {gap:.2g})."
-            )
+            raise ExplainError(f"The explanations do not add up to the model's output (off by {gap:.2g}).")
 
 
 @dataclass(frozen=True)

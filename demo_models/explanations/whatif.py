@@ -178,7 +178,9 @@ def find_counterfactual(scored: ScoredIteration, row: pd.DataFrame) -> Counterfa
     flipped = (proba >= scored.threshold) != was_positive
     best = None
     for i in np.flatnonzero(flipped):
-        changes = {c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])}
+        changes = {
+            c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])
+        }
         key = (round(distance(scored, changes), 12), len(changes))
         if best is None or key < best[0]:
             best = (key, changes, float(proba[i]))

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from demo_models.iterations.registry import JUDGED_FILE, SCORES_FILE, Iteration, iteration_dir, load_iteration
 from demo_models.metrics.costs import CaseCosts, case_costs
 from demo_models.metrics.outcomes import Latency, metric_value
-from demo_models.iterations.registry import JUDGED_FILE, SCORES_FILE, Iteration, iteration_dir, load_iteration
 from demo_models.vocabulary import UseCase, get_use_case
 from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
 
@@ -49,7 +49,11 @@ class Evaluation:
 
     def _judged_here(self) -> dict | None:
         judged = self._judged
-        if judged is None or judged.get("threshold") != self.threshold or judged.get("favourable") != self.card.favourable:
+        if (
+            judged is None
+            or judged.get("threshold") != self.threshold
+            or judged.get("favourable") != self.card.favourable
+        ):
             return None
         return judged
 
@@ -84,7 +88,7 @@ class Evaluation:
         return positive.map({True: self.use_case.positive_decision, False: self.use_case.negative_decision})
 
     def outcomes(self, case_ids) -> dict[str, str]:
-        """"positive" or "negative" decision for each of the given case ids that it knows."""
+        """ "positive" or "negative" decision for each of the given case ids that it knows."""
         known = [c for c in dict.fromkeys(case_ids) if c in self.scores.index]
         return {c: "positive" if self.scores[c] >= self.threshold else "negative" for c in known}
 
@@ -139,7 +143,9 @@ def load_evaluation(use_case: str, version: str, registry_dir: Path | None = Non
     except (OSError, ValueError, KeyError):
         return None
     if not scores.index.equals(iteration.eval_data.index) or scores.dtype != np.float64:
-        log.warning("%s/%s: the stored scores do not match its evaluation cases; the model will score them", use_case, version)
+        log.warning(
+            "%s/%s: the stored scores do not match its evaluation cases; the model will score them", use_case, version
+        )
         return None
     try:
         judged = json.loads((folder / JUDGED_FILE).read_text(encoding="utf-8"))
@@ -154,8 +160,11 @@ def costs_for(scored: Evaluation, costs: CostMatrix | None) -> tuple[CaseCosts |
         return None, "no cost matrix has been agreed for this use case"
     try:
         return case_costs(
-            scored.features, costs.false_positive_cost, costs.false_negative_cost,
-            costs.false_negative_column, costs.false_negative_fraction,
+            scored.features,
+            costs.false_positive_cost,
+            costs.false_negative_cost,
+            costs.false_negative_column,
+            costs.false_negative_fraction,
         ), ""
     except ValueError as err:
         return None, str(err)

@@ -230,7 +230,9 @@ def _download(mlflow: Any, artifact_uri: str, folder: str, tracking_uri: str) ->
     from mlflow.exceptions import MlflowException
 
     try:
-        return Path(mlflow.artifacts.download_artifacts(artifact_uri=artifact_uri, dst_path=folder, tracking_uri=tracking_uri))
+        return Path(
+            mlflow.artifacts.download_artifacts(artifact_uri=artifact_uri, dst_path=folder, tracking_uri=tracking_uri)
+        )
     except (MlflowException, OSError) as err:
         raise RegistryError(_mlflow_error(err, tracking_uri)) from err
 
@@ -252,11 +254,18 @@ def _version_name(value: str) -> str:
 
 
 def _eval_frame(
-    mlflow: Any, source: MlflowSource, eval_data: Any, eval_artifact: str | None, index_column: str | None,
-    folder: str, tracking_uri: str,
+    mlflow: Any,
+    source: MlflowSource,
+    eval_data: Any,
+    eval_artifact: str | None,
+    index_column: str | None,
+    folder: str,
+    tracking_uri: str,
 ) -> pd.DataFrame:
     if (eval_data is None) == (eval_artifact is None):
-        raise RegistryError("Give the evaluation data either as a file or DataFrame (eval_data) or as an MLflow artifact (eval_artifact).")
+        raise RegistryError(
+            "Give the evaluation data either as a file or DataFrame (eval_data) or as an MLflow artifact (eval_artifact)."
+        )
     if isinstance(eval_data, pd.DataFrame):
         return eval_data
     if eval_data is not None:
@@ -269,7 +278,9 @@ def _eval_frame(
     try:
         path = _download(mlflow, uri, folder, tracking_uri)
     except RegistryError as err:
-        raise RegistryError(f"The evaluation data {eval_artifact!r} cannot be downloaded from MLflow ({uri}): {err}") from err
+        raise RegistryError(
+            f"The evaluation data {eval_artifact!r} cannot be downloaded from MLflow ({uri}): {err}"
+        ) from err
     return read_eval_file(path, index_column)
 
 
@@ -313,8 +324,12 @@ def register_iteration_from_mlflow(
     tag_parent = tags.get("parent")
     extra = dict(options.pop("extra", None) or {})
     extra["mlflow"] = {
-        "model_uri": model_uri, "name": source.name, "version": source.version, "run_id": source.run_id,
-        "flavour": flavour, "tracking_uri": tracking,
+        "model_uri": model_uri,
+        "name": source.name,
+        "version": source.version,
+        "run_id": source.run_id,
+        "flavour": flavour,
+        "tracking_uri": tracking,
     }
     card = register_iteration(
         model,
@@ -329,5 +344,12 @@ def register_iteration_from_mlflow(
         progress=progress,
         **options,
     )
-    log.info("imported %s (MLflow version %s, %s flavour) as %s/%s", model_uri, source.version, flavour, card.use_case, card.version)
+    log.info(
+        "imported %s (MLflow version %s, %s flavour) as %s/%s",
+        model_uri,
+        source.version,
+        flavour,
+        card.use_case,
+        card.version,
+    )
     return card

@@ -161,8 +161,7 @@ def _prepare_eval_data(eval_data: pd.DataFrame, target: str, positive_label: Any
         )
     if positive_label not in values:
         raise RegistryError(
-            f"The positive label {positive_label!r} does not occur in {target!r} "
-            f"(values: {sorted(map(str, values))})."
+            f"The positive label {positive_label!r} does not occur in {target!r} (values: {sorted(map(str, values))})."
         )
     frame = eval_data.copy()
     if isinstance(frame.index, pd.RangeIndex):
@@ -249,7 +248,11 @@ def register_iteration(
     _check_features(model, features)
     files = serialize_model(model)  # refuses types that could not be loaded back safely
     _check_predicts(model, features)
-    from demo_models.explanations.attributions import CaseExplainer, ExplainError, explain_evaluation  # sklearn: ~1.5 s to import
+    from demo_models.explanations.attributions import (
+        CaseExplainer,
+        ExplainError,
+        explain_evaluation,
+    )  # sklearn: ~1.5 s to import
 
     try:
         explainer = CaseExplainer(model, features, positive_label=positive_label)
@@ -405,7 +408,13 @@ def load_model_file(path: Path) -> Any:
         except Exception as err:  # the libraries raise their own error types on a bad file
             raise RegistryError(f"{path.name} is not a readable model file ({err}).") from err
     files = {path.name: path.read_bytes()}
-    files.update({n: (path.parent / n).read_bytes() for n in (native.XGBOOST_FILE, native.CATBOOST_FILE) if (path.parent / n).is_file()})
+    files.update(
+        {
+            n: (path.parent / n).read_bytes()
+            for n in (native.XGBOOST_FILE, native.CATBOOST_FILE)
+            if (path.parent / n).is_file()
+        }
+    )
     return deserialize_model(files, path.name)
 
 

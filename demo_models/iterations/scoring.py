@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
-import logging
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from demo_models.iterations.evaluation import Evaluation, score_cases
 from demo_models.explanations.attributions import CaseExplainer
 from demo_models.explanations.reasons import Reason, find_protected_drivers, rank_reasons
+from demo_models.iterations.evaluation import Evaluation, score_cases
 from demo_models.iterations.registry import Iteration
 from demo_models.vocabulary import UseCase
 
@@ -91,9 +91,7 @@ class ScoredIteration(Evaluation):
         table[SCORE_COLUMN] = self.scores
         table[DECISION_COLUMN] = self.decisions()
         outcome = pd.Series(self.iteration.labels, index=features.index)
-        table[OUTCOME_COLUMN] = outcome.map(
-            {1: self.use_case.positive_outcome, 0: self.use_case.negative_outcome}
-        )
+        table[OUTCOME_COLUMN] = outcome.map({1: self.use_case.positive_outcome, 0: self.use_case.negative_outcome})
         return table
 
     def score_of(self, row: pd.DataFrame) -> float:
@@ -128,18 +126,33 @@ class ScoredIteration(Evaluation):
         matrix = stored.set_axis(stored.index.astype(str)).loc[known, list(self._columns)].to_numpy(dtype=float)
         probe = self._rows[known[0]]
         live = self.explainer.attribute(self._encoded[probe : probe + 1])
-        if abs(live.base_value - self.card.base_value) <= 1e-6 and np.allclose(live.contributions[0], matrix[0], rtol=0, atol=1e-6):
+        if abs(live.base_value - self.card.base_value) <= 1e-6 and np.allclose(
+            live.contributions[0], matrix[0], rtol=0, atol=1e-6
+        ):
             self._stored["base"] = (live.base_value, live.scale)
             self._stored["rows"] = dict(zip(known, matrix))
         else:
-            log.info("stored SHAP of %s/%s differs from the live explainer: cases are explained live", self.card.use_case, self.card.version)
+            log.info(
+                "stored SHAP of %s/%s differs from the live explainer: cases are explained live",
+                self.card.use_case,
+                self.card.version,
+            )
         return self._stored["rows"]
 
     def _explain(self, case_id: str, encoded: np.ndarray, values: pd.Series) -> CaseExplanation:
         attribution = self.explainer.attribute(encoded)
-        return self._build(case_id, attribution.contributions[0], attribution.base_value, float(attribution.scores[0]), attribution.scale, values)
+        return self._build(
+            case_id,
+            attribution.contributions[0],
+            attribution.base_value,
+            float(attribution.scores[0]),
+            attribution.scale,
+            values,
+        )
 
-    def _build(self, case_id: str, raw: np.ndarray, base_value: float, score: float, scale: str, values: pd.Series) -> CaseExplanation:
+    def _build(
+        self, case_id: str, raw: np.ndarray, base_value: float, score: float, scale: str, values: pd.Series
+    ) -> CaseExplanation:
         order = np.argsort(-np.abs(raw), kind="stable")
         contributions = pd.Series(raw[order], index=self._columns[order])
         protected = self.card.protected_attributes
@@ -172,4 +185,3 @@ def filter_case_table(
     if sort == SORT_ORDERS[2]:
         return view.sort_index()
     return view.sort_values(SCORE_COLUMN, ascending=sort == SORT_ORDERS[1], kind="stable")
-

@@ -7,10 +7,10 @@ from functools import cached_property
 
 import pandas as pd
 
-from demo_models.metrics.groups import group_frame
-from demo_models.metrics.performance import METRIC_KEYS, headline_metrics
 from demo_models.explanations.reasons import top_reason_features
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.groups import group_frame
+from demo_models.metrics.performance import METRIC_KEYS, headline_metrics
 
 FLIP_TO_POSITIVE = "to positive"
 FLIP_TO_NEGATIVE = "to negative"

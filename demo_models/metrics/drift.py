@@ -66,17 +66,30 @@ def _test(reference: pd.Series, current: pd.Series, rng: np.random.Generator) ->
 def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], seed: int = 0) -> pd.DataFrame:
     """Per column: PSI, its band, and the test suited to the type (statistic, p-value)."""
     if reference.empty or current.empty:
-        raise ValueError("Both windows need cases: " + ("the reference" if reference.empty else "the current") + " window is empty.")
+        raise ValueError(
+            "Both windows need cases: " + ("the reference" if reference.empty else "the current") + " window is empty."
+        )
     rng = np.random.default_rng(seed)
     rows = []
     for column in columns:
         value = psi(reference[column], current[column])
         test, statistic, pvalue = _test(reference[column], current[column], rng)
-        rows.append({"column": column, "PSI": value, "band": psi_band(value), "test": test, "statistic": statistic, "p-value": pvalue})
+        rows.append(
+            {
+                "column": column,
+                "PSI": value,
+                "band": psi_band(value),
+                "test": test,
+                "statistic": statistic,
+                "p-value": pvalue,
+            }
+        )
     return pd.DataFrame(rows).set_index("column").sort_values("PSI", ascending=False)
 
 
-def psi_by_month(frame: pd.DataFrame, month_column: str, reference_months: list[str], columns: list[str]) -> pd.DataFrame:
+def psi_by_month(
+    frame: pd.DataFrame, month_column: str, reference_months: list[str], columns: list[str]
+) -> pd.DataFrame:
     """PSI of every column (columns) in every month (rows) against the reference months.
 
     The same numbers as `psi` month by month, counted in one pass per column (fast on 1M rows).
@@ -97,7 +110,9 @@ def psi_by_month(frame: pd.DataFrame, month_column: str, reference_months: list[
             codes, levels = pd.factorize(values.astype(str))
             keep = np.ones(len(codes), dtype=bool)
             bins = len(levels)
-        counts = np.bincount(month_codes[keep] * bins + codes[keep], minlength=len(months) * bins).reshape(len(months), bins)
+        counts = np.bincount(month_codes[keep] * bins + codes[keep], minlength=len(months) * bins).reshape(
+            len(months), bins
+        )
         reference = counts[in_reference].sum(axis=0)
         ref = np.maximum(reference / max(reference.sum(), 1), PSI_FLOOR)
         cur = np.maximum(counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), PSI_FLOOR)
@@ -105,7 +120,9 @@ def psi_by_month(frame: pd.DataFrame, month_column: str, reference_months: list[
     return pd.DataFrame(result, index=pd.Index(months, name=month_column))
 
 
-def performance_by_month(frame: pd.DataFrame, month_column: str, labels: np.ndarray, scores: np.ndarray, threshold: float) -> pd.DataFrame:
+def performance_by_month(
+    frame: pd.DataFrame, month_column: str, labels: np.ndarray, scores: np.ndarray, threshold: float
+) -> pd.DataFrame:
     """Cases, positive rate, ROC AUC, recall and precision per month (scikit-learn's)."""
     rows = {}
     for month, index in frame.groupby(month_column, sort=True).indices.items():

@@ -23,8 +23,8 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from demo_models.metrics.groups import FairnessError, group_frame
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.groups import FairnessError, group_frame
 
 FOUR_FIFTHS = 0.8
 GAP_METRICS = {
@@ -38,7 +38,9 @@ GAP_METRICS = {
 CHANCE_LEVEL = 0.05  # a share of random regroupings under this: the gap is unlikely to be chance alone
 
 
-def favourable_view(labels: np.ndarray, positive: np.ndarray, favourable_is_positive: bool) -> tuple[np.ndarray, np.ndarray]:
+def favourable_view(
+    labels: np.ndarray, positive: np.ndarray, favourable_is_positive: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """(deserved the favourable decision, got it) per case, as 0/1, from the positive class and
     the positive decision: the one place that knows which side is the good one."""
     labels, positive = np.asarray(labels).astype(int), np.asarray(positive).astype(int)
@@ -51,7 +53,9 @@ def _inputs(scored: ScoredIteration, attribute: str, threshold: float | None = N
         raise FairnessError(f"{attribute!r} is not in the evaluation data of {scored.card.version}.")
     groups = group_frame(scored.features, (attribute,), scored.use_case)[attribute].astype(str)
     if groups.nunique() < 2:
-        raise FairnessError(f"All evaluation cases are in one group of {attribute!r} ({groups.iloc[0]}): nothing to compare.")
+        raise FairnessError(
+            f"All evaluation cases are in one group of {attribute!r} ({groups.iloc[0]}): nothing to compare."
+        )
     labels = scored.iteration.labels
     positive = (scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)).astype(int)
     return labels, positive, groups
@@ -81,12 +85,18 @@ def group_table(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
         sensitive_features=groups,
     )
     table = frame.by_group
-    table.insert(1, "favourable rate", MetricFrame(
-        metrics=lambda y, p: float(np.mean(p)), y_true=labels, y_pred=favoured, sensitive_features=groups
-    ).by_group)
+    table.insert(
+        1,
+        "favourable rate",
+        MetricFrame(
+            metrics=lambda y, p: float(np.mean(p)), y_true=labels, y_pred=favoured, sensitive_features=groups
+        ).by_group,
+    )
     table["positive rate among favourable"] = MetricFrame(
         metrics=lambda y, p: float(np.mean(y[p == 1])) if np.any(p == 1) else np.nan,
-        y_true=labels, y_pred=favoured, sensitive_features=groups,
+        y_true=labels,
+        y_pred=favoured,
+        sensitive_features=groups,
     ).by_group
     table["mean score"] = scored.scores.groupby(groups.to_numpy()).mean()
     table["cases"] = table["cases"].astype(int)
@@ -123,7 +133,9 @@ def fairness_gaps(
     return gap_metrics(*_favourable_inputs(scored, attribute, threshold), only=only)
 
 
-def weighted_gaps(weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+def weighted_gaps(
+    weights: np.ndarray, deserved: np.ndarray, favoured: np.ndarray, codes: np.ndarray
+) -> dict[str, np.ndarray]:
     """The gap metrics for many weightings of the cases at once (rows of `weights`), in numpy.
 
     Same definitions as `gap_metrics` (tested equal to fairlearn); used where fairlearn would be
@@ -178,7 +190,9 @@ def chance_of_gaps(
         "within": _random_tables(rng, table, [np.array([0, 1]), np.array([2, 3])], permutations),
     }
     kind_y, kind_p = np.array([0.0, 0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.0, 1.0])
-    drawn = {name: _gaps_from_sums(lambda values, t=tables: t @ values, kind_y, kind_p) for name, tables in drawn.items()}
+    drawn = {
+        name: _gaps_from_sums(lambda values, t=tables: t @ values, kind_y, kind_p) for name, tables in drawn.items()
+    }
     shares = {}
     for key, value in observed.items():
         draws = drawn["all" if key.startswith("dp_") else "within"][key]
@@ -190,7 +204,9 @@ def chance_of_gaps(
     return shares
 
 
-def _random_tables(rng: np.random.Generator, table: np.ndarray, blocks: list[np.ndarray], permutations: int) -> np.ndarray:
+def _random_tables(
+    rng: np.random.Generator, table: np.ndarray, blocks: list[np.ndarray], permutations: int
+) -> np.ndarray:
     """Tables of cases per group (rows) and kind (columns) as a random shuffle of the group labels
     within each block of kinds would leave them: group sizes per block and kind totals kept."""
     drawn = np.zeros((permutations,) + table.shape)
@@ -199,7 +215,11 @@ def _random_tables(rng: np.random.Generator, table: np.ndarray, blocks: list[np.
         for group, size in enumerate(table[:, kinds].sum(axis=1)[:-1]):
             wanted = np.full(permutations, size)
             for column, kind in enumerate(kinds[:-1]):  # a multivariate draw as a chain of univariate ones
-                take = rng.hypergeometric(left[:, column], left[:, column + 1:].sum(axis=1), wanted) if size else 0 * wanted
+                take = (
+                    rng.hypergeometric(left[:, column], left[:, column + 1 :].sum(axis=1), wanted)
+                    if size
+                    else 0 * wanted
+                )
                 drawn[:, group, kind] = take
                 left[:, column] -= take
                 wanted = wanted - take
@@ -208,9 +228,8 @@ def _random_tables(rng: np.random.Generator, table: np.ndarray, blocks: list[np.
         drawn[:, -1, kinds] = left
     return drawn
 
-def bootstrap_gaps(
-    scored: ScoredIteration, attribute: str, resamples: int = 500, seed: int = 0
-) -> pd.DataFrame:
+
+def bootstrap_gaps(scored: ScoredIteration, attribute: str, resamples: int = 500, seed: int = 0) -> pd.DataFrame:
     """Each gap metric (fairlearn) with its 95 % bootstrap interval (cases resampled, seeded) and the
     share of random regroupings with a gap at least as large (`chance`, see `chance_of_gaps`)."""
     deserved, favoured, groups = _favourable_inputs(scored, attribute)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,7 +81,9 @@ class Latency:
     cases: int
 
 
-def measure_latency(scored: ScoredIteration, max_cases: int = LATENCY_MAX_CASES, budget_seconds: float = LATENCY_BUDGET_SECONDS) -> Latency:
+def measure_latency(
+    scored: ScoredIteration, max_cases: int = LATENCY_MAX_CASES, budget_seconds: float = LATENCY_BUDGET_SECONDS
+) -> Latency:
     """Median and p95 of score + grouped SHAP + reason codes for raw cases, within a time budget."""
     features = scored.features
     times = []

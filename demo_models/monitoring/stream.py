@@ -68,7 +68,9 @@ def reference_months(scored: ScoredIteration, stream: Stream) -> list[str]:
     return months or stream.months[:3]
 
 
-def shap_by_month(scored: ScoredIteration, stream: Stream, per_month: int = SHAP_CASES_PER_MONTH, seed: int = 0) -> pd.DataFrame:
+def shap_by_month(
+    scored: ScoredIteration, stream: Stream, per_month: int = SHAP_CASES_PER_MONTH, seed: int = 0
+) -> pd.DataFrame:
     """Mean |SHAP| per input (columns) per month (rows), on a seeded sample of cases of each month."""
     rng = np.random.default_rng(seed)
     sampled = stream.sampled

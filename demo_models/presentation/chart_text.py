@@ -13,8 +13,8 @@ import pandas as pd
 from sklearn.metrics import auc
 
 from demo_models.formats import format_number, format_share
-from demo_models.presentation.figures import waterfall_steps
 from demo_models.iterations.scoring import CaseExplanation
+from demo_models.presentation.figures import waterfall_steps
 from demo_models.vocabulary import UseCase
 
 GRID_ROWS = 11  # rows of a curve shown as a table
@@ -73,7 +73,9 @@ def describe_importance(importance: pd.DataFrame, use_case: UseCase, old: str, n
             f"Mean |SHAP| ({new})": importance["new"].round(4).to_numpy(),
         }
     )
-    return ChartText(f"The inputs that drive {new}'s scores most: {_join(leaders)}.", (("Mean |SHAP| per input", table),))
+    return ChartText(
+        f"The inputs that drive {new}'s scores most: {_join(leaders)}.", (("Mean |SHAP| per input", table),)
+    )
 
 
 def _best_at_most(x: np.ndarray, y: np.ndarray, levels: np.ndarray) -> list[float]:
@@ -90,12 +92,17 @@ def describe_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> C
         f"{format_share(operating['recall'])} at a false-positive rate of {format_share(operating['fpr'])}, "
         f"precision {format_share(operating['precision'])}."
     )
-    roc = pd.DataFrame({
-        "False positive rate (at most)": levels,
-        f"Recall (best, {use_case.words.positive_cases} caught)": _best_at_most(curves.fpr, curves.tpr, levels),
-    })
+    roc = pd.DataFrame(
+        {
+            "False positive rate (at most)": levels,
+            f"Recall (best, {use_case.words.positive_cases} caught)": _best_at_most(curves.fpr, curves.tpr, levels),
+        }
+    )
     pr = pd.DataFrame(
-        {"Recall (at least)": levels, "Precision (best)": [float(curves.precision[curves.recall >= lv].max()) for lv in levels]}
+        {
+            "Recall (at least)": levels,
+            "Precision (best)": [float(curves.precision[curves.recall >= lv].max()) for lv in levels],
+        }
     )
     return ChartText(sentence, (("ROC curve", roc.round(3)), ("Precision-recall curve", pr.round(3))))
 
@@ -111,11 +118,15 @@ def describe_cost_curve(curve, current: float, current_total: float, currency: s
     )
     order = np.argsort(curve.thresholds)
     thresholds, totals = curve.thresholds[order], curve.totals[order]
-    picks = np.unique(np.clip(np.searchsorted(thresholds, np.linspace(0, 1, GRID_ROWS * 2 - 1)), 0, len(thresholds) - 1))
+    picks = np.unique(
+        np.clip(np.searchsorted(thresholds, np.linspace(0, 1, GRID_ROWS * 2 - 1)), 0, len(thresholds) - 1)
+    )
     table = pd.DataFrame(
         {
             "threshold": thresholds[picks].round(3),
-            f"Expected cost per 1,000 cases ({currency})" if currency else "Expected cost per 1,000 cases": [round(curve.per_thousand(t)) for t in totals[picks]],
+            f"Expected cost per 1,000 cases ({currency})" if currency else "Expected cost per 1,000 cases": [
+                round(curve.per_thousand(t)) for t in totals[picks]
+            ],
         }
     )
     return ChartText(sentence, (("Expected cost at thresholds across the range", table),))

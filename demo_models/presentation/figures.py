@@ -9,9 +9,9 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from demo_models.formats import format_share
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import UseCase
-from demo_models.formats import format_share
 
 RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
@@ -31,10 +31,7 @@ def waterfall_steps(explanation: CaseExplanation, use_case: UseCase) -> tuple[st
     contributions = explanation.contributions
     shown = contributions.iloc[:MAX_WATERFALL_BARS]
     rest = contributions.iloc[MAX_WATERFALL_BARS:]
-    labels = [
-        f"{use_case.label(f)} = {use_case.describe_value(f, explanation.values.get(f))}"
-        for f in shown.index
-    ]
+    labels = [f"{use_case.label(f)} = {use_case.describe_value(f, explanation.values.get(f))}" for f in shown.index]
     deltas = [float(v) for v in shown]
     if len(rest):
         labels.append(f"{len(rest)} other inputs")
@@ -60,8 +57,7 @@ def build_waterfall(explanation: CaseExplanation, use_case: UseCase) -> go.Figur
             y=[plot_text(label) for label in (start, *labels, end)],
             x=[explanation.base_value, *deltas, explanation.output],
             base=0,
-            text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas],
-                  f"{explanation.output:+.2f}"],
+            text=[f"{explanation.base_value:+.2f}", *[f"{d:+.2f}" for d in deltas], f"{explanation.output:+.2f}"],
             textposition="outside",
             cliponaxis=False,
             increasing={"marker": {"color": RISK_UP}},
@@ -129,18 +125,30 @@ def build_roc_pr(curves, operating: dict[str, float], use_case: UseCase) -> go.F
     figure.add_trace(go.Scatter(x=recall, y=precision, mode="lines", name="PR", line={"color": TOTAL}), 1, 2)
     marker = {"size": 12, "color": RISK_UP, "symbol": "diamond"}
     figure.add_trace(
-        go.Scatter(x=[operating["fpr"]], y=[operating["tpr"]], mode="markers", marker=marker, name="operating point"), 1, 1
+        go.Scatter(x=[operating["fpr"]], y=[operating["tpr"]], mode="markers", marker=marker, name="operating point"),
+        1,
+        1,
     )
     figure.add_trace(
-        go.Scatter(x=[operating["recall"]], y=[operating["precision"]], mode="markers", marker=marker, showlegend=False),
-        1, 2,
+        go.Scatter(
+            x=[operating["recall"]], y=[operating["precision"]], mode="markers", marker=marker, showlegend=False
+        ),
+        1,
+        2,
     )
     words = use_case.words
-    figure.update_xaxes(title_text=plot_text(f"false-positive rate ({words.negative_cases} {words.positive_past})"), range=[0, 1], row=1, col=1)
+    figure.update_xaxes(
+        title_text=plot_text(f"false-positive rate ({words.negative_cases} {words.positive_past})"),
+        range=[0, 1],
+        row=1,
+        col=1,
+    )
     figure.update_yaxes(title_text=plot_text(f"recall ({words.positive_cases} caught)"), range=[0, 1.02], row=1, col=1)
     figure.update_xaxes(title_text="recall", range=[0, 1], row=1, col=2)
     figure.update_yaxes(title_text="precision", range=[0, 1.02], row=1, col=2)
-    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(
+        height=380, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25}
+    )
     return figure
 
 
@@ -151,20 +159,29 @@ def build_cost_curve(curve, current: float, current_total: float, currency: str)
     figure = go.Figure(go.Scatter(x=x, y=y, mode="lines", name="expected cost", line={"color": TOTAL}))
     figure.add_trace(
         go.Scatter(
-            x=[curve.optimal_threshold], y=[curve.per_thousand(curve.totals[best])], mode="markers",
-            marker={"size": 13, "color": RISK_DOWN, "symbol": "star"}, name="cost-optimal threshold",
+            x=[curve.optimal_threshold],
+            y=[curve.per_thousand(curve.totals[best])],
+            mode="markers",
+            marker={"size": 13, "color": RISK_DOWN, "symbol": "star"},
+            name="cost-optimal threshold",
         )
     )
     figure.add_trace(
         go.Scatter(
-            x=[current], y=[curve.per_thousand(current_total)], mode="markers",
-            marker={"size": 12, "color": RISK_UP, "symbol": "diamond"}, name="current threshold",
+            x=[current],
+            y=[curve.per_thousand(current_total)],
+            mode="markers",
+            marker={"size": 12, "color": RISK_UP, "symbol": "diamond"},
+            name="current threshold",
         )
     )
     figure.update_layout(
         title="Expected cost of errors per 1,000 cases",
-        xaxis_title="threshold", yaxis_title=plot_text(f"cost per 1,000 cases {currency}".strip()),
-        xaxis_range=[0, 1], height=360, margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        xaxis_title="threshold",
+        yaxis_title=plot_text(f"cost per 1,000 cases {currency}".strip()),
+        xaxis_range=[0, 1],
+        height=360,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
@@ -175,7 +192,9 @@ def build_gap_sweep(sweep: pd.DataFrame, threshold: float) -> go.Figure:
     long = sweep.reset_index().melt(id_vars="threshold", var_name="metric", value_name="value")
     figure = px.line(long, x="threshold", y="value", color="metric")
     figure.add_vline(x=threshold, line_dash="dot", annotation_text="current threshold")
-    figure.update_layout(height=380, margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(
+        height=380, margin={"l": 10, "r": 10, "t": 30, "b": 40}, legend={"orientation": "h", "y": -0.25}
+    )
     return figure
 
 
@@ -185,9 +204,13 @@ PSI_COLOURS = [[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], 
 def build_psi_heatmap(by_month: pd.DataFrame) -> go.Figure:
     """PSI of each column (columns, named) in each month (index) against the reference window."""
     shown = by_month.T.rename(index=plot_text, columns=plot_text)
-    heat = px.imshow(shown, color_continuous_scale=PSI_COLOURS, zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"})
+    heat = px.imshow(
+        shown, color_continuous_scale=PSI_COLOURS, zmin=0, zmax=0.5, aspect="auto", labels={"color": "PSI"}
+    )
     heat.update_layout(
-        height=80 + 32 * by_month.shape[1], margin={"l": 10, "r": 10, "t": 30, "b": 30}, title="PSI against the reference window"
+        height=80 + 32 * by_month.shape[1],
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        title="PSI against the reference window",
     )
     return heat
 
@@ -196,10 +219,21 @@ def build_lines(frame: pd.DataFrame, y_title: str, x_title: str = "") -> go.Figu
     """One line per column against the index (Plotly: Streamlit's built-in line chart leaves its hover
     points without a text alternative, which axe-core reports as a serious violation)."""
     figure = go.Figure(
-        [go.Scatter(x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index], y=frame[c], mode="lines+markers", name=plot_text(c)) for c in frame.columns]
+        [
+            go.Scatter(
+                x=[x.strftime("%Y-%m-%d") if hasattr(x, "strftime") else str(x) for x in frame.index],
+                y=frame[c],
+                mode="lines+markers",
+                name=plot_text(c),
+            )
+            for c in frame.columns
+        ]
     )
     figure.update_layout(
-        xaxis_title=plot_text(x_title), yaxis_title=plot_text(y_title), height=340, margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        xaxis_title=plot_text(x_title),
+        yaxis_title=plot_text(y_title),
+        height=340,
+        margin={"l": 10, "r": 10, "t": 20, "b": 40},
         legend={"orientation": "h", "y": -0.3},
     )
     return figure

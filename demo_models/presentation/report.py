@@ -14,14 +14,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from demo_models.formats import format_money, format_share
+from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
-from demo_models.presentation.figures import build_importance_comparison, build_waterfall
-from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.metrics.outcomes import confusion
-from demo_models.iterations.scoring import ScoredIteration
-from demo_models.formats import format_money, format_share
+from demo_models.metrics.performance import headline_metrics, metric_labels
+from demo_models.presentation.figures import build_importance_comparison, build_waterfall
 from demo_models.vocabulary import capitalise
 
 EXAMPLES = 3
@@ -133,14 +133,22 @@ def render_report(inputs: ReportInputs) -> str:
     if inputs.previous is not None:
         importance["old"] = inputs.previous.global_importance().reindex(importance.index).fillna(0.0)
     importance = importance.sort_values("new", ascending=False)
-    parts.append(figure(build_importance_comparison(importance, use_case, inputs.previous.card.version if inputs.previous else card.version, card.version)))
+    parts.append(
+        figure(
+            build_importance_comparison(
+                importance, use_case, inputs.previous.card.version if inputs.previous else card.version, card.version
+            )
+        )
+    )
 
     parts.append("<h2>Example explanations</h2>")
     declined = it.scores[it.scores >= card.threshold].sort_values(ascending=False).index[:EXAMPLES]
     for case_id in declined:
         explanation = it.explain_case(case_id)
         reasons = "".join(f"<li>{e(r.text)}</li>" for r in explanation.reasons)
-        parts.append(f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, {e(explanation.decision)}</h3><ol>{reasons}</ol>")
+        parts.append(
+            f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, {e(explanation.decision)}</h3><ol>{reasons}</ol>"
+        )
         parts.append(figure(build_waterfall(explanation, use_case)))
 
     if inputs.previous is not None:

@@ -7,17 +7,16 @@ scorecard use it so that all of them show the same numbers.
 from __future__ import annotations
 
 import math
-
 from pathlib import Path
 
 import pandas as pd
 
 from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
-from demo_models.iterations.registry import load_iteration
 from demo_models.presentation.report import ReportInputs, render_report
-from demo_models.iterations.scoring import ScoredIteration
 from feedback.analytics import check_fixes, count_categories, count_verdicts
 from feedback.goal_store import costs_history, current_criteria, current_thresholds
 from feedback.goals import CriterionResult

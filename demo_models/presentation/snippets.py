@@ -24,6 +24,6 @@ def registration_snippet(card: IterationCard, versions: list[str]) -> str:
         f"                   target={card.target!r}, positive_label={card.positive_label!r},\n"
         f"                   positive_class={card.positive_class!r}, threshold={card.threshold:g},\n"
         f"                   protected_attributes={list(card.protected_attributes)!r}, parent={card.version!r},\n"
-        + favourable +
-        '                   author="Your name", notes="What changed, in words a business user understands.")'
+        + favourable
+        + '                   author="Your name", notes="What changed, in words a business user understands.")'
     )

@@ -11,15 +11,21 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from demo_models.formats import UNDEFINED, format_number, format_p_value, format_share
+from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
 from demo_models.metrics.drift import BANDS, feature_drift, psi, psi_band
-from demo_models.metrics.fairness import CHANCE_LEVEL, FOUR_FIFTHS, FairnessError, bootstrap_gaps, fairness_gaps, group_table
-from demo_models.metrics.performance import headline_metrics
+from demo_models.metrics.fairness import (
+    CHANCE_LEVEL,
+    FOUR_FIFTHS,
+    FairnessError,
+    bootstrap_gaps,
+    fairness_gaps,
+    group_table,
+)
 from demo_models.metrics.outcomes import confusion, undefined_gap_reason
-from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
-
+from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.glossary import Term, _collect_words
-from demo_models.formats import UNDEFINED, format_number, format_p_value, format_share
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +112,10 @@ class _Facts:
     def sum_costs(self, false_positives: bool = True, false_negatives: bool = True) -> float:
         """Total cost at the threshold of the false positives, the missed positives, or both."""
         zero = np.zeros(self.n)
-        part = CaseCosts(self.costs.false_positive if false_positives else zero, self.costs.false_negative if false_negatives else zero)
+        part = CaseCosts(
+            self.costs.false_positive if false_positives else zero,
+            self.costs.false_negative if false_negatives else zero,
+        )
         return total_cost(self.labels, self.scores, self.threshold, part)
 
 
@@ -127,24 +136,32 @@ def _work_out_explanation(f: _Facts, key: str) -> str:
     w, total = f.w, float(e.contributions.sum())
     top, value = e.contributions.index[0], float(e.contributions.iloc[0])
     if key == "score":
-        return (f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}: the model puts the chance that its outcome is “{w['outcome']}” "
-                f"at about {round(e.score * 100)} in 100, so the decision is “{e.decision}”.")
+        return (
+            f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}: the model puts the chance that its outcome is “{w['outcome']}” "
+            f"at about {round(e.score * 100)} in 100, so the decision is “{e.decision}”."
+        )
     if key == "decision":
         side = "at or above" if e.score >= f.threshold else "below"
         return f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}, {side} the threshold, so the decision is “{e.decision}”."
     if key == "shap":
-        return (f"{f.at}: for {w['case']} {e.case_id}, {f.use_case.label(top)} = {f.use_case.describe_value(top, e.values.get(top))} "
-                f"contributes {value:+.2f} {e.scale}; all {len(e.contributions)} contributions sum to {total:+.2f}, from the base "
-                f"value {e.base_value:+.2f} to {e.output:+.2f} {e.scale}, a score of {e.score:.1%}.")
+        return (
+            f"{f.at}: for {w['case']} {e.case_id}, {f.use_case.label(top)} = {f.use_case.describe_value(top, e.values.get(top))} "
+            f"contributes {value:+.2f} {e.scale}; all {len(e.contributions)} contributions sum to {total:+.2f}, from the base "
+            f"value {e.base_value:+.2f} to {e.output:+.2f} {e.scale}, a score of {e.score:.1%}."
+        )
     if key == "base_value":
-        return (f"On {f.version}: the base value is {e.base_value:+.2f} {e.scale}, a probability of {e.base_score:.1%} for the "
-                f"average {w['case']}; the inputs of {w['case']} {e.case_id} add {total:+.2f}, ending at {e.output:+.2f} ({e.score:.1%}).")
+        return (
+            f"On {f.version}: the base value is {e.base_value:+.2f} {e.scale}, a probability of {e.base_score:.1%} for the "
+            f"average {w['case']}; the inputs of {w['case']} {e.case_id} add {total:+.2f}, ending at {e.output:+.2f} ({e.score:.1%})."
+        )
     if key == "log_odds":
         return f"{w['case'].capitalize()} {e.case_id} scores {e.score:.1%}: log-odds = ln({e.score:.3f} / {1 - e.score:.3f}) = {float(logit(e.score)):+.2f}."
     if not e.reasons:
         raise ValueError(f"no input pushed {e.case_id} towards “{w['outcome']}”")
-    return (f"{f.at}: {w['case']} {e.case_id} gets “{e.decision}” ({e.score:.1%}); the inputs that pushed it most towards "
-            f"“{w['outcome']}”: " + "; ".join(f"{i}. {r.text}" for i, r in enumerate(e.reasons, 1)) + ".")
+    return (
+        f"{f.at}: {w['case']} {e.case_id} gets “{e.decision}” ({e.score:.1%}); the inputs that pushed it most towards "
+        f"“{w['outcome']}”: " + "; ".join(f"{i}. {r.text}" for i, r in enumerate(e.reasons, 1)) + "."
+    )
 
 
 def _work_out_counts(f: _Facts, key: str) -> str:
@@ -152,40 +169,107 @@ def _work_out_counts(f: _Facts, key: str) -> str:
     (tn, fp, fn, tp), m, n, w = f.counts, f.metrics, f.n, f.w
     p, cases, outcome, good = tp + fn, w["cases"], w["outcome"], w["good"]
     if key == "threshold":
-        return (f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {cases} score at or above it and get “{w['pos']}”; "
-                f"the other {tn + fn:,} get “{w['neg']}”.")
+        return (
+            f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {cases} score at or above it and get “{w['pos']}”; "
+            f"the other {tn + fn:,} get “{w['neg']}”."
+        )
     if key == "actual_outcome":
-        return f"Of the {n:,} evaluation {cases} of {f.version}, {p:,} had the outcome “{outcome}” and {n - p:,} “{good}”."
+        return (
+            f"Of the {n:,} evaluation {cases} of {f.version}, {p:,} had the outcome “{outcome}” and {n - p:,} “{good}”."
+        )
     if key == "base_rate":
         return f"On the evaluation cases of {f.version}: {p:,} of the {n:,} {cases} had the outcome “{outcome}”: {p:,} / {n:,} = {_divide(p, n):.1%}."
     if key == "confusion":
-        return (f"{f.at}: TP = {tp:,} (outcome “{outcome}”, {w['pos_past']}), FP = {fp:,} (outcome “{good}”, {w['pos_past']}), "
-                f"FN = {fn:,} (outcome “{outcome}”, {w['neg_past']}), TN = {tn:,} (outcome “{good}”, {w['neg_past']}); {n:,} in all.")
+        return (
+            f"{f.at}: TP = {tp:,} (outcome “{outcome}”, {w['pos_past']}), FP = {fp:,} (outcome “{good}”, {w['pos_past']}), "
+            f"FN = {fn:,} (outcome “{outcome}”, {w['neg_past']}), TN = {tn:,} (outcome “{good}”, {w['neg_past']}); {n:,} in all."
+        )
     if key == "roc_auc":
         if np.isnan(m["roc_auc"]):
             raise ValueError("the evaluation cases hold a single outcome")
-        return (f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {w['case']} ({p:,} × {n - p:,}), the score "
-                f"ranks the “{outcome}” one higher in {m['roc_auc']:.1%}: ROC AUC = {m['roc_auc']:.3f}.")
+        return (
+            f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {w['case']} ({p:,} × {n - p:,}), the score "
+            f"ranks the “{outcome}” one higher in {m['roc_auc']:.1%}: ROC AUC = {m['roc_auc']:.3f}."
+        )
     if key == "mean_score":
-        return (f"On {f.version}: the mean score of the {n:,} {cases} is {float(np.mean(f.scores)):.1%}, against an actual "
-                f"{outcome} rate of {_divide(p, n):.1%}.")
+        return (
+            f"On {f.version}: the mean score of the {n:,} {cases} is {float(np.mean(f.scores)):.1%}, against an actual "
+            f"{outcome} rate of {_divide(p, n):.1%}."
+        )
     # ratios of confusion-matrix counts: (which cases, what happened to them, name, numerator, denominator, value)
     among, described, name, part, whole, value = {
-        "recall": (f"of the {p:,} {cases} with the outcome “{outcome}”", f"{tp:,} were {w['pos_past']}", "recall", tp, p, m["recall"]),
-        "precision": (f"{tp + fp:,} of the {n:,} {cases} were {w['pos_past']}", f"{tp:,} of them had the outcome “{outcome}”", "precision",
-                      tp, tp + fp, m["precision"]),
-        "positive_rate": (f"of the {n:,} {cases}", f"{tp + fp:,} get “{w['pos']}”", f"{w['pos']} rate", tp + fp, n, m["positive_rate"]),
-        "negative_rate": (f"of the {n:,} {cases}", f"{tn + fn:,} get “{w['neg']}”", f"{w['neg']} rate", tn + fn, n, m["negative_rate"]),
-        "accuracy": (f"of the {n:,} {cases}", f"{tp:,} right “{w['pos']}” + {tn:,} right “{w['neg']}”", "accuracy",
-                     tp + tn, n, m["accuracy"]),
-        "false_positive_rate": (f"of the {fp + tn:,} {cases} with the outcome “{good}”", f"{fp:,} were {w['pos_past']}",
-                                "false positive rate", fp, fp + tn, None),
-        "true_negative_rate": (f"of the {fp + tn:,} {cases} with the outcome “{good}”", f"{tn:,} were {w['neg_past']}",
-                               "true negative rate", tn, fp + tn, None),
-        "false_negative_rate": (f"of the {p:,} {cases} with the outcome “{outcome}”", f"{fn:,} were {w['neg_past']}",
-                                "false negative rate", fn, p, None),
-        "outcome_rate_among_favourable": (f"{tn + fn:,} {cases} were {w['neg_past']}", f"{fn:,} of them had the outcome “{outcome}”",
-                                          f"{outcome} rate among the {w['neg_past']}", fn, tn + fn, None),
+        "recall": (
+            f"of the {p:,} {cases} with the outcome “{outcome}”",
+            f"{tp:,} were {w['pos_past']}",
+            "recall",
+            tp,
+            p,
+            m["recall"],
+        ),
+        "precision": (
+            f"{tp + fp:,} of the {n:,} {cases} were {w['pos_past']}",
+            f"{tp:,} of them had the outcome “{outcome}”",
+            "precision",
+            tp,
+            tp + fp,
+            m["precision"],
+        ),
+        "positive_rate": (
+            f"of the {n:,} {cases}",
+            f"{tp + fp:,} get “{w['pos']}”",
+            f"{w['pos']} rate",
+            tp + fp,
+            n,
+            m["positive_rate"],
+        ),
+        "negative_rate": (
+            f"of the {n:,} {cases}",
+            f"{tn + fn:,} get “{w['neg']}”",
+            f"{w['neg']} rate",
+            tn + fn,
+            n,
+            m["negative_rate"],
+        ),
+        "accuracy": (
+            f"of the {n:,} {cases}",
+            f"{tp:,} right “{w['pos']}” + {tn:,} right “{w['neg']}”",
+            "accuracy",
+            tp + tn,
+            n,
+            m["accuracy"],
+        ),
+        "false_positive_rate": (
+            f"of the {fp + tn:,} {cases} with the outcome “{good}”",
+            f"{fp:,} were {w['pos_past']}",
+            "false positive rate",
+            fp,
+            fp + tn,
+            None,
+        ),
+        "true_negative_rate": (
+            f"of the {fp + tn:,} {cases} with the outcome “{good}”",
+            f"{tn:,} were {w['neg_past']}",
+            "true negative rate",
+            tn,
+            fp + tn,
+            None,
+        ),
+        "false_negative_rate": (
+            f"of the {p:,} {cases} with the outcome “{outcome}”",
+            f"{fn:,} were {w['neg_past']}",
+            "false negative rate",
+            fn,
+            p,
+            None,
+        ),
+        "outcome_rate_among_favourable": (
+            f"{tn + fn:,} {cases} were {w['neg_past']}",
+            f"{fn:,} of them had the outcome “{outcome}”",
+            f"{outcome} rate among the {w['neg_past']}",
+            fn,
+            tn + fn,
+            None,
+        ),
     }[key]
     if whole == 0:
         return f"{f.at}: {among}, {described}: {name} = {part:,} / 0 is undefined ({UNDEFINED}), never shown as 0."
@@ -200,7 +284,9 @@ def _work_out_importance(f: _Facts, key: str) -> str:
         raise ValueError("no SHAP values are stored with the iteration")
     top = "; ".join(f"{f.use_case.label(c)} {v:.2f}" for c, v in importance.head(3).items())
     cases = len(f.scored.iteration.shap_values)
-    return f"On {f.version}, over the {cases:,} {f.w['cases']} explained, the strongest drivers (mean |SHAP|) are: {top}."
+    return (
+        f"On {f.version}, over the {cases:,} {f.w['cases']} explained, the strongest drivers (mean |SHAP|) are: {top}."
+    )
 
 
 def _work_out_fairness(f: _Facts, key: str) -> str:
@@ -215,20 +301,26 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     if key == "dp_difference":
         return f"{f.by}: {fav} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
     if key == "equal_opportunity_difference":
-        return (f"{f.by}: of the {f.w['deserving']}, {fav} rate {_describe_spread(deserving_rate)}: "
-                f"difference = {gaps['equal_opportunity_difference']:.3f}.")
+        return (
+            f"{f.by}: of the {f.w['deserving']}, {fav} rate {_describe_spread(deserving_rate)}: "
+            f"difference = {gaps['equal_opportunity_difference']:.3f}."
+        )
     if key == "equalized_odds_difference":
         tpr, fpr = g["true positive rate"], g["false positive rate"]
-        return (f"{f.by}: recall runs from {tpr.min():.1%} to {tpr.max():.1%} (gap {tpr.max() - tpr.min():.3f}) and the false positive "
-                f"rate from {fpr.min():.1%} to {fpr.max():.1%} (gap {fpr.max() - fpr.min():.3f}): difference = {gaps['equalized_odds_difference']:.3f}.")
+        return (
+            f"{f.by}: recall runs from {tpr.min():.1%} to {tpr.max():.1%} (gap {tpr.max() - tpr.min():.3f}) and the false positive "
+            f"rate from {fpr.min():.1%} to {fpr.max():.1%} (gap {fpr.max() - fpr.min():.3f}): difference = {gaps['equalized_odds_difference']:.3f}."
+        )
     if key == "four_fifths":
         verdict = "passes" if ratio >= FOUR_FIFTHS else "fails"
         return f"{f.by}: the disparate impact ratio is {ratio:.3f}, so the four-fifths screen {verdict} (it asks for at least {FOUR_FIFTHS})."
     value, low, high, chance = bootstrap_gaps(f.scored, f.attribute).loc["dp_ratio"]
     if key == "chance":
         verdict = "a gap this large often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance alone"
-        return (f"{f.by}: disparate impact ratio {value:.3f}; {chance:.1%} of 500 random regroupings of the same "
-                f"{f.w['cases']} give a ratio at least this low: {verdict}.")
+        return (
+            f"{f.by}: disparate impact ratio {value:.3f}; {chance:.1%} of 500 random regroupings of the same "
+            f"{f.w['cases']} give a ratio at least this low: {verdict}."
+        )
     return f"{f.by}: disparate impact ratio {value:.3f}, 95% interval {low:.3f} – {high:.3f}."
 
 
@@ -241,7 +333,11 @@ def _work_out_drift(f: _Facts, key: str) -> str:
     drift, label = f.drift, f.use_case.label
     if key == "psi_band":
         bands = drift["band"].value_counts()
-        return f"{text}: of {len(drift)} inputs, " + ", ".join(f"{int(bands.get(name, 0))} {name}" for _, name in BANDS) + "."
+        return (
+            f"{text}: of {len(drift)} inputs, "
+            + ", ".join(f"{int(bands.get(name, 0))} {name}" for _, name in BANDS)
+            + "."
+        )
     if key in ("psi", "p_value"):
         column, row = drift.index[0], drift.iloc[0]
         if key == "psi":
@@ -267,21 +363,52 @@ def _work_out_costs(f: _Facts, key: str) -> str:
         return f"{f.at}: {fn:,} {w['cases']} with the outcome “{w['outcome']}” are {w['neg_past']}; they cost {missed:,.0f}{u}{each}."
     if key == "expected_cost":
         per_case = total / f.n
-        return (f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['pos_cases']} {missed:,.0f}{u} = {total:,.0f}{u} over {f.n:,} "
-                f"{w['cases']}: {per_case:,.2f}{u} per case, {per_case * 1000:,.0f}{u} per 1,000 cases.")
+        return (
+            f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['pos_cases']} {missed:,.0f}{u} = {total:,.0f}{u} over {f.n:,} "
+            f"{w['cases']}: {per_case:,.2f}{u} per case, {per_case * 1000:,.0f}{u} per 1,000 cases."
+        )
     curve = cost_curve(f.labels, f.scores, f.costs)
     best = float(curve.totals[curve.best])
-    return (f"On {f.version}: of all {len(curve.thresholds):,} distinct thresholds the cheapest is {curve.optimal_threshold:.3f}, at "
-            f"{curve.per_thousand(best):,.0f}{u} per 1,000 cases, against {curve.per_thousand(total):,.0f}{u} at {f.threshold:.1%}.")
+    return (
+        f"On {f.version}: of all {len(curve.thresholds):,} distinct thresholds the cheapest is {curve.optimal_threshold:.3f}, at "
+        f"{curve.per_thousand(best):,.0f}{u} per 1,000 cases, against {curve.per_thousand(total):,.0f}{u} at {f.threshold:.1%}."
+    )
 
 
 _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
     **dict.fromkeys(("score", "decision", "shap", "base_value", "log_odds", "reason_codes"), _work_out_explanation),
-    **dict.fromkeys(("threshold", "actual_outcome", "base_rate", "confusion", "recall", "precision", "positive_rate", "negative_rate",
-                     "accuracy", "roc_auc", "false_positive_rate", "true_negative_rate", "false_negative_rate",
-                     "outcome_rate_among_favourable", "mean_score"), _work_out_counts),
-    **dict.fromkeys(("disparate_impact_ratio", "dp_difference", "equal_opportunity_difference", "equalized_odds_difference",
-                     "four_fifths", "interval", "chance"), _work_out_fairness),
+    **dict.fromkeys(
+        (
+            "threshold",
+            "actual_outcome",
+            "base_rate",
+            "confusion",
+            "recall",
+            "precision",
+            "positive_rate",
+            "negative_rate",
+            "accuracy",
+            "roc_auc",
+            "false_positive_rate",
+            "true_negative_rate",
+            "false_negative_rate",
+            "outcome_rate_among_favourable",
+            "mean_score",
+        ),
+        _work_out_counts,
+    ),
+    **dict.fromkeys(
+        (
+            "disparate_impact_ratio",
+            "dp_difference",
+            "equal_opportunity_difference",
+            "equalized_odds_difference",
+            "four_fifths",
+            "interval",
+            "chance",
+        ),
+        _work_out_fairness,
+    ),
     **dict.fromkeys(("psi", "psi_band", "score_drift", "ks_statistic", "chi_square", "p_value"), _work_out_drift),
     "global_importance": _work_out_importance,
     **dict.fromkeys(("cost_fp", "cost_fn", "expected_cost", "cost_optimal_threshold"), _work_out_costs),
@@ -304,7 +431,9 @@ def worked_examples(
     return examples
 
 
-def worked_example(term: Term, scored: ScoredIteration, costs: CaseCosts | None = None, currency: str = "") -> str | None:
+def worked_example(
+    term: Term, scored: ScoredIteration, costs: CaseCosts | None = None, currency: str = ""
+) -> str | None:
     """The term worked out on the iteration's evaluation cases at its threshold, or None where none applies.
 
     `costs` are the per-case costs of the agreed cost matrix (the cost terms need them), in `currency`.

@@ -70,9 +70,17 @@ def _register(args: argparse.Namespace):
         if len(args.files) > 1:
             raise RegistryError("With --from-mlflow give at most one file, the evaluation data (or --eval-artifact).")
         return register_iteration_from_mlflow(
-            args.from_mlflow, eval_data=args.files[0] if args.files else None, eval_artifact=args.eval_artifact,
-            case_id_column=args.case_id_column, tracking_uri=args.tracking_uri, use_case=args.use_case,
-            version=args.version, author=args.author, parent=args.parent, notes=args.notes, **options,
+            args.from_mlflow,
+            eval_data=args.files[0] if args.files else None,
+            eval_artifact=args.eval_artifact,
+            case_id_column=args.case_id_column,
+            tracking_uri=args.tracking_uri,
+            use_case=args.use_case,
+            version=args.version,
+            author=args.author,
+            parent=args.parent,
+            notes=args.notes,
+            **options,
         )
     missing = [f"--{n.replace('_', '-')}" for n in ("use_case", "version", "author") if getattr(args, n) is None]
     if len(args.files) != 2 or missing or args.eval_artifact:
@@ -99,16 +107,23 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     register = commands.add_parser("register", help="register a fitted model as a new iteration")
     register.add_argument(
-        "files", type=Path, nargs="*", metavar="MODEL EVAL",
+        "files",
+        type=Path,
+        nargs="*",
+        metavar="MODEL EVAL",
         help="the model, saved with skops.io.dump (.skops), an XGBoost Booster (.ubj, .json) or a CatBoost model "
         "(.cbm), and the evaluation cases with the target (.csv or .parquet); with --from-mlflow, only the evaluation file",
     )
     register.add_argument(
-        "--from-mlflow", metavar="URI", default=None,
+        "--from-mlflow",
+        metavar="URI",
+        default=None,
         help="take the model from an MLflow registry: models:/NAME@ALIAS or models:/NAME/VERSION",
     )
     register.add_argument("--tracking-uri", default=None, help="MLflow tracking server (default: MLFLOW_TRACKING_URI)")
-    register.add_argument("--eval-artifact", default=None, help="evaluation data as an artifact of the model's MLflow run")
+    register.add_argument(
+        "--eval-artifact", default=None, help="evaluation data as an artifact of the model's MLflow run"
+    )
     register.add_argument("--use-case", default=None, help="required, but taken from MLflow with --from-mlflow")
     register.add_argument("--version", default=None, help="required, but taken from MLflow with --from-mlflow")
     register.add_argument("--target", required=True)
@@ -119,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("--positive-class", default="positive", help="what the positive class means")
     register.add_argument("--threshold", type=float, default=0.5)
     register.add_argument(
-        "--favourable", choices=("negative", "positive"), default="negative",
+        "--favourable",
+        choices=("negative", "positive"),
+        default="negative",
         help="which decision is good for the case: negative (below the threshold, e.g. approve a loan) "
         "or positive (at or above it, e.g. hire)",
     )
@@ -139,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     health.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
     health.add_argument("--json", action="store_true", help="print the checks as JSON")
     health.add_argument(
-        "--record", action="store_true",
+        "--record",
+        action="store_true",
         help="post an outage notice on the notice board when checks start failing, and its end when they pass",
     )
     listing = commands.add_parser("list", help="list registered iterations")

@@ -42,7 +42,9 @@ def check_live_iterations(registry_dir: Path, store: FeedbackStore | None) -> li
     for use_case in sorted({c.use_case for c in all_cards}):
         cards = [c for c in all_cards if c.use_case == use_case]
         statuses = store.lifecycle_statuses(use_case, [c.version for c in cards]) if store else {}
-        live = [c for c in cards if statuses.get(c.version) == "live"] or [c for c in cards if statuses.get(c.version) != "retired"]
+        live = [c for c in cards if statuses.get(c.version) == "live"] or [
+            c for c in cards if statuses.get(c.version) != "retired"
+        ]
         goals = [c for c in current_criteria(store, use_case) if c.metric == "latency_p95_ms"] if store else []
         for card in live:
             name = f"{use_case}/{card.version}"
@@ -55,7 +57,9 @@ def check_live_iterations(registry_dir: Path, store: FeedbackStore | None) -> li
                 checks.append(Check(name, False, f"cannot load or explain: {err}"))
                 continue
             if goals and elapsed_ms > goals[0].target:
-                checks.append(Check(name, False, f"explained a case in {elapsed_ms:.0f} ms, over the {goals[0].target:g} ms goal"))
+                checks.append(
+                    Check(name, False, f"explained a case in {elapsed_ms:.0f} ms, over the {goals[0].target:g} ms goal")
+                )
             else:
                 checks.append(Check(name, True, f"loads and explains a case in {elapsed_ms:.1f} ms"))
     return checks

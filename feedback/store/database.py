@@ -21,17 +21,6 @@ from feedback.access import Actor, name_changer
 from feedback.announcements import announce_events
 from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
 from feedback.records import Feedback, FeedbackDraft, validate_draft
-from feedback.store.schema import (
-    ANNOUNCEMENTS,
-    FEEDBACK,
-    LATEST_VERSION,
-    LIFECYCLE,
-    MIGRATIONS,
-    SCHEMA,
-    SIGNOFFS,
-    ensure_schema_table,
-    read_version,
-)
 from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
 from feedback.store.opening import (
     LockForbidden,
@@ -42,6 +31,17 @@ from feedback.store.opening import (
     remaining,
     store_wait,
     why_not_writable,
+)
+from feedback.store.schema import (
+    ANNOUNCEMENTS,
+    FEEDBACK,
+    LATEST_VERSION,
+    LIFECYCLE,
+    MIGRATIONS,
+    SCHEMA,
+    SIGNOFFS,
+    ensure_schema_table,
+    read_version,
 )
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,12 @@ class FeedbackStore:
         self.read_only_reason = "the deployment opened it read-only (INVOLVE_STORE_READONLY)" if self.read_only else ""
         self._lock_path = None
         options: dict[str, Any] = {}
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+        if (
+            self.is_sqlite
+            and parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
+        ):
             database = Path(parsed.database)
             why = why_not_writable(database)
             if why is None and not self.read_only:
@@ -290,11 +295,11 @@ class FeedbackStore:
         with self.transaction(write=True) as conn:
             new_id = conn.execute(_INSERT_FEEDBACK, values).scalar_one()
         log.info("feedback #%s saved for %s/%s case %s", new_id, clean.use_case, clean.iteration, clean.case_id)
-        return Feedback(**{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories})
+        return Feedback(
+            **{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories}
+        )
 
-    def list_feedback(
-        self, use_case: str, iteration: str | None = None, case_id: str | None = None
-    ) -> list[Feedback]:
+    def list_feedback(self, use_case: str, iteration: str | None = None, case_id: str | None = None) -> list[Feedback]:
         """Feedback of a use case (optionally one iteration and one case), newest first."""
         query = select(FEEDBACK).where(FEEDBACK.c.use_case == use_case)
         if iteration is not None:
@@ -406,15 +411,29 @@ class FeedbackStore:
                     f"(now {statuses.get(version)}, you saw {seen_status}). Nothing was changed; look again and decide."
                 )
             planned = plan_change(
-                statuses, use_case, version, to_status, actor, reason,
-                required_signoffs=required, signoffs=signoffs, **details,
+                statuses,
+                use_case,
+                version,
+                to_status,
+                actor,
+                reason,
+                required_signoffs=required,
+                signoffs=signoffs,
+                **details,
             )
             now = datetime.now(timezone.utc)
             saved = [insert_record(conn, LIFECYCLE, change, now) for change in planned]
             for notice in announce_events(saved):
                 insert_record(conn, ANNOUNCEMENTS, notice, now)
         for change in saved:
-            log.info("%s/%s: %s -> %s by %s", use_case, change.iteration, change.from_status, change.to_status, change.actor_name)
+            log.info(
+                "%s/%s: %s -> %s by %s",
+                use_case,
+                change.iteration,
+                change.from_status,
+                change.to_status,
+                change.actor_name,
+            )
         return saved
 
 

@@ -20,6 +20,7 @@ try:
 except ImportError:  # not on Windows: a single app process is assumed there
     fcntl = None
 
+from feedback.store.database import FeedbackStore
 from feedback.store.schema import (
     ANNOUNCEMENTS,
     APP_REPORTS,
@@ -32,12 +33,19 @@ from feedback.store.schema import (
     THRESHOLD_CHANGES,
     TRIAGE_EVENTS,
 )
-from feedback.store.database import FeedbackStore
 
 #: the tables whose rows someone made on purpose
 PERSON_TABLES = (
-    FEEDBACK, TRIAGE_EVENTS, APP_REPORTS, LIFECYCLE, GOAL_STATEMENTS, CRITERIA, COST_MATRICES,
-    THRESHOLD_CHANGES, SIGNOFFS, ANNOUNCEMENTS,
+    FEEDBACK,
+    TRIAGE_EVENTS,
+    APP_REPORTS,
+    LIFECYCLE,
+    GOAL_STATEMENTS,
+    CRITERIA,
+    COST_MATRICES,
+    THRESHOLD_CHANGES,
+    SIGNOFFS,
+    ANNOUNCEMENTS,
 )
 
 

@@ -184,7 +184,10 @@ def _schema_table(metadata: MetaData) -> Table:
 
 METADATA = MetaData()
 FEEDBACK = _feedback_table(
-    METADATA, *_v4_feedback_columns(), Column("what_if", Text), Column("import_id", Integer)  # schema 6, 8
+    METADATA,
+    *_v4_feedback_columns(),
+    Column("what_if", Text),
+    Column("import_id", Integer),  # schema 6, 8
 )
 TRIAGE_EVENTS, APP_REPORTS = _v4_tables(METADATA)
 LIFECYCLE = _lifecycle_table(METADATA)
@@ -242,7 +245,9 @@ def _create_v4(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE feedback ADD COLUMN {column.name} {kind}")
     ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM feedback")]
     for feedback_id in ids:
-        conn.execute(text("UPDATE feedback SET uid = :uid WHERE id = :id"), {"uid": str(uuid.uuid4()), "id": feedback_id})
+        conn.execute(
+            text("UPDATE feedback SET uid = :uid WHERE id = :id"), {"uid": str(uuid.uuid4()), "id": feedback_id}
+        )
     conn.exec_driver_sql("CREATE UNIQUE INDEX ix_feedback_uid ON feedback (uid)")
     triage, reports = _v4_tables(MetaData())
     triage.create(conn)
@@ -369,8 +374,19 @@ SUBJECT_COLUMNS = (
     ("announcements", "author_subject"),
     ("feedback_imports", "actor_subject"),
 )
-_TABLES = {t.name: t for t in (FEEDBACK, TRIAGE_EVENTS, SIGNOFFS, LIFECYCLE, CRITERIA, THRESHOLD_CHANGES,
-                               ANNOUNCEMENTS, FEEDBACK_IMPORTS)}
+_TABLES = {
+    t.name: t
+    for t in (
+        FEEDBACK,
+        TRIAGE_EVENTS,
+        SIGNOFFS,
+        LIFECYCLE,
+        CRITERIA,
+        THRESHOLD_CHANGES,
+        ANNOUNCEMENTS,
+        FEEDBACK_IMPORTS,
+    )
+}
 for _table, _column in SUBJECT_COLUMNS:
     _TABLES[_table].append_column(Column(_column, String(320)))
 

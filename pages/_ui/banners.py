@@ -69,17 +69,27 @@ def render_announcements(
         alert, icon = BANNER_STYLE.get(notice.kind, ("info", ":material/campaign:"))
         text, button = st.columns([7, 1], vertical_alignment="center")
         getattr(text, alert)(
-            md("**{}** — {}  \n{} · {:%Y-%m-%d} · {}", notice.title, notice.body, notice.kind.capitalize(),
-               notice.created_at, notice.author_name),
+            md(
+                "**{}** — {}  \n{} · {:%Y-%m-%d} · {}",
+                notice.title,
+                notice.body,
+                notice.kind.capitalize(),
+                notice.created_at,
+                notice.author_name,
+            ),
             icon=icon,
         )
-        if button.button("Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."):
+        if button.button(
+            "Dismiss", key=f"dismiss_{notice.id}", help="Hide this notice for you (it stays on the Notices page)."
+        ):
             dismiss_items(store, identity, [notice.item])
             st.rerun()
     if len(waiting) > 1:
         more = len(waiting) - BANNER_LIMIT
         left, right = st.columns([7, 1], vertical_alignment="center")
-        left.caption((md("{} more on the Notices page. ", more) if more > 0 else "") + "Every notice stays on the Notices page.")
+        left.caption(
+            (md("{} more on the Notices page. ", more) if more > 0 else "") + "Every notice stays on the Notices page."
+        )
         if right.button("Dismiss all", key="dismiss_all"):
             dismiss_items(store, identity, [n.item for n in waiting])
             st.rerun()
@@ -90,14 +100,21 @@ def render_store_state(store: FeedbackStore | None, registry_note: str | None) -
     sends is refused with a message), and what a read-only registry is missing."""
     if store is not None and store.is_busy():
         st.warning(
-            md("**The store is busy: another process is writing.** Every page can be read; what you send now may "
-               "wait up to {} s and then be refused with a message (your input stays) — try again shortly.", f"{store_wait():g}"),
+            md(
+                "**The store is busy: another process is writing.** Every page can be read; what you send now may "
+                "wait up to {} s and then be refused with a message (your input stays) — try again shortly.",
+                f"{store_wait():g}",
+            ),
             icon=":material/hourglass_top:",
         )
     if store is not None and store.read_only:
         st.warning(
-            md("**{}** Every page can be read; anything you send is refused with a message "
-               "(the store is read-only because {}).", READ_ONLY_MESSAGE, store.read_only_reason),
+            md(
+                "**{}** Every page can be read; anything you send is refused with a message "
+                "(the store is read-only because {}).",
+                READ_ONLY_MESSAGE,
+                store.read_only_reason,
+            ),
             icon=":material/lock:",
         )
     if registry_note:

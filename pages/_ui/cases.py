@@ -25,6 +25,11 @@ def render_case_picker(label: str, case_ids: list[str], state_key: str, query_ke
     if st.session_state.get(key) != current:
         st.session_state[key] = current if current in case_ids else None
     st.selectbox(
-        plain(label), case_ids, index=None, key=key, placeholder="Type or pick a case id", on_change=_choose,
+        plain(label),
+        case_ids,
+        index=None,
+        key=key,
+        placeholder="Type or pick a case id",
+        on_change=_choose,
         args=(key, state_key, query_key),
     )

@@ -6,9 +6,9 @@ import streamlit as st
 
 from demo_models import __version__
 from demo_models.explanations.reasons import Reason
+from demo_models.explanations.whatif import changes_to_json
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import with_article
-from demo_models.explanations.whatif import changes_to_json
 from feedback.records import (
     CATEGORIES,
     MAX_COMMENT_CHARS,
@@ -48,7 +48,11 @@ def render_feedback_form(
         st.markdown(
             md(
                 "**Your feedback on {}** ({}: {}) — as {}, {}",
-                explanation.case_id, ctx.card.version, explanation.decision, who, ctx.identity.role,
+                explanation.case_id,
+                ctx.card.version,
+                explanation.decision,
+                who,
+                ctx.identity.role,
             )
         )
         left, right = st.columns(2)
@@ -66,8 +70,12 @@ def render_feedback_form(
             key=f"fb_expected_{generation}",
         )
         # no "Select all": an entry that names every category says nothing about what it is about
-        categories = left.multiselect("What is it about?", CATEGORIES, key=f"fb_categories_{generation}", select_all=False)
-        severity = right.select_slider("How much does it matter?", SEVERITIES, value="medium", key=f"fb_severity_{generation}")
+        categories = left.multiselect(
+            "What is it about?", CATEGORIES, key=f"fb_categories_{generation}", select_all=False
+        )
+        severity = right.select_slider(
+            "How much does it matter?", SEVERITIES, value="medium", key=f"fb_severity_{generation}"
+        )
         st.caption("How clear was the explanation? (1–5 stars)")
         stars = st.feedback("stars", key=f"fb_rating_{generation}")
         comment = st.text_area(

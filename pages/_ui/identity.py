@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from demo_models import settings
-from feedback.access import AccessError, DEFAULT_ROLE, Actor, demo_subject, login_subject, parse_role_mapping, role_for
+from feedback.access import DEFAULT_ROLE, AccessError, Actor, demo_subject, login_subject, parse_role_mapping, role_for
 from feedback.records import MAX_NAME_CHARS, ROLES
 from pages._ui.remembered import remembered_widget
 from pages._ui.text import md, plain

@@ -30,10 +30,10 @@ from pages._ui.remembered import remembered_widget
 from pages._ui.text import md, plain
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
-    from demo_models.metrics.compare import Comparison
-    from demo_models.monitoring.stream import Stream
-    from demo_models.metrics.outcomes import Latency
     from demo_models.iterations.scoring import ScoredIteration
+    from demo_models.metrics.compare import Comparison
+    from demo_models.metrics.outcomes import Latency
+    from demo_models.monitoring.stream import Stream
 
 log = logging.getLogger("involve.app")
 FIRST_START_POLL_SECONDS = 2
@@ -94,8 +94,14 @@ def _first_start_progress(job: FirstStart, shown: tuple[str, ...]) -> None:
             for key in ("iteration", "_pick_iteration"):  # never picked: show the live one now
                 st.session_state.pop(key, None)
         st.rerun(scope="app")
-    step = f"{progress.step} ({min(progress.done + 1, progress.total)} of {progress.total})" if progress.total else progress.step
-    st.progress(progress.done / progress.total if progress.total else 0.0, text=f"First start, in the background: {step}…")
+    step = (
+        f"{progress.step} ({min(progress.done + 1, progress.total)} of {progress.total})"
+        if progress.total
+        else progress.step
+    )
+    st.progress(
+        progress.done / progress.total if progress.total else 0.0, text=f"First start, in the background: {step}…"
+    )
 
 
 def _prepare_registry(registry_dir: str, titled: bool) -> None:
@@ -174,8 +180,8 @@ def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIt
 
 def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
     """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
-    from demo_models.metrics.compare import CompareError
     from demo_models.explanations.attributions import ExplainError
+    from demo_models.metrics.compare import CompareError
 
     try:
         return _compare(
@@ -221,12 +227,16 @@ def fairness_of(ctx: PageContext, card: IterationCard, attribute: str):
     """(the group-by-group table, each gap metric with its bootstrap interval and its chance) of an
     iteration at its threshold, cached per iteration, threshold and attribute (fairlearn and 500
     resamples are too slow to redo on every rerun). Raises FairnessError as `group_table` does."""
-    return _fairness(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, True)
+    return _fairness(
+        str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, True
+    )
 
 
 def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, float]:
     """The gap metrics of an iteration at its threshold (`fairness_gaps`), cached the same way."""
-    return _fairness(str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, False)
+    return _fairness(
+        str(ctx.registry_dir), card.use_case, (card.version, card.created, card.threshold), attribute, False
+    )
 
 
 def _configure_logging() -> None:
@@ -243,9 +253,7 @@ def _chosen_key(state_key: str) -> str:
     return f"_{state_key}_chosen"  # set once the person picks it themselves (widget or link)
 
 
-def _pick(
-    label: str, options: list[str], state_key: str, query_key: str, describe, default: str, hidden=()
-) -> str:
+def _pick(label: str, options: list[str], state_key: str, query_key: str, describe, default: str, hidden=()) -> str:
     """A sidebar picker whose choice persists across pages and is mirrored in the URL."""
     requested = st.query_params.get(query_key)
     if requested is not None and requested != st.session_state.get(state_key):
@@ -258,13 +266,18 @@ def _pick(
                 if requested in hidden
                 else md("There is no {} {!r}", label.lower(), requested)
             )
-            st.error(md("{}. Showing {} instead; available: {}.", why, describe(default), ', '.join(options)))
+            st.error(md("{}. Showing {} instead; available: {}.", why, describe(default), ", ".join(options)))
             del st.query_params[query_key]
     remembered = st.session_state.get(state_key)
     if remembered not in options:
         if remembered is not None:
             st.warning(
-                md("The {} {!r} you had picked is no longer available; showing {}.", label.lower(), remembered, describe(default))
+                md(
+                    "The {} {!r} you had picked is no longer available; showing {}.",
+                    label.lower(),
+                    remembered,
+                    describe(default),
+                )
             )
         st.session_state[state_key] = default
 
@@ -273,8 +286,14 @@ def _pick(
         st.session_state[_chosen_key(state_key)] = True
 
     return remembered_widget(
-        st.sidebar.selectbox, label, state_key, default, widget_key=f"_pick_{state_key}", then=mirror,
-        options=options, format_func=describe,
+        st.sidebar.selectbox,
+        label,
+        state_key,
+        default,
+        widget_key=f"_pick_{state_key}",
+        then=mirror,
+        options=options,
+        format_func=describe,
     )
 
 
@@ -289,9 +308,20 @@ def _health_monitor(registry_dir: str, db_url: str) -> dict:
 def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     """Run `involve health` in a separate process (this thread only waits for it), so the checks
     neither hold the GIL of the app nor compile code beside a page (CPython 3.11 is not safe there)."""
-    command = low_priority([  # below the pages: it loads and explains every live iteration
-        sys.executable, "-m", "demo_models.service.cli", "health", "--json", "--record", "--registry", registry_dir, "--db", db_url,
-    ])
+    command = low_priority(
+        [  # below the pages: it loads and explains every live iteration
+            sys.executable,
+            "-m",
+            "demo_models.service.cli",
+            "health",
+            "--json",
+            "--record",
+            "--registry",
+            registry_dir,
+            "--db",
+            db_url,
+        ]
+    )
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=HEALTH_TIMEOUT_SECONDS, check=False)
         results = [tuple(item) for item in json.loads(done.stdout or "[]")]
@@ -302,7 +332,11 @@ def _refresh_health(state: dict, registry_dir: str, db_url: str) -> None:
     for name, ok, detail in results:
         if not ok:
             log.error("health check failed: %s: %s", name, detail)
-    state["results"], state["at"], state["checked"] = results, time.monotonic(), time.strftime("%H:%M:%S UTC", time.gmtime())
+    state["results"], state["at"], state["checked"] = (
+        results,
+        time.monotonic(),
+        time.strftime("%H:%M:%S UTC", time.gmtime()),
+    )
 
 
 def _outage_banner(registry_dir: str, db_url: str) -> None:
@@ -322,8 +356,10 @@ def _outage_banner(registry_dir: str, db_url: str) -> None:
     failing = [(name, detail) for name, ok, detail in (state["results"] or []) if not ok]
     if failing:
         st.error(
-            md("**Degraded service** — {}. What still works keeps working; the team sees it in the logs.",
-               "; ".join(f"{name}: {detail}" for name, detail in failing)),
+            md(
+                "**Degraded service** — {}. What still works keeps working; the team sees it in the logs.",
+                "; ".join(f"{name}: {detail}" for name, detail in failing),
+            ),
             icon=":material/warning:",
         )
 
@@ -362,7 +398,7 @@ def require_store(ctx: PageContext, what: str) -> FeedbackStore:
 
 
 def _report_form(store: FeedbackStore, page: str, identity: Identity) -> None:
-    """"Report a problem / suggest" in the sidebar of every page, tied to the page."""
+    """ "Report a problem / suggest" in the sidebar of every page, tied to the page."""
     with st.sidebar.expander("Report a problem or suggest something"):
         with st.form("app_report", clear_on_submit=False, border=False):
             kind = st.selectbox("What is it?", REPORT_KINDS, key="report_kind")
@@ -421,7 +457,9 @@ def setup_page(title: str, titled: bool = False) -> PageContext:
         except StoreError as err:
             store_error = str(err)
             st.sidebar.error(md("Lifecycle statuses are unavailable: {}", err))
-    show_retired = remembered_widget(st.sidebar.toggle, "Show retired iterations", "retired_shown", False, widget_key="show_retired")
+    show_retired = remembered_widget(
+        st.sidebar.toggle, "Show retired iterations", "retired_shown", False, widget_key="show_retired"
+    )
     retired = [v for v, status in statuses.items() if status == "retired"]
     visible = [c for c in cards if show_retired or c.version not in retired] or cards
     by_version = {c.version: c for c in visible}
@@ -439,7 +477,12 @@ def setup_page(title: str, titled: bool = False) -> PageContext:
     st.sidebar.caption(
         md(
             "This page shows {} · {} ({}) · threshold {:.1%} · {:,} evaluation cases · Involve {}",
-            get_use_case(name).title, card.version, statuses.get(card.version, '?'), card.threshold, card.n_eval, __version__,
+            get_use_case(name).title,
+            card.version,
+            statuses.get(card.version, "?"),
+            card.threshold,
+            card.n_eval,
+            __version__,
         )
     )
     st.sidebar.divider()
@@ -457,5 +500,12 @@ def setup_page(title: str, titled: bool = False) -> PageContext:
 
     render_page_guide(title)
     return PageContext(
-        registry_dir, get_use_case(name, card.positive_class, card.favourable), cards, card, store, store_error, statuses, identity
+        registry_dir,
+        get_use_case(name, card.positive_class, card.favourable),
+        cards,
+        card,
+        store,
+        store_error,
+        statuses,
+        identity,
     )

@@ -28,7 +28,13 @@ def render_timeline(ctx: PageContext, events: list[LifecycleEvent]) -> None:
         st.markdown(
             md(
                 "**{}** :{}-badge[{}] · registered {} by {}{} · {}",
-                card.version, colour, status, card.created[:10], card.author, lineage, card.model_type,
+                card.version,
+                colour,
+                status,
+                card.created[:10],
+                card.author,
+                lineage,
+                card.model_type,
             )
         )
         st.caption(plain(card.notes) if card.notes else "No notes.")
@@ -38,6 +44,14 @@ def render_timeline(ctx: PageContext, events: list[LifecycleEvent]) -> None:
             if event.sunset_date:
                 extra = f" Sunset {event.sunset_date:%Y-%m-%d}, replaced by {event.replacement}."
             st.caption(
-                md("{} → {} on {:%Y-%m-%d %H:%M} UTC by {} ({}): {}{}", event.from_status, event.to_status,
-                   event.created_at, event.actor_name, event.actor_role, event.reason, extra)
+                md(
+                    "{} → {} on {:%Y-%m-%d %H:%M} UTC by {} ({}): {}{}",
+                    event.from_status,
+                    event.to_status,
+                    event.created_at,
+                    event.actor_name,
+                    event.actor_role,
+                    event.reason,
+                    extra,
+                )
             )

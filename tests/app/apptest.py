@@ -9,7 +9,9 @@ import plotly.io as pio
 from streamlit.testing.v1 import AppTest
 
 ENTRY = "../../app.py"  # resolved relative to this file
-TIMEOUT = 180  # the first run of a process imports shap/sklearn and may train the built-ins; generous for a loaded CI machine
+TIMEOUT = (
+    180  # the first run of a process imports shap/sklearn and may train the built-ins; generous for a loaded CI machine
+)
 
 
 DEFAULT_USER = ("Ann Example", "data scientist")

@@ -28,14 +28,24 @@ def churn_env(app_env, churn_registry, monkeypatch):
 
 def test_the_script_registers_two_iterations_with_missing_values(churn_registry):
     cards = list_iterations("churn", churn_registry)
-    assert [(c.version, c.model_type) for c in cards] == [("v1", "LogisticRegression"), ("v2", "HistGradientBoostingClassifier")]
+    assert [(c.version, c.model_type) for c in cards] == [
+        ("v1", "LogisticRegression"),
+        ("v2", "HistGradientBoostingClassifier"),
+    ]
     it = load_iteration("churn", "v2", churn_registry)
     assert it.eval_data["monthly_fee"].isna().any()
     scored = ScoredIteration(it)
     attribution = scored.explainer.explain(it.features)
     proba = it.model.predict_proba(it.features)[:, 1]
     np.testing.assert_allclose(attribution.scores, proba, atol=1e-6)
-    assert set(attribution.columns) == {"contract", "payment", "region", "tenure_months", "monthly_fee", "support_calls"}
+    assert set(attribution.columns) == {
+        "contract",
+        "payment",
+        "region",
+        "tenure_months",
+        "monthly_fee",
+        "support_calls",
+    }
 
 
 def test_every_page_works_on_the_brought_model(churn_env, churn_registry):

@@ -20,7 +20,11 @@ def test_compares_the_selected_iteration_with_its_parent(app_env, scored):
     assert metrics.loc["ROC AUC", "v2"] == pytest.approx(roc_auc_score(labels, scored["v2"].scores))
     assert metrics.loc["ROC AUC", "v3"] == pytest.approx(roc_auc_score(labels, scored["v3"].scores))
     old, new = scored["v2"].scores >= 0.4, scored["v3"].scores >= 0.4
-    assert [m.value for m in at.metric[:3]] == [str((~old & new).sum()), str((old & ~new).sum()), str((old == new).sum())]
+    assert [m.value for m in at.metric[:3]] == [
+        str((~old & new).sum()),
+        str((old & ~new).sum()),
+        str((old == new).sum()),
+    ]
     assert at.metric[0].label == "approve → decline"
     by_sex, by_age = [df.value for df in at.dataframe if "flip rate" in df.value.columns]
     assert list(by_age.index) == ["under 25", "25–40", "over 40"]
@@ -66,7 +70,12 @@ def test_the_same_iteration_twice_asks_for_two(app_env):
 
 def test_retired_iterations_are_not_offered(app_env):
     FeedbackStore(f"sqlite:///{app_env}").change_lifecycle(
-        "credit", ["v1", "v2", "v3"], "v1", "retired", Actor("Dana", "data scientist"), "superseded",
+        "credit",
+        ["v1", "v2", "v3"],
+        "v1",
+        "retired",
+        Actor("Dana", "data scientist"),
+        "superseded",
         required_signoffs=("risk", "compliance"),
     )
     at = open_app(PAGE)

@@ -13,9 +13,11 @@ PAGE = "pages/1_Explore.py"
 
 
 def _rows(db):
-    return sqlite3.connect(db).execute(
-        "SELECT iteration, case_id, verdict, decision, score, threshold, reasons_shown, comment FROM feedback"
-    ).fetchall()
+    return (
+        sqlite3.connect(db)
+        .execute("SELECT iteration, case_id, verdict, decision, score, threshold, reasons_shown, comment FROM feedback")
+        .fetchall()
+    )
 
 
 def _fill(at, verdict="disagree", comment="Duration weighs too much"):

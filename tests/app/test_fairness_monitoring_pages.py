@@ -2,9 +2,9 @@
 
 import pytest
 
-from demo_models.metrics.fairness import fairness_gaps, group_table
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.fairness import fairness_gaps, group_table
 from feedback.store.database import FeedbackStore
 from feedback.telemetry import event_counts, flush_events, usage_frame
 from tests.app.apptest import open_app
@@ -19,7 +19,9 @@ def test_fairness_for_credit_shows_groups_gaps_and_the_screen(app_env, scored):
     expected = group_table(scored["v1"], "sex")
     assert groups["cases"].to_dict() == expected["cases"].to_dict()
     gaps = at.dataframe[1].value
-    assert gaps.loc["Demographic-parity ratio", "value"] == pytest.approx(fairness_gaps(scored["v1"], "sex")["dp_ratio"])
+    assert gaps.loc["Demographic-parity ratio", "value"] == pytest.approx(
+        fairness_gaps(scored["v1"], "sex")["dp_ratio"]
+    )
     assert "Four-fifths screen" in (at.error[0].value if at.error else at.success[0].value)
     at.selectbox(key="fairness_attribute").set_value("age").run()
     assert list(at.dataframe[0].value.index) == ["25–40", "over 40", "under 25"]
@@ -65,8 +67,17 @@ def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(ap
 def test_every_page_works_for_the_fraud_use_case(app_env):
     at = open_app(use_case="fraud")
     assert not at.exception and at.header[0].value == "Card fraud"
-    for page in ["pages/1_Explore.py", "pages/2_What_if.py", "pages/3_Compare.py", "pages/4_Iterations.py",
-                 "pages/6_Goals.py", "pages/7_Outcomes.py", "pages/8_Inbox.py", "pages/9_Fairness.py", "pages/10_Monitoring.py"]:
+    for page in [
+        "pages/1_Explore.py",
+        "pages/2_What_if.py",
+        "pages/3_Compare.py",
+        "pages/4_Iterations.py",
+        "pages/6_Goals.py",
+        "pages/7_Outcomes.py",
+        "pages/8_Inbox.py",
+        "pages/9_Fairness.py",
+        "pages/10_Monitoring.py",
+    ]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert not at.error, (page, [e.value for e in at.error])

@@ -4,9 +4,9 @@ import shutil
 
 import pytest
 
-from demo_models.metrics.fairness import GAP_METRICS, fairness_gaps
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.fairness import GAP_METRICS, fairness_gaps
 from pages._ui.shell import PAGES
 from tests.app.apptest import open_app
 from tests.helpers import approvals_data, fit_approvals_model
@@ -18,9 +18,17 @@ def loans_registry(registry_dir, tmp_path_factory):
     shutil.copytree(registry_dir, root)
     frame = approvals_data()
     register_iteration(
-        fit_approvals_model(frame), frame.iloc[:600], use_case="loans", version="v1", target="approved",
-        author="Test", positive_class="approved", threshold=0.4, favourable="positive",
-        protected_attributes=["region"], registry_dir=root,
+        fit_approvals_model(frame),
+        frame.iloc[:600],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        protected_attributes=["region"],
+        registry_dir=root,
     )
     return root
 

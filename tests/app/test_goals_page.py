@@ -62,5 +62,8 @@ def test_fairness_criteria_that_cannot_be_computed_say_why(app_env):
     assert at.success[0].value == "Saved: Disparate impact ratio (sex) >= 0.8."
     cost = _add_criterion(at, 100.0, metric="expected_cost_per_case")
     scorecard = cost.dataframe[-1].value
-    assert scorecard.loc["Expected cost per case >= 100", "v3"] == "no value: no cost matrix has been agreed for this use case"
+    assert (
+        scorecard.loc["Expected cost per case >= 100", "v3"]
+        == "no value: no cost matrix has been agreed for this use case"
+    )
     assert scorecard.loc["Disparate impact ratio (sex) >= 0.8", "v3"].split(" · ")[0] in ("pass", "FAIL")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import confusion_matrix, precision_score, recall_score
 
-from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary
 from demo_models.iterations.registry import load_iteration
+from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary
 from demo_models.vocabulary import get_use_case
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
@@ -33,7 +33,9 @@ VALUE_COLUMNS = {"value", "difference", "change"}
 
 def guide_terms(at) -> list[str]:
     """Labels of the glossary's expanders (the page's own sections aside)."""
-    return [e.label for e in at.main.expander if e.label != "How to read this page" and not e.label.startswith("Welcome")]
+    return [
+        e.label for e in at.main.expander if e.label != "How to read this page" and not e.label.startswith("Welcome")
+    ]
 
 
 def texts(at) -> str:
@@ -95,7 +97,9 @@ def test_the_guide_works_without_the_store(app_env):
     at = open_app(GUIDE)
     assert not at.exception
     assert len(guide_terms(at)) == len(GLOSSARY)
-    assert "No worked example: no cost matrix has been agreed" in "\n".join(c.value.replace("\\", "") for c in at.caption)
+    assert "No worked example: no cost matrix has been agreed" in "\n".join(
+        c.value.replace("\\", "") for c in at.caption
+    )
 
 
 def test_every_page_has_a_guide():
@@ -113,7 +117,9 @@ def _seed(db: Path, use_case: str, registry_dir: Path) -> None:
         save_costs(store, CostMatrix("credit", 100, 500, "Ann", "credit_amount", 0.5, "DM"))
     else:
         case = load_iteration("fraud", "v1", registry_dir).features.index[0]
-        store.add_feedback(make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"})
+        store.add_feedback(
+            make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"}
+        )
         save_costs(store, CostMatrix("fraud", 20, 50, "Ann", "amount", 1.0, "EUR"))
 
 
@@ -125,8 +131,11 @@ def _shown_labels(at) -> set[str]:
         if VALUE_COLUMNS & set(frame.columns) or frame.index.name == "metric":
             labels |= {str(i) for i in frame.index}
             continue
-        labels |= {str(c) for c in frame.columns
-                   if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])}
+        labels |= {
+            str(c)
+            for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        }
     for box in at.selectbox:
         if box.label == "Metric":
             labels |= set(box.options)

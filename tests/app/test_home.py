@@ -65,9 +65,13 @@ def test_a_store_that_is_not_a_database_is_reported_and_the_app_still_works(app_
 
 def test_with_login_configured_the_app_asks_to_log_in_and_leaves_demo_mode(app_env):
     at = open_app(user=None)
-    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
-                          "client_id": "involve", "client_secret": "s",
-                          "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "involve",
+        "client_secret": "s",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
     at.run()
     assert not at.exception
     assert at.info[0].value == "Log in to use Involve."
@@ -77,17 +81,25 @@ def test_with_login_configured_the_app_asks_to_log_in_and_leaves_demo_mode(app_e
 
 def _judged_by_the_model(registry_dir, criteria) -> list[str]:
     from demo_models.iterations.registry import load_iteration
-    from demo_models.presentation.report_inputs import evaluate_criteria, verdict
     from demo_models.iterations.scoring import ScoredIteration
+    from demo_models.presentation.report_inputs import evaluate_criteria, verdict
 
-    return [verdict(r) for r in evaluate_criteria(ScoredIteration(load_iteration("credit", "v3", registry_dir)), criteria, None)]
+    return [
+        verdict(r)
+        for r in evaluate_criteria(ScoredIteration(load_iteration("credit", "v3", registry_dir)), criteria, None)
+    ]
 
 
 @pytest.mark.parametrize("removed", [MODEL_FILE, SCORES_FILE])
-def test_home_judges_the_iteration_from_its_stored_scores_or_else_its_model(app_env, registry_dir, tmp_path, monkeypatch, removed):
+def test_home_judges_the_iteration_from_its_stored_scores_or_else_its_model(
+    app_env, registry_dir, tmp_path, monkeypatch, removed
+):
     store = FeedbackStore(f"sqlite:///{app_env}")
-    criteria = [make_criterion(target=0.55), make_criterion(metric="disparate_impact_ratio", target=0.8, attribute="sex"),
-                make_criterion(metric="roc_auc", target=0.75)]
+    criteria = [
+        make_criterion(target=0.55),
+        make_criterion(metric="disparate_impact_ratio", target=0.8, attribute="sex"),
+        make_criterion(metric="roc_auc", target=0.75),
+    ]
     for criterion in criteria:
         save_criterion(store, criterion, ("sex", "age"))
     expected = _judged_by_the_model(registry_dir, current_criteria(store, "credit"))
@@ -98,4 +110,6 @@ def test_home_judges_the_iteration_from_its_stored_scores_or_else_its_model(app_
     at = open_app()
     assert not at.exception
     [scorecard] = tables_with(at, "Owner")
-    assert list(scorecard["v3"]) == expected and len(expected) == 3 and not any(c.startswith("no value") for c in expected)
+    assert (
+        list(scorecard["v3"]) == expected and len(expected) == 3 and not any(c.startswith("no value") for c in expected)
+    )

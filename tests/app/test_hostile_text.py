@@ -78,17 +78,26 @@ def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     save_criterion(store, make_criterion(owner=LINK, author_name=BOLD))
     seeder = Seeder(store, "credit", {"v3": ScoredIteration(load_iteration("credit", "v3", registry))})
     case = scored["v3"].scores.index[0]
-    given = seeder.give("v3", str(case), Actor(LINK, "risk"), "disagree", {"comment": EVERYTHING, "expected_outcome": "negative"})
+    given = seeder.give(
+        "v3", str(case), Actor(LINK, "risk"), "disagree", {"comment": EVERYTHING, "expected_outcome": "negative"}
+    )
     seeder.give("v3", str(case), Actor(HTML, "business user"), "unsure", {"comment": IMAGE})
     triage_feedback(store, [given], "accepted", Actor(IMAGE, "data scientist"), EVERYTHING, known_iterations=versions)
     seeder.sign_as("v3", Actor(HTML, "risk"), EVERYTHING)
-    post_notice(store, Announcement(NOTICE, LINK, EVERYTHING, IMAGE, "risk", use_case="credit"), Actor(IMAGE, "risk"), versions)
+    post_notice(
+        store, Announcement(NOTICE, LINK, EVERYTHING, IMAGE, "risk", use_case="credit"), Actor(IMAGE, "risk"), versions
+    )
     report_problem(store, AppReport("Home", REPORT_KINDS[0], EVERYTHING, HTML, "risk", "0.1.0"))
 
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     other.add_feedback(make_draft(case_id=IMAGE, reviewer_name=DIRECTIVE, comment=MATH, decision=BOLD), set(versions))
-    report = import_jsonl(store, export_jsonl(other, other.list_feedback("credit")), {"credit": versions},
-                          Actor(MATH, "data scientist"), source_file=LINK)
+    report = import_jsonl(
+        store,
+        export_jsonl(other, other.list_feedback("credit")),
+        {"credit": versions},
+        Actor(MATH, "data scientist"),
+        source_file=LINK,
+    )
     assert report.added == 1, report.errors
     return store
 

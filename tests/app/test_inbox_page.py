@@ -1,6 +1,5 @@
 """AppTest of the Inbox page (pages/8_Inbox.py) and the report form in every sidebar."""
 
-
 from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, select_row
 from tests.helpers import make_draft
@@ -56,7 +55,10 @@ def test_one_selected_entry_shows_what_was_shown_and_links_to_the_case(app_env):
     at = open_app(PAGE)
     select_row(at, "inbox_table", 0)
     assert at.subheader[0].value == "#2 on A0012 (v3)"
-    assert at.dataframe[1].value["Reasons shown"].tolist() == ["Loan duration: 48 months", "Checking account: low balance"]
+    assert at.dataframe[1].value["Reasons shown"].tolist() == [
+        "Loan duration: 48 months",
+        "Checking account: low balance",
+    ]
     [link] = [el for el in at.main.get("page_link") if el.proto.label == "Open A0012 in v3"]
     assert link.proto.query_string == "use_case=credit&iteration=v3&case=A0012"
 
@@ -78,13 +80,26 @@ def test_reporting_a_problem_from_any_page(app_env):
     assert at.sidebar.success[0].value == "Thank you — sent from the Explore page."
     at.switch_page(PAGE).run()
     reports = at.dataframe[-1].value
-    assert reports.iloc[0][["Page", "Kind", "Comment"]].tolist() == ["Explore", "slowness", "The table is slow to filter"]
+    assert reports.iloc[0][["Page", "Kind", "Comment"]].tolist() == [
+        "Explore",
+        "slowness",
+        "The table is slow to filter",
+    ]
 
 
 def test_demo_mode_is_visible_on_every_page(app_env):
     at = open_app()
-    for page in ["app.py", "pages/1_Explore.py", "pages/3_Compare.py", "pages/4_Iterations.py", "pages/6_Goals.py",
-                 "pages/7_Outcomes.py", PAGE, "pages/9_Fairness.py", "pages/10_Monitoring.py"]:
+    for page in [
+        "app.py",
+        "pages/1_Explore.py",
+        "pages/3_Compare.py",
+        "pages/4_Iterations.py",
+        "pages/6_Goals.py",
+        "pages/7_Outcomes.py",
+        PAGE,
+        "pages/9_Fairness.py",
+        "pages/10_Monitoring.py",
+    ]:
         at.switch_page(page).run()
         assert not at.exception, page
         assert "Demo mode" in at.sidebar.warning[0].value, page
@@ -94,7 +109,9 @@ def test_the_import_is_offered_only_to_the_roles_that_may_import(app_env):
     _fill_store(app_env)
     business = open_app(PAGE, user=("Bo", "business user"))
     assert not business.exception and business.get("file_uploader") == []
-    assert any("Importing feedback from another store is for: admin, data scientist" in c.value for c in business.caption)
+    assert any(
+        "Importing feedback from another store is for: admin, data scientist" in c.value for c in business.caption
+    )
     scientist = open_app(PAGE, user=("Dana", "data scientist"))
     assert len(scientist.get("file_uploader")) == 1
 

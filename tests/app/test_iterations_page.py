@@ -83,10 +83,20 @@ def test_a_change_decided_on_a_stale_view_is_refused(app_env):
     at = open_app(PAGE, user=("Dana", "data scientist"))
     at.radio(key="lifecycle_action_v3").set_value("retired").run()  # Dana decides on v3 as a candidate
     versions, eve = ["v1", "v2", "v3"], Actor("Eve", "admin")
-    store.change_lifecycle("credit", versions, "v3", "live", eve, "go", required_signoffs=("risk", "compliance"),
-                           migration_note="New.")
-    store.change_lifecycle("credit", versions, "v3", "deprecated", eve, "back", required_signoffs=("risk", "compliance"),
-                           sunset_date=date.today() + timedelta(days=9), replacement="v2")
+    store.change_lifecycle(
+        "credit", versions, "v3", "live", eve, "go", required_signoffs=("risk", "compliance"), migration_note="New."
+    )
+    store.change_lifecycle(
+        "credit",
+        versions,
+        "v3",
+        "deprecated",
+        eve,
+        "back",
+        required_signoffs=("risk", "compliance"),
+        sunset_date=date.today() + timedelta(days=9),
+        replacement="v2",
+    )
     at.text_area(key="lifecycle_reason").input("not needed")
     at.form_submit_button[0].click().run()  # "retire" is offered for a deprecated iteration too
     assert any("v3 was changed by Eve meanwhile (now deprecated, you saw candidate)" in e.value for e in at.error)

@@ -7,8 +7,8 @@ import shutil
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from demo_models.iterations import mlflow_import
 from demo_models.examples.zoo import TARGET
+from demo_models.iterations import mlflow_import
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from tests.app.apptest import open_app, plotly_figures
@@ -21,8 +21,12 @@ def imported_registry(registry_dir, mlflow_models, tmp_path_factory):
     root = tmp_path_factory.mktemp("mlflow-pages") / "registry"
     shutil.copytree(registry_dir, root)
     common = {"target": TARGET, "tracking_uri": mlflow_models.url, "registry_dir": root, "positive_class": "churn"}
-    mlflow_import.register_iteration_from_mlflow("models:/credit-risk@champion", eval_data=mlflow_models.eval_data, **common)
-    mlflow_import.register_iteration_from_mlflow("models:/credit-risk@candidate", eval_artifact="eval.parquet", **common)
+    mlflow_import.register_iteration_from_mlflow(
+        "models:/credit-risk@champion", eval_data=mlflow_models.eval_data, **common
+    )
+    mlflow_import.register_iteration_from_mlflow(
+        "models:/credit-risk@candidate", eval_artifact="eval.parquet", **common
+    )
     return root
 
 

@@ -15,9 +15,18 @@ pytest.importorskip("xgboost")
 pytest.importorskip("catboost")
 
 PAGES = [
-    "pages/1_Explore.py", "pages/2_What_if.py", "pages/3_Compare.py", "pages/4_Iterations.py", "pages/6_Goals.py",
-    "pages/7_Outcomes.py", "pages/8_Inbox.py", "pages/9_Fairness.py", "pages/10_Monitoring.py",
-    "pages/5_Sign_off.py", "pages/11_Notices.py", "pages/12_Guide.py",
+    "pages/1_Explore.py",
+    "pages/2_What_if.py",
+    "pages/3_Compare.py",
+    "pages/4_Iterations.py",
+    "pages/6_Goals.py",
+    "pages/7_Outcomes.py",
+    "pages/8_Inbox.py",
+    "pages/9_Fairness.py",
+    "pages/10_Monitoring.py",
+    "pages/5_Sign_off.py",
+    "pages/11_Notices.py",
+    "pages/12_Guide.py",
 ]
 #: zoo/v1 .. v4 in lineage order: a forest, XGBoost, CatBoost, a raw XGBoost Booster.
 ZOO = [("v1", "random forest"), ("v2", "xgboost"), ("v3", "catboost"), ("v4", "xgboost booster")]
@@ -32,8 +41,15 @@ def zoo_registry(registry_dir, tmp_path_factory):
         frame = make_zoo_data(200)
         frame = booster_frame(frame) if family == "xgboost booster" else frame
         register_iteration(
-            fit_family(family, frame), frame, use_case="zoo", version=version, target=TARGET, author="Dana",
-            parent=parent, positive_class="churn", registry_dir=root,
+            fit_family(family, frame),
+            frame,
+            use_case="zoo",
+            version=version,
+            target=TARGET,
+            author="Dana",
+            parent=parent,
+            positive_class="churn",
+            registry_dir=root,
         )
         parent = version
     return root

@@ -14,8 +14,14 @@ def _promote(db) -> None:
     store = FeedbackStore(f"sqlite:///{db}")
     sign_off_for_promotion(store, "v3")
     store.change_lifecycle(
-        "credit", ["v1", "v2", "v3"], "v3", "live", Actor("Dana", "data scientist"), "goals met",
-        migration_note="Long loans no longer look less risky.", required_signoffs=("risk", "compliance"),
+        "credit",
+        ["v1", "v2", "v3"],
+        "v3",
+        "live",
+        Actor("Dana", "data scientist"),
+        "goals met",
+        migration_note="Long loans no longer look less risky.",
+        required_signoffs=("risk", "compliance"),
     )
 
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import recall_score
 
-from demo_models.metrics.costs import case_costs, cost_curve, format_threshold, total_cost
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.costs import case_costs, cost_curve, format_threshold, total_cost
 from feedback.goal_store import current_thresholds, save_criterion
 from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app

@@ -106,19 +106,34 @@ def test_a_read_only_data_folder_as_an_unprivileged_user(registry_dir, tmp_path)
         home = tempfile.mkdtemp(prefix="involve-home-")
         os.chmod(home, 0o777)
         env = {
-            "PATH": os.environ["PATH"], "HOME": home, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT),
-            "INVOLVE_DATA_DIR": str(data), "INVOLVE_REGISTRY_DIR": str(data / "registry"),
-            "INVOLVE_HEALTH_EVERY": "0", "INVOLVE_MONITOR_ROWS": "20000",
+            "PATH": os.environ["PATH"],
+            "HOME": home,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": str(ROOT),
+            "INVOLVE_DATA_DIR": str(data),
+            "INVOLVE_REGISTRY_DIR": str(data / "registry"),
+            "INVOLVE_HEALTH_EVERY": "0",
+            "INVOLVE_MONITOR_ROWS": "20000",
         }
         done = _as_nobody([sys.executable, "-m", "tests.app.readonly_pages", "--feedback"], env)
-        result = json.loads(done.stdout.split("RESULT ", 1)[1]) if "RESULT " in done.stdout else pytest.fail(done.stderr[-3000:])
+        result = (
+            json.loads(done.stdout.split("RESULT ", 1)[1])
+            if "RESULT " in done.stdout
+            else pytest.fail(done.stderr[-3000:])
+        )
         for label, shown in result["pages"].items():
             assert not shown["exceptions"] and not shown["errors"], (label, shown)
-            assert any(READ_ONLY_MESSAGE in w and "is read-only" in w for w in shown["warnings"]), (label, shown["warnings"])
+            assert any(READ_ONLY_MESSAGE in w and "is read-only" in w for w in shown["warnings"]), (
+                label,
+                shown["warnings"],
+            )
         assert any(READ_ONLY_MESSAGE in e for e in result["feedback"]["errors"]), result["feedback"]
         assert result["feedback"]["comment"] == "kept after a refusal"
 
-        empty = _as_nobody([sys.executable, "-m", "tests.app.readonly_pages"], {**env, "INVOLVE_REGISTRY_DIR": str(data / "empty-registry")})
+        empty = _as_nobody(
+            [sys.executable, "-m", "tests.app.readonly_pages"],
+            {**env, "INVOLVE_REGISTRY_DIR": str(data / "empty-registry")},
+        )
         pages = json.loads(empty.stdout.split("RESULT ", 1)[1])["pages"]
         for label, shown in pages.items():
             assert not shown["exceptions"], (label, shown)

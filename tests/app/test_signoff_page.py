@@ -5,8 +5,8 @@ import pytest
 from demo_models.metrics.fairness import fairness_gaps
 from feedback.access import Actor
 from feedback.goal_store import save_criterion
-from feedback.store.database import FeedbackStore
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
+from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, sign_off_for_promotion
 
@@ -48,7 +48,11 @@ def test_signing_stores_the_snapshot_shown(app_env, scored):
     assert at.warning[0].value == "v3 cannot go live yet: it needs the sign-off of **compliance**."
     now, signed = tables_with(at, "Demographic-parity ratio")  # the snapshot shown now, and in the history
     ratio = signoff.snapshot.fairness_gaps["sex"]["dp_ratio"]
-    assert now.loc["Sex", "Demographic-parity ratio"] == signed.loc["Sex", "Demographic-parity ratio"] == pytest.approx(ratio)
+    assert (
+        now.loc["Sex", "Demographic-parity ratio"]
+        == signed.loc["Sex", "Demographic-parity ratio"]
+        == pytest.approx(ratio)
+    )
 
 
 def test_a_failing_criterion_must_be_acknowledged(app_env):
@@ -79,8 +83,14 @@ def test_a_live_iteration_shows_its_signoffs_as_history(app_env):
     store = FeedbackStore(f"sqlite:///{app_env}")
     sign_off_for_promotion(store, "v3")
     store.change_lifecycle(
-        "credit", ["v1", "v2", "v3"], "v3", "live", Actor("Dana", "data scientist"),
-        "goals met", migration_note="Fewer declines.", required_signoffs=("risk", "compliance"),
+        "credit",
+        ["v1", "v2", "v3"],
+        "v3",
+        "live",
+        Actor("Dana", "data scientist"),
+        "goals met",
+        migration_note="Fewer declines.",
+        required_signoffs=("risk", "compliance"),
     )
     at = open_app(PAGE)
     assert not at.exception
@@ -113,11 +123,22 @@ def test_in_demo_mode_nobody_withdraws_a_signoff_made_under_login(app_env):
     [rita, cora] = current_signoffs_of(store, "credit", "v3")
     store_login = Actor("Rita Risk", "risk", "https://login.example|rita")
     withdraw_signoff(store, "credit", "v3", rita.id, Actor("Rita Risk", "risk"), "re-sign under login")
-    login = sign_off(store, "credit", ["v1", "v2", "v3"], "v3", store_login, "ok", rita.snapshot,
-                     required_signoffs=("risk", "compliance"))
+    login = sign_off(
+        store,
+        "credit",
+        ["v1", "v2", "v3"],
+        "v3",
+        store_login,
+        "ok",
+        rita.snapshot,
+        required_signoffs=("risk", "compliance"),
+    )
     at = open_app(PAGE, user=("rita risk", "admin"))  # demo mode: the same name, any role
     assert any("not authenticated" in w.value for w in at.sidebar.warning)
-    assert at.selectbox(key="withdraw_id").options == [f"#{cora.id} · compliance · Cora Compliance", f"#{login.id} · risk · Rita Risk"]
+    assert at.selectbox(key="withdraw_id").options == [
+        f"#{cora.id} · compliance · Cora Compliance",
+        f"#{login.id} · risk · Rita Risk",
+    ]
     at.selectbox(key="withdraw_id").set_value(login.id)
     at.text_area(key="withdraw_reason").input("I am Rita, trust me.")
     [button] = [b for b in at.button if b.label == "Withdraw"]

@@ -13,10 +13,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from demo_models.presentation.glossary import GLOSSARY
 from demo_models.iterations.registry import load_iteration, register_iteration
-from demo_models.presentation.report_inputs import compose_report
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.presentation.glossary import GLOSSARY
+from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.worked_examples import worked_example
 from feedback.goal_store import save_criterion
 from feedback.goals import Criterion
@@ -33,8 +33,15 @@ def loans_registry(registry_dir, tmp_path_factory):
     shutil.copytree(registry_dir, root)
     frame = approvals_data()
     model = fit_approvals_model(frame)
-    common = dict(use_case="loans", target="approved", author="Test", positive_class="approved",
-                  favourable="positive", protected_attributes=["region"], registry_dir=root)
+    common = dict(
+        use_case="loans",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        favourable="positive",
+        protected_attributes=["region"],
+        registry_dir=root,
+    )
     register_iteration(model, frame.iloc[:600], version="v1", threshold=0.4, **common)
     register_iteration(model, frame.iloc[:600], version="v2", parent="v1", threshold=UNREACHED, **common)
     return root

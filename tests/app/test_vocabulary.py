@@ -29,7 +29,9 @@ from tests.helpers import make_draft
 
 BROUGHT = {"titanic": "survived", "loans": "approved"}  # use case: its positive class
 #: Article exceptions: words spelt with a vowel but said with a consonant, or the reverse.
-ARTICLE_OK = re.compile(r"\b(?:a (?:one|uni|use|usu|euro|eu)|an (?:hour|honest|f1|roc|sql|skops|mlflow|rmse|shap|x\b))", re.I)
+ARTICLE_OK = re.compile(
+    r"\b(?:a (?:one|uni|use|usu|euro|eu)|an (?:hour|honest|f1|roc|sql|skops|mlflow|rmse|shap|x\b))", re.I
+)
 
 
 def _make_passengers(rows: int = 400, seed: int = 3) -> pd.DataFrame:
@@ -43,7 +45,12 @@ def _make_passengers(rows: int = 400, seed: int = 3) -> pd.DataFrame:
         },
         index=pd.Index([f"P{i:04d}" for i in range(rows)], name="case_id"),
     )
-    logit = 1.2 * (frame["sex"] == "female") - 0.7 * (frame["passenger_class"] - 2) - 0.02 * (frame["age"] - 30) + 0.01 * frame["fare"]
+    logit = (
+        1.2 * (frame["sex"] == "female")
+        - 0.7 * (frame["passenger_class"] - 2)
+        - 0.02 * (frame["age"] - 30)
+        + 0.01 * frame["fare"]
+    )
     frame["outcome"] = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
     return frame
 
@@ -59,13 +66,30 @@ def brought_registry(registry_dir, tmp_path_factory):
     for use_case, positive_class in BROUGHT.items():
         for version, c in (("v1", 0.1), ("v2", 10.0)):
             model = Pipeline(
-                [("prep", ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["sex"])], remainder="passthrough")),
-                 ("clf", LogisticRegression(C=c, max_iter=2000))]
+                [
+                    (
+                        "prep",
+                        ColumnTransformer(
+                            [("cat", OneHotEncoder(handle_unknown="ignore"), ["sex"])], remainder="passthrough"
+                        ),
+                    ),
+                    ("clf", LogisticRegression(C=c, max_iter=2000)),
+                ]
             ).fit(train[features], train["outcome"])
             register_iteration(
-                model, evaluation, use_case=use_case, version=version, target="outcome", author="Vocabulary test",
-                positive_label=1, positive_class=positive_class, threshold=0.5, protected_attributes=["sex"],
-                parent="v1" if version == "v2" else None, notes=f"Logistic regression, C={c}.", registry_dir=root,
+                model,
+                evaluation,
+                use_case=use_case,
+                version=version,
+                target="outcome",
+                author="Vocabulary test",
+                positive_label=1,
+                positive_class=positive_class,
+                threshold=0.5,
+                protected_attributes=["sex"],
+                parent="v1" if version == "v2" else None,
+                notes=f"Logistic regression, C={c}.",
+                registry_dir=root,
             )
     return root
 
@@ -77,11 +101,21 @@ def _seed(db, use_case: str, registry_dir) -> None:
     case_id = iteration.eval_data.index[0]
     decision = get_use_case(use_case, iteration.card.positive_class).negative_decision
     store.add_feedback(
-        make_draft(use_case=use_case, iteration="v1", case_id=case_id, decision=decision, reasons_shown=(), expected_outcome="positive"),
+        make_draft(
+            use_case=use_case,
+            iteration="v1",
+            case_id=case_id,
+            decision=decision,
+            reasons_shown=(),
+            expected_outcome="positive",
+        ),
         {"v1"},
     )
     column = "fare" if use_case in BROUGHT else "amount" if use_case == "fraud" else "credit_amount"
-    save_costs(store, CostMatrix(use_case, 120, 800, "Ann Example", column, 0.5, {"credit": "DM", "fraud": "EUR"}.get(use_case, "")))
+    save_costs(
+        store,
+        CostMatrix(use_case, 120, 800, "Ann Example", column, 0.5, {"credit": "DM", "fraud": "EUR"}.get(use_case, "")),
+    )
 
 
 def _strings(value) -> list[str]:
@@ -99,8 +133,22 @@ def collect_texts(at) -> list[str]:
         texts += [str(e.value) for e in at.get(kind)]
     for metric in at.metric:
         texts += [metric.label, str(metric.value)]
-    for kind in ("selectbox", "radio", "multiselect", "select_slider", "slider", "number_input", "text_input", "text_area",
-                 "button", "checkbox", "toggle", "expander", "tab", "date_input"):
+    for kind in (
+        "selectbox",
+        "radio",
+        "multiselect",
+        "select_slider",
+        "slider",
+        "number_input",
+        "text_input",
+        "text_area",
+        "button",
+        "checkbox",
+        "toggle",
+        "expander",
+        "tab",
+        "date_input",
+    ):
         for widget in at.get(kind):
             texts += _strings(getattr(widget, "label", None))
             options = getattr(widget, "options", None)
@@ -147,8 +195,8 @@ def broken_phrases(text: str, use_case) -> list[str]:
     found = []
     for pattern in patterns:
         for match in re.finditer(pattern, text, flags=re.IGNORECASE):
-            window = text[max(0, match.start() - 30): match.end() + 30]
-            if not ARTICLE_OK.search(text[match.start(): match.end() + 8]):
+            window = text[max(0, match.start() - 30) : match.end() + 30]
+            if not ARTICLE_OK.search(text[match.start() : match.end() + 8]):
                 found.append(f"{match.group(0)!r} in …{window}…")
     return found
 
@@ -202,7 +250,11 @@ def test_every_generated_sentence_reads_right(app_env, brought_registry, monkeyp
     wording = get_use_case(use_case, card.positive_class)
     at = open_app(use_case=use_case)
     shown = _render_every_page(at, use_case)
-    problems = {script: found for script, texts in shown.items() if (found := [p for t in texts for p in broken_phrases(t, wording)])}
+    problems = {
+        script: found
+        for script, texts in shown.items()
+        if (found := [p for t in texts for p in broken_phrases(t, wording)])
+    }
     assert not problems, problems
     everything = "\n".join(t for texts in shown.values() for t in texts)
     assert len(everything) > 20_000  # the pages really were read
@@ -220,7 +272,11 @@ def test_the_registration_snippet_is_built_from_the_use_cases_card(app_env, brou
     latest = cards[-1]
     code = at.code[0].value
     compile(code, "snippet", "exec")
-    assert f"use_case={use_case!r}" in code and f"version='v{len(cards) + 1}'" in code and f"parent={latest.version!r}" in code
+    assert (
+        f"use_case={use_case!r}" in code
+        and f"version='v{len(cards) + 1}'" in code
+        and f"parent={latest.version!r}" in code
+    )
     assert f"target={latest.target!r}" in code and f"positive_class={latest.positive_class!r}" in code
     assert f"protected_attributes={list(latest.protected_attributes)!r}" in code
     if use_case == "fraud":

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
+from demo_models.explanations.whatif import edited_row
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
-from demo_models.explanations.whatif import edited_row
 from tests.app.apptest import decode, open_app, plotly_figures
 from tests.missing_model import USE_CASE, register_missing_model
 
@@ -141,7 +141,8 @@ def test_missing_can_be_chosen_in_a_number_and_in_a_category(missing_env, missin
     at.form_submit_button[0].click().run()
     [(what_if,)] = sqlite3.connect(missing_env).execute("SELECT what_if FROM feedback").fetchall()
     assert json.loads(what_if) == {
-        "monthly_fee": [str(complete.loc[case_id, "monthly_fee"]), None], "payment": [complete.loc[case_id, "payment"], None],
+        "monthly_fee": [str(complete.loc[case_id, "monthly_fee"]), None],
+        "payment": [complete.loc[case_id, "payment"], None],
     }
 
 
@@ -154,7 +155,6 @@ def test_the_feedback_categories_offer_no_select_all(app_env):
     at.form_submit_button[0].click().run()
     [(stored,)] = sqlite3.connect(app_env).execute("SELECT categories FROM feedback").fetchall()
     assert json.loads(stored) == ["wrong prediction", "missing factor"]
-
 
 
 def test_an_unchanged_case_shows_no_arrow_and_a_flip_names_the_decision_it_replaces(app_env):

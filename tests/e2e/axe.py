@@ -31,7 +31,10 @@ def axe_script(directory: Path = AXE_DIR, version: str = AXE_VERSION) -> str:
         directory.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
             [npm, "install", "--prefix", str(directory), "--no-save", "--no-audit", "--no-fund", f"axe-core@{version}"],
-            capture_output=True, text=True, timeout=300, check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if done.returncode != 0 or not script.exists():
             raise AxeUnavailable(f"npm install axe-core@{version} failed: {done.stderr.strip()[-500:]}")

@@ -16,7 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from demo_models.examples.churn import main as register_churn
-from tests.helpers import free_port as _free_port, stop_process_group
+from tests.helpers import free_port as _free_port
+from tests.helpers import stop_process_group
 
 APP_DIR = Path(__file__).resolve().parents[2]
 SCREENSHOTS = APP_DIR / "test-artifacts" / "screenshots"
@@ -86,14 +87,30 @@ def streamlit_server(tmp_path_factory, registry_dir):
         "INVOLVE_DEMO_HISTORY": "0",
     }
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.runOnSave", "false", "--server.scriptHealthCheckEnabled", "true",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+        "--server.scriptHealthCheckEnabled",
+        "true",
     ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=APP_DIR, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command, cwd=APP_DIR, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
     try:
         _wait_ready(url, proc, log)
         yield SimpleNamespace(url=url, db=db, log=log, registry=registry)

@@ -12,7 +12,9 @@ import urllib.request
 from pathlib import Path
 
 OIDC_VERSION = os.environ.get("INVOLVE_OIDC_PROVIDER_VERSION", "9.13.3")
-OIDC_DIR = Path(os.environ.get("INVOLVE_OIDC_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts" / "oidc-provider")
+OIDC_DIR = Path(
+    os.environ.get("INVOLVE_OIDC_DIR") or Path(__file__).resolve().parents[2] / "test-artifacts" / "oidc-provider"
+)
 SCRIPT = Path(__file__).resolve().parent / "oidc" / "provider.mjs"
 
 
@@ -29,8 +31,20 @@ def install_provider(directory: Path = OIDC_DIR, version: str = OIDC_VERSION) ->
             raise ProviderUnavailable("node and npm are not installed (apt-get install npm; .ci/run does it)")
         directory.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "install", "--prefix", str(directory), "--no-save", "--no-audit", "--no-fund", f"oidc-provider@{version}"],
-            capture_output=True, text=True, timeout=300, check=False,
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(directory),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"oidc-provider@{version}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         if done.returncode != 0 or not package.exists():
             raise ProviderUnavailable(f"npm install oidc-provider@{version} failed: {done.stderr.strip()[-500:]}")
@@ -45,14 +59,20 @@ def start_provider(port: int, config: dict, work: Path, directory: Path = OIDC_D
     shutil.copyfile(SCRIPT, script)
     log = work / "oidc-provider.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["node", str(script), str(port), str(config_file)], stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            ["node", str(script), str(port), str(config_file)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ProviderUnavailable(f"oidc-provider exited:\n{log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1) as reply:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=1
+            ) as reply:
                 if json.load(reply).get("issuer") == f"http://127.0.0.1:{port}":
                     return proc
         except OSError:

@@ -45,14 +45,24 @@ def _seed_feedback(server, use_case: str) -> None:
     """A few entries, so the Inbox draws its charts and Explore lists earlier feedback."""
     store = FeedbackStore(f"sqlite:///{server.db}")
     for case_id, verdict, categories in zip(
-        _case_ids(server, use_case), ("agree", "disagree", "unsure"),
+        _case_ids(server, use_case),
+        ("agree", "disagree", "unsure"),
         (("wrong prediction",), ("unclear explanation", "missing factor"), ()),
     ):
         store.add_feedback(
             FeedbackDraft(
-                use_case=use_case, iteration=LATEST[use_case], case_id=case_id, score=0.5, threshold=0.4,
-                decision="decline", reasons_shown=("a reason",), reviewer_name="Axe Auditor", reviewer_role="risk",
-                verdict=verdict, categories=categories, comment="the amount is missing from the reasons",
+                use_case=use_case,
+                iteration=LATEST[use_case],
+                case_id=case_id,
+                score=0.5,
+                threshold=0.4,
+                decision="decline",
+                reasons_shown=("a reason",),
+                reviewer_name="Axe Auditor",
+                reviewer_role="risk",
+                verdict=verdict,
+                categories=categories,
+                comment="the amount is missing from the reasons",
                 app_version=__version__,
             ),
             [LATEST[use_case]],

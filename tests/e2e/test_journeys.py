@@ -6,7 +6,6 @@ import sqlite3
 import uuid
 
 import pytest
-
 from playwright.sync_api import expect
 
 from demo_models.iterations.registry import load_iteration
@@ -64,11 +63,15 @@ def test_business_user_explores_a_case_and_leaves_feedback(app_page, streamlit_s
     expect(page.get_by_text("1 feedback entry")).to_be_visible()
     screenshot(page, "saved")
 
-    rows = sqlite3.connect(streamlit_server.db).execute(
-        "SELECT iteration, case_id, verdict, expected_outcome, reviewer_name, reasons_shown, categories "
-        "FROM feedback WHERE comment = ?",
-        (comment,),
-    ).fetchall()
+    rows = (
+        sqlite3.connect(streamlit_server.db)
+        .execute(
+            "SELECT iteration, case_id, verdict, expected_outcome, reviewer_name, reasons_shown, categories "
+            "FROM feedback WHERE comment = ?",
+            (comment,),
+        )
+        .fetchall()
+    )
     assert len(rows) == 1
     iteration, stored_case, verdict, expected, name, reasons, categories = rows[0]
     assert (iteration, stored_case, verdict, expected, name) == ("v3", case_id, "disagree", "negative", "Erin Browser")
@@ -88,7 +91,11 @@ def test_data_scientist_compares_and_opens_a_flipped_case(app_page, streamlit_se
     wait_for_plotly(page)
     # the flipped cases: the table that offers row selection (charts' tables sit in collapsed expanders)
     frames = page.get_by_test_id("stDataFrame")
-    flips = next(i for i in range(frames.count()) if frames.nth(i).locator("xpath=ancestor::*[contains(@class, 'st-key-flip_cases')]").count())
+    flips = next(
+        i
+        for i in range(frames.count())
+        if frames.nth(i).locator("xpath=ancestor::*[contains(@class, 'st-key-flip_cases')]").count()
+    )
     frames.nth(flips).scroll_into_view_if_needed()
     select_dataframe_row(page, 0, nth=flips)
     expect(page.get_by_role("heading", name="Applicant A")).to_be_visible()
@@ -154,8 +161,12 @@ def test_signed_off_promoted_and_announced_to_another_user(app_page, streamlit_s
 
 def test_a_brought_model_works_on_every_page(app_page, streamlit_server, screenshot):
     page = app_page
-    for path, heading in [("", "Churn"), ("Explore", "Explore predictions"), ("Compare", "Compare iterations"),
-                          ("Iterations", "Iterations")]:
+    for path, heading in [
+        ("", "Churn"),
+        ("Explore", "Explore predictions"),
+        ("Compare", "Compare iterations"),
+        ("Iterations", "Iterations"),
+    ]:
         goto_app(page, f"{streamlit_server.url}/{path}?use_case=churn")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         _no_exception(page)
@@ -196,7 +207,9 @@ def test_business_owner_sets_costs_and_the_optimal_threshold_moves(app_page, str
     assert float(second) < float(first)  # cheaper wrong declines: the best threshold moves down
     page.get_by_role("button", name="Move the threshold to the cost-optimal one").click()
     wait_for_app_run(page)
-    expect(page.get_by_test_id("stSlider").filter(has_text="Threshold")).to_contain_text(f"{round(float(second), 3):.3f}")
+    expect(page.get_by_test_id("stSlider").filter(has_text="Threshold")).to_contain_text(
+        f"{round(float(second), 3):.3f}"
+    )
     _no_exception(page)
     screenshot(page, "optimal")
 
@@ -271,7 +284,9 @@ def test_fairness_and_monitoring_pages_in_the_browser(app_page, streamlit_server
     screenshot(page, f"monitoring-{use_case}")
 
 
-def test_the_iteration_report_opens_offline_with_every_figure(app_page, streamlit_server, screenshot, browser, tmp_path):
+def test_the_iteration_report_opens_offline_with_every_figure(
+    app_page, streamlit_server, screenshot, browser, tmp_path
+):
     page = app_page
     goto_app(page, f"{streamlit_server.url}/Iterations")
     page.get_by_role("button", name="Prepare the report of v3").click()

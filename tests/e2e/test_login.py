@@ -39,8 +39,17 @@ def login_app(tmp_path_factory, registry_dir):
     app_port, idp_port = _free_port(), _free_port()
     url, issuer = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{idp_port}"
     secret = uuid.uuid4().hex
-    provider = start_provider(idp_port, {"client_id": "involve", "client_secret": secret,
-                                         "redirect_uri": f"{url}/oauth2callback", "accounts": ACCOUNTS}, work, directory)
+    provider = start_provider(
+        idp_port,
+        {
+            "client_id": "involve",
+            "client_secret": secret,
+            "redirect_uri": f"{url}/oauth2callback",
+            "accounts": ACCOUNTS,
+        },
+        work,
+        directory,
+    )
     settings = work / ".streamlit"
     settings.mkdir()
     shutil.copyfile(APP_DIR / ".streamlit" / "config.toml", settings / "config.toml")
@@ -53,11 +62,31 @@ def login_app(tmp_path_factory, registry_dir):
         f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
     )
     db, log = work / "feedback.sqlite3", work / "server.log"
-    env = {**os.environ, "INVOLVE_DATA_DIR": str(work), "INVOLVE_REGISTRY_DIR": str(registry_dir),
-           "INVOLVE_DB_URL": f"sqlite:///{db}", "INVOLVE_DEMO_HISTORY": "0", "INVOLVE_MONITOR_ROWS": "50000",
-           "INVOLVE_ROLES": ROLES, "PYTHONPATH": str(APP_DIR)}  # background processes import this checkout
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_DIR / "app.py"), "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(app_port), "--server.scriptHealthCheckEnabled", "true"]
+    env = {
+        **os.environ,
+        "INVOLVE_DATA_DIR": str(work),
+        "INVOLVE_REGISTRY_DIR": str(registry_dir),
+        "INVOLVE_DB_URL": f"sqlite:///{db}",
+        "INVOLVE_DEMO_HISTORY": "0",
+        "INVOLVE_MONITOR_ROWS": "50000",
+        "INVOLVE_ROLES": ROLES,
+        "PYTHONPATH": str(APP_DIR),
+    }  # background processes import this checkout
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_DIR / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(app_port),
+        "--server.scriptHealthCheckEnabled",
+        "true",
+    ]
     with open(log, "wb") as out:  # run from the temp folder: its .streamlit/ holds the secrets
         app = subprocess.Popen(command, cwd=work, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
@@ -107,13 +136,18 @@ def test_people_log_in_through_a_real_provider_and_act_within_their_roles(browse
     try:
         _log_in(rita, login_app, "rita")
         sidebar = rita.get_by_test_id("stSidebar")
-        expect(sidebar.get_by_text("Signed in as Rita Risk (risk): mapped from your verified e-mail rita@bank.example.")).to_be_visible()
+        expect(
+            sidebar.get_by_text("Signed in as Rita Risk (risk): mapped from your verified e-mail rita@bank.example.")
+        ).to_be_visible()
         expect(rita.get_by_text("Demo mode")).to_have_count(0)
         screenshot(rita, "risk-signed-in")
 
         _log_in(bea, login_app, "bea")  # a second person, in another browser context, at the same time
-        expect(bea.get_by_test_id("stSidebar").get_by_text(
-            "Signed in as Bea Business (business user): your e-mail is not in the role mapping.")).to_be_visible()
+        expect(
+            bea.get_by_test_id("stSidebar").get_by_text(
+                "Signed in as Bea Business (business user): your e-mail is not in the role mapping."
+            )
+        ).to_be_visible()
 
         # the risk officer signs v3 off: a sign-off is the risk role's to give
         _open(rita, login_app, "Sign-off")
@@ -147,18 +181,23 @@ def test_people_log_in_through_a_real_provider_and_act_within_their_roles(browse
         bea.get_by_role("option", name="accepted", exact=True).click()
         bea.get_by_test_id("stForm").filter(has_text="New status").get_by_role("button", name="Apply").click()
         wait_for_app_run(bea)
-        expect(bea.get_by_test_id("stAlertContentError").filter(
-            has_text="Not changed — A business user cannot triage feedback; ask: admin, data scientist.")).to_be_visible()
+        expect(
+            bea.get_by_test_id("stAlertContentError").filter(
+                has_text="Not changed — A business user cannot triage feedback; ask: admin, data scientist."
+            )
+        ).to_be_visible()
         expect(bea.get_by_text("Importing feedback from another store is for: admin, data scientist.")).to_be_visible()
         expect(bea.get_by_test_id("stFileUploader")).to_have_count(0)
         screenshot(bea, "business-user-refused-triage")
 
         with sqlite3.connect(login_app.db) as conn:  # the records carry the login's subject beside the name
             assert conn.execute("SELECT signer_name, signer_role, signer_subject FROM signoffs").fetchall() == [
-                ("Rita Risk", "risk", f"{login_app.issuer}|rita")]
-            assert conn.execute("SELECT reviewer_name, reviewer_role, reviewer_subject, triage_status FROM feedback "
-                                "WHERE comment = ?", (comment,)).fetchall() == [
-                ("Bea Business", "business user", f"{login_app.issuer}|bea", "new")]
+                ("Rita Risk", "risk", f"{login_app.issuer}|rita")
+            ]
+            assert conn.execute(
+                "SELECT reviewer_name, reviewer_role, reviewer_subject, triage_status FROM feedback WHERE comment = ?",
+                (comment,),
+            ).fetchall() == [("Bea Business", "business user", f"{login_app.issuer}|bea", "new")]
             assert conn.execute("SELECT count(*) FROM triage_events").fetchone() == (0,)
 
         # logging out ends the session at the provider too: the next visit asks to log in again
@@ -172,7 +211,9 @@ def test_people_log_in_through_a_real_provider_and_act_within_their_roles(browse
         expect(bea.locator("input[name=login]")).to_be_visible()  # the provider asks again
         rita.reload()
         wait_for_app_run(rita)
-        expect(rita.get_by_test_id("stSidebar").get_by_text("Signed in as Rita Risk (risk)", exact=False)).to_be_visible()
+        expect(
+            rita.get_by_test_id("stSidebar").get_by_text("Signed in as Rita Risk (risk)", exact=False)
+        ).to_be_visible()
     finally:
         rita_context.close()
         bea_context.close()
@@ -184,12 +225,16 @@ def test_an_unverified_email_gets_no_mapped_role(browser, login_app, screenshot)
         _log_in(page, login_app, "uma")  # mapped to admin, but the provider has not verified the e-mail
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("Signed in as Uma Unverified (business user)", exact=False)).to_be_visible()
-        expect(sidebar.get_by_test_id("stAlertContentWarning").filter(
-            has_text="No mapped role: the login provider has not verified uma@bank.example, so its mapped role (admin) "
-                     "is not given.")).to_be_visible()
+        expect(
+            sidebar.get_by_test_id("stAlertContentWarning").filter(
+                has_text="No mapped role: the login provider has not verified uma@bank.example, so its mapped role (admin) "
+                "is not given."
+            )
+        ).to_be_visible()
         screenshot(page, "unverified")
         page.get_by_test_id("stSidebar").get_by_role("link", name="Inbox").click()  # a slow page on a busy machine:
         expect(page.get_by_text("Importing feedback from another store is for: admin, data scientist.")).to_be_visible(
-            timeout=90_000)  # wait on the text itself, longer than one script run's 30 s
+            timeout=90_000
+        )  # wait on the text itself, longer than one script run's 30 s
     finally:
         context.close()

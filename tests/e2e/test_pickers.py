@@ -18,7 +18,9 @@ def _assert_pickers_match_page(page, where: str, title: str, version: str) -> No
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_role("combobox", name="Use case"), where).to_have_value(title)
     expect(sidebar.get_by_role("combobox", name="Iteration"), where).to_have_value(re.compile(rf"^{version} · "))
-    expect(sidebar.get_by_text(re.compile(rf"^This page shows {re.escape(title)} · {version} \(")), where).to_be_visible()
+    expect(
+        sidebar.get_by_text(re.compile(rf"^This page shows {re.escape(title)} · {version} \(")), where
+    ).to_be_visible()
 
 
 def test_every_page_twice_shows_the_picked_use_case_and_iteration(app_page, streamlit_server, screenshot):

@@ -106,7 +106,10 @@ def _text_arguments(call: ast.Call) -> list[ast.AST]:
 def unsafe_render_calls(path: Path) -> list[str]:
     """Every markdown-rendering call of a script given text that is neither constant nor escaped."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    scopes: list[ast.AST] = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]
+    scopes: list[ast.AST] = [
+        tree,
+        *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))),
+    ]
     owner: dict[ast.AST, ast.AST] = {}
     for scope in scopes:  # innermost scope wins: functions come after the module in `scopes`
         for node in ast.walk(scope):
@@ -202,4 +205,7 @@ def test_md_escapes_values_and_keeps_the_template():
     assert plain("Mara (demo), 2026-11-01: ok.") == "Mara (demo), 2026-11-01: ok."  # text stays readable
     assert plain("1. a\n- b\n# c\n===\n+ d") == "1\\. a\n\\- b\n\\# c\n\\===\n\\+ d"  # no block starts
     zw = "\u200b"  # remark-gfm finds autolinks in the text once escapes are resolved: a zero-width space breaks them
-    assert plain("www.evil.example a@evil.example https://e") == f"www{zw}.evil.example a\\@{zw}evil.example https\\:{zw}//e"
+    assert (
+        plain("www.evil.example a@evil.example https://e")
+        == f"www{zw}.evil.example a\\@{zw}evil.example https\\:{zw}//e"
+    )

@@ -7,13 +7,20 @@ import pytest
 from demo_models.vocabulary import CREDIT, FRAUD, capitalise, generic_vocabulary, get_use_case, pluralise, with_article
 
 
-@pytest.mark.parametrize("use_case", [CREDIT, FRAUD, get_use_case("titanic", "survived"), get_use_case("loans", "approved")], ids=lambda u: u.name)
+@pytest.mark.parametrize(
+    "use_case",
+    [CREDIT, FRAUD, get_use_case("titanic", "survived"), get_use_case("loans", "approved")],
+    ids=lambda u: u.name,
+)
 def test_every_word_is_there_and_matches_the_decisions(use_case):
     words = use_case.words
     for field in dataclasses.fields(words):
         if field.name != "currency":
             assert getattr(words, field.name).strip(), field.name
-    assert (words.positive_decision, words.negative_decision) == (use_case.positive_decision, use_case.negative_decision)
+    assert (words.positive_decision, words.negative_decision) == (
+        use_case.positive_decision,
+        use_case.negative_decision,
+    )
     assert use_case.past(use_case.positive_decision) == words.positive_past
     assert use_case.past(use_case.negative_decision) == words.negative_past
     assert words.cases != words.case and words.positive_cases != words.positive_case
@@ -39,8 +46,15 @@ def test_credit_and_fraud_speak_their_own_words():
 
 @pytest.mark.parametrize(
     ("noun", "plural"),
-    [("case", "cases"), ("applicant", "applicants"), ("policy", "policies"), ("day", "days"), ("box", "boxes"),
-     ("batch", "batches"), ("“survived” case", "“survived” cases")],
+    [
+        ("case", "cases"),
+        ("applicant", "applicants"),
+        ("policy", "policies"),
+        ("day", "days"),
+        ("box", "boxes"),
+        ("batch", "batches"),
+        ("“survived” case", "“survived” cases"),
+    ],
 )
 def test_pluralise(noun, plural):
     assert pluralise(noun) == plural
@@ -48,9 +62,16 @@ def test_pluralise(noun, plural):
 
 @pytest.mark.parametrize(
     ("phrase", "expected"),
-    [("applicant", "an applicant"), ("transaction", "a transaction"), ("“approved” case", "an “approved” case"),
-     ("“survived” case", "a “survived” case"), ("hour", "an hour"), ("user", "a user"), ("unusual case", "an unusual case"),
-     ("applicant who repays", "an applicant who repays")],
+    [
+        ("applicant", "an applicant"),
+        ("transaction", "a transaction"),
+        ("“approved” case", "an “approved” case"),
+        ("“survived” case", "a “survived” case"),
+        ("hour", "an hour"),
+        ("user", "a user"),
+        ("unusual case", "an unusual case"),
+        ("applicant who repays", "an applicant who repays"),
+    ],
 )
 def test_with_article(phrase, expected):
     assert with_article(phrase) == expected

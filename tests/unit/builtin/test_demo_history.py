@@ -13,12 +13,12 @@ from demo_models.builtin.demo_feedback import DEMO_MARK
 from demo_models.builtin.demo_history import NOTICE_TITLE, seed_demo_history
 from demo_models.presentation.report_inputs import evaluate_criteria
 from feedback.analytics import check_fixes
-from feedback.store.fresh import count_person_records, is_fresh
 from feedback.goal_store import costs_history, criteria_history, current_criteria, statement_history
 from feedback.notice_board import dismiss, list_announcements, record_health
 from feedback.signoff import SIGN
 from feedback.signoff_store import current_signoffs_of
 from feedback.store.database import FeedbackStore
+from feedback.store.fresh import count_person_records, is_fresh
 from feedback.telemetry import flush_events, record_event
 from tests.helpers import make_draft
 
@@ -93,7 +93,11 @@ def test_every_demo_person_is_labelled_and_the_history_says_it_is_demo(seeded):
 
 
 def test_credit_v2_is_live_signed_off_and_v3_awaits_compliance(seeded):
-    assert seeded.lifecycle_statuses("credit", ["v1", "v2", "v3"]) == {"v1": "candidate", "v2": "live", "v3": "candidate"}
+    assert seeded.lifecycle_statuses("credit", ["v1", "v2", "v3"]) == {
+        "v1": "candidate",
+        "v2": "live",
+        "v3": "candidate",
+    }
     live = [e for e in seeded.list_lifecycle_events("credit") if e.to_status == "live"]
     assert [e.iteration for e in live] == ["v2"] and live[0].migration_note
     signed = {(s.iteration, s.signer_role) for s in seeded.list_signoffs("credit") if s.action == SIGN}

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from demo_models import settings
-from demo_models.builtin.training import missing_builtins
 from demo_models.builtin.first_start import LOG_FILE, FirstStart, Progress, prepare, read_status, start_first_start
+from demo_models.builtin.training import missing_builtins
 
 
 def test_nothing_to_do_starts_nothing(registry_dir, tmp_path):
@@ -44,7 +44,9 @@ def test_progress_reports_each_step(registry_dir, tmp_path, monkeypatch):
     registry = tmp_path / "registry"
     shutil.copytree(registry_dir, registry)
     shutil.rmtree(registry / "credit" / "v1")
-    assert prepare(registry, f"sqlite:///{tmp_path / 's.sqlite3'}", demo_history=False) == Progress("ready", 1, 1, "done")
+    assert prepare(registry, f"sqlite:///{tmp_path / 's.sqlite3'}", demo_history=False) == Progress(
+        "ready", 1, 1, "done"
+    )
     assert seen == [Progress("training credit v1", 0, 1), Progress("ready", 1, 1, "done")]
 
 

@@ -10,8 +10,8 @@ from scipy.special import logit
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.neighbors import KNeighborsClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -142,7 +142,13 @@ def _mixed(n=300):
     y = ((X["tenure"] < 15) ^ (rng.random(n) < 0.15)).astype(int)
     prep = ColumnTransformer(
         [
-            ("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value="none"), OneHotEncoder(handle_unknown="ignore")), ["plan"]),
+            (
+                "cat",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="none"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                ["plan"],
+            ),
             ("num", make_pipeline(SimpleImputer(), StandardScaler()), ["tenure", "fee"]),
         ]
     )
@@ -234,7 +240,9 @@ def test_the_stored_rows_do_not_depend_on_how_busy_the_machine_is(monkeypatch):
     monkeypatch.setattr(attributions, "TREE_WORK_BUDGET", work * 1200)  # all 3,000 would exceed it: a sample of 1,200
     monkeypatch.setattr(attributions, "MIN_GLOBAL_ROWS", 100)
     idle = explain_evaluation(explainer, X)
-    burners = [multiprocessing.get_context("spawn").Process(target=_burn, args=(30.0,)) for _ in range(os.cpu_count() or 2)]
+    burners = [
+        multiprocessing.get_context("spawn").Process(target=_burn, args=(30.0,)) for _ in range(os.cpu_count() or 2)
+    ]
     for burner in burners:
         burner.start()
     try:
@@ -264,4 +272,7 @@ def test_sample_size_comes_from_the_case_count_and_the_model_size(monkeypatch):
     assert attributions.global_sample_size(tree, 600)[0] == 250
     assert attributions.global_sample_size(tree, 200) == (200, "every case")
     monkeypatch.setattr(attributions, "EXACT_GLOBAL_MAX_ROWS", 300)
-    assert attributions.global_sample_size(lin, 600)[0] == 300 and attributions.global_sample_size(lin, 300) == (300, "every case")
+    assert attributions.global_sample_size(lin, 600)[0] == 300 and attributions.global_sample_size(lin, 300) == (
+        300,
+        "every case",
+    )

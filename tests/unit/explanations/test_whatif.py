@@ -6,8 +6,6 @@ import pandas as pd
 import pytest
 
 from demo_models.examples.churn import NUMERIC
-from demo_models.iterations.registry import load_iteration
-from demo_models.iterations.scoring import ScoredIteration
 from demo_models.explanations.whatif import (
     _grid,
     changes_to_json,
@@ -20,6 +18,8 @@ from demo_models.explanations.whatif import (
     input_specs,
     is_missing,
 )
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
 from tests.missing_model import USE_CASE, register_missing_model
 
 
@@ -46,7 +46,11 @@ def test_the_counterfactual_really_flips_only_actionable_inputs_and_is_the_small
     best = np.inf
     for (amount, duration), score in zip(pairs, scores):
         if score < it.threshold:
-            changes = {c: (row.iloc[0][c], v) for c, v in (("credit_amount", amount), ("duration", duration)) if v != row.iloc[0][c]}
+            changes = {
+                c: (row.iloc[0][c], v)
+                for c, v in (("credit_amount", amount), ("duration", duration))
+                if v != row.iloc[0][c]
+            }
             best = min(best, distance(it, changes))
     assert found.distance == pytest.approx(best)
 
@@ -80,7 +84,6 @@ def test_edited_rows_keep_dtypes_and_specs_follow_the_data(scored):
 # --- missing inputs stay missing -----------------------------------------------------------------
 
 
-
 @pytest.fixture(scope="module")
 def missing(tmp_path_factory):
     """retention/v1: missing fees (numbers) and missing payment methods (categories), imputed by the pipeline."""
@@ -94,7 +97,9 @@ def _as_shown(row):
     return dict(row.iloc[0].items())
 
 
-@pytest.mark.parametrize("column, other, new", [("monthly_fee", "tenure_months", 30), ("payment", "contract", "two years")])
+@pytest.mark.parametrize(
+    "column, other, new", [("monthly_fee", "tenure_months", 30), ("payment", "contract", "two years")]
+)
 def test_editing_another_input_keeps_a_missing_value_missing(missing, column, other, new):
     case_id = missing.features.index[missing.features[column].isna()][0]
     row = missing.features.loc[[case_id]]
@@ -130,7 +135,9 @@ def test_an_imputer_on_the_numbers_only_allows_missing_numbers_only():
     from sklearn.preprocessing import OneHotEncoder
 
     frame = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", "y", "x"]})
-    prep = ColumnTransformer([("num", make_pipeline(SimpleImputer()), ["a"]), ("cat", OneHotEncoder(), ["b"])]).fit(frame)
+    prep = ColumnTransformer([("num", make_pipeline(SimpleImputer()), ["a"]), ("cat", OneHotEncoder(), ["b"])]).fit(
+        frame
+    )
     assert imputed_columns(make_pipeline(prep, "passthrough"), ["a", "b"]) == {"a"}
     assert imputed_columns(make_pipeline(SimpleImputer(), "passthrough"), ["a", "b"]) == {"a", "b"}
 

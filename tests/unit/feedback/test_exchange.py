@@ -32,8 +32,13 @@ def _all(store, use_case="credit"):
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(sqlite_store, start):
     hostile = f'{start}HYPERLINK("http://evil.example","Click")'
     sqlite_store.add_feedback(
-        make_draft(comment=hostile, case_id=f"{start}cmd|' /C calc'!A0", reviewer_name=f"{start}2+3",
-                   reasons_shown=(f"{start}1+1", "Age: 30")), KNOWN
+        make_draft(
+            comment=hostile,
+            case_id=f"{start}cmd|' /C calc'!A0",
+            reviewer_name=f"{start}2+3",
+            reasons_shown=(f"{start}1+1", "Age: 30"),
+        ),
+        KNOWN,
     )
     entries = _all(sqlite_store)
     [row] = list(csv.DictReader(io.StringIO(export_csv(entries).decode("utf-8"))))
@@ -52,10 +57,23 @@ def test_neutralise_cell_leaves_numbers_and_plain_text_alone():
 
 def _line(**changes) -> str:
     base = dict(
-        uid=str(uuid.uuid4()), created_at="2026-11-20T10:00:00+00:00", use_case="credit", iteration="v3",
-        case_id="A0012", score=0.83, threshold=0.4, decision="decline", reasons_shown=["Loan duration: 48 months"],
-        reviewer_name="Ann Example", reviewer_role="risk", verdict="disagree", categories=["wrong prediction"],
-        severity="high", comment="Duration weighs too much.", app_version="0.1.0", triage_status="new",
+        uid=str(uuid.uuid4()),
+        created_at="2026-11-20T10:00:00+00:00",
+        use_case="credit",
+        iteration="v3",
+        case_id="A0012",
+        score=0.83,
+        threshold=0.4,
+        decision="decline",
+        reasons_shown=["Loan duration: 48 months"],
+        reviewer_name="Ann Example",
+        reviewer_role="risk",
+        verdict="disagree",
+        categories=["wrong prediction"],
+        severity="high",
+        comment="Duration weighs too much.",
+        app_version="0.1.0",
+        triage_status="new",
     )
     base.update(changes)
     return json.dumps(base)
@@ -64,8 +82,17 @@ def _line(**changes) -> str:
 def _log(*steps, actor=("Ada Admin", "admin")):
     rows, status = [], "new"
     for to_status, extra in steps:
-        rows.append(dict(created_at="2026-11-21T10:00:00+00:00", from_status=status, to_status=to_status,
-                         note=extra.pop("note", ""), actor_name=actor[0], actor_role=actor[1], **extra))
+        rows.append(
+            dict(
+                created_at="2026-11-21T10:00:00+00:00",
+                from_status=status,
+                to_status=to_status,
+                note=extra.pop("note", ""),
+                actor_name=actor[0],
+                actor_role=actor[1],
+                **extra,
+            )
+        )
         status = to_status
     return rows
 
@@ -78,17 +105,27 @@ BAD_LINES = {
     "a score that is a boolean": (_line(score=True), "Score must be a probability"),
     "fixed without its log": (_line(triage_status="fixed", fixed_in="v3"), "needs the triage log"),
     "fixed in an unknown iteration": (
-        _line(triage_status="fixed", fixed_in="v9",
-              triage_log=_log(("accepted", {}), ("fixed", {"fixed_in": "v9"}))), "Name the iteration that fixed it"),
+        _line(triage_status="fixed", fixed_in="v9", triage_log=_log(("accepted", {}), ("fixed", {"fixed_in": "v9"}))),
+        "Name the iteration that fixed it",
+    ),
     "an unknown iteration": (_line(iteration="v9"), "not a known iteration"),
     "a log by a business user": (
-        _line(triage_status="accepted", triage_log=_log(("accepted", {}), actor=("Bo", "business user"))), "cannot triage"),
+        _line(triage_status="accepted", triage_log=_log(("accepted", {}), actor=("Bo", "business user"))),
+        "cannot triage",
+    ),
     "a transition the rules refuse": (
-        _line(triage_status="fixed", fixed_in="v3", triage_log=_log(("fixed", {"fixed_in": "v3"}))), "cannot become fixed"),
+        _line(triage_status="fixed", fixed_in="v3", triage_log=_log(("fixed", {"fixed_in": "v3"}))),
+        "cannot become fixed",
+    ),
     "back-dated to the future": (_line(created_at="2999-01-01T00:00:00+00:00"), "in the future"),
     "a duplicate of nothing": (
-        _line(triage_status="duplicate", duplicate_of_uid=str(uuid.uuid4()),
-              triage_log=_log(("duplicate", {"duplicate_of_uid": None}))), "Name the existing entry"),
+        _line(
+            triage_status="duplicate",
+            duplicate_of_uid=str(uuid.uuid4()),
+            triage_log=_log(("duplicate", {"duplicate_of_uid": None})),
+        ),
+        "Name the existing entry",
+    ),
     "a name with a right-to-left override": (_line(reviewer_name="Ann \u202eevil"), "text-direction"),
     "not an object": ("[1, 2]", "not a JSON object"),
 }
@@ -110,8 +147,12 @@ def test_a_line_pointing_at_a_refused_line_is_refused_too(store):
     target, pointer = str(uuid.uuid4()), str(uuid.uuid4())
     lines = [
         _line(uid=target, iteration="v9"),  # refused: unknown iteration
-        _line(uid=pointer, triage_status="duplicate", duplicate_of_uid=target,
-              triage_log=_log(("duplicate", {"duplicate_of_uid": target}))),
+        _line(
+            uid=pointer,
+            triage_status="duplicate",
+            duplicate_of_uid=target,
+            triage_log=_log(("duplicate", {"duplicate_of_uid": target})),
+        ),
     ]
     report = import_jsonl(store, "\n".join(lines), {"credit": KNOWN}, ADMIN)
     assert report.added == 0 and report.errors[1].startswith("line 2: it points at entry")
@@ -134,24 +175,46 @@ def test_an_import_keeps_who_gave_it_apart_from_who_imported_it_and_the_carried_
     [copy] = _all(store)
     assert (copy.reviewer_name, copy.created_at, copy.triage_status) == ("Ann Example", original.created_at, "accepted")
     origin = read_import(store, copy.import_id)
-    assert (origin.actor_name, origin.actor_role, origin.source_file) == ("Dana Scientist", "data scientist", "from-bank-a.jsonl")
+    assert (origin.actor_name, origin.actor_role, origin.source_file) == (
+        "Dana Scientist",
+        "data scientist",
+        "from-bank-a.jsonl",
+    )
     assert origin.exported_from == sqlite_store.location and origin.id == report.import_id
     [event] = triage_history(store, copy.id)
-    assert (event["actor_name"], event["to_status"], event["note"], event["import_id"]) == ("Ada Admin", "accepted", "valid point", origin.id)
+    assert (event["actor_name"], event["to_status"], event["note"], event["import_id"]) == (
+        "Ada Admin",
+        "accepted",
+        "valid point",
+        origin.id,
+    )
     assert read_import(store, 999) is None
 
 
 # --- the round trip SQLite -> PostgreSQL -> SQLite, on generated entries and triage histories ---
 
-_one_line = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=sorted(BIDI_CONTROLS)), max_size=25)
+_one_line = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=sorted(BIDI_CONTROLS)), max_size=25
+)
 _name = _one_line.filter(lambda s: s.strip())
-_comment = st.text(st.one_of(st.characters(blacklist_categories=("Cc", "Cs")), st.sampled_from("\n\t\u202e")), max_size=60)
-_entry = st.fixed_dictionaries({
-    "case_id": _name, "decision": _name, "reviewer_name": _name, "comment": _comment,
-    "reasons_shown": st.lists(_name, max_size=3).map(tuple), "categories": st.lists(st.sampled_from(CATEGORIES), max_size=3).map(tuple),
-    "reviewer_role": st.sampled_from(ROLES), "verdict": st.sampled_from(VERDICTS), "score": st.floats(0, 1),
-    "explanation_rating": st.one_of(st.none(), st.integers(1, 5)), "iteration": st.sampled_from(sorted(KNOWN)),
-})
+_comment = st.text(
+    st.one_of(st.characters(blacklist_categories=("Cc", "Cs")), st.sampled_from("\n\t\u202e")), max_size=60
+)
+_entry = st.fixed_dictionaries(
+    {
+        "case_id": _name,
+        "decision": _name,
+        "reviewer_name": _name,
+        "comment": _comment,
+        "reasons_shown": st.lists(_name, max_size=3).map(tuple),
+        "categories": st.lists(st.sampled_from(CATEGORIES), max_size=3).map(tuple),
+        "reviewer_role": st.sampled_from(ROLES),
+        "verdict": st.sampled_from(VERDICTS),
+        "score": st.floats(0, 1),
+        "explanation_rating": st.one_of(st.none(), st.integers(1, 5)),
+        "iteration": st.sampled_from(sorted(KNOWN)),
+    }
+)
 # each step: (entry index, choice of next status, note, index of the entry it duplicates)
 _steps = st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), _one_line, st.integers(0, 5)), max_size=12)
 
@@ -172,8 +235,16 @@ def _fill(store, use_case, entries, steps) -> None:
         duplicate = ids[other % len(ids)]
         if to_status == "duplicate" and duplicate == target:
             continue
-        triage_feedback(store, [target], to_status, ADMIN, note if note.strip() else "because",
-                        duplicate_of=duplicate, fixed_in="v2", known_iterations=KNOWN)
+        triage_feedback(
+            store,
+            [target],
+            to_status,
+            ADMIN,
+            note if note.strip() else "because",
+            duplicate_of=duplicate,
+            fixed_in="v2",
+            known_iterations=KNOWN,
+        )
 
 
 _EXAMPLES = itertools.count()
@@ -187,9 +258,13 @@ def _comparable(text: str) -> list[dict]:
     return sorted(lines, key=lambda line: line["uid"])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(entries=st.lists(_entry, min_size=1, max_size=4), steps=_steps)
-def test_export_import_between_sqlite_and_postgresql_is_lossless(sqlite_store, postgres_store, tmp_path, entries, steps):
+def test_export_import_between_sqlite_and_postgresql_is_lossless(
+    sqlite_store, postgres_store, tmp_path, entries, steps
+):
     example = next(_EXAMPLES)
     use_case = f"uc-{example}"  # the stores live across examples; each example has its own use case
     known = {use_case: KNOWN}

@@ -28,7 +28,9 @@ def test_fix_rate_uses_the_latest_disagreement_with_an_expected_outcome(store):
     _save(store, iteration="v2", case_id="A3", verdict="disagree", expected_outcome=None)  # no expectation
     _save(store, iteration="v2", case_id="A4", verdict="agree", expected_outcome="negative")  # not a dispute
     _save(store, iteration="v2", case_id="A5", verdict="disagree", expected_outcome="negative")  # not in new
-    report = check_fixes(store.list_feedback("credit", "v2"), {"A1": "negative", "A2": "positive", "A3": "negative", "A4": "positive"})
+    report = check_fixes(
+        store.list_feedback("credit", "v2"), {"A1": "negative", "A2": "positive", "A3": "negative", "A4": "positive"}
+    )
     assert report.flagged == 2 and report.fixed == 1
     assert report.cases.loc["A1", "fixed"] and not report.cases.loc["A2", "fixed"]
     assert check_fixes([], {}).flagged == 0

@@ -16,8 +16,8 @@ from feedback.records import (
     FeedbackError,
     validate_draft,
 )
-from feedback.store.schema import LATEST_VERSION, MIGRATIONS
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.schema import LATEST_VERSION, MIGRATIONS
 from tests.helpers import make_draft
 
 KNOWN = {"v1", "v2", "v3"}
@@ -100,8 +100,15 @@ def test_any_input_is_stored_identically_or_refused_clearly(
     store, comment, name, role, verdict, categories, severity, rating, expected, score
 ):
     draft = make_draft(
-        comment=comment, reviewer_name=name, reviewer_role=role, verdict=verdict, categories=tuple(categories),
-        severity=severity, explanation_rating=rating, expected_outcome=expected, score=score,
+        comment=comment,
+        reviewer_name=name,
+        reviewer_role=role,
+        verdict=verdict,
+        categories=tuple(categories),
+        severity=severity,
+        explanation_rating=rating,
+        expected_outcome=expected,
+        score=score,
     )
     try:
         clean = validate_draft(draft, KNOWN)
@@ -112,8 +119,17 @@ def test_any_input_is_stored_identically_or_refused_clearly(
         return
     saved = store.add_feedback(draft, KNOWN)
     read = next(f for f in store.list_feedback("credit") if f.id == saved.id)
-    for field in ("comment", "reviewer_name", "reviewer_role", "verdict", "categories", "severity",
-                  "explanation_rating", "expected_outcome", "score"):
+    for field in (
+        "comment",
+        "reviewer_name",
+        "reviewer_role",
+        "verdict",
+        "categories",
+        "severity",
+        "explanation_rating",
+        "expected_outcome",
+        "score",
+    ):
         assert getattr(read, field) == getattr(clean, field), field
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from feedback.access import AccessError, Actor
 from feedback.goal_store import (
     costs_history,
     criteria_history,
@@ -14,13 +15,19 @@ from feedback.goal_store import (
     threshold_history,
 )
 from feedback.goals import CRITERION_METRICS, CostMatrix, GoalError, GoalStatement, judge
-from feedback.access import AccessError, Actor
 from tests.helpers import make_criterion as _criterion
 
 
 def _costs(**changes) -> CostMatrix:
-    values = dict(use_case="credit", false_positive_cost=300.0, false_negative_cost=0.0, author_name="Bo",
-                  false_negative_column="credit_amount", false_negative_fraction=0.5, currency="DM")
+    values = dict(
+        use_case="credit",
+        false_positive_cost=300.0,
+        false_negative_cost=0.0,
+        author_name="Bo",
+        false_negative_column="credit_amount",
+        false_negative_fraction=0.5,
+        currency="DM",
+    )
     values.update(changes)
     return CostMatrix(**values)
 
@@ -64,8 +71,12 @@ def test_every_criterion_metric_has_a_label_and_a_range():
 def test_the_problem_statement_is_required_and_versioned(store):
     with pytest.raises(GoalError, match="Problem statement is required"):
         save_statement(store, GoalStatement("credit", "   ", "loan officers", "", "Ann", "risk"))
-    first = save_statement(store, GoalStatement("credit", "Cut defaults", "Loan officers, at application", "", "Ann", "risk"))
-    save_statement(store, GoalStatement("credit", "Cut defaults, keep approvals", "Loan officers", "Reasons", "Bo", "risk"))
+    first = save_statement(
+        store, GoalStatement("credit", "Cut defaults", "Loan officers, at application", "", "Ann", "risk")
+    )
+    save_statement(
+        store, GoalStatement("credit", "Cut defaults, keep approvals", "Loan officers", "Reasons", "Bo", "risk")
+    )
     history = statement_history(store, "credit")
     assert [s.problem for s in history] == ["Cut defaults", "Cut defaults, keep approvals"]
     assert history[0] == first
@@ -114,4 +125,6 @@ def test_judging_criteria():
     missing = judge(recall, None, "no cost matrix")
     assert missing.passed is None and missing.note == "no cost matrix"
     assert judge(recall, float("nan")).passed is None
-    assert _criterion(metric="disparate_impact_ratio", attribute="sex").describe() == "Disparate impact ratio (sex) >= 0.8"
+    assert (
+        _criterion(metric="disparate_impact_ratio", attribute="sex").describe() == "Disparate impact ratio (sex) >= 0.8"
+    )

@@ -15,17 +15,16 @@ from feedback.access import (
     parse_role_mapping,
     role_for,
 )
-from feedback.announcements import person_key
-from feedback.notice_board import dismiss, dismissed_items, list_announcements, post_notice
-from feedback.announcements import NOTICE, Announcement
+from feedback.announcements import NOTICE, Announcement, person_key
 from feedback.exchange import export_jsonl, import_jsonl, read_import
 from feedback.goal_store import criteria_history, remove_criterion, save_criterion
 from feedback.goals import GoalError
 from feedback.inbox import triage_feedback, triage_history
-from feedback.store.schema import MIGRATIONS
+from feedback.notice_board import dismiss, dismissed_items, list_announcements, post_notice
 from feedback.signoff import ScorecardLine, SignoffError, Snapshot
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import FeedbackStore
+from feedback.store.schema import MIGRATIONS
 from tests.helpers import BUILTIN_VERSIONS, make_criterion, make_draft
 
 ISSUER = "http://127.0.0.1:9000"
@@ -38,8 +37,16 @@ KNOWN = {"credit": BUILTIN_VERSIONS}
 
 
 def _sign(store, actor, role_version="v3"):
-    return sign_off(store, "credit", BUILTIN_VERSIONS, role_version, actor, "Checked.", PASSING,
-                    required_signoffs=("risk", "compliance"))
+    return sign_off(
+        store,
+        "credit",
+        BUILTIN_VERSIONS,
+        role_version,
+        actor,
+        "Checked.",
+        PASSING,
+        required_signoffs=("risk", "compliance"),
+    )
 
 
 def test_a_demo_name_gets_a_demo_identity_and_a_login_its_issuer_and_subject():
@@ -55,7 +62,9 @@ def test_a_demo_name_gets_a_demo_identity_and_a_login_its_issuer_and_subject():
 def test_an_unverified_email_gets_no_mapped_role_and_says_why():
     mapping = parse_role_mapping('{"rita@bank.example": "risk"}')
     assert role_for("Rita@bank.example", mapping, email_verified=True) == (
-        "risk", "mapped from your verified e-mail Rita@bank.example")
+        "risk",
+        "mapped from your verified e-mail Rita@bank.example",
+    )
     role, reason = role_for("rita@bank.example", mapping, email_verified=False)
     assert role == "business user" and "has not verified rita@bank.example" in reason and "(risk)" in reason
     assert role_for("bo@bank.example", mapping, True) == ("business user", "your e-mail is not in the role mapping")
@@ -84,7 +93,9 @@ def test_one_person_per_role_is_judged_by_subject_not_by_name(store):
 
 
 def test_a_demo_identity_cannot_triage_feedback_given_under_login_and_triage_keeps_subjects(store):
-    login_entry = store.add_feedback(make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS)
+    login_entry = store.add_feedback(
+        make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS
+    )
     demo_entry = store.add_feedback(make_draft(reviewer_name="Bea"), BUILTIN_VERSIONS)
     assert [e.reviewer_subject for e in store.list_feedback("credit")] == [None, f"{ISSUER}|bea"]
     with pytest.raises(AccessError, match="Feedback #.* signed-in person"):
@@ -104,8 +115,9 @@ def test_changed_meanwhile_names_you_when_it_was_you_in_another_window(store):
     with pytest.raises(Exception, match="changed by you, in another window, meanwhile"):
         triage_feedback(store, [entry.id], "accepted", LOGIN_DS, seen={entry.id: "new"})
     with pytest.raises(Exception, match="changed by Dan Scientist meanwhile"):
-        triage_feedback(store, [entry.id], "accepted", Actor("Dan Scientist", "admin", f"{ISSUER}|dan-2"),
-                        seen={entry.id: "new"})
+        triage_feedback(
+            store, [entry.id], "accepted", Actor("Dan Scientist", "admin", f"{ISSUER}|dan-2"), seen={entry.id: "new"}
+        )
 
 
 def test_a_demo_identity_cannot_edit_or_remove_a_criterion_made_under_login(store):
@@ -119,7 +131,9 @@ def test_a_demo_identity_cannot_edit_or_remove_a_criterion_made_under_login(stor
         remove_criterion(store, saved, Actor(" ", "admin", LOGIN_ADMIN.subject))
     removed = remove_criterion(store, saved, LOGIN_ADMIN)
     assert [(c.author_name, c.author_subject) for c in criteria_history(store, "credit")] == [
-        ("Alice Smith", ALICE.subject), ("Ada Admin", LOGIN_ADMIN.subject)]
+        ("Alice Smith", ALICE.subject),
+        ("Ada Admin", LOGIN_ADMIN.subject),
+    ]
     assert removed.active is False
 
 
@@ -133,7 +147,9 @@ def test_dismissals_are_kept_per_subject(store):
 
 def test_notices_keep_who_posted_them_by_subject(store):
     post_notice(store, Announcement(NOTICE, "Maintenance", "Tonight.", "", ""), ALICE)
-    assert [(n.author_name, n.author_subject) for n in list_announcements(store, "credit")] == [("Alice Smith", ALICE.subject)]
+    assert [(n.author_name, n.author_subject) for n in list_announcements(store, "credit")] == [
+        ("Alice Smith", ALICE.subject)
+    ]
 
 
 def test_subjects_move_with_an_export_and_import(store, tmp_path):
@@ -160,15 +176,28 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
             "INSERT INTO feedback (created_at, use_case, iteration, case_id, score, threshold, decision, reasons_shown, "
             "reviewer_name, reviewer_role, verdict, categories, severity, comment, triage_status, app_version, uid) "
             "VALUES ('2026-11-01 10:00:00', 'credit', 'v3', 'A1', 0.8, 0.4, 'decline', '[]', 'Alice Smith', 'risk', "
-            "'disagree', '[]', 'high', 'old', 'new', '0.0.9', '00000000-0000-4000-8000-000000000001')")
+            "'disagree', '[]', 'high', 'old', 'new', '0.0.9', '00000000-0000-4000-8000-000000000001')"
+        )
         conn.execute(
             "INSERT INTO signoffs (created_at, use_case, iteration, action, signer_name, signer_role, comment, snapshot, "
             "acknowledged) VALUES ('2026-11-01 10:00:00', 'credit', 'v3', 'sign off', 'Alice Smith', 'risk', 'ok', ?, '[]')",
-            (PASSING.to_json(),))
+            (PASSING.to_json(),),
+        )
         for person in ("alice  smith", "bo@bank.example"):
-            conn.execute("INSERT INTO dismissals (created_at, person, item) VALUES ('2026-11-01', ?, 'orientation')", (person,))
-    tables = ("feedback", "signoffs", "dismissals", "triage_events", "lifecycle_events", "criteria", "threshold_changes",
-              "announcements", "feedback_imports")
+            conn.execute(
+                "INSERT INTO dismissals (created_at, person, item) VALUES ('2026-11-01', ?, 'orientation')", (person,)
+            )
+    tables = (
+        "feedback",
+        "signoffs",
+        "dismissals",
+        "triage_events",
+        "lifecycle_events",
+        "criteria",
+        "threshold_changes",
+        "announcements",
+        "feedback_imports",
+    )
     before = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")

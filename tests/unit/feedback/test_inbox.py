@@ -8,7 +8,15 @@ from sqlalchemy.exc import DBAPIError
 from feedback.access import AccessError, Actor, check_actor, parse_role_mapping, role_for
 from feedback.analytics import disagreement_over_time, mentioned_features
 from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl
-from feedback.inbox import AppReport, FeedbackFilter, list_reports, report_problem, search_feedback, triage_feedback, triage_history
+from feedback.inbox import (
+    AppReport,
+    FeedbackFilter,
+    list_reports,
+    report_problem,
+    search_feedback,
+    triage_feedback,
+    triage_history,
+)
 from feedback.records import FeedbackError
 from feedback.store.database import FeedbackStore
 from feedback.triage import TriageError
@@ -21,9 +29,15 @@ ADMIN = Actor("Ada Admin", "admin")
 @pytest.fixture
 def filled(store):
     store.add_feedback(make_draft(iteration="v2", verdict="agree", categories=(), comment="fine"), KNOWN)
-    store.add_feedback(make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN)
-    store.add_feedback(make_draft(iteration="v3", reviewer_role="compliance", categories=("fairness concern",),
-                                  comment="Looks biased by AGE"), KNOWN)
+    store.add_feedback(
+        make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN
+    )
+    store.add_feedback(
+        make_draft(
+            iteration="v3", reviewer_role="compliance", categories=("fairness concern",), comment="Looks biased by AGE"
+        ),
+        KNOWN,
+    )
     return store
 
 
@@ -36,7 +50,9 @@ def test_filters_combine(filled):
     assert _ids(search_feedback(filled, FeedbackFilter("credit", iterations=["v3"]))) == [3, 2]
     assert _ids(search_feedback(filled, FeedbackFilter("credit", verdicts=["agree"]))) == [1]
     assert _ids(search_feedback(filled, FeedbackFilter("credit", roles=["compliance"]))) == [3]
-    assert _ids(search_feedback(filled, FeedbackFilter("credit", categories=["missing factor", "fairness concern"]))) == [3, 2]
+    assert _ids(
+        search_feedback(filled, FeedbackFilter("credit", categories=["missing factor", "fairness concern"]))
+    ) == [3, 2]
     assert _ids(search_feedback(filled, FeedbackFilter("credit", statuses=["triaged"]))) == []
     assert _ids(search_feedback(filled, FeedbackFilter("fraud"))) == []
     today = date.today()
@@ -54,7 +70,10 @@ def test_text_search_is_case_insensitive_and_takes_wildcards_literally(filled):
 
 def test_triage_moves_entries_in_bulk_and_logs_it(filled):
     changes = triage_feedback(filled, [2, 3], "triaged", ADMIN, "looking at it")
-    assert [(c.feedback_id, c.from_status, c.to_status) for c in changes] == [(2, "new", "triaged"), (3, "new", "triaged")]
+    assert [(c.feedback_id, c.from_status, c.to_status) for c in changes] == [
+        (2, "new", "triaged"),
+        (3, "new", "triaged"),
+    ]
     triage_feedback(filled, [2], "accepted", ADMIN)
     triage_feedback(filled, [2], "fixed", ADMIN, "v3 weighs savings", fixed_in="v3", known_iterations=KNOWN)
     [entry] = search_feedback(filled, FeedbackFilter("credit", statuses=["fixed"]))
@@ -121,7 +140,11 @@ def test_jsonl_moves_feedback_to_another_store_without_loss_or_duplicates(filled
     for original in search_feedback(filled, FeedbackFilter("credit")):
         copy = moved[original.uid]
         assert (copy.comment, copy.created_at, copy.triage_status, copy.reasons_shown, copy.categories) == (
-            original.comment, original.created_at, original.triage_status, original.reasons_shown, original.categories,
+            original.comment,
+            original.created_at,
+            original.triage_status,
+            original.reasons_shown,
+            original.categories,
         )
     again = import_jsonl(other, text, {"credit": KNOWN}, ADMIN)
     assert (again.added, again.already_present) == (0, 3)
@@ -153,7 +176,10 @@ def test_disagreement_over_time_and_mentioned_features(filled):
 
 def test_role_mapping():
     mapping = parse_role_mapping('{"Ann@Bank.example": "admin"}')
-    assert role_for("ann@bank.example", mapping, True)[0] == "admin" and role_for("bo@x", mapping, True)[0] == "business user"
+    assert (
+        role_for("ann@bank.example", mapping, True)[0] == "admin"
+        and role_for("bo@x", mapping, True)[0] == "business user"
+    )
     with pytest.raises(ValueError, match="unknown roles"):
         parse_role_mapping('{"a@b": "king"}')
     with pytest.raises(ValueError, match="not valid JSON"):

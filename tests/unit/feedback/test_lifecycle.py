@@ -13,7 +13,9 @@ SOON = date.today() + timedelta(days=30)
 
 def _change(store, version, to_status, reason="because", actor=DS, **details):
     """A change for a use case that needs no sign-off (sign-offs: tests/unit/feedback/test_signoff.py)."""
-    return store.change_lifecycle("credit", VERSIONS, version, to_status, actor, reason, required_signoffs=(), **details)
+    return store.change_lifecycle(
+        "credit", VERSIONS, version, to_status, actor, reason, required_signoffs=(), **details
+    )
 
 
 def _go_live(store, version, **details):
@@ -27,7 +29,11 @@ def test_every_iteration_starts_as_a_candidate(store):
 def test_promotion_is_recorded_with_who_when_why_and_the_migration_note(store):
     [event] = _go_live(store, "v2", reason="beats v1 on recall")
     assert (event.iteration, event.from_status, event.to_status) == ("v2", "candidate", "live")
-    assert (event.actor_name, event.actor_role, event.reason) == ("Dana Scientist", "data scientist", "beats v1 on recall")
+    assert (event.actor_name, event.actor_role, event.reason) == (
+        "Dana Scientist",
+        "data scientist",
+        "beats v1 on recall",
+    )
     assert event.migration_note == "Fewer declines for short loans." and event.created_at is not None
     assert store.list_lifecycle_events("credit") == [event]
     assert store.lifecycle_statuses("credit", VERSIONS)["v2"] == "live"
@@ -43,7 +49,12 @@ def test_a_second_live_iteration_is_refused(store):
 def test_promoting_can_explicitly_demote_the_current_live_one(store):
     _go_live(store, "v2")
     deprecated, promoted = _go_live(store, "v3", demote_current=True, sunset_date=SOON)
-    assert (deprecated.iteration, deprecated.to_status, deprecated.replacement, deprecated.sunset_date) == ("v2", "deprecated", "v3", SOON)
+    assert (deprecated.iteration, deprecated.to_status, deprecated.replacement, deprecated.sunset_date) == (
+        "v2",
+        "deprecated",
+        "v3",
+        SOON,
+    )
     assert promoted.iteration == "v3" and promoted.to_status == "live"
     assert store.lifecycle_statuses("credit", VERSIONS) == {"v1": "candidate", "v2": "deprecated", "v3": "live"}
 
@@ -75,7 +86,11 @@ def test_a_retired_iteration_comes_back_only_with_a_recorded_reason(store):
     with pytest.raises(LifecycleError, match="Reason is required"):
         _change(store, "v1", "candidate", reason="  ")
     [event] = _change(store, "v1", "candidate", reason="needed as a baseline for the audit")
-    assert (event.from_status, event.to_status, event.reason) == ("retired", "candidate", "needed as a baseline for the audit")
+    assert (event.from_status, event.to_status, event.reason) == (
+        "retired",
+        "candidate",
+        "needed as a baseline for the audit",
+    )
 
 
 @pytest.mark.parametrize(

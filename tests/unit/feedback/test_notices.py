@@ -16,9 +16,16 @@ from feedback.announcements import (
     AnnouncementError,
     person_key,
 )
-from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements, post_notice, record_health
-from feedback.signoff_store import sign_off
+from feedback.notice_board import (
+    banner_announcements,
+    dismiss,
+    dismissed_items,
+    list_announcements,
+    post_notice,
+    record_health,
+)
 from feedback.signoff import ScorecardLine, Snapshot
+from feedback.signoff_store import sign_off
 from tests.helpers import BUILTIN_VERSIONS
 
 VERSIONS = list(BUILTIN_VERSIONS)
@@ -31,8 +38,15 @@ def _promote(store, version, **details):
     for actor in (Actor("Rita", "risk"), Actor("Cora", "compliance")):
         sign_off(store, "credit", VERSIONS, version, actor, "ok", snapshot, required_signoffs=("risk", "compliance"))
     return store.change_lifecycle(
-        "credit", VERSIONS, version, "live", DS, "meets the goals", migration_note="Short loans are declined less often.",
-        required_signoffs=("risk", "compliance"), **details,
+        "credit",
+        VERSIONS,
+        version,
+        "live",
+        DS,
+        "meets the goals",
+        migration_note="Short loans are declined less often.",
+        required_signoffs=("risk", "compliance"),
+        **details,
     )
 
 
@@ -50,7 +64,10 @@ def test_demoting_announces_the_planned_retirement_with_date_and_replacement(sto
     newest, deprecation, _ = list_announcements(store, "credit")
     assert newest.kind == LIVE and newest.iteration == "v3"
     assert (deprecation.kind, deprecation.iteration, deprecation.effective_date, deprecation.replacement) == (
-        DEPRECATION, "v2", SOON, "v3",
+        DEPRECATION,
+        "v2",
+        SOON,
+        "v3",
     )
     assert deprecation.title == f"v2 will be retired on {SOON:%Y-%m-%d}"
     store.change_lifecycle("credit", VERSIONS, "v2", "retired", DS, "sunset reached", required_signoffs=())
@@ -78,8 +95,14 @@ def test_dismissing_hides_a_notice_for_that_person_only(store):
 
 
 def test_a_team_notice_is_posted_for_everyone_and_shown_until_its_date(store):
-    notice = Announcement(NOTICE, "Maintenance on Saturday", "The app is read-only 8-10 am.", "", "",
-                          show_until=date.today() + timedelta(days=2))
+    notice = Announcement(
+        NOTICE,
+        "Maintenance on Saturday",
+        "The app is read-only 8-10 am.",
+        "",
+        "",
+        show_until=date.today() + timedelta(days=2),
+    )
     saved = post_notice(store, notice, Actor("Rita Risk", "risk"), VERSIONS)
     assert (saved.author_name, saved.source, saved.use_case) == ("Rita Risk", "team", None)
     assert list_announcements(store, "fraud") == [saved]
@@ -96,8 +119,12 @@ def test_a_team_notice_is_posted_for_everyone_and_shown_until_its_date(store):
         (Announcement(NOTICE, "t", "x", "", "", show_until=date.today() - timedelta(days=1)), "in the past"),
         (Announcement(DEPRECATION, "t", "x", "", "", use_case="credit"), "names the iteration"),
         (Announcement(DEPRECATION, "t", "x", "", "", use_case="credit", iteration="v1"), "needs its date"),
-        (Announcement(DEPRECATION, "t", "x", "", "", use_case="credit", iteration="v1", effective_date=SOON,
-                      replacement="v1"), "not another iteration"),
+        (
+            Announcement(
+                DEPRECATION, "t", "x", "", "", use_case="credit", iteration="v1", effective_date=SOON, replacement="v1"
+            ),
+            "not another iteration",
+        ),
         (Announcement(NOTICE, "t", "x" * 2001, "", ""), "the limit is 2,000"),
     ],
 )
@@ -108,8 +135,17 @@ def test_a_bad_notice_is_refused_and_nothing_is_posted(store, notice, message):
 
 
 def test_a_planned_retirement_by_hand_keeps_its_date_and_replacement(store):
-    notice = Announcement(DEPRECATION, "v1 goes away", "Use v3.", "", "", use_case="credit", iteration="v1",
-                          effective_date=SOON, replacement="v3")
+    notice = Announcement(
+        DEPRECATION,
+        "v1 goes away",
+        "Use v3.",
+        "",
+        "",
+        use_case="credit",
+        iteration="v1",
+        effective_date=SOON,
+        replacement="v3",
+    )
     saved = post_notice(store, notice, DS, VERSIONS)
     assert (saved.effective_date, saved.replacement) == (SOON, "v3")
 

@@ -1,8 +1,8 @@
 """Sign-off before go-live: promotion refused without it, snapshots kept as signed, withdrawal rules."""
 
 from dataclasses import replace
-from types import SimpleNamespace
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy.exc import DBAPIError
@@ -22,18 +22,37 @@ REQUIRED = ("risk", "compliance")
 DS = Actor("Dana Scientist", "data scientist")
 RITA = Actor("Rita Risk", "risk")
 CORA = Actor("Cora Compliance", "compliance")
-PASSING = Snapshot(0.4, (ScorecardLine("Recall ≥ 0.5", "Risk team", 0.61, True),), {"sex": {"dp_ratio": 0.91}}, {}, {"new": 2})
-FAILING = Snapshot(0.4, (ScorecardLine("Recall ≥ 0.8", "Risk team", 0.61, False), ScorecardLine("Cost", "Finance", None, None, "no cost matrix")))
+PASSING = Snapshot(
+    0.4, (ScorecardLine("Recall ≥ 0.5", "Risk team", 0.61, True),), {"sex": {"dp_ratio": 0.91}}, {}, {"new": 2}
+)
+FAILING = Snapshot(
+    0.4,
+    (
+        ScorecardLine("Recall ≥ 0.8", "Risk team", 0.61, False),
+        ScorecardLine("Cost", "Finance", None, None, "no cost matrix"),
+    ),
+)
 
 
-def _sign(store, actor, snapshot=PASSING, version="v3", comment="Checked the scorecard.", acknowledged=(), required=REQUIRED):
-    return sign_off(store, "credit", VERSIONS, version, actor, comment, snapshot, acknowledged, required_signoffs=required)
+def _sign(
+    store, actor, snapshot=PASSING, version="v3", comment="Checked the scorecard.", acknowledged=(), required=REQUIRED
+):
+    return sign_off(
+        store, "credit", VERSIONS, version, actor, comment, snapshot, acknowledged, required_signoffs=required
+    )
 
 
 def _promote(store, version="v3", required=REQUIRED, **details):
     return store.change_lifecycle(
-        "credit", VERSIONS, version, "live", DS, "meets the goals", migration_note="Fewer declines.",
-        required_signoffs=required, **details,
+        "credit",
+        VERSIONS,
+        version,
+        "live",
+        DS,
+        "meets the goals",
+        migration_note="Fewer declines.",
+        required_signoffs=required,
+        **details,
     )
 
 
@@ -43,9 +62,13 @@ def test_promotion_without_the_required_signoffs_is_refused_by_the_domain():
         plan_change(statuses, "credit", "v3", "live", DS, "x", migration_note="m", required_signoffs=REQUIRED)
     one = SignOff("credit", "v3", "Rita", "risk", "ok", PASSING, id=1)
     with pytest.raises(LifecycleError, match="without the sign-off of: compliance"):
-        plan_change(statuses, "credit", "v3", "live", DS, "x", migration_note="m", required_signoffs=REQUIRED, signoffs=[one])
+        plan_change(
+            statuses, "credit", "v3", "live", DS, "x", migration_note="m", required_signoffs=REQUIRED, signoffs=[one]
+        )
     both = [one, replace(one, signer_name="Cora", signer_role="compliance", id=2)]
-    [event] = plan_change(statuses, "credit", "v3", "live", DS, "x", migration_note="m", required_signoffs=REQUIRED, signoffs=both)
+    [event] = plan_change(
+        statuses, "credit", "v3", "live", DS, "x", migration_note="m", required_signoffs=REQUIRED, signoffs=both
+    )
     assert event.to_status == "live"
 
 
@@ -93,7 +116,14 @@ def test_compose_snapshot_holds_the_fairness_gaps_and_open_feedback(scored):
     assert scored.card.protected_attributes
     entries = [
         SimpleNamespace(iteration=version, triage_status=status)
-        for version, status in [("v2", "new"), ("v2", "new"), ("v2", "triaged"), ("v2", "fixed"), ("v2", "rejected"), ("v3", "new")]
+        for version, status in [
+            ("v2", "new"),
+            ("v2", "new"),
+            ("v2", "triaged"),
+            ("v2", "fixed"),
+            ("v2", "rejected"),
+            ("v3", "new"),
+        ]
     ]
     snapshot = compose_snapshot(scored, [], entries)
     for attribute in scored.card.protected_attributes:
@@ -117,7 +147,10 @@ def test_failing_criteria_must_be_acknowledged_with_a_comment(store):
 @pytest.mark.parametrize(
     ("actor", "message"),
     [
-        (Actor("Dana", "data scientist"), "A data scientist does not sign off this use case; it needs: risk, compliance"),
+        (
+            Actor("Dana", "data scientist"),
+            "A data scientist does not sign off this use case; it needs: risk, compliance",
+        ),
         (Actor("", "risk"), "Your name is required"),
     ],
 )
@@ -166,8 +199,15 @@ def test_after_promotion_a_signoff_cannot_be_withdrawn_and_a_new_promotion_needs
         withdraw_signoff(store, "credit", "v3", rita.id, RITA, "too late")
     assert current_signoffs_of(store, "credit", "v3") == []
     store.change_lifecycle(
-        "credit", VERSIONS, "v3", "deprecated", DS, "rollback", sunset_date=date.today() + timedelta(days=9),
-        replacement="v2", required_signoffs=REQUIRED,
+        "credit",
+        VERSIONS,
+        "v3",
+        "deprecated",
+        DS,
+        "rollback",
+        sunset_date=date.today() + timedelta(days=9),
+        replacement="v2",
+        required_signoffs=REQUIRED,
     )
     with pytest.raises(LifecycleError, match="risk, compliance"):
         _promote(store)

@@ -19,7 +19,9 @@ def test_triage_on_a_stale_view_is_refused_with_who_changed_it(store):
     other = store.add_feedback(make_draft(case_id="A2"), {"v3"})
     triage_feedback(store, [entry.id], "accepted", ADA, seen={entry.id: "new"})
     with pytest.raises(TriageError, match=r"#1 was changed by Ada Admin meanwhile \(now accepted, you saw new\)"):
-        triage_feedback(store, [entry.id, other.id], "rejected", DANA, "not a bug", seen={entry.id: "new", other.id: "new"})
+        triage_feedback(
+            store, [entry.id, other.id], "rejected", DANA, "not a bug", seen={entry.id: "new", other.id: "new"}
+        )
     assert [e["to_status"] for e in triage_history(store, entry.id)] == ["accepted"]
     assert triage_history(store, other.id) == []  # all or none
     triage_feedback(store, [entry.id], "rejected", DANA, "not a bug", seen={entry.id: "accepted"})
@@ -27,9 +29,20 @@ def test_triage_on_a_stale_view_is_refused_with_who_changed_it(store):
 
 def test_a_lifecycle_change_on_a_stale_status_is_refused(store):
     store.change_lifecycle("credit", VERSIONS, "v1", "retired", ADA, "old", required_signoffs=())
-    with pytest.raises(LifecycleError, match="v1 was changed by Ada Admin meanwhile \\(now retired, you saw candidate\\)"):
-        store.change_lifecycle("credit", VERSIONS, "v1", "live", DANA, "go", required_signoffs=(),
-                               migration_note="n", seen_status="candidate")
+    with pytest.raises(
+        LifecycleError, match="v1 was changed by Ada Admin meanwhile \\(now retired, you saw candidate\\)"
+    ):
+        store.change_lifecycle(
+            "credit",
+            VERSIONS,
+            "v1",
+            "live",
+            DANA,
+            "go",
+            required_signoffs=(),
+            migration_note="n",
+            seen_status="candidate",
+        )
     assert [e.to_status for e in store.list_lifecycle_events("credit")] == ["retired"]
 
 

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from bench.locked_store import start_holder
-from feedback.store.schema import LATEST_VERSION
 from feedback.store.database import (
     BUSY_MESSAGE,
     READ_ONLY_MESSAGE,
@@ -18,6 +17,7 @@ from feedback.store.database import (
     StoreError,
     StoreReadOnly,
 )
+from feedback.store.schema import LATEST_VERSION
 from feedback.telemetry import dropped_events, flush_events, record_event, usage_frame
 from tests.helpers import make_draft
 
@@ -98,7 +98,9 @@ def test_an_old_schema_in_a_read_only_store_is_refused_clearly_and_untouched(tmp
     conn.close()
     before = db.read_bytes()
     monkeypatch.setenv("INVOLVE_STORE_READONLY", "1")
-    with pytest.raises(StoreError, match=f"schema version 1, older than this app's \\({LATEST_VERSION}\\).*cannot be upgraded"):
+    with pytest.raises(
+        StoreError, match=f"schema version 1, older than this app's \\({LATEST_VERSION}\\).*cannot be upgraded"
+    ):
         FeedbackStore(f"sqlite:///{db}")
     assert db.read_bytes() == before
 

@@ -12,8 +12,8 @@ import pytest
 from demo_models.builtin.training import CREDIT_ITERATIONS, FRAUD_ITERATIONS
 from demo_models.iterations.evaluation import load_evaluation
 from demo_models.iterations.registry import SCORES_FILE, iteration_dir, load_iteration
-from demo_models.presentation.report_inputs import evaluate_criteria
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.presentation.report_inputs import evaluate_criteria
 from feedback.goals import CostMatrix, Criterion
 
 BUILTINS = [("credit", s.version) for s in CREDIT_ITERATIONS] + [("fraud", s.version) for s in FRAUD_ITERATIONS]
@@ -21,13 +21,28 @@ BUILTINS = [("credit", s.version) for s in CREDIT_ITERATIONS] + [("fraud", s.ver
 
 def _criteria(use_case: str, attribute: str) -> list[Criterion]:
     metrics = [
-        ("recall", ">=", 0.55, None), ("precision", ">=", 0.3, None), ("negative_rate", ">=", 0.65, None),
-        ("roc_auc", ">=", 0.75, None), ("accuracy", ">=", 0.7, None), ("positive_rate", "<=", 0.5, None), ("disparate_impact_ratio", ">=", 0.8, attribute),
-        ("equal_opportunity_difference", "<=", 0.1, attribute), ("expected_cost_per_case", "<=", 400, None),
+        ("recall", ">=", 0.55, None),
+        ("precision", ">=", 0.3, None),
+        ("negative_rate", ">=", 0.65, None),
+        ("roc_auc", ">=", 0.75, None),
+        ("accuracy", ">=", 0.7, None),
+        ("positive_rate", "<=", 0.5, None),
+        ("disparate_impact_ratio", ">=", 0.8, attribute),
+        ("equal_opportunity_difference", "<=", 0.1, attribute),
+        ("expected_cost_per_case", "<=", 400, None),
     ]
     return [
-        Criterion(use_case=use_case, key="", metric=m, comparator=c, target=t, owner="risk", agreed_on=date(2025, 1, 1),
-                  author_name="Mara", attribute=a)
+        Criterion(
+            use_case=use_case,
+            key="",
+            metric=m,
+            comparator=c,
+            target=t,
+            owner="risk",
+            agreed_on=date(2025, 1, 1),
+            author_name="Mara",
+            attribute=a,
+        )
         for m, c, t, a in metrics
     ]
 
@@ -41,9 +56,13 @@ def test_stored_scores_equal_the_loaded_models(registry_dir, use_case, version):
     assert stored.features.equals(fresh.features) and stored.card == fresh.card
 
 
-@pytest.mark.parametrize(("use_case", "version", "attribute"), [("credit", "v1", "sex"), ("credit", "v2", "age"),
-                                                                ("fraud", "v2", "customer_age_band")])
-def test_the_scorecard_from_stored_scores_equals_the_models_at_any_threshold(registry_dir, use_case, version, attribute):
+@pytest.mark.parametrize(
+    ("use_case", "version", "attribute"),
+    [("credit", "v1", "sex"), ("credit", "v2", "age"), ("fraud", "v2", "customer_age_band")],
+)
+def test_the_scorecard_from_stored_scores_equals_the_models_at_any_threshold(
+    registry_dir, use_case, version, attribute
+):
     stored = load_evaluation(use_case, version, registry_dir)
     fresh = ScoredIteration(load_iteration(use_case, version, registry_dir))
     criteria = _criteria(use_case, attribute)

@@ -49,7 +49,13 @@ def zoo(tmp_path_factory):
         frame = booster_frame(make_zoo_data(ROWS)) if family == "xgboost booster" else make_zoo_data(ROWS)
         model = fit_family(family, frame)
         register_iteration(
-            model, frame, use_case="zoo", version=family.replace(" ", "-"), target=TARGET, author="Dana", registry_dir=root
+            model,
+            frame,
+            use_case="zoo",
+            version=family.replace(" ", "-"),
+            target=TARGET,
+            author="Dana",
+            registry_dir=root,
         )
         fitted[family] = (model, frame)
     return root, fitted
@@ -165,7 +171,9 @@ def test_xgboost_on_a_sparse_encoding_reads_absent_entries_as_xgboost_does(tmp_p
     from sklearn.preprocessing import OneHotEncoder
 
     frame = make_zoo_data(ROWS).fillna({"plan": "none"})
-    prep = ColumnTransformer([("cat", OneHotEncoder(), ["plan", "region"])], remainder="passthrough", sparse_threshold=1.0)
+    prep = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["plan", "region"])], remainder="passthrough", sparse_threshold=1.0
+    )
     model = Pipeline([("prep", prep), ("clf", xgb.XGBClassifier(n_estimators=20, max_depth=3))])
     model.fit(frame.drop(columns=TARGET), frame[TARGET])
     assert hasattr(model[:-1].transform(frame.drop(columns=TARGET)), "tocsr")
@@ -190,7 +198,9 @@ def test_an_evaluation_case_is_explained_from_its_stored_shap_with_the_live_numb
         # within 1e-6: XGBoost and CatBoost compute in float32, batch and single row round differently
         assert fast.base_value == pytest.approx(live.base_value, abs=1e-6) and fast.scale == live.scale
         assert fast.score == pytest.approx(live.score, abs=1e-6)
-        pd.testing.assert_series_equal(fast.contributions.sort_index(), live.contributions.sort_index(), atol=1e-6, rtol=0)
+        pd.testing.assert_series_equal(
+            fast.contributions.sort_index(), live.contributions.sort_index(), atol=1e-6, rtol=0
+        )
         assert [r.feature for r in fast.reasons] == [r.feature for r in live.reasons]
 
 

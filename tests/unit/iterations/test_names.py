@@ -7,10 +7,10 @@ import pytest
 import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
-from demo_models.service.cli import main
 from demo_models.iterations.registry import RegistryError, load_iteration, register_iteration
+from demo_models.service.cli import main
 from feedback.access import AccessError, Actor, check_actor
-from feedback.goal_store import current_criteria, criteria_history, remove_criterion, save_criterion
+from feedback.goal_store import criteria_history, current_criteria, remove_criterion, save_criterion
 from feedback.goals import GoalError
 from feedback.records import FeedbackError, neutralise_bidi, validate_draft
 from pages._ui.text import escape_markdown
@@ -33,7 +33,9 @@ def _toy(tmp_path, eval_columns=("x", "y")):
 def test_a_version_name_must_match_in_full(tmp_path, version):
     model, data = _toy(tmp_path)
     with pytest.raises(RegistryError, match="name .* is not valid"):
-        register_iteration(model, data, use_case="toy", version=version, target="target", author="A", registry_dir=tmp_path)
+        register_iteration(
+            model, data, use_case="toy", version=version, target="target", author="A", registry_dir=tmp_path
+        )
     assert not any(tmp_path.iterdir())
 
 
@@ -56,8 +58,19 @@ def test_comments_keep_them_and_display_shows_them_inert():
 
 def test_the_report_refuses_a_name_that_is_a_path(registry_dir, tmp_path, capsys):
     out = tmp_path / "r.html"
-    status = main(["report", "credit", "../credit/v1", "--out", str(out), "--registry", str(registry_dir),
-                   "--db", f"sqlite:///{tmp_path / 's.sqlite3'}"])
+    status = main(
+        [
+            "report",
+            "credit",
+            "../credit/v1",
+            "--out",
+            str(out),
+            "--registry",
+            str(registry_dir),
+            "--db",
+            f"sqlite:///{tmp_path / 's.sqlite3'}",
+        ]
+    )
     assert status == 1 and not out.exists()
     assert "No report: The version name '../credit/v1' is not valid" in capsys.readouterr().err
     with pytest.raises(RegistryError, match="use case name '..' is not valid"):
@@ -69,8 +82,23 @@ def test_register_with_mismatched_features_says_not_registered(tmp_path, capsys,
     model, data = _toy(tmp_path, columns)
     sio.dump(model, tmp_path / "model.skops")
     data.to_csv(tmp_path / "eval.csv", index=False)
-    status = main(["register", str(tmp_path / "model.skops"), str(tmp_path / "eval.csv"), "--use-case", "toy",
-                   "--version", "v1", "--target", "target", "--author", "A", "--registry", str(tmp_path / "reg")])
+    status = main(
+        [
+            "register",
+            str(tmp_path / "model.skops"),
+            str(tmp_path / "eval.csv"),
+            "--use-case",
+            "toy",
+            "--version",
+            "v1",
+            "--target",
+            "target",
+            "--author",
+            "A",
+            "--registry",
+            str(tmp_path / "reg"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 1 and err.startswith("Not registered: ") and message in err and "Traceback" not in err
 
@@ -81,7 +109,9 @@ def test_a_model_fitted_with_names_needs_those_columns(tmp_path):
     model = LogisticRegression().fit(frame, (frame["x"] > 0).astype(int))
     data = frame.rename(columns={"y": "w"}).assign(target=(frame["x"] > 0).astype(int))
     with pytest.raises(RegistryError, match="lacks inputs the model was fitted on: y"):
-        register_iteration(model, data, use_case="toy", version="v1", target="target", author="A", registry_dir=tmp_path)
+        register_iteration(
+            model, data, use_case="toy", version="v1", target="target", author="A", registry_dir=tmp_path
+        )
 
 
 def test_removing_a_criterion_is_credited_to_who_removes_it(sqlite_store):

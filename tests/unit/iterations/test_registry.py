@@ -7,8 +7,8 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
-from demo_models.builtin.training import fit_builtin, CREDIT_ITERATIONS
 from demo_models.builtin.german_credit import split_credit
+from demo_models.builtin.training import CREDIT_ITERATIONS, fit_builtin
 from demo_models.iterations.registry import (
     IterationCard,
     RegistryError,
@@ -49,7 +49,9 @@ def test_register_and_load_round_trip(model, frame, tmp_path):
     assert card.model_type == "LogisticRegression" and card.explainer.startswith("linear SHAP")
     loaded = load_iteration("loans", "v1", tmp_path)
     assert loaded.card == card
-    np.testing.assert_array_equal(loaded.model.predict_proba(frame[["income", "debt"]]), model.predict_proba(frame[["income", "debt"]]))
+    np.testing.assert_array_equal(
+        loaded.model.predict_proba(frame[["income", "debt"]]), model.predict_proba(frame[["income", "debt"]])
+    )
     assert list(loaded.eval_data.index[:2]) == ["case-1", "case-2"]
     assert loaded.labels.tolist() == frame["bad"].tolist()
     assert list_use_cases(tmp_path) == ["loans"]

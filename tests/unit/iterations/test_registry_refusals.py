@@ -40,8 +40,13 @@ def registry(tmp_path) -> Path:
     """A registry holding loans/v1 (so there is an existing version and a parent)."""
     frame = _frame()
     register_iteration(
-        LogisticRegression().fit(frame[INPUTS], frame["bad"]), frame, use_case="loans", version="v1",
-        target="bad", author="Dana", registry_dir=tmp_path,
+        LogisticRegression().fit(frame[INPUTS], frame["bad"]),
+        frame,
+        use_case="loans",
+        version="v1",
+        target="bad",
+        author="Dana",
+        registry_dir=tmp_path,
     )
     return tmp_path
 
@@ -83,7 +88,12 @@ def _case(name):
     if name == "target not binary":
         return model, frame.assign(bad=np.arange(len(frame)) % 3), {}, "exactly two outcomes"
     if name == "positive label not a model class":
-        return model, frame.assign(bad=frame["bad"].map({0: "no", 1: "yes"})), {"positive_label": "yes"}, "not a model class"
+        return (
+            model,
+            frame.assign(bad=frame["bad"].map({0: "no", 1: "yes"})),
+            {"positive_label": "yes"},
+            "not a model class",
+        )
     if name == "duplicate case ids":
         return model, frame.set_index(pd.Index(["x"] * len(frame))), {}, "unique"
     changes = {
@@ -101,10 +111,23 @@ def _case(name):
 
 
 REASONS = [
-    "use case name", "version name", "author", "no predict_proba", "threshold", "target missing",
-    "target not binary", "positive label absent", "duplicate case ids", "protected attribute absent",
-    "existing version", "unknown parent", "untrusted type", "columns the model cannot take",
-    "columns in another order", "three-class model", "positive label not a model class",
+    "use case name",
+    "version name",
+    "author",
+    "no predict_proba",
+    "threshold",
+    "target missing",
+    "target not binary",
+    "positive label absent",
+    "duplicate case ids",
+    "protected attribute absent",
+    "existing version",
+    "unknown parent",
+    "untrusted type",
+    "columns the model cannot take",
+    "columns in another order",
+    "three-class model",
+    "positive label not a model class",
 ]
 
 
@@ -126,7 +149,9 @@ def test_a_refusal_does_not_even_create_a_missing_registry_folder(tmp_path, shap
     model, frame = _logistic()
     root = tmp_path / "not-yet"
     with pytest.raises(RegistryError, match="lacks inputs the model was fitted on"):
-        register_iteration(model, frame.drop(columns="debt"), use_case="x", version="v1", target="bad", author="D", registry_dir=root)
+        register_iteration(
+            model, frame.drop(columns="debt"), use_case="x", version="v1", target="bad", author="D", registry_dir=root
+        )
     assert not root.exists() and shap_calls == []
 
 
@@ -134,12 +159,22 @@ def test_a_refusal_does_not_even_create_a_missing_registry_folder(tmp_path, shap
     ("objective", "columns", "message"),
     [("reg:squarederror", INPUTS, "binary:logistic"), ("binary:logistic", ["debt", "income"], "in its order")],
 )
-def test_an_xgboost_booster_is_refused_unless_binary_and_given_its_own_columns(tmp_path, shap_calls, objective, columns, message):
+def test_an_xgboost_booster_is_refused_unless_binary_and_given_its_own_columns(
+    tmp_path, shap_calls, objective, columns, message
+):
     xgb = pytest.importorskip("xgboost")
     frame = _frame()
     booster = xgb.train({"objective": objective}, xgb.DMatrix(frame[INPUTS], label=frame["bad"]), 3)
     with pytest.raises(RegistryError, match=message):
-        register_iteration(booster, frame[[*columns, "bad"]], use_case="x", version="v1", target="bad", author="D", registry_dir=tmp_path)
+        register_iteration(
+            booster,
+            frame[[*columns, "bad"]],
+            use_case="x",
+            version="v1",
+            target="bad",
+            author="D",
+            registry_dir=tmp_path,
+        )
     assert snapshot_tree(tmp_path) == {} and shap_calls == []
 
 
@@ -155,5 +190,7 @@ def test_a_write_that_fails_midway_leaves_nothing(registry, monkeypatch):
 
     monkeypatch.setattr(Path, "write_bytes", failing)
     with pytest.raises(OSError, match="disk full"):
-        register_iteration(model, frame, use_case="cards", version="v1", target="bad", author="D", registry_dir=registry)
+        register_iteration(
+            model, frame, use_case="cards", version="v1", target="bad", author="D", registry_dir=registry
+        )
     assert snapshot_tree(registry) == before

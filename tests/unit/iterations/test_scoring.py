@@ -3,7 +3,6 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from demo_models.presentation.figures import build_waterfall
 from demo_models.iterations.scoring import (
     DECISION_COLUMN,
     OUTCOME_COLUMN,
@@ -12,6 +11,7 @@ from demo_models.iterations.scoring import (
     UnknownCaseError,
     filter_case_table,
 )
+from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import CREDIT, get_use_case
 
 
@@ -20,8 +20,14 @@ def test_case_table_shows_scores_decisions_and_outcomes(scored):
     table = it.case_table()
     assert len(table) == 300
     assert list(table.columns) == [
-        "Credit amount", "Loan duration", "Purpose", "Checking account", "Savings",
-        SCORE_COLUMN, DECISION_COLUMN, OUTCOME_COLUMN,
+        "Credit amount",
+        "Loan duration",
+        "Purpose",
+        "Checking account",
+        "Savings",
+        SCORE_COLUMN,
+        DECISION_COLUMN,
+        OUTCOME_COLUMN,
     ]
     declined = table[SCORE_COLUMN] >= 0.4
     assert (table.loc[declined, DECISION_COLUMN] == "decline").all()

@@ -3,10 +3,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
 
+from demo_models.explanations.reasons import rank_reasons, top_reason_features
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, CompareError, compare_iterations
 from demo_models.metrics.groups import band_labels, group_frame
 from demo_models.metrics.performance import headline_metrics, metric_labels
-from demo_models.explanations.reasons import rank_reasons, top_reason_features
 from demo_models.vocabulary import CREDIT, get_use_case
 
 

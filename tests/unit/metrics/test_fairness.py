@@ -22,22 +22,32 @@ def test_group_table_equals_fairlearn_metricframe(scored):
     it = scored["v1"]
     declined = (it.scores >= it.threshold).to_numpy().astype(int)
     table = group_table(it, "sex")
-    frame = MetricFrame(metrics={"tpr": true_positive_rate, "sel": selection_rate}, y_true=it.iteration.labels,
-                        y_pred=declined, sensitive_features=it.features["sex"])
+    frame = MetricFrame(
+        metrics={"tpr": true_positive_rate, "sel": selection_rate},
+        y_true=it.iteration.labels,
+        y_pred=declined,
+        sensitive_features=it.features["sex"],
+    )
     assert table["true positive rate"].to_dict() == pytest.approx(frame.by_group["tpr"].to_dict())
     assert table["favourable rate"].to_dict() == pytest.approx((1 - frame.by_group["sel"]).to_dict())
     assert table["cases"].sum() == 300
     female = it.features["sex"] == "female"
     approved = declined == 0
-    assert table.loc["female", "positive rate among favourable"] == pytest.approx(it.iteration.labels[female & approved].mean())
+    assert table.loc["female", "positive rate among favourable"] == pytest.approx(
+        it.iteration.labels[female & approved].mean()
+    )
     assert table.loc["female", "mean score"] == pytest.approx(it.scores[female].mean())
 
 
 def test_demographic_parity_is_on_approvals_not_defaults(scored):
     it = scored["v1"]
     declined = (it.scores >= it.threshold).to_numpy().astype(int)
-    on = MetricFrame(metrics=selection_rate, y_true=it.iteration.labels, y_pred=1 - declined, sensitive_features=it.features["sex"])
-    off = MetricFrame(metrics=selection_rate, y_true=it.iteration.labels, y_pred=declined, sensitive_features=it.features["sex"])
+    on = MetricFrame(
+        metrics=selection_rate, y_true=it.iteration.labels, y_pred=1 - declined, sensitive_features=it.features["sex"]
+    )
+    off = MetricFrame(
+        metrics=selection_rate, y_true=it.iteration.labels, y_pred=declined, sensitive_features=it.features["sex"]
+    )
     gaps = fairness_gaps(it, "sex")
     assert gaps["dp_ratio"] == pytest.approx(on.ratio())
     assert gaps["dp_ratio"] != pytest.approx(off.ratio())

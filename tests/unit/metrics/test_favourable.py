@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 
-from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
-from demo_models.metrics.performance import headline_metrics, undefined_reason
-from demo_models.metrics.outcomes import fairness_value, metric_value
 from demo_models.iterations.registry import RegistryError, load_iteration, register_iteration
-from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
+from demo_models.metrics.outcomes import fairness_value, metric_value
+from demo_models.metrics.performance import headline_metrics, undefined_reason
+from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.vocabulary import get_use_case
-from tests.helpers import approvals_data as _approvals, fit_approvals_model as _model
+from tests.helpers import approvals_data as _approvals
+from tests.helpers import fit_approvals_model as _model
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,18 @@ def approvals(tmp_path_factory) -> ScoredIteration:
     root = tmp_path_factory.mktemp("registry")
     frame = _approvals()
     register_iteration(
-        _model(frame), frame.iloc[:600], use_case="loans", version="v1", target="approved", author="Test",
-        positive_label=1, positive_class="approved", threshold=0.4, favourable="positive",
-        protected_attributes=["region"], registry_dir=root,
+        _model(frame),
+        frame.iloc[:600],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_label=1,
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        protected_attributes=["region"],
+        registry_dir=root,
     )
     return ScoredIteration(load_iteration("loans", "v1", root))
 
@@ -38,7 +48,9 @@ def _fairlearn_on_favourable(scored: ScoredIteration, attribute: str, favourable
     deserved, favoured = (labels, positive) if favourable_is_positive else (1 - labels, 1 - positive)
     return MetricFrame(
         metrics={"selection": selection_rate, "tpr": true_positive_rate},
-        y_true=deserved, y_pred=favoured, sensitive_features=scored.features[attribute].astype(str),
+        y_true=deserved,
+        y_pred=favoured,
+        sensitive_features=scored.features[attribute].astype(str),
     )
 
 

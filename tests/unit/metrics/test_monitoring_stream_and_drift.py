@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo_models.metrics.drift import feature_drift, performance_by_month, psi, psi_band, psi_by_month
 from demo_models.builtin.fraud_stream import DRIFT_MONTH, FEATURES, make_transactions
+from demo_models.metrics.drift import feature_drift, performance_by_month, psi, psi_band, psi_by_month
 from demo_models.metrics.performance import headline_metrics
 
 

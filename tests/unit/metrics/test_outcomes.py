@@ -94,7 +94,9 @@ def test_disparate_impact_is_on_approvals_and_equals_fairlearn(scored):
     sex = it.features["sex"]
     frame = MetricFrame(metrics=selection_rate, y_true=it.iteration.labels, y_pred=approved, sensitive_features=sex)
     on_approvals = frame.by_group.min() / frame.by_group.max()
-    on_declines = MetricFrame(metrics=selection_rate, y_true=it.iteration.labels, y_pred=declined, sensitive_features=sex)
+    on_declines = MetricFrame(
+        metrics=selection_rate, y_true=it.iteration.labels, y_pred=declined, sensitive_features=sex
+    )
     on_declines = on_declines.by_group.min() / on_declines.by_group.max()
     value, why = fairness_value(it, "disparate_impact_ratio", "sex")
     assert why == "" and value == pytest.approx(on_approvals)
@@ -115,7 +117,10 @@ def test_missing_inputs_give_a_reason_instead_of_a_verdict(scored):
     it = scored["v3"]
     assert metric_value(it, "expected_cost_per_case") == (None, "no cost matrix has been agreed for this use case")
     assert metric_value(it, "latency_p95_ms")[0] is None
-    assert metric_value(it, "disparate_impact_ratio", "religion")[1] == "'religion' is not in this iteration's evaluation data"
+    assert (
+        metric_value(it, "disparate_impact_ratio", "religion")[1]
+        == "'religion' is not in this iteration's evaluation data"
+    )
     single = copy.copy(it)
     single.features = it.features.assign(sex="female")
     assert "single group" in fairness_value(single, "disparate_impact_ratio", "sex")[1]
@@ -127,7 +132,10 @@ def test_expected_cost_per_case(scored):
     value, _ = metric_value(it, "expected_cost_per_case", costs=costs)
     labels, scores = it.iteration.labels, it.scores.to_numpy()
     declined = scores >= 0.4
-    expected = 300 * (declined & (labels == 0)).sum() + 0.5 * it.features["credit_amount"].to_numpy()[~declined & (labels == 1)].sum()
+    expected = (
+        300 * (declined & (labels == 0)).sum()
+        + 0.5 * it.features["credit_amount"].to_numpy()[~declined & (labels == 1)].sum()
+    )
     assert value == pytest.approx(expected / 300)
 
 

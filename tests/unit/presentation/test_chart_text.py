@@ -7,6 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from demo_models.iterations.scoring import CaseExplanation
+from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
+from demo_models.metrics.outcomes import compute_curves
 from demo_models.presentation.chart_text import (
     describe_bars,
     describe_cost_curve,
@@ -16,10 +19,7 @@ from demo_models.presentation.chart_text import (
     describe_roc_pr,
     describe_waterfall,
 )
-from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
 from demo_models.presentation.figures import MAX_WATERFALL_BARS, build_waterfall
-from demo_models.metrics.outcomes import compute_curves
-from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import get_use_case
 
 CREDIT = get_use_case("credit")
@@ -37,7 +37,7 @@ def _explanation(n_inputs: int = 13) -> CaseExplanation:
 def test_the_waterfall_table_holds_every_bar_of_the_figure():
     explanation = _explanation()
     text = describe_waterfall(explanation, CREDIT)
-    (_, table), = text.tables
+    ((_, table),) = text.tables
     trace = build_waterfall(explanation, CREDIT).data[0]
     assert list(table["Step"]) == list(trace.y)
     assert len(table) == MAX_WATERFALL_BARS + 3  # start, 10 inputs, the rest, end
@@ -64,10 +64,14 @@ def test_a_case_no_input_moves():
 
 
 def test_importance_lists_the_top_inputs_of_the_new_iteration():
-    importance = pd.DataFrame({"old": [0.1, 0.5, 0.2, 0.05], "new": [0.4, 0.3, 0.2, 0.6]}, index=["duration", "age", "sex", "job"])
+    importance = pd.DataFrame(
+        {"old": [0.1, 0.5, 0.2, 0.05], "new": [0.4, 0.3, 0.2, 0.6]}, index=["duration", "age", "sex", "job"]
+    )
     text = describe_importance(importance, CREDIT, "v1", "v2")
-    assert text.summary.startswith("The inputs that drive v2's scores most: Job (0.600; 0.050 in v1), Loan duration (0.400")
-    (_, table), = text.tables
+    assert text.summary.startswith(
+        "The inputs that drive v2's scores most: Job (0.600; 0.050 in v1), Loan duration (0.400"
+    )
+    ((_, table),) = text.tables
     assert list(table["Mean |SHAP| (v2)"]) == [0.4, 0.3, 0.2, 0.6]
 
 
@@ -75,7 +79,9 @@ def _brute_force_roc(labels, scores):
     points = []
     for t in [np.inf, *np.unique(scores)]:
         decided = scores >= t
-        points.append(((decided & (labels == 0)).sum() / (labels == 0).sum(), (decided & (labels == 1)).sum() / labels.sum()))
+        points.append(
+            ((decided & (labels == 0)).sum() / (labels == 0).sum(), (decided & (labels == 1)).sum() / labels.sum())
+        )
     return np.array(points)
 
 
@@ -95,7 +101,9 @@ def test_roc_table_and_auc_equal_a_brute_force_over_every_threshold():
     pr_points = [(0.0, 1.0)]  # scikit-learn's convention: recall 0 at precision 1
     for t in np.unique(scores):
         decided = scores >= t
-        pr_points.append(((decided & (labels == 1)).sum() / labels.sum(), (decided & (labels == 1)).sum() / decided.sum()))
+        pr_points.append(
+            ((decided & (labels == 1)).sum() / labels.sum(), (decided & (labels == 1)).sum() / decided.sum())
+        )
     pr_points = np.array(pr_points)
     for level, best in zip(pr["Recall (at least)"], pr["Precision (best)"]):
         assert best == pytest.approx(pr_points[pr_points[:, 0] >= level - 1e-12, 1].max(), abs=5e-4)
@@ -110,9 +118,11 @@ def test_cost_table_equals_the_cost_at_each_threshold_it_names():
     current_total = total_cost(labels, scores, 0.4, costs)
     text = describe_cost_curve(curve, 0.4, current_total, "DM")
     best = total_cost(labels, scores, curve.optimal_threshold, costs) / 300 * 1000
-    assert text.summary.startswith(f"Lowest expected cost: {best:,.0f} DM per 1,000 cases at threshold {curve.optimal_threshold:.3f}")
+    assert text.summary.startswith(
+        f"Lowest expected cost: {best:,.0f} DM per 1,000 cases at threshold {curve.optimal_threshold:.3f}"
+    )
     assert f"at the current threshold (0.400) {current_total / 300 * 1000:,.0f} DM." in text.summary
-    (_, table), = text.tables
+    ((_, table),) = text.tables
     assert len(table) >= 10
     exact = dict(zip(curve.thresholds.round(3), curve.totals))
     for threshold, cost in zip(table["threshold"], table["Expected cost per 1,000 cases (DM)"]):
@@ -123,14 +133,22 @@ def test_lines_and_bars_name_their_extremes():
     weeks = pd.date_range("2026-01-05", periods=3, freq="W-MON")
     frame = pd.DataFrame({"v1": [0.5, 0.25, 0.75], "v2": [0.1, np.nan, 0.0]}, index=weeks)
     text = describe_lines(frame, "Share of disagree", digits=2)
-    assert text.summary == "Share of disagree: v1 from 0.25 (2026-01-12) to 0.75 (2026-01-19); v2 from 0.00 (2026-01-19) to 0.10 (2026-01-05)."
+    assert (
+        text.summary
+        == "Share of disagree: v1 from 0.25 (2026-01-12) to 0.75 (2026-01-19); v2 from 0.00 (2026-01-19) to 0.10 (2026-01-05)."
+    )
     counts = pd.DataFrame({"agree": [3, 1, 0], "disagree": [1, 5, 2]}, index=["v1", "v2", "v3"])
-    assert describe_bars(counts, "Entries per iteration").summary == "Entries per iteration, largest first: v2 6, v1 4 and v3 2."
+    assert (
+        describe_bars(counts, "Entries per iteration").summary
+        == "Entries per iteration, largest first: v2 6, v1 4 and v3 2."
+    )
     assert describe_bars(pd.Series(dtype=int), "Mentions").summary == "Mentions: none."
 
 
 def test_the_psi_map_names_the_largest_drift_and_counts_cells_to_act_on():
-    by_month = pd.DataFrame({"Amount": [0.01, 0.3, 0.05], "Channel": [0.02, 0.61, 0.27]}, index=["2026-07", "2026-08", "2026-09"])
+    by_month = pd.DataFrame(
+        {"Amount": [0.01, 0.3, 0.05], "Channel": [0.02, 0.61, 0.27]}, index=["2026-07", "2026-08", "2026-09"]
+    )
     text = describe_psi_heatmap(by_month, 0.25)
     assert text.summary == "Largest drift: Channel in 2026-08 (PSI 0.610); 3 of 6 column-months over 0.25 (act)."
 

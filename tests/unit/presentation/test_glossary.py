@@ -6,18 +6,23 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio, equal_opportunity_difference, equalized_odds_difference
+from fairlearn.metrics import (
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equal_opportunity_difference,
+    equalized_odds_difference,
+)
 from scipy.stats import chi2_contingency, ks_2samp
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score, roc_auc_score
 
-from demo_models.metrics.costs import case_costs
-from demo_models.metrics.fairness import GAP_METRICS, bootstrap_gaps
 from demo_models.formats import format_number
-from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary, search_terms
-from demo_models.presentation.worked_examples import worked_example, worked_examples
-from demo_models.metrics.performance import METRIC_KEYS, metric_labels
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.costs import case_costs
+from demo_models.metrics.fairness import GAP_METRICS, bootstrap_gaps
+from demo_models.metrics.performance import METRIC_KEYS, metric_labels
+from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary, search_terms
+from demo_models.presentation.worked_examples import worked_example, worked_examples
 from demo_models.vocabulary import CREDIT, FRAUD, get_use_case
 from feedback.goals import CRITERION_METRICS
 
@@ -102,7 +107,9 @@ def test_find_term_knows_the_wording_of_the_pages(label, use_case, key):
     assert find_term(label, use_case).key == key
 
 
-@pytest.mark.parametrize("label", ["Evaluation cases", "Iterations", "cases", "Credit amount", "Loan duration", "Case", "Owner"])
+@pytest.mark.parametrize(
+    "label", ["Evaluation cases", "Iterations", "cases", "Credit amount", "Loan duration", "Case", "Owner"]
+)
 def test_find_term_does_not_claim_what_is_not_a_metric(label):
     assert find_term(label, CREDIT) is None
 
@@ -163,9 +170,15 @@ def test_fairness_examples_equal_fairlearn(scored):
     text = example("disparate_impact_ratio", it)
     assert f"ratio = {rates.min():.1%} / {rates.max():.1%} = {ratio:.3f}" in text and "by sex" in text
     assert f"= {demographic_parity_difference(y, approved, sensitive_features=sex):.3f}" in example("dp_difference", it)
-    assert f"= {equal_opportunity_difference(1 - y, approved, sensitive_features=sex):.3f}" in example("equal_opportunity_difference", it)
-    assert f"= {equalized_odds_difference(y, declined, sensitive_features=sex):.3f}" in example("equalized_odds_difference", it)
-    assert f"is {ratio:.3f}, so the four-fifths screen {'passes' if ratio >= 0.8 else 'fails'}" in example("four_fifths", it)
+    assert f"= {equal_opportunity_difference(1 - y, approved, sensitive_features=sex):.3f}" in example(
+        "equal_opportunity_difference", it
+    )
+    assert f"= {equalized_odds_difference(y, declined, sensitive_features=sex):.3f}" in example(
+        "equalized_odds_difference", it
+    )
+    assert f"is {ratio:.3f}, so the four-fifths screen {'passes' if ratio >= 0.8 else 'fails'}" in example(
+        "four_fifths", it
+    )
     low, high = map(float, re.search(r"95% interval (\d\.\d+) – (\d\.\d+)", example("interval", it)).groups())
     assert low <= round(ratio, 3) <= high
     chance = bootstrap_gaps(it, "sex").loc["dp_ratio", "chance"]
@@ -196,10 +209,16 @@ def test_cost_examples_equal_the_costs_counted_case_by_case(scored):
     missed = float((500 + 0.5 * it.features["credit_amount"].to_numpy(float))[~declined & y].sum())
     assert f"cost {wrong:,.0f} DM" in example("cost_fp", it, costs, "DM")
     assert f"cost {missed:,.0f} DM" in example("cost_fn", it, costs, "DM")
-    assert f"= {wrong + missed:,.0f} DM over 300 applicants: {(wrong + missed) / 300:,.2f} DM per case" in example("expected_cost", it, costs, "DM")
-    totals = [100 * ((s >= t) & ~y).sum() + (500 + 0.5 * it.features["credit_amount"].to_numpy(float))[(s < t) & y].sum()
-              for t in np.append(np.unique(s), 1.01)]
-    assert f"at {min(totals) / 300 * 1000:,.0f} DM per 1,000 cases" in example("cost_optimal_threshold", it, costs, "DM")
+    assert f"= {wrong + missed:,.0f} DM over 300 applicants: {(wrong + missed) / 300:,.2f} DM per case" in example(
+        "expected_cost", it, costs, "DM"
+    )
+    totals = [
+        100 * ((s >= t) & ~y).sum() + (500 + 0.5 * it.features["credit_amount"].to_numpy(float))[(s < t) & y].sum()
+        for t in np.append(np.unique(s), 1.01)
+    ]
+    assert f"at {min(totals) / 300 * 1000:,.0f} DM per 1,000 cases" in example(
+        "cost_optimal_threshold", it, costs, "DM"
+    )
     assert worked_example(TERMS["cost_fp"], it) is None  # no cost matrix, no example
 
 
@@ -228,12 +247,23 @@ def test_drift_examples_equal_scipy_and_the_psi_definition(fraud):
     assert f"{fraud.use_case.label(top)} changed most, PSI = {psis[top]:.3f}" in example("psi", fraud)
     ks = {c: ks_2samp(reference[c], current[c]).statistic for c in numeric}
     column = max(ks, key=ks.get)
-    assert f"{fraud.use_case.label(column)}: Kolmogorov-Smirnov statistic = {format_number(ks[column])}" in example("ks_statistic", fraud)
-    chi = {c: chi2_contingency(pd.crosstab(np.r_[np.zeros(len(reference)), np.ones(len(current))],
-                                           np.r_[reference[c].astype(str), current[c].astype(str)]))[0]
-           for c in columns if c not in numeric}
+    assert f"{fraud.use_case.label(column)}: Kolmogorov-Smirnov statistic = {format_number(ks[column])}" in example(
+        "ks_statistic", fraud
+    )
+    chi = {
+        c: chi2_contingency(
+            pd.crosstab(
+                np.r_[np.zeros(len(reference)), np.ones(len(current))],
+                np.r_[reference[c].astype(str), current[c].astype(str)],
+            )
+        )[0]
+        for c in columns
+        if c not in numeric
+    }
     column = max(chi, key=chi.get)
-    assert f"{fraud.use_case.label(column)}: chi-square statistic = {format_number(chi[column])}" in example("chi_square", fraud)
+    assert f"{fraud.use_case.label(column)}: chi-square statistic = {format_number(chi[column])}" in example(
+        "chi_square", fraud
+    )
     scores = fraud.scores
     score_psi = _psi(scores[reference.index].reset_index(drop=True), scores[current.index].reset_index(drop=True))
     assert f"PSI of the scores = {score_psi:.3f}" in example("score_drift", fraud)

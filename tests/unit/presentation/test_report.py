@@ -3,9 +3,9 @@ import re
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from demo_models.service.cli import main
 from demo_models.metrics.fairness import fairness_gaps
 from demo_models.presentation.report_inputs import compose_report
+from demo_models.service.cli import main
 from feedback.goal_store import save_costs, save_criterion
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
@@ -21,7 +21,9 @@ def report(registry_dir, sqlite_store):
 
 
 def test_the_report_is_self_contained_and_its_numbers_equal_the_apps(report, scored):
-    assert report.startswith("<!doctype html>") and not re.search(r"<script[^>]+src=", report)  # nothing loaded from elsewhere
+    assert report.startswith("<!doctype html>") and not re.search(
+        r"<script[^>]+src=", report
+    )  # nothing loaded from elsewhere
     assert report.count("plotly.js") >= 1 and report.count('class="plotly-graph-div"') == 4
     labels = scored["v3"].iteration.labels
     assert f"<td>{roc_auc_score(labels, scored['v3'].scores):.3f}</td>" in report

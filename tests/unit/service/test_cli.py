@@ -6,8 +6,8 @@ import pytest
 import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
-from demo_models.service.cli import main
 from demo_models.iterations.registry import list_iterations, load_iteration
+from demo_models.service.cli import main
 
 
 @pytest.fixture
@@ -26,9 +26,24 @@ def files(tmp_path):
 
 def _register(files, *extra, model="model.skops", data="eval.csv"):
     return main(
-        ["register", str(files / model), str(files / data), "--use-case", "toy", "--version", "v1",
-         "--target", "target", "--author", "CLI user", "--case-id-column", "id",
-         "--registry", str(files / "registry"), *extra]
+        [
+            "register",
+            str(files / model),
+            str(files / data),
+            "--use-case",
+            "toy",
+            "--version",
+            "v1",
+            "--target",
+            "target",
+            "--author",
+            "CLI user",
+            "--case-id-column",
+            "id",
+            "--registry",
+            str(files / "registry"),
+            *extra,
+        ]
     )
 
 
@@ -73,8 +88,21 @@ def test_a_csv_with_its_index_written_is_refused_unless_the_index_is_named_the_c
     frame = pd.read_csv(files / "eval.csv").drop(columns="id")
     frame.index = [f"r{i}" for i in range(len(frame))]
     frame.to_csv(files / "indexed.csv")  # index=True: a first column without a header
-    arguments = ["register", str(files / "model.skops"), str(files / "indexed.csv"), "--use-case", "toy", "--version", "v1",
-                 "--target", "target", "--author", "CLI user", "--registry", str(files / "registry")]
+    arguments = [
+        "register",
+        str(files / "model.skops"),
+        str(files / "indexed.csv"),
+        "--use-case",
+        "toy",
+        "--version",
+        "v1",
+        "--target",
+        "target",
+        "--author",
+        "CLI user",
+        "--registry",
+        str(files / "registry"),
+    ]
     assert main(arguments) == 1
     err = capsys.readouterr().err
     assert "without a header ('Unnamed: 0')" in err and "--case-id-column 'Unnamed: 0'" in err and "index=False" in err
@@ -102,7 +130,9 @@ def test_native_xgboost_and_catboost_files_register_from_the_command_line(files,
     proba = iteration.model.predict_proba(iteration.features)[:, 1]
     from demo_models.iterations.scoring import ScoredIteration
 
-    np.testing.assert_allclose(ScoredIteration(iteration).explainer.explain(iteration.features).scores, proba, atol=1e-6)
+    np.testing.assert_allclose(
+        ScoredIteration(iteration).explainer.explain(iteration.features).scores, proba, atol=1e-6
+    )
 
 
 def test_a_damaged_native_file_is_refused_with_a_clear_message(files, capsys):
