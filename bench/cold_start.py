@@ -218,7 +218,8 @@ def main() -> None:
         )
         unit = "" if name.startswith("load") else " s"
         print(
-            f"  {name:<36} {statistics.median(values):6.1f}{unit}   (min {min(values):.1f}, max {max(values):.1f}){target}"
+            f"  {name:<36} {statistics.median(values):6.1f}{unit}   (min {min(values):.1f}, max "
+            f"{max(values):.1f}){target}"
         )
     reference = statistics.median(r["reference: a one-line page visible"] for r in runs)
     for name in ("Home visible", "restart, Home visible", "restart, Home fully drawn"):

@@ -37,7 +37,7 @@ def _raw_shap(family: str, scored: ScoredIteration):
 
     clf = scored.explainer.estimator
     encoded = scored.explainer.transform(scored.features)
-    if family == "lightgbm":
+    if family.startswith("lightgbm"):
         return lambda: clf.booster_.predict(encoded, pred_contrib=True)
     if family.startswith("xgboost"):
         import xgboost
@@ -63,7 +63,7 @@ def _raw_shap(family: str, scored: ScoredIteration):
 
 def _measure(family: str, rows: int, cases: int, trees: int, depth: int | None, root: Path) -> dict[str, float]:
     train, evaluation = make_zoo_data(5000, seed=1), make_zoo_data(rows, seed=2)
-    if family == "xgboost booster":
+    if family.endswith("booster"):
         train, evaluation = booster_frame(train), booster_frame(evaluation)
     evaluation = evaluation.reindex(columns=train.columns, fill_value=0.0)
     model = fit_family(family, train, trees=trees, depth=depth)

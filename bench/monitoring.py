@@ -85,7 +85,8 @@ def main() -> None:
         print(
             f"generate {args.rows:,} transactions: median {statistics.median(r['generate_s'] for r in runs):.2f} s; "
             f"with scoring by fraud/v1: {statistics.median(r['generate_and_score_s'] for r in runs):.2f} s; "
-            f"peak memory {peak:.2f} GB ({'meets' if peak < MEMORY_TARGET_GB else 'MISSES'} the {MEMORY_TARGET_GB:.0f} GB target)"
+            f"peak memory {peak:.2f} GB ({'meets' if peak < MEMORY_TARGET_GB else 'MISSES'} the {MEMORY_TARGET_GB:.0f} "
+            "GB target)"
         )
         env = {
             **os.environ,

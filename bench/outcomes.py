@@ -96,7 +96,8 @@ def main() -> None:
             page += _page_ms(thresholds)
         for name, times in (("domain calls per move", domain), ("Outcomes page rerun (AppTest)", page)):
             print(
-                f"{name:<32} median {statistics.median(times):6.1f} ms   p95 {np.percentile(times, 95):6.1f} ms   (n={len(times)})"
+                f"{name:<32} median {statistics.median(times):6.1f} ms   p95 {np.percentile(times, 95):6.1f} ms   "
+                f"(n={len(times)})"
             )
         verdict = "meets" if statistics.median(page) < TARGET_MS else "MISSES"
         print(f"page rerun median {statistics.median(page):.1f} ms {verdict} the {TARGET_MS:.0f} ms target")

@@ -85,11 +85,13 @@ def _report(name: str, runs: list[tuple[float, float, float]]) -> None:
     p50 = statistics.median(r[1] for r in runs)
     p99 = statistics.median(r[2] for r in runs)
     print(
-        f"{name:<11} {rate:8.0f} writes/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (4,000 rows, none lost, {len(runs)} runs)"
+        f"{name:<11} {rate:8.0f} writes/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (4,000 rows, none lost, "
+        f"{len(runs)} runs)"
     )
     if name == "SQLite":
         print(
-            f"{'':<11} p99 {p99:.2f} ms {'meets' if p99 < TARGET_P99_MS else 'MISSES'} the {TARGET_P99_MS:.0f} ms target"
+            f"{'':<11} p99 {p99:.2f} ms {'meets' if p99 < TARGET_P99_MS else 'MISSES'} the {TARGET_P99_MS:.0f} ms "
+            "target"
         )
 
 

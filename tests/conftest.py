@@ -56,7 +56,8 @@ def _postgres_store() -> Iterator[FeedbackStore]:
     admin_url = os.environ.get(PG_URL_VARIABLE)
     if not admin_url:
         pytest.skip(
-            f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one"
+            f"no PostgreSQL server: set {PG_URL_VARIABLE} (e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5433/postgres); .ci/run starts one"
         )
     name = f"involve_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -119,8 +119,8 @@ def _log(mlflow, name: str, flavour, model, *, tags=None, description="", **opti
 def mlflow_models(mlflow_server, tmp_path_factory) -> LoggedModels:
     """credit-risk v1 (logistic regression, alias champion) and v2 (LightGBM, alias candidate, with its
     evaluation data as a run artifact), both scikit-learn pipelines saved with skops; an XGBClassifier, a
-    raw XGBoost Booster and a CatBoostClassifier in their native flavours; and models Involve must
-    refuse: a cloudpickled one (a tripwire), a pyfunc-only one, a raw LightGBM Booster."""
+    raw XGBoost Booster, a CatBoostClassifier and a raw (binary) LightGBM Booster in their native flavours;
+    and models Involve must refuse: a cloudpickled one (a tripwire), a pyfunc-only one, a regression Booster."""
     mlflow = pytest.importorskip("mlflow")
     import lightgbm
     import xgboost
@@ -187,12 +187,18 @@ def mlflow_models(mlflow_server, tmp_path_factory) -> LoggedModels:
             with warnings.catch_warnings():  # "add type hints to predict": irrelevant to a model that must be refused
                 warnings.simplefilter("ignore")
                 _log(mlflow, "credit-pyfunc", mlflow.pyfunc, None, python_model=_Constant(), tags={"author": "Dana"})
-            lgb_booster = lightgbm.train(
+            models["credit-lgb-booster/1"] = lightgbm.train(
                 {"objective": "binary", "verbose": -1},
                 lightgbm.Dataset(Xb, label=boost_train[TARGET]),
                 num_boost_round=5,
             )
-            _log(mlflow, "credit-lgb-booster", mlflow.lightgbm, lgb_booster, tags={"author": "Dana"})
+            _log(mlflow, "credit-lgb-booster", mlflow.lightgbm, models["credit-lgb-booster/1"], tags={"author": "Dana"})
+            regression = lightgbm.train(
+                {"objective": "regression", "verbose": -1},
+                lightgbm.Dataset(Xb, label=boost_train[TARGET]),
+                num_boost_round=5,
+            )
+            _log(mlflow, "credit-lgb-regression", mlflow.lightgbm, regression, tags={"author": "Dana"})
     finally:
         mlflow.set_tracking_uri(previous)
     assert not tripwire.exists()  # logging pickles the tripwire; only unpickling would create the file

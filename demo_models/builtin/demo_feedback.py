@@ -104,8 +104,10 @@ def credit_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
                 categories=("unclear explanation",),
                 severity="medium",
                 explanation_rating=2,
-                comment=f"The explanation says the credit amount of {s2.use_case.describe_value('credit_amount', amount[c])} "
-                "lowers the risk. A larger loan should not make an applicant look safer; I cannot explain that to a customer.",
+                comment="The explanation says the credit amount of "
+                f"{s2.use_case.describe_value('credit_amount', amount[c])} "
+                "lowers the risk. A larger loan should not make an applicant look safer; I cannot explain that to a "
+                "customer.",
             ),
         )
         for i, c in enumerate(odd)
@@ -162,7 +164,9 @@ def credit_feedback(scored: dict[str, ScoredIteration]) -> FeedbackPlan:
             dict(
                 categories=("missing factor",),
                 comment=(
-                    f"Savings show only as a band ({s2.use_case.describe_value('saving_accounts', s2.features.loc[right[10], 'saving_accounts'])}); "
+                    "Savings show only as a band "
+                    f"({s2.use_case.describe_value('saving_accounts', s2.features.loc[right[10], 'saving_accounts'])})"
+                    "; "
                     "the trend of the savings would tell more."
                 ),
             ),

@@ -30,6 +30,7 @@ FAMILIES = (
     "xgboost",
     "catboost",
     "xgboost booster",
+    "lightgbm booster",
 )
 
 
@@ -120,4 +121,9 @@ def fit_family(family: str, frame: pd.DataFrame, trees: int = 25, depth: int | N
 
         params = {"objective": "binary:logistic", "max_depth": depth or 6, "seed": 0}
         return xgboost.train(params, xgboost.DMatrix(X, label=y, missing=np.nan), num_boost_round=trees)
+    if family == "lightgbm booster":
+        import lightgbm
+
+        params = {"objective": "binary", "max_depth": depth or -1, "num_leaves": 8, "seed": 0, "verbose": -1}
+        return lightgbm.train(params, lightgbm.Dataset(X, label=y), num_boost_round=trees)
     return Pipeline([("prep", make_encoder()), ("clf", _estimator(family, trees, depth))]).fit(X, y)

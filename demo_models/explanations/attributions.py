@@ -155,7 +155,8 @@ SCALE_PROBE_ROWS = 20
 
 def model_kind(estimator: Any) -> str:
     """Which explainer fits the final estimator: lightgbm, xgboost, catboost, linear, tree or agnostic."""
-    if type(estimator).__module__.startswith("lightgbm") and hasattr(estimator, "booster_"):
+    lightgbm_api = type(estimator).__module__.startswith("lightgbm") and hasattr(estimator, "booster_")
+    if lightgbm_api or isinstance(estimator, native.LightGBMBoosterClassifier):
         return "lightgbm"
     library = native.native_library(estimator)
     if library is not None:

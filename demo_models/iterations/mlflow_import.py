@@ -3,7 +3,8 @@
 ``register_iteration_from_mlflow("models:/credit-risk@candidate", ...)`` reads the model version
 (its number, description and tags ``author``, ``parent``, ``notes``), then only the version's
 ``MLmodel`` metadata to choose a flavour that stores a data-only format, and downloads and loads
-only that flavour's file: an XGBoost UBJSON/JSON file, a CatBoost ``cbm`` file, or a scikit-learn /
+only that flavour's file: an XGBoost UBJSON/JSON file, a CatBoost ``cbm`` file, a LightGBM Booster's
+own text file (``model.lgb``), or a scikit-learn /
 LightGBM model saved by MLflow with ``serialization_format="skops"`` (loaded with Involve's own
 trusted-type list, never the one written in the MLmodel file). A pickled or cloudpickled flavour is
 refused from its metadata, without its file ever being downloaded or opened. Every other check,
@@ -52,7 +53,7 @@ XGBOOST_FORMATS = ("ubj", "json")
 HOW_TO_LOG = (
     "Log it with a data-only format: mlflow.sklearn.log_model(model, name='model', serialization_format='skops') "
     "for scikit-learn (and LightGBM inside a pipeline), mlflow.lightgbm.log_model(LGBMClassifier, "
-    "serialization_format='skops'), mlflow.xgboost.log_model(model, model_format='ubj') or "
+    "serialization_format='skops') or mlflow.lightgbm.log_model(Booster), mlflow.xgboost.log_model(model, model_format='ubj') or "
     "mlflow.catboost.log_model(model) (README, 'From an MLflow registry')."
 )
 
@@ -177,7 +178,8 @@ def choose_flavour(mlmodel: dict[str, Any], uri: str) -> tuple[str, str, dict[st
         if kind is None or conf.get("model_format") not in XGBOOST_FORMATS:
             raise RegistryError(
                 f"{uri} is an XGBoost {conf.get('model_class')} in the {conf.get('model_format')!r} format: Involve "
-                f"imports an XGBClassifier or a binary:logistic Booster saved as {' or '.join(XGBOOST_FORMATS)}. {HOW_TO_LOG}"
+                f"imports an XGBClassifier or a binary:logistic Booster saved as {' or '.join(XGBOOST_FORMATS)}. "
+                f"{HOW_TO_LOG}"
             )
         return "xgboost", str(conf["data"]), conf
     if "catboost" in flavours:
@@ -190,10 +192,13 @@ def choose_flavour(mlmodel: dict[str, Any], uri: str) -> tuple[str, str, dict[st
         return "catboost", str(conf.get("data", "model.cb")), conf
     if "lightgbm" in flavours:
         conf = flavours["lightgbm"]
-        if conf.get("model_class", "lightgbm.basic.Booster") != "lightgbm.sklearn.LGBMClassifier":
+        model_class = conf.get("model_class", "lightgbm.basic.Booster")
+        if model_class == "lightgbm.basic.Booster":
+            return "lightgbm", str(conf.get("data", "model.lgb")), conf  # LightGBM's own text format
+        if model_class != "lightgbm.sklearn.LGBMClassifier":
             raise RegistryError(
-                f"{uri} is a LightGBM {conf.get('model_class', 'Booster')}: Involve needs the classifier with its "
-                f"classes, an LGBMClassifier (or a scikit-learn pipeline around it). {HOW_TO_LOG}"
+                f"{uri} is a LightGBM {model_class}: Involve imports an LGBMClassifier (saved with skops) or a "
+                f"binary Booster. {HOW_TO_LOG}"
             )
         return "lightgbm", _sklearn_file(conf, "LightGBM", uri), conf
     if "sklearn" in flavours:
@@ -219,6 +224,16 @@ def load_flavour(flavour: str, conf: dict[str, Any], data: bytes) -> Any:
             from catboost import CatBoostClassifier
 
             return CatBoostClassifier().load_model(blob=data)
+        if flavour == "lightgbm" and conf.get("model_class", "lightgbm.basic.Booster") == "lightgbm.basic.Booster":
+            import lightgbm
+
+            booster = lightgbm.Booster(model_str=data.decode("utf-8"))
+            try:
+                return native.as_classifier(booster)
+            except ValueError as err:  # not a binary objective
+                raise RegistryError(f"The MLflow LightGBM Booster cannot be imported: {err}") from err
+    except RegistryError:
+        raise
     except ImportError as err:
         raise RegistryError(f'Importing a {flavour} model needs {flavour}: pip install -e ".[models]".') from err
     except (ValueError, OSError, RuntimeError) as err:  # the libraries' own errors on a damaged file
@@ -264,7 +279,8 @@ def _eval_frame(
 ) -> pd.DataFrame:
     if (eval_data is None) == (eval_artifact is None):
         raise RegistryError(
-            "Give the evaluation data either as a file or DataFrame (eval_data) or as an MLflow artifact (eval_artifact)."
+            "Give the evaluation data either as a file or DataFrame (eval_data) or as an MLflow artifact "
+            "(eval_artifact)."
         )
     if isinstance(eval_data, pd.DataFrame):
         return eval_data

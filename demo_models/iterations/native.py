@@ -1,4 +1,4 @@
-"""XGBoost and CatBoost: their native exact TreeSHAP and their data-only file formats.
+"""XGBoost and CatBoost: their native exact TreeSHAP and their data-only file formats; raw boosters as classifiers.
 
 A fitted pipeline whose final estimator is an XGBoost or CatBoost model is saved in two parts: the
 pipeline around it through skops, with the estimator replaced by a `NativeSlot` (a trusted
@@ -68,13 +68,70 @@ class XGBoostBoosterClassifier(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
 
+class LightGBMBoosterClassifier(ClassifierMixin, BaseEstimator):
+    """A raw `lightgbm.Booster` (objective binary) as a classifier: LightGBM's own TreeSHAP explains it.
+
+    Classes are 0 and 1; the inputs are the Booster's feature names, taken from a DataFrame.
+    """
+
+    def __init__(self, booster: Any = None) -> None:
+        self.booster = booster
+
+    @property
+    def booster_(self) -> Any:
+        """The Booster, where LightGBM's scikit-learn classifier keeps it."""
+        return self.booster
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """The two classes a binary Booster predicts."""
+        return np.array([0, 1])
+
+    @property
+    def feature_names_in_(self) -> np.ndarray:
+        """The Booster's input column names."""
+        return np.asarray(self.booster.feature_name(), dtype=object)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of class 0 and class 1 for each row."""
+        if isinstance(X, pd.DataFrame):
+            X = X[self.booster.feature_name()]
+        p = np.asarray(self.booster.predict(X), dtype=float)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class 1 where its probability is at least one half."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
+def is_lightgbm_booster(model: Any) -> bool:
+    """Whether the object is a raw lightgbm.Booster (which has no predict_proba of its own)."""
+    return type(model).__module__.startswith("lightgbm") and type(model).__name__ == "Booster"
+
+
+def _lightgbm_objective(booster: Any) -> str:
+    for line in booster.model_to_string(num_iteration=0).splitlines():  # the header comes before the trees
+        if line.startswith("objective="):
+            return line.removeprefix("objective=").split()[0]
+        if line.startswith("Tree="):
+            break
+    return "unknown"
+
+
 def is_xgboost_booster(model: Any) -> bool:
     """Whether the object is a raw xgboost.Booster (which has no predict_proba of its own)."""
     return type(model).__module__.startswith("xgboost") and type(model).__name__ == "Booster"
 
 
 def as_classifier(model: Any) -> Any:
-    """The model itself, or a raw binary:logistic XGBoost Booster wrapped as a classifier."""
+    """The model itself, or a raw binary XGBoost or LightGBM Booster wrapped as a classifier."""
+    if is_lightgbm_booster(model):
+        objective = _lightgbm_objective(model)
+        if objective not in ("binary", "cross_entropy"):
+            raise ValueError(
+                f"The LightGBM Booster's objective is {objective!r}: Involve needs binary (probabilities of two classes)."
+            )
+        return LightGBMBoosterClassifier(model)
     if not is_xgboost_booster(model):
         return model
     import json

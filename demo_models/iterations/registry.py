@@ -17,6 +17,7 @@ import logging
 import re
 import shutil
 import uuid
+import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 TRUSTED_TYPES = frozenset(
     {
         "collections.OrderedDict",
+        "demo_models.iterations.native.LightGBMBoosterClassifier",  # a raw LightGBM Booster, as a classifier
         "demo_models.iterations.native.NativeSlot",  # placeholder of an XGBoost / CatBoost estimator: names only
         "lightgbm.basic.Booster",
         "lightgbm.sklearn.LGBMClassifier",
@@ -50,6 +52,11 @@ TRUSTED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",  # RandomForest, ExtraTrees, GradientBoosting, DecisionTree
     }
 )
+
+
+#: Modules of our own trusted types as older versions of Involve wrote them into model files (the
+#: redesign of 2026-12 moved them); a file naming an old module is read as naming the new one.
+MOVED_MODULES = {"demo_models.native": "demo_models.iterations.native"}
 
 
 class RegistryError(ValueError):
@@ -137,13 +144,15 @@ def _check_features(model: Any, features: pd.DataFrame) -> None:
         missing = [str(n) for n in names if n not in features.columns]
         if missing:
             raise RegistryError(
-                f"The model cannot take this evaluation data: it lacks inputs the model was fitted on: {', '.join(missing[:10])}."
+                "The model cannot take this evaluation data: it lacks inputs the model was fitted on: "
+                f"{', '.join(missing[:10])}."
             )
         return
     expected = getattr(model, "n_features_in_", None)
     if isinstance(expected, int) and expected > 0 and expected != features.shape[1]:  # CatBoost from .cbm says 0
         raise RegistryError(
-            f"The model cannot take this evaluation data: it was fitted on {expected} inputs; the data has {features.shape[1]} "
+            f"The model cannot take this evaluation data: it was fitted on {expected} inputs; the data has "
+            f"{features.shape[1]} "
             f"besides the target ({', '.join(map(str, features.columns[:10]))})."
         )
 
@@ -334,6 +343,7 @@ def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
 
     from demo_models.iterations import native
 
+    files = {**files, name: _with_moved_modules(files[name])}
     try:
         untrusted = set(sio.get_untrusted_types(data=files[name]))
     except Exception as err:  # skops raises many types on a corrupt file
@@ -356,6 +366,27 @@ def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
         raise
     except Exception as err:
         raise RegistryError(f"{name} cannot be loaded: {err}") from err
+
+
+def _with_moved_modules(data: bytes) -> bytes:
+    """A skops file's bytes with the modules in MOVED_MODULES renamed in its schema (unchanged if none)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {info.filename: archive.read(info) for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError):
+        return data  # not readable: skops says so with its own message
+    schema = members.get("schema.json", b"").decode("utf-8", errors="replace")
+    old = [m for m in MOVED_MODULES if f'"__module__": "{m}"' in schema]
+    if not old:
+        return data
+    for module in old:
+        schema = schema.replace(f'"__module__": "{module}"', f'"__module__": "{MOVED_MODULES[module]}"')
+    members["schema.json"] = schema.encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, content in members.items():
+            archive.writestr(filename, content)
+    return out.getvalue()
 
 
 def _write_atomically(root: Path, final: Path, files: dict[str, bytes]) -> None:
@@ -435,7 +466,8 @@ def read_eval_file(path: Path, index_column: str | None = None) -> pd.DataFrame:
     unnamed = [str(c) for c in frame.columns if str(c).startswith("Unnamed: ") and c != index_column]
     if unnamed:
         raise RegistryError(
-            f"{path.name} has {'a column' if len(unnamed) == 1 else 'columns'} without a header ({', '.join(map(repr, unnamed))}), "
+            f"{path.name} has {'a column' if len(unnamed) == 1 else 'columns'} without a header "
+            f"({', '.join(map(repr, unnamed))}), "
             "usually the row index written by DataFrame.to_csv: it would become an input of the model. "
             f"Pass --case-id-column {unnamed[0]!r} if it holds the case ids, or write the file with index=False."
         )

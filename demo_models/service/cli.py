@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         metavar="MODEL EVAL",
         help="the model, saved with skops.io.dump (.skops), an XGBoost Booster (.ubj, .json) or a CatBoost model "
-        "(.cbm), and the evaluation cases with the target (.csv or .parquet); with --from-mlflow, only the evaluation file",
+        "(.cbm), and the evaluation cases with the target (.csv or .parquet); with --from-mlflow, only the evaluation "
+        "file",
     )
     register.add_argument(
         "--from-mlflow",

@@ -17,7 +17,8 @@ from tests.e2e.axe import AxeUnavailable, axe_script, blocking, describe, run_ax
 from tests.e2e.st_e2e import goto_app
 
 LATEST = {"credit": "v3", "fraud": "v2"}
-FIRST_LOAD_MS = 300_000  # a page's first visit loads and caches its iteration (20,000 fraud cases): minutes on a busy 2-core machine
+# a page's first visit loads and caches its iteration (20,000 fraud cases): minutes on a busy 2-core machine
+FIRST_LOAD_MS = 300_000
 
 
 def _settle(page) -> None:

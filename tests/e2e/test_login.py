@@ -227,7 +227,8 @@ def test_an_unverified_email_gets_no_mapped_role(browser, login_app, screenshot)
         expect(sidebar.get_by_text("Signed in as Uma Unverified (business user)", exact=False)).to_be_visible()
         expect(
             sidebar.get_by_test_id("stAlertContentWarning").filter(
-                has_text="No mapped role: the login provider has not verified uma@bank.example, so its mapped role (admin) "
+                has_text="No mapped role: the login provider has not verified uma@bank.example, so its mapped role "
+                "(admin) "
                 "is not given."
             )
         ).to_be_visible()

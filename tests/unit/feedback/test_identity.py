@@ -173,14 +173,17 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
     assert FeedbackStore(f"sqlite:///{path}").schema_version() == 8
     with sqlite3.connect(path) as conn:  # rows as the schema-8 app wrote them
         conn.execute(
-            "INSERT INTO feedback (created_at, use_case, iteration, case_id, score, threshold, decision, reasons_shown, "
+            "INSERT INTO feedback (created_at, use_case, iteration, case_id, score, threshold, decision, "
+            "reasons_shown, "
             "reviewer_name, reviewer_role, verdict, categories, severity, comment, triage_status, app_version, uid) "
             "VALUES ('2026-11-01 10:00:00', 'credit', 'v3', 'A1', 0.8, 0.4, 'decline', '[]', 'Alice Smith', 'risk', "
             "'disagree', '[]', 'high', 'old', 'new', '0.0.9', '00000000-0000-4000-8000-000000000001')"
         )
         conn.execute(
-            "INSERT INTO signoffs (created_at, use_case, iteration, action, signer_name, signer_role, comment, snapshot, "
-            "acknowledged) VALUES ('2026-11-01 10:00:00', 'credit', 'v3', 'sign off', 'Alice Smith', 'risk', 'ok', ?, '[]')",
+            "INSERT INTO signoffs (created_at, use_case, iteration, action, signer_name, signer_role, comment, "
+            "snapshot, "
+            "acknowledged) VALUES ('2026-11-01 10:00:00', 'credit', 'v3', 'sign off', 'Alice Smith', 'risk', 'ok', ?, "
+            "'[]')",
             (PASSING.to_json(),),
         )
         for person in ("alice  smith", "bo@bank.example"):

@@ -73,6 +73,7 @@ def test_explicit_arguments_win_over_the_tags(mlflow_models, tmp_path):
         ("models:/credit-xgb/1", "TreeSHAP (exact, XGBoost native pred_contribs)"),
         ("models:/credit-booster/1", "TreeSHAP (exact, XGBoost native pred_contribs)"),
         ("models:/credit-cat/1", "TreeSHAP (exact, CatBoost native ShapValues)"),
+        ("models:/credit-lgb-booster/1", "TreeSHAP (exact, LightGBM native)"),
     ],
 )
 def test_each_native_flavour_is_imported_from_its_data_only_file(mlflow_models, tmp_path, uri, explainer):
@@ -83,12 +84,14 @@ def test_each_native_flavour_is_imported_from_its_data_only_file(mlflow_models, 
         data = mlflow_models.booster_eval
     card = _import(mlflow_models, uri, tmp_path, eval_data=data)
     assert card.explainer == explainer and card.extra["mlflow"]["flavour"] == (
-        "catboost" if "cat" in key else "xgboost"
+        "catboost" if "cat" in key else "lightgbm" if "lgb" in key else "xgboost"
     )
     scored = ScoredIteration(load_iteration(card.use_case, card.version, tmp_path))
     X = data.drop(columns=TARGET)
     original = mlflow_models.models[key]
-    if "booster" in key:
+    if "lgb" in key:
+        expected = original.predict(X)  # a binary Booster predicts the probability
+    elif "booster" in key:
         import xgboost
 
         expected = original.predict(xgboost.DMatrix(X, missing=np.nan))
@@ -102,7 +105,7 @@ def test_each_native_flavour_is_imported_from_its_data_only_file(mlflow_models, 
     [
         ("models:/credit-pickle/1", "saved with cloudpickle: loading it would run whatever code the file holds"),
         ("models:/credit-pyfunc/1", "has the flavours python_function; none stores a format Involve can load"),
-        ("models:/credit-lgb-booster/1", "is a LightGBM lightgbm.basic.Booster: Involve needs the classifier"),
+        ("models:/credit-lgb-regression/1", "LightGBM Booster's objective is 'regression': Involve needs binary"),
         ("models:/credit-nobody/1", "has no registered model 'credit-nobody'"),
         ("models:/credit-risk/9", "The registered model 'credit-risk' has no version 9 in MLflow."),
         ("models:/credit-risk@staging", "has no alias 'staging' in MLflow (its aliases: candidate, champion)"),

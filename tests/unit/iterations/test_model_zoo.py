@@ -34,6 +34,11 @@ EXPECTED_UNTRUSTED = {
     "xgboost": {"numpy.dtype", "demo_models.iterations.native.NativeSlot"},
     "catboost": {"numpy.dtype", "demo_models.iterations.native.NativeSlot"},
     "xgboost booster": {"demo_models.iterations.native.NativeSlot"},
+    "lightgbm booster": {
+        "collections.OrderedDict",
+        "demo_models.iterations.native.LightGBMBoosterClassifier",
+        "lightgbm.basic.Booster",
+    },
 }
 PROBABILITY_SCALE = {"decision tree", "random forest", "extra trees"}
 #: XGBoost sums its trees in float32: its own margin and its contributions agree to float32 precision.
@@ -46,7 +51,7 @@ def zoo(tmp_path_factory):
     root = tmp_path_factory.mktemp("zoo")
     fitted = {}
     for family in FAMILIES:
-        frame = booster_frame(make_zoo_data(ROWS)) if family == "xgboost booster" else make_zoo_data(ROWS)
+        frame = booster_frame(make_zoo_data(ROWS)) if family.endswith("booster") else make_zoo_data(ROWS)
         model = fit_family(family, frame)
         register_iteration(
             model,
@@ -87,10 +92,36 @@ def test_a_registered_model_loads_back_and_predicts_identically(zoo, family):
     np.testing.assert_array_equal(loaded.model.predict_proba(loaded.features), original)
 
 
+@pytest.mark.parametrize("family", ["xgboost", "catboost"])
+def test_a_model_file_written_before_the_modules_moved_still_loads(zoo, family):
+    """Iterations registered before the 2026-12 redesign name `demo_models.native` in their skops file."""
+    import io
+    import zipfile
+
+    root, fitted = zoo
+    model, frame = fitted[family]
+    folder = root / "zoo" / family
+    with zipfile.ZipFile(folder / "model.skops") as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    schema = members["schema.json"].decode()
+    assert '"__module__": "demo_models.iterations.native"' in schema
+    members["schema.json"] = schema.replace('"demo_models.iterations.native"', '"demo_models.native"').encode()
+    old = io.BytesIO()
+    with zipfile.ZipFile(old, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    (folder / "model.skops").write_bytes(old.getvalue())
+    loaded = load_iteration("zoo", family, root)
+    X = frame.drop(columns=TARGET)
+    np.testing.assert_array_equal(loaded.model.predict_proba(loaded.features), as_classifier(model).predict_proba(X))
+
+
 def _model_output(family: str, model, X: pd.DataFrame) -> np.ndarray:
     """The model's own output on the scale its explanation is stated in (log-odds, or probability)."""
     if family == "xgboost booster":
         return model.predict(xgb.DMatrix(X, missing=np.nan), output_margin=True).astype(float)
+    if family == "lightgbm booster":
+        return model.predict(X, raw_score=True)
     clf, Xt = model.steps[-1][1], model[:-1].transform(X)
     if family in PROBABILITY_SCALE:
         return clf.predict_proba(Xt)[:, 1]
@@ -125,8 +156,9 @@ def _source(name: str, inputs: list[str]) -> str:
 
 def _library_shap(family: str, model, X: pd.DataFrame) -> pd.DataFrame:
     """The library's SHAP per original column: shap's explainers on the encoded rows, summed by name."""
-    if family == "xgboost booster":
-        values = shap.TreeExplainer(model).shap_values(X)
+    if family.endswith("booster"):
+        values = np.asarray(shap.TreeExplainer(model).shap_values(X))
+        values = values[:, :, 1] if values.ndim == 3 else values
         return pd.DataFrame(values, columns=X.columns)
     prep, clf = model[:-1], model.steps[-1][1]
     Xt = prep.transform(X)
@@ -154,11 +186,11 @@ def test_grouped_shap_equals_the_library_shap_summed_to_original_columns(zoo, fa
     np.testing.assert_allclose(ours[reference.columns].to_numpy(), reference.to_numpy(), atol=1e-6, rtol=0)
 
 
-@pytest.mark.parametrize("family", ["xgboost", "catboost", "xgboost booster"])
+@pytest.mark.parametrize("family", ["xgboost", "catboost", "xgboost booster", "lightgbm booster"])
 def test_native_families_use_their_own_treeshap_and_one_case_explains_alone(zoo, family):
     root, _ = zoo
     scored = ScoredIteration(load_iteration("zoo", family.replace(" ", "-"), root))
-    library = "XGBoost" if family.startswith("xgboost") else "CatBoost"
+    library = {"x": "XGBoost", "c": "CatBoost", "l": "LightGBM"}[family[0]]
     assert f"{library} native" in scored.card.explainer
     case = scored.explain_case(scored.features.index[7])
     assert case.score == pytest.approx(scored.scores.iloc[7], abs=1e-6)

@@ -36,7 +36,10 @@ def test_cost_optimal_threshold_equals_a_brute_force_search(scores, seed, fp, fn
 
 
 def brute_force_minimum(labels, scores, costs) -> float:
-    """The lowest total cost over every threshold that cuts the scores differently (each distinct score, and above all)."""
+    """The lowest total cost over every threshold that cuts the scores differently.
+
+    Each distinct score, and one above all.
+    """
     return min(total_cost(labels, scores, t, costs) for t in [*np.unique(scores), np.inf])
 
 

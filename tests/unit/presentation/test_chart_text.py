@@ -135,7 +135,8 @@ def test_lines_and_bars_name_their_extremes():
     text = describe_lines(frame, "Share of disagree", digits=2)
     assert (
         text.summary
-        == "Share of disagree: v1 from 0.25 (2026-01-12) to 0.75 (2026-01-19); v2 from 0.00 (2026-01-19) to 0.10 (2026-01-05)."
+        == "Share of disagree: v1 from 0.25 (2026-01-12) to 0.75 (2026-01-19); v2 from 0.00 (2026-01-19) to 0.10 "
+        "(2026-01-05)."
     )
     counts = pd.DataFrame({"agree": [3, 1, 0], "disagree": [1, 5, 2]}, index=["v1", "v2", "v3"])
     assert (
