@@ -1,0 +1,246 @@
+"""Benchmark: many people on one server — reruns per page over real websocket sessions, beside a one-widget page.
+
+Starts `streamlit run app.py` on a prepared data dir (the built-in iterations and the demo history,
+prepared once in the foreground) and, for the same load, a second server running a one-widget page
+(`st.slider`). For each page (What-if, Explore, Compare) and each session count (1, 8, 16), that many
+websocket sessions — each speaking Streamlit's own protocol, as a browser tab does: a `rerun_script`
+back-message, then every forward-message until `script_finished` — rerun the page back to back for
+--seconds, while one more session reruns the one-widget page on the other server. Reported per row:
+p50 / p95 of a rerun, reruns per second over all sessions, and the one-widget page's p50 / p95 under
+that load with the ratio of the p95s. AppTest cannot run sessions in parallel threads, hence the
+real server.
+
+    .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--page What_if --page Explore --page Compare]
+        [--seconds 20] [--data DIR] [--heavy]
+
+--heavy adds a concurrent heavy action for the whole run: a registration of a 10,000-case random
+forest in another process, over and over (target: no one's rerun pushed past 250 ms p95).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parents[1]
+FINISHED = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].enum_type.values_by_name
+DONE = {FINISHED["FINISHED_SUCCESSFULLY"].number, FINISHED["FINISHED_WITH_COMPILE_ERROR"].number}
+ONE_WIDGET = 'import streamlit as st\nst.slider("A number", 0, 10, 5)\n'
+HEAVY = """
+import tempfile
+from pathlib import Path
+from demo_models.examples.zoo import TARGET, fit_family, make_zoo_data
+from demo_models.iterations.registry import register_iteration
+model = fit_family("random forest", make_zoo_data(5000, seed=1), trees=100, depth=6)
+evaluation = make_zoo_data(10000, seed=2)
+root = Path(tempfile.mkdtemp(prefix="involve-heavy-"))
+for i in range(1000):
+    register_iteration(model, evaluation, use_case="heavy", version=f"v{i}", target=TARGET, author="bench",
+                       registry_dir=root)
+"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(script: str, data: Path) -> tuple[subprocess.Popen, str]:
+    port = _port()
+    env = {**os.environ, "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING", "INVOLVE_HEALTH_EVERY": "0"}
+    for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
+        env.pop(name, None)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            script,
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read()
+            return server, f"ws://127.0.0.1:{port}/_stcore/stream"
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the server for {script} did not answer within 120 s")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+
+
+async def _run(ws, page_hash: str) -> tuple[float, ForwardMsg | None]:
+    """One rerun of the page: seconds until it finished, and the message listing the pages if one came."""
+    back = BackMsg()
+    back.rerun_script.query_string = ""
+    back.rerun_script.page_script_hash = page_hash
+    back.rerun_script.widget_states.SetInParent()
+    start = time.perf_counter()
+    await ws.send(back.SerializeToString())
+    new_session = None
+    while True:
+        message = ForwardMsg()
+        message.ParseFromString(await ws.recv())
+        kind = message.WhichOneof("type")
+        if kind in ("new_session", "navigation"):
+            new_session = message if kind == "navigation" or new_session is None else new_session
+        elif kind == "script_finished" and message.script_finished in DONE:
+            return time.perf_counter() - start, new_session
+
+
+async def _pages(url: str) -> dict[str, str]:
+    """Each page's url path -> its script hash, from the first run's new-session message."""
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
+        _, new_session = await _run(ws, "")
+    pages = (
+        new_session.navigation.app_pages if new_session.HasField("navigation") else new_session.new_session.app_pages
+    )
+    return {p.url_pathname or "Home": p.page_script_hash for p in pages}
+
+
+async def _session(url: str, page_hash: str, clock: dict, times: list[float], ready: list[bool]) -> None:
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
+        await _run(ws, page_hash)  # the first view: loads and caches; not counted
+        ready.append(True)
+        while not clock["started"]:
+            await asyncio.sleep(0.01)
+        while time.perf_counter() < clock["until"]:
+            seconds, _ = await _run(ws, page_hash)
+            times.append(seconds)
+
+
+async def measure(url: str, page_hash: str, sessions: int, reference: tuple[str, str], seconds: float) -> dict:
+    """`sessions` sessions rerunning one page for `seconds`, and one on the reference page meanwhile."""
+    clock = {"started": False, "until": float("inf")}
+    times: list[list[float]] = [[] for _ in range(sessions)]
+    ref_times: list[float] = []
+    ready: list[bool] = []
+    tasks = [asyncio.create_task(_session(url, page_hash, clock, t, ready)) for t in times]
+    tasks.append(asyncio.create_task(_session(*reference, clock, ref_times, ready)))
+    deadline = time.perf_counter() + 600
+    while len(ready) < len(tasks) and time.perf_counter() < deadline:  # every session has had its first view
+        await asyncio.sleep(0.05)
+    clock["until"] = time.perf_counter() + seconds
+    clock["started"] = True
+    await asyncio.gather(*tasks)  # each ends after its rerun in progress at `until`
+    flat = [x for t in times for x in t]
+    return {
+        "p50": statistics.median(flat) * 1000 if flat else float("nan"),
+        "p95": float(np.percentile(flat, 95)) * 1000 if flat else float("nan"),
+        "per_second": len(flat) / seconds,
+        "ref_p50": statistics.median(ref_times) * 1000 if ref_times else float("nan"),
+        "ref_p95": float(np.percentile(ref_times, 95)) * 1000 if ref_times else float("nan"),
+    }
+
+
+def _prepare(data: Path) -> None:
+    if (data / "registry" / "credit").exists():
+        return
+    print(f"preparing the built-in iterations and the demo history in {data} …", flush=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "demo_models.builtin.first_start",
+            "--registry",
+            str(data / "registry"),
+            "--db",
+            f"sqlite:///{data / 'feedback.sqlite3'}",
+            "--demo-history",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 16])
+    parser.add_argument("--page", action="append", help="url path of a page (default: What_if, Explore, Compare)")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--data", type=Path, default=None, help="a data dir (prepared if empty)")
+    parser.add_argument("--heavy", action="store_true", help="a registration running in another process meanwhile")
+    args = parser.parse_args()
+    data = args.data or Path(tempfile.mkdtemp(prefix="involve-sessions-"))
+    _prepare(data)
+    reference_script = data / "one_widget.py"
+    reference_script.write_text(ONE_WIDGET)
+    app, app_url = _serve("app.py", data)
+    ref, ref_url = _serve(str(reference_script), data)
+    heavy = None
+    try:
+        pages = asyncio.run(_pages(app_url))
+        ref_hash = asyncio.run(_pages(ref_url))["Home"]
+        if args.heavy:
+            heavy = subprocess.Popen(
+                [sys.executable, "-c", HEAVY],
+                cwd=ROOT,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(5)
+        load = os.getloadavg()[0]
+        print(
+            f"{os.cpu_count()} cores; {args.seconds:.0f} s per row; load average {load:.1f} at the start"
+            + ("; a registration runs in another process meanwhile" if heavy else "")
+        )
+        print(
+            f"{'page':10s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s}   "
+            f"{'one-widget p50':>14s} {'p95':>7s}  {'p95 ratio':>9s}"
+        )
+        for page in args.page or ["What_if", "Explore", "Compare"]:
+            for n in args.sessions:
+                r = asyncio.run(measure(app_url, pages[page], n, (ref_url, ref_hash), args.seconds))
+                print(
+                    f"{page:10s} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
+                    f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",
+                    flush=True,
+                )
+    finally:
+        for process in (app, ref, heavy):
+            if process is not None:
+                _stop(process)
+
+
+if __name__ == "__main__":
+    main()
