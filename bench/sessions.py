@@ -5,7 +5,9 @@ prepared once in the foreground) and, for the same load, a second server running
 (`st.slider`). For each page (What-if, Explore, Compare) and each session count (1, 8, 16), that many
 websocket sessions — each speaking Streamlit's own protocol, as a browser tab does: a `rerun_script`
 back-message, then every forward-message until `script_finished` — rerun the page back to back for
---seconds, while one more session reruns the one-widget page on the other server. Reported per row:
+--seconds, while one more session reruns the one-widget page on the other server. A rerun sends no
+widget states, so it is the page as a freshly opened tab shows it (its defaults), not the rerun after
+moving one widget. Reported per row:
 p50 / p95 of a rerun, reruns per second over all sessions, and the one-widget page's p50 / p95 under
 that load with the ratio of the p95s. AppTest cannot run sessions in parallel threads, hence the
 real server.
