@@ -1,4 +1,4 @@
-"""Models brought from XGBoost, CatBoost and a scikit-learn forest work on every page."""
+"""Models brought from XGBoost, CatBoost, a raw LightGBM Booster and a scikit-learn forest work on every page."""
 
 from __future__ import annotations
 
@@ -28,8 +28,14 @@ PAGES = [
     "pages/11_Notices.py",
     "pages/12_Guide.py",
 ]
-#: zoo/v1 .. v4 in lineage order: a forest, XGBoost, CatBoost, a raw XGBoost Booster.
-ZOO = [("v1", "random forest"), ("v2", "xgboost"), ("v3", "catboost"), ("v4", "xgboost booster")]
+#: zoo/v1 .. v5 in lineage order: a forest, XGBoost, CatBoost, a raw XGBoost Booster, a raw LightGBM Booster.
+ZOO = [
+    ("v1", "random forest"),
+    ("v2", "xgboost"),
+    ("v3", "catboost"),
+    ("v4", "xgboost booster"),
+    ("v5", "lightgbm booster"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +45,7 @@ def zoo_registry(registry_dir, tmp_path_factory):
     parent = None
     for version, family in ZOO:
         frame = make_zoo_data(200)
-        frame = booster_frame(frame) if family == "xgboost booster" else frame
+        frame = booster_frame(frame) if family.endswith("booster") else frame
         register_iteration(
             fit_family(family, frame),
             frame,
