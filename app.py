@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 
 from demo_models.formats import format_number  # noqa: E402
 from demo_models.vocabulary import with_article  # noqa: E402
+from pages._ui.context import setup_page  # noqa: E402
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard  # noqa: E402
-from pages._ui.shell import setup_page  # noqa: E402
 from pages._ui.text import md, plain  # noqa: E402
 from pages._ui.timeline import live_announcement, render_timeline  # noqa: E402
 

@@ -16,7 +16,9 @@ from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store.database import StoreError
 from feedback.triage import TriageError
 from pages._ui.charts import render_plotly, render_text_alternative
-from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.store_guard import require_store
 from pages._ui.text import md, plain
 
 ctx = setup_page("Inbox")
