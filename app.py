@@ -67,10 +67,12 @@ st.caption(
     plain(
         f"{card.model_type} by {card.author}, registered {card.created[:10]}"
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
-        f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
+        f"explanations: {card.explainer}; the SHAP step alone took "
+        f"{format_number(card.explain_ms, significant=2)} ms per case when it "
         "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
         + (
-            f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases ({card.shap_rule or 'a seeded sample'})"
+            f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases "
+            f"({card.shap_rule or 'a seeded sample'})"
             if card.shap_rows < card.n_eval
             else f"; global importance on every one of its {card.n_eval:,} cases"
         )

@@ -187,7 +187,8 @@ else:
                 if costs.false_negative_fraction
                 else ""
             )
-            + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}."
+            + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs "
+            f"{format_money(costs.false_positive_cost, costs.currency)}."
         )
     )
 

@@ -136,7 +136,8 @@ shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previou
 st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
     st.caption(
-        "Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, Shift+Space to select it)."
+        "Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, "
+        "Shift+Space to select it)."
     )
 else:
     with st.form("triage"):
