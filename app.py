@@ -11,8 +11,8 @@ import pandas as pd  # noqa: E402
 
 from demo_models.formats import format_number  # noqa: E402
 from demo_models.vocabulary import with_article  # noqa: E402
+from pages._ui.context import setup_page  # noqa: E402
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard  # noqa: E402
-from pages._ui.shell import setup_page  # noqa: E402
 from pages._ui.text import md, plain  # noqa: E402
 from pages._ui.timeline import live_announcement, render_timeline  # noqa: E402
 
@@ -67,10 +67,12 @@ st.caption(
     plain(
         f"{card.model_type} by {card.author}, registered {card.created[:10]}"
         f"{f', built on {card.parent}' if card.parent else ''} · threshold {card.threshold:.0%} · "
-        f"explanations: {card.explainer}; the SHAP step alone took {format_number(card.explain_ms, significant=2)} ms per case when it "
+        f"explanations: {card.explainer}; the SHAP step alone took "
+        f"{format_number(card.explain_ms, significant=2)} ms per case when it "
         "was registered (the whole decision with its reasons is timed under Speed on Outcomes)"
         + (
-            f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases ({card.shap_rule or 'a seeded sample'})"
+            f"; global importance on {card.shap_rows:,} of {card.n_eval:,} cases "
+            f"({card.shap_rule or 'a seeded sample'})"
             if card.shap_rows < card.n_eval
             else f"; global importance on every one of its {card.n_eval:,} cases"
         )

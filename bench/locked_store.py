@@ -94,7 +94,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from demo_models import settings
     from feedback.store.database import FeedbackStore
-    from pages._ui.shell import PAGES
+    from pages._ui.navigation import PAGES
 
     data = Path(tempfile.mkdtemp(prefix="involve-locked-"))
     database = data / "feedback.sqlite3"

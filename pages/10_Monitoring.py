@@ -1,20 +1,19 @@
 """Monitoring: has the data changed since the iteration was trained, how does it perform by month,
 and how is the app itself used."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_count, format_number, format_p_value, format_share
-from demo_models.metrics.drift import BANDS, feature_drift, performance_by_month, psi, psi_band, psi_by_month
+from demo_models.metrics.drift import BANDS, psi_band
 from demo_models.metrics.performance import monthly_labels
-from demo_models.monitoring.stream import reference_months, shap_by_month
+from demo_models.monitoring.stream import current_windows, reference_months
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
 from feedback.store.database import StoreError
 from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
-from pages._ui.shell import load_scored, setup_page, stream_of
+from pages._ui.context import setup_page
+from pages._ui.loaders import load_scored, monthly_drift_of, stream_of, window_drift_of
 from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
@@ -31,31 +30,6 @@ st.caption(
         BANDS[1][0],
     )
 )
-
-
-@st.cache_data(show_spinner="Comparing the months…", max_entries=16)
-def _monthly(version: str, created: str, rows: int, _stream, _scored, reference: tuple[str, ...]):
-    columns = [c for c in _scored.explainer.columns]
-    by_month = psi_by_month(_stream.frame, _stream.month_column, list(reference), columns)
-    sampled = _stream.sampled.assign(score=_stream.scores)
-    by_month["score"] = psi_by_month(sampled, _stream.month_column, list(reference), ["score"])["score"]
-    performance = performance_by_month(sampled, _stream.month_column, _stream.labels, _stream.scores, _scored.threshold)
-    return by_month, performance, shap_by_month(_scored, _stream)
-
-
-@st.cache_data(show_spinner="Measuring drift…", max_entries=32)
-def _drift(version: str, created: str, rows: int, current: str, _stream, _scored, reference: tuple[str, ...]):
-    frame, month = _stream.frame, _stream.month_column
-    drift = feature_drift(
-        frame[frame[month].isin(reference)], frame[frame[month] == current], list(_scored.explainer.columns)
-    )
-    sample_months = _stream.sampled[month].to_numpy()
-    score_psi = psi(
-        pd.Series(_stream.scores[np.isin(sample_months, reference)]),
-        pd.Series(_stream.scores[sample_months == current]),
-    )
-    return drift, score_psi
-
 
 stream = stream_of(ctx, card)
 if stream is None:
@@ -91,12 +65,11 @@ else:
                 len(stream.sample),
             )
         )
-    months = [m for m in stream.months if m not in reference] or stream.months
+    months = current_windows(stream, reference)
     current = st.selectbox("Current window (month)", months, index=len(months) - 1, key="monitor_month")
-    frame = stream.frame
 
     st.header(md("Data drift: {} against {}…{}", current, reference[0], reference[-1]))
-    drift, score_psi = _drift(card.version, card.created, len(frame), current, stream, scored, tuple(reference))
+    drift, score_psi = window_drift_of(ctx, card, reference, current)
     m1, m2, m3 = st.columns(3)
     m1.metric("Columns to act on (PSI > 0.25)", int((drift["band"] == "act").sum()))
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
@@ -111,16 +84,14 @@ else:
         "A p-value under 0.001 is shown as “< 0.001”."
     )
 
-    by_month, performance, importance = _monthly(
-        card.version, card.created, len(frame), stream, scored, tuple(reference)
-    )
+    monthly_drift = monthly_drift_of(ctx, card, reference)
     st.header("Month by month")
-    named = by_month.rename(columns=lambda c: "score" if c == "score" else use_case.label(c))
+    named = monthly_drift.psi.rename(columns=lambda c: "score" if c == "score" else use_case.label(c))
     render_plotly(build_psi_heatmap(named), describe_psi_heatmap(named, BANDS[1][0]), "drift_heatmap")
     left, right = st.columns(2)
     with left:
         st.markdown("**Performance by month** (labels known)")
-        monthly = performance.rename(columns=monthly_labels(use_case))
+        monthly = monthly_drift.performance.rename(columns=monthly_labels(use_case))
         by_month_metrics = monthly[["ROC AUC", "Recall", "Precision"]]
         st.plotly_chart(build_lines(by_month_metrics, "value", "month"), key="performance_by_month")
         st.caption(plain(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month."))
@@ -134,7 +105,7 @@ else:
         )
     with right:
         st.markdown("**What drives the scores, by month** (mean |SHAP|, 500 cases a month)")
-        named_importance = importance.rename(columns=use_case.label)
+        named_importance = monthly_drift.importance.rename(columns=use_case.label)
         render_plotly(
             build_lines(named_importance, "mean |SHAP|", "month"),
             describe_lines(named_importance, "Mean |SHAP| by month"),

@@ -10,7 +10,10 @@ from feedback.announcements import DEPRECATION, TEAM_KINDS, Announcement, Announ
 from feedback.notice_board import list_announcements, post_notice
 from feedback.store.database import StoreError
 from pages._ui.banners import dismiss_items, dismissed_by
-from pages._ui.shell import confirm_and_rerun, health_status, require_store, setup_page, show_confirmation
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.health_monitor import health_status
+from pages._ui.store_guard import require_store
 from pages._ui.text import md
 
 ctx = setup_page("Notices")

@@ -5,9 +5,10 @@ import streamlit as st
 from demo_models.presentation.glossary import search_terms
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.presentation.worked_examples import worked_examples
+from pages._ui.context import setup_page
 from pages._ui.guide import ORIENTATION
+from pages._ui.loaders import load_scored
 from pages._ui.scorecard import current_costs
-from pages._ui.shell import load_scored, setup_page
 from pages._ui.text import md, plain
 
 COST_TERMS = ("cost_fp", "cost_fn", "expected_cost", "cost_optimal_threshold")

@@ -19,8 +19,9 @@ from demo_models.vocabulary import capitalise
 from feedback.telemetry import record_event
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
+from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
-from pages._ui.shell import load_scored, setup_page
+from pages._ui.loaders import load_scored
 from pages._ui.text import join, md
 
 ctx = setup_page("Explore")

@@ -16,8 +16,9 @@ from demo_models.presentation.chart_text import describe_waterfall
 from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise, with_article
 from pages._ui.charts import render_plotly
+from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
-from pages._ui.shell import load_scored, setup_page
+from pages._ui.loaders import load_scored
 from pages._ui.text import md, plain
 
 ctx = setup_page("What-if")

@@ -4,17 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import UNDEFINED, format_share
-from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE
+from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, check_flagged_fixed, default_pair
 from demo_models.metrics.performance import metric_labels
 from demo_models.presentation.chart_text import describe_importance, describe_waterfall
 from demo_models.presentation.figures import build_importance_comparison, build_waterfall
 from demo_models.vocabulary import capitalise, with_article
-from feedback.analytics import check_fixes, count_categories, count_verdicts
+from feedback.analytics import count_categories, count_verdicts
 from feedback.store.database import StoreError
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
+from pages._ui.context import setup_page
+from pages._ui.loaders import load_comparison
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
-from pages._ui.shell import load_comparison, setup_page
 from pages._ui.text import join, md, plain
 
 ctx = setup_page("Compare")
@@ -30,11 +31,7 @@ if len(versions) < 2:
     st.info("Comparing needs two iterations of this use case that are not retired.")
     st.stop()
 by_version = {c.version: c for c in pickable}
-new_default = ctx.card.version if ctx.card.version in versions else versions[-1]
-parent = by_version[new_default].parent
-old_default = parent if parent in versions else versions[max(versions.index(new_default) - 1, 0)]
-if old_default == new_default:
-    old_default = versions[1] if new_default == versions[0] else versions[0]
+old_default, new_default = default_pair(pickable, ctx.card.version)
 left, right = st.columns(2)
 old_version = left.selectbox("Before", versions, index=versions.index(old_default), key="compare_old")
 new_version = right.selectbox("After", versions, index=versions.index(new_default), key="compare_new")
@@ -216,8 +213,7 @@ left.dataframe(count_verdicts(entries).reindex([old_version, new_version], fill_
 right.markdown("**What it was about**")
 right.dataframe(count_categories(entries).reindex([old_version, new_version], fill_value=0), key="categories")
 
-old_entries = [f for f in entries if f.iteration == old_version]
-report = check_fixes(old_entries, new.outcomes(f.case_id for f in old_entries))
+report = check_flagged_fixed(entries, old_version, new)
 st.subheader(md("Did {} fix what reviewers flagged on {}?", new_version, old_version))
 if report.flagged == 0:
     st.info(md("No reviewer disagreed with {} and said which outcome they expected.", old_version))

@@ -14,7 +14,9 @@ from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
 from feedback.signoff_store import current_signoffs_of
 from feedback.store.database import StoreError
-from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.store_guard import require_store
 from pages._ui.text import md
 from pages._ui.timeline import render_timeline
 

@@ -10,8 +10,11 @@ from feedback.access import AccessError
 from feedback.signoff import SIGN, SignOff, SignoffError, Snapshot, missing_roles
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import StoreError
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.loaders import load_scored
 from pages._ui.scorecard import criteria_of, evaluate
-from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
+from pages._ui.store_guard import require_store
 from pages._ui.text import md, plain
 
 ctx = setup_page("Sign-off")

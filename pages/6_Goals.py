@@ -15,8 +15,11 @@ from feedback.goal_store import (
 )
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.loaders import load_scored
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
-from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
+from pages._ui.store_guard import require_store
 from pages._ui.text import md
 
 ctx = setup_page("Goals")

@@ -16,8 +16,10 @@ from feedback.goal_store import costs_history, save_costs, save_threshold, thres
 from feedback.goals import CostMatrix, GoalError
 from feedback.store.database import StoreError
 from pages._ui.charts import render_plotly
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.loaders import latency_of, load_scored
 from pages._ui.scorecard import criteria_of
-from pages._ui.shell import confirm_and_rerun, latency_of, load_scored, setup_page, show_confirmation
 from pages._ui.text import md, plain
 
 ctx = setup_page("Outcomes")
@@ -185,7 +187,8 @@ else:
                 if costs.false_negative_fraction
                 else ""
             )
-            + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs {format_money(costs.false_positive_cost, costs.currency)}."
+            + f"; a wrong “{pos}” of {with_article(words.negative_case)} costs "
+            f"{format_money(costs.false_positive_cost, costs.currency)}."
         )
     )
 

@@ -16,7 +16,9 @@ from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
 from feedback.store.database import StoreError
 from feedback.triage import TriageError
 from pages._ui.charts import render_plotly, render_text_alternative
-from pages._ui.shell import confirm_and_rerun, require_store, setup_page, show_confirmation
+from pages._ui.context import setup_page
+from pages._ui.flash import confirm_and_rerun, show_confirmation
+from pages._ui.store_guard import require_store
 from pages._ui.text import md, plain
 
 ctx = setup_page("Inbox")
@@ -134,7 +136,8 @@ shown_before = st.session_state.get("inbox_triage_seen", {})  # what the previou
 st.session_state["inbox_triage_seen"] = {e.id: e.triage_status for e in selected}
 if not selected:
     st.caption(
-        "Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, Shift+Space to select it)."
+        "Select entries in the table (several for a bulk action; keyboard: Tab into the table, arrow keys to a row, "
+        "Shift+Space to select it)."
     )
 else:
     with st.form("triage"):

@@ -11,7 +11,8 @@ from demo_models.presentation.chart_text import describe_gap_sweep
 from demo_models.presentation.figures import build_gap_sweep
 from demo_models.vocabulary import capitalise
 from pages._ui.charts import render_plotly
-from pages._ui.shell import fairness_of, gaps_of, load_scored, setup_page
+from pages._ui.context import setup_page
+from pages._ui.loaders import fairness_of, gaps_of, load_scored
 from pages._ui.text import md, plain
 
 ctx = setup_page("Fairness")

@@ -1,4 +1,5 @@
-"""Two iterations on the same cases: metrics, importance, decisions that flip, reasons that change."""
+"""Two iterations on the same cases: metrics, importance, decisions that flip, reasons that change,
+which pair to compare by default, and whether the newer one fixed what reviewers flagged."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from functools import cached_property
 import pandas as pd
 
 from demo_models.explanations.reasons import top_reason_features
+from demo_models.iterations.registry import IterationCard
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.groups import group_frame
 from demo_models.metrics.performance import METRIC_KEYS, headline_metrics
+from feedback.analytics import FixReport, check_fixes
+from feedback.records import Feedback
 
 FLIP_TO_POSITIVE = "to positive"
 FLIP_TO_NEGATIVE = "to negative"
@@ -123,3 +127,22 @@ def compare_iterations(old: ScoredIteration, new: ScoredIteration) -> Comparison
         groups=attributes,
         reasons_compared=int(cases["reasons_compared"].sum()),
     )
+
+
+def default_pair(cards: list[IterationCard], picked: str) -> tuple[str, str]:
+    """(before, after) versions to compare first: the picked iteration (the newest if it is not among
+    `cards`) after its parent, or after the iteration before it; needs two cards, oldest first."""
+    versions = [c.version for c in cards]
+    new = picked if picked in versions else versions[-1]
+    parent = cards[versions.index(new)].parent
+    old = parent if parent in versions else versions[max(versions.index(new) - 1, 0)]
+    if old == new:
+        old = versions[1] if new == versions[0] else versions[0]
+    return old, new
+
+
+def check_flagged_fixed(entries: list[Feedback], old_version: str, new: ScoredIteration) -> FixReport:
+    """Whether `new` decides as reviewers expected on the cases they flagged on `old_version`
+    (`check_fixes` on that iteration's entries; entries on other iterations are ignored)."""
+    flagged = [f for f in entries if f.iteration == old_version]
+    return check_fixes(flagged, new.outcomes(f.case_id for f in flagged))

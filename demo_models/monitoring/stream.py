@@ -1,4 +1,5 @@
-"""What the monitoring page watches: a stream of cases by month, scored by an iteration."""
+"""What the monitoring page watches: a stream of cases by month, scored by an iteration, and how
+it drifts from the months the iteration was trained on."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from demo_models.builtin.fraud_stream import make_transactions
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.drift import feature_drift, performance_by_month, psi, psi_by_month
 
 MONITOR_SEED = 13
 SHAP_CASES_PER_MONTH = 500
@@ -80,3 +82,43 @@ def shap_by_month(
     table = pd.DataFrame(np.abs(attribution.contributions), columns=list(attribution.columns))
     months = sampled[stream.month_column].to_numpy()[rows]
     return table.groupby(months).mean().rename_axis(stream.month_column)
+
+
+def current_windows(stream: Stream, reference: list[str]) -> list[str]:
+    """The months that can be the current window: those after the reference (every month if none is)."""
+    return [m for m in stream.months if m not in reference] or stream.months
+
+
+def drift_in_window(
+    scored: ScoredIteration, stream: Stream, reference: list[str], current: str
+) -> tuple[pd.DataFrame, float]:
+    """(input drift of every column, PSI of the scores) of the `current` month against the reference
+    months: the inputs on every case, the scores on the scored sample."""
+    frame, month = stream.frame, stream.month_column
+    columns = list(scored.explainer.columns)
+    drift = feature_drift(frame[frame[month].isin(reference)], frame[frame[month] == current], columns)
+    sample_months = stream.sampled[month].to_numpy()
+    score_psi = psi(
+        pd.Series(stream.scores[np.isin(sample_months, reference)]),
+        pd.Series(stream.scores[sample_months == current]),
+    )
+    return drift, score_psi
+
+
+@dataclass(frozen=True)
+class MonthlyDrift:
+    """Month by month (rows): PSI of each input and of the score, performance at the iteration's
+    threshold (labels known), and mean |SHAP| of each input."""
+
+    psi: pd.DataFrame
+    performance: pd.DataFrame
+    importance: pd.DataFrame
+
+
+def drift_by_month(scored: ScoredIteration, stream: Stream, reference: list[str]) -> MonthlyDrift:
+    """Each month of the stream against the reference months, and how the iteration does in it."""
+    by_month = psi_by_month(stream.frame, stream.month_column, reference, list(scored.explainer.columns))
+    sampled = stream.sampled.assign(score=stream.scores)
+    by_month["score"] = psi_by_month(sampled, stream.month_column, reference, ["score"])["score"]
+    performance = performance_by_month(sampled, stream.month_column, stream.labels, stream.scores, scored.threshold)
+    return MonthlyDrift(by_month, performance, shap_by_month(scored, stream))

@@ -12,13 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
-from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.lineup import load_at_agreed_threshold, read_lineup
+from demo_models.iterations.registry import list_iterations
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.compare import check_flagged_fixed
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.report import ReportInputs, render_report
-from feedback.analytics import check_fixes, count_categories, count_verdicts
-from feedback.goal_store import costs_history, current_criteria, current_thresholds
+from feedback.analytics import count_categories, count_verdicts
+from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
@@ -51,14 +53,10 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
 
 def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:
     """The HTML report of an iteration, at its operating threshold, with the store's goals and feedback."""
-    thresholds = current_thresholds(store, use_case)
-
-    def load(v: str) -> ScoredIteration:
-        scored = ScoredIteration(load_iteration(use_case, v, registry_dir))
-        return scored.at_threshold(thresholds.get(v, scored.threshold))
-
-    scored = load(version)
-    previous = load(scored.card.parent) if scored.card.parent else None
+    lineup = read_lineup(store, use_case, list_iterations(registry_dir=registry_dir))
+    scored = load_at_agreed_threshold(registry_dir, lineup.card(version))
+    parent = scored.card.parent
+    previous = load_at_agreed_threshold(registry_dir, lineup.card(parent)) if parent else None
     history = costs_history(store, use_case)
     costs = history[-1] if history else None
     criteria = current_criteria(store, use_case)
@@ -67,8 +65,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
     entries = [f for f in store.list_feedback(use_case) if f.iteration in {version, scored.card.parent}]
     fixes = None
     if previous is not None:
-        old = [f for f in entries if f.iteration == previous.card.version]
-        report = check_fixes(old, scored.outcomes(f.case_id for f in old))
+        report = check_flagged_fixed(entries, previous.card.version, scored)
         fixes = (report.fixed, report.flagged)
     mine = [f for f in entries if f.iteration == version]
     return render_report(

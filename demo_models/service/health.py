@@ -8,7 +8,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from demo_models.iterations.registry import RegistryError, list_iterations, load_iteration
+from demo_models.iterations.lineup import in_service, load_at_agreed_threshold, read_lineup
+from demo_models.iterations.registry import RegistryError, list_iterations
 from feedback.goal_store import current_criteria
 from feedback.store.database import FeedbackStore, StoreError
 
@@ -33,23 +34,17 @@ def check_store(url: str) -> tuple[Check, FeedbackStore | None]:
 
 
 def check_live_iterations(registry_dir: Path, store: FeedbackStore | None) -> list[Check]:
-    """Every live iteration (every iteration when there is no live one) loads and explains a case
+    """Every iteration in service (`in_service`, at its agreed threshold) loads and explains a case
     within its latency goal, if one is agreed."""
-    from demo_models.iterations.scoring import ScoredIteration
-
     all_cards = list_iterations(registry_dir=registry_dir)
     checks = []
     for use_case in sorted({c.use_case for c in all_cards}):
-        cards = [c for c in all_cards if c.use_case == use_case]
-        statuses = store.lifecycle_statuses(use_case, [c.version for c in cards]) if store else {}
-        live = [c for c in cards if statuses.get(c.version) == "live"] or [
-            c for c in cards if statuses.get(c.version) != "retired"
-        ]
+        lineup = read_lineup(store, use_case, all_cards)
         goals = [c for c in current_criteria(store, use_case) if c.metric == "latency_p95_ms"] if store else []
-        for card in live:
+        for card in in_service(list(lineup.cards), lineup.statuses):
             name = f"{use_case}/{card.version}"
             try:
-                scored = ScoredIteration(load_iteration(use_case, card.version, registry_dir))
+                scored = load_at_agreed_threshold(registry_dir, card)
                 start = time.perf_counter()
                 scored.explain_raw(scored.features.iloc[[0]])
                 elapsed_ms = (time.perf_counter() - start) * 1000

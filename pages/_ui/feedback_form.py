@@ -19,7 +19,7 @@ from feedback.records import (
 )
 from feedback.store.database import StoreError
 from feedback.telemetry import record_event
-from pages._ui.shell import PageContext
+from pages._ui.context import PageContext
 from pages._ui.text import md, plain
 
 FORM_GENERATION = "_feedback_generation"  # bumped after a save, so the next form starts empty

@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 GUIDE_PAGE = "pages/12_Guide.py"
 
-#: A first-visit orientation to the pages and the feedback loop (rendered by the shell, dismissible).
+#: A first-visit orientation to the pages and the feedback loop (rendered by setup_page, dismissible).
 ORIENTATION = """\
 Involve shows each **iteration** (version) of a model to the people it serves while it is still being built,
 and keeps what you say about it with the iteration, the case and the explanation you saw.

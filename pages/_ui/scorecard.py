@@ -11,7 +11,8 @@ import streamlit as st
 from demo_models.iterations.registry import RegistryError
 from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CostMatrix, Criterion, CriterionResult
-from pages._ui.shell import PageContext, latency_of, load_scored
+from pages._ui.context import PageContext
+from pages._ui.loaders import latency_of, load_scored
 
 if TYPE_CHECKING:
     from demo_models.iterations.evaluation import Evaluation

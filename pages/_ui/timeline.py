@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from feedback.lifecycle import LifecycleEvent
-from pages._ui.shell import PageContext
+from pages._ui.context import PageContext
 from pages._ui.text import md, plain
 
 BADGE_COLOURS = {"live": "green", "candidate": "blue", "deprecated": "orange", "retired": "gray"}

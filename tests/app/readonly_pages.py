@@ -10,7 +10,7 @@ import json
 import sys
 import time
 
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, select_row
 
 

@@ -75,7 +75,7 @@ def test_compare_shows_the_fix_rate_of_v3(demo_env, scored):
 
 
 def test_the_first_start_shows_home_at_once_and_its_progress(app_env, tmp_path, monkeypatch):
-    from pages._ui.shell import _start_first_start
+    from pages._ui.first_start import _start_first_start
 
     registry = tmp_path / "empty-registry"
     monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(registry))

@@ -7,7 +7,7 @@ import pytest
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.fairness import GAP_METRICS, fairness_gaps
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app
 from tests.helpers import approvals_data, fit_approvals_model
 

@@ -14,7 +14,7 @@ from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
 from pages._ui.guide import PAGE_GUIDES
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, select_row
 from tests.helpers import make_draft
 

@@ -10,7 +10,7 @@ from demo_models.service.health import run_checks
 from feedback.announcements import DEGRADED, NOTICE
 from feedback.notice_board import list_announcements
 from feedback.store.database import FeedbackStore
-from pages._ui.shell import PAGES as SHELL_PAGES
+from pages._ui.navigation import PAGES as SHELL_PAGES
 from tests.app.apptest import open_app
 
 

@@ -18,7 +18,7 @@ from feedback.goals import GoalStatement
 from feedback.inbox import REPORT_KINDS, AppReport, report_problem, triage_feedback
 from feedback.notice_board import post_notice
 from feedback.store.database import FeedbackStore
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app
 from tests.helpers import BUILTIN_VERSIONS, HOSTILE, copy_registry_with_hostile_card, make_criterion, make_draft

@@ -19,7 +19,7 @@ import pytest
 
 from bench.locked_store import start_holder
 from feedback.store.database import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app
 from tests.app.readonly_pages import run_pages, submit_feedback
 from tests.helpers import make_draft

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app
 
 

@@ -23,7 +23,7 @@ from demo_models.vocabulary import CREDIT, get_use_case
 from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, plotly_figures, select_row
 from tests.helpers import make_draft
 

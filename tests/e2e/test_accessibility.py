@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from demo_models import __version__
 from feedback.records import FeedbackDraft
 from feedback.store.database import FeedbackStore
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.e2e.axe import AxeUnavailable, axe_script, blocking, describe, run_axe, show_whole_page, wait_for_charts
 from tests.e2e.st_e2e import goto_app
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from pages._ui.shell import PAGES
+from pages._ui.navigation import PAGES
 from tests.e2e.st_e2e import goto_app, wait_for_app_run
 
 

@@ -1,13 +1,25 @@
+from dataclasses import asdict, replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, precision_score, recall_score, roc_auc_score
 
 from demo_models.explanations.reasons import rank_reasons, top_reason_features
-from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, CompareError, compare_iterations
+from demo_models.iterations.registry import IterationCard
+from demo_models.metrics.compare import (
+    FLIP_TO_NEGATIVE,
+    FLIP_TO_POSITIVE,
+    CompareError,
+    check_flagged_fixed,
+    compare_iterations,
+    default_pair,
+)
 from demo_models.metrics.groups import band_labels, group_frame
 from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.vocabulary import CREDIT, get_use_case
+from feedback.records import Feedback
+from tests.helpers import make_draft
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +126,38 @@ def test_band_labels_and_group_frame():
     assert groups["sex"].tolist()[:2] == ["male", "female"]
     generic = group_frame(frame, ("age",), get_use_case("other"))
     assert generic["age"].nunique() == 3
+
+
+CARD_TEMPLATE = IterationCard("credit", "v1", "Dana", "2026-01-01", "risk", 0, "bad risk", 0.5, ("age",))
+
+
+def _card(version, parent=None):
+    return replace(CARD_TEMPLATE, version=version, parent=parent)
+
+
+def _feedback(entry_id, iteration, case_id, expected):
+    """A stored "disagree" on a case, with the outcome the reviewer expected."""
+    return Feedback(**asdict(make_draft(iteration=iteration, case_id=case_id, expected_outcome=expected)), id=entry_id)
+
+
+def test_the_default_pair_is_the_picked_iteration_after_its_parent_or_the_one_before_it():
+    cards = [_card("v1"), _card("v2", "v1"), _card("v3", "v1"), _card("v4", "gone")]
+    assert default_pair(cards, "v3") == ("v1", "v3")  # its parent, not the one before it
+    assert default_pair(cards, "v4") == ("v3", "v4")  # no parent among them: the one before
+    assert default_pair(cards, "v1") == ("v2", "v1")  # the oldest: compared with the next
+    assert default_pair(cards, "v9") == ("v3", "v4")  # not among them (retired): the newest
+    assert default_pair(cards[2:], "v3") == ("v4", "v3")
+
+
+def test_the_flagged_fixes_read_only_the_feedback_on_the_old_iteration(scored):
+    new = scored["v3"]
+    case = new.case_table().index[0]
+    decided = new.outcomes([case])[case]
+    other = "negative" if decided == "positive" else "positive"
+    entries = [
+        _feedback(1, "v2", case, decided),
+        _feedback(2, "v3", new.case_table().index[1], other),  # on the new iteration: not flagged on v2
+    ]
+    report = check_flagged_fixed(entries, "v2", new)
+    assert (report.fixed, report.flagged) == (1, 1)
+    assert check_flagged_fixed(entries, "v1", new).flagged == 0

@@ -1,0 +1,153 @@
+"""Cached loaders: each iteration scored once per server process, keyed by one hashable
+`IterationKey`, and what is computed from it (comparisons, latency, fairness, the monitoring stream
+and its drift). A loader that cannot load stops the page with a clear message."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from demo_models import settings
+from demo_models.iterations.registry import IterationCard, RegistryError, load_iteration
+from pages._ui.text import md
+
+if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    from demo_models.iterations.scoring import ScoredIteration
+    from demo_models.metrics.compare import Comparison
+    from demo_models.metrics.outcomes import Latency
+    from demo_models.monitoring.stream import MonthlyDrift, Stream
+    from pages._ui.context import PageContext
+
+log = logging.getLogger("involve.app")
+
+
+@dataclass(frozen=True)
+class IterationKey:
+    """One registered iteration, as the caches know it (`created` tells a re-registered version apart)."""
+
+    registry: str
+    use_case: str
+    version: str
+    created: str
+
+
+def key_of(ctx: PageContext, card: IterationCard) -> IterationKey:
+    """The cache key of an iteration of the page's registry."""
+    return IterationKey(str(ctx.registry_dir), card.use_case, card.version, card.created)
+
+
+@st.cache_resource(show_spinner="Loading the iteration…", max_entries=16)
+def _load_scored(key: IterationKey) -> ScoredIteration:
+    from demo_models.iterations.scoring import ScoredIteration
+
+    return ScoredIteration(load_iteration(key.use_case, key.version, Path(key.registry)))
+
+
+@st.cache_resource(show_spinner="Comparing the iterations…", max_entries=8)
+def _compare(old: IterationKey, old_threshold: float, new: IterationKey, new_threshold: float) -> Comparison:
+    from demo_models.metrics.compare import compare_iterations
+
+    return compare_iterations(
+        _load_scored(old).at_threshold(old_threshold), _load_scored(new).at_threshold(new_threshold)
+    )
+
+
+@st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
+def _latency(key: IterationKey) -> Latency:
+    from demo_models.metrics.outcomes import measure_latency
+
+    return measure_latency(_load_scored(key))
+
+
+@st.cache_resource(show_spinner="Generating and scoring the monitoring stream…", max_entries=4)
+def _stream(key: IterationKey, rows: int) -> Stream | None:
+    from demo_models.monitoring.stream import build_stream
+
+    return build_stream(_load_scored(key), rows)
+
+
+@st.cache_resource(show_spinner="Comparing the groups…", max_entries=32)
+def _fairness(key: IterationKey, threshold: float, attribute: str, resampled: bool):
+    from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, group_table
+
+    scored = _load_scored(key).at_threshold(threshold)
+    if not resampled:
+        return fairness_gaps(scored, attribute)
+    return group_table(scored, attribute), bootstrap_gaps(scored, attribute)
+
+
+@st.cache_data(show_spinner="Measuring drift…", max_entries=32)
+def _window_drift(key: IterationKey, threshold: float, rows: int, reference: tuple[str, ...], current: str):
+    from demo_models.monitoring.stream import drift_in_window
+
+    return drift_in_window(_load_scored(key).at_threshold(threshold), _stream(key, rows), list(reference), current)
+
+
+@st.cache_data(show_spinner="Comparing the months…", max_entries=16)
+def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tuple[str, ...]) -> MonthlyDrift:
+    from demo_models.monitoring.stream import drift_by_month
+
+    return drift_by_month(_load_scored(key).at_threshold(threshold), _stream(key, rows), list(reference))
+
+
+def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
+    """An iteration (the picked one by default), scored on its evaluation cases (cached), deciding at
+    the card's threshold. Stops the page with a clear message if it cannot be loaded."""
+    from demo_models.explanations.attributions import ExplainError
+
+    card = card or ctx.card
+    try:
+        return _load_scored(key_of(ctx, card)).at_threshold(card.threshold)
+    except (RegistryError, ExplainError, OSError) as err:
+        log.warning("iteration %s/%s cannot be loaded: %s", card.use_case, card.version, err)
+        st.error(md("Iteration {} cannot be shown: {}", card.version, err))
+        st.stop()
+
+
+def load_comparison(ctx: PageContext, old: IterationCard, new: IterationCard) -> Comparison:
+    """The comparison of two iterations (cached); stops the page with a clear message if impossible."""
+    from demo_models.explanations.attributions import ExplainError
+    from demo_models.metrics.compare import CompareError
+
+    try:
+        return _compare(key_of(ctx, old), old.threshold, key_of(ctx, new), new.threshold)
+    except (RegistryError, ExplainError, CompareError, OSError) as err:
+        log.warning("cannot compare %s and %s: %s", old.version, new.version, err)
+        st.error(md("{} and {} cannot be compared: {}", old.version, new.version, err))
+        st.stop()
+
+
+def stream_of(ctx: PageContext, card: IterationCard) -> Stream | None:
+    """The monitoring stream of a use case scored by an iteration (cached), or None if it has no time."""
+    return _stream(key_of(ctx, card), settings.monitor_rows())
+
+
+def window_drift_of(ctx: PageContext, card: IterationCard, reference: list[str], current: str):
+    """(input drift, score PSI) of a month of the monitoring stream (`drift_in_window`, cached)."""
+    return _window_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference), current)
+
+
+def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]) -> MonthlyDrift:
+    """The monitoring stream month by month (`drift_by_month`, cached)."""
+    return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
+
+
+def latency_of(ctx: PageContext, card: IterationCard) -> Latency:
+    """Measured time to decide and explain a case with this iteration (cached per process)."""
+    return _latency(key_of(ctx, card))
+
+
+def fairness_of(ctx: PageContext, card: IterationCard, attribute: str):
+    """(the group-by-group table, each gap metric with its bootstrap interval and its chance) of an
+    iteration at its threshold, cached per iteration, threshold and attribute (fairlearn and 500
+    resamples are too slow to redo on every rerun). Raises FairnessError as `group_table` does."""
+    return _fairness(key_of(ctx, card), card.threshold, attribute, True)
+
+
+def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, float]:
+    """The gap metrics of an iteration at its threshold (`fairness_gaps`), cached the same way."""
+    return _fairness(key_of(ctx, card), card.threshold, attribute, False)
