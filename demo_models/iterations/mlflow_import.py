@@ -53,7 +53,8 @@ XGBOOST_FORMATS = ("ubj", "json")
 HOW_TO_LOG = (
     "Log it with a data-only format: mlflow.sklearn.log_model(model, name='model', serialization_format='skops') "
     "for scikit-learn (and LightGBM inside a pipeline), mlflow.lightgbm.log_model(LGBMClassifier, "
-    "serialization_format='skops') or mlflow.lightgbm.log_model(Booster), mlflow.xgboost.log_model(model, model_format='ubj') or "
+    "serialization_format='skops') or mlflow.lightgbm.log_model(Booster), mlflow.xgboost.log_model(model, "
+    "model_format='ubj') or "
     "mlflow.catboost.log_model(model) (README, 'From an MLflow registry')."
 )
 

@@ -129,7 +129,8 @@ def as_classifier(model: Any) -> Any:
         objective = _lightgbm_objective(model)
         if objective not in ("binary", "cross_entropy"):
             raise ValueError(
-                f"The LightGBM Booster's objective is {objective!r}: Involve needs binary (probabilities of two classes)."
+                f"The LightGBM Booster's objective is {objective!r}: Involve needs binary (probabilities of two "
+                "classes)."
             )
         return LightGBMBoosterClassifier(model)
     if not is_xgboost_booster(model):
