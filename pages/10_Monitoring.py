@@ -12,7 +12,8 @@ from demo_models.monitoring.stream import reference_months, shap_by_month
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
 from feedback.store.database import StoreError
-from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
+from feedback.store.telemetry import usage_frame
+from feedback.telemetry import event_counts, explanation_latency, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.shell import load_scored, setup_page, stream_of
 from pages._ui.text import md, plain

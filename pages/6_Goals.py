@@ -6,15 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from feedback.access import AccessError
-from feedback.goal_store import (
-    criteria_history,
-    remove_criterion,
-    save_criterion,
-    save_statement,
-    statement_history,
-)
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
+from feedback.store.goals import criteria_history, remove_criterion, save_criterion, save_statement, statement_history
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.shell import confirm_and_rerun, load_scored, require_store, setup_page, show_confirmation
 from pages._ui.text import md

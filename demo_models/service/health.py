@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from demo_models.iterations.registry import RegistryError, list_iterations, load_iteration
-from feedback.goal_store import current_criteria
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.goals import current_criteria
+from feedback.store.lifecycle import lifecycle_statuses
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def check_live_iterations(registry_dir: Path, store: FeedbackStore | None) -> li
     checks = []
     for use_case in sorted({c.use_case for c in all_cards}):
         cards = [c for c in all_cards if c.use_case == use_case]
-        statuses = store.lifecycle_statuses(use_case, [c.version for c in cards]) if store else {}
+        statuses = lifecycle_statuses(store, use_case, [c.version for c in cards]) if store else {}
         live = [c for c in cards if statuses.get(c.version) == "live"] or [
             c for c in cards if statuses.get(c.version) != "retired"
         ]
@@ -73,7 +74,7 @@ def run_checks(registry_dir: Path, db_url: str) -> list[Check]:
 
 def record_checks(db_url: str, checks: list[Check]) -> None:
     """Post the outage (or its end) on the notice board; nothing if the store itself cannot take it."""
-    from feedback.notice_board import record_health
+    from feedback.store.announcements import record_health
 
     try:
         record_health(FeedbackStore(db_url), [(c.name, c.detail) for c in checks if not c.ok])

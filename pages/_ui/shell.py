@@ -18,12 +18,14 @@ from demo_models import __version__, settings
 from demo_models.builtin.first_start import FirstStart, ReadOnlyRegistry, low_priority, start_first_start
 from demo_models.iterations.registry import IterationCard, RegistryError, list_iterations, load_iteration
 from demo_models.vocabulary import UseCase, get_use_case
-from feedback.goal_store import current_thresholds
-from feedback.inbox import REPORT_KINDS, AppReport, report_problem
+from feedback.app_reports import REPORT_KINDS, AppReport
 from feedback.records import FeedbackError
+from feedback.store.app_reports import report_problem
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.goals import current_thresholds
+from feedback.store.lifecycle import lifecycle_statuses
 from feedback.store.opening import read_only_requested
-from feedback.telemetry import record_event
+from feedback.store.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation, render_store_state
 from pages._ui.identity import Identity, current_identity
 from pages._ui.remembered import remembered_widget
@@ -451,7 +453,7 @@ def setup_page(title: str, titled: bool = False) -> PageContext:
     statuses = {c.version: "candidate" for c in cards}
     if store is not None:
         try:
-            statuses = store.lifecycle_statuses(name, list(statuses))
+            statuses = lifecycle_statuses(store, name, list(statuses))
             saved = current_thresholds(store, name)
             cards = [replace(c, threshold=saved.get(c.version, c.threshold)) for c in cards]
         except StoreError as err:
