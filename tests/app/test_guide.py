@@ -119,8 +119,7 @@ def _seed(db: Path, use_case: str, registry_dir: Path) -> None:
     else:
         case = load_iteration("fraud", "v1", registry_dir).features.index[0]
         add_feedback(
-            store,
-            make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"}
+            store, make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"}
         )
         save_costs(store, CostMatrix("fraud", 20, 50, "Ann", "amount", 1.0, "EUR"))
 

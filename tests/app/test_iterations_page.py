@@ -86,7 +86,14 @@ def test_a_change_decided_on_a_stale_view_is_refused(app_env):
     versions, eve = ["v1", "v2", "v3"], Actor("Eve", "admin")
     change_lifecycle(
         store,
-        "credit", versions, "v3", "live", eve, "go", required_signoffs=("risk", "compliance"), migration_note="New."
+        "credit",
+        versions,
+        "v3",
+        "live",
+        eve,
+        "go",
+        required_signoffs=("risk", "compliance"),
+        migration_note="New.",
     )
     change_lifecycle(
         store,

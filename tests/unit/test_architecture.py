@@ -40,7 +40,11 @@ def _copy_of_the_tree(tmp_path: Path) -> Path:
         ("demo_models/metrics/uses_streamlit.py", "import streamlit\n", "No streamlit below pages/"),
         ("feedback/uses_the_machine_side.py", "import demo_models.iterations.registry\n", "The human side (feedback)"),
         ("feedback/runs_sql.py", "import sqlalchemy\n", "Only feedback.store runs SQL"),
-        ("feedback/reaches_the_store.py", "from feedback.store.database import utc_row\n", "Only feedback.store runs SQL"),
+        (
+            "feedback/reaches_the_store.py",
+            "from feedback.store.database import utc_row\n",
+            "Only feedback.store runs SQL",
+        ),
         ("demo_models/metrics/uses_a_page.py", "import pages._ui.text\n", "Pages use the domain"),
         ("demo_models/vocabulary_upward.py", "", "demo_models in layers"),
     ],

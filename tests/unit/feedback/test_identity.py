@@ -87,8 +87,7 @@ def test_one_person_per_role_is_judged_by_subject_not_by_name(store):
 
 def test_a_demo_identity_cannot_triage_feedback_given_under_login_and_triage_keeps_subjects(store):
     login_entry = add_feedback(
-        store,
-        make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS
+        store, make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS
     )
     demo_entry = add_feedback(store, make_draft(reviewer_name="Bea"), BUILTIN_VERSIONS)
     assert [e.reviewer_subject for e in list_feedback(store, "credit")] == [None, f"{ISSUER}|bea"]

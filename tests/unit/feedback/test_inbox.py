@@ -26,8 +26,7 @@ ADMIN = Actor("Ada Admin", "admin")
 def filled(store):
     add_feedback(store, make_draft(iteration="v2", verdict="agree", categories=(), comment="fine"), KNOWN)
     add_feedback(
-        store,
-        make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN
+        store, make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN
     )
     add_feedback(
         store,

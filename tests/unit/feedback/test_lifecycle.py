@@ -15,8 +15,7 @@ SOON = date.today() + timedelta(days=30)
 def _change(store, version, to_status, reason="because", actor=DS, **details):
     """A change for a use case that needs no sign-off (sign-offs: tests/unit/feedback/test_signoff.py)."""
     return change_lifecycle(
-        store,
-        "credit", VERSIONS, version, to_status, actor, reason, required_signoffs=(), **details
+        store, "credit", VERSIONS, version, to_status, actor, reason, required_signoffs=(), **details
     )
 
 

@@ -80,8 +80,10 @@ def mismatches(record: type, table: Table) -> list[str]:
         elif kind is not column.type.python_type:
             problems.append(f"{name} is {kind} but its column holds {column.type.python_type}")
         if name not in STAMPED and optional != bool(column.nullable):
-            problems.append(f"{name} {'may' if optional else 'may not'} be None but its column is " + (
-                "nullable" if column.nullable else "NOT NULL"))
+            problems.append(
+                f"{name} {'may' if optional else 'may not'} be None but its column is "
+                + ("nullable" if column.nullable else "NOT NULL")
+            )
     return problems
 
 
