@@ -11,6 +11,8 @@ import pandas as pd  # noqa: E402
 
 from demo_models.formats import format_number  # noqa: E402
 from demo_models.vocabulary import with_article  # noqa: E402
+from feedback.store.lifecycle import list_lifecycle_events  # noqa: E402
+from feedback.store.records import count_feedback  # noqa: E402
 from pages._ui.context import setup_page  # noqa: E402
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard  # noqa: E402
 from pages._ui.text import md, plain  # noqa: E402
@@ -39,8 +41,8 @@ st.info(
     )
 )
 
-feedback_counts = ctx.store.count_feedback(use_case.name) if ctx.store else {}
-events = ctx.store.list_lifecycle_events(use_case.name) if ctx.store else []
+feedback_counts = count_feedback(ctx.store, use_case.name) if ctx.store else {}
+events = list_lifecycle_events(ctx.store, use_case.name) if ctx.store else []
 announcement = live_announcement(ctx, events)
 if announcement is not None:
     st.success(

@@ -26,9 +26,9 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.costs import case_costs, cost_curve, total_cost
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
-from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import save_costs
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 200.0

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from feedback.records import FeedbackDraft
 from feedback.store.database import FeedbackStore
+from feedback.store.records import add_feedback, list_feedback
 
 PROCESSES, WRITES = 8, 500
 TARGET_P99_MS = 20.0
@@ -54,7 +55,7 @@ def _writer(url: str, worker: int, start, results) -> None:
     latencies = []
     for i in range(WRITES):
         t0 = time.perf_counter()
-        store.add_feedback(_draft(f"P{worker}-{i}"), {"v3"})
+        add_feedback(store, _draft(f"P{worker}-{i}"), {"v3"})
         latencies.append(time.perf_counter() - t0)
     results.put(latencies)
 
@@ -73,7 +74,7 @@ def _run(url: str) -> tuple[float, float, float]:
     for worker in workers:
         worker.join()
     store = FeedbackStore(url)
-    entries = store.list_feedback("credit")
+    entries = list_feedback(store, "credit")
     assert len(entries) == len({e.case_id for e in entries}) == PROCESSES * WRITES, len(entries)
     store.engine.dispose()
     ms = np.array(latencies) * 1000

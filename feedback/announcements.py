@@ -3,12 +3,12 @@
 Lifecycle changes announce themselves (a new live iteration with its migration note, a planned
 retirement with its date and replacement, a retirement); the team posts free-text notices, planned
 maintenance or degraded service; the health checks post an outage and its end. Persistence is in
-`feedback.notice_board`.
+`feedback.store.announcements`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -151,3 +151,14 @@ def person_key(name: str, subject: str | None = None) -> str:
     if subject:
         return subject
     return demo_subject(name) if (name or "").strip() else ""
+
+
+def banner_announcements(
+    notices: list[Announcement], dismissed: Collection[str], today: date | None = None
+) -> list[Announcement]:
+    """The announcements a person still has on the banner, newest first: current, not dismissed, and
+    for the health checks' notices only the latest (an outage that has ended leaves the banner)."""
+    today = today or date.today()
+    health = [n for n in notices if n.source == "health"]
+    superseded = {n.id for n in health[1:]}
+    return [n for n in notices if n.is_current(today) and n.item not in dismissed and n.id not in superseded]

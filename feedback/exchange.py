@@ -3,32 +3,25 @@
 A JSON line holds one entry with its triage log; references between entries (`duplicate_of`) go by
 uid, because ids are local to a store. Importing is role-gated; each line is checked by
 `feedback.import_check` to the same rules as the forms, and refused lines are listed with why.
+The formats and records are here; reading and writing a store is in `feedback.store.exchange`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
-from feedback.access import Actor, check_actor
-from feedback.import_check import CheckedLine, check_line, unresolved_references
-from feedback.records import Feedback, FeedbackError, clean_text
-from feedback.store.database import FeedbackStore, utc_row
-from feedback.store.schema import FEEDBACK, FEEDBACK_IMPORTS, TRIAGE_EVENTS
+from feedback.records import Feedback
 
-log = logging.getLogger(__name__)
 EXPORT_COLUMNS = [f.name for f in fields(Feedback)]
 MAX_IMPORT_BYTES = 50_000_000
 #: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_LOG_FIELDS = (
+#: the fields of a triage log row that an export carries
+LOG_FIELDS = (
     "created_at",
     "from_status",
     "to_status",
@@ -40,7 +33,8 @@ _LOG_FIELDS = (
 )
 
 
-def _plain(entry: Feedback) -> dict:
+def flatten_entry(entry: Feedback) -> dict:
+    """An entry as plain JSON-ready values: its time in ISO 8601, its lists as lists."""
     data = asdict(entry)
     data["created_at"] = entry.created_at.isoformat() if entry.created_at else None
     data["reasons_shown"] = list(entry.reasons_shown)
@@ -57,7 +51,7 @@ def neutralise_cell(value: object) -> object:
 
 def export_csv(entries: list[Feedback]) -> bytes:
     """The entries as CSV for a spreadsheet (lists joined with "; ", formula-like text neutralised), UTF-8."""
-    rows = [_plain(e) for e in entries]
+    rows = [flatten_entry(e) for e in entries]
     for row in rows:
         row["reasons_shown"] = "; ".join(row["reasons_shown"])
         row["categories"] = "; ".join(row["categories"])
@@ -67,42 +61,7 @@ def export_csv(entries: list[Feedback]) -> bytes:
 
 def export_json(entries: list[Feedback]) -> bytes:
     """The entries as one JSON array, exactly as stored, UTF-8."""
-    return json.dumps([_plain(e) for e in entries], ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def export_jsonl(store: FeedbackStore, entries: list[Feedback]) -> str:
-    """The entries as JSON lines, oldest first, each with its triage log: the format `import_jsonl` reads."""
-    ids = [e.id for e in entries]
-    with store.transaction() as conn:
-        uids = dict(conn.execute(select(FEEDBACK.c.id, FEEDBACK.c.uid)).all())
-        events = [
-            row
-            for start in range(0, len(ids), 500)
-            for row in conn.execute(
-                select(TRIAGE_EVENTS)
-                .where(TRIAGE_EVENTS.c.feedback_id.in_(ids[start : start + 500]))
-                .order_by(TRIAGE_EVENTS.c.id)
-            ).mappings()
-        ]
-    logs: dict[int, list[dict]] = {}
-    for event in events:
-        row = {k: event[k] for k in _LOG_FIELDS}
-        row["created_at"] = _iso(event["created_at"])
-        row["duplicate_of_uid"] = uids.get(event["duplicate_of"])
-        logs.setdefault(event["feedback_id"], []).append(row)
-    lines = []
-    for entry in sorted(entries, key=lambda e: e.id):
-        data = _plain(entry)
-        data.pop("import_id")
-        data["duplicate_of_uid"] = uids.get(entry.duplicate_of)
-        data["triage_log"] = logs.get(entry.id, [])
-        data["exported_from"] = store.location
-        lines.append(json.dumps(data, ensure_ascii=False) + "\n")
-    return "".join(lines)
-
-
-def _iso(moment: datetime) -> str:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+    return json.dumps([flatten_entry(e) for e in entries], ensure_ascii=False, indent=1).encode("utf-8")
 
 
 @dataclass
@@ -113,118 +72,6 @@ class ImportReport:
     already_present: int = 0
     errors: list[str] = field(default_factory=list)
     import_id: int | None = None
-
-
-def import_jsonl(
-    store: FeedbackStore, text: str, known: Mapping[str, Collection[str]], actor: Actor, source_file: str = ""
-) -> ImportReport:
-    """Import JSON lines exported by another store, as `actor` (AccessError unless the role may).
-
-    `known` maps each use case to its iterations here. Every line is checked on its own: refused
-    lines are listed with their number and reason and the others are added (lines whose uid is
-    here already are counted, not added again). Who imported, when and from which file and store
-    is recorded once per import, apart from each entry's original author.
-    """
-    actor = check_actor(actor, "import feedback")
-    report = ImportReport()
-    if len(text.encode("utf-8")) > MAX_IMPORT_BYTES:
-        report.errors.append(f"the file is larger than {MAX_IMPORT_BYTES // 1_000_000} MB")
-        return report
-    try:
-        source = clean_text("File name", source_file, 200, required=False)
-    except FeedbackError:
-        source = "(unnamed)"
-    checked: list[CheckedLine] = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                checked.append(check_line(number, line, known))
-            except FeedbackError as err:
-                report.errors.append(f"line {number}: {err}")
-    with store.transaction(write=True) as conn:
-        present = _present_uids(conn, [c.uid for c in checked])
-        fresh, seen = [], set()
-        for line in checked:
-            if line.uid in present or line.uid in seen:
-                report.already_present += 1
-            else:
-                fresh.append(line)
-                seen.add(line.uid)
-        referenced = {uid for line in fresh for uid in line.references()} - seen
-        ids = present | _present_uids(conn, sorted(referenced - present.keys()))
-        fresh, refused = unresolved_references(fresh, ids.keys())
-        report.errors.extend(refused)
-        exported_from = sorted({line.exported_from for line in fresh if line.exported_from})
-        import_id = conn.execute(
-            insert(FEEDBACK_IMPORTS).returning(FEEDBACK_IMPORTS.c.id),
-            dict(
-                created_at=datetime.now(timezone.utc),
-                actor_name=actor.name,
-                actor_role=actor.role,
-                actor_subject=actor.subject,
-                source_file=source or "(unnamed)",
-                exported_from="; ".join(exported_from)[:2000],
-            ),
-        ).scalar_one()
-        added = _insert_lines(conn, fresh, ids, import_id, report)
-        _insert_logs(conn, added, ids, import_id)
-        report.added, report.import_id = len(added), import_id
-    log.info(
-        "import #%s by %s: %d added, %d present, %d refused",
-        import_id,
-        actor.name,
-        report.added,
-        report.already_present,
-        len(report.errors),
-    )
-    return report
-
-
-def _present_uids(conn: Connection, uids: list[str]) -> dict[str, int]:
-    """uid -> id of the entries here among `uids` (asked in chunks: SQLite caps a query's parameters)."""
-    found: dict[str, int] = {}
-    for start in range(0, len(uids), 500):
-        chunk = uids[start : start + 500]
-        found |= dict(conn.execute(select(FEEDBACK.c.uid, FEEDBACK.c.id).where(FEEDBACK.c.uid.in_(chunk))).all())
-    return found
-
-
-def _insert_lines(
-    conn: Connection, lines: list[CheckedLine], ids: dict[str, int], import_id: int, report: ImportReport
-) -> list[CheckedLine]:
-    """Insert each entry in its own savepoint (one the database refuses sinks only itself)."""
-    added = []
-    for line in lines:
-        try:
-            with conn.begin_nested():
-                ids[line.uid] = conn.execute(
-                    insert(FEEDBACK).returning(FEEDBACK.c.id), {**line.values, "import_id": import_id}
-                ).scalar_one()
-        except SQLAlchemyError as err:
-            report.errors.append(f"line {line.number}: the store refused it ({type(err.orig or err).__name__})")
-            continue
-        added.append(line)
-    for line in added:  # now that every entry has its id here
-        if line.duplicate_of_uid:
-            conn.execute(
-                update(FEEDBACK).where(FEEDBACK.c.id == ids[line.uid]).values(duplicate_of=ids[line.duplicate_of_uid])
-            )
-    return added
-
-
-def _insert_logs(conn: Connection, lines: list[CheckedLine], ids: dict[str, int], import_id: int) -> None:
-    rows = [
-        {
-            **{k: v for k, v in event.items() if k != "duplicate_of_uid"},
-            "feedback_id": ids[line.uid],
-            "duplicate_of": ids.get(event["duplicate_of_uid"]),
-            "import_id": import_id,
-        }
-        for line in lines
-        for event in line.triage_log
-    ]
-    if rows:
-        conn.execute(insert(TRIAGE_EVENTS), rows)
 
 
 @dataclass(frozen=True)
@@ -238,10 +85,3 @@ class ImportRecord:
     source_file: str
     exported_from: str
     actor_subject: str | None = None  # None in imports from before subjects were kept
-
-
-def read_import(store: FeedbackStore, import_id: int) -> ImportRecord | None:
-    """The provenance of one import (None if there is no such import)."""
-    with store.transaction() as conn:
-        row = conn.execute(select(FEEDBACK_IMPORTS).where(FEEDBACK_IMPORTS.c.id == import_id)).mappings().first()
-    return ImportRecord(**utc_row(dict(row))) if row else None

@@ -1,6 +1,6 @@
 """What was agreed up front: the problem, success criteria, the business cost of errors.
 
-Records and their validation; persistence is in `feedback.goal_store`. The catalogue of criterion
+Records and their validation; persistence is in `feedback.store.goals`. The catalogue of criterion
 metrics names what each criterion measures; `demo_models.metrics.outcomes` computes them.
 """
 

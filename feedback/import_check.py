@@ -1,6 +1,6 @@
 """Check one JSON line of a feedback import to the rules of the forms and of triage, before any write.
 
-A line is an entry exported by `feedback.exchange.export_jsonl`: the fields of a feedback entry,
+A line is an entry exported by `feedback.store.exchange.export_jsonl`: the fields of a feedback entry,
 its uid, and the triage log it carries. The log must replay from "new" by the triage rules to the
 status the line states, and every iteration it names must be known here.
 """

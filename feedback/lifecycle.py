@@ -4,6 +4,7 @@ The rules live here, not in the pages: at most one live iteration per use case (
 refused unless the caller explicitly deprecates the current one), a live iteration is deprecated
 (with a sunset date and its replacement) before it is retired, a retired iteration comes back only
 with a recorded reason, and only the roles allowed to change the lifecycle may do it.
+Persistence (the audit log, and changes made under its lock) is in `feedback.store.lifecycle`.
 """
 
 from __future__ import annotations

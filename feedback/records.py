@@ -1,4 +1,7 @@
-"""Feedback records: the allowed values, the typed records, and their validation."""
+"""Feedback records: the allowed values, the typed records, and their validation.
+
+Persistence is in `feedback.store.records`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import math
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 VERDICTS = ("agree", "disagree", "unsure")
 ROLES = ("business user", "risk", "compliance", "data scientist", "admin")
@@ -80,6 +83,21 @@ class Feedback(FeedbackDraft):
     duplicate_of: int | None = None
     triage_note: str | None = None
     import_id: int | None = None  # the import that brought it from another store (feedback_imports)
+
+
+@dataclass(frozen=True)
+class FeedbackFilter:
+    """What to show in the inbox; empty collections mean "any"."""
+
+    use_case: str | None = None
+    iterations: Collection[str] = ()
+    statuses: Collection[str] = ()
+    categories: Collection[str] = ()
+    verdicts: Collection[str] = ()
+    roles: Collection[str] = ()
+    since: date | None = None
+    until: date | None = None
+    text: str = ""
 
 
 def clean_text(field: str, value: object, limit: int, multiline: bool = False, required: bool = True) -> str:

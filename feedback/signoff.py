@@ -4,7 +4,7 @@ A sign-off records who, when, a comment and a snapshot of the scorecard, fairnes
 feedback at that moment (kept as written, so later edits of goals or data do not change it). A
 criterion that is not met at signing must be acknowledged explicitly. A sign-off counts for the next
 promotion of the iteration only: it is withdrawn, or superseded by any lifecycle change of the
-iteration, and then a new one is needed. Persistence is in `feedback.signoff_store`.
+iteration, and then a new one is needed. Persistence is in `feedback.store.signoff`.
 """
 
 from __future__ import annotations

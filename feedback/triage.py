@@ -1,4 +1,7 @@
-"""Triage of feedback: new → triaged → accepted / rejected / duplicate → fixed in an iteration."""
+"""Triage of feedback: new → triaged → accepted / rejected / duplicate → fixed in an iteration.
+
+The rules and the change they plan; persistence is in `feedback.store.triage`.
+"""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ from demo_models.monitoring.stream import current_windows, reference_months
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
 from feedback.store.database import StoreError
-from feedback.telemetry import event_counts, explanation_latency, usage_frame, views_by_page_and_role
+from feedback.store.telemetry import usage_frame
+from feedback.telemetry import event_counts, explanation_latency, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.context import setup_page
 from pages._ui.loaders import load_scored, monthly_drift_of, stream_of, window_drift_of

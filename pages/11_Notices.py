@@ -7,7 +7,7 @@ import streamlit as st
 
 from feedback.access import PERMISSIONS, AccessError
 from feedback.announcements import DEPRECATION, TEAM_KINDS, Announcement, AnnouncementError
-from feedback.notice_board import list_announcements, post_notice
+from feedback.store.announcements import list_announcements, post_notice
 from feedback.store.database import StoreError
 from pages._ui.banners import dismiss_items, dismissed_by
 from pages._ui.context import setup_page

@@ -16,7 +16,8 @@ from demo_models.iterations.scoring import (
 from demo_models.presentation.chart_text import describe_waterfall
 from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise
-from feedback.telemetry import record_event
+from feedback.store.records import count_by_case, list_feedback
+from feedback.store.telemetry import record_event
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
@@ -43,7 +44,7 @@ st.caption(
 
 # --- the cases ---------------------------------------------------------------------------------
 table = scored.case_table()
-counts = ctx.store.count_by_case(use_case.name, card.version) if ctx.store else {}
+counts = count_by_case(ctx.store, use_case.name, card.version) if ctx.store else {}
 table["Feedback"] = pd.Series(counts, dtype="int64").reindex(table.index, fill_value=0)
 
 decisions = [use_case.negative_decision, use_case.positive_decision]
@@ -171,7 +172,7 @@ with right:
 
 # --- feedback ----------------------------------------------------------------------------------
 st.header("Feedback", anchor="feedback")
-earlier = ctx.store.list_feedback(use_case.name, card.version, case_id) if ctx.store else []
+earlier = list_feedback(ctx.store, use_case.name, card.version, case_id) if ctx.store else []
 if earlier:
     disagree = sum(f.verdict == "disagree" for f in earlier)
     st.markdown(

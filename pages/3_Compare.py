@@ -11,6 +11,7 @@ from demo_models.presentation.figures import build_importance_comparison, build_
 from demo_models.vocabulary import capitalise, with_article
 from feedback.analytics import count_categories, count_verdicts
 from feedback.store.database import StoreError
+from feedback.store.records import list_feedback
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
@@ -203,7 +204,7 @@ if ctx.store is None:
     st.warning(md("Feedback is unavailable: {}", ctx.store_error))
     st.stop()
 try:
-    entries = [f for f in ctx.store.list_feedback(use_case.name) if f.iteration in (old_version, new_version)]
+    entries = [f for f in list_feedback(ctx.store, use_case.name) if f.iteration in (old_version, new_version)]
 except StoreError as err:
     st.error(plain(err))
     st.stop()

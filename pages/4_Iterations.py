@@ -12,8 +12,9 @@ from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
-from feedback.signoff_store import current_signoffs_of
 from feedback.store.database import StoreError
+from feedback.store.lifecycle import change_lifecycle, list_lifecycle_events
+from feedback.store.signoff import current_signoffs_of
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.store_guard import require_store
@@ -40,7 +41,7 @@ st.caption(
 require_store(ctx, "The lifecycle is")
 show_confirmation()
 
-events = ctx.store.list_lifecycle_events(use_case.name)
+events = list_lifecycle_events(ctx.store, use_case.name)
 st.header("Timeline")
 render_timeline(ctx, events)
 
@@ -96,7 +97,8 @@ if submitted:
     try:
         if required is None:
             raise LifecycleError("the sign-off policy cannot be read (see above).")
-        saved = ctx.store.change_lifecycle(
+        saved = change_lifecycle(
+            ctx.store,
             use_case.name,
             versions,
             version,

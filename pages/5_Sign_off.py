@@ -8,8 +8,9 @@ from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.vocabulary import required_signoffs
 from feedback.access import AccessError
 from feedback.signoff import SIGN, SignOff, SignoffError, Snapshot, missing_roles
-from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import StoreError
+from feedback.store.records import list_feedback
+from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
@@ -123,7 +124,7 @@ if status in ("candidate", "deprecated") and missing:
     st.header("Sign off")
     scored = load_scored(ctx)
     results = evaluate(ctx, scored, criteria_of(ctx))
-    snapshot = compose_snapshot(scored, results, store.list_feedback(use_case.name, card.version))
+    snapshot = compose_snapshot(scored, results, list_feedback(store, use_case.name, card.version))
     st.markdown(md("What you sign, as it is now for **{}**:", card.version))
     render_snapshot(snapshot, "now", now=True)
     unmet = snapshot.unmet()
@@ -173,7 +174,7 @@ if status in ("candidate", "deprecated") and current:
 
 # --- history -----------------------------------------------------------------------------------------
 st.header("History")
-records: list[SignOff] = store.list_signoffs(use_case.name, card.version)
+records: list[SignOff] = list_signoffs(store, use_case.name, card.version)
 if not records:
     st.caption(md("No sign-off of {} yet.", card.version))
 counting = {s.id for s in current}

@@ -6,15 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from feedback.access import AccessError
-from feedback.goal_store import (
-    criteria_history,
-    remove_criterion,
-    save_criterion,
-    save_statement,
-    statement_history,
-)
 from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
+from feedback.store.goals import criteria_history, remove_criterion, save_criterion, save_statement, statement_history
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored

@@ -12,9 +12,9 @@ from demo_models.presentation.figures import build_cost_curve, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.vocabulary import capitalise, with_article
 from feedback.access import PERMISSIONS, AccessError
-from feedback.goal_store import costs_history, save_costs, save_threshold, threshold_history
 from feedback.goals import CostMatrix, GoalError
 from feedback.store.database import StoreError
+from feedback.store.goals import costs_history, save_costs, save_threshold, threshold_history
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation

@@ -10,10 +10,13 @@ from demo_models.presentation.chart_text import describe_bars, describe_lines
 from demo_models.presentation.figures import build_lines
 from feedback.access import PERMISSIONS, AccessError
 from feedback.analytics import count_categories, count_verdicts, disagreement_over_time, mentioned_features
-from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl, read_import
-from feedback.inbox import FeedbackFilter, list_reports, search_feedback, triage_feedback
-from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS
+from feedback.exchange import export_csv, export_json
+from feedback.records import CATEGORIES, ROLES, TRIAGE_STATUSES, VERDICTS, FeedbackFilter
+from feedback.store.app_reports import list_reports
 from feedback.store.database import StoreError
+from feedback.store.exchange import export_jsonl, import_jsonl, read_import
+from feedback.store.records import search_feedback
+from feedback.store.triage import triage_feedback
 from feedback.triage import TriageError
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.context import setup_page

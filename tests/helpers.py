@@ -58,7 +58,7 @@ def sign_off_for_promotion(store, version: str, use_case: str = "credit", versio
     """Record the risk and compliance sign-offs the built-in use cases need before `version` goes live."""
     from feedback.access import Actor
     from feedback.signoff import ScorecardLine, Snapshot
-    from feedback.signoff_store import sign_off
+    from feedback.store.signoff import sign_off
 
     snapshot = Snapshot(0.4, (ScorecardLine("Recall >= 0.5", "Risk team", 0.61, True),))
     for actor in (Actor("Rita Risk", "risk"), Actor("Cora Compliance", "compliance")):

@@ -24,15 +24,17 @@ from demo_models.presentation.report_inputs import compose_snapshot, evaluate_cr
 from demo_models.vocabulary import get_use_case, required_signoffs
 from feedback.access import Actor
 from feedback.announcements import NOTICE, Announcement
-from feedback.goal_store import costs_history, current_criteria, save_costs, save_criterion, save_statement
 from feedback.goals import CostMatrix, Criterion, GoalStatement
-from feedback.inbox import triage_feedback
-from feedback.notice_board import post_notice
 from feedback.records import FeedbackDraft
 from feedback.signoff import Snapshot
-from feedback.signoff_store import sign_off
+from feedback.store.announcements import post_notice
 from feedback.store.database import FeedbackStore
 from feedback.store.fresh import exclusive, is_fresh
+from feedback.store.goals import costs_history, current_criteria, save_costs, save_criterion, save_statement
+from feedback.store.lifecycle import change_lifecycle
+from feedback.store.records import add_feedback, list_feedback
+from feedback.store.signoff import sign_off
+from feedback.store.triage import triage_feedback
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ class Seeder:
             app_version=__version__,
             **fields,
         )
-        return self.store.add_feedback(draft, known_iterations=self.versions).id
+        return add_feedback(self.store, draft, known_iterations=self.versions).id
 
     def triage(self, ids: list[int], to_status: str, note: str = "", **fields) -> None:
         """Triage entries as the data scientist (nothing when `ids` is empty)."""
@@ -93,7 +95,7 @@ class Seeder:
         results = evaluate_criteria(
             scored, current_criteria(self.store, self.use_case), history[-1] if history else None
         )
-        return compose_snapshot(scored, results, self.store.list_feedback(self.use_case, version))
+        return compose_snapshot(scored, results, list_feedback(self.store, self.use_case, version))
 
     def sign_as(self, version: str, person: Actor, why: str, snapshot: Snapshot | None = None) -> None:
         """One sign-off by `person`; a criterion not met is acknowledged, with its value in the comment."""
@@ -119,7 +121,8 @@ class Seeder:
 
     def promote(self, version: str, note: str, reason: str, demote: bool = False) -> None:
         """Promote an iteration to live (the current live one deprecated for 30 days, if `demote`)."""
-        self.store.change_lifecycle(
+        change_lifecycle(
+            self.store,
             self.use_case,
             self.versions,
             version,

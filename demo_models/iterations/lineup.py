@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from demo_models.iterations.registry import IterationCard, RegistryError, load_iteration
-from feedback.goal_store import current_thresholds
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import current_thresholds
+from feedback.store.lifecycle import lifecycle_statuses
 
 if TYPE_CHECKING:  # scoring imports scikit-learn: only where an iteration is scored
     from demo_models.iterations.scoring import ScoredIteration
@@ -42,7 +43,7 @@ def read_lineup(store: FeedbackStore | None, use_case: str, cards: list[Iteratio
     cards = [c for c in cards if c.use_case == use_case]
     if store is None or not cards:
         return Lineup(use_case, tuple(cards), {c.version: "candidate" for c in cards})
-    statuses = store.lifecycle_statuses(use_case, [c.version for c in cards])
+    statuses = lifecycle_statuses(store, use_case, [c.version for c in cards])
     return Lineup(use_case, tuple(at_agreed_thresholds(cards, current_thresholds(store, use_case))), statuses)
 
 

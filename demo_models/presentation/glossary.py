@@ -478,7 +478,8 @@ GLOSSARY: tuple[Term, ...] = (
 )
 
 
-def _collect_words(use_case: UseCase) -> dict[str, str]:
+def collect_words(use_case: UseCase) -> dict[str, str]:
+    """The words the glossary's templates are filled with for a use case ({pos}, {a_case}, {fav} ...)."""
     pos, neg, words = use_case.positive_decision, use_case.negative_decision, use_case.words
     return {
         "cases": words.cases,
@@ -521,7 +522,7 @@ def _fill_term(term: Term, words: dict[str, str]) -> Term:
 
 def phrase_term(term: Term, use_case: UseCase) -> Term:
     """The term in the use case's words ("approve rate" rather than "{neg} rate")."""
-    return _fill_term(term, _collect_words(use_case))
+    return _fill_term(term, collect_words(use_case))
 
 
 def _normalise_label(label: str) -> str:
@@ -543,13 +544,13 @@ def _phrase_all(words: tuple[tuple[str, str], ...]) -> tuple[tuple[Term, frozens
 
 def phrase_glossary(use_case: UseCase) -> list[Term]:
     """Every term in the use case's words, in glossary order."""
-    return [term for term, _ in _phrase_all(tuple(sorted(_collect_words(use_case).items())))]
+    return [term for term, _ in _phrase_all(tuple(sorted(collect_words(use_case).items())))]
 
 
 def find_term(label: str, use_case: UseCase) -> Term | None:
     """The term (in the use case's words) that a label shown by a page stands for, or None."""
     text = _normalise_label(label)
-    entries = _phrase_all(tuple(sorted(_collect_words(use_case).items())))
+    entries = _phrase_all(tuple(sorted(collect_words(use_case).items())))
     for term, names in entries:
         if text in names:
             return term

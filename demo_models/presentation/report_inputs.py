@@ -20,11 +20,12 @@ from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.report import ReportInputs, render_report
 from feedback.analytics import count_categories, count_verdicts
-from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import costs_history, current_criteria
+from feedback.store.records import list_feedback
 
 
 def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
@@ -62,7 +63,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
     criteria = current_criteria(store, use_case)
     latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     results = evaluate_criteria(scored, criteria, costs, latency)
-    entries = [f for f in store.list_feedback(use_case) if f.iteration in {version, scored.card.parent}]
+    entries = [f for f in list_feedback(store, use_case) if f.iteration in {version, scored.card.parent}]
     fixes = None
     if previous is not None:
         report = check_flagged_fixed(entries, previous.card.version, scored)

@@ -25,7 +25,7 @@ from demo_models.metrics.fairness import (
 )
 from demo_models.metrics.outcomes import confusion, undefined_gap_reason
 from demo_models.metrics.performance import headline_metrics
-from demo_models.presentation.glossary import Term, _collect_words
+from demo_models.presentation.glossary import Term, collect_words
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class _Facts:
     """What the worked examples are computed from: one iteration at its threshold (each part on demand)."""
 
     def __init__(self, scored: ScoredIteration, costs: CaseCosts | None, currency: str) -> None:
-        self.scored, self.use_case, self.w = scored, scored.use_case, _collect_words(scored.use_case)
+        self.scored, self.use_case, self.w = scored, scored.use_case, collect_words(scored.use_case)
         self.labels, self.scores = np.asarray(scored.iteration.labels, dtype=int), scored.scores.to_numpy()
         self.threshold, self.n, self.version = scored.threshold, len(self.labels), scored.card.version
         self.at = f"On {self.version} at threshold {self.threshold:.1%}"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from demo_models.iterations.lineup import in_service, load_at_agreed_threshold, read_lineup
 from demo_models.iterations.registry import RegistryError, list_iterations
-from feedback.goal_store import current_criteria
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.goals import current_criteria
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def run_checks(registry_dir: Path, db_url: str) -> list[Check]:
 
 def record_checks(db_url: str, checks: list[Check]) -> None:
     """Post the outage (or its end) on the notice board; nothing if the store itself cannot take it."""
-    from feedback.notice_board import record_health
+    from feedback.store.announcements import record_health
 
     try:
         record_health(FeedbackStore(db_url), [(c.name, c.detail) for c in checks if not c.ok])

@@ -1,1 +1,2 @@
-"""The store: the engine and its connections, the schema and its migrations, opening and first fill."""
+"""The store, the only part of `feedback` that runs SQL: the engine, the schema and its migrations, opening,
+first fill, and one module per topic (`feedback/<topic>.py` -> `feedback/store/<topic>.py`) with its SQL."""

@@ -1,27 +1,24 @@
-"""The feedback store: SQLAlchemy over SQLite (default) or PostgreSQL, one connection per operation."""
+"""The feedback store: SQLAlchemy over SQLite (default) or PostgreSQL, one connection per operation.
+
+The engine, its connections and transactions, locks, and the helpers every topic's store module
+uses (`insert_record`, `utc_row`); the SQL of each topic is in its own module of `feedback.store`.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Table, create_engine, event, insert
 from sqlalchemy.engine import RootTransaction, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from feedback.access import Actor, name_changer
-from feedback.announcements import announce_events
-from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
-from feedback.records import Feedback, FeedbackDraft, validate_draft
-from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
 from feedback.store.opening import (
     LockForbidden,
     LockTimeout,
@@ -32,17 +29,7 @@ from feedback.store.opening import (
     store_wait,
     why_not_writable,
 )
-from feedback.store.schema import (
-    ANNOUNCEMENTS,
-    FEEDBACK,
-    LATEST_VERSION,
-    LIFECYCLE,
-    MIGRATIONS,
-    SCHEMA,
-    SIGNOFFS,
-    ensure_schema_table,
-    read_version,
-)
+from feedback.store.schema import LATEST_VERSION, MIGRATIONS, SCHEMA, ensure_schema_table, read_version
 
 log = logging.getLogger(__name__)
 SQLITE_LOCK_RETRIES = 3
@@ -50,7 +37,6 @@ READ_ONLY_MESSAGE = "This store is read-only: nothing you do here is saved."
 BUSY_MESSAGE = "The store is busy (another process is writing); nothing was saved — try again."
 BUSY_PATIENCE_SECONDS = 0.05  # an ordinary write holds the lock a few ms: longer than this is "busy"
 _LOCK_ERRORS = ("database is locked", "lock timeout", "canceling statement due to statement timeout")
-_INSERT_FEEDBACK = insert(FEEDBACK).returning(FEEDBACK.c.id)  # compiled once; values go as parameters
 
 
 class StoreError(RuntimeError):
@@ -79,7 +65,7 @@ def _describe(err: SQLAlchemyError, where: str) -> str:
 
 
 class FeedbackStore:
-    """Feedback records in a versioned schema; every method opens and closes its own connection.
+    """A store of feedback records in a versioned schema; every transaction opens and closes its own connection.
 
     Opening never writes unless the schema must be upgraded. A read-only store (its file or folder
     read-only, or `read_only` / INVOLVE_STORE_READONLY=1) is read with SQLite's `mode=ro` and every
@@ -281,160 +267,11 @@ class FeedbackStore:
         with self.transaction() as conn:
             return read_version(conn)
 
-    def add_feedback(self, draft: FeedbackDraft, known_iterations: Collection[str]) -> Feedback:
-        """Validate and store one feedback entry (FeedbackError if invalid, StoreError if not saved)."""
-        clean = validate_draft(draft, known_iterations)
-        values = {
-            **{k: getattr(clean, k) for k in FeedbackDraft.__dataclass_fields__},
-            "reasons_shown": json.dumps(list(clean.reasons_shown)),
-            "categories": json.dumps(list(clean.categories)),
-            "created_at": datetime.now(timezone.utc),
-            "triage_status": "new",
-            "uid": str(uuid.uuid4()),
-        }
-        with self.transaction(write=True) as conn:
-            new_id = conn.execute(_INSERT_FEEDBACK, values).scalar_one()
-        log.info("feedback #%s saved for %s/%s case %s", new_id, clean.use_case, clean.iteration, clean.case_id)
-        return Feedback(
-            **{**values, "id": new_id, "reasons_shown": clean.reasons_shown, "categories": clean.categories}
-        )
-
-    def list_feedback(self, use_case: str, iteration: str | None = None, case_id: str | None = None) -> list[Feedback]:
-        """Feedback of a use case (optionally one iteration and one case), newest first."""
-        query = select(FEEDBACK).where(FEEDBACK.c.use_case == use_case)
-        if iteration is not None:
-            query = query.where(FEEDBACK.c.iteration == iteration)
-        if case_id is not None:
-            query = query.where(FEEDBACK.c.case_id == case_id)
-        with self.transaction() as conn:
-            rows = conn.execute(query.order_by(FEEDBACK.c.id.desc())).mappings().all()
-        return [to_feedback(row) for row in rows]
-
-    def count_feedback(self, use_case: str, iteration: str | None = None) -> dict[str, int]:
-        """Number of feedback entries per iteration of a use case (only `iteration` if given)."""
-        query = select(FEEDBACK.c.iteration, func.count()).where(FEEDBACK.c.use_case == use_case)
-        if iteration is not None:
-            query = query.where(FEEDBACK.c.iteration == iteration)
-        with self.transaction() as conn:
-            rows = conn.execute(query.group_by(FEEDBACK.c.iteration)).all()
-        return {name: int(n) for name, n in rows}
-
-    def count_by_case(self, use_case: str, iteration: str) -> dict[str, int]:
-        """Number of feedback entries per case id for one iteration."""
-        query = (
-            select(FEEDBACK.c.case_id, func.count())
-            .where(FEEDBACK.c.use_case == use_case, FEEDBACK.c.iteration == iteration)
-            .group_by(FEEDBACK.c.case_id)
-        )
-        with self.transaction() as conn:
-            rows = conn.execute(query).all()
-        return {case: int(n) for case, n in rows}
-
-    def list_lifecycle_events(self, use_case: str) -> list[LifecycleEvent]:
-        """The lifecycle audit log of a use case, oldest first."""
-        with self.transaction() as conn:
-            return self._read_events(conn, use_case)
-
-    @staticmethod
-    def _read_events(conn: Connection, use_case: str) -> list[LifecycleEvent]:
-        query = select(LIFECYCLE).where(LIFECYCLE.c.use_case == use_case).order_by(LIFECYCLE.c.id)
-        return [LifecycleEvent(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
-
-    def lifecycle_statuses(self, use_case: str, versions: Collection[str]) -> dict[str, str]:
-        """The current status of each version of a use case."""
-        return current_statuses(self.list_lifecycle_events(use_case), versions)
-
-    def list_signoffs(self, use_case: str, iteration: str | None = None) -> list[SignOff]:
-        """Sign-offs and withdrawals of a use case (one iteration if given), oldest first."""
-        with self.transaction() as conn:
-            return self._read_signoffs(conn, use_case, iteration)
-
-    @staticmethod
-    def _read_signoffs(conn: Connection, use_case: str, iteration: str | None) -> list[SignOff]:
-        query = select(SIGNOFFS).where(SIGNOFFS.c.use_case == use_case)
-        if iteration is not None:
-            query = query.where(SIGNOFFS.c.iteration == iteration)
-        records = []
-        for row in conn.execute(query.order_by(SIGNOFFS.c.id)).mappings():
-            data = utc_row(dict(row))
-            data["snapshot"] = Snapshot.from_json(data["snapshot"]) if data["snapshot"] else None
-            data["acknowledged"] = tuple(json.loads(data["acknowledged"]))
-            records.append(SignOff(**data))
-        return records
-
-    def read_current_signoffs(
-        self, conn: Connection, use_case: str, iteration: str
-    ) -> tuple[list[LifecycleEvent], list[SignOff]]:
-        """In a transaction: the use case's lifecycle events, and the sign-offs of `iteration` that
-        count now (since its last lifecycle change, not withdrawn)."""
-        events = self._read_events(conn, use_case)
-        last = [e.created_at for e in events if e.iteration == iteration]
-        return events, current_signoffs(self._read_signoffs(conn, use_case, iteration), last[-1] if last else None)
-
-    def lock_lifecycle(self, conn: Connection) -> None:
-        """Serialise lifecycle changes and sign-offs (SQLite writes are serial already)."""
-        self.lock_table(conn, LIFECYCLE)
-
     def lock_table(self, conn: Connection, table: Table) -> None:
         """In a write transaction: make other writers of an append-only log wait until this one ends
         (PostgreSQL; on SQLite a write transaction holds the database's write lock already)."""
         if not self.is_sqlite:
             conn.exec_driver_sql(f"LOCK TABLE {table.name} IN EXCLUSIVE MODE")
-
-    def change_lifecycle(
-        self,
-        use_case: str,
-        versions: Collection[str],
-        version: str,
-        to_status: str,
-        actor: Actor,
-        reason: str,
-        *,
-        required_signoffs: Collection[str],
-        seen_status: str | None = None,
-        **details,
-    ) -> list[LifecycleEvent]:
-        """Apply a lifecycle change under the rules (LifecycleError if refused), log it and announce it.
-
-        A promotion to live needs a current sign-off of every role in `required_signoffs`.
-        `seen_status` (the status the person decided on) refuses it if someone changed it meanwhile.
-        """
-        required = check_required_roles(required_signoffs)
-        with self.transaction(write=True) as conn:
-            self.lock_lifecycle(conn)
-            events, signoffs = self.read_current_signoffs(conn, use_case, version)
-            statuses = current_statuses(events, versions)
-            if seen_status is not None and statuses.get(version) != seen_status:
-                last = next((e for e in reversed(events) if e.iteration == version), None)
-                raise LifecycleError(
-                    f"{version} was changed by {name_changer(actor, last.actor_subject, last.actor_name) if last else 'someone else'} meanwhile "
-                    f"(now {statuses.get(version)}, you saw {seen_status}). Nothing was changed; look again and decide."
-                )
-            planned = plan_change(
-                statuses,
-                use_case,
-                version,
-                to_status,
-                actor,
-                reason,
-                required_signoffs=required,
-                signoffs=signoffs,
-                **details,
-            )
-            now = datetime.now(timezone.utc)
-            saved = [insert_record(conn, LIFECYCLE, change, now) for change in planned]
-            for notice in announce_events(saved):
-                insert_record(conn, ANNOUNCEMENTS, notice, now)
-        for change in saved:
-            log.info(
-                "%s/%s: %s -> %s by %s",
-                use_case,
-                change.iteration,
-                change.from_status,
-                change.to_status,
-                change.actor_name,
-            )
-        return saved
 
 
 def insert_record(conn: Connection, table: Table, record: Any, now: datetime | None = None, **columns: Any) -> Any:
@@ -453,11 +290,3 @@ def utc_row(data: dict) -> dict:
         aware = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created
         data["created_at"] = aware.astimezone(timezone.utc)
     return data
-
-
-def to_feedback(row) -> Feedback:
-    """A feedback row as a typed record."""
-    data = dict(row)
-    data["reasons_shown"] = tuple(json.loads(data["reasons_shown"]))
-    data["categories"] = tuple(json.loads(data["categories"]))
-    return Feedback(**utc_row(data))

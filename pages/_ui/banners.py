@@ -7,9 +7,9 @@ import logging
 
 import streamlit as st
 
-from feedback.announcements import DEGRADED, DEPRECATION, LIVE, NOTICE, RETIREMENT, person_key
+from feedback.announcements import DEGRADED, DEPRECATION, LIVE, NOTICE, RETIREMENT, banner_announcements, person_key
 from feedback.announcements import ORIENTATION as ORIENTATION_ITEM
-from feedback.notice_board import banner_announcements, dismiss, dismissed_items, list_announcements
+from feedback.store.announcements import dismiss, dismissed_items, list_announcements
 from feedback.store.database import READ_ONLY_MESSAGE, FeedbackStore, StoreError
 from feedback.store.opening import store_wait
 from pages._ui.identity import Identity

@@ -14,7 +14,7 @@ from demo_models.builtin.first_start import ReadOnlyRegistry
 from demo_models.iterations.registry import IterationCard, RegistryError, list_iterations
 from demo_models.vocabulary import UseCase, get_use_case
 from feedback.store.database import FeedbackStore
-from feedback.telemetry import record_event
+from feedback.store.telemetry import record_event
 from pages._ui.banners import dismissed_by, render_announcements, render_orientation, render_store_state
 from pages._ui.first_start import prepare_registry
 from pages._ui.health_monitor import render_outage_banner

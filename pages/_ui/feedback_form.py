@@ -9,16 +9,10 @@ from demo_models.explanations.reasons import Reason
 from demo_models.explanations.whatif import changes_to_json
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import with_article
-from feedback.records import (
-    CATEGORIES,
-    MAX_COMMENT_CHARS,
-    SEVERITIES,
-    VERDICTS,
-    FeedbackDraft,
-    FeedbackError,
-)
+from feedback.records import CATEGORIES, MAX_COMMENT_CHARS, SEVERITIES, VERDICTS, FeedbackDraft, FeedbackError
 from feedback.store.database import StoreError
-from feedback.telemetry import record_event
+from feedback.store.records import add_feedback
+from feedback.store.telemetry import record_event
 from pages._ui.context import PageContext
 from pages._ui.text import md, plain
 
@@ -108,7 +102,7 @@ def render_feedback_form(
         what_if=changes_to_json(what_if or {}),
     )
     try:
-        entry = ctx.store.add_feedback(draft, known_iterations=ctx.versions)
+        entry = add_feedback(ctx.store, draft, known_iterations=ctx.versions)
     except FeedbackError as err:
         hint = " Enter your name in the sidebar." if not ctx.identity.name else ""
         st.error(md("Not saved — {}{}", err, hint))

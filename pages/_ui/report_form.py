@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from demo_models import __version__
-from feedback.inbox import REPORT_KINDS, AppReport, report_problem
+from feedback.app_reports import REPORT_KINDS, AppReport
 from feedback.records import FeedbackError
+from feedback.store.app_reports import report_problem
 from feedback.store.database import FeedbackStore, StoreError
 from pages._ui.identity import Identity
 from pages._ui.text import md

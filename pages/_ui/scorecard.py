@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.iterations.registry import RegistryError
-from feedback.goal_store import costs_history, current_criteria
 from feedback.goals import CostMatrix, Criterion, CriterionResult
+from feedback.store.goals import costs_history, current_criteria
 from pages._ui.context import PageContext
 from pages._ui.loaders import latency_of, load_scored
 

@@ -5,6 +5,8 @@ from sklearn.metrics import roc_auc_score
 
 from feedback.access import Actor
 from feedback.store.database import FeedbackStore
+from feedback.store.lifecycle import change_lifecycle
+from feedback.store.records import add_feedback
 from tests.app.apptest import decode, open_app, plotly_figures, select_row
 from tests.helpers import make_draft
 
@@ -51,8 +53,8 @@ def test_fix_rate_counts_cases_reviewers_flagged_on_the_old_iteration(app_env, s
     store = FeedbackStore(f"sqlite:///{app_env}")
     v3_declines = scored["v3"].scores[scored["v3"].scores >= 0.4].index
     v3_approvals = scored["v3"].scores[scored["v3"].scores < 0.4].index
-    store.add_feedback(make_draft(iteration="v2", case_id=v3_declines[0], expected_outcome="positive"), {"v2"})
-    store.add_feedback(make_draft(iteration="v2", case_id=v3_approvals[0], expected_outcome="positive"), {"v2"})
+    add_feedback(store, make_draft(iteration="v2", case_id=v3_declines[0], expected_outcome="positive"), {"v2"})
+    add_feedback(store, make_draft(iteration="v2", case_id=v3_approvals[0], expected_outcome="positive"), {"v2"})
     at = open_app(PAGE)
     assert not at.exception
     fix = next(m for m in at.metric if m.label.startswith("Flagged cases"))
@@ -69,7 +71,8 @@ def test_the_same_iteration_twice_asks_for_two(app_env):
 
 
 def test_retired_iterations_are_not_offered(app_env):
-    FeedbackStore(f"sqlite:///{app_env}").change_lifecycle(
+    change_lifecycle(
+        FeedbackStore(f"sqlite:///{app_env}"),
         "credit",
         ["v1", "v2", "v3"],
         "v1",

@@ -12,6 +12,7 @@ from demo_models import settings
 from demo_models.builtin.demo_history import NOTICE_TITLE, seed_demo_history
 from feedback.analytics import check_fixes
 from feedback.store.database import FeedbackStore
+from feedback.store.records import count_feedback, list_feedback
 from tests.app.apptest import open_app, tables_with
 
 
@@ -42,7 +43,7 @@ def test_home_shows_the_live_iteration_its_scorecard_and_says_it_is_demo_history
     cells = list(scorecard["v2"])
     assert len(cells) == 6 and not any(c.startswith("no value") for c in cells)
     assert scorecard.loc["Disparate impact ratio (age) >= 0.8", "v2"].startswith("FAIL")
-    feedback = FeedbackStore(f"sqlite:///{demo_env}").count_feedback("credit")
+    feedback = count_feedback(FeedbackStore(f"sqlite:///{demo_env}"), "credit")
     assert at.metric[2].value == str(sum(feedback.values()))
 
 
@@ -68,7 +69,7 @@ def test_v3_waits_for_compliance_and_v2_shows_its_signoffs(demo_env):
 def test_compare_shows_the_fix_rate_of_v3(demo_env, scored):
     at = open_app("pages/3_Compare.py", iteration="v3")
     assert not at.exception
-    old = FeedbackStore(f"sqlite:///{demo_env}").list_feedback("credit", "v2")
+    old = list_feedback(FeedbackStore(f"sqlite:///{demo_env}"), "credit", "v2")
     report = check_fixes(old, scored["v3"].outcomes(f.case_id for f in old))
     fix = next(m for m in at.metric if m.label.startswith("Flagged cases"))
     assert fix.value == f"{report.fixed} of {report.flagged}" and 0 < report.fixed < report.flagged

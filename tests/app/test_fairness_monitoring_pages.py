@@ -6,7 +6,8 @@ from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.fairness import fairness_gaps, group_table
 from feedback.store.database import FeedbackStore
-from feedback.telemetry import event_counts, flush_events, usage_frame
+from feedback.store.telemetry import flush_events, usage_frame
+from feedback.telemetry import event_counts
 from tests.app.apptest import open_app
 
 FAIRNESS, MONITORING = "pages/9_Fairness.py", "pages/10_Monitoring.py"

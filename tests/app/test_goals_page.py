@@ -1,7 +1,7 @@
 """AppTest of the Goals page (pages/6_Goals.py)."""
 
-from feedback.goal_store import current_criteria, statement_history
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import current_criteria, statement_history
 from tests.app.apptest import open_app
 
 PAGE = "pages/6_Goals.py"

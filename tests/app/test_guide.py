@@ -10,9 +10,10 @@ from sklearn.metrics import confusion_matrix, precision_score, recall_score
 from demo_models.iterations.registry import load_iteration
 from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary
 from demo_models.vocabulary import get_use_case
-from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import save_costs
+from feedback.store.records import add_feedback
 from pages._ui.guide import PAGE_GUIDES
 from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, select_row
@@ -113,12 +114,12 @@ def _seed(db: Path, use_case: str, registry_dir: Path) -> None:
     """Feedback that Compare and the Inbox count, and a cost matrix, so that their numbers are shown."""
     store = FeedbackStore(f"sqlite:///{db}")
     if use_case == "credit":
-        store.add_feedback(make_draft(iteration="v2"), {"v2"})
+        add_feedback(store, make_draft(iteration="v2"), {"v2"})
         save_costs(store, CostMatrix("credit", 100, 500, "Ann", "credit_amount", 0.5, "DM"))
     else:
         case = load_iteration("fraud", "v1", registry_dir).features.index[0]
-        store.add_feedback(
-            make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"}
+        add_feedback(
+            store, make_draft(use_case="fraud", iteration="v1", case_id=case, decision="pass", reasons_shown=()), {"v1"}
         )
         save_costs(store, CostMatrix("fraud", 20, 50, "Ann", "amount", 1.0, "EUR"))
 

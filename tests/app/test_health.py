@@ -8,7 +8,7 @@ import pytest
 from demo_models.service.cli import main
 from demo_models.service.health import run_checks
 from feedback.announcements import DEGRADED, NOTICE
-from feedback.notice_board import list_announcements
+from feedback.store.announcements import list_announcements
 from feedback.store.database import FeedbackStore
 from pages._ui.navigation import PAGES as SHELL_PAGES
 from tests.app.apptest import open_app

@@ -5,14 +5,15 @@ import shutil
 import pytest
 
 from demo_models.iterations.registry import MODEL_FILE, SCORES_FILE
-from feedback.goal_store import current_criteria, save_criterion
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import current_criteria, save_criterion
+from feedback.store.records import add_feedback
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, make_draft
 
 
 def test_home_shows_use_case_iterations_and_counts(app_env):
-    FeedbackStore(f"sqlite:///{app_env}").add_feedback(make_draft(iteration="v2"), {"v2"})
+    add_feedback(FeedbackStore(f"sqlite:///{app_env}"), make_draft(iteration="v2"), {"v2"})
     at = open_app()
     assert not at.exception
     assert at.title[0].value == "Involve"

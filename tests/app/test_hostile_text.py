@@ -12,12 +12,15 @@ from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from feedback.access import Actor
 from feedback.announcements import NOTICE, Announcement
-from feedback.exchange import export_jsonl, import_jsonl
-from feedback.goal_store import save_criterion, save_statement
+from feedback.app_reports import REPORT_KINDS, AppReport
 from feedback.goals import GoalStatement
-from feedback.inbox import REPORT_KINDS, AppReport, report_problem, triage_feedback
-from feedback.notice_board import post_notice
+from feedback.store.announcements import post_notice
+from feedback.store.app_reports import report_problem
 from feedback.store.database import FeedbackStore
+from feedback.store.exchange import export_jsonl, import_jsonl
+from feedback.store.goals import save_criterion, save_statement
+from feedback.store.records import add_feedback, list_feedback
+from feedback.store.triage import triage_feedback
 from pages._ui.navigation import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app
@@ -90,10 +93,10 @@ def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     report_problem(store, AppReport("Home", REPORT_KINDS[0], EVERYTHING, HTML, "risk", "0.1.0"))
 
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    other.add_feedback(make_draft(case_id=IMAGE, reviewer_name=DIRECTIVE, comment=MATH, decision=BOLD), set(versions))
+    add_feedback(other, make_draft(case_id=IMAGE, reviewer_name=DIRECTIVE, comment=MATH, decision=BOLD), set(versions))
     report = import_jsonl(
         store,
-        export_jsonl(other, other.list_feedback("credit")),
+        export_jsonl(other, list_feedback(other, "credit")),
         {"credit": versions},
         Actor(MATH, "data scientist"),
         source_file=LINK,

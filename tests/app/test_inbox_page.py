@@ -1,6 +1,7 @@
 """AppTest of the Inbox page (pages/8_Inbox.py) and the report form in every sidebar."""
 
 from feedback.store.database import FeedbackStore
+from feedback.store.records import add_feedback, list_feedback
 from tests.app.apptest import open_app, select_row
 from tests.helpers import make_draft
 
@@ -10,8 +11,8 @@ KNOWN = {"v1", "v2", "v3"}
 
 def _fill_store(db):
     store = FeedbackStore(f"sqlite:///{db}")
-    store.add_feedback(make_draft(iteration="v2", verdict="agree", comment="fine by me", categories=()), KNOWN)
-    store.add_feedback(make_draft(iteration="v3", case_id="A0012", comment="Duration is overweighted"), KNOWN)
+    add_feedback(store, make_draft(iteration="v2", verdict="agree", comment="fine by me", categories=()), KNOWN)
+    add_feedback(store, make_draft(iteration="v3", case_id="A0012", comment="Duration is overweighted"), KNOWN)
     return store
 
 
@@ -36,7 +37,7 @@ def test_bulk_triage_as_a_data_scientist(app_env):
     next(b for b in at.form_submit_button if b.label == "Apply").click().run()
     assert not at.exception
     assert at.success[0].value == "2 entries now triaged."
-    assert {f.triage_status for f in store.list_feedback("credit")} == {"triaged"}
+    assert {f.triage_status for f in list_feedback(store, "credit")} == {"triaged"}
 
 
 def test_a_reviewer_cannot_triage(app_env):
@@ -47,7 +48,7 @@ def test_a_reviewer_cannot_triage(app_env):
     at.text_area(key="triage_note").input("no")
     next(b for b in at.form_submit_button if b.label == "Apply").click().run()
     assert "A risk cannot triage feedback" in at.error[0].value
-    assert {f.triage_status for f in store.list_feedback("credit")} == {"new"}
+    assert {f.triage_status for f in list_feedback(store, "credit")} == {"new"}
 
 
 def test_one_selected_entry_shows_what_was_shown_and_links_to_the_case(app_env):
@@ -118,7 +119,7 @@ def test_the_import_is_offered_only_to_the_roles_that_may_import(app_env):
 
 def test_triage_on_what_the_page_showed_is_refused_if_someone_changed_it_meanwhile(app_env):
     from feedback.access import Actor
-    from feedback.inbox import triage_feedback
+    from feedback.store.triage import triage_feedback
 
     store = _fill_store(app_env)
     at = open_app(PAGE, user=("Dana", "data scientist"))
@@ -129,4 +130,4 @@ def test_triage_on_what_the_page_showed_is_refused_if_someone_changed_it_meanwhi
     next(b for b in at.form_submit_button if b.label == "Apply").click().run()
     assert not at.exception
     assert "#2 was changed by Ada Admin meanwhile (now accepted, you saw new)" in at.error[0].value
-    assert {f.id: f.triage_status for f in store.list_feedback("credit")} == {1: "new", 2: "accepted"}
+    assert {f.id: f.triage_status for f in list_feedback(store, "credit")} == {1: "new", 2: "accepted"}

@@ -1,6 +1,7 @@
 """AppTest of the Iterations page (pages/4_Iterations.py): lifecycle changes and the timeline."""
 
 from feedback.store.database import FeedbackStore
+from feedback.store.lifecycle import change_lifecycle, lifecycle_statuses, list_lifecycle_events
 from tests.app.apptest import open_app
 from tests.helpers import sign_off_for_promotion
 
@@ -21,7 +22,7 @@ def test_promotion_waits_for_the_signoffs_the_use_case_needs(app_env):
     assert "v3 still needs the sign-off of **risk, compliance**" in at.warning[0].value
     _promote(at)
     assert "v3 cannot go live without the sign-off of: risk, compliance" in at.error[0].value
-    assert FeedbackStore(f"sqlite:///{app_env}").list_lifecycle_events("credit") == []
+    assert list_lifecycle_events(FeedbackStore(f"sqlite:///{app_env}"), "credit") == []
 
 
 def test_promoting_records_the_change_and_announces_it_on_home(app_env):
@@ -34,7 +35,7 @@ def test_promoting_records_the_change_and_announces_it_on_home(app_env):
     assert at.success[-1].value == "v3 is now live."
     log = at.dataframe[0].value
     assert log.iloc[0]["Change"] == "candidate → live" and log.iloc[0]["Who"] == "Dana (data scientist)"
-    assert FeedbackStore(f"sqlite:///{app_env}").lifecycle_statuses("credit", ["v3"]) == {"v3": "live"}
+    assert lifecycle_statuses(FeedbackStore(f"sqlite:///{app_env}"), "credit", ["v3"]) == {"v3": "live"}
     at.switch_page("app.py").run()
     home = [s.value.replace("\\", "") for s in at.success]
     assert any("v3 is live** since" in s and "Fewer declines for short loans" in s for s in home)
@@ -44,7 +45,7 @@ def test_promoting_records_the_change_and_announces_it_on_home(app_env):
 def test_a_business_user_cannot_promote(app_env):
     at = _promote(open_app(PAGE, user=("Bo", "business user")))
     assert "A business user cannot change lifecycle" in at.error[0].value
-    assert FeedbackStore(f"sqlite:///{app_env}").list_lifecycle_events("credit") == []
+    assert list_lifecycle_events(FeedbackStore(f"sqlite:///{app_env}"), "credit") == []
 
 
 def test_a_promotion_without_migration_note_is_refused(app_env):
@@ -83,10 +84,19 @@ def test_a_change_decided_on_a_stale_view_is_refused(app_env):
     at = open_app(PAGE, user=("Dana", "data scientist"))
     at.radio(key="lifecycle_action_v3").set_value("retired").run()  # Dana decides on v3 as a candidate
     versions, eve = ["v1", "v2", "v3"], Actor("Eve", "admin")
-    store.change_lifecycle(
-        "credit", versions, "v3", "live", eve, "go", required_signoffs=("risk", "compliance"), migration_note="New."
+    change_lifecycle(
+        store,
+        "credit",
+        versions,
+        "v3",
+        "live",
+        eve,
+        "go",
+        required_signoffs=("risk", "compliance"),
+        migration_note="New.",
     )
-    store.change_lifecycle(
+    change_lifecycle(
+        store,
         "credit",
         versions,
         "v3",
@@ -100,4 +110,4 @@ def test_a_change_decided_on_a_stale_view_is_refused(app_env):
     at.text_area(key="lifecycle_reason").input("not needed")
     at.form_submit_button[0].click().run()  # "retire" is offered for a deprecated iteration too
     assert any("v3 was changed by Eve meanwhile (now deprecated, you saw candidate)" in e.value for e in at.error)
-    assert store.lifecycle_statuses("credit", ["v3"]) == {"v3": "deprecated"}
+    assert lifecycle_statuses(store, "credit", ["v3"]) == {"v3": "deprecated"}

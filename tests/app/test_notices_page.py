@@ -1,8 +1,9 @@
 """AppTest of the notice board (pages/11_Notices.py) and the banner every page shows."""
 
 from feedback.access import Actor
-from feedback.notice_board import list_announcements
+from feedback.store.announcements import list_announcements
 from feedback.store.database import FeedbackStore
+from feedback.store.lifecycle import change_lifecycle
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import sign_off_for_promotion
 
@@ -13,7 +14,8 @@ ANN, BOB = ("Ann Example", "business user"), ("Bob Builder", "business user")
 def _promote(db) -> None:
     store = FeedbackStore(f"sqlite:///{db}")
     sign_off_for_promotion(store, "v3")
-    store.change_lifecycle(
+    change_lifecycle(
+        store,
         "credit",
         ["v1", "v2", "v3"],
         "v3",

@@ -1,6 +1,6 @@
 """The first visit gets a short orientation, until the person says they have it."""
 
-from feedback.notice_board import dismissed_items
+from feedback.store.announcements import dismissed_items
 from feedback.store.database import FeedbackStore
 from tests.app.apptest import open_app
 

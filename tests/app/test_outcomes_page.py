@@ -7,8 +7,8 @@ from sklearn.metrics import recall_score
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.costs import case_costs, cost_curve, format_threshold, total_cost
-from feedback.goal_store import current_thresholds, save_criterion
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import current_thresholds, save_criterion
 from tests.app.apptest import open_app
 from tests.helpers import make_criterion
 
@@ -117,7 +117,7 @@ def test_latency_is_reported_in_plain_words(app_env):
 
 def test_a_threshold_decided_against_a_stale_one_is_refused(app_env):
     from feedback.access import Actor
-    from feedback.goal_store import save_threshold
+    from feedback.store.goals import save_threshold
 
     store = FeedbackStore(f"sqlite:///{app_env}")
     at = open_app(PAGE, user=("Rita", "risk"))

@@ -19,6 +19,7 @@ import pytest
 
 from bench.locked_store import start_holder
 from feedback.store.database import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore
+from feedback.store.records import add_feedback
 from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app
 from tests.app.readonly_pages import run_pages, submit_feedback
@@ -30,7 +31,7 @@ EXTRA_SECONDS = 1.5  # what a lock may add to a page's server time at most (a wa
 
 def _seeded_store(db: Path) -> None:
     store = FeedbackStore(f"sqlite:///{db}")
-    store.add_feedback(make_draft(comment="already there"), {"v3"})
+    add_feedback(store, make_draft(comment="already there"), {"v3"})
     store.engine.dispose()  # the last connection checkpoints and removes -wal and -shm
 
 

@@ -4,9 +4,10 @@ import pytest
 
 from demo_models.metrics.fairness import fairness_gaps
 from feedback.access import Actor
-from feedback.goal_store import save_criterion
-from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import save_criterion
+from feedback.store.lifecycle import change_lifecycle
+from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import make_criterion, sign_off_for_promotion
 
@@ -29,7 +30,7 @@ def test_the_page_says_who_must_sign_and_refuses_other_roles(app_env):
     assert list(status["Role"]) == ["risk", "compliance"] and list(status["Signed by"]) == ["—", "—"]
     _sign(at)
     assert "A data scientist does not sign off this use case; it needs: risk, compliance" in at.error[0].value
-    assert FeedbackStore(f"sqlite:///{app_env}").list_signoffs("credit") == []
+    assert list_signoffs(FeedbackStore(f"sqlite:///{app_env}"), "credit") == []
 
 
 def test_signing_stores_the_snapshot_shown(app_env, scored):
@@ -82,7 +83,8 @@ def test_a_signoff_is_withdrawn_before_promotion(app_env):
 def test_a_live_iteration_shows_its_signoffs_as_history(app_env):
     store = FeedbackStore(f"sqlite:///{app_env}")
     sign_off_for_promotion(store, "v3")
-    store.change_lifecycle(
+    change_lifecycle(
+        store,
         "credit",
         ["v1", "v2", "v3"],
         "v3",

@@ -18,9 +18,9 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.glossary import GLOSSARY
 from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.worked_examples import worked_example
-from feedback.goal_store import save_criterion
 from feedback.goals import Criterion
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import save_criterion
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import approvals_data, fit_approvals_model
 

@@ -20,9 +20,10 @@ from sklearn.preprocessing import OneHotEncoder
 
 from demo_models.iterations.registry import list_iterations, load_iteration, register_iteration
 from demo_models.vocabulary import CREDIT, get_use_case
-from feedback.goal_store import save_costs
 from feedback.goals import CostMatrix
 from feedback.store.database import FeedbackStore
+from feedback.store.goals import save_costs
+from feedback.store.records import add_feedback
 from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, plotly_figures, select_row
 from tests.helpers import make_draft
@@ -100,7 +101,8 @@ def _seed(db, use_case: str, registry_dir) -> None:
     iteration = load_iteration(use_case, "v1", registry_dir)
     case_id = iteration.eval_data.index[0]
     decision = get_use_case(use_case, iteration.card.positive_class).negative_decision
-    store.add_feedback(
+    add_feedback(
+        store,
         make_draft(
             use_case=use_case,
             iteration="v1",

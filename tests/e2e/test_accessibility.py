@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from demo_models import __version__
 from feedback.records import FeedbackDraft
 from feedback.store.database import FeedbackStore
+from feedback.store.records import add_feedback
 from pages._ui.navigation import PAGES
 from tests.e2e.axe import AxeUnavailable, axe_script, blocking, describe, run_axe, show_whole_page, wait_for_charts
 from tests.e2e.st_e2e import goto_app
@@ -50,7 +51,8 @@ def _seed_feedback(server, use_case: str) -> None:
         ("agree", "disagree", "unsure"),
         (("wrong prediction",), ("unclear explanation", "missing factor"), ()),
     ):
-        store.add_feedback(
+        add_feedback(
+            store,
             FeedbackDraft(
                 use_case=use_case,
                 iteration=LATEST[use_case],

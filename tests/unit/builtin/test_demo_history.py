@@ -13,13 +13,15 @@ from demo_models.builtin.demo_feedback import DEMO_MARK
 from demo_models.builtin.demo_history import NOTICE_TITLE, seed_demo_history
 from demo_models.presentation.report_inputs import evaluate_criteria
 from feedback.analytics import check_fixes
-from feedback.goal_store import costs_history, criteria_history, current_criteria, statement_history
-from feedback.notice_board import dismiss, list_announcements, record_health
 from feedback.signoff import SIGN
-from feedback.signoff_store import current_signoffs_of
+from feedback.store.announcements import dismiss, list_announcements, record_health
 from feedback.store.database import FeedbackStore
 from feedback.store.fresh import count_person_records, is_fresh
-from feedback.telemetry import flush_events, record_event
+from feedback.store.goals import costs_history, criteria_history, current_criteria, statement_history
+from feedback.store.lifecycle import lifecycle_statuses, list_lifecycle_events
+from feedback.store.records import add_feedback, list_feedback
+from feedback.store.signoff import current_signoffs_of, list_signoffs
+from feedback.store.telemetry import flush_events, record_event
 from tests.helpers import make_draft
 
 
@@ -46,7 +48,7 @@ def test_a_second_seeding_writes_nothing(seeded, registry_dir):
 
 
 def test_a_store_with_a_real_entry_is_not_seeded(sqlite_store, registry_dir):
-    sqlite_store.add_feedback(make_draft(), known_iterations=["v1", "v2", "v3"])
+    add_feedback(sqlite_store, make_draft(), known_iterations=["v1", "v2", "v3"])
     assert not is_fresh(sqlite_store)
     assert seed_demo_history(sqlite_store, registry_dir) is False
     assert sum(count_person_records(sqlite_store).values()) == 1
@@ -80,9 +82,9 @@ def test_two_seedings_at_once_write_the_history_once(tmp_path, registry_dir, see
 def test_every_demo_person_is_labelled_and_the_history_says_it_is_demo(seeded):
     names = set()
     for use_case in ("credit", "fraud"):
-        names |= {f.reviewer_name for f in seeded.list_feedback(use_case)}
-        names |= {s.signer_name for s in seeded.list_signoffs(use_case)}
-        names |= {e.actor_name for e in seeded.list_lifecycle_events(use_case)}
+        names |= {f.reviewer_name for f in list_feedback(seeded, use_case)}
+        names |= {s.signer_name for s in list_signoffs(seeded, use_case)}
+        names |= {e.actor_name for e in list_lifecycle_events(seeded, use_case)}
         names |= {s.author_name for s in statement_history(seeded, use_case)}
         names |= {c.author_name for c in criteria_history(seeded, use_case)}
         names |= {c.owner.split(",")[0] for c in criteria_history(seeded, use_case)}
@@ -93,20 +95,20 @@ def test_every_demo_person_is_labelled_and_the_history_says_it_is_demo(seeded):
 
 
 def test_credit_v2_is_live_signed_off_and_v3_awaits_compliance(seeded):
-    assert seeded.lifecycle_statuses("credit", ["v1", "v2", "v3"]) == {
+    assert lifecycle_statuses(seeded, "credit", ["v1", "v2", "v3"]) == {
         "v1": "candidate",
         "v2": "live",
         "v3": "candidate",
     }
-    live = [e for e in seeded.list_lifecycle_events("credit") if e.to_status == "live"]
+    live = [e for e in list_lifecycle_events(seeded, "credit") if e.to_status == "live"]
     assert [e.iteration for e in live] == ["v2"] and live[0].migration_note
-    signed = {(s.iteration, s.signer_role) for s in seeded.list_signoffs("credit") if s.action == SIGN}
+    signed = {(s.iteration, s.signer_role) for s in list_signoffs(seeded, "credit") if s.action == SIGN}
     assert {("v2", "risk"), ("v2", "compliance"), ("v3", "risk")} == signed
     assert [s.signer_role for s in current_signoffs_of(seeded, "credit", "v3")] == ["risk"]
 
 
 def test_acknowledged_criteria_are_the_ones_not_met_with_their_values(seeded):
-    for record in seeded.list_signoffs("credit"):
+    for record in list_signoffs(seeded, "credit"):
         unmet = [line for line in record.snapshot.scorecard if not line.met]
         assert list(record.acknowledged) == [line.criterion for line in unmet]
         for line in unmet:
@@ -114,7 +116,7 @@ def test_acknowledged_criteria_are_the_ones_not_met_with_their_values(seeded):
 
 
 def test_the_migration_note_counts_the_flips(seeded, scored):
-    note = next(e.migration_note for e in seeded.list_lifecycle_events("credit") if e.to_status == "live")
+    note = next(e.migration_note for e in list_lifecycle_events(seeded, "credit") if e.to_status == "live")
     old, new = scored["v1"].scores >= 0.4, scored["v2"].scores >= 0.4
     assert f"{(old & ~new).sum()} are now approved that v1 declined and {(new & ~old).sum()} declined" in note
 
@@ -132,7 +134,7 @@ def test_the_credit_scorecard_has_a_value_for_every_criterion_and_costs_in_money
 
 
 def test_credit_feedback_is_varied_and_every_fix_is_true(seeded, scored):
-    entries = seeded.list_feedback("credit")
+    entries = list_feedback(seeded, "credit")
     assert len(entries) >= 30
     assert len({f.reviewer_name for f in entries}) >= 4
     assert {"new", "triaged", "accepted", "rejected", "duplicate", "fixed"} <= {f.triage_status for f in entries}
@@ -148,17 +150,17 @@ def test_credit_feedback_is_varied_and_every_fix_is_true(seeded, scored):
 
 
 def test_the_fix_rate_of_v3_over_v2_is_computed_and_partial(seeded, scored):
-    old = seeded.list_feedback("credit", "v2")
+    old = list_feedback(seeded, "credit", "v2")
     report = check_fixes(old, scored["v3"].outcomes(f.case_id for f in old))
     assert 0 < report.fixed < report.flagged
 
 
 def test_fraud_v2_replaced_v1_and_fixed_what_the_analysts_flagged(seeded, fraud_scored):
-    assert seeded.lifecycle_statuses("fraud", ["v1", "v2"]) == {"v1": "deprecated", "v2": "live"}
-    deprecation = next(e for e in seeded.list_lifecycle_events("fraud") if e.to_status == "deprecated")
+    assert lifecycle_statuses(seeded, "fraud", ["v1", "v2"]) == {"v1": "deprecated", "v2": "live"}
+    deprecation = next(e for e in list_lifecycle_events(seeded, "fraud") if e.to_status == "deprecated")
     assert deprecation.replacement == "v2" and deprecation.sunset_date > date.today()
-    entries = seeded.list_feedback("fraud")
-    assert 10 <= len(entries) < len(seeded.list_feedback("credit"))
+    entries = list_feedback(seeded, "fraud")
+    assert 10 <= len(entries) < len(list_feedback(seeded, "credit"))
     fixed = [f for f in entries if f.triage_status == "fixed"]
     assert fixed and all(f.fixed_in == "v2" for f in fixed)
     for entry in fixed:

@@ -11,6 +11,7 @@ import pytest
 from demo_models import settings
 from demo_models.builtin.first_start import LOG_FILE, FirstStart, Progress, prepare, read_status, start_first_start
 from demo_models.builtin.training import missing_builtins
+from feedback.store.records import add_feedback
 
 
 def test_nothing_to_do_starts_nothing(registry_dir, tmp_path):
@@ -21,7 +22,7 @@ def test_nothing_to_do_starts_nothing(registry_dir, tmp_path):
 def test_a_used_store_gets_no_demo_history_and_so_nothing_starts(registry_dir, sqlite_store):
     from tests.helpers import make_draft
 
-    sqlite_store.add_feedback(make_draft(), known_iterations=["v3"])
+    add_feedback(sqlite_store, make_draft(), known_iterations=["v3"])
     assert start_first_start(registry_dir, str(sqlite_store.engine.url), demo_history=True) is None
 
 

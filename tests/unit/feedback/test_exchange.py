@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from feedback.access import AccessError, Actor
-from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl, neutralise_cell, read_import
-from feedback.inbox import FeedbackFilter, search_feedback, triage_feedback, triage_history
-from feedback.records import BIDI_CONTROLS, CATEGORIES, ROLES, VERDICTS
+from feedback.exchange import export_csv, export_json, neutralise_cell
+from feedback.records import BIDI_CONTROLS, CATEGORIES, ROLES, VERDICTS, FeedbackFilter
 from feedback.store.database import FeedbackStore
+from feedback.store.exchange import export_jsonl, import_jsonl, read_import
+from feedback.store.records import add_feedback, search_feedback
+from feedback.store.triage import triage_feedback, triage_history
 from feedback.triage import TRIAGE_TRANSITIONS
 from tests.helpers import make_draft
 
@@ -31,7 +33,8 @@ def _all(store, use_case="credit"):
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
 def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(sqlite_store, start):
     hostile = f'{start}HYPERLINK("http://evil.example","Click")'
-    sqlite_store.add_feedback(
+    add_feedback(
+        sqlite_store,
         make_draft(
             comment=hostile,
             case_id=f"{start}cmd|' /C calc'!A0",
@@ -168,7 +171,7 @@ def test_only_the_roles_that_triage_may_import(store, role):
 
 def test_an_import_keeps_who_gave_it_apart_from_who_imported_it_and_the_carried_log(store, tmp_path):
     sqlite_store = FeedbackStore(f"sqlite:///{tmp_path / 'source.sqlite3'}")
-    original = sqlite_store.add_feedback(make_draft(reviewer_name="Ann Example"), KNOWN)
+    original = add_feedback(sqlite_store, make_draft(reviewer_name="Ann Example"), KNOWN)
     triage_feedback(sqlite_store, [original.id], "accepted", ADMIN, "valid point")
     text = export_jsonl(sqlite_store, _all(sqlite_store))
     report = import_jsonl(store, text, {"credit": KNOWN}, DANA, "from-bank-a.jsonl")
@@ -223,7 +226,7 @@ def _fill(store, use_case, entries, steps) -> None:
     ids = []
     for values in entries:
         try:
-            ids.append(store.add_feedback(make_draft(use_case=use_case, **values), KNOWN).id)
+            ids.append(add_feedback(store, make_draft(use_case=use_case, **values), KNOWN).id)
         except ValueError:  # a generated value the form refuses (e.g. text that normalises to nothing)
             continue
     for index, choice, note, other in steps:

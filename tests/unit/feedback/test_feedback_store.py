@@ -17,6 +17,8 @@ from feedback.records import (
     validate_draft,
 )
 from feedback.store.database import FeedbackStore, StoreError
+from feedback.store.lifecycle import lifecycle_statuses
+from feedback.store.records import add_feedback, count_by_case, count_feedback, list_feedback
 from feedback.store.schema import LATEST_VERSION, MIGRATIONS
 from tests.helpers import make_draft
 
@@ -33,9 +35,9 @@ def _count(store) -> int:
 
 
 def test_feedback_round_trips_with_what_was_shown(store):
-    saved = store.add_feedback(make_draft(comment="  Duration weighs too much.  "), KNOWN)
+    saved = add_feedback(store, make_draft(comment="  Duration weighs too much.  "), KNOWN)
     assert saved.id == 1 and saved.triage_status == "new" and saved.comment == "Duration weighs too much."
-    [read] = store.list_feedback("credit", "v3", "A0012")
+    [read] = list_feedback(store, "credit", "v3", "A0012")
     assert read == saved
     assert read.created_at.tzinfo == timezone.utc
     assert read.reasons_shown == ("Loan duration: 48 months", "Checking account: low balance")
@@ -44,12 +46,12 @@ def test_feedback_round_trips_with_what_was_shown(store):
 
 def test_counts_by_iteration_and_case(store):
     for iteration, case in [("v1", "A1"), ("v3", "A1"), ("v3", "A1"), ("v3", "A2")]:
-        store.add_feedback(make_draft(iteration=iteration, case_id=case), KNOWN)
-    assert store.count_feedback("credit") == {"v1": 1, "v3": 3}
-    assert store.count_feedback("credit", "v3") == {"v3": 3}
-    assert store.count_by_case("credit", "v3") == {"A1": 2, "A2": 1}
-    assert [f.case_id for f in store.list_feedback("credit", "v3")] == ["A2", "A1", "A1"]  # newest first
-    assert store.list_feedback("fraud") == []
+        add_feedback(store, make_draft(iteration=iteration, case_id=case), KNOWN)
+    assert count_feedback(store, "credit") == {"v1": 1, "v3": 3}
+    assert count_feedback(store, "credit", "v3") == {"v3": 3}
+    assert count_by_case(store, "credit", "v3") == {"A1": 2, "A2": 1}
+    assert [f.case_id for f in list_feedback(store, "credit", "v3")] == ["A2", "A1", "A1"]  # newest first
+    assert list_feedback(store, "fraud") == []
 
 
 @pytest.mark.parametrize(
@@ -70,14 +72,14 @@ def test_counts_by_iteration_and_case(store):
 )
 def test_invalid_feedback_is_refused_and_nothing_is_written(store, change, message):
     with pytest.raises(FeedbackError, match=message):
-        store.add_feedback(make_draft(**change), KNOWN)
+        add_feedback(store, make_draft(**change), KNOWN)
     assert _count(store) == 0
 
 
 def test_comment_at_the_limit_and_multiline_unicode_is_kept(store):
     comment = ("Zürich 日本 🙂\nline two\t" * 200)[: MAX_COMMENT_CHARS - 1] + "!"
-    saved = store.add_feedback(make_draft(comment=comment), KNOWN)
-    assert store.list_feedback("credit")[0].comment == saved.comment == comment.strip()
+    saved = add_feedback(store, make_draft(comment=comment), KNOWN)
+    assert list_feedback(store, "credit")[0].comment == saved.comment == comment.strip()
 
 
 def _choice_or_noise(options):
@@ -115,10 +117,10 @@ def test_any_input_is_stored_identically_or_refused_clearly(
     except FeedbackError as err:
         assert str(err) and "Traceback" not in str(err)
         with pytest.raises(FeedbackError):
-            store.add_feedback(draft, KNOWN)
+            add_feedback(store, draft, KNOWN)
         return
-    saved = store.add_feedback(draft, KNOWN)
-    read = next(f for f in store.list_feedback("credit") if f.id == saved.id)
+    saved = add_feedback(store, draft, KNOWN)
+    read = next(f for f in list_feedback(store, "credit") if f.id == saved.id)
     for field in (
         "comment",
         "reviewer_name",
@@ -184,8 +186,8 @@ def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_pa
     assert len({row[0] for row in sqlite3.connect(path).execute("SELECT uid FROM feedback")}) == 5
     after = sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall()
     assert [row[: len(before[0])] for row in after] == before  # every old value kept, new columns added
-    assert upgraded.lifecycle_statuses("credit", ["v1"]) == {"v1": "candidate"}
-    assert [f.comment for f in upgraded.list_feedback("credit")] == ["old comment"] * 5
+    assert lifecycle_statuses(upgraded, "credit", ["v1"]) == {"v1": "candidate"}
+    assert [f.comment for f in list_feedback(upgraded, "credit")] == ["old comment"] * 5
 
 
 def test_sqlite_store_uses_wal_and_a_busy_timeout(sqlite_store):
@@ -203,11 +205,11 @@ def test_a_locked_database_is_reported_and_nothing_is_half_written(tmp_path, mon
     blocker.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StoreError, match="busy"):
-            store.add_feedback(make_draft(), KNOWN)
+            add_feedback(store, make_draft(), KNOWN)
     finally:
         blocker.execute("ROLLBACK")
     assert _rows(path) == 0
-    store.add_feedback(make_draft(), KNOWN)
+    add_feedback(store, make_draft(), KNOWN)
     assert _rows(path) == 1
 
 
@@ -219,7 +221,7 @@ def test_a_briefly_locked_database_is_retried_and_the_write_succeeds(tmp_path, m
     blocker.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.15, lambda: blocker.execute("ROLLBACK"))
     release.start()
-    store.add_feedback(make_draft(), KNOWN)
+    add_feedback(store, make_draft(), KNOWN)
     release.join()
     assert _rows(path) == 1
 
@@ -227,7 +229,7 @@ def test_a_briefly_locked_database_is_retried_and_the_write_succeeds(tmp_path, m
 def test_concurrent_writers_from_threads_lose_nothing(store):
     def write(n):
         for i in range(25):
-            store.add_feedback(make_draft(case_id=f"T{n}-{i}"), KNOWN)
+            add_feedback(store, make_draft(case_id=f"T{n}-{i}"), KNOWN)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for t in threads:
@@ -235,7 +237,7 @@ def test_concurrent_writers_from_threads_lose_nothing(store):
     for t in threads:
         t.join()
     assert _count(store) == 100
-    assert len({f.case_id for f in store.list_feedback("credit")}) == 100
+    assert len({f.case_id for f in list_feedback(store, "credit")}) == 100
 
 
 def test_an_invalid_url_is_a_clear_error():

@@ -1,7 +1,8 @@
 import pytest
 
 from feedback.access import AccessError, Actor
-from feedback.goal_store import (
+from feedback.goals import CRITERION_METRICS, CostMatrix, GoalError, GoalStatement, judge
+from feedback.store.goals import (
     costs_history,
     criteria_history,
     current_criteria,
@@ -14,7 +15,6 @@ from feedback.goal_store import (
     statement_history,
     threshold_history,
 )
-from feedback.goals import CRITERION_METRICS, CostMatrix, GoalError, GoalStatement, judge
 from tests.helpers import make_criterion as _criterion
 
 

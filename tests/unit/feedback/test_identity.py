@@ -6,25 +6,18 @@ import sqlite3
 
 import pytest
 
-from feedback.access import (
-    AccessError,
-    Actor,
-    check_actor,
-    demo_subject,
-    login_subject,
-    parse_role_mapping,
-    role_for,
-)
+from feedback.access import AccessError, Actor, check_actor, demo_subject, login_subject, parse_role_mapping, role_for
 from feedback.announcements import NOTICE, Announcement, person_key
-from feedback.exchange import export_jsonl, import_jsonl, read_import
-from feedback.goal_store import criteria_history, remove_criterion, save_criterion
 from feedback.goals import GoalError
-from feedback.inbox import triage_feedback, triage_history
-from feedback.notice_board import dismiss, dismissed_items, list_announcements, post_notice
 from feedback.signoff import ScorecardLine, SignoffError, Snapshot
-from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
+from feedback.store.announcements import dismiss, dismissed_items, list_announcements, post_notice
 from feedback.store.database import FeedbackStore
+from feedback.store.exchange import export_jsonl, import_jsonl, read_import
+from feedback.store.goals import criteria_history, remove_criterion, save_criterion
+from feedback.store.records import add_feedback, list_feedback
 from feedback.store.schema import MIGRATIONS
+from feedback.store.signoff import current_signoffs_of, sign_off, withdraw_signoff
+from feedback.store.triage import triage_feedback, triage_history
 from tests.helpers import BUILTIN_VERSIONS, make_criterion, make_draft
 
 ISSUER = "http://127.0.0.1:9000"
@@ -93,14 +86,14 @@ def test_one_person_per_role_is_judged_by_subject_not_by_name(store):
 
 
 def test_a_demo_identity_cannot_triage_feedback_given_under_login_and_triage_keeps_subjects(store):
-    login_entry = store.add_feedback(
-        make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS
+    login_entry = add_feedback(
+        store, make_draft(reviewer_name="Bea", reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS
     )
-    demo_entry = store.add_feedback(make_draft(reviewer_name="Bea"), BUILTIN_VERSIONS)
-    assert [e.reviewer_subject for e in store.list_feedback("credit")] == [None, f"{ISSUER}|bea"]
+    demo_entry = add_feedback(store, make_draft(reviewer_name="Bea"), BUILTIN_VERSIONS)
+    assert [e.reviewer_subject for e in list_feedback(store, "credit")] == [None, f"{ISSUER}|bea"]
     with pytest.raises(AccessError, match="Feedback #.* signed-in person"):
         triage_feedback(store, [demo_entry.id, login_entry.id], "triaged", Actor("Dan Scientist", "data scientist"))
-    assert {e.triage_status for e in store.list_feedback("credit")} == {"new"}  # all or none
+    assert {e.triage_status for e in list_feedback(store, "credit")} == {"new"}  # all or none
     triage_feedback(store, [demo_entry.id], "triaged", Actor("Dan Scientist", "data scientist"))
     triage_feedback(store, [login_entry.id], "triaged", LOGIN_DS)
     assert [r["actor_subject"] for r in triage_history(store, login_entry.id)] == [LOGIN_DS.subject]
@@ -110,7 +103,7 @@ def test_a_demo_identity_cannot_triage_feedback_given_under_login_and_triage_kee
 
 
 def test_changed_meanwhile_names_you_when_it_was_you_in_another_window(store):
-    entry = store.add_feedback(make_draft(), BUILTIN_VERSIONS)
+    entry = add_feedback(store, make_draft(), BUILTIN_VERSIONS)
     triage_feedback(store, [entry.id], "triaged", LOGIN_DS)
     with pytest.raises(Exception, match="changed by you, in another window, meanwhile"):
         triage_feedback(store, [entry.id], "accepted", LOGIN_DS, seen={entry.id: "new"})
@@ -153,15 +146,15 @@ def test_notices_keep_who_posted_them_by_subject(store):
 
 
 def test_subjects_move_with_an_export_and_import(store, tmp_path):
-    entry = store.add_feedback(make_draft(reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS)
+    entry = add_feedback(store, make_draft(reviewer_subject=f"{ISSUER}|bea"), BUILTIN_VERSIONS)
     triage_feedback(store, [entry.id], "triaged", LOGIN_DS)
-    lines = export_jsonl(store, store.list_feedback("credit"))
+    lines = export_jsonl(store, list_feedback(store, "credit"))
     assert json.loads(lines)["reviewer_subject"] == f"{ISSUER}|bea"
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     report = import_jsonl(other, lines, KNOWN, LOGIN_ADMIN, "moved.jsonl")
     assert report.added == 1 and not report.errors
     assert read_import(other, report.import_id).actor_subject == LOGIN_ADMIN.subject  # who imported
-    [moved] = other.list_feedback("credit")
+    [moved] = list_feedback(other, "credit")
     assert moved.reviewer_subject == f"{ISSUER}|bea"
     assert [r["actor_subject"] for r in triage_history(other, moved.id)] == [LOGIN_DS.subject]
 
@@ -220,10 +213,10 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
 
 def test_a_signed_in_business_user_is_refused_triage_and_import_by_the_domain(store):
     bea = Actor("Bea Business", "business user", f"{ISSUER}|bea")
-    entry = store.add_feedback(make_draft(reviewer_name=bea.name, reviewer_subject=bea.subject), BUILTIN_VERSIONS)
+    entry = add_feedback(store, make_draft(reviewer_name=bea.name, reviewer_subject=bea.subject), BUILTIN_VERSIONS)
     lines = export_jsonl(store, [entry])
     with pytest.raises(AccessError, match="A business user cannot triage feedback"):
         triage_feedback(store, [entry.id], "accepted", bea)
     with pytest.raises(AccessError, match="A business user cannot import feedback"):
         import_jsonl(store, lines, KNOWN, bea, "mine.jsonl")
-    assert [e.triage_status for e in store.list_feedback("credit")] == ["new"]
+    assert [e.triage_status for e in list_feedback(store, "credit")] == ["new"]

@@ -7,18 +7,14 @@ from sqlalchemy.exc import DBAPIError
 
 from feedback.access import AccessError, Actor, check_actor, parse_role_mapping, role_for
 from feedback.analytics import disagreement_over_time, mentioned_features
-from feedback.exchange import export_csv, export_json, export_jsonl, import_jsonl
-from feedback.inbox import (
-    AppReport,
-    FeedbackFilter,
-    list_reports,
-    report_problem,
-    search_feedback,
-    triage_feedback,
-    triage_history,
-)
-from feedback.records import FeedbackError
+from feedback.app_reports import AppReport
+from feedback.exchange import export_csv, export_json
+from feedback.records import FeedbackError, FeedbackFilter
+from feedback.store.app_reports import list_reports, report_problem
 from feedback.store.database import FeedbackStore
+from feedback.store.exchange import export_jsonl, import_jsonl
+from feedback.store.records import add_feedback, search_feedback
+from feedback.store.triage import triage_feedback, triage_history
 from feedback.triage import TriageError
 from tests.helpers import make_draft
 
@@ -28,11 +24,12 @@ ADMIN = Actor("Ada Admin", "admin")
 
 @pytest.fixture
 def filled(store):
-    store.add_feedback(make_draft(iteration="v2", verdict="agree", categories=(), comment="fine"), KNOWN)
-    store.add_feedback(
-        make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN
+    add_feedback(store, make_draft(iteration="v2", verdict="agree", categories=(), comment="fine"), KNOWN)
+    add_feedback(
+        store, make_draft(iteration="v3", categories=("missing factor",), comment="Savings of 100% ignored"), KNOWN
     )
-    store.add_feedback(
+    add_feedback(
+        store,
         make_draft(
             iteration="v3", reviewer_role="compliance", categories=("fairness concern",), comment="Looks biased by AGE"
         ),

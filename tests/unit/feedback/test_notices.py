@@ -14,18 +14,13 @@ from feedback.announcements import (
     RETIREMENT,
     Announcement,
     AnnouncementError,
+    banner_announcements,
     person_key,
 )
-from feedback.notice_board import (
-    banner_announcements,
-    dismiss,
-    dismissed_items,
-    list_announcements,
-    post_notice,
-    record_health,
-)
 from feedback.signoff import ScorecardLine, Snapshot
-from feedback.signoff_store import sign_off
+from feedback.store.announcements import dismiss, dismissed_items, list_announcements, post_notice, record_health
+from feedback.store.lifecycle import change_lifecycle
+from feedback.store.signoff import sign_off
 from tests.helpers import BUILTIN_VERSIONS
 
 VERSIONS = list(BUILTIN_VERSIONS)
@@ -37,7 +32,8 @@ def _promote(store, version, **details):
     snapshot = Snapshot(0.4, (ScorecardLine("Recall >= 0.5", "Risk", 0.6, True),))
     for actor in (Actor("Rita", "risk"), Actor("Cora", "compliance")):
         sign_off(store, "credit", VERSIONS, version, actor, "ok", snapshot, required_signoffs=("risk", "compliance"))
-    return store.change_lifecycle(
+    return change_lifecycle(
+        store,
         "credit",
         VERSIONS,
         version,
@@ -70,13 +66,13 @@ def test_demoting_announces_the_planned_retirement_with_date_and_replacement(sto
         "v3",
     )
     assert deprecation.title == f"v2 will be retired on {SOON:%Y-%m-%d}"
-    store.change_lifecycle("credit", VERSIONS, "v2", "retired", DS, "sunset reached", required_signoffs=())
+    change_lifecycle(store, "credit", VERSIONS, "v2", "retired", DS, "sunset reached", required_signoffs=())
     assert list_announcements(store, "credit")[0].kind == RETIREMENT
 
 
 def test_restoring_a_candidate_announces_nothing_and_use_cases_stay_apart(store):
-    store.change_lifecycle("credit", VERSIONS, "v1", "retired", DS, "old", required_signoffs=())
-    store.change_lifecycle("credit", VERSIONS, "v1", "candidate", DS, "baseline for the audit", required_signoffs=())
+    change_lifecycle(store, "credit", VERSIONS, "v1", "retired", DS, "old", required_signoffs=())
+    change_lifecycle(store, "credit", VERSIONS, "v1", "candidate", DS, "baseline for the audit", required_signoffs=())
     assert [n.kind for n in list_announcements(store, "credit")] == [RETIREMENT]
     assert list_announcements(store, "fraud") == []
 

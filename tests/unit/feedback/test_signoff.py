@@ -11,10 +11,11 @@ from demo_models.metrics.fairness import fairness_gaps
 from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria
 from demo_models.vocabulary import CREDIT, get_use_case, required_signoffs
 from feedback.access import AccessError, Actor
-from feedback.goal_store import current_criteria, save_criterion
 from feedback.lifecycle import LifecycleError, plan_change
 from feedback.signoff import ScorecardLine, SignOff, SignoffError, Snapshot, count_open, current_signoffs
-from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
+from feedback.store.goals import current_criteria, save_criterion
+from feedback.store.lifecycle import change_lifecycle, lifecycle_statuses, list_lifecycle_events
+from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
 from tests.helpers import BUILTIN_VERSIONS, make_criterion
 
 VERSIONS = list(BUILTIN_VERSIONS)
@@ -43,7 +44,8 @@ def _sign(
 
 
 def _promote(store, version="v3", required=REQUIRED, **details):
-    return store.change_lifecycle(
+    return change_lifecycle(
+        store,
         "credit",
         VERSIONS,
         version,
@@ -78,20 +80,20 @@ def test_the_store_refuses_promotion_until_every_required_role_signed(store):
     _sign(store, RITA)
     with pytest.raises(LifecycleError, match="sign-off of: compliance"):
         _promote(store)
-    assert store.list_lifecycle_events("credit") == []
+    assert list_lifecycle_events(store, "credit") == []
     _sign(store, CORA)
     [event] = _promote(store)
-    assert event.to_status == "live" and store.lifecycle_statuses("credit", VERSIONS)["v3"] == "live"
+    assert event.to_status == "live" and lifecycle_statuses(store, "credit", VERSIONS)["v3"] == "live"
 
 
 def test_other_transitions_need_no_signoff(store):
-    [event] = store.change_lifecycle("credit", VERSIONS, "v1", "retired", DS, "superseded", required_signoffs=REQUIRED)
+    [event] = change_lifecycle(store, "credit", VERSIONS, "v1", "retired", DS, "superseded", required_signoffs=REQUIRED)
     assert event.to_status == "retired"
 
 
 def test_a_signoff_records_who_when_comment_and_snapshot(store):
     saved = _sign(store, RITA)
-    [read] = store.list_signoffs("credit", "v3")
+    [read] = list_signoffs(store, "credit", "v3")
     assert read == saved
     assert (read.signer_name, read.signer_role, read.comment) == ("Rita Risk", "risk", "Checked the scorecard.")
     assert read.snapshot == PASSING and read.created_at is not None
@@ -106,7 +108,7 @@ def test_the_snapshot_is_unchanged_after_the_goals_are_edited(store, scored):
     _sign(store, RITA, snapshot=snapshot, version=scored.card.version)
     edited = save_criterion(store, replace(criteria[0], target=0.99, id=0, created_at=None))  # a new version of it
     assert current_criteria(store, "credit")[0].target == 0.99 and edited.key == criteria[0].key
-    [read] = store.list_signoffs("credit", scored.card.version)
+    [read] = list_signoffs(store, "credit", scored.card.version)
     assert read.snapshot == snapshot
     assert read.snapshot.scorecard[0].criterion == "Recall >= 0.3" and read.snapshot.scorecard[0].passed is True
 
@@ -139,7 +141,7 @@ def test_failing_criteria_must_be_acknowledged_with_a_comment(store):
         _sign(store, RITA, snapshot=FAILING, acknowledged=["Recall ≥ 0.8"])
     with pytest.raises(SignoffError, match="Comment is required"):
         _sign(store, RITA, snapshot=FAILING, acknowledged=["Recall ≥ 0.8", "Cost"], comment=" ")
-    assert store.list_signoffs("credit") == []
+    assert list_signoffs(store, "credit") == []
     saved = _sign(store, RITA, snapshot=FAILING, acknowledged=["Recall ≥ 0.8", "Cost", "not a criterion"])
     assert saved.acknowledged == ("Recall ≥ 0.8", "Cost")
 
@@ -157,7 +159,7 @@ def test_failing_criteria_must_be_acknowledged_with_a_comment(store):
 def test_only_the_required_roles_sign_off(store, actor, message):
     with pytest.raises((SignoffError, AccessError), match=message):
         _sign(store, actor)
-    assert store.list_signoffs("credit") == []
+    assert list_signoffs(store, "credit") == []
 
 
 def test_one_signoff_per_role_and_one_role_per_person(store):
@@ -169,7 +171,7 @@ def test_one_signoff_per_role_and_one_role_per_person(store):
 
 
 def test_only_an_iteration_waiting_to_go_live_is_signed_off(store):
-    store.change_lifecycle("credit", VERSIONS, "v1", "retired", DS, "old", required_signoffs=REQUIRED)
+    change_lifecycle(store, "credit", VERSIONS, "v1", "retired", DS, "old", required_signoffs=REQUIRED)
     with pytest.raises(SignoffError, match="v1 is retired"):
         _sign(store, RITA, version="v1")
 
@@ -198,7 +200,8 @@ def test_after_promotion_a_signoff_cannot_be_withdrawn_and_a_new_promotion_needs
     with pytest.raises(SignoffError, match="part of the record"):
         withdraw_signoff(store, "credit", "v3", rita.id, RITA, "too late")
     assert current_signoffs_of(store, "credit", "v3") == []
-    store.change_lifecycle(
+    change_lifecycle(
+        store,
         "credit",
         VERSIONS,
         "v3",
@@ -211,7 +214,7 @@ def test_after_promotion_a_signoff_cannot_be_withdrawn_and_a_new_promotion_needs
     )
     with pytest.raises(LifecycleError, match="risk, compliance"):
         _promote(store)
-    assert len(store.list_signoffs("credit", "v3")) == 2  # the earlier ones stay in the record
+    assert len(list_signoffs(store, "credit", "v3")) == 2  # the earlier ones stay in the record
 
 
 def test_admin_may_withdraw_anyone_s_signoff(store):

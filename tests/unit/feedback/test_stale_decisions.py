@@ -3,10 +3,13 @@
 import pytest
 
 from feedback.access import Actor
-from feedback.goal_store import save_threshold, threshold_history
 from feedback.goals import GoalError
-from feedback.inbox import triage_feedback, triage_history
 from feedback.lifecycle import LifecycleError
+from feedback.store.goals import save_threshold, threshold_history
+from feedback.store.lifecycle import change_lifecycle, list_lifecycle_events
+from feedback.store.records import add_feedback
+from feedback.store.signoff import list_signoffs
+from feedback.store.triage import triage_feedback, triage_history
 from feedback.triage import TriageError
 from tests.helpers import make_draft
 
@@ -15,8 +18,8 @@ ADA, DANA, RITA = Actor("Ada Admin", "admin"), Actor("Dana Scientist", "data sci
 
 
 def test_triage_on_a_stale_view_is_refused_with_who_changed_it(store):
-    entry = store.add_feedback(make_draft(), {"v3"})
-    other = store.add_feedback(make_draft(case_id="A2"), {"v3"})
+    entry = add_feedback(store, make_draft(), {"v3"})
+    other = add_feedback(store, make_draft(case_id="A2"), {"v3"})
     triage_feedback(store, [entry.id], "accepted", ADA, seen={entry.id: "new"})
     with pytest.raises(TriageError, match=r"#1 was changed by Ada Admin meanwhile \(now accepted, you saw new\)"):
         triage_feedback(
@@ -28,11 +31,12 @@ def test_triage_on_a_stale_view_is_refused_with_who_changed_it(store):
 
 
 def test_a_lifecycle_change_on_a_stale_status_is_refused(store):
-    store.change_lifecycle("credit", VERSIONS, "v1", "retired", ADA, "old", required_signoffs=())
+    change_lifecycle(store, "credit", VERSIONS, "v1", "retired", ADA, "old", required_signoffs=())
     with pytest.raises(
         LifecycleError, match="v1 was changed by Ada Admin meanwhile \\(now retired, you saw candidate\\)"
     ):
-        store.change_lifecycle(
+        change_lifecycle(
+            store,
             "credit",
             VERSIONS,
             "v1",
@@ -43,7 +47,7 @@ def test_a_lifecycle_change_on_a_stale_status_is_refused(store):
             migration_note="n",
             seen_status="candidate",
         )
-    assert [e.to_status for e in store.list_lifecycle_events("credit")] == ["retired"]
+    assert [e.to_status for e in list_lifecycle_events(store, "credit")] == ["retired"]
 
 
 def test_a_threshold_saved_against_a_stale_one_is_refused(store):
@@ -56,11 +60,11 @@ def test_a_threshold_saved_against_a_stale_one_is_refused(store):
 
 def test_a_second_withdrawal_names_who_withdrew_first(store):
     from feedback.signoff import SignoffError
-    from feedback.signoff_store import withdraw_signoff
+    from feedback.store.signoff import withdraw_signoff
     from tests.helpers import sign_off_for_promotion
 
     sign_off_for_promotion(store, "v3")
-    [rita, _] = [s for s in store.list_signoffs("credit", "v3")]
+    [rita, _] = [s for s in list_signoffs(store, "credit", "v3")]
     withdraw_signoff(store, "credit", "v3", rita.id, ADA, "data changed")
     with pytest.raises(SignoffError, match="withdrawn already, by Ada Admin \\(meanwhile"):
         withdraw_signoff(store, "credit", "v3", rita.id, Actor("Rita Risk", "risk"), "mine")

@@ -3,6 +3,7 @@
 import multiprocessing
 
 from feedback.store.database import FeedbackStore
+from feedback.store.records import add_feedback, list_feedback
 from tests.helpers import make_draft
 
 PROCESSES, WRITES = 8, 500
@@ -11,7 +12,7 @@ PROCESSES, WRITES = 8, 500
 def _writer(url: str, worker: int) -> None:
     store = FeedbackStore(url)
     for i in range(WRITES):
-        store.add_feedback(make_draft(case_id=f"P{worker}-{i}"), {"v3"})
+        add_feedback(store, make_draft(case_id=f"P{worker}-{i}"), {"v3"})
     store.engine.dispose()
 
 
@@ -24,7 +25,7 @@ def test_eight_processes_lose_and_double_nothing(store):
     for worker in workers:
         worker.join(timeout=300)
     assert [w.exitcode for w in workers] == [0] * PROCESSES
-    entries = store.list_feedback("credit")
+    entries = list_feedback(store, "credit")
     assert len(entries) == PROCESSES * WRITES
     assert len({e.case_id for e in entries}) == PROCESSES * WRITES
     assert len({e.uid for e in entries}) == PROCESSES * WRITES
@@ -37,7 +38,7 @@ ENTRIES = 200
 
 def _triager(url: str, to_status: str, start, results) -> None:
     from feedback.access import Actor
-    from feedback.inbox import triage_feedback
+    from feedback.store.triage import triage_feedback
     from feedback.triage import TriageError
 
     store = FeedbackStore(url)
@@ -55,11 +56,11 @@ def _triager(url: str, to_status: str, start, results) -> None:
 
 
 def test_two_processes_triaging_the_same_entries_leave_a_valid_log(store):
-    from feedback.inbox import triage_history
+    from feedback.store.triage import triage_history
     from feedback.triage import TRIAGE_TRANSITIONS
 
     for i in range(ENTRIES):
-        store.add_feedback(make_draft(case_id=f"T{i}"), {"v3"})
+        add_feedback(store, make_draft(case_id=f"T{i}"), {"v3"})
     url = store.engine.url.render_as_string(hide_password=False)
     context = multiprocessing.get_context("fork")
     start, results = context.Event(), context.Queue()
@@ -74,7 +75,7 @@ def test_two_processes_triaging_the_same_entries_leave_a_valid_log(store):
     assert sum(won for won, _ in outcome.values()) == ENTRIES  # each entry decided exactly once
     for won, lost in outcome.values():
         assert len(lost) == ENTRIES - won and all("meanwhile" in message for message in lost)
-    final = {e.id: e.triage_status for e in store.list_feedback("credit")}
+    final = {e.id: e.triage_status for e in list_feedback(store, "credit")}
     for entry in range(1, ENTRIES + 1):
         log = triage_history(store, entry)
         status = "new"

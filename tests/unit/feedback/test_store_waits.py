@@ -9,16 +9,10 @@ import time
 import pytest
 
 from bench.locked_store import start_holder
-from feedback.store.database import (
-    BUSY_MESSAGE,
-    READ_ONLY_MESSAGE,
-    FeedbackStore,
-    StoreBusy,
-    StoreError,
-    StoreReadOnly,
-)
+from feedback.store.database import BUSY_MESSAGE, READ_ONLY_MESSAGE, FeedbackStore, StoreBusy, StoreError, StoreReadOnly
+from feedback.store.records import add_feedback, list_feedback
 from feedback.store.schema import LATEST_VERSION
-from feedback.telemetry import dropped_events, flush_events, record_event, usage_frame
+from feedback.store.telemetry import dropped_events, flush_events, record_event, usage_frame
 from tests.helpers import make_draft
 
 KNOWN = {"v3"}
@@ -30,7 +24,7 @@ def locked(tmp_path, monkeypatch):
     monkeypatch.setenv("INVOLVE_STORE_WAIT", "0.5")
     db = tmp_path / "store.sqlite3"
     store = FeedbackStore(f"sqlite:///{db}")
-    store.add_feedback(make_draft(comment="before"), KNOWN)
+    add_feedback(store, make_draft(comment="before"), KNOWN)
     holder = start_holder(db, 60)
     yield store, db
     holder.kill()
@@ -41,7 +35,7 @@ def test_opening_and_reading_a_locked_store_does_not_wait(locked):
     _store, db = locked
     started = time.perf_counter()
     again = FeedbackStore(f"sqlite:///{db}")  # opening a current store writes nothing
-    assert [f.comment for f in again.list_feedback("credit")] == ["before"]
+    assert [f.comment for f in list_feedback(again, "credit")] == ["before"]
     assert again.is_busy()
     assert time.perf_counter() - started < 0.5
 
@@ -50,7 +44,7 @@ def test_a_write_to_a_locked_store_waits_its_bound_then_says_busy(locked):
     store, _db = locked
     started = time.perf_counter()
     with pytest.raises(StoreBusy, match="another process is writing"):
-        store.add_feedback(make_draft(comment="during"), KNOWN)
+        add_feedback(store, make_draft(comment="during"), KNOWN)
     assert 0.5 <= time.perf_counter() - started < 1.5
     assert str(StoreBusy(BUSY_MESSAGE)) == BUSY_MESSAGE
 
@@ -75,14 +69,14 @@ def test_telemetry_is_written_in_the_background(sqlite_store):
 
 def test_a_store_opened_read_only_reads_and_refuses_every_write(tmp_path, monkeypatch):
     db = tmp_path / "store.sqlite3"
-    FeedbackStore(f"sqlite:///{db}").add_feedback(make_draft(comment="kept"), KNOWN)
+    add_feedback(FeedbackStore(f"sqlite:///{db}"), make_draft(comment="kept"), KNOWN)
     before = db.read_bytes()
     monkeypatch.setenv("INVOLVE_STORE_READONLY", "1")
     store = FeedbackStore(f"sqlite:///{db}")
     assert store.read_only and "INVOLVE_STORE_READONLY" in store.read_only_reason
-    assert [f.comment for f in store.list_feedback("credit")] == ["kept"]
+    assert [f.comment for f in list_feedback(store, "credit")] == ["kept"]
     with pytest.raises(StoreReadOnly, match=READ_ONLY_MESSAGE):
-        store.add_feedback(make_draft(), KNOWN)
+        add_feedback(store, make_draft(), KNOWN)
     dropped = dropped_events()
     record_event(store, "credit", "Home", "risk", "page view")
     assert dropped_events() == dropped + 1 and not store.is_busy()
@@ -117,17 +111,17 @@ def test_postgresql_lock_waits_are_bounded_too(monkeypatch):
 
     monkeypatch.setenv("INVOLVE_STORE_WAIT", "0.5")
     with _postgres_store() as store:
-        store.add_feedback(make_draft(comment="before"), KNOWN)
+        add_feedback(store, make_draft(comment="before"), KNOWN)
         other = store.engine.connect()
         other.exec_driver_sql("LOCK TABLE feedback IN EXCLUSIVE MODE")  # readers pass, writers wait
         try:
             started = time.perf_counter()
-            assert [f.comment for f in store.list_feedback("credit")] == ["before"]
+            assert [f.comment for f in list_feedback(store, "credit")] == ["before"]
             assert time.perf_counter() - started < 0.5
             with pytest.raises(StoreBusy, match="another process is writing"):
-                store.add_feedback(make_draft(comment="during"), KNOWN)
+                add_feedback(store, make_draft(comment="during"), KNOWN)
             assert 0.5 <= time.perf_counter() - started < 2
         finally:
             other.rollback()
             other.close()
-        assert [f.comment for f in store.list_feedback("credit")] == ["before"]
+        assert [f.comment for f in list_feedback(store, "credit")] == ["before"]

@@ -1,13 +1,7 @@
 import pytest
 
-from feedback.telemetry import (
-    event_counts,
-    explanation_latency,
-    flush_events,
-    record_event,
-    usage_frame,
-    views_by_page_and_role,
-)
+from feedback.store.telemetry import flush_events, record_event, usage_frame
+from feedback.telemetry import event_counts, explanation_latency, views_by_page_and_role
 
 
 def test_usage_is_recorded_and_summarised(store):

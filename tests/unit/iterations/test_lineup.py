@@ -7,7 +7,8 @@ import pytest
 from demo_models.iterations.lineup import at_agreed_thresholds, default_iteration, in_service, read_lineup
 from demo_models.iterations.registry import IterationCard, RegistryError
 from feedback.access import Actor
-from feedback.goal_store import save_threshold
+from feedback.store.goals import save_threshold
+from feedback.store.lifecycle import change_lifecycle
 
 CARD = IterationCard("credit", "v1", "Dana", "2026-01-01", "risk", 0, "bad risk", 0.5, ("age",))
 CARDS = [replace(CARD, version=v, created=f"2026-01-0{i}") for i, v in enumerate(("v1", "v2", "v3"), 1)]
@@ -34,8 +35,16 @@ def test_without_a_store_every_iteration_of_the_use_case_is_a_candidate_at_its_r
 
 def test_the_store_gives_the_statuses_and_the_agreed_thresholds(sqlite_store):
     save_threshold(sqlite_store, "credit", "v3", 0.3, 0.5, Actor("Rita", "risk"), "cost-optimal")
-    sqlite_store.change_lifecycle(
-        "credit", ["v1", "v2", "v3"], "v2", "live", DS, "better", required_signoffs=(), migration_note="fewer declines"
+    change_lifecycle(
+        sqlite_store,
+        "credit",
+        ["v1", "v2", "v3"],
+        "v2",
+        "live",
+        DS,
+        "better",
+        required_signoffs=(),
+        migration_note="fewer declines",
     )
     lineup = read_lineup(sqlite_store, "credit", [OTHER, *CARDS])
     assert lineup.statuses == _statuses(v2="live")

@@ -10,9 +10,9 @@ from sklearn.linear_model import LogisticRegression
 from demo_models.iterations.registry import RegistryError, load_iteration, register_iteration
 from demo_models.service.cli import main
 from feedback.access import AccessError, Actor, check_actor
-from feedback.goal_store import criteria_history, current_criteria, remove_criterion, save_criterion
 from feedback.goals import GoalError
 from feedback.records import FeedbackError, neutralise_bidi, validate_draft
+from feedback.store.goals import criteria_history, current_criteria, remove_criterion, save_criterion
 from pages._ui.text import escape_markdown
 from tests.helpers import make_criterion, make_draft
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -66,17 +66,6 @@ def dismiss(store: FeedbackStore, person: str, items: Iterable[str]) -> None:
     except StoreError as err:
         if not isinstance(err.__cause__, IntegrityError):  # else dismissed at the same moment elsewhere
             raise
-
-
-def banner_announcements(
-    notices: list[Announcement], dismissed: Collection[str], today: date | None = None
-) -> list[Announcement]:
-    """The announcements a person still has on the banner, newest first: current, not dismissed, and
-    for the health checks' notices only the latest (an outage that has ended leaves the banner)."""
-    today = today or date.today()
-    health = [n for n in notices if n.source == "health"]
-    superseded = {n.id for n in health[1:]}
-    return [n for n in notices if n.is_current(today) and n.item not in dismissed and n.id not in superseded]
 
 
 def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Announcement | None:

@@ -1,4 +1,7 @@
-"""Persistence of sign-offs: sign, withdraw, and read which count (append-only, like the lifecycle)."""
+"""Persistence of sign-offs: sign, withdraw, and read which count (append-only, like the lifecycle).
+
+Decided under the lifecycle's lock, with its reads (`feedback.store.lifecycle`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
 from feedback.signoff import SignOff, SignoffError, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
 from feedback.store.database import FeedbackStore, insert_record
+from feedback.store.lifecycle import lock_lifecycle, read_current_signoffs, read_signoffs
 from feedback.store.schema import SIGNOFFS
 
 log = logging.getLogger(__name__)
@@ -51,8 +55,8 @@ def sign_off(
         signer_subject=actor.subject,
     )
     with store.transaction(write=True) as conn:
-        store.lock_lifecycle(conn)
-        events, current = store.read_current_signoffs(conn, use_case, iteration)
+        lock_lifecycle(store, conn)
+        events, current = read_current_signoffs(conn, use_case, iteration)
         status = current_statuses(events, versions).get(iteration, "unknown")
         saved = _insert(conn, plan_signoff(current, required, status, draft))
     log.info("%s/%s signed off by %s (%s)", use_case, iteration, saved.signer_name, saved.signer_role)
@@ -65,9 +69,9 @@ def withdraw_signoff(
     """Withdraw a sign-off that still counts (the signer or an admin; SignoffError if refused)."""
     actor = check_actor(actor, "sign off")
     with store.transaction(write=True) as conn:
-        store.lock_lifecycle(conn)
-        _, current = store.read_current_signoffs(conn, use_case, iteration)
-        earlier = next((r for r in store._read_signoffs(conn, use_case, iteration) if r.withdraws == signoff_id), None)
+        lock_lifecycle(store, conn)
+        _, current = read_current_signoffs(conn, use_case, iteration)
+        earlier = next((r for r in read_signoffs(conn, use_case, iteration) if r.withdraws == signoff_id), None)
         if earlier is not None and all(s.id != signoff_id for s in current):
             raise SignoffError(
                 f"Sign-off #{signoff_id} was withdrawn already, by {earlier.signer_name} (meanwhile, if it still "
@@ -81,4 +85,10 @@ def withdraw_signoff(
 def current_signoffs_of(store: FeedbackStore, use_case: str, iteration: str) -> list[SignOff]:
     """The sign-offs of an iteration that count for its next promotion."""
     with store.transaction() as conn:
-        return store.read_current_signoffs(conn, use_case, iteration)[1]
+        return read_current_signoffs(conn, use_case, iteration)[1]
+
+
+def list_signoffs(store: FeedbackStore, use_case: str, iteration: str | None = None) -> list[SignOff]:
+    """Sign-offs and withdrawals of a use case (one iteration if given), oldest first."""
+    with store.transaction() as conn:
+        return read_signoffs(conn, use_case, iteration)

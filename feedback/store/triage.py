@@ -1,67 +1,16 @@
-"""The feedback inbox: search with filters, triage (bulk, role-gated), reports on the app itself."""
+"""Persistence of triage: move entries to a triage status (bulk, role-gated, under a lock) and its log."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from feedback.access import Actor, check_actor, check_acts_on, name_changer
-from feedback.records import MAX_COMMENT_CHARS, Feedback, FeedbackError, clean_text
-from feedback.store.database import FeedbackStore, insert_record, to_feedback, utc_row
-from feedback.store.schema import APP_REPORTS, FEEDBACK, TRIAGE_EVENTS
+from feedback.store.database import FeedbackStore, utc_row
+from feedback.store.schema import FEEDBACK, TRIAGE_EVENTS
 from feedback.triage import TriageChange, TriageError, plan_triage
-
-REPORT_KINDS = ("bug", "slowness", "confusing page", "feature request")
-
-
-@dataclass(frozen=True)
-class FeedbackFilter:
-    """What to show in the inbox; empty collections mean "any"."""
-
-    use_case: str | None = None
-    iterations: Collection[str] = ()
-    statuses: Collection[str] = ()
-    categories: Collection[str] = ()
-    verdicts: Collection[str] = ()
-    roles: Collection[str] = ()
-    since: date | None = None
-    until: date | None = None
-    text: str = ""
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def search_feedback(store: FeedbackStore, where: FeedbackFilter) -> list[Feedback]:
-    """Feedback matching every filter (text: case-insensitive, in comments), newest first."""
-    query = select(FEEDBACK)
-    if where.use_case:
-        query = query.where(FEEDBACK.c.use_case == where.use_case)
-    for column, values in (
-        (FEEDBACK.c.iteration, where.iterations),
-        (FEEDBACK.c.triage_status, where.statuses),
-        (FEEDBACK.c.verdict, where.verdicts),
-        (FEEDBACK.c.reviewer_role, where.roles),
-    ):
-        if values:
-            query = query.where(column.in_(list(values)))
-    if where.categories:  # stored as a JSON list of strings
-        query = query.where(or_(*(FEEDBACK.c.categories.contains(f'"{c}"', autoescape=True) for c in where.categories)))
-    if where.since:
-        query = query.where(FEEDBACK.c.created_at >= datetime.combine(where.since, time(), timezone.utc))
-    if where.until:
-        query = query.where(
-            FEEDBACK.c.created_at < datetime.combine(where.until + timedelta(days=1), time(), timezone.utc)
-        )
-    if where.text.strip():
-        query = query.where(FEEDBACK.c.comment.ilike(f"%{_escape_like(where.text.strip())}%", escape="\\"))
-    with store.transaction() as conn:
-        rows = conn.execute(query.order_by(FEEDBACK.c.id.desc())).mappings().all()
-    return [to_feedback(row) for row in rows]
 
 
 def triage_feedback(
@@ -158,45 +107,3 @@ def triage_history(store: FeedbackStore, feedback_id: int) -> list[dict]:
     query = select(TRIAGE_EVENTS).where(TRIAGE_EVENTS.c.feedback_id == feedback_id).order_by(TRIAGE_EVENTS.c.id)
     with store.transaction() as conn:
         return [utc_row(dict(row)) for row in conn.execute(query).mappings()]
-
-
-@dataclass(frozen=True)
-class AppReport:
-    """Feedback on the app itself: a bug, slowness, a confusing page, a feature request."""
-
-    page: str
-    kind: str
-    comment: str
-    reporter_name: str
-    reporter_role: str
-    app_version: str = ""
-    id: int = 0
-    created_at: datetime | None = field(default=None)
-
-
-def report_problem(store: FeedbackStore, report: AppReport) -> AppReport:
-    """Validate and save a report on the app (FeedbackError if invalid)."""
-    if report.kind not in REPORT_KINDS:
-        raise FeedbackError(f"Choose what it is: {', '.join(REPORT_KINDS)}.")
-    actor = Actor(report.reporter_name, report.reporter_role)
-    try:
-        actor = check_actor(actor, "give feedback")
-    except PermissionError as err:
-        raise FeedbackError(str(err)) from err
-    clean = AppReport(
-        page=clean_text("Page", report.page, 200),
-        kind=report.kind,
-        comment=clean_text("Comment", report.comment, MAX_COMMENT_CHARS, multiline=True),
-        reporter_name=actor.name,
-        reporter_role=actor.role,
-        app_version=clean_text("App version", report.app_version, 200, required=False),
-    )
-    with store.transaction(write=True) as conn:
-        return insert_record(conn, APP_REPORTS, clean)
-
-
-def list_reports(store: FeedbackStore) -> list[AppReport]:
-    """Every report on the app, newest first."""
-    with store.transaction() as conn:
-        rows = conn.execute(select(APP_REPORTS).order_by(APP_REPORTS.c.id.desc())).mappings().all()
-    return [AppReport(**utc_row(dict(row))) for row in rows]
