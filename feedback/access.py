@@ -87,7 +87,10 @@ def check_acts_on(actor: Actor, record_subject: str | None, record_name: str, wh
 
 
 def name_changer(actor: Actor, subject: str | None, name: str) -> str:
-    """Who made a change, as a "changed by … meanwhile" message names them ("you, in another window" if it was the actor)."""
+    """Who made a change, as a "changed by … meanwhile" message names them.
+
+    "you, in another window" if it was the actor.
+    """
     return "you, in another window," if same_person(actor.subject, actor.name, subject, name) else name
 
 
