@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from demo_models.metrics.drift import BANDS
-from demo_models.metrics.fairness import FOUR_FIFTHS
+from demo_models.metrics.catalogue import FOUR_FIFTHS, get_metric
 from demo_models.vocabulary import UseCase, with_article
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Term:
     meaning: str
     formula: str
     good: str
-    metric_keys: tuple[str, ...] = ()  # its keys in METRIC_KEYS, CRITERION_METRICS and GAP_METRICS
+    metric_key: str = ""  # the key of the metric it explains in `demo_models.metrics.catalogue`
     patterns: tuple[str, ...] = ()  # regular expressions for labels that embed a version
     no_example: str = ""  # why there may be no worked example on one iteration's evaluation cases
 
@@ -102,7 +102,7 @@ GLOSSARY: tuple[Term, ...] = (
         "Of the {cases} whose actual outcome was “{outcome}”, the share the model would {pos}. Also called the true positive rate (TPR); the Fairness page shows it per group.",
         "TP / (TP + FN)",
         "Closer to 100% is better. It rises as the threshold falls, at the price of more wrong “{pos}” decisions; the goals set the minimum.",
-        metric_keys=("recall",),
+        metric_key="recall",
     ),
     _T(
         "precision",
@@ -111,7 +111,7 @@ GLOSSARY: tuple[Term, ...] = (
         "Of the {cases} the model would {pos}, the share whose actual outcome was “{outcome}”: how often a “{pos}” is right.",
         "TP / (TP + FP)",
         "Closer to 100% is better; it usually rises with the threshold while recall falls. Read it against the actual {outcome} rate.",
-        metric_keys=("precision",),
+        metric_key="precision",
     ),
     _T(
         "positive_rate",
@@ -120,7 +120,7 @@ GLOSSARY: tuple[Term, ...] = (
         "The share of all {cases} that get “{pos}”: the workload it creates or the business it turns away.",
         "(TP + FP) / all cases",
         "As agreed in the goals: a business volume, not a higher-is-better number.",
-        metric_keys=("positive_rate",),
+        metric_key="positive_rate",
     ),
     _T(
         "negative_rate",
@@ -129,7 +129,7 @@ GLOSSARY: tuple[Term, ...] = (
         "The share of all {cases} that get “{neg}”. The Fairness page shows the rate of the favourable decision, “{fav}”, per group.",
         "(TN + FN) / all cases = 1 − {pos} rate",
         "As agreed in the goals, and similar across groups (see the disparate impact ratio).",
-        metric_keys=("negative_rate",),
+        metric_key="negative_rate",
     ),
     _T(
         "accuracy",
@@ -138,7 +138,7 @@ GLOSSARY: tuple[Term, ...] = (
         "The share of all {cases} whose decision matches what actually happened.",
         "(TP + TN) / all cases",
         "Higher is better, but it flatters a model when “{outcome}” is rare: “{neg}” for everyone already scores 1 − the actual {outcome} rate. Prefer recall, precision and cost.",
-        metric_keys=("accuracy",),
+        metric_key="accuracy",
     ),
     _T(
         "roc_auc",
@@ -147,7 +147,7 @@ GLOSSARY: tuple[Term, ...] = (
         "How well the score ranks {cases}, whatever the threshold: the chance that a random “{outcome}” {case} scores higher than a random “{good}” one. The ROC curve on Outcomes draws the trade-off it summarises.",
         "share of (“{outcome}”, “{good}”) pairs that the score orders correctly; ties count half",
         "1.0 is perfect and 0.5 is chance; above 0.7 is useful and above 0.8 strong for this kind of data.",
-        metric_keys=("roc_auc",),
+        metric_key="roc_auc",
     ),
     _T(
         "false_positive_rate",
@@ -190,13 +190,13 @@ GLOSSARY: tuple[Term, ...] = (
         "Close to the group's actual {outcome} rate: a gap means the model over- or under-states that group's risk.",
     ),
     _T(
-        "disparate_impact_ratio",
+        "dp_ratio",
         "Disparate impact ratio (demographic-parity ratio)",
         ("disparate impact ratio", "demographic-parity ratio", "demographic parity ratio"),
         "Compares how often the groups of a protected attribute (such as sex or age band) get the favourable decision, “{fav}”: the lowest group's {fav} rate divided by the highest.",
         "lowest group {fav} rate / highest group {fav} rate (fairlearn demographic_parity_ratio on the favourable decision)",
         "1.0 means equal rates; the four-fifths rule asks for at least 0.8.",
-        metric_keys=("disparate_impact_ratio", "dp_ratio"),
+        metric_key="dp_ratio",
         no_example=NO_GROUPS,
     ),
     _T(
@@ -206,7 +206,7 @@ GLOSSARY: tuple[Term, ...] = (
         "The gap between the highest and the lowest group's rate of the favourable decision, “{fav}”.",
         "highest group {fav} rate − lowest group {fav} rate",
         "0 means equal rates; under 0.1 (10 points) is a common aim.",
-        metric_keys=("dp_difference",),
+        metric_key="dp_difference",
         no_example=NO_GROUPS,
     ),
     _T(
@@ -216,7 +216,7 @@ GLOSSARY: tuple[Term, ...] = (
         "Among {deserving} (whose actual outcome, “{fav_outcome}”, deserved “{fav}”), the gap between groups in how often they got it.",
         "highest − lowest group share of {deserving} who got “{fav}” (fairlearn equal_opportunity_difference on the favourable outcome)",
         "0 means equal; under 0.1 is a common aim.",
-        metric_keys=("equal_opportunity_difference",),
+        metric_key="equal_opportunity_difference",
         no_example=NO_GROUPS,
     ),
     _T(
@@ -226,7 +226,7 @@ GLOSSARY: tuple[Term, ...] = (
         "The larger of two gaps between groups: in catching {pos_cases} (recall), and in wrongly {pos_past} {cases} whose outcome would be “{good}” (false positive rate).",
         "max(highest − lowest group recall, highest − lowest group false positive rate) (fairlearn)",
         "0 means equal; under 0.1 is a common aim.",
-        metric_keys=("equalized_odds_difference",),
+        metric_key="equalized_odds_difference",
         no_example=NO_GROUPS,
     ),
     _T(
@@ -348,7 +348,7 @@ GLOSSARY: tuple[Term, ...] = (
         "What the wrong decisions on the evaluation {cases} cost under the agreed cost matrix, spread over all cases.",
         "total = sum of the false positives' costs + sum of the missed {pos_cases}' costs; per case = total / cases; per 1,000 cases = per case × 1,000",
         "Lower is better: compare thresholds and iterations on it.",
-        metric_keys=("expected_cost_per_case",),
+        metric_key="expected_cost_per_case",
         no_example=NO_COSTS,
     ),
     _T(
@@ -367,7 +367,7 @@ GLOSSARY: tuple[Term, ...] = (
         "How long it takes to score {a_case} and explain it (encoding, score, SHAP and reasons): 95% of cases take at most the p95; half take at most the median (p50).",
         "p95 = 95th percentile of the measured times in milliseconds; median = 50th percentile",
         "Under the agreed goal (for example 100 ms); people notice waits of more than about a second.",
-        metric_keys=("latency_p95_ms",),
+        metric_key="latency_p95_ms",
         no_example=TIMED,
     ),
     _T(
@@ -529,6 +529,11 @@ def _normalise_label(label: str) -> str:
     return " ".join(text.split()).strip(" .:")
 
 
+def _keys_of(term: Term) -> tuple[str, ...]:
+    """The catalogue key of the term's metric and the key's stored aliases (none for other terms)."""
+    return (term.metric_key, *get_metric(term.metric_key).aliases) if term.metric_key else ()
+
+
 @lru_cache(maxsize=32)
 def _phrase_all(words: tuple[tuple[str, str], ...]) -> tuple[tuple[Term, frozenset[str]], ...]:
     """Every term in these words, with the normalised names it answers to (cached per use case)."""
@@ -536,7 +541,7 @@ def _phrase_all(words: tuple[tuple[str, str], ...]) -> tuple[tuple[Term, frozens
     for term in GLOSSARY:
         phrased = _fill_term(term, dict(words))
         result.append(
-            (phrased, frozenset(_normalise_label(n) for n in (phrased.name, *phrased.aliases, *term.metric_keys)))
+            (phrased, frozenset(_normalise_label(n) for n in (phrased.name, *phrased.aliases, *_keys_of(term))))
         )
     return tuple(result)
 

@@ -14,6 +14,7 @@ import pandas as pd
 from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.report import ReportInputs, render_report
@@ -28,7 +29,7 @@ from feedback.store.database import FeedbackStore
 def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
     """What a signer sees and signs: threshold, scorecard, fairness gaps per protected attribute,
     open feedback of the iteration."""
-    gaps, notes = {}, {}
+    gaps, notes, specs = {}, {}, criterion_specs(scored.use_case)
     for attribute in scored.card.protected_attributes:
         try:
             gaps[attribute] = {k: None if math.isnan(v) else v for k, v in fairness_gaps(scored, attribute).items()}
@@ -38,7 +39,7 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
         threshold=float(scored.threshold),
         scorecard=tuple(
             ScorecardLine(
-                r.criterion.describe(), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
+                r.criterion.describe(specs), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
             )
             for r in results
         ),
@@ -64,6 +65,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
     criteria = current_criteria(store, use_case)
     latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     results = evaluate_criteria(scored, criteria, costs, latency)
+    specs = criterion_specs(scored.use_case)
     entries = [f for f in store.list_feedback(use_case) if f.iteration in {version, scored.card.parent}]
     fixes = None
     if previous is not None:
@@ -75,7 +77,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
         ReportInputs(
             scored=scored,
             previous=previous,
-            scorecard=[(r.criterion.describe(), r.criterion.owner, verdict(r)) for r in results],
+            scorecard=[(r.criterion.describe(specs), r.criterion.owner, verdict(r)) for r in results],
             costs=costs_for(scored, costs)[0],
             currency=costs.currency if costs else "",
             verdicts=count_verdicts(entries),

@@ -15,15 +15,15 @@ from demo_models.formats import UNDEFINED, format_number, format_p_value, format
 from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
 from demo_models.metrics.drift import BANDS, feature_drift, psi, psi_band
+from demo_models.metrics.catalogue import FOUR_FIFTHS, get_metric
 from demo_models.metrics.fairness import (
     CHANCE_LEVEL,
-    FOUR_FIFTHS,
     FairnessError,
     bootstrap_gaps,
     fairness_gaps,
     group_table,
 )
-from demo_models.metrics.outcomes import confusion, undefined_gap_reason
+from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.glossary import Term, _collect_words
 
@@ -294,9 +294,9 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     g, gaps, fav = f.groups, f.gaps, f.w["fav"]
     favourable, ratio = g["favourable rate"], gaps["dp_ratio"]
     deserving_rate = g["true positive rate" if f.use_case.favourable_is_positive else "true negative rate"]
-    if key in ("disparate_impact_ratio", "four_fifths") and np.isnan(ratio):
-        return f"{f.by}: no value — {undefined_gap_reason('dp_ratio', f.use_case)}."
-    if key == "disparate_impact_ratio":
+    if key in ("dp_ratio", "four_fifths") and np.isnan(ratio):
+        return f"{f.by}: no value — {get_metric('dp_ratio').undefined_reason(f.use_case)}."
+    if key == "dp_ratio":
         return f"{f.by}: {fav} rate {_describe_spread(favourable)}: ratio = {favourable.min():.1%} / {favourable.max():.1%} = {ratio:.3f}."
     if key == "dp_difference":
         return f"{f.by}: {fav} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
@@ -399,7 +399,7 @@ _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
     ),
     **dict.fromkeys(
         (
-            "disparate_impact_ratio",
+            "dp_ratio",
             "dp_difference",
             "equal_opportunity_difference",
             "equalized_odds_difference",
