@@ -47,16 +47,17 @@ def statement_history(store: FeedbackStore, use_case: str) -> list[GoalStatement
     return _history(store, GOAL_STATEMENTS, use_case, GoalStatement)
 
 
-def _check_may_edit(
-    store: FeedbackStore, criterion: Criterion, actor: Actor, specs: Mapping[str, MetricSpec]
-) -> None:
+def _check_may_edit(store: FeedbackStore, criterion: Criterion, actor: Actor, specs: Mapping[str, MetricSpec]) -> None:
     """AccessError if a demo identity would edit a criterion whose current version was made under login."""
     if not criterion.key:
         return
     versions = [c for c in criteria_history(store, criterion.use_case) if c.key == criterion.key]
     if versions:
         check_acts_on(
-            actor, versions[-1].author_subject, versions[-1].author_name, f"The criterion “{versions[-1].describe(specs)}”"
+            actor,
+            versions[-1].author_subject,
+            versions[-1].author_name,
+            f"The criterion “{versions[-1].describe(specs)}”",
         )
 
 

@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from demo_models.metrics.catalogue import canonical_key, criterion_keys, criterion_specs
 from feedback.access import AccessError
 from feedback.goal_store import (
     criteria_history,
@@ -13,7 +14,6 @@ from feedback.goal_store import (
     save_statement,
     statement_history,
 )
-from demo_models.metrics.catalogue import canonical_key, criterion_keys, criterion_specs
 from feedback.goals import COMPARATORS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
@@ -180,4 +180,6 @@ if history:
 st.header("Scorecard")
 st.caption("Each iteration at its operating threshold, on its evaluation cases.")
 shown = [c for c in ctx.cards if ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired")]
-render_scorecard({c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard", use_case=use_case)
+render_scorecard(
+    {c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard", use_case=use_case
+)

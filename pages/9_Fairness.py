@@ -81,7 +81,8 @@ st.header("Gaps between groups")
 st.caption(
     "Computed with fairlearn. 95 % interval: how large the gap may be, from 500 bootstrap resamples of the cases. "
     + md(
-        "Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a gap "
+        "Chance of a gap this large: the share of 500 random regroupings of the same cases (same group sizes) with a "
+        "gap "
         "at least as large; under {} the gap is unlikely to be chance alone.",
         f"{CHANCE_LEVEL:.0%}",
     )
@@ -96,7 +97,8 @@ if screen == "undefined":
 elif screen == "below":
     st.error(
         md(
-            "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups and "
+            "Four-fifths screen: the {} rate ratio is {:.2f}, under {}. A screen, not a verdict: look at the groups "
+            "and "
             "the reasons behind the gap.",
             fav,
             ratio,

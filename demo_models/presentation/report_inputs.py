@@ -39,7 +39,11 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
         threshold=float(scored.threshold),
         scorecard=tuple(
             ScorecardLine(
-                r.criterion.describe(specs), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
+                r.criterion.describe(specs),
+                r.criterion.owner,
+                None if r.value is None else float(r.value),
+                r.passed,
+                r.note,
             )
             for r in results
         ),

@@ -21,7 +21,14 @@ from feedback.store.database import FeedbackStore
 from pages._ui.shell import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app
-from tests.helpers import CRITERION_SPECS, BUILTIN_VERSIONS, HOSTILE, copy_registry_with_hostile_card, make_criterion, make_draft
+from tests.helpers import (
+    BUILTIN_VERSIONS,
+    CRITERION_SPECS,
+    HOSTILE,
+    copy_registry_with_hostile_card,
+    make_criterion,
+    make_draft,
+)
 
 LINK, IMAGE, HTML, BOLD, DIRECTIVE, MATH, RLO = HOSTILE
 EVERYTHING = "\n".join(HOSTILE)  # multi-line text keeps line breaks: one per line

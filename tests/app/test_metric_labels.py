@@ -33,7 +33,10 @@ def test_goals_offers_each_criterion_metric_under_its_label(app_env):
     specs = criterion_specs(CREDIT)
     options = at.selectbox(key="criterion_metric_new").options
     assert options == [f"{specs[k].label} — {specs[k].explanation}" for k in criterion_keys()]
-    assert "Disparate impact ratio — lowest group approve rate divided by the highest" in options[criterion_keys().index("dp_ratio")]
+    assert (
+        "Disparate impact ratio — lowest group approve rate divided by the highest"
+        in options[criterion_keys().index("dp_ratio")]
+    )
 
 
 def test_fraud_labels_are_in_fraud_words(app_env):

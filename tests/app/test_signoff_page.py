@@ -49,14 +49,14 @@ def test_signing_stores_the_snapshot_shown(app_env, scored):
     now, signed = tables_with(at, "Disparate impact ratio")  # the snapshot shown now, and in the history
     ratio = signoff.snapshot.fairness_gaps["sex"]["dp_ratio"]
     assert (
-        now.loc["Sex", "Disparate impact ratio"]
-        == signed.loc["Sex", "Disparate impact ratio"]
-        == pytest.approx(ratio)
+        now.loc["Sex", "Disparate impact ratio"] == signed.loc["Sex", "Disparate impact ratio"] == pytest.approx(ratio)
     )
 
 
 def test_a_failing_criterion_must_be_acknowledged(app_env):
-    save_criterion(FeedbackStore(f"sqlite:///{app_env}"), make_criterion(metric="recall", target=0.99), specs=CRITERION_SPECS)
+    save_criterion(
+        FeedbackStore(f"sqlite:///{app_env}"), make_criterion(metric="recall", target=0.99), specs=CRITERION_SPECS
+    )
     at = open_app(PAGE, user=RITA)
     assert tables_with(at, "Result")[0].iloc[0]["Result"].startswith("FAIL")
     _sign(at)

@@ -85,7 +85,11 @@ def test_compare_marks_undefined_metrics(loans_env, nobody):
 
 def test_scorecard_says_why_a_criterion_has_no_value(loans_env, nobody):
     store = FeedbackStore(f"sqlite:///{loans_env}")
-    save_criterion(store, Criterion("loans", "", "precision", ">=", 0.5, "Risk team", date(2026, 11, 1), "Ann"), specs=CRITERION_SPECS)
+    save_criterion(
+        store,
+        Criterion("loans", "", "precision", ">=", 0.5, "Risk team", date(2026, 11, 1), "Ann"),
+        specs=CRITERION_SPECS,
+    )
     at = open_app(use_case="loans", iteration="v2")
     assert not at.exception
     cells = tables_with(at, "Owner")[0].iloc[:, -1].tolist()

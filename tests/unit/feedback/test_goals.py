@@ -15,7 +15,8 @@ from feedback.goal_store import (
     threshold_history,
 )
 from feedback.goals import CostMatrix, GoalError, GoalStatement, judge
-from tests.helpers import CRITERION_SPECS, make_criterion as _criterion
+from tests.helpers import CRITERION_SPECS
+from tests.helpers import make_criterion as _criterion
 
 
 def _costs(**changes) -> CostMatrix:
@@ -36,7 +37,9 @@ def test_a_criterion_round_trips_and_edits_keep_history(store):
     saved = save_criterion(store, _criterion(), ("sex", "age"), specs=CRITERION_SPECS)
     assert saved.key and saved.id and saved.created_at
     assert current_criteria(store, "credit") == [saved]
-    edited = save_criterion(store, _criterion(key=saved.key, target=0.75, author_name="Cy"), ("sex", "age"), specs=CRITERION_SPECS)
+    edited = save_criterion(
+        store, _criterion(key=saved.key, target=0.75, author_name="Cy"), ("sex", "age"), specs=CRITERION_SPECS
+    )
     assert current_criteria(store, "credit") == [edited]
     assert [c.target for c in criteria_history(store, "credit")] == [0.8, 0.75]
     remove_criterion(store, edited, Actor("Dee", "business user"), specs=CRITERION_SPECS)
@@ -129,7 +132,10 @@ def test_judging_criteria():
         _criterion(metric="disparate_impact_ratio", attribute="sex").describe(CRITERION_SPECS)
         == "Disparate impact ratio (sex) >= 0.8"
     )
-    assert _criterion(metric="dp_ratio", attribute="age").describe(CRITERION_SPECS) == "Disparate impact ratio (age) >= 0.8"
+    assert (
+        _criterion(metric="dp_ratio", attribute="age").describe(CRITERION_SPECS)
+        == "Disparate impact ratio (age) >= 0.8"
+    )
 
 
 def test_a_criterion_saved_under_the_old_key_of_a_metric_stays_valid(store):

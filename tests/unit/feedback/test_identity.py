@@ -25,7 +25,7 @@ from feedback.signoff import ScorecardLine, SignoffError, Snapshot
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.database import FeedbackStore
 from feedback.store.schema import MIGRATIONS
-from tests.helpers import CRITERION_SPECS, BUILTIN_VERSIONS, make_criterion, make_draft
+from tests.helpers import BUILTIN_VERSIONS, CRITERION_SPECS, make_criterion, make_draft
 
 ISSUER = "http://127.0.0.1:9000"
 ALICE = Actor("Alice Smith", "risk", f"{ISSUER}|alice")
@@ -121,12 +121,16 @@ def test_changed_meanwhile_names_you_when_it_was_you_in_another_window(store):
 
 
 def test_a_demo_identity_cannot_edit_or_remove_a_criterion_made_under_login(store):
-    saved = save_criterion(store, make_criterion(author_name="Alice Smith", author_subject=ALICE.subject), specs=CRITERION_SPECS)
+    saved = save_criterion(
+        store, make_criterion(author_name="Alice Smith", author_subject=ALICE.subject), specs=CRITERION_SPECS
+    )
     assert saved.author_subject == ALICE.subject
     with pytest.raises(AccessError, match="signed-in person"):
         remove_criterion(store, saved, Actor("Alice Smith", "admin"), specs=CRITERION_SPECS)
     with pytest.raises(AccessError, match="signed-in person"):
-        save_criterion(store, make_criterion(key=saved.key, target=0.5, author_name="alice smith"), specs=CRITERION_SPECS)
+        save_criterion(
+            store, make_criterion(key=saved.key, target=0.5, author_name="alice smith"), specs=CRITERION_SPECS
+        )
     with pytest.raises(GoalError, match="Say who you are"):
         remove_criterion(store, saved, Actor(" ", "admin", LOGIN_ADMIN.subject), specs=CRITERION_SPECS)
     removed = remove_criterion(store, saved, LOGIN_ADMIN, specs=CRITERION_SPECS)

@@ -15,7 +15,7 @@ from feedback.goal_store import current_criteria, save_criterion
 from feedback.lifecycle import LifecycleError, plan_change
 from feedback.signoff import ScorecardLine, SignOff, SignoffError, Snapshot, count_open, current_signoffs
 from feedback.signoff_store import current_signoffs_of, sign_off, withdraw_signoff
-from tests.helpers import CRITERION_SPECS, BUILTIN_VERSIONS, make_criterion
+from tests.helpers import BUILTIN_VERSIONS, CRITERION_SPECS, make_criterion
 
 VERSIONS = list(BUILTIN_VERSIONS)
 REQUIRED = ("risk", "compliance")
@@ -104,7 +104,9 @@ def test_the_snapshot_is_unchanged_after_the_goals_are_edited(store, scored):
     snapshot = compose_snapshot(scored, evaluate_criteria(scored, criteria, None), [])
     assert snapshot.scorecard[0].passed is True and snapshot.threshold == scored.threshold
     _sign(store, RITA, snapshot=snapshot, version=scored.card.version)
-    edited = save_criterion(store, replace(criteria[0], target=0.99, id=0, created_at=None), specs=CRITERION_SPECS)  # a new version of it
+    edited = save_criterion(
+        store, replace(criteria[0], target=0.99, id=0, created_at=None), specs=CRITERION_SPECS
+    )  # a new version of it
     assert current_criteria(store, "credit")[0].target == 0.99 and edited.key == criteria[0].key
     [read] = store.list_signoffs("credit", scored.card.version)
     assert read.snapshot == snapshot

@@ -57,9 +57,7 @@ REFERENCES = {
     "dp_ratio": lambda: demographic_parity_ratio(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "dp_difference": lambda: demographic_parity_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "equalized_odds_difference": lambda: equalized_odds_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
-    "equal_opportunity_difference": lambda: equal_opportunity_difference(
-        DESERVED, FAVOURED, sensitive_features=GROUPS
-    ),
+    "equal_opportunity_difference": lambda: equal_opportunity_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
 }
 
 
@@ -116,4 +114,9 @@ def test_the_old_key_of_the_disparate_impact_ratio_is_an_alias():
     assert specs["disparate_impact_ratio"] == specs["dp_ratio"]
     assert "disparate_impact_ratio" not in criterion_keys()  # new criteria are saved under the one key
     assert set(criterion_keys()) == {k for k in specs if canonical_key(k) == k}
-    assert keys_of("fairness") == ("dp_ratio", "dp_difference", "equalized_odds_difference", "equal_opportunity_difference")
+    assert keys_of("fairness") == (
+        "dp_ratio",
+        "dp_difference",
+        "equalized_odds_difference",
+        "equal_opportunity_difference",
+    )

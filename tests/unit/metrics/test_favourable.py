@@ -12,9 +12,9 @@ from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 
 from demo_models.iterations.registry import RegistryError, load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.metrics.outcomes import fairness_value, metric_value
-from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.vocabulary import get_use_case

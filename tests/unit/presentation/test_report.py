@@ -37,7 +37,9 @@ def test_the_report_is_self_contained_and_its_numbers_equal_the_apps(report, sco
 
 def test_the_report_escapes_what_people_wrote(registry_dir, sqlite_store):
     sqlite_store.add_feedback(make_draft(iteration="v3", categories=("bug",)), {"v3"})
-    save_criterion(sqlite_store, make_criterion(owner="<script>alert(1)</script>"), ("sex", "age"), specs=CRITERION_SPECS)
+    save_criterion(
+        sqlite_store, make_criterion(owner="<script>alert(1)</script>"), ("sex", "age"), specs=CRITERION_SPECS
+    )
     document = compose_report(registry_dir, sqlite_store, "credit", "v3")
     assert "<script>alert(1)</script>" not in document and "&lt;script&gt;" in document
 
