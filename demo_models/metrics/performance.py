@@ -23,12 +23,11 @@ def metric_labels(use_case: UseCase) -> dict[str, str]:
 
 
 def monthly_labels(use_case: UseCase) -> dict[str, str]:
-    """Short business names of the columns of a performance-by-month table, in display order."""
+    """Short business names of the columns of a performance-by-month table, in display order (the
+    metrics under their catalogue labels)."""
+    labels = metric_labels(use_case)
     return {
         "cases": "cases",
         "actual positive rate": f"Actual {use_case.words.outcome} rate",
-        "positive_rate": f"{use_case.words.positive_decision.capitalize()} rate",
-        "roc_auc": "ROC AUC",
-        "recall": "Recall",
-        "precision": "Precision",
+        **{key: labels[key] for key in ("positive_rate", "roc_auc", "recall", "precision")},
     }
