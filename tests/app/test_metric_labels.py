@@ -57,3 +57,11 @@ def test_a_criterion_saved_under_the_old_key_is_shown_under_the_one_label(app_en
     assert "Disparate impact ratio (sex) >= 0.8" in scorecard.index
     value = scorecard.loc["Disparate impact ratio (sex) >= 0.8"].iloc[-1]
     assert value.split(" · ")[0] in ("pass", "FAIL")  # judged: the old key still computes the ratio
+
+
+def test_outcomes_shows_its_headline_tiles_under_their_labels(app_env):
+    at = open_app("pages/7_Outcomes.py")
+    assert not at.exception
+    labels = labels_of("performance", CREDIT)
+    expected = [labels[k] for k in ("negative_rate", "recall", "precision", "roc_auc")]
+    assert [m.label for m in at.metric[:4]] == expected == ["Approve rate", "Recall", "Precision", "ROC AUC"]
