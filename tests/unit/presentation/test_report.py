@@ -64,3 +64,14 @@ def test_the_report_escapes_hostile_text_everywhere(registry_dir, tmp_path):
         assert raw not in document, raw
     assert document.count("&lt;img src=x onerror=alert(1)&gt;") >= 2  # the notes and the owner, shown as written
     assert "[Session expired – log in again](https://evil.example)" in document  # markdown is text in HTML
+
+
+def test_the_report_shows_each_metric_under_its_catalogue_label(report):
+    import html
+
+    from demo_models.metrics.catalogue import labels_of
+    from demo_models.vocabulary import CREDIT
+
+    for family in ("performance", "fairness"):
+        for label in labels_of(family, CREDIT).values():
+            assert f"<th>{html.escape(label)}</th>" in report, label
