@@ -116,4 +116,6 @@ render_timeline(ctx, events)
 
 with scorecard, st.spinner(f"Judging {card.version} against the agreed criteria…"):
     criteria = criteria_of(ctx)
-    render_scorecard({card.version: judge_iteration(ctx, criteria)} if criteria else {}, key="home_scorecard")
+    render_scorecard(
+        {card.version: judge_iteration(ctx, criteria)} if criteria else {}, key="home_scorecard", use_case=ctx.use_case
+    )

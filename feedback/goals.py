@@ -1,12 +1,14 @@
 """What was agreed up front: the problem, success criteria, the business cost of errors.
 
-Records and their validation; persistence is in `feedback.store.goals`. The catalogue of criterion
-metrics names what each criterion measures; `demo_models.metrics.outcomes` computes them.
+Records and their validation; persistence is in `feedback.store.goals`. What a criterion may measure
+is not declared here: the caller passes the metric specs (`demo_models.metrics.catalogue.criterion_specs`,
+the one metric catalogue), so `feedback` stays independent of `demo_models`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,51 +31,6 @@ class MetricSpec:
     explanation: str = ""
 
 
-CRITERION_METRICS: dict[str, MetricSpec] = {
-    "recall": MetricSpec(
-        "Recall", 0, 1, explanation="share of actual positive cases (e.g. defaults) that get the positive decision"
-    ),
-    "precision": MetricSpec(
-        "Precision", 0, 1, explanation="share of positive decisions (e.g. declines) that were right"
-    ),
-    "positive_rate": MetricSpec(
-        "Positive-decision rate", 0, 1, explanation="share of cases declined (credit) or flagged (fraud)"
-    ),
-    "negative_rate": MetricSpec(
-        "Approval rate", 0, 1, explanation="share of cases approved (credit) or passed (fraud)"
-    ),
-    "expected_cost_per_case": MetricSpec(
-        "Expected cost per case",
-        0,
-        math.inf,
-        unit="money",
-        explanation="average cost of errors per case under the agreed cost matrix",
-    ),
-    "roc_auc": MetricSpec(
-        "ROC AUC", 0, 1, explanation="how well the score ranks positive above negative cases (0.5 = chance)"
-    ),
-    "disparate_impact_ratio": MetricSpec(
-        "Disparate impact ratio",
-        0,
-        1,
-        per_attribute=True,
-        explanation="lowest group approval rate divided by the highest",
-    ),
-    "equal_opportunity_difference": MetricSpec(
-        "Equal-opportunity difference",
-        0,
-        1,
-        per_attribute=True,
-        explanation="largest gap between groups in the approval rate of cases that turned out good",
-    ),
-    "latency_p95_ms": MetricSpec(
-        "p95 latency of score + explanation",
-        0,
-        60_000,
-        unit="ms",
-        explanation="95 % of decisions with their reasons take at most this long",
-    ),
-}
 COMPARATORS = (">=", "<=")
 
 
@@ -109,9 +66,10 @@ class Criterion:
     id: int = 0
     created_at: datetime | None = None
 
-    def describe(self) -> str:
-        """The criterion in words: "Recall >= 0.8", "Disparate impact ratio (sex) >= 0.8"."""
-        spec = CRITERION_METRICS[self.metric]
+    def describe(self, specs: Mapping[str, MetricSpec]) -> str:
+        """The criterion in words, its metric labelled by `specs`: "Recall >= 0.8", "Disparate impact
+        ratio (sex) >= 0.8" (the metric's key if `specs` does not know it)."""
+        spec = specs.get(self.metric, MetricSpec(self.metric, 0, 0))
         group = f" ({self.attribute})" if self.attribute else ""
         unit = " ms" if spec.unit == "ms" else ""
         return f"{spec.label}{group} {self.comparator} {self.target:g}{unit}"
@@ -165,11 +123,14 @@ def validate_statement(statement: GoalStatement) -> GoalStatement:
     )
 
 
-def validate_criterion(criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
-    """The criterion cleaned, or GoalError: unknown metric, target outside its range, no group..."""
-    spec = CRITERION_METRICS.get(criterion.metric)
+def validate_criterion(
+    criterion: Criterion, specs: Mapping[str, MetricSpec], attributes: tuple[str, ...] = ()
+) -> Criterion:
+    """The criterion cleaned against the metric `specs`, or GoalError: unknown metric, target outside
+    its range, no group..."""
+    spec = specs.get(criterion.metric)
     if spec is None:
-        raise GoalError(f"Unknown metric {criterion.metric!r}; choose one of {', '.join(CRITERION_METRICS)}.")
+        raise GoalError(f"Unknown metric {criterion.metric!r}; choose one of {', '.join(specs)}.")
     if criterion.comparator not in COMPARATORS:
         raise GoalError(f"The comparator must be one of {', '.join(COMPARATORS)}.")
     target = criterion.target

@@ -77,7 +77,9 @@ st.caption(
 st.subheader("Goal scorecard")
 criteria = criteria_of(ctx)
 render_scorecard(
-    {old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)}, key="compare_scorecard"
+    {old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)},
+    key="compare_scorecard",
+    use_case=use_case,
 )
 
 # --- what drives the scores --------------------------------------------------------------------

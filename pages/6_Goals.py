@@ -5,8 +5,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from demo_models.metrics.catalogue import canonical_key, criterion_keys, criterion_specs
 from feedback.access import AccessError
-from feedback.goals import COMPARATORS, CRITERION_METRICS, Criterion, GoalError, GoalStatement
+from feedback.goals import COMPARATORS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
 from feedback.store.goals import criteria_history, remove_criterion, save_criterion, save_statement, statement_history
 from pages._ui.context import setup_page
@@ -83,12 +84,13 @@ if len(statements) > 1:
 st.header("Success criteria")
 criteria = criteria_of(ctx)
 attributes = ctx.card.protected_attributes
-metric_keys = list(CRITERION_METRICS)
+specs = criterion_specs(use_case)
+metric_keys = list(criterion_keys())
 options = {"new": None, **{c.key: c for c in criteria}}
 chosen_key = st.selectbox(
     "Add a criterion, or pick one to change or remove",
     list(options),
-    format_func=lambda k: "+ a new criterion" if k == "new" else options[k].describe(),
+    format_func=lambda k: "+ a new criterion" if k == "new" else options[k].describe(specs),
     key="criterion_pick",
 )
 editing = options[chosen_key]
@@ -97,8 +99,8 @@ with st.form(f"criterion_{chosen_key}"):
     metric = left.selectbox(
         "Metric",
         metric_keys,
-        index=metric_keys.index(editing.metric) if editing else 0,
-        format_func=lambda k: f"{CRITERION_METRICS[k].label} — {CRITERION_METRICS[k].explanation}",
+        index=metric_keys.index(canonical_key(editing.metric)) if editing else 0,
+        format_func=lambda k: f"{specs[k].label} — {specs[k].explanation}",
         key=f"criterion_metric_{chosen_key}",
     )
     comparator = middle.selectbox(
@@ -128,8 +130,8 @@ with st.form(f"criterion_{chosen_key}"):
 if save or remove:
     try:
         if remove:
-            remove_criterion(ctx.store, editing, ctx.identity.actor)
-            message = f"Removed: {editing.describe()}."
+            remove_criterion(ctx.store, editing, ctx.identity.actor, specs=specs)
+            message = f"Removed: {editing.describe(specs)}."
         else:
             saved = save_criterion(
                 ctx.store,
@@ -146,8 +148,9 @@ if save or remove:
                     attribute=None if attribute == group_options[0] else attribute,
                 ),
                 attributes,
+                specs=specs,
             )
-            message = f"Saved: {saved.describe()}."
+            message = f"Saved: {saved.describe(specs)}."
     except (GoalError, AccessError, StoreError) as err:
         st.error(md("Not saved — {}", err))
     else:
@@ -161,7 +164,7 @@ if history:
                 {
                     "When (UTC)": [c.created_at.strftime("%Y-%m-%d %H:%M") for c in history],
                     "Who": [c.author_name for c in history],
-                    "Criterion": [c.describe() for c in history],
+                    "Criterion": [c.describe(specs) for c in history],
                     "Owner": [c.owner for c in history],
                     "Agreed on": [c.agreed_on.isoformat() for c in history],
                     "Change": ["removed" if not c.active else "set" for c in history],
@@ -174,4 +177,6 @@ if history:
 st.header("Scorecard")
 st.caption("Each iteration at its operating threshold, on its evaluation cases.")
 shown = [c for c in ctx.cards if ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired")]
-render_scorecard({c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard")
+render_scorecard(
+    {c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard", use_case=use_case
+)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_count, format_money, format_number, format_share
+from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
@@ -56,11 +57,10 @@ if threshold != position:
     st.caption(md("Exactly {}: the slider shows it rounded to three decimals.", format_threshold(threshold)))
 labels, scores = scored.iteration.labels, scored.scores.to_numpy()
 metrics = headline_metrics(labels, scores, threshold)
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(md("{} rate", neg.capitalize()), format_share(metrics["negative_rate"]))
-m2.metric(md("{} caught (recall)", capitalise(words.positive_cases)), format_share(metrics["recall"]))
-m3.metric(md("Precision of {}", words.positive_decisions), format_share(metrics["precision"]))
-m4.metric("ROC AUC", f"{metrics['roc_auc']:.3f}")
+tiles = [get_metric(key) for key in ("negative_rate", "recall", "precision", "roc_auc")]
+for column, metric in zip(st.columns(4), tiles):  # each under its catalogue label, its meaning as help
+    shown = f"{metrics['roc_auc']:.3f}" if metric.key == "roc_auc" else format_share(metrics[metric.key])
+    column.metric(plain(metric.label(use_case)), shown, help=plain(metric.explanation(use_case)))
 
 left, right = st.columns([2, 3])
 with left:

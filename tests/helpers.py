@@ -8,10 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from demo_models.metrics.catalogue import criterion_specs
+from demo_models.vocabulary import CREDIT
 from feedback.goals import Criterion
 from feedback.records import FeedbackDraft
 
 BUILTIN_VERSIONS = ("v1", "v2", "v3")
+CRITERION_SPECS = criterion_specs(CREDIT)  # what a credit criterion may measure, from the metric catalogue
 
 
 def make_draft(**changes) -> FeedbackDraft:

@@ -20,6 +20,7 @@ from demo_models import __version__
 from demo_models.builtin.demo_feedback import JONAS, MARA, PRIYA, TOMAS, credit_feedback, fraud_feedback
 from demo_models.iterations.registry import list_iterations, load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import criterion_specs
 from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria
 from demo_models.vocabulary import get_use_case, required_signoffs
 from feedback.access import Actor
@@ -162,6 +163,7 @@ def seed_credit(seeder: Seeder) -> None:
     """Credit: goals and costs, feedback on v1, v2 signed off and live, feedback on v2 (some fixed
     in v3), v3 signed off by risk and waiting for compliance."""
     store, uc, owner = seeder.store, "credit", f"{MARA.name}, head of credit risk"
+    specs = criterion_specs(get_use_case(uc))
     save_statement(
         store,
         GoalStatement(
@@ -179,11 +181,13 @@ def seed_credit(seeder: Seeder) -> None:
         ("recall", ">=", 0.55, None),
         ("negative_rate", ">=", 0.65, None),
         ("roc_auc", ">=", 0.75, None),
-        ("disparate_impact_ratio", ">=", 0.8, "sex"),
-        ("disparate_impact_ratio", ">=", 0.8, "age"),
+        ("dp_ratio", ">=", 0.8, "sex"),
+        ("dp_ratio", ">=", 0.8, "age"),
         ("expected_cost_per_case", "<=", 400, None),
     ):
-        save_criterion(store, _criterion(uc, metric, comparator, target, owner, 60, attribute), ("sex", "age"))
+        save_criterion(
+            store, _criterion(uc, metric, comparator, target, owner, 60, attribute), ("sex", "age"), specs=specs
+        )
     save_costs(store, CostMatrix(uc, 250, 500, MARA.name, "credit_amount", 0.5, "DM"))
     plan = credit_feedback(seeder.scored)
     v1_ids = {key: [seeder.give("v1", *entry) for entry in entries] for key, entries in plan.v1.items()}
@@ -236,6 +240,7 @@ def seed_fraud(seeder: Seeder) -> None:
     """Fraud: goals and costs, v1 live, feedback on v1 after the drift, criteria added, v2 signed
     off and live (v1 deprecated), what v2 fixed marked so."""
     store, uc, owner = seeder.store, "fraud", f"{MARA.name}, head of fraud risk"
+    specs = criterion_specs(get_use_case(uc))
     save_statement(
         store,
         GoalStatement(
@@ -249,9 +254,14 @@ def seed_fraud(seeder: Seeder) -> None:
     )
     for metric, comparator, target, attribute in (
         ("negative_rate", ">=", 0.97, None),
-        ("disparate_impact_ratio", ">=", 0.8, "customer_age_band"),
+        ("dp_ratio", ">=", 0.8, "customer_age_band"),
     ):
-        save_criterion(store, _criterion(uc, metric, comparator, target, owner, 90, attribute), ("customer_age_band",))
+        save_criterion(
+            store,
+            _criterion(uc, metric, comparator, target, owner, 90, attribute),
+            ("customer_age_band",),
+            specs=specs,
+        )
     save_costs(store, CostMatrix(uc, 10, 20, MARA.name, "amount", 1.0, "EUR"))
     seeder.sign("v1", "Review queue stays small; no age gap.")
     flagged = int((seeder.scored["v1"].scores >= seeder.scored["v1"].threshold).sum())
@@ -264,7 +274,9 @@ def seed_fraud(seeder: Seeder) -> None:
     plan = fraud_feedback(seeder.scored)
     v1_ids = {key: [seeder.give("v1", *entry) for entry in entries] for key, entries in plan.v1.items()}
     for metric, comparator, target in (("recall", ">=", 0.5), ("expected_cost_per_case", "<=", 2.0)):
-        save_criterion(store, _criterion(uc, metric, comparator, target, owner, 20), ("customer_age_band",))
+        save_criterion(
+            store, _criterion(uc, metric, comparator, target, owner, 20), ("customer_age_band",), specs=specs
+        )
     seeder.triage(
         [i for ids in v1_ids.values() for i in ids if i not in v1_ids["agree"]],
         "accepted",

@@ -13,26 +13,19 @@ import pandas as pd
 from fairlearn.metrics import (
     MetricFrame,
     count,
-    demographic_parity_difference,
-    demographic_parity_ratio,
-    equal_opportunity_difference,
-    equalized_odds_difference,
     false_negative_rate,
     false_positive_rate,
     true_negative_rate,
     true_positive_rate,
 )
 
+from demo_models.formats import UNDEFINED
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import FOUR_FIFTHS, get_metric, keys_of, labels_of
 from demo_models.metrics.groups import FairnessError, group_frame
+from demo_models.vocabulary import CREDIT, UseCase, capitalise
 
-FOUR_FIFTHS = 0.8
-GAP_METRICS = {
-    "dp_ratio": "Demographic-parity ratio",
-    "dp_difference": "Demographic-parity difference",
-    "equalized_odds_difference": "Equalized-odds difference",
-    "equal_opportunity_difference": "Equal-opportunity difference",
-}
+GAP_METRICS = labels_of("fairness", CREDIT)  # key -> the catalogue's label; gap labels use no use case's words
 
 
 CHANCE_LEVEL = 0.05  # a share of random regroupings under this: the gap is unlikely to be chance alone
@@ -103,26 +96,17 @@ def group_table(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
     return table
 
 
-_GAP_FUNCTIONS = {
-    "dp_ratio": demographic_parity_ratio,
-    "dp_difference": demographic_parity_difference,
-    "equalized_odds_difference": equalized_odds_difference,
-    "equal_opportunity_difference": equal_opportunity_difference,
-}
-
-
 def gap_metrics(
     deserved: np.ndarray, favoured: np.ndarray, groups: pd.Series, only: tuple[str, ...] | None = None
 ) -> dict[str, float]:
     """The gap metrics on the favourable outcome (see `favourable_view`), fairlearn's (`only` those
     named, e.g. for one criterion); equalized odds is the same whichever side is called positive.
     NaN where a rate is undefined."""
-    with np.errstate(all="ignore"):
-        return {
-            name: float(function(deserved, favoured, sensitive_features=groups))
-            for name, function in _GAP_FUNCTIONS.items()
-            if only is None or name in only
-        }
+    return {
+        key: get_metric(key).compute(deserved, favoured, groups)
+        for key in keys_of("fairness")
+        if only is None or key in only
+    }
 
 
 def fairness_gaps(
@@ -262,3 +246,69 @@ def gaps_by_threshold(scored: ScoredIteration, attribute: str, thresholds: np.nd
         for t in thresholds
     }
     return pd.DataFrame(rows).T.rename_axis("threshold")
+
+
+SWEEP_THRESHOLDS = np.round(np.linspace(0.02, 0.98, 49), 2)  # the Fairness page's threshold grid
+SMALL_GROUP = 30  # a group with fewer cases has uncertain rates
+
+
+def gap_sweep(scored: ScoredIteration, attribute: str) -> pd.DataFrame:
+    """The gap metrics at each threshold of `SWEEP_THRESHOLDS` (rows), columns under their catalogue labels."""
+    return gaps_by_threshold(scored, attribute, SWEEP_THRESHOLDS).rename(columns=GAP_METRICS)
+
+
+def label_group_table(table: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, list[str]]:
+    """`group_table` with its favourable-side columns named in the use case's words, and the groups
+    under `SMALL_GROUP` cases."""
+    words, fav = use_case.words, use_case.favourable_decision
+    shown = table.rename(
+        columns={
+            "favourable rate": f"{fav} rate",
+            "positive rate among favourable": f"{words.outcome} rate among {words.past(fav)}",
+            "true positive rate": f"{capitalise(words.positive_cases)} caught (TPR)",
+        }
+    )
+    return shown, [str(g) for g in table.index[table["cases"] < SMALL_GROUP]]
+
+
+def gap_table(intervals: pd.DataFrame, use_case: UseCase) -> pd.DataFrame:
+    """One row per gap metric under its catalogue label: value, 95 % interval, chance of a gap this large
+    (see `bootstrap_gaps`) and its meaning, with why it is undefined where it has no value."""
+    rows = []
+    for key, (value, low, high, chance) in intervals.loc[list(GAP_METRICS)].iterrows():
+        metric = get_metric(key)
+        meaning = metric.explanation(use_case)
+        if not np.isfinite(value):
+            meaning = f"{meaning} — {metric.undefined_reason(use_case)}"
+        interval = f"{low:.3f} – {high:.3f}" if np.isfinite(low) and np.isfinite(high) else "too few cases"
+        verdict = (
+            f"{chance:.1%}: " + ("often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance")
+            if np.isfinite(chance)
+            else UNDEFINED
+        )
+        rows.append(
+            {
+                "metric": metric.label(use_case),
+                "value": value,
+                "95% interval": interval if np.isfinite(value) else UNDEFINED,
+                "chance of a gap this large": verdict,
+                "meaning": meaning,
+            }
+        )
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def screen_four_fifths(ratio: float) -> str:
+    """The four-fifths screen of a disparate impact ratio: "undefined", "below" or "passes"."""
+    if not np.isfinite(ratio):
+        return "undefined"
+    return "below" if ratio < FOUR_FIFTHS else "passes"
+
+
+def compare_gaps(ours: pd.Series, theirs: pd.Series, version: str, other: str) -> pd.DataFrame:
+    """The gap metrics of two iterations side by side under their catalogue labels, with the change."""
+    return (
+        pd.DataFrame({other: theirs, version: ours})
+        .assign(change=lambda f: f[version] - f[other])
+        .rename(index=GAP_METRICS)
+    )

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from demo_models.metrics.costs import CaseCosts, total_cost
-from demo_models.metrics.performance import undefined_reason
+from demo_models.metrics.catalogue import canonical_key, compute_cost_per_case, get_metric
+from demo_models.metrics.costs import CaseCosts
 
 if TYPE_CHECKING:  # scikit-learn is imported where a curve or a matrix is computed: not for Home's scorecard
     from demo_models.iterations.evaluation import Evaluation
@@ -49,27 +49,21 @@ def compute_curves(labels: np.ndarray, scores: np.ndarray) -> Curves:
 
 
 def fairness_value(scored: Evaluation, metric: str, attribute: str) -> tuple[float | None, str]:
-    """Disparate impact ratio or equal-opportunity difference across the groups, on the favourable
-    outcome (the Fairness page's `fairness_gaps`), or None and why it has no value."""
+    """A fairness gap of the catalogue (e.g. the disparate impact ratio, under its key or a stored alias)
+    across the groups, on the favourable outcome (the Fairness page's `fairness_gaps`), or None and why
+    it has no value."""
     from demo_models.metrics.groups import FairnessError
 
     if attribute not in scored.features.columns:
         return None, f"{attribute!r} is not in this iteration's evaluation data"
-    key = "dp_ratio" if metric == "disparate_impact_ratio" else "equal_opportunity_difference"
+    key = canonical_key(metric)
     try:
         value = scored.gap(attribute, key)
     except FairnessError:  # the attribute is present, so the only refusal left: one group
         return None, f"{attribute!r} has a single group in the evaluation data"
     if np.isnan(value):
-        return None, undefined_gap_reason(key, scored.use_case)
+        return None, get_metric(key).undefined_reason(scored.use_case)
     return value, ""
-
-
-def undefined_gap_reason(metric: str, use_case) -> str:
-    """Why a fairness gap has no value (its rates divide by zero)."""
-    if metric == "dp_ratio":
-        return f"undefined: no group gets “{use_case.favourable_decision}”, so there is no rate to divide by"
-    return f"undefined: a group has no case whose outcome was “{use_case.favourable_outcome}”"
 
 
 @dataclass(frozen=True)
@@ -107,16 +101,17 @@ def metric_value(
 ) -> tuple[float | None, str]:
     """The value of a criterion metric for the iteration at its threshold, or None and why not."""
     labels, scores = scored.iteration.labels, scored.scores.to_numpy()
-    if metric in ("disparate_impact_ratio", "equal_opportunity_difference"):
-        return fairness_value(scored, metric, attribute or "")
-    if metric == "expected_cost_per_case":
+    try:
+        entry = get_metric(metric)
+    except KeyError:
+        return None, f"unknown metric {metric!r}"
+    if entry.family == "fairness":
+        return fairness_value(scored, entry.key, attribute or "")
+    if entry.family == "cost":
         if costs is None:
             return None, "no cost matrix has been agreed for this use case"
-        return total_cost(labels, scores, scored.threshold, costs) / len(labels), ""
-    if metric == "latency_p95_ms":
+        return compute_cost_per_case(labels, scores, scored.threshold, costs), ""
+    if entry.family == "latency":
         return (latency.p95_ms, "") if latency else (None, "latency has not been measured")
-    values = scored.headline()
-    if metric not in values:
-        return None, f"unknown metric {metric!r}"
-    value = values[metric]
-    return (None, undefined_reason(metric, scored.use_case)) if np.isnan(value) else (value, "")
+    value = scored.headline()[entry.key]
+    return (None, entry.undefined_reason(scored.use_case)) if np.isnan(value) else (value, "")

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from demo_models.metrics.catalogue import FOUR_FIFTHS, get_metric
 from demo_models.metrics.drift import BANDS
-from demo_models.metrics.fairness import FOUR_FIFTHS
 from demo_models.vocabulary import UseCase, with_article
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Term:
     meaning: str
     formula: str
     good: str
-    metric_keys: tuple[str, ...] = ()  # its keys in METRIC_KEYS, CRITERION_METRICS and GAP_METRICS
+    metric_key: str = ""  # the key of the metric it explains in `demo_models.metrics.catalogue`
     patterns: tuple[str, ...] = ()  # regular expressions for labels that embed a version
     no_example: str = ""  # why there may be no worked example on one iteration's evaluation cases
 
@@ -49,18 +49,22 @@ GLOSSARY: tuple[Term, ...] = (
         "score",
         "Score (probability of {outcome})",
         ("score", "probability of {outcome}", "p({outcome})", "with your changes"),
-        "The model's estimate, from 0% to 100%, that the {case}'s outcome will be “{outcome}”. On What-if, “with your changes” is the same score for the edited {case}.",
+        "The model's estimate, from 0% to 100%, that the {case}'s outcome will be “{outcome}”. On What-if, “with your "
+        "changes” is the same score for the edited {case}.",
         "score = the model's probability of “{outcome}” for the {case}",
-        "Not good or bad in itself: it should be high for {cases} whose outcome is “{outcome}” and low for the others (see ROC AUC).",
+        "Not good or bad in itself: it should be high for {cases} whose outcome is “{outcome}” and low for the others "
+        "(see ROC AUC).",
         patterns=(r"\S+ score",),
     ),
     _T(
         "threshold",
         "Threshold",
         ("threshold", "operating threshold"),
-        "The cut-off on the score: {cases} at or above it get “{pos}”, those below get “{neg}”. Lowering it catches more {pos_cases} but also gives “{pos}” to more {cases} whose outcome would be “{good}”.",
+        "The cut-off on the score: {cases} at or above it get “{pos}”, those below get “{neg}”. Lowering it catches "
+        "more {pos_cases} but also gives “{pos}” to more {cases} whose outcome would be “{good}”.",
         "decision = “{pos}” if score ≥ threshold, otherwise “{neg}”",
-        "The one that fits the goals best: often the cost-optimal threshold, within the agreed rates and fairness criteria.",
+        "The one that fits the goals best: often the cost-optimal threshold, within the agreed rates and fairness "
+        "criteria.",
     ),
     _T(
         "decision",
@@ -74,7 +78,8 @@ GLOSSARY: tuple[Term, ...] = (
         "actual_outcome",
         "Actual outcome",
         ("actual outcome", "actually {outcome}", "actually {good}"),
-        "What really happened to the {case}: “{outcome}” or “{good}”. It is known for the evaluation cases, and every metric compares the decisions with it.",
+        "What really happened to the {case}: “{outcome}” or “{good}”. It is known for the evaluation cases, and every "
+        "metric compares the decisions with it.",
         "recorded in the evaluation data (the label)",
         "Not a model property: it is the truth the model is judged against.",
     ),
@@ -82,7 +87,8 @@ GLOSSARY: tuple[Term, ...] = (
         "base_rate",
         "Actual {outcome} rate",
         ("actual {outcome} rate", "actual positive rate", "base rate"),
-        "The share of {cases} whose actual outcome was “{outcome}”: the background every other rate is read against (when “{outcome}” is rare, precision is naturally lower).",
+        "The share of {cases} whose actual outcome was “{outcome}”: the background every other rate is read against "
+        "(when “{outcome}” is rare, precision is naturally lower).",
         "actual “{outcome}” cases / all cases",
         "Not controlled by the model; a change over the months means the world changed (see Monitoring).",
     ),
@@ -90,7 +96,8 @@ GLOSSARY: tuple[Term, ...] = (
         "confusion",
         "Decisions against outcomes (confusion matrix)",
         ("decisions against outcomes", "confusion matrix", "{pos_past}", "{neg_past}"),
-        "A count of the {cases} by decision and actual outcome. True positives (TP): “{outcome}” and {pos_past}; false positives (FP): “{good}” but {pos_past}; "
+        "A count of the {cases} by decision and actual outcome. True positives (TP): “{outcome}” and {pos_past}; "
+        "false positives (FP): “{good}” but {pos_past}; "
         "false negatives (FN, missed): “{outcome}” but {neg_past}; true negatives (TN): “{good}” and {neg_past}.",
         "TP + FP + FN + TN = all cases",
         "Many TP and TN, few FP and FN; which error matters more is a business choice (see the cost of errors).",
@@ -99,19 +106,23 @@ GLOSSARY: tuple[Term, ...] = (
         "recall",
         "Recall ({pos_cases} caught)",
         ("recall", "{pos_cases} caught", "true positive rate", "tpr", "share of {pos_cases} {pos_past}"),
-        "Of the {cases} whose actual outcome was “{outcome}”, the share the model would {pos}. Also called the true positive rate (TPR); the Fairness page shows it per group.",
+        "Of the {cases} whose actual outcome was “{outcome}”, the share the model would {pos}. Also called the true "
+        "positive rate (TPR); the Fairness page shows it per group.",
         "TP / (TP + FN)",
-        "Closer to 100% is better. It rises as the threshold falls, at the price of more wrong “{pos}” decisions; the goals set the minimum.",
-        metric_keys=("recall",),
+        "Closer to 100% is better. It rises as the threshold falls, at the price of more wrong “{pos}” decisions; the "
+        "goals set the minimum.",
+        metric_key="recall",
     ),
     _T(
         "precision",
         "Precision",
         ("precision", "precision of {pos_decisions}", "share of {pos_decisions} that were {pos_cases}"),
-        "Of the {cases} the model would {pos}, the share whose actual outcome was “{outcome}”: how often a “{pos}” is right.",
+        "Of the {cases} the model would {pos}, the share whose actual outcome was “{outcome}”: how often a “{pos}” is "
+        "right.",
         "TP / (TP + FP)",
-        "Closer to 100% is better; it usually rises with the threshold while recall falls. Read it against the actual {outcome} rate.",
-        metric_keys=("precision",),
+        "Closer to 100% is better; it usually rises with the threshold while recall falls. Read it against the actual "
+        "{outcome} rate.",
+        metric_key="precision",
     ),
     _T(
         "positive_rate",
@@ -120,16 +131,17 @@ GLOSSARY: tuple[Term, ...] = (
         "The share of all {cases} that get “{pos}”: the workload it creates or the business it turns away.",
         "(TP + FP) / all cases",
         "As agreed in the goals: a business volume, not a higher-is-better number.",
-        metric_keys=("positive_rate",),
+        metric_key="positive_rate",
     ),
     _T(
         "negative_rate",
         "{Neg} rate (favourable rate)",
         ("{neg} rate", "approval rate", "negative rate", "favourable rate"),
-        "The share of all {cases} that get “{neg}”. The Fairness page shows the rate of the favourable decision, “{fav}”, per group.",
+        "The share of all {cases} that get “{neg}”. The Fairness page shows the rate of the favourable decision, "
+        "“{fav}”, per group.",
         "(TN + FN) / all cases = 1 − {pos} rate",
         "As agreed in the goals, and similar across groups (see the disparate impact ratio).",
-        metric_keys=("negative_rate",),
+        metric_key="negative_rate",
     ),
     _T(
         "accuracy",
@@ -137,17 +149,19 @@ GLOSSARY: tuple[Term, ...] = (
         ("accuracy",),
         "The share of all {cases} whose decision matches what actually happened.",
         "(TP + TN) / all cases",
-        "Higher is better, but it flatters a model when “{outcome}” is rare: “{neg}” for everyone already scores 1 − the actual {outcome} rate. Prefer recall, precision and cost.",
-        metric_keys=("accuracy",),
+        "Higher is better, but it flatters a model when “{outcome}” is rare: “{neg}” for everyone already scores 1 − "
+        "the actual {outcome} rate. Prefer recall, precision and cost.",
+        metric_key="accuracy",
     ),
     _T(
         "roc_auc",
         "ROC AUC",
         ("roc auc", "auc", "roc curve"),
-        "How well the score ranks {cases}, whatever the threshold: the chance that a random “{outcome}” {case} scores higher than a random “{good}” one. The ROC curve on Outcomes draws the trade-off it summarises.",
+        "How well the score ranks {cases}, whatever the threshold: the chance that a random “{outcome}” {case} scores "
+        "higher than a random “{good}” one. The ROC curve on Outcomes draws the trade-off it summarises.",
         "share of (“{outcome}”, “{good}”) pairs that the score orders correctly; ties count half",
         "1.0 is perfect and 0.5 is chance; above 0.7 is useful and above 0.8 strong for this kind of data.",
-        metric_keys=("roc_auc",),
+        metric_key="roc_auc",
     ),
     _T(
         "false_positive_rate",
@@ -190,13 +204,15 @@ GLOSSARY: tuple[Term, ...] = (
         "Close to the group's actual {outcome} rate: a gap means the model over- or under-states that group's risk.",
     ),
     _T(
-        "disparate_impact_ratio",
+        "dp_ratio",
         "Disparate impact ratio (demographic-parity ratio)",
         ("disparate impact ratio", "demographic-parity ratio", "demographic parity ratio"),
-        "Compares how often the groups of a protected attribute (such as sex or age band) get the favourable decision, “{fav}”: the lowest group's {fav} rate divided by the highest.",
-        "lowest group {fav} rate / highest group {fav} rate (fairlearn demographic_parity_ratio on the favourable decision)",
+        "Compares how often the groups of a protected attribute (such as sex or age band) get the favourable "
+        "decision, “{fav}”: the lowest group's {fav} rate divided by the highest.",
+        "lowest group {fav} rate / highest group {fav} rate (fairlearn demographic_parity_ratio on the favourable "
+        "decision)",
         "1.0 means equal rates; the four-fifths rule asks for at least 0.8.",
-        metric_keys=("disparate_impact_ratio", "dp_ratio"),
+        metric_key="dp_ratio",
         no_example=NO_GROUPS,
     ),
     _T(
@@ -206,34 +222,38 @@ GLOSSARY: tuple[Term, ...] = (
         "The gap between the highest and the lowest group's rate of the favourable decision, “{fav}”.",
         "highest group {fav} rate − lowest group {fav} rate",
         "0 means equal rates; under 0.1 (10 points) is a common aim.",
-        metric_keys=("dp_difference",),
+        metric_key="dp_difference",
         no_example=NO_GROUPS,
     ),
     _T(
         "equal_opportunity_difference",
         "Equal-opportunity difference",
         ("equal-opportunity difference", "equal opportunity difference"),
-        "Among {deserving} (whose actual outcome, “{fav_outcome}”, deserved “{fav}”), the gap between groups in how often they got it.",
-        "highest − lowest group share of {deserving} who got “{fav}” (fairlearn equal_opportunity_difference on the favourable outcome)",
+        "Among {deserving} (whose actual outcome, “{fav_outcome}”, deserved “{fav}”), the gap between groups in how "
+        "often they got it.",
+        "highest − lowest group share of {deserving} who got “{fav}” (fairlearn equal_opportunity_difference on the "
+        "favourable outcome)",
         "0 means equal; under 0.1 is a common aim.",
-        metric_keys=("equal_opportunity_difference",),
+        metric_key="equal_opportunity_difference",
         no_example=NO_GROUPS,
     ),
     _T(
         "equalized_odds_difference",
         "Equalized-odds difference",
         ("equalized-odds difference", "equalized odds difference"),
-        "The larger of two gaps between groups: in catching {pos_cases} (recall), and in wrongly {pos_past} {cases} whose outcome would be “{good}” (false positive rate).",
+        "The larger of two gaps between groups: in catching {pos_cases} (recall), and in wrongly {pos_past} {cases} "
+        "whose outcome would be “{good}” (false positive rate).",
         "max(highest − lowest group recall, highest − lowest group false positive rate) (fairlearn)",
         "0 means equal; under 0.1 is a common aim.",
-        metric_keys=("equalized_odds_difference",),
+        metric_key="equalized_odds_difference",
         no_example=NO_GROUPS,
     ),
     _T(
         "four_fifths",
         "Four-fifths rule",
         ("four-fifths rule", "four-fifths screen", "80% rule"),
-        "A screen from employment practice: if a group gets the favourable decision less than four fifths as often as the best-treated group, look closer. A screen, not a verdict.",
+        "A screen from employment practice: if a group gets the favourable decision less than four fifths as often as "
+        "the best-treated group, look closer. A screen, not a verdict.",
         f"disparate impact ratio ≥ {FOUR_FIFTHS}",
         f"Passed: a ratio of at least {FOUR_FIFTHS}. If not, look at the groups and at the reasons behind the gap.",
         no_example=NO_GROUPS,
@@ -242,7 +262,8 @@ GLOSSARY: tuple[Term, ...] = (
         "interval",
         "95% interval",
         ("95% interval", "confidence interval"),
-        "The range a gap metric would plausibly take on another sample of {cases} like these; small groups give wide intervals.",
+        "The range a gap metric would plausibly take on another sample of {cases} like these; small groups give wide "
+        "intervals.",
         "2.5th to 97.5th percentile of the metric over 500 resamples of the cases (drawn with replacement, seeded)",
         "Narrow: a wide interval means the groups are too small to say how large the gap is. The gaps are "
         "distances (never below 0), so whether a gap could be chance is the next term's question.",
@@ -252,25 +273,30 @@ GLOSSARY: tuple[Term, ...] = (
         "chance",
         "Chance of a gap this large",
         ("chance of a gap this large", "could be chance", "p-value", "permutation test"),
-        "How often a gap at least this large appears when the same {cases} are split into groups of the same sizes at random "
+        "How often a gap at least this large appears when the same {cases} are split into groups of the same sizes at "
+        "random "
         "(for the odds metrics, at random among {cases} with the same actual outcome).",
         "share of 500 random regroupings (seeded) with a gap at least as large as the one measured: a permutation test",
-        "Under 5 %: the gap is unlikely to be chance alone. Over 5 %: a gap this large often arises by chance with groups this size.",
+        "Under 5 %: the gap is unlikely to be chance alone. Over 5 %: a gap this large often arises by chance with "
+        "groups this size.",
         no_example=NO_GROUPS,
     ),
     _T(
         "shap",
         "SHAP contribution",
         ("shap contribution", "shap value", "contribution", "shap"),
-        "How much one input pushed this {case}'s score towards “{outcome}” (positive) or away from it (negative), compared with the average {case}: the bars of the waterfall.",
+        "How much one input pushed this {case}'s score towards “{outcome}” (positive) or away from it (negative), "
+        "compared with the average {case}: the bars of the waterfall.",
         "log-odds of the score = base value + the sum of every input's contribution (exact SHAP)",
-        "Neither good nor bad: the large positive ones are the reasons for a “{pos}”, and a protected attribute should not be among the large ones.",
+        "Neither good nor bad: the large positive ones are the reasons for a “{pos}”, and a protected attribute "
+        "should not be among the large ones.",
     ),
     _T(
         "base_value",
         "Base value (the average {case})",
         ("base value", "average {case}"),
-        "Where every explanation starts: the model's output for an average {case}, before any input of this {case} is looked at.",
+        "Where every explanation starts: the model's output for an average {case}, before any input of this {case} is "
+        "looked at.",
         "average model output (log-odds) over the cases the explainer learnt from",
         "Fixed per iteration; close to the actual {outcome} rate for a well-calibrated model.",
     ),
@@ -278,7 +304,8 @@ GLOSSARY: tuple[Term, ...] = (
         "log_odds",
         "Log-odds",
         ("log-odds", "log odds"),
-        "The scale SHAP contributions add up on. A probability p becomes log(p / (1 − p)): 50% is 0, higher probabilities are positive, lower ones negative.",
+        "The scale SHAP contributions add up on. A probability p becomes log(p / (1 − p)): 50% is 0, higher "
+        "probabilities are positive, lower ones negative.",
         "log-odds = ln(p / (1 − p)); p = 1 / (1 + e^(−log-odds))",
         "Not a target: +1 log-odds multiplies the odds of “{outcome}” by about 2.7.",
     ),
@@ -286,7 +313,8 @@ GLOSSARY: tuple[Term, ...] = (
         "global_importance",
         "Global importance (mean |SHAP|)",
         ("global importance", "mean |shap|", "importance", "rank change"),
-        "How strongly an input drives the scores overall: the average size of its SHAP contributions over the evaluation {cases}, whatever the direction. Compare ranks the inputs by it.",
+        "How strongly an input drives the scores overall: the average size of its SHAP contributions over the "
+        "evaluation {cases}, whatever the direction. Compare ranks the inputs by it.",
         "mean over the cases of |SHAP contribution of the input|",
         "No target: the top inputs should make business sense, and a protected attribute should not be near the top.",
     ),
@@ -294,7 +322,9 @@ GLOSSARY: tuple[Term, ...] = (
         "reason_codes",
         "Reason codes (principal reasons)",
         ("reason codes", "principal reasons", "reasons"),
-        "Up to four inputs, in plain words, that pushed the score most towards “{outcome}”, as in a credit adverse-action notice. A protected attribute is never a reason; when one drives the score, a separate fairness warning says so.",
+        "Up to four inputs, in plain words, that pushed the score most towards “{outcome}”, as in a credit "
+        "adverse-action notice. A protected attribute is never a reason; when one drives the score, a separate "
+        "fairness warning says so.",
         "inputs with a positive SHAP contribution, largest first, at most 4, protected attributes left out",
         "They should read as sensible reasons to the {case}; say so in feedback when one does not.",
     ),
@@ -302,17 +332,21 @@ GLOSSARY: tuple[Term, ...] = (
         "flips",
         "Decisions that flip (flip rate)",
         ("decisions that flip", "flip rate", "flips", "{neg} → {pos}", "{pos} → {neg}", "unchanged"),
-        "Between two iterations on the same {cases}: how many change from “{neg}” to “{pos}”, how many the other way, and how many stay. The flip rate is the share of a group that flips.",
+        "Between two iterations on the same {cases}: how many change from “{neg}” to “{pos}”, how many the other way, "
+        "and how many stay. The flip rate is the share of a group that flips.",
         "flips = cases where the old decision ≠ the new decision; flip rate = flips in the group / cases in the group",
-        "Few, explained by the notes of the new iteration, and not concentrated in one group unless the change targeted it.",
+        "Few, explained by the notes of the new iteration, and not concentrated in one group unless the change "
+        "targeted it.",
         no_example=TWO_ITERATIONS,
     ),
     _T(
         "fixes",
         "Flagged cases fixed",
         ("flagged cases fixed", "fixed"),
-        "Of the {cases} where reviewers disagreed with the older iteration and said what they expected, how many the newer iteration now decides that way.",
-        "fixed of flagged = cases now decided as the reviewers expected, of the flagged cases both iterations are shown on",
+        "Of the {cases} where reviewers disagreed with the older iteration and said what they expected, how many the "
+        "newer iteration now decides that way.",
+        "fixed of flagged = cases now decided as the reviewers expected, of the flagged cases both iterations are "
+        "shown on",
         "All of them, or a note in the new iteration saying why not.",
         patterns=(r"flagged cases \S+ now decides as the reviewers expected",),
         no_example=TWO_ITERATIONS,
@@ -321,7 +355,8 @@ GLOSSARY: tuple[Term, ...] = (
         "cost_fp",
         "Cost of a wrong “{pos}” (false positive)",
         ("{a_neg_case} wrongly {pos_past}", "false positive cost"),
-        "What the business loses when {a_case} whose outcome would be “{good}” gets “{pos}”. Set by the business owner on the Outcomes page.",
+        "What the business loses when {a_case} whose outcome would be “{good}” gets “{pos}”. Set by the business "
+        "owner on the Outcomes page.",
         "agreed amount per false positive",
         "An agreed business figure, not a model property.",
         no_example=NO_COSTS,
@@ -330,7 +365,8 @@ GLOSSARY: tuple[Term, ...] = (
         "cost_fn",
         "Cost of a missed {pos_case} (false negative)",
         ("{a_pos_case} wrongly {neg_past}", "false negative cost"),
-        "What the business loses when {a_case} whose outcome is “{outcome}” gets “{neg}”: a fixed amount plus, optionally, a share of one input (e.g. half the amount).",
+        "What the business loses when {a_case} whose outcome is “{outcome}” gets “{neg}”: a fixed amount plus, "
+        "optionally, a share of one input (e.g. half the amount).",
         "fixed amount + share × the value of the chosen input, per missed case",
         "An agreed business figure, not a model property.",
         no_example=NO_COSTS,
@@ -346,16 +382,18 @@ GLOSSARY: tuple[Term, ...] = (
             "cost of errors",
         ),
         "What the wrong decisions on the evaluation {cases} cost under the agreed cost matrix, spread over all cases.",
-        "total = sum of the false positives' costs + sum of the missed {pos_cases}' costs; per case = total / cases; per 1,000 cases = per case × 1,000",
+        "total = sum of the false positives' costs + sum of the missed {pos_cases}' costs; per case = total / cases; "
+        "per 1,000 cases = per case × 1,000",
         "Lower is better: compare thresholds and iterations on it.",
-        metric_keys=("expected_cost_per_case",),
+        metric_key="expected_cost_per_case",
         no_example=NO_COSTS,
     ),
     _T(
         "cost_optimal_threshold",
         "Cost-optimal threshold",
         ("cost-optimal threshold",),
-        "The threshold at which the expected cost of errors on the evaluation {cases} is lowest, searched over every distinct score.",
+        "The threshold at which the expected cost of errors on the evaluation {cases} is lowest, searched over every "
+        "distinct score.",
         "the threshold t with the lowest total cost(t); the highest one among equally cheap thresholds",
         "A starting point for the operating threshold: check the decision rates and fairness there before adopting it.",
         no_example=NO_COSTS,
@@ -364,17 +402,19 @@ GLOSSARY: tuple[Term, ...] = (
         "latency",
         "Latency of score + explanation (p95, median)",
         ("p95 latency of score + explanation", "score + explanation", "latency", "median latency"),
-        "How long it takes to score {a_case} and explain it (encoding, score, SHAP and reasons): 95% of cases take at most the p95; half take at most the median (p50).",
+        "How long it takes to score {a_case} and explain it (encoding, score, SHAP and reasons): 95% of cases take at "
+        "most the p95; half take at most the median (p50).",
         "p95 = 95th percentile of the measured times in milliseconds; median = 50th percentile",
         "Under the agreed goal (for example 100 ms); people notice waits of more than about a second.",
-        metric_keys=("latency_p95_ms",),
+        metric_key="latency_p95_ms",
         no_example=TIMED,
     ),
     _T(
         "psi",
         "PSI (population stability index)",
         ("psi", "population stability index", "data drift"),
-        "How much the mix of an input's values has changed between a reference window (the months the iteration learnt from) and now: numbers are cut into ten bands of the reference, categories are compared as they are.",
+        "How much the mix of an input's values has changed between a reference window (the months the iteration "
+        "learnt from) and now: numbers are cut into ten bands of the reference, categories are compared as they are.",
         "PSI = sum over the bands of (current share − reference share) × ln(current share / reference share)",
         f"Under {BANDS[0][0]} stable, {BANDS[0][0]} to {BANDS[1][0]} watch, over {BANDS[1][0]} act.",
         no_example=NO_TIME,
@@ -401,7 +441,8 @@ GLOSSARY: tuple[Term, ...] = (
         "ks_statistic",
         "Kolmogorov-Smirnov statistic",
         ("kolmogorov-smirnov statistic", "ks statistic", "kolmogorov-smirnov", "statistic"),
-        "For a numeric input: the largest gap between the share of reference and of current cases below any value. In the drift table, “statistic” holds it for numbers and the chi-square statistic for categories.",
+        "For a numeric input: the largest gap between the share of reference and of current cases below any value. In "
+        "the drift table, “statistic” holds it for numbers and the chi-square statistic for categories.",
         "KS = max over x of |share of reference cases ≤ x − share of current cases ≤ x|",
         "0 means the same distribution; read it with its p-value and the PSI.",
         no_example=NO_TIME,
@@ -410,7 +451,8 @@ GLOSSARY: tuple[Term, ...] = (
         "chi_square",
         "Chi-square statistic",
         ("chi-square statistic", "chi-square"),
-        "For a categorical input: how far the counts per category in the two windows are from what they would be if nothing had changed.",
+        "For a categorical input: how far the counts per category in the two windows are from what they would be if "
+        "nothing had changed.",
         "sum over windows and categories of (observed − expected)² / expected",
         "0 means the same mix; larger means more change. Read it with its p-value.",
         no_example=NO_TIME,
@@ -419,7 +461,8 @@ GLOSSARY: tuple[Term, ...] = (
         "p_value",
         "p-value",
         ("p-value", "p value"),
-        "If nothing had changed, the chance of a difference at least this large by luck alone. With thousands of cases even a tiny change gets a tiny p-value, so read it with the PSI, which measures the size.",
+        "If nothing had changed, the chance of a difference at least this large by luck alone. With thousands of "
+        "cases even a tiny change gets a tiny p-value, so read it with the PSI, which measures the size.",
         "from the Kolmogorov-Smirnov or chi-square test, on at most 20,000 sampled cases per window",
         "Under 0.05 together with a PSI over 0.1: a change that is both real and material.",
         no_example=NO_TIME,
@@ -443,7 +486,8 @@ GLOSSARY: tuple[Term, ...] = (
             "feature request",
             "other",
         ),
-        "What reviewers said about the cases: each entry keeps the iteration, the case, the score and reasons shown, a verdict (agree, disagree, unsure) and what it is about.",
+        "What reviewers said about the cases: each entry keeps the iteration, the case, the score and reasons shown, "
+        "a verdict (agree, disagree, unsure) and what it is about.",
         "count of entries, per iteration, per verdict or per topic (an entry counts once per topic)",
         "Enough entries on the cases that matter; read the verdicts and comments, not only the count.",
         no_example=FROM_STORE,
@@ -461,7 +505,8 @@ GLOSSARY: tuple[Term, ...] = (
         "usage",
         "Usage (page views, explanations viewed, feedback submitted)",
         ("page views", "explanations viewed", "feedback submitted", "usage"),
-        "How the app itself is used over the last 90 days: page visits, case explanations opened and feedback sent, by page and role.",
+        "How the app itself is used over the last 90 days: page visits, case explanations opened and feedback sent, "
+        "by page and role.",
         "count of recorded events of each kind",
         "Steady use by the people the model serves; no use means nobody is looking.",
         no_example=FROM_STORE,
@@ -470,7 +515,8 @@ GLOSSARY: tuple[Term, ...] = (
         "scorecard",
         "Goal scorecard (pass, FAIL, no value)",
         ("goal scorecard", "scorecard", "criterion"),
-        "Every agreed success criterion judged for an iteration at its threshold: the value, pass or FAIL, or why there is no value (such as no cost matrix yet).",
+        "Every agreed success criterion judged for an iteration at its threshold: the value, pass or FAIL, or why "
+        "there is no value (such as no cost matrix yet).",
         "pass if the value meets the target with the agreed comparison (≥ or ≤), otherwise FAIL",
         "Pass on every criterion before sign-off; a FAIL must be acknowledged by the signer.",
         no_example="It judges the criteria agreed on the Goals page.",
@@ -530,6 +576,11 @@ def _normalise_label(label: str) -> str:
     return " ".join(text.split()).strip(" .:")
 
 
+def _keys_of(term: Term) -> tuple[str, ...]:
+    """The catalogue key of the term's metric and the key's stored aliases (none for other terms)."""
+    return (term.metric_key, *get_metric(term.metric_key).aliases) if term.metric_key else ()
+
+
 @lru_cache(maxsize=32)
 def _phrase_all(words: tuple[tuple[str, str], ...]) -> tuple[tuple[Term, frozenset[str]], ...]:
     """Every term in these words, with the normalised names it answers to (cached per use case)."""
@@ -537,7 +588,7 @@ def _phrase_all(words: tuple[tuple[str, str], ...]) -> tuple[tuple[Term, frozens
     for term in GLOSSARY:
         phrased = _fill_term(term, dict(words))
         result.append(
-            (phrased, frozenset(_normalise_label(n) for n in (phrased.name, *phrased.aliases, *term.metric_keys)))
+            (phrased, frozenset(_normalise_label(n) for n in (phrased.name, *phrased.aliases, *_keys_of(term))))
         )
     return tuple(result)
 

@@ -26,7 +26,8 @@ from demo_models.vocabulary import capitalise
 
 EXAMPLES = 3
 STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;color:#222;padding:0 1rem}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2rem auto;
+color:#222;padding:0 1rem}
 h1{margin-bottom:.2rem} h2{border-bottom:2px solid #eee;padding-bottom:.3rem;margin-top:2.2rem}
 table{border-collapse:collapse;margin:.6rem 0} th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:right}
 th{background:#f6f6f6} td:first-child,th:first-child{text-align:left} .muted{color:#777;font-size:.9rem}
@@ -89,7 +90,8 @@ def render_report(inputs: ReportInputs) -> str:
     ]
     if inputs.scorecard:
         rows = "".join(
-            f"<tr><td>{e(c)}</td><td>{e(o)}</td><td class='{'pass' if v.startswith('pass') else 'fail' if v.startswith('FAIL') else ''}'>{e(v)}</td></tr>"
+            f"<tr><td>{e(c)}</td><td>{e(o)}</td>"
+            f"<td class='{'pass' if v.startswith('pass') else 'fail' if v.startswith('FAIL') else ''}'>{e(v)}</td></tr>"
             for c, o, v in inputs.scorecard
         )
         parts.append(f"<table><tr><th>Criterion</th><th>Owner</th><th>{e(card.version)}</th></tr>{rows}</table>")
@@ -108,7 +110,8 @@ def render_report(inputs: ReportInputs) -> str:
         now = curve.per_thousand(total_cost(labels, scores, card.threshold, inputs.costs))
         best = curve.per_thousand(float(curve.totals[curve.best]))
         parts.append(
-            f"<p>Expected cost of errors per 1,000 cases: <b>{e(format_money(now, inputs.currency))}</b> at the threshold; "
+            "<p>Expected cost of errors per 1,000 cases: "
+            f"<b>{e(format_money(now, inputs.currency))}</b> at the threshold; "
             f"{e(format_money(best, inputs.currency))} at the cost-optimal threshold {curve.optimal_threshold:.3f}.</p>"
         )
     else:
@@ -147,7 +150,8 @@ def render_report(inputs: ReportInputs) -> str:
         explanation = it.explain_case(case_id)
         reasons = "".join(f"<li>{e(r.text)}</li>" for r in explanation.reasons)
         parts.append(
-            f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, {e(explanation.decision)}</h3><ol>{reasons}</ol>"
+            f"<h3>{e(capitalise(words.case))} {e(case_id)}: {format_share(explanation.score)}, "
+            f"{e(explanation.decision)}</h3><ol>{reasons}</ol>"
         )
         parts.append(figure(build_waterfall(explanation, use_case)))
 
@@ -159,7 +163,8 @@ def render_report(inputs: ReportInputs) -> str:
         parts += [
             f"<h2>What changed since {e(old)}</h2>",
             _table(comparison.metrics.rename(index=names, columns={"old": old, "new": card.version})),
-            f"<p>Decisions that flip on the {e(words.count(len(comparison.cases)))} both were shown: <b>{counts[FLIP_TO_POSITIVE]}</b> "
+            f"<p>Decisions that flip on the {e(words.count(len(comparison.cases)))} both were shown: "
+            f"<b>{counts[FLIP_TO_POSITIVE]}</b> "
             f"{e(neg)} → {e(pos)}, <b>{counts[FLIP_TO_NEGATIVE]}</b> {e(pos)} → {e(neg)}.</p>",
         ]
         direction = {FLIP_TO_POSITIVE: f"{neg} → {pos}", FLIP_TO_NEGATIVE: f"{pos} → {neg}"}
@@ -181,4 +186,7 @@ def render_report(inputs: ReportInputs) -> str:
         parts.append("<p>No feedback yet.</p>")
     body = "\n".join(parts)
     title = f"Involve report: {use_case.title} {card.version}"
-    return f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>"
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
+        f"<style>{STYLE}</style></head><body>{body}</body></html>"
+    )

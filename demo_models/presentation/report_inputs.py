@@ -15,6 +15,7 @@ from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verd
 from demo_models.iterations.lineup import load_at_agreed_threshold, read_lineup
 from demo_models.iterations.registry import list_iterations
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.compare import check_flagged_fixed
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
@@ -31,7 +32,7 @@ from feedback.store.records import list_feedback
 def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
     """What a signer sees and signs: threshold, scorecard, fairness gaps per protected attribute,
     open feedback of the iteration."""
-    gaps, notes = {}, {}
+    gaps, notes, specs = {}, {}, criterion_specs(scored.use_case)
     for attribute in scored.card.protected_attributes:
         try:
             gaps[attribute] = {k: None if math.isnan(v) else v for k, v in fairness_gaps(scored, attribute).items()}
@@ -41,7 +42,11 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
         threshold=float(scored.threshold),
         scorecard=tuple(
             ScorecardLine(
-                r.criterion.describe(), r.criterion.owner, None if r.value is None else float(r.value), r.passed, r.note
+                r.criterion.describe(specs),
+                r.criterion.owner,
+                None if r.value is None else float(r.value),
+                r.passed,
+                r.note,
             )
             for r in results
         ),
@@ -63,6 +68,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
     criteria = current_criteria(store, use_case)
     latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
     results = evaluate_criteria(scored, criteria, costs, latency)
+    specs = criterion_specs(scored.use_case)
     entries = [f for f in list_feedback(store, use_case) if f.iteration in {version, scored.card.parent}]
     fixes = None
     if previous is not None:
@@ -73,7 +79,7 @@ def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, vers
         ReportInputs(
             scored=scored,
             previous=previous,
-            scorecard=[(r.criterion.describe(), r.criterion.owner, verdict(r)) for r in results],
+            scorecard=[(r.criterion.describe(specs), r.criterion.owner, verdict(r)) for r in results],
             costs=costs_for(scored, costs)[0],
             currency=costs.currency if costs else "",
             verdicts=count_verdicts(entries),

@@ -13,17 +13,17 @@ from scipy.special import logit
 
 from demo_models.formats import UNDEFINED, format_number, format_p_value, format_share
 from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
+from demo_models.metrics.catalogue import FOUR_FIFTHS, get_metric
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
 from demo_models.metrics.drift import BANDS, feature_drift, psi, psi_band
 from demo_models.metrics.fairness import (
     CHANCE_LEVEL,
-    FOUR_FIFTHS,
     FairnessError,
     bootstrap_gaps,
     fairness_gaps,
     group_table,
 )
-from demo_models.metrics.outcomes import confusion, undefined_gap_reason
+from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.glossary import Term, collect_words
 
@@ -81,7 +81,8 @@ class _Facts:
 
     @cached_property
     def windows(self) -> tuple[str, np.ndarray, np.ndarray]:
-        """How the windows are said, and the rows of the reference months (the training months) and the last later month."""
+        """How the windows are said, and the rows of the reference months (the training months) and the last
+        later month."""
         features = self.scored.features
         if "month" not in features.columns:
             raise ValueError("the evaluation data has no month")
@@ -137,25 +138,36 @@ def _work_out_explanation(f: _Facts, key: str) -> str:
     top, value = e.contributions.index[0], float(e.contributions.iloc[0])
     if key == "score":
         return (
-            f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}: the model puts the chance that its outcome is “{w['outcome']}” "
+            f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}: the model puts the chance that its outcome is "
+            f"“{w['outcome']}” "
             f"at about {round(e.score * 100)} in 100, so the decision is “{e.decision}”."
         )
     if key == "decision":
         side = "at or above" if e.score >= f.threshold else "below"
-        return f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}, {side} the threshold, so the decision is “{e.decision}”."
+        return (
+            f"{f.at}: {w['case']} {e.case_id} scores {e.score:.1%}, {side} the threshold, so the decision is "
+            f"“{e.decision}”."
+        )
     if key == "shap":
         return (
-            f"{f.at}: for {w['case']} {e.case_id}, {f.use_case.label(top)} = {f.use_case.describe_value(top, e.values.get(top))} "
-            f"contributes {value:+.2f} {e.scale}; all {len(e.contributions)} contributions sum to {total:+.2f}, from the base "
+            f"{f.at}: for {w['case']} {e.case_id}, {f.use_case.label(top)} = "
+            f"{f.use_case.describe_value(top, e.values.get(top))} "
+            f"contributes {value:+.2f} {e.scale}; all {len(e.contributions)} contributions sum to {total:+.2f}, from "
+            f"the base "
             f"value {e.base_value:+.2f} to {e.output:+.2f} {e.scale}, a score of {e.score:.1%}."
         )
     if key == "base_value":
         return (
-            f"On {f.version}: the base value is {e.base_value:+.2f} {e.scale}, a probability of {e.base_score:.1%} for the "
-            f"average {w['case']}; the inputs of {w['case']} {e.case_id} add {total:+.2f}, ending at {e.output:+.2f} ({e.score:.1%})."
+            f"On {f.version}: the base value is {e.base_value:+.2f} {e.scale}, a probability of {e.base_score:.1%} "
+            f"for the "
+            f"average {w['case']}; the inputs of {w['case']} {e.case_id} add {total:+.2f}, ending at {e.output:+.2f} "
+            f"({e.score:.1%})."
         )
     if key == "log_odds":
-        return f"{w['case'].capitalize()} {e.case_id} scores {e.score:.1%}: log-odds = ln({e.score:.3f} / {1 - e.score:.3f}) = {float(logit(e.score)):+.2f}."
+        return (
+            f"{w['case'].capitalize()} {e.case_id} scores {e.score:.1%}: log-odds = ln({e.score:.3f} / "
+            f"{1 - e.score:.3f}) = {float(logit(e.score)):+.2f}."
+        )
     if not e.reasons:
         raise ValueError(f"no input pushed {e.case_id} towards “{w['outcome']}”")
     return (
@@ -170,7 +182,8 @@ def _work_out_counts(f: _Facts, key: str) -> str:
     p, cases, outcome, good = tp + fn, w["cases"], w["outcome"], w["good"]
     if key == "threshold":
         return (
-            f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {cases} score at or above it and get “{w['pos']}”; "
+            f"{f.version} decides at {f.threshold:.1%}: {tp + fp:,} of the {n:,} {cases} score at or above it and get "
+            f"“{w['pos']}”; "
             f"the other {tn + fn:,} get “{w['neg']}”."
         )
     if key == "actual_outcome":
@@ -178,17 +191,23 @@ def _work_out_counts(f: _Facts, key: str) -> str:
             f"Of the {n:,} evaluation {cases} of {f.version}, {p:,} had the outcome “{outcome}” and {n - p:,} “{good}”."
         )
     if key == "base_rate":
-        return f"On the evaluation cases of {f.version}: {p:,} of the {n:,} {cases} had the outcome “{outcome}”: {p:,} / {n:,} = {_divide(p, n):.1%}."
+        return (
+            f"On the evaluation cases of {f.version}: {p:,} of the {n:,} {cases} had the outcome “{outcome}”: {p:,} / "
+            f"{n:,} = {_divide(p, n):.1%}."
+        )
     if key == "confusion":
         return (
-            f"{f.at}: TP = {tp:,} (outcome “{outcome}”, {w['pos_past']}), FP = {fp:,} (outcome “{good}”, {w['pos_past']}), "
-            f"FN = {fn:,} (outcome “{outcome}”, {w['neg_past']}), TN = {tn:,} (outcome “{good}”, {w['neg_past']}); {n:,} in all."
+            f"{f.at}: TP = {tp:,} (outcome “{outcome}”, {w['pos_past']}), FP = {fp:,} (outcome “{good}”, "
+            f"{w['pos_past']}), "
+            f"FN = {fn:,} (outcome “{outcome}”, {w['neg_past']}), TN = {tn:,} (outcome “{good}”, {w['neg_past']}); "
+            f"{n:,} in all."
         )
     if key == "roc_auc":
         if np.isnan(m["roc_auc"]):
             raise ValueError("the evaluation cases hold a single outcome")
         return (
-            f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {w['case']} ({p:,} × {n - p:,}), the score "
+            f"On {f.version}: of the {p * (n - p):,} pairs of a “{outcome}” and a “{good}” {w['case']} ({p:,} × "
+            f"{n - p:,}), the score "
             f"ranks the “{outcome}” one higher in {m['roc_auc']:.1%}: ROC AUC = {m['roc_auc']:.3f}."
         )
     if key == "mean_score":
@@ -294,12 +313,18 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     g, gaps, fav = f.groups, f.gaps, f.w["fav"]
     favourable, ratio = g["favourable rate"], gaps["dp_ratio"]
     deserving_rate = g["true positive rate" if f.use_case.favourable_is_positive else "true negative rate"]
-    if key in ("disparate_impact_ratio", "four_fifths") and np.isnan(ratio):
-        return f"{f.by}: no value — {undefined_gap_reason('dp_ratio', f.use_case)}."
-    if key == "disparate_impact_ratio":
-        return f"{f.by}: {fav} rate {_describe_spread(favourable)}: ratio = {favourable.min():.1%} / {favourable.max():.1%} = {ratio:.3f}."
+    if key in ("dp_ratio", "four_fifths") and np.isnan(ratio):
+        return f"{f.by}: no value — {get_metric('dp_ratio').undefined_reason(f.use_case)}."
+    if key == "dp_ratio":
+        return (
+            f"{f.by}: {fav} rate {_describe_spread(favourable)}: ratio = {favourable.min():.1%} / "
+            f"{favourable.max():.1%} = {ratio:.3f}."
+        )
     if key == "dp_difference":
-        return f"{f.by}: {fav} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − {favourable.min():.1%} = {gaps['dp_difference']:.3f}."
+        return (
+            f"{f.by}: {fav} rate {_describe_spread(favourable)}: difference = {favourable.max():.1%} − "
+            f"{favourable.min():.1%} = {gaps['dp_difference']:.3f}."
+        )
     if key == "equal_opportunity_difference":
         return (
             f"{f.by}: of the {f.w['deserving']}, {fav} rate {_describe_spread(deserving_rate)}: "
@@ -308,12 +333,17 @@ def _work_out_fairness(f: _Facts, key: str) -> str:
     if key == "equalized_odds_difference":
         tpr, fpr = g["true positive rate"], g["false positive rate"]
         return (
-            f"{f.by}: recall runs from {tpr.min():.1%} to {tpr.max():.1%} (gap {tpr.max() - tpr.min():.3f}) and the false positive "
-            f"rate from {fpr.min():.1%} to {fpr.max():.1%} (gap {fpr.max() - fpr.min():.3f}): difference = {gaps['equalized_odds_difference']:.3f}."
+            f"{f.by}: recall runs from {tpr.min():.1%} to {tpr.max():.1%} (gap {tpr.max() - tpr.min():.3f}) and the "
+            f"false positive "
+            f"rate from {fpr.min():.1%} to {fpr.max():.1%} (gap {fpr.max() - fpr.min():.3f}): difference = "
+            f"{gaps['equalized_odds_difference']:.3f}."
         )
     if key == "four_fifths":
         verdict = "passes" if ratio >= FOUR_FIFTHS else "fails"
-        return f"{f.by}: the disparate impact ratio is {ratio:.3f}, so the four-fifths screen {verdict} (it asks for at least {FOUR_FIFTHS})."
+        return (
+            f"{f.by}: the disparate impact ratio is {ratio:.3f}, so the four-fifths screen {verdict} (it asks for at "
+            f"least {FOUR_FIFTHS})."
+        )
     value, low, high, chance = bootstrap_gaps(f.scored, f.attribute).loc["dp_ratio"]
     if key == "chance":
         verdict = "a gap this large often arises by chance" if chance >= CHANCE_LEVEL else "unlikely to be chance alone"
@@ -343,13 +373,19 @@ def _work_out_drift(f: _Facts, key: str) -> str:
         if key == "psi":
             return f"{text}: {label(column)} changed most, PSI = {row['PSI']:.3f} ({row['band']})."
         luck = "under 0.05: unlikely to be luck" if row["p-value"] < 0.05 else "0.05 or more: it could be luck"
-        return f"{text}: {label(column)} ({row['test']} test): {format_p_value(row['p-value'], inline=True)}, {luck}; PSI {row['PSI']:.3f}."
+        return (
+            f"{text}: {label(column)} ({row['test']} test): {format_p_value(row['p-value'], inline=True)}, {luck}; PSI "
+            f"{row['PSI']:.3f}."
+        )
     test = "Kolmogorov-Smirnov" if key == "ks_statistic" else "chi-square"
     rows = drift[drift["test"] == test]
     if rows.empty:
         raise ValueError(f"no input is tested with {test}")
     column = rows["statistic"].idxmax()
-    return f"{text}: {label(column)}: {test} statistic = {format_number(rows.at[column, 'statistic'])} ({format_p_value(rows.at[column, 'p-value'], inline=True)})."
+    return (
+        f"{text}: {label(column)}: {test} statistic = {format_number(rows.at[column, 'statistic'])} "
+        f"({format_p_value(rows.at[column, 'p-value'], inline=True)})."
+    )
 
 
 def _work_out_costs(f: _Facts, key: str) -> str:
@@ -357,21 +393,30 @@ def _work_out_costs(f: _Facts, key: str) -> str:
     (_, fp, fn, _), w, u = f.counts, f.w, f.unit
     wrong, missed, total = f.sum_costs(false_negatives=False), f.sum_costs(false_positives=False), f.sum_costs()
     if key == "cost_fp":
-        return f"{f.at}: {fp:,} {w['cases']} with the outcome “{w['good']}” are {w['pos_past']}; together they cost {wrong:,.0f}{u}."
+        return (
+            f"{f.at}: {fp:,} {w['cases']} with the outcome “{w['good']}” are {w['pos_past']}; together they cost "
+            f"{wrong:,.0f}{u}."
+        )
     if key == "cost_fn":
         each = f", {missed / fn:,.0f}{u} each on average" if fn else ""
-        return f"{f.at}: {fn:,} {w['cases']} with the outcome “{w['outcome']}” are {w['neg_past']}; they cost {missed:,.0f}{u}{each}."
+        return (
+            f"{f.at}: {fn:,} {w['cases']} with the outcome “{w['outcome']}” are {w['neg_past']}; they cost "
+            f"{missed:,.0f}{u}{each}."
+        )
     if key == "expected_cost":
         per_case = total / f.n
         return (
-            f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['pos_cases']} {missed:,.0f}{u} = {total:,.0f}{u} over {f.n:,} "
+            f"{f.at}: false positives {wrong:,.0f}{u} + missed {w['pos_cases']} {missed:,.0f}{u} = {total:,.0f}{u} "
+            f"over {f.n:,} "
             f"{w['cases']}: {per_case:,.2f}{u} per case, {per_case * 1000:,.0f}{u} per 1,000 cases."
         )
     curve = cost_curve(f.labels, f.scores, f.costs)
     best = float(curve.totals[curve.best])
     return (
-        f"On {f.version}: of all {len(curve.thresholds):,} distinct thresholds the cheapest is {curve.optimal_threshold:.3f}, at "
-        f"{curve.per_thousand(best):,.0f}{u} per 1,000 cases, against {curve.per_thousand(total):,.0f}{u} at {f.threshold:.1%}."
+        f"On {f.version}: of all {len(curve.thresholds):,} distinct thresholds the cheapest is "
+        f"{curve.optimal_threshold:.3f}, at "
+        f"{curve.per_thousand(best):,.0f}{u} per 1,000 cases, against {curve.per_thousand(total):,.0f}{u} at "
+        f"{f.threshold:.1%}."
     )
 
 
@@ -399,7 +444,7 @@ _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
     ),
     **dict.fromkeys(
         (
-            "disparate_impact_ratio",
+            "dp_ratio",
             "dp_difference",
             "equal_opportunity_difference",
             "equalized_odds_difference",

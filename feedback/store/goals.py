@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
@@ -15,6 +16,7 @@ from feedback.goals import (
     Criterion,
     GoalError,
     GoalStatement,
+    MetricSpec,
     validate_costs,
     validate_criterion,
     validate_statement,
@@ -45,27 +47,38 @@ def statement_history(store: FeedbackStore, use_case: str) -> list[GoalStatement
     return _history(store, GOAL_STATEMENTS, use_case, GoalStatement)
 
 
-def _check_may_edit(store: FeedbackStore, criterion: Criterion, actor: Actor) -> None:
+def _check_may_edit(store: FeedbackStore, criterion: Criterion, actor: Actor, specs: Mapping[str, MetricSpec]) -> None:
     """AccessError if a demo identity would edit a criterion whose current version was made under login."""
     if not criterion.key:
         return
     versions = [c for c in criteria_history(store, criterion.use_case) if c.key == criterion.key]
     if versions:
         check_acts_on(
-            actor, versions[-1].author_subject, versions[-1].author_name, f"The criterion “{versions[-1].describe()}”"
+            actor,
+            versions[-1].author_subject,
+            versions[-1].author_name,
+            f"The criterion “{versions[-1].describe(specs)}”",
         )
 
 
-def save_criterion(store: FeedbackStore, criterion: Criterion, attributes: tuple[str, ...] = ()) -> Criterion:
-    """Validate and save a criterion (a new one gets a key; an edit is a new version of its key), by its
-    author's subject (AccessError if a demo identity edits one made under login)."""
-    clean = validate_criterion(replace(criterion, key=criterion.key or uuid.uuid4().hex[:12]), attributes)
+def save_criterion(
+    store: FeedbackStore,
+    criterion: Criterion,
+    attributes: tuple[str, ...] = (),
+    *,
+    specs: Mapping[str, MetricSpec],
+) -> Criterion:
+    """Validate against the metric `specs` and save a criterion (a new one gets a key; an edit is a new
+    version of its key), by its author's subject (AccessError if a demo identity edits one made under login)."""
+    clean = validate_criterion(replace(criterion, key=criterion.key or uuid.uuid4().hex[:12]), specs, attributes)
     actor = check_actor(Actor(clean.author_name, "business user", criterion.author_subject), "edit goals")
-    _check_may_edit(store, criterion, actor)
+    _check_may_edit(store, criterion, actor, specs)
     return _append(store, CRITERIA, replace(clean, author_subject=actor.subject))
 
 
-def remove_criterion(store: FeedbackStore, criterion: Criterion, actor: Actor) -> Criterion:
+def remove_criterion(
+    store: FeedbackStore, criterion: Criterion, actor: Actor, *, specs: Mapping[str, MetricSpec]
+) -> Criterion:
     """Record that a criterion no longer applies, by whom (GoalError if unnamed, AccessError if a demo
     identity removes one made under login; its history stays)."""
     try:
@@ -73,7 +86,7 @@ def remove_criterion(store: FeedbackStore, criterion: Criterion, actor: Actor) -
     except FeedbackError as err:
         raise GoalError(f"{err} Say who you are (sidebar) before you remove a criterion.") from err
     actor = check_actor(replace(actor, name=name), "edit goals")
-    _check_may_edit(store, criterion, actor)
+    _check_may_edit(store, criterion, actor, specs)
     return _append(
         store, CRITERIA, replace(criterion, active=False, author_name=actor.name, author_subject=actor.subject)
     )

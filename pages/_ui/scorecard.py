@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.iterations.registry import RegistryError
+from demo_models.metrics.catalogue import criterion_specs
+from demo_models.vocabulary import UseCase
 from feedback.goals import CostMatrix, Criterion, CriterionResult
 from feedback.store.goals import costs_history, current_criteria
 from pages._ui.context import PageContext
@@ -59,17 +61,19 @@ def criteria_of(ctx: PageContext) -> list[Criterion]:
     return current_criteria(ctx.store, ctx.use_case.name) if ctx.store else []
 
 
-def render_scorecard(columns: dict[str, list[CriterionResult]], key: str) -> None:
-    """A table: one row per criterion, one column per iteration."""
+def render_scorecard(columns: dict[str, list[CriterionResult]], key: str, use_case: UseCase) -> None:
+    """A table: one row per criterion (labelled by the metric catalogue), one column per iteration."""
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
     from demo_models.iterations.evaluation import verdict
 
+    specs = criterion_specs(use_case)
+
     first = next(iter(columns.values()))
     table = pd.DataFrame(
         {name: [verdict(r) for r in results] for name, results in columns.items()},
-        index=pd.Index([r.criterion.describe() for r in first], name="Criterion"),
+        index=pd.Index([r.criterion.describe(specs) for r in first], name="Criterion"),
     )
     table.insert(0, "Owner", [r.criterion.owner for r in first])
     st.dataframe(table, key=key)

@@ -20,9 +20,7 @@ def test_fairness_for_credit_shows_groups_gaps_and_the_screen(app_env, scored):
     expected = group_table(scored["v1"], "sex")
     assert groups["cases"].to_dict() == expected["cases"].to_dict()
     gaps = at.dataframe[1].value
-    assert gaps.loc["Demographic-parity ratio", "value"] == pytest.approx(
-        fairness_gaps(scored["v1"], "sex")["dp_ratio"]
-    )
+    assert gaps.loc["Disparate impact ratio", "value"] == pytest.approx(fairness_gaps(scored["v1"], "sex")["dp_ratio"])
     assert "Four-fifths screen" in (at.error[0].value if at.error else at.success[0].value)
     at.selectbox(key="fairness_attribute").set_value("age").run()
     assert list(at.dataframe[0].value.index) == ["25–40", "over 40", "under 25"]

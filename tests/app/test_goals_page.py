@@ -58,7 +58,7 @@ def test_a_target_outside_the_metric_range_is_refused(app_env):
 def test_fairness_criteria_that_cannot_be_computed_say_why(app_env):
     at = open_app(PAGE)
     at.selectbox(key="criterion_attribute_new").set_value("sex")
-    _add_criterion(at, 0.8, metric="disparate_impact_ratio")
+    _add_criterion(at, 0.8, metric="dp_ratio")
     assert at.success[0].value == "Saved: Disparate impact ratio (sex) >= 0.8."
     cost = _add_criterion(at, 100.0, metric="expected_cost_per_case")
     scorecard = cost.dataframe[-1].value

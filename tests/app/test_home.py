@@ -9,7 +9,7 @@ from feedback.store.database import FeedbackStore
 from feedback.store.goals import current_criteria, save_criterion
 from feedback.store.records import add_feedback
 from tests.app.apptest import open_app, tables_with
-from tests.helpers import make_criterion, make_draft
+from tests.helpers import CRITERION_SPECS, make_criterion, make_draft
 
 
 def test_home_shows_use_case_iterations_and_counts(app_env):
@@ -102,7 +102,7 @@ def test_home_judges_the_iteration_from_its_stored_scores_or_else_its_model(
         make_criterion(metric="roc_auc", target=0.75),
     ]
     for criterion in criteria:
-        save_criterion(store, criterion, ("sex", "age"))
+        save_criterion(store, criterion, ("sex", "age"), specs=CRITERION_SPECS)
     expected = _judged_by_the_model(registry_dir, current_criteria(store, "credit"))
     registry = tmp_path / "registry"
     shutil.copytree(registry_dir, registry)

@@ -24,7 +24,14 @@ from feedback.store.triage import triage_feedback
 from pages._ui.navigation import PAGES
 from pages._ui.text import escape_markdown
 from tests.app.apptest import open_app
-from tests.helpers import BUILTIN_VERSIONS, HOSTILE, copy_registry_with_hostile_card, make_criterion, make_draft
+from tests.helpers import (
+    BUILTIN_VERSIONS,
+    CRITERION_SPECS,
+    HOSTILE,
+    copy_registry_with_hostile_card,
+    make_criterion,
+    make_draft,
+)
 
 LINK, IMAGE, HTML, BOLD, DIRECTIVE, MATH, RLO = HOSTILE
 EVERYTHING = "\n".join(HOSTILE)  # multi-line text keeps line breaks: one per line
@@ -78,7 +85,7 @@ def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     store = FeedbackStore(f"sqlite:///{app_env}")
     versions = list(BUILTIN_VERSIONS)
     save_statement(store, GoalStatement("credit", EVERYTHING, LINK, IMAGE, HTML, "risk"))
-    save_criterion(store, make_criterion(owner=LINK, author_name=BOLD))
+    save_criterion(store, make_criterion(owner=LINK, author_name=BOLD), specs=CRITERION_SPECS)
     seeder = Seeder(store, "credit", {"v3": ScoredIteration(load_iteration("credit", "v3", registry))})
     case = scored["v3"].scores.index[0]
     given = seeder.give(

@@ -10,7 +10,7 @@ from demo_models.metrics.costs import case_costs, cost_curve, format_threshold, 
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import current_thresholds, save_criterion
 from tests.app.apptest import open_app
-from tests.helpers import make_criterion
+from tests.helpers import CRITERION_SPECS, make_criterion
 
 PAGE = "pages/7_Outcomes.py"
 SLIDER = "outcome_threshold_credit_v3"
@@ -85,7 +85,7 @@ def test_a_negative_cost_is_refused(app_env):
 
 def test_saving_a_threshold_changes_every_page_and_the_scorecard(app_env):
     store = FeedbackStore(f"sqlite:///{app_env}")
-    save_criterion(store, make_criterion(target=0.75), ("sex", "age"))
+    save_criterion(store, make_criterion(target=0.75), ("sex", "age"), specs=CRITERION_SPECS)
     at = open_app(user=("Rita", "risk"))
     assert at.dataframe[0].value.iloc[0]["v3"].startswith("FAIL")
     at.switch_page(PAGE).run()

@@ -9,7 +9,7 @@ from feedback.store.goals import save_criterion
 from feedback.store.lifecycle import change_lifecycle
 from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
 from tests.app.apptest import open_app, tables_with
-from tests.helpers import make_criterion, sign_off_for_promotion
+from tests.helpers import CRITERION_SPECS, make_criterion, sign_off_for_promotion
 
 PAGE = "pages/5_Sign_off.py"
 RITA = ("Rita Risk", "risk")
@@ -47,17 +47,17 @@ def test_signing_stores_the_snapshot_shown(app_env, scored):
     status = tables_with(at, "Signed by")[0]
     assert list(status["Signed by"]) == ["Rita Risk", "—"]
     assert at.warning[0].value == "v3 cannot go live yet: it needs the sign-off of **compliance**."
-    now, signed = tables_with(at, "Demographic-parity ratio")  # the snapshot shown now, and in the history
+    now, signed = tables_with(at, "Disparate impact ratio")  # the snapshot shown now, and in the history
     ratio = signoff.snapshot.fairness_gaps["sex"]["dp_ratio"]
     assert (
-        now.loc["Sex", "Demographic-parity ratio"]
-        == signed.loc["Sex", "Demographic-parity ratio"]
-        == pytest.approx(ratio)
+        now.loc["Sex", "Disparate impact ratio"] == signed.loc["Sex", "Disparate impact ratio"] == pytest.approx(ratio)
     )
 
 
 def test_a_failing_criterion_must_be_acknowledged(app_env):
-    save_criterion(FeedbackStore(f"sqlite:///{app_env}"), make_criterion(metric="recall", target=0.99))
+    save_criterion(
+        FeedbackStore(f"sqlite:///{app_env}"), make_criterion(metric="recall", target=0.99), specs=CRITERION_SPECS
+    )
     at = open_app(PAGE, user=RITA)
     assert tables_with(at, "Result")[0].iloc[0]["Result"].startswith("FAIL")
     _sign(at)

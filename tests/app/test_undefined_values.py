@@ -22,7 +22,7 @@ from feedback.goals import Criterion
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import save_criterion
 from tests.app.apptest import open_app, tables_with
-from tests.helpers import approvals_data, fit_approvals_model
+from tests.helpers import CRITERION_SPECS, approvals_data, fit_approvals_model
 
 UNREACHED = 0.995
 
@@ -85,7 +85,11 @@ def test_compare_marks_undefined_metrics(loans_env, nobody):
 
 def test_scorecard_says_why_a_criterion_has_no_value(loans_env, nobody):
     store = FeedbackStore(f"sqlite:///{loans_env}")
-    save_criterion(store, Criterion("loans", "", "precision", ">=", 0.5, "Risk team", date(2026, 11, 1), "Ann"))
+    save_criterion(
+        store,
+        Criterion("loans", "", "precision", ">=", 0.5, "Risk team", date(2026, 11, 1), "Ann"),
+        specs=CRITERION_SPECS,
+    )
     at = open_app(use_case="loans", iteration="v2")
     assert not at.exception
     cells = tables_with(at, "Owner")[0].iloc[:, -1].tolist()
@@ -96,7 +100,7 @@ def test_fairness_shows_an_undefined_ratio_as_undefined(loans_env, nobody):
     at = open_app("pages/9_Fairness.py", use_case="loans", iteration="v2")
     assert not at.exception
     gaps = at.dataframe[1].value
-    assert np.isnan(gaps.loc["Demographic-parity ratio", "value"])
+    assert np.isnan(gaps.loc["Disparate impact ratio", "value"])
     assert any("Four-fifths screen: no value" in w.value for w in at.warning)
     assert not any("Four-fifths screen" in s.value for s in at.success)
 

@@ -1,7 +1,7 @@
 import pytest
 
 from feedback.access import AccessError, Actor
-from feedback.goals import CRITERION_METRICS, CostMatrix, GoalError, GoalStatement, judge
+from feedback.goals import CostMatrix, GoalError, GoalStatement, judge
 from feedback.store.goals import (
     costs_history,
     criteria_history,
@@ -15,6 +15,7 @@ from feedback.store.goals import (
     statement_history,
     threshold_history,
 )
+from tests.helpers import CRITERION_SPECS
 from tests.helpers import make_criterion as _criterion
 
 
@@ -33,13 +34,15 @@ def _costs(**changes) -> CostMatrix:
 
 
 def test_a_criterion_round_trips_and_edits_keep_history(store):
-    saved = save_criterion(store, _criterion(), ("sex", "age"))
+    saved = save_criterion(store, _criterion(), ("sex", "age"), specs=CRITERION_SPECS)
     assert saved.key and saved.id and saved.created_at
     assert current_criteria(store, "credit") == [saved]
-    edited = save_criterion(store, _criterion(key=saved.key, target=0.75, author_name="Cy"), ("sex", "age"))
+    edited = save_criterion(
+        store, _criterion(key=saved.key, target=0.75, author_name="Cy"), ("sex", "age"), specs=CRITERION_SPECS
+    )
     assert current_criteria(store, "credit") == [edited]
     assert [c.target for c in criteria_history(store, "credit")] == [0.8, 0.75]
-    remove_criterion(store, edited, Actor("Dee", "business user"))
+    remove_criterion(store, edited, Actor("Dee", "business user"), specs=CRITERION_SPECS)
     assert current_criteria(store, "credit") == []
     assert [c.active for c in criteria_history(store, "credit")] == [True, True, False]
 
@@ -59,12 +62,12 @@ def test_a_criterion_round_trips_and_edits_keep_history(store):
 )
 def test_invalid_criteria_are_refused_with_a_message(store, change, message):
     with pytest.raises(GoalError, match=message):
-        save_criterion(store, _criterion(**change), ("sex", "age"))
+        save_criterion(store, _criterion(**change), ("sex", "age"), specs=CRITERION_SPECS)
     assert criteria_history(store, "credit") == []
 
 
 def test_every_criterion_metric_has_a_label_and_a_range():
-    for key, spec in CRITERION_METRICS.items():
+    for key, spec in CRITERION_SPECS.items():
         assert spec.label and spec.explanation and spec.low <= spec.high, key
 
 
@@ -126,5 +129,18 @@ def test_judging_criteria():
     assert missing.passed is None and missing.note == "no cost matrix"
     assert judge(recall, float("nan")).passed is None
     assert (
-        _criterion(metric="disparate_impact_ratio", attribute="sex").describe() == "Disparate impact ratio (sex) >= 0.8"
+        _criterion(metric="disparate_impact_ratio", attribute="sex").describe(CRITERION_SPECS)
+        == "Disparate impact ratio (sex) >= 0.8"
     )
+    assert (
+        _criterion(metric="dp_ratio", attribute="age").describe(CRITERION_SPECS)
+        == "Disparate impact ratio (age) >= 0.8"
+    )
+
+
+def test_a_criterion_saved_under_the_old_key_of_a_metric_stays_valid(store):
+    """Criteria saved before the catalogue use `disparate_impact_ratio`; it is an alias of `dp_ratio`."""
+    saved = save_criterion(store, _criterion(metric="disparate_impact_ratio", attribute="sex"), specs=CRITERION_SPECS)
+    assert current_criteria(store, "credit") == [saved] and saved.metric == "disparate_impact_ratio"
+    with pytest.raises(GoalError, match="Unknown metric"):
+        save_criterion(store, _criterion(metric="dp_ratio", attribute="sex"), specs={})

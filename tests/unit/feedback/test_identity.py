@@ -18,7 +18,7 @@ from feedback.store.records import add_feedback, list_feedback
 from feedback.store.schema import MIGRATIONS
 from feedback.store.signoff import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.triage import triage_feedback, triage_history
-from tests.helpers import BUILTIN_VERSIONS, make_criterion, make_draft
+from tests.helpers import BUILTIN_VERSIONS, CRITERION_SPECS, make_criterion, make_draft
 
 ISSUER = "http://127.0.0.1:9000"
 ALICE = Actor("Alice Smith", "risk", f"{ISSUER}|alice")
@@ -114,15 +114,19 @@ def test_changed_meanwhile_names_you_when_it_was_you_in_another_window(store):
 
 
 def test_a_demo_identity_cannot_edit_or_remove_a_criterion_made_under_login(store):
-    saved = save_criterion(store, make_criterion(author_name="Alice Smith", author_subject=ALICE.subject))
+    saved = save_criterion(
+        store, make_criterion(author_name="Alice Smith", author_subject=ALICE.subject), specs=CRITERION_SPECS
+    )
     assert saved.author_subject == ALICE.subject
     with pytest.raises(AccessError, match="signed-in person"):
-        remove_criterion(store, saved, Actor("Alice Smith", "admin"))
+        remove_criterion(store, saved, Actor("Alice Smith", "admin"), specs=CRITERION_SPECS)
     with pytest.raises(AccessError, match="signed-in person"):
-        save_criterion(store, make_criterion(key=saved.key, target=0.5, author_name="alice smith"))
+        save_criterion(
+            store, make_criterion(key=saved.key, target=0.5, author_name="alice smith"), specs=CRITERION_SPECS
+        )
     with pytest.raises(GoalError, match="Say who you are"):
-        remove_criterion(store, saved, Actor(" ", "admin", LOGIN_ADMIN.subject))
-    removed = remove_criterion(store, saved, LOGIN_ADMIN)
+        remove_criterion(store, saved, Actor(" ", "admin", LOGIN_ADMIN.subject), specs=CRITERION_SPECS)
+    removed = remove_criterion(store, saved, LOGIN_ADMIN, specs=CRITERION_SPECS)
     assert [(c.author_name, c.author_subject) for c in criteria_history(store, "credit")] == [
         ("Alice Smith", ALICE.subject),
         ("Ada Admin", LOGIN_ADMIN.subject),

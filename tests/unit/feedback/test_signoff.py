@@ -16,7 +16,7 @@ from feedback.signoff import ScorecardLine, SignOff, SignoffError, Snapshot, cou
 from feedback.store.goals import current_criteria, save_criterion
 from feedback.store.lifecycle import change_lifecycle, lifecycle_statuses, list_lifecycle_events
 from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
-from tests.helpers import BUILTIN_VERSIONS, make_criterion
+from tests.helpers import BUILTIN_VERSIONS, CRITERION_SPECS, make_criterion
 
 VERSIONS = list(BUILTIN_VERSIONS)
 REQUIRED = ("risk", "compliance")
@@ -101,12 +101,14 @@ def test_a_signoff_records_who_when_comment_and_snapshot(store):
 
 def test_the_snapshot_is_unchanged_after_the_goals_are_edited(store, scored):
     scored = scored["v3"]
-    save_criterion(store, make_criterion(metric="recall", target=0.3))
+    save_criterion(store, make_criterion(metric="recall", target=0.3), specs=CRITERION_SPECS)
     criteria = current_criteria(store, "credit")
     snapshot = compose_snapshot(scored, evaluate_criteria(scored, criteria, None), [])
     assert snapshot.scorecard[0].passed is True and snapshot.threshold == scored.threshold
     _sign(store, RITA, snapshot=snapshot, version=scored.card.version)
-    edited = save_criterion(store, replace(criteria[0], target=0.99, id=0, created_at=None))  # a new version of it
+    edited = save_criterion(
+        store, replace(criteria[0], target=0.99, id=0, created_at=None), specs=CRITERION_SPECS
+    )  # a new version of it
     assert current_criteria(store, "credit")[0].target == 0.99 and edited.key == criteria[0].key
     [read] = list_signoffs(store, "credit", scored.card.version)
     assert read.snapshot == snapshot

@@ -14,7 +14,7 @@ from feedback.goals import GoalError
 from feedback.records import FeedbackError, neutralise_bidi, validate_draft
 from feedback.store.goals import criteria_history, current_criteria, remove_criterion, save_criterion
 from pages._ui.text import escape_markdown
-from tests.helpers import make_criterion, make_draft
+from tests.helpers import CRITERION_SPECS, make_criterion, make_draft
 
 RLO = "\u202e"
 
@@ -115,11 +115,11 @@ def test_a_model_fitted_with_names_needs_those_columns(tmp_path):
 
 
 def test_removing_a_criterion_is_credited_to_who_removes_it(sqlite_store):
-    saved = save_criterion(sqlite_store, make_criterion(author_name="Ann"))
+    saved = save_criterion(sqlite_store, make_criterion(author_name="Ann"), specs=CRITERION_SPECS)
     for nobody in ("", "   "):
         with pytest.raises(GoalError, match="Say who you are"):
-            remove_criterion(sqlite_store, saved, Actor(nobody, "business user"))
+            remove_criterion(sqlite_store, saved, Actor(nobody, "business user"), specs=CRITERION_SPECS)
     assert len(current_criteria(sqlite_store, "credit")) == 1
-    remove_criterion(sqlite_store, saved, Actor("Dee", "business user"))
+    remove_criterion(sqlite_store, saved, Actor("Dee", "business user"), specs=CRITERION_SPECS)
     assert [c.author_name for c in criteria_history(sqlite_store, "credit")] == ["Ann", "Dee"]
     assert current_criteria(sqlite_store, "credit") == []

@@ -12,9 +12,10 @@ from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 
 from demo_models.iterations.registry import RegistryError, load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.fairness import bootstrap_gaps, fairness_gaps, gaps_by_threshold, group_table
 from demo_models.metrics.outcomes import fairness_value, metric_value
-from demo_models.metrics.performance import headline_metrics, undefined_reason
+from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.report_inputs import compose_snapshot
 from demo_models.vocabulary import get_use_case
 from tests.helpers import approvals_data as _approvals
@@ -116,7 +117,7 @@ def test_undefined_rates_are_nan_with_a_reason_never_zero(approvals):
     nobody = headline_metrics(labels, scores, threshold=1.01)  # no positive decision at all
     assert np.isnan(nobody["precision"])
     assert nobody["recall"] == 0.0
-    assert "no case got" in undefined_reason("precision", approvals.use_case)
+    assert "no case got" in get_metric("precision").undefined_reason(approvals.use_case)
     single = headline_metrics(np.zeros_like(labels), scores, 0.5)
     assert np.isnan(single["recall"]) and np.isnan(single["roc_auc"])
     value, why = metric_value(approvals.at_threshold(0.999999), "precision")
@@ -136,7 +137,7 @@ def test_the_glossary_speaks_of_the_favourable_decision(approvals):
     from demo_models.presentation.glossary import GLOSSARY, phrase_term
     from demo_models.presentation.worked_examples import worked_example
 
-    term = next(t for t in GLOSSARY if t.key == "disparate_impact_ratio")
+    term = next(t for t in GLOSSARY if t.key == "dp_ratio")
     phrased = phrase_term(term, approvals.use_case)
     assert f"“{approvals.use_case.positive_decision}”" in phrased.meaning
     text = worked_example(next(t for t in GLOSSARY if t.key == "equal_opportunity_difference"), approvals)

@@ -18,13 +18,13 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, r
 from demo_models.formats import format_number
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.metrics.catalogue import CATALOGUE, METRICS, canonical_key, criterion_specs
 from demo_models.metrics.costs import case_costs
 from demo_models.metrics.fairness import GAP_METRICS, bootstrap_gaps
 from demo_models.metrics.performance import METRIC_KEYS, metric_labels
 from demo_models.presentation.glossary import GLOSSARY, find_term, phrase_glossary, search_terms
 from demo_models.presentation.worked_examples import worked_example, worked_examples
 from demo_models.vocabulary import CREDIT, FRAUD, get_use_case
-from feedback.goals import CRITERION_METRICS
 
 USE_CASES = [CREDIT, FRAUD, get_use_case("churn", "churn")]
 TERMS = {t.key: t for t in GLOSSARY}
@@ -45,17 +45,21 @@ def fraud(registry_dir) -> ScoredIteration:
 
 
 @pytest.mark.parametrize("use_case", USE_CASES, ids=lambda u: u.name)
-def test_every_headline_criterion_and_gap_metric_has_a_term_found_by_its_label(use_case):
-    keyed = {k: t.key for t in GLOSSARY for k in t.metric_keys}
+def test_every_catalogue_metric_has_a_term_found_by_its_label_and_its_keys(use_case):
+    keyed = {t.metric_key: t.key for t in GLOSSARY if t.metric_key}
+    assert set(keyed) == set(METRICS)  # one term per catalogue entry, and no term for a metric it does not hold
+    for metric in CATALOGUE:
+        assert find_term(metric.label(use_case), use_case).key == keyed[metric.key], metric.label(use_case)
+        for key in (metric.key, *metric.aliases):
+            assert find_term(key, use_case).key == keyed[metric.key], key
     labels = metric_labels(use_case)
     for key in METRIC_KEYS:
         assert find_term(labels[key], use_case).key == keyed[key], labels[key]
-    for key, spec in CRITERION_METRICS.items():
-        assert find_term(spec.label, use_case).key == keyed[key], spec.label
-        assert find_term(f"{spec.label} — {spec.explanation}", use_case).key == keyed[key]  # the Goals picker
+    for key, spec in criterion_specs(use_case).items():
+        assert find_term(spec.label, use_case).key == keyed[canonical_key(key)], spec.label
+        assert find_term(f"{spec.label} — {spec.explanation}", use_case).key == keyed[canonical_key(key)]  # Goals
     for key, label in GAP_METRICS.items():
         assert find_term(label, use_case).key == keyed[key], label
-        assert find_term(key, use_case).key == keyed[key]
 
 
 def test_every_term_is_complete_and_speaks_the_use_cases_words():
@@ -167,7 +171,7 @@ def test_fairness_examples_equal_fairlearn(scored):
     approved = 1 - declined
     ratio = demographic_parity_ratio(y, approved, sensitive_features=sex)
     rates = pd.Series(approved).groupby(sex.to_numpy()).mean()
-    text = example("disparate_impact_ratio", it)
+    text = example("dp_ratio", it)
     assert f"ratio = {rates.min():.1%} / {rates.max():.1%} = {ratio:.3f}" in text and "by sex" in text
     assert f"= {demographic_parity_difference(y, approved, sensitive_features=sex):.3f}" in example("dp_difference", it)
     assert f"= {equal_opportunity_difference(1 - y, approved, sensitive_features=sex):.3f}" in example(
