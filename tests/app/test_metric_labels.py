@@ -46,7 +46,7 @@ def test_fraud_labels_are_in_fraud_words(app_env):
 
 
 def test_a_criterion_saved_under_the_old_key_is_shown_under_the_one_label(app_env):
-    from feedback.goal_store import save_criterion
+    from feedback.store.goals import save_criterion
     from feedback.store.database import FeedbackStore
 
     store = FeedbackStore(f"sqlite:///{app_env}")
