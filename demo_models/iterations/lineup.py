@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from demo_models.iterations.registry import IterationCard, RegistryError, load_iteration
+from demo_models.iterations.registry import IterationCard, RegistryError, check_name, load_iteration
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import current_thresholds
 from feedback.store.lifecycle import lifecycle_statuses
@@ -25,7 +25,9 @@ class Lineup:
     statuses: dict[str, str]  # lifecycle status of every version ("candidate" when the store has none)
 
     def card(self, version: str) -> IterationCard:
-        """The card of one version, at its agreed threshold; RegistryError if the use case has no such version."""
+        """The card of one version, at its agreed threshold; RegistryError if the name is not valid or the use
+        case has no such version."""
+        check_name("version", version)  # names become paths: say so before "no such iteration"
         for card in self.cards:
             if card.version == version:
                 return card

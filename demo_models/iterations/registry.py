@@ -128,7 +128,8 @@ def _python_scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _check_name(kind: str, value: str) -> None:
+def check_name(kind: str, value: str) -> None:
+    """RegistryError unless the use case or version name is valid (names become folder names)."""
     if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
         raise RegistryError(
             f"The {kind} name {value!r} is not valid: use 1-40 letters, digits, '.', '_' or '-', "
@@ -212,8 +213,8 @@ def register_iteration(
     Refuses (RegistryError) anything Involve could not show honestly, before any SHAP; writes nothing then.
     progress=True draws one progress bar while the evaluation cases are explained (the command line's default).
     """
-    _check_name("use case", use_case)
-    _check_name("version", version)
+    check_name("use case", use_case)
+    check_name("version", version)
     if not author or not str(author).strip():
         raise RegistryError("Say who registers the iteration (author).")
     from demo_models.iterations import native
@@ -501,8 +502,8 @@ def list_use_cases(registry_dir: Path | None = None) -> list[str]:
 def load_iteration(use_case: str, version: str, registry_dir: Path | None = None, with_model: bool = True) -> Iteration:
     """Load one iteration (its model only `with_model`); RegistryError with a clear message if it is
     unknown or unreadable."""
-    _check_name("use case", use_case)  # names become paths: "../x" must not reach outside the registry
-    _check_name("version", version)
+    check_name("use case", use_case)  # names become paths: "../x" must not reach outside the registry
+    check_name("version", version)
     folder = iteration_dir(use_case, version, registry_dir)
     if not (folder / CARD_FILE).exists():
         raise RegistryError(f"There is no iteration {version!r} of the use case {use_case!r}.")

@@ -46,8 +46,8 @@ def test_fraud_labels_are_in_fraud_words(app_env):
 
 
 def test_a_criterion_saved_under_the_old_key_is_shown_under_the_one_label(app_env):
-    from feedback.store.goals import save_criterion
     from feedback.store.database import FeedbackStore
+    from feedback.store.goals import save_criterion
 
     store = FeedbackStore(f"sqlite:///{app_env}")
     save_criterion(store, make_criterion(metric="disparate_impact_ratio", attribute="sex"), specs=CRITERION_SPECS)
