@@ -20,15 +20,13 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from streamlit_server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,14 +43,7 @@ TIMEOUT_MS = 600_000
 TARGET_SECONDS = 5.0
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(data: Path, demo_history: bool, script: str = "app.py") -> tuple[subprocess.Popen, str]:
-    port = _port()
     env = {
         **os.environ,
         "INVOLVE_DATA_DIR": str(data),
@@ -61,42 +52,7 @@ def _serve(data: Path, demo_history: bool, script: str = "app.py") -> tuple[subp
     }
     for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
         env.pop(name, None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read()
-            return server, url
-        except OSError:
-            time.sleep(0.05)
-
-
-def _stop(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=30)
+    return start_server(script, env, wait_seconds=600)
 
 
 def _ran(page) -> None:
@@ -146,7 +102,7 @@ def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[s
         _ran(page)
         times["reference: a one-line page visible"] = time.perf_counter() - start
         page.close()
-        _stop(server)
+        stop_server(server)
         start = time.perf_counter()
         server, url = _serve(data, demo_history)
         page = browser.new_page(viewport={"width": 1400, "height": 1300})
@@ -170,7 +126,7 @@ def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[s
         times["all ready"] = time.perf_counter() - start
         shot(page, "3-all-ready")
         page.close()
-        _stop(server)
+        stop_server(server)
         start = time.perf_counter()
         server, url = _serve(data, demo_history)
         page = browser.new_page(viewport={"width": 1400, "height": 1300})
@@ -181,7 +137,7 @@ def one_run(browser, demo_history: bool, shots: Path | None, run: int) -> dict[s
         times["restart, Home fully drawn"] = time.perf_counter() - start
         shot(page, "4-restart")
         page.close()
-        _stop(server)
+        stop_server(server)
     finally:
         shutil.rmtree(data, ignore_errors=True)
     return times

@@ -24,20 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit_server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FINISHED = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].enum_type.values_by_name
@@ -57,57 +55,12 @@ for i in range(1000):
 """
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _serve(script: str, data: Path) -> tuple[subprocess.Popen, str]:
-    port = _port()
     env = {**os.environ, "INVOLVE_DATA_DIR": str(data), "INVOLVE_LOG_LEVEL": "WARNING", "INVOLVE_HEALTH_EVERY": "0"}
     for name in ("INVOLVE_REGISTRY_DIR", "INVOLVE_DB_URL"):
         env.pop(name, None)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read()
-            return server, f"ws://127.0.0.1:{port}/_stcore/stream"
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"the server for {script} did not answer within 120 s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
+    server, url = start_server(script, env)
+    return server, url.replace("http://", "ws://") + "/_stcore/stream"
 
 
 async def _run(ws, page_hash: str) -> tuple[float, ForwardMsg | None]:
@@ -241,7 +194,7 @@ def main() -> None:
     finally:
         for process in (app, ref, heavy):
             if process is not None:
-                _stop(process)
+                stop_server(process)
 
 
 if __name__ == "__main__":
