@@ -7,6 +7,10 @@ import streamlit as st
 st.set_page_config(page_title="Home · Involve", page_icon="🤝", layout="wide")
 st.title("Involve")
 
+from pages._ui.first_start import show_first_start  # noqa: E402  (light: no pandas, store or registry)
+
+show_first_start()  # a first start: the "Getting ready" page ends this run here
+
 import pandas as pd  # noqa: E402
 
 from demo_models.formats import format_number  # noqa: E402

@@ -27,17 +27,38 @@ except ImportError:  # not on Windows: processes do not take turns there
     fcntl = None
 
 from demo_models import settings
-from demo_models.builtin.training import ensure_builtin_iterations, missing_builtins
 
 log = logging.getLogger(__name__)
 
 STATUS_FILE, LOG_FILE, LOCK_FILE = ".first-start.json", ".first-start.log", ".first-start.lock"
 DEMO_STEP = "writing the demo history"
+#: The built-in iterations in the order they are trained ("use case/version"). `training` defines them
+#: (a test checks that the two agree); they are named here so that a first start is recognised
+#: without importing pandas or the model libraries.
+BUILTIN_ITERATIONS = ("credit/v1", "credit/v2", "credit/v3", "fraud/v1", "fraud/v2")
 NICENESS = 19  # the lowest CPU priority: the first page render (and every later one) goes first
 
 
 class ReadOnlyRegistry(OSError):
     """Built-in iterations are missing and the registry folder cannot be written to train them."""
+
+
+def missing_builtins(registry_dir: Path | None = None) -> list[str]:
+    """The built-in iterations not registered yet, in the order they are trained ("use case/version")."""
+    root = Path(registry_dir or settings.registry_dir())
+    return [name for name in BUILTIN_ITERATIONS if not (root / name).exists()]
+
+
+def registered_names(registry_dir: Path) -> tuple[str, ...]:
+    """ "use case/version" of every iteration with a card in the registry, sorted (reads no card)."""
+    root = Path(registry_dir)
+    return tuple(
+        sorted(
+            f"{p.parent.parent.name}/{p.parent.name}"
+            for p in root.glob("*/*/card.json")
+            if not p.parent.name.startswith(".")
+        )
+    )
 
 
 def why_not_writable(folder: Path) -> str | None:
@@ -118,6 +139,8 @@ def prepare(registry_dir: Path, db_url: str, demo_history: bool) -> Progress:
             _write_status(registry_dir, Progress(step, done, total))
 
         try:
+            from demo_models.builtin.training import ensure_builtin_iterations  # trains: pandas, scikit-learn
+
             ensure_builtin_iterations(registry_dir, on_step=report)
             if demo_history:
                 from demo_models.builtin.demo_history import seed_demo_history

@@ -224,15 +224,6 @@ def _register_once(root: Path, use_case: str, version: str, train, **arguments) 
     return True
 
 
-def missing_builtins(registry_dir: Path | None = None) -> list[str]:
-    """The built-in iterations not registered yet, in the order they are trained ("use case/version")."""
-    root = Path(registry_dir or settings.registry_dir())
-    wanted = [("credit", s.version) for s in CREDIT_ITERATIONS] + [("fraud", s.version) for s in FRAUD_ITERATIONS]
-    return [
-        f"{use_case}/{version}" for use_case, version in wanted if not iteration_dir(use_case, version, root).exists()
-    ]
-
-
 def ensure_builtin_iterations(
     registry_dir: Path | None = None, on_step: Callable[[str, int], None] | None = None
 ) -> list[str]:

@@ -1,5 +1,8 @@
 """The first start of a server: its background preparation (built-in iterations, demo history) and
-its progress, shown on every page until it ends; a page with nothing to show yet waits for it."""
+its progress, shown on every page until it ends; a page with nothing to show yet waits for it.
+
+Light on purpose: nothing here imports pandas, the store or the registry, so Home's first run on an
+empty registry (`show_first_start`) ends as soon as the "Getting ready" page is drawn."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from demo_models import settings
-from demo_models.builtin.first_start import FirstStart, start_first_start
-from demo_models.iterations.registry import list_iterations
-from pages._ui.pickers import chosen_key
+from demo_models.builtin.first_start import FirstStart, ReadOnlyRegistry, registered_names, start_first_start
+from pages._ui.navigation import render_page_links
+from pages._ui.remembered import chosen_key
 from pages._ui.text import plain
 
 FIRST_START_POLL_SECONDS = 2
@@ -22,7 +25,7 @@ def _start_first_start(registry_dir: str, db_url: str, demo_history: bool) -> Fi
 
 
 def _registered(registry_dir: str) -> tuple[str, ...]:
-    return tuple(sorted(f"{c.use_case}/{c.version}" for c in list_iterations(registry_dir=Path(registry_dir))))
+    return registered_names(Path(registry_dir))
 
 
 @st.fragment(run_every=FIRST_START_POLL_SECONDS)
@@ -71,3 +74,20 @@ def prepare_registry(registry_dir: str, titled: bool) -> None:
     _first_start_progress(job, shown)
     if not shown:
         st.stop()
+
+
+def show_first_start() -> None:
+    """On a registry with no iteration yet (a first start): the menu, then the preparation's progress,
+    ending the run (Home calls it before its imports). Does nothing once an iteration is registered."""
+    registry_dir = str(settings.registry_dir())
+    if registered_names(Path(registry_dir)):
+        return
+    try:
+        job = _start_first_start(registry_dir, settings.db_url(), settings.demo_history())
+    except (ReadOnlyRegistry, OSError):
+        return  # setup_page says why, on the full path
+    if job is None or not job.progress().running:
+        return
+    render_page_links()
+    prepare_registry(registry_dir, titled=True)  # draws the progress and stops while nothing is registered
+    st.rerun()  # the first iteration arrived meanwhile: the full page, from the top

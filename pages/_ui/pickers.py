@@ -13,13 +13,8 @@ from demo_models.iterations.lineup import Lineup, default_iteration, read_lineup
 from demo_models.iterations.registry import IterationCard
 from demo_models.vocabulary import get_use_case
 from feedback.store.database import FeedbackStore, StoreError
-from pages._ui.remembered import remembered_widget
+from pages._ui.remembered import chosen_key, remembered_widget
 from pages._ui.text import md
-
-
-def chosen_key(state_key: str) -> str:
-    """The session key set once the person picks `state_key` themselves (widget or link)."""
-    return f"_{state_key}_chosen"
 
 
 def pick_in_sidebar(

@@ -38,3 +38,8 @@ def remembered_widget(
     st.session_state[widget_key] = st.session_state[state_key]
     widget(label, key=widget_key, on_change=_copy, args=(state_key, widget_key, then), **kwargs)
     return st.session_state[state_key]
+
+
+def chosen_key(state_key: str) -> str:
+    """The session key set once the person picks `state_key` themselves (widget or link)."""
+    return f"_{state_key}_chosen"

@@ -9,8 +9,18 @@ import subprocess
 import pytest
 
 from demo_models import settings
-from demo_models.builtin.first_start import LOG_FILE, FirstStart, Progress, prepare, read_status, start_first_start
-from demo_models.builtin.training import missing_builtins
+from demo_models.builtin.first_start import (
+    BUILTIN_ITERATIONS,
+    LOG_FILE,
+    FirstStart,
+    Progress,
+    missing_builtins,
+    prepare,
+    read_status,
+    registered_names,
+    start_first_start,
+)
+from demo_models.builtin.training import CREDIT_ITERATIONS, FRAUD_ITERATIONS
 from feedback.store.records import add_feedback
 
 
@@ -90,3 +100,9 @@ def test_while_built_ins_are_missing_the_page_leaves_the_store_to_the_background
         if job is not None and job.process.poll() is None:
             os.killpg(job.process.pid, signal.SIGTERM)
             job.process.wait(timeout=30)
+
+
+def test_the_built_in_names_are_the_ones_training_defines_in_its_order(registry_dir):
+    trained = [f"credit/{s.version}" for s in CREDIT_ITERATIONS] + [f"fraud/{s.version}" for s in FRAUD_ITERATIONS]
+    assert list(BUILTIN_ITERATIONS) == trained
+    assert registered_names(registry_dir) == tuple(sorted(trained))  # the card files, without reading them
