@@ -12,6 +12,7 @@ a precomputed 0/1 matrix.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +151,9 @@ MIN_GLOBAL_ROWS = 500
 #: Evaluation cases explained per call at registration: one progress bar step each, and a pause
 #: between calls in which a GIL-holding explainer lets other threads run.
 EXPLAIN_CHUNK_ROWS = 2_000
+#: Evaluation cases encoded per call of the model's preprocessing: its fixed cost is paid per call
+#: (about 15 ms for a ColumnTransformer), its memory per row.
+ENCODE_CHUNK_ROWS = 50_000
 SCALE_PROBE_ROWS = 20
 
 
@@ -249,8 +253,11 @@ class CaseExplainer:
         if self.kind == "agnostic":
             self._init_agnostic(background)
             return
+        # The linear explainer centres on the mean of every case; the others only need the encoding's
+        # width and a few rows to detect the scale, so they encode a probe (a page load pays this too).
+        probe = background if self.kind == "linear" else background.iloc[:SCALE_PROBE_ROWS]
         try:
-            background_t = self._encode(background)
+            background_t = self._encode(probe)
         except Exception as err:
             raise ExplainError(f"The model cannot transform the evaluation data: {err}") from err
         sources = map_outputs_to_inputs(self.prep, self.input_columns, background_t.shape[1])
@@ -273,7 +280,7 @@ class CaseExplainer:
 
             self._tree = shap.TreeExplainer(self.estimator)
             self.method = f"TreeSHAP (exact, shap.TreeExplainer on {type(self.estimator).__name__})"
-            self.scale = self._detect_scale(background)
+            self.scale = self._detect_scale(background_t)
 
     def _init_agnostic(self, background: pd.DataFrame) -> None:
         import shap
@@ -306,11 +313,14 @@ class CaseExplainer:
         Xt = Xt.toarray() if hasattr(Xt, "toarray") else Xt
         return np.asarray(Xt, dtype=float)
 
-    def _detect_scale(self, background: pd.DataFrame) -> str:
-        sample = background.iloc[:SCALE_PROBE_ROWS]  # the full additivity check comes later, on every explained case
-        attribution = self.explain(sample)
+    def _detect_scale(self, encoded: np.ndarray) -> str:
+        # The full additivity check (on the whole model) comes later, on every explained case; the
+        # estimator on the rows already encoded gives the same probabilities without encoding again.
+        attribution = self.attribute(encoded)
         total = attribution.output
-        proba = np.asarray(self.model.predict_proba(sample), dtype=float)[:, self.positive_index]
+        with warnings.catch_warnings():  # fitted on named columns, given the same columns as an array
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            proba = np.asarray(self.estimator.predict_proba(encoded), dtype=float)[:, self.positive_index]
         if np.allclose(expit(total), proba, atol=self.tolerance, rtol=0):
             return "log-odds"
         if np.allclose(total, proba, atol=self.tolerance, rtol=0):
@@ -356,22 +366,30 @@ class CaseExplainer:
         """Attributions for raw input rows."""
         return self.attribute(self.transform(X))
 
-    def seconds_per_case(self, X: pd.DataFrame, rows: int = 3) -> float:
-        """Measured time to explain one case (median of a few), so slow explainers are visible."""
-        encoded = self.transform(X.iloc[:rows])
+    def seconds_per_case(self, X: pd.DataFrame, rows: int = 3, encoded: Any = None) -> float:
+        """Measured time to explain one case (median of a few), so slow explainers are visible.
+
+        encoded: X's first rows already encoded with `transform` (saves encoding them again)."""
+        encoded = self.transform(X.iloc[:rows]) if encoded is None else _take(encoded, 0, rows)
         times = []
         for i in range(encoded.shape[0]):
             start = time.perf_counter()
-            self.attribute(encoded[i : i + 1])
+            self.attribute(_take(encoded, i, i + 1))
             times.append(time.perf_counter() - start)
         return float(np.median(times))
 
-    def check_additivity(self, X: pd.DataFrame, attribution: Attribution | None = None) -> None:
-        """Raise ExplainError unless the attributions (of X) reproduce the model's probabilities."""
-        try:
-            proba = np.asarray(self.model.predict_proba(X), dtype=float)[:, self.positive_index]
-        except Exception as err:
-            raise ExplainError(f"The model cannot predict on the evaluation data: {err}") from err
+    def check_additivity(
+        self, X: pd.DataFrame, attribution: Attribution | None = None, proba: np.ndarray | None = None
+    ) -> None:
+        """Raise ExplainError unless the attributions (of X) reproduce the model's probabilities.
+
+        proba: the model's probabilities of the positive class on X when already computed."""
+        if proba is None:
+            try:
+                proba = np.asarray(self.model.predict_proba(X), dtype=float)[:, self.positive_index]
+            except Exception as err:
+                raise ExplainError(f"The model cannot predict on the evaluation data: {err}") from err
+        proba = np.asarray(proba, dtype=float)
         if not np.all(np.isfinite(proba)):
             raise ExplainError("The model returns non-finite probabilities on the evaluation data.")
         if attribution is None:
@@ -394,25 +412,41 @@ class GlobalExplanation:
     sample_rule: str = "every case"  # why these rows (global_sample_size)
 
 
-def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: bool | str) -> Attribution:
-    """The rows' attributions, EXPLAIN_CHUNK_ROWS at a time, with one progress bar on stderr if asked."""
+def _take(encoded: Any, start: int, stop: int) -> Any:
+    """Rows start:stop of an encoding (an array, a sparse matrix or CatBoost's frame)."""
+    return encoded.iloc[start:stop] if isinstance(encoded, pd.DataFrame) else encoded[start:stop]
+
+
+def _explain_in_chunks(explainer: CaseExplainer, rows: pd.DataFrame, progress: bool | str) -> tuple[Attribution, float]:
+    """The rows' attributions and the measured seconds per case, with one progress bar on stderr if asked.
+
+    Rows are encoded ENCODE_CHUNK_ROWS at a time (an encoder's fixed cost is paid per call, its memory
+    per row) and explained EXPLAIN_CHUNK_ROWS at a time."""
     # tqdm: a dependency of shap; tqdm.auto draws a widget in a notebook, a text bar on a terminal
     from tqdm.auto import tqdm
 
-    starts = range(0, len(rows), EXPLAIN_CHUNK_ROWS)
     label = progress if isinstance(progress, str) else "Explaining evaluation cases"
-    parts = []
+    parts, per_case = [], float("nan")
     bar = tqdm(total=len(rows), unit="case", desc=label, disable=not progress, leave=False, mininterval=0, miniters=1)
     with bar:  # redrawn after every chunk (a chunk takes far longer than drawing)
-        for start in starts:
-            parts.append(explainer.explain(rows.iloc[start : start + EXPLAIN_CHUNK_ROWS]))
-            bar.update(min(EXPLAIN_CHUNK_ROWS, len(rows) - start))
-    return Attribution(
+        for block_start in range(0, len(rows), ENCODE_CHUNK_ROWS):
+            block = rows.iloc[block_start : block_start + ENCODE_CHUNK_ROWS]
+            try:
+                encoded = explainer.transform(block)
+            except Exception as err:
+                raise ExplainError(f"The model cannot transform the evaluation data: {err}") from err
+            if block_start == 0:
+                per_case = explainer.seconds_per_case(block, encoded=encoded)
+            for start in range(0, len(block), EXPLAIN_CHUNK_ROWS):
+                parts.append(explainer.attribute(_take(encoded, start, start + EXPLAIN_CHUNK_ROWS)))
+                bar.update(min(EXPLAIN_CHUNK_ROWS, len(block) - start))
+    attribution = Attribution(
         base_value=parts[0].base_value,
         contributions=np.vstack([part.contributions for part in parts]),
         columns=parts[0].columns,
         scale=parts[0].scale,
     )
+    return attribution, per_case
 
 
 def tree_work_per_case(estimator: Any) -> int | None:
@@ -454,16 +488,18 @@ def global_sample_size(explainer: CaseExplainer, n_cases: int) -> tuple[int, str
     return rows, ("every case" if rows >= n_cases else why)
 
 
-def explain_evaluation(explainer: CaseExplainer, X: pd.DataFrame, progress: bool | str = False) -> GlobalExplanation:
+def explain_evaluation(
+    explainer: CaseExplainer, X: pd.DataFrame, progress: bool | str = False, scores: pd.Series | None = None
+) -> GlobalExplanation:
     """Explain every case, or a seeded sample whose size `global_sample_size` chose (never the clock).
 
-    Also checks that the explanations add up to the model's probabilities on those cases.
-    progress: draw one progress bar (a string is its label); quiet by default.
+    Also checks that the explanations add up to the model's probabilities on those cases (`scores`,
+    by case id, when already computed). progress: draw one progress bar (a string is its label).
     """
-    per_case = explainer.seconds_per_case(X)
     size, why = global_sample_size(explainer, len(X))
     rows = X if size >= len(X) else X.sample(size, random_state=0).sort_index()
-    attribution = _explain_in_chunks(explainer, rows, progress)
-    explainer.check_additivity(rows, attribution)
+    attribution, per_case = _explain_in_chunks(explainer, rows, progress)
+    proba = None if scores is None else scores.loc[rows.index].to_numpy()
+    explainer.check_additivity(rows, attribution, proba=proba)
     frame = pd.DataFrame(attribution.contributions, index=rows.index, columns=list(attribution.columns))
     return GlobalExplanation(frame, attribution.base_value, per_case, sampled=len(rows) < len(X), sample_rule=why)

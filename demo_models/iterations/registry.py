@@ -52,6 +52,7 @@ TRUSTED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",  # RandomForest, ExtraTrees, GradientBoosting, DecisionTree
     }
 )
+TRUSTED_TYPE_LIST = sorted(TRUSTED_TYPES)  # as skops takes them
 
 
 #: Modules of our own trusted types as older versions of Involve wrote them into model files (the
@@ -256,17 +257,25 @@ def register_iteration(
             f"{favourable} one: which decision is good for a case belongs to the use case."
         )
     _check_features(model, features)
-    files = serialize_model(model)  # refuses types that could not be loaded back safely
+    files, loaded = serialize_model(model)  # refuses types that could not be loaded back safely
     _check_predicts(model, features)
     from demo_models.explanations.attributions import (
         CaseExplainer,
         ExplainError,
         explain_evaluation,
     )  # sklearn: ~1.5 s to import
+    from demo_models.iterations.evaluation import Evaluation, judge_at_threshold, score_cases, scores_bytes
 
+    files[EVAL_FILE] = _parquet_bytes(frame)
+    stored = pd.read_parquet(io.BytesIO(files[EVAL_FILE]))  # the cases as pages read them
     try:
         explainer = CaseExplainer(model, features, positive_label=positive_label)
-        explained = explain_evaluation(explainer, features, progress=progress and f"Explaining {use_case}/{version}")
+        try:  # the scores pages show: the model as loaded back, on the cases as read back
+            scores = score_cases(loaded, stored[list(features.columns)], explainer.positive_index)
+        except Exception as err:  # any estimator's own error
+            raise ExplainError(f"The model cannot predict on the evaluation data: {err}") from err
+        label = progress and f"Explaining {use_case}/{version}"
+        explained = explain_evaluation(explainer, features, progress=label, scores=scores)
     except ExplainError as err:
         raise RegistryError(str(err)) from err
 
@@ -294,14 +303,10 @@ def register_iteration(
         favourable=favourable,
         extra=dict(extra or {}),
     )
-    files[EVAL_FILE] = _parquet_bytes(frame)
     files[SHAP_FILE] = _parquet_bytes(explained.contributions)
-    from demo_models.iterations.evaluation import Evaluation, judge_at_threshold, score_cases, scores_bytes
-
-    stored = Iteration(card, None, pd.read_parquet(io.BytesIO(files[EVAL_FILE])), pd.DataFrame())  # as pages read it
-    scores = score_cases(deserialize_model(files), stored.features, explainer.positive_index)
     files[SCORES_FILE] = scores_bytes(scores)
-    files[JUDGED_FILE] = json.dumps(judge_at_threshold(Evaluation(stored, scores))).encode("utf-8")
+    iteration = Iteration(card, None, stored, pd.DataFrame())
+    files[JUDGED_FILE] = json.dumps(judge_at_threshold(Evaluation(iteration, scores))).encode("utf-8")
     files[CARD_FILE] = card.to_json().encode("utf-8")
     _write_atomically(root, final, files)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
@@ -323,8 +328,9 @@ def _parquet_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def serialize_model(model: Any) -> dict[str, bytes]:
-    """The model's files (skops, plus a native XGBoost/CatBoost file), checked to load back safely."""
+def serialize_model(model: Any) -> tuple[dict[str, bytes], Any]:
+    """The model's files (skops, plus a native XGBoost/CatBoost file) and the model as loaded back from
+    them, which proves they load safely."""
     import skops.io as sio  # ~1.2 s to import: only where a model is read or written
 
     from demo_models.iterations import native
@@ -334,8 +340,7 @@ def serialize_model(model: Any) -> dict[str, bytes]:
         files[MODEL_FILE] = sio.dumps(skeleton)
     except Exception as err:  # skops and the native libraries raise many types
         raise RegistryError(f"The model cannot be saved safely: {err}") from err
-    deserialize_model(files, MODEL_FILE)
-    return files
+    return files, deserialize_model(files, MODEL_FILE)
 
 
 def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
@@ -345,28 +350,38 @@ def deserialize_model(files: dict[str, bytes], name: str = MODEL_FILE) -> Any:
     from demo_models.iterations import native
 
     files = {**files, name: _with_moved_modules(files[name])}
-    try:
-        untrusted = set(sio.get_untrusted_types(data=files[name]))
-    except Exception as err:  # skops raises many types on a corrupt file
-        raise RegistryError(f"{name} is not a readable skops model file ({err}).") from err
-    unknown = untrusted - TRUSTED_TYPES
-    if unknown:
-        raise RegistryError(
-            f"{name} contains types Involve does not trust: {sorted(unknown)}. Only scikit-learn, "
-            "LightGBM, XGBoost and CatBoost models can be loaded."
-        )
 
     def read(file: str) -> bytes:
         if file not in (native.XGBOOST_FILE, native.CATBOOST_FILE) or file not in files:
             raise RegistryError(f"The model's native file {file!r} is missing.")
         return files[file]
 
+    try:  # skops refuses, before constructing anything, a file holding a type outside the list
+        skeleton = sio.loads(files[name], trusted=TRUSTED_TYPE_LIST)
+    except Exception as err:  # skops raises many types; say which problem it is
+        raise _load_refusal(files[name], name, err) from err
     try:
-        return native.attach_native(sio.loads(files[name], trusted=sorted(untrusted)), read)
+        return native.attach_native(skeleton, read)
     except RegistryError:
         raise
     except Exception as err:
         raise RegistryError(f"{name} cannot be loaded: {err}") from err
+
+
+def _load_refusal(data: bytes, name: str, err: Exception) -> RegistryError:
+    """Why skops would not load a model file: a corrupt file, untrusted types, or another error."""
+    import skops.io as sio
+
+    try:
+        unknown = set(sio.get_untrusted_types(data=data)) - TRUSTED_TYPES
+    except Exception as detail:  # not even its schema reads
+        return RegistryError(f"{name} is not a readable skops model file ({detail}).")
+    if unknown:
+        return RegistryError(
+            f"{name} contains types Involve does not trust: {sorted(unknown)}. Only scikit-learn, "
+            "LightGBM, XGBoost and CatBoost models can be loaded."
+        )
+    return RegistryError(f"{name} cannot be loaded: {err}")
 
 
 def _with_moved_modules(data: bytes) -> bytes:
