@@ -13,13 +13,11 @@ from demo_models.iterations.scoring import (
     SORT_ORDERS,
     filter_case_table,
 )
-from demo_models.presentation.chart_text import describe_waterfall
-from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise
 from feedback.store.records import count_by_case, list_feedback
 from feedback.store.telemetry import record_event
 from pages._ui.cases import render_case_picker
-from pages._ui.charts import render_plotly
+from pages._ui.charts import render_case_waterfall
 from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
@@ -123,7 +121,7 @@ m3.metric("Threshold", format_share(explanation.threshold, 0))
 m4.metric(OUTCOME_COLUMN, str(table.at[case_id, OUTCOME_COLUMN]).capitalize())
 
 left, right = st.columns([3, 2])
-render_plotly(build_waterfall(explanation, use_case), describe_waterfall(explanation, use_case), "waterfall", left)
+render_case_waterfall(explanation, use_case, "waterfall", left)
 left.caption(
     md(
         "Each bar is one input's SHAP contribution in {}: red pushes towards {}, green away from it. The bars add up "

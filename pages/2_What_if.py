@@ -12,10 +12,8 @@ from demo_models.explanations.whatif import (
     is_missing,
 )
 from demo_models.formats import format_share
-from demo_models.presentation.chart_text import describe_waterfall
-from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import capitalise, with_article
-from pages._ui.charts import render_plotly
+from pages._ui.charts import render_case_waterfall
 from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
@@ -114,8 +112,8 @@ with left:
 
 changes = find_changes(original, values)
 edited = edited_row(original, {c: new for c, (_, new) in changes.items()})
-before = scored.explain_raw(original)
-after = scored.explain_raw(edited)
+before = scored.explain_case(case_id)  # as Explore shows it: stored at registration, nothing recomputed
+after = scored.explain_raw(edited) if changes else before
 with right:
     m1, m2, m3 = st.columns(3)
     m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
@@ -145,16 +143,8 @@ with right:
                 ),
             )
         )
-    render_plotly(
-        build_waterfall(after, use_case).update_layout(title="With your changes"),
-        describe_waterfall(after, use_case),
-        "whatif_after",
-    )
-    render_plotly(
-        build_waterfall(before, use_case).update_layout(title="As it is"),
-        describe_waterfall(before, use_case),
-        "whatif_before",
-    )
+    render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
+    render_case_waterfall(before, use_case, "whatif_before", title="As it is")
 
 st.header("The smallest change that flips the decision")
 actionable = [use_case.label(c) for c in use_case.actionable]

@@ -6,14 +6,14 @@ import streamlit as st
 from demo_models.formats import UNDEFINED, format_share
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, check_flagged_fixed, default_pair
 from demo_models.metrics.performance import metric_labels
-from demo_models.presentation.chart_text import describe_importance, describe_waterfall
-from demo_models.presentation.figures import build_importance_comparison, build_waterfall
+from demo_models.presentation.chart_text import describe_importance
+from demo_models.presentation.figures import build_importance_comparison
 from demo_models.vocabulary import capitalise, with_article
 from feedback.analytics import count_categories, count_verdicts
 from feedback.store.database import StoreError
 from feedback.store.records import list_feedback
 from pages._ui.cases import render_case_picker
-from pages._ui.charts import render_plotly
+from pages._ui.charts import render_case_waterfall, render_plotly
 from pages._ui.context import setup_page
 from pages._ui.loaders import load_comparison
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
@@ -166,11 +166,7 @@ else:
                 st.markdown(
                     md("**{}: {} ({})**", scored.card.version, explanation.decision, format_share(explanation.score))
                 )
-                render_plotly(
-                    build_waterfall(explanation, use_case),
-                    describe_waterfall(explanation, use_case),
-                    f"waterfall_{scored.card.version}",
-                )
+                render_case_waterfall(explanation, use_case, f"waterfall_{scored.card.version}")
                 if explanation.reasons:
                     st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from demo_models.presentation.chart_text import ChartText
+from demo_models.iterations.scoring import CaseExplanation
+from demo_models.presentation.chart_text import ChartText, describe_waterfall
+from demo_models.presentation.figures import build_waterfall
+from demo_models.vocabulary import UseCase
 from pages._ui.text import plain
 
 
@@ -22,3 +25,35 @@ def render_plotly(figure, text: ChartText, key: str, where=None) -> None:
     """A Plotly figure followed by its text alternative."""
     (where or st).plotly_chart(figure, key=key)
     render_text_alternative(text, key, where)
+
+
+def _explanation_key(explanation: CaseExplanation) -> tuple:
+    """Everything a case's waterfall is drawn from, as a hashable key (the content, not an identity)."""
+    return (
+        explanation.case_id,
+        explanation.score,
+        explanation.threshold,
+        explanation.base_value,
+        explanation.scale,
+        tuple(explanation.contributions.index),
+        tuple(explanation.contributions.to_numpy().tolist()),
+        tuple(map(str, explanation.values.index)),
+        tuple(map(str, explanation.values.to_numpy())),
+    )
+
+
+@st.cache_resource(max_entries=256)
+def _case_waterfall(use_case_name: str, key: tuple, title: str | None, _explanation, _use_case):
+    figure = build_waterfall(_explanation, _use_case)
+    if title:
+        figure.update_layout(title=title)
+    return figure, describe_waterfall(_explanation, _use_case)
+
+
+def render_case_waterfall(
+    explanation: CaseExplanation, use_case: UseCase, key: str, where=None, title: str | None = None
+) -> None:
+    """A case's SHAP waterfall with its text alternative, built once per explanation shown (a rerun, or
+    another person on the same case, reuses the figure; it is never changed after it is built)."""
+    figure, text = _case_waterfall(use_case.name, _explanation_key(explanation), title, explanation, use_case)
+    render_plotly(figure, text, key, where)
