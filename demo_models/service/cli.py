@@ -8,6 +8,7 @@
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
+    involve nginx --listen 0.0.0.0:8080 --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 --prefix DIR
 """
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ def _report(args: argparse.Namespace) -> int:
         return 1
     args.out.write_text(document, encoding="utf-8")
     print(f"Wrote {args.out} ({len(document) / 1e6:.1f} MB).")
+    return 0
+
+
+def _nginx(args: argparse.Namespace) -> int:
+    from demo_models.service.replicas import ReplicaConfigError, ReplicaSetup, write_nginx_config
+
+    try:
+        path = write_nginx_config(ReplicaSetup(args.listen, tuple(args.upstream), args.prefix, user=args.user))
+    except (ReplicaConfigError, OSError) as err:
+        print(f"No configuration written: {err}", file=sys.stderr)
+        return 1
+    print(f"Wrote {path}. Start it with: nginx -p {path.parent} -c {path}")
     return 0
 
 
@@ -161,6 +174,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="post an outage notice on the notice board when checks start failing, and its end when they pass",
     )
+    balancer = commands.add_parser(
+        "nginx", help="write the nginx configuration that spreads people over several app processes"
+    )
+    balancer.add_argument("--listen", default="127.0.0.1:8080", help="host:port nginx listens on")
+    balancer.add_argument(
+        "--upstream", action="append", default=[], required=True, help="host:port of one app process (repeat)"
+    )
+    balancer.add_argument("--prefix", type=Path, required=True, help="nginx's folder: its config, pid, logs")
+    balancer.add_argument("--user", default=None, help="USER[:GROUP] of nginx's workers when it runs as root")
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         for check in [] if args.json else checks:
             print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
         return 0 if all(c.ok for c in checks) else 1
+    if args.command == "nginx":
+        return _nginx(args)
     if args.command == "list":
         for card in list_iterations(args.use_case, args.registry):
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")

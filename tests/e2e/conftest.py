@@ -69,22 +69,18 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90
             raise RuntimeError(f"the app script fails ({err.code}):\n{log.read_text()}") from err
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory, registry_dir):
-    """The app served on loopback: built-in iterations plus the churn example, its own SQLite store."""
-    work = tmp_path_factory.mktemp("server")
-    registry = work / "registry"
-    shutil.copytree(registry_dir, registry)
-    register_churn(rows=1500, registry_dir=registry)
-    port, db, log = _free_port(), work / "feedback.sqlite3", work / "server.log"
-    url = f"http://127.0.0.1:{port}"
+def start_streamlit(work: Path, registry: Path, db_url: str, port: int, **extra_env: str) -> subprocess.Popen:
+    """`streamlit run app.py` on 127.0.0.1:port over `registry` and the store at `db_url`, its output in
+    work/server-PORT.log; returns once it answers (stop it with stop_process_group)."""
+    log = work / f"server-{port}.log"
     env = {
         **os.environ,
         "INVOLVE_DATA_DIR": str(work),
         "INVOLVE_REGISTRY_DIR": str(registry),
-        "INVOLVE_DB_URL": f"sqlite:///{db}",
+        "INVOLVE_DB_URL": db_url,
         "INVOLVE_MONITOR_ROWS": "50000",
         "INVOLVE_DEMO_HISTORY": "0",
+        **extra_env,
     }
     command = [
         sys.executable,
@@ -112,8 +108,24 @@ def streamlit_server(tmp_path_factory, registry_dir):
             command, cwd=APP_DIR, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
     try:
-        _wait_ready(url, proc, log)
-        yield SimpleNamespace(url=url, db=db, log=log, registry=registry)
+        _wait_ready(f"http://127.0.0.1:{port}", proc, log)
+    except BaseException:
+        stop_process_group(proc, timeout=10)
+        raise
+    return proc
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory, registry_dir):
+    """The app served on loopback: built-in iterations plus the churn example, its own SQLite store."""
+    work = tmp_path_factory.mktemp("server")
+    registry = work / "registry"
+    shutil.copytree(registry_dir, registry)
+    register_churn(rows=1500, registry_dir=registry)
+    port, db = _free_port(), work / "feedback.sqlite3"
+    proc = start_streamlit(work, registry, f"sqlite:///{db}", port)
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", db=db, log=work / f"server-{port}.log", registry=registry)
     finally:
         stop_process_group(proc, timeout=10)
 
