@@ -27,11 +27,51 @@ def current_costs(ctx: PageContext) -> CostMatrix | None:
 
 
 def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) -> list[CriterionResult]:
-    """Judge each criterion for the iteration (measuring latency only if a criterion needs it)."""
+    """Judge each criterion for the iteration (measuring latency only if a criterion needs it).
+
+    Without a latency criterion the judgement depends only on the iteration, its threshold, the criteria
+    and the cost matrix, so it is computed once for those and reused by reruns and other sessions."""
     from demo_models.iterations.evaluation import evaluate_criteria
 
-    latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
-    return evaluate_criteria(scored, criteria, current_costs(ctx), latency)
+    costs = current_costs(ctx)
+    if any(c.metric == "latency_p95_ms" for c in criteria):
+        return evaluate_criteria(scored, criteria, costs, latency_of(ctx, scored.card))
+    card = scored.card
+    return list(
+        _judge_once(
+            str(ctx.registry_dir),
+            card.use_case,
+            card.version,
+            card.created,
+            float(scored.threshold),
+            str(card.favourable),
+            repr(criteria),
+            repr(costs),
+            _scored=scored,
+            _criteria=criteria,
+            _costs=costs,
+        )
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _judge_once(
+    registry_dir: str,
+    use_case: str,
+    version: str,
+    created: str,
+    threshold: float,
+    favourable: str,
+    criteria_key: str,
+    costs_key: str,
+    *,
+    _scored: Evaluation,
+    _criteria: list[Criterion],
+    _costs: CostMatrix | None,
+) -> tuple[CriterionResult, ...]:
+    from demo_models.iterations.evaluation import evaluate_criteria
+
+    return tuple(evaluate_criteria(_scored, _criteria, _costs))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
