@@ -98,3 +98,32 @@ def test_a_flipped_case_can_be_opened_by_its_id(app_env, scored):
     assert float(x[-1]) == pytest.approx(scored["v3"].explain_case(case_id).output)
     select_row(at, "flip_cases", 0)
     assert at.selectbox(key="flip_pick").value == flips.index[0]
+
+
+def _scorecard(at):
+    (table,) = [df.value for df in at.dataframe if df.value.index.name == "Criterion"]
+    return table
+
+
+def test_the_scorecard_is_judged_once_per_criteria_and_rejudged_after_an_edit(app_env, monkeypatch):
+    import demo_models.iterations.evaluation as evaluation
+    from feedback.store.goals import save_criterion
+    from tests.helpers import CRITERION_SPECS, make_criterion
+
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    save_criterion(store, make_criterion(target=0.31), ("sex", "age"), specs=CRITERION_SPECS)
+    calls = []
+    judge = evaluation.evaluate_criteria
+    monkeypatch.setattr(
+        evaluation, "evaluate_criteria", lambda *a, **k: calls.append(a[0].card.version) or judge(*a, **k)
+    )
+    at = open_app(PAGE)
+    assert not at.exception and sorted(calls) == ["v2", "v3"]
+    assert "Recall >= 0.31" in _scorecard(at).index
+    at.run()
+    assert sorted(calls) == ["v2", "v3"]  # the rerun reuses both judgements
+    save_criterion(store, make_criterion(target=0.32), ("sex", "age"), specs=CRITERION_SPECS)
+    at.run()
+    assert sorted(calls) == ["v2", "v2", "v3", "v3"]
+    scorecard = _scorecard(at)
+    assert {"Recall >= 0.31", "Recall >= 0.32"} <= set(scorecard.index)
