@@ -12,8 +12,12 @@ p50 / p95 of a rerun, reruns per second over all sessions, and the one-widget pa
 that load with the ratio of the p95s. AppTest cannot run sessions in parallel threads, hence the
 real server.
 
-    .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--page What_if --page Explore --page Compare]
-        [--seconds 20] [--data DIR] [--heavy]
+    .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--processes 1 2 4]
+        [--page What_if --page Explore --page Compare] [--seconds 20] [--data DIR] [--heavy]
+
+--processes spreads the sessions round-robin over that many `streamlit run app.py` processes on the
+same data dir (as `involve nginx`'s sticky routing spreads browsers; nginx itself is not in the
+measured path), to show how reruns per second grow with processes on this machine's cores.
 
 --heavy adds a concurrent heavy action for the whole run: a registration of a 10,000-case random
 forest in another process, over and over (target: no one's rerun pushed past 250 ms p95).
@@ -103,13 +107,16 @@ async def _session(url: str, page_hash: str, clock: dict, times: list[float], re
             times.append(seconds)
 
 
-async def measure(url: str, page_hash: str, sessions: int, reference: tuple[str, str], seconds: float) -> dict:
-    """`sessions` sessions rerunning one page for `seconds`, and one on the reference page meanwhile."""
+async def measure(urls: list[str], page_hash: str, sessions: int, reference: tuple[str, str], seconds: float) -> dict:
+    """`sessions` sessions rerunning one page for `seconds`, spread round-robin over the app processes at
+    `urls` (as the sticky balancer spreads browsers), and one on the reference page meanwhile."""
     clock = {"started": False, "until": float("inf")}
     times: list[list[float]] = [[] for _ in range(sessions)]
     ref_times: list[float] = []
     ready: list[bool] = []
-    tasks = [asyncio.create_task(_session(url, page_hash, clock, t, ready)) for t in times]
+    tasks = [
+        asyncio.create_task(_session(urls[i % len(urls)], page_hash, clock, t, ready)) for i, t in enumerate(times)
+    ]
     tasks.append(asyncio.create_task(_session(*reference, clock, ref_times, ready)))
     deadline = time.perf_counter() + 600
     while len(ready) < len(tasks) and time.perf_counter() < deadline:  # every session has had its first view
@@ -154,16 +161,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--data", type=Path, default=None, help="a data dir (prepared if empty)")
     parser.add_argument("--heavy", action="store_true", help="a registration running in another process meanwhile")
+    parser.add_argument(
+        "--processes", type=int, nargs="+", default=[1], help="app processes the sessions are spread over (e.g. 1 2 4)"
+    )
     args = parser.parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="involve-sessions-"))
     _prepare(data)
     reference_script = data / "one_widget.py"
     reference_script.write_text(ONE_WIDGET)
-    app, app_url = _serve("app.py", data)
+    apps = [_serve("app.py", data) for _ in range(max(args.processes))]
+    app_urls = [url for _, url in apps]
     ref, ref_url = _serve(str(reference_script), data)
     heavy = None
     try:
-        pages = asyncio.run(_pages(app_url))
+        pages = asyncio.run(_pages(app_urls[0]))
         ref_hash = asyncio.run(_pages(ref_url))["Home"]
         if args.heavy:
             heavy = subprocess.Popen(
@@ -180,19 +191,21 @@ def main() -> None:
             + ("; a registration runs in another process meanwhile" if heavy else "")
         )
         print(
-            f"{'page':10s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s}   "
+            f"{'page':10s} {'processes':>9s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s}   "
             f"{'one-widget p50':>14s} {'p95':>7s}  {'p95 ratio':>9s}"
         )
         for page in args.page or ["What_if", "Explore", "Compare"]:
-            for n in args.sessions:
-                r = asyncio.run(measure(app_url, pages[page], n, (ref_url, ref_hash), args.seconds))
-                print(
-                    f"{page:10s} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
-                    f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",
-                    flush=True,
-                )
+            for processes in args.processes:
+                for n in args.sessions:
+                    urls = app_urls[:processes]
+                    r = asyncio.run(measure(urls, pages[page], n, (ref_url, ref_hash), args.seconds))
+                    print(
+                        f"{page:10s} {processes:9d} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
+                        f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",
+                        flush=True,
+                    )
     finally:
-        for process in (app, ref, heavy):
+        for process in (*(app for app, _ in apps), ref, heavy):
             if process is not None:
                 stop_server(process)
 
