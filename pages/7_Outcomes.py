@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.formats import format_count, format_money, format_number, format_share
+from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
+from demo_models.metrics.calibration import summarise_calibration
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
-from demo_models.presentation.chart_text import describe_cost_curve, describe_roc_pr
-from demo_models.presentation.figures import build_cost_curve, build_roc_pr
+from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
+from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.vocabulary import capitalise, with_article
 from feedback.access import PERMISSIONS, AccessError
@@ -241,6 +242,32 @@ if changes:
         ).iloc[::-1],
         hide_index=True,
     )
+
+# --- calibration -------------------------------------------------------------------------------
+st.header("Calibration: does the score mean what it says?")
+calibration = summarise_calibration(scored)
+left, right = st.columns([2, 3])
+brier, ece = get_metric("brier"), get_metric("ece")
+left.metric(plain(brier.label(use_case)), f"{calibration.brier:.4f}", help=plain(brier.explanation(use_case)))
+left.metric(plain(ece.label(use_case)), f"{calibration.ece:.4f}", help=plain(ece.explanation(use_case)))
+left.caption(
+    md(
+        "The cost-optimal threshold above reads the score as the probability of {}; where the curve leaves the "
+        "diagonal, that reading is off. Ten score bins, 95 % Wilson intervals; Brier score by scikit-learn.",
+        words.outcome,
+    )
+)
+with right:
+    render_plotly(
+        build_reliability(calibration.reliability, words.outcome),
+        describe_reliability(calibration.reliability, calibration.ece, words.outcome),
+        "reliability",
+    )
+st.dataframe(
+    calibration.by_group.style.format({"Brier": "{:.4f}", "ECE": "{:.4f}", "cases": "{:,}"}, na_rep=UNDEFINED),
+    hide_index=True,
+    key="calibration_by_group",
+)
 
 # --- speed -------------------------------------------------------------------------------------
 st.header("Speed")

@@ -7,7 +7,8 @@ the key criteria were saved under before, stays an alias of it (`canonical_key`)
 
 The compute functions by family (scikit-learn and fairlearn imported when called, not on Home):
 performance `(labels, scores, threshold)`, fairness `(deserved, favoured, groups)` on the favourable
-outcome (`fairness.favourable_view`), cost `(labels, scores, threshold, case_costs)`, latency `(times_ms)`.
+outcome (`fairness.favourable_view`), cost `(labels, scores, threshold, case_costs)`, latency `(times_ms)`,
+calibration `(labels, scores)` (the score as a probability, whatever the threshold).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from demo_models.metrics.calibration import compute_brier, compute_ece
 from demo_models.vocabulary import UseCase
 from feedback.goals import MetricSpec
 
@@ -228,6 +230,30 @@ CATALOGUE: tuple[Metric, ...] = (
         undefined=lambda u: "undefined: latency has not been measured",
     ),
     Metric(
+        key="brier",
+        family="calibration",
+        formula="mean over cases of (score − outcome)², outcome 1 or 0",
+        higher_is_better=False,
+        low=0.0,
+        high=1.0,
+        compute=compute_brier,
+        name=lambda u: "Brier score",
+        explain=lambda u: f"how far the score is from what happened, as a probability of {u.words.outcome} (0 = exact)",
+        undefined=_no_cases,
+    ),
+    Metric(
+        key="ece",
+        family="calibration",
+        formula="Σ over 10 score bins of (cases in bin / cases) × |observed rate − mean score|",
+        higher_is_better=False,
+        low=0.0,
+        high=1.0,
+        compute=compute_ece,
+        name=lambda u: "Expected calibration error",
+        explain=lambda u: f"how far, on average, the observed {u.words.outcome} rate is from the score (0 = exact)",
+        undefined=_no_cases,
+    ),
+    Metric(
         key="dp_ratio",
         formula="lowest group favourable-decision rate / highest",
         compute=_fairlearn("demographic_parity_ratio"),
@@ -286,7 +312,7 @@ def get_metric(key: str) -> Metric:
 
 
 def keys_of(family: str) -> tuple[str, ...]:
-    """The keys of one family (performance, fairness, cost, latency), in catalogue order."""
+    """The keys of one family (performance, fairness, cost, latency, calibration), in catalogue order."""
     return tuple(m.key for m in CATALOGUE if m.family == family)
 
 

@@ -175,3 +175,17 @@ def describe_psi_heatmap(by_month: pd.DataFrame, act: float) -> ChartText:
         f"over {act} (act)."
     )
     return ChartText(sentence, (("PSI by month (rows) and column", by_month.round(3).reset_index()),))
+
+
+def describe_reliability(table: pd.DataFrame, ece: float, outcome: str) -> ChartText:
+    """The reliability curve: the bin furthest from calibrated, the ECE, and the table of bins."""
+    if table.empty:
+        return ChartText("No cases to bin.", ())
+    gap = (table["observed rate"] - table["mean score"]).abs()
+    worst = table.loc[gap.idxmax()]
+    sentence = (
+        f"Expected calibration error {ece:.3f}. Furthest from calibrated: scores {worst['scores']} "
+        f"(mean {format_share(worst['mean score'])}), of which {format_share(worst['observed rate'])} turned out "
+        f"{outcome} ({int(worst['cases']):,} cases)."
+    )
+    return ChartText(sentence, (("Reliability by score bin", table.round(4)),))

@@ -198,6 +198,40 @@ def build_gap_sweep(sweep: pd.DataFrame, threshold: float) -> go.Figure:
     return figure
 
 
+def build_reliability(table: pd.DataFrame, outcome: str) -> go.Figure:
+    """Observed rate against mean score per score bin (`metrics.calibration.reliability_table`), each with its
+    interval, beside the diagonal a calibrated score would follow."""
+    figure = go.Figure(
+        [
+            go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="calibrated", line={"dash": "dot", "color": "#7f8c8d"}),
+            go.Scatter(
+                x=table["mean score"],
+                y=table["observed rate"],
+                mode="lines+markers",
+                name="observed",
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": table["interval high"] - table["observed rate"],
+                    "arrayminus": table["observed rate"] - table["interval low"],
+                },
+                customdata=table["cases"],
+                hovertemplate="mean score %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} cases<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(
+        xaxis_title="mean score in the bin",
+        yaxis_title=plot_text(f"share that turned out {outcome}"),
+        xaxis={"range": [0, 1], "tickformat": ".0%"},
+        yaxis={"range": [0, 1], "tickformat": ".0%"},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
 PSI_COLOURS = [[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], [1, "#c0392b"]]
 
 

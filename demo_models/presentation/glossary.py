@@ -164,6 +164,30 @@ GLOSSARY: tuple[Term, ...] = (
         metric_key="roc_auc",
     ),
     _T(
+        "brier",
+        "Brier score",
+        ("brier score", "brier"),
+        "How close the score is to what happened, read as a probability of “{outcome}”: the average squared "
+        "difference between each {case}'s score and its outcome (1 for “{outcome}”, 0 otherwise).",
+        "mean of (score − outcome)² over all {cases}",
+        "Lower is better; 0 is exact. Always guessing the actual {outcome} rate scores rate × (1 − rate), the "
+        "baseline to beat.",
+        metric_key="brier",
+    ),
+    _T(
+        "ece",
+        "Expected calibration error",
+        ("expected calibration error", "ece", "calibration", "reliability curve"),
+        "Whether “30 %” means 30 %: the {cases} are put in ten bins by score, and in each the share that turned out "
+        "“{outcome}” is compared with the average score; the gaps are averaged, weighted by the bins' sizes. A score "
+        "can rank {cases} well (high ROC AUC) and still be badly calibrated, and then a threshold chosen from the "
+        "costs of errors, which reads the score as a probability, is chosen wrongly.",
+        "Σ over bins of (cases in bin / all cases) × |observed rate − mean score|",
+        "Lower is better; below 0.02 is well calibrated for this kind of data. The reliability curve on Outcomes "
+        "shows each bin, with an interval on its observed rate.",
+        metric_key="ece",
+    ),
+    _T(
         "false_positive_rate",
         "False positive rate",
         ("false positive rate", "fpr"),

@@ -420,7 +420,28 @@ def _work_out_costs(f: _Facts, key: str) -> str:
     )
 
 
+def _work_out_calibration(f: _Facts, key: str) -> str:
+    from demo_models.metrics.calibration import compute_brier, reliability_table
+
+    if key == "brier":
+        rate = float(f.labels.mean())
+        return (
+            f"On {f.version}: the mean of (score − outcome)² over {f.n:,} {f.w['cases']} is "
+            f"{compute_brier(f.labels, f.scores):.4f}; always scoring the actual rate {rate:.1%} would give "
+            f"{rate * (1 - rate):.4f}."
+        )
+    table = reliability_table(f.labels, f.scores)
+    largest = table.loc[table["cases"].idxmax()]
+    return (
+        f"On {f.version}: {int(largest['cases']):,} of {f.n:,} {f.w['cases']} score {largest['scores']} "
+        f"(mean {largest['mean score']:.1%}) and {largest['observed rate']:.1%} of them turned out "
+        f"“{f.w['outcome']}”; over all {len(table)} bins holding cases the weighted gap is "
+        f"{get_metric('ece').compute(f.labels, f.scores):.4f}."
+    )
+
+
 _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
+    **dict.fromkeys(("brier", "ece"), _work_out_calibration),
     **dict.fromkeys(("score", "decision", "shap", "base_value", "log_odds", "reason_codes"), _work_out_explanation),
     **dict.fromkeys(
         (

@@ -127,3 +127,23 @@ def test_a_threshold_decided_against_a_stale_one_is_refused(app_env):
     next(b for b in at.form_submit_button if b.label.startswith("Save 0.250")).click().run()
     assert any(e.value.startswith("Not saved") and "Sam" in e.value for e in at.error), [e.value for e in at.error]
     assert current_thresholds(store, "credit") == {"v3": 0.3}
+
+
+def test_calibration_shows_brier_and_ece_overall_and_per_group(app_env, scored):
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    at = open_app(PAGE)
+    assert not at.exception
+    labels, scores = scored["v3"].iteration.labels, scored["v3"].scores.to_numpy()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Brier score"] == f"{brier_score_loss(labels, scores):.4f}"
+    observed, predicted = calibration_curve(labels, scores, n_bins=10)
+    counts = np.histogram(scores, bins=np.linspace(0, 1, 11))[0]
+    counts = counts[counts > 0]
+    ece = float(np.sum(counts / counts.sum() * np.abs(observed - predicted)))
+    assert tiles["Expected calibration error"] == f"{ece:.4f}"
+    (by_group,) = [df.value for df in at.dataframe if "ECE" in df.value.columns]
+    assert by_group.iloc[0]["group"] == "all cases" and by_group.iloc[0]["cases"] == 300
+    sexes = by_group[by_group["group"].str.startswith("sex: ")]
+    assert sexes["cases"].sum() == 300 and len(sexes) == 2

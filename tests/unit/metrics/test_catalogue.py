@@ -12,7 +12,14 @@ from fairlearn.metrics import (
     equal_opportunity_difference,
     equalized_odds_difference,
 )
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
 from demo_models.metrics.catalogue import (
     CATALOGUE,
@@ -45,6 +52,14 @@ def _reference_cost() -> float:
     return (fp * FP_COST + fn * FN_COST) / N
 
 
+def _reference_ece() -> float:
+    """Brute force: each case put in its tenth of [0, 1] by a loop, the gap of each bin weighted by its size."""
+    bins: dict[int, list[int]] = {}
+    for i, score in enumerate(SCORES):
+        bins.setdefault(max(math.ceil(score * 10) - 1, 0), []).append(i)  # (0.1, 0.2] is the second
+    return sum(len(ix) / N * abs(LABELS[ix].mean() - SCORES[ix].mean()) for ix in bins.values())
+
+
 REFERENCES = {
     "roc_auc": lambda: roc_auc_score(LABELS, SCORES),
     "recall": lambda: recall_score(LABELS, DECISIONS),
@@ -54,6 +69,8 @@ REFERENCES = {
     "accuracy": lambda: accuracy_score(LABELS, DECISIONS),
     "expected_cost_per_case": _reference_cost,
     "latency_p95_ms": lambda: np.quantile(TIMES_MS, 0.95),
+    "brier": lambda: brier_score_loss(LABELS, SCORES),
+    "ece": lambda: _reference_ece(),
     "dp_ratio": lambda: demographic_parity_ratio(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "dp_difference": lambda: demographic_parity_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "equalized_odds_difference": lambda: equalized_odds_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
@@ -67,6 +84,8 @@ def _computed(key: str) -> float:
         return metric.compute(LABELS, SCORES, THRESHOLD)
     if metric.family == "fairness":
         return metric.compute(DESERVED, FAVOURED, GROUPS)
+    if metric.family == "calibration":
+        return metric.compute(LABELS, SCORES)
     if metric.family == "cost":
         return metric.compute(LABELS, SCORES, THRESHOLD, CaseCosts(np.full(N, FP_COST), np.full(N, FN_COST)))
     return metric.compute(TIMES_MS)
@@ -103,6 +122,7 @@ def test_undefined_is_nan_never_zero():
     assert math.isnan(get_metric("roc_auc").compute(one_outcome, nobody, 0.5))
     assert math.isnan(get_metric("recall").compute(one_outcome, nobody, 0.5))
     assert math.isnan(get_metric("precision").compute(one_outcome, nobody, 0.5))
+    assert math.isnan(get_metric("brier").compute([], [])) and math.isnan(get_metric("ece").compute([], []))
     groups = pd.Series(["a"] * 5 + ["b"] * 5)
     assert math.isnan(get_metric("dp_ratio").compute(np.ones(10), np.zeros(10), groups))
 
