@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 
 import duckdb
 
@@ -46,7 +47,11 @@ def run_monitor(args: argparse.Namespace) -> int:
             return 1
         source = Source("parquet" if args.parquet else "csv", args.parquet or args.csv, mapping)
     else:
-        source = load_source(args.use_case)
+        try:
+            source = load_source(args.use_case)
+        except (tomllib.TOMLDecodeError, KeyError) as error:
+            print(f"The sources file could not be read ({error}): fix or remove it.", file=sys.stderr)
+            return 1
         if source is None:
             print(f"No decision-log source is connected for {args.use_case}: run `involve monitor connect`.")
             return 1

@@ -20,3 +20,10 @@ def test_connect_then_check(tmp_path, monkeypatch, capsys):
     months = frame["ts"].dt.strftime("%Y-%m").value_counts().sort_index()
     assert f"{len(months)} month(s)" in out
     assert f"  {months.index[0]}\t{months.iloc[0]} decisions" in out
+
+
+def test_a_broken_sources_file_is_a_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INVOLVE_DATA_DIR", str(tmp_path))
+    (tmp_path / "monitoring_sources.toml").write_text("[loans\nkind = ", encoding="utf-8")
+    assert main(["monitor", "check", "loans"]) == 1
+    assert "The sources file could not be read" in capsys.readouterr().err
