@@ -87,6 +87,14 @@ def feature_drift(reference: pd.DataFrame, current: pd.DataFrame, columns: list[
     return pd.DataFrame(rows).set_index("column").sort_values("PSI", ascending=False)
 
 
+def psi_of_counts(counts: np.ndarray, in_reference: np.ndarray) -> np.ndarray:
+    """PSI of each row of a months x bins count table against the summed rows flagged in_reference."""
+    reference = counts[in_reference].sum(axis=0)
+    ref = np.maximum(reference / max(reference.sum(), 1), PSI_FLOOR)
+    cur = np.maximum(counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), PSI_FLOOR)
+    return np.sum((cur - ref) * np.log(cur / ref), axis=1)
+
+
 def psi_by_month(
     frame: pd.DataFrame, month_column: str, reference_months: list[str], columns: list[str]
 ) -> pd.DataFrame:
@@ -113,10 +121,7 @@ def psi_by_month(
         counts = np.bincount(month_codes[keep] * bins + codes[keep], minlength=len(months) * bins).reshape(
             len(months), bins
         )
-        reference = counts[in_reference].sum(axis=0)
-        ref = np.maximum(reference / max(reference.sum(), 1), PSI_FLOOR)
-        cur = np.maximum(counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), PSI_FLOOR)
-        result[column] = np.sum((cur - ref) * np.log(cur / ref), axis=1)
+        result[column] = psi_of_counts(counts, in_reference)
     return pd.DataFrame(result, index=pd.Index(months, name=month_column))
 
 

@@ -8,6 +8,8 @@
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
+    involve monitor connect fraud --parquet LOG/ --map timestamp=ts --map inputs=a,b --map score=p
+    involve monitor check fraud
     involve nginx --listen 0.0.0.0:8080 --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 --prefix DIR
 """
 
@@ -27,6 +29,7 @@ from demo_models.iterations.registry import (
     read_eval_file,
     register_iteration,
 )
+from demo_models.service.monitor_cli import add_monitor_parser, run_monitor
 
 log = logging.getLogger("involve.cli")
 
@@ -183,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     balancer.add_argument("--prefix", type=Path, required=True, help="nginx's folder: its config, pid, logs")
     balancer.add_argument("--user", default=None, help="USER[:GROUP] of nginx's workers when it runs as root")
+    add_monitor_parser(commands)
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -206,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if all(c.ok for c in checks) else 1
     if args.command == "nginx":
         return _nginx(args)
+    if args.command == "monitor":
+        return run_monitor(args)
     if args.command == "list":
         for card in list_iterations(args.use_case, args.registry):
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")

@@ -1,0 +1,153 @@
+"""A decision-log source per use case: where a team's scoring service logs its decisions (Parquet or CSV)
+and which column plays which role. Kept in one small TOML file beside the store data."""
+
+from __future__ import annotations
+
+import glob
+import json
+import logging
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from demo_models.settings import data_dir
+
+log = logging.getLogger(__name__)
+
+KINDS = ("parquet", "csv")
+ROLES = ("timestamp", "case_id", "inputs", "score", "decision", "version", "label", "label_date")
+REQUIRED_ROLES = ("timestamp", "inputs", "score")
+PREVIEW_ROWS = 1000
+_NUMBER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "BOOLEAN",
+)
+_TIME_TYPES = ("DATE", "TIMESTAMP")
+EXPECTED = {"timestamp": _TIME_TYPES, "label_date": _TIME_TYPES, "score": _NUMBER_TYPES, "label": _NUMBER_TYPES}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A decision log: its kind (parquet folder or csv glob), where it is, and the column of each role."""
+
+    kind: str
+    path: str
+    mapping: dict[str, str | list[str]] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> list[str]:
+        """The input columns."""
+        value = self.mapping.get("inputs", [])
+        return [value] if isinstance(value, str) else list(value)
+
+
+def sources_file() -> Path:
+    """The TOML file holding every use case's decision-log source."""
+    return data_dir() / "monitoring_sources.toml"
+
+
+def scan_sql(source: Source) -> str:
+    """The DuckDB table function reading the source (hive partitions for a Parquet folder)."""
+    if source.kind == "parquet":
+        pattern = str(Path(source.path) / "**" / "*.parquet") if Path(source.path).is_dir() else source.path
+        return f"read_parquet({_quote(pattern)}, hive_partitioning = true, union_by_name = true)"
+    return f"read_csv({_quote(source.path)}, union_by_name = true)"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _files(source: Source) -> list[str]:
+    if source.kind == "parquet" and Path(source.path).is_dir():
+        return sorted(str(p) for p in Path(source.path).rglob("*.parquet"))
+    return sorted(glob.glob(source.path, recursive=True))
+
+
+def validate_source(source: Source) -> list[str]:
+    """Problems of the source, one sentence each (empty when it can be monitored), from its first rows only."""
+    if source.kind not in KINDS:
+        return [f"The kind '{source.kind}' is not known: use one of {', '.join(KINDS)}."]
+    problems = [f"No column is mapped to the role '{role}'." for role in REQUIRED_ROLES if not source.mapping.get(role)]
+    problems += [
+        f"'{role}' is not a role: use one of {', '.join(ROLES)}." for role in source.mapping if role not in ROLES
+    ]
+    if source.kind == "parquet" and not Path(source.path).exists():
+        return [f"The folder or file {source.path} does not exist."] + problems
+    if not _files(source):
+        what = "Parquet files" if source.kind == "parquet" else "CSV files"
+        return [f"No {what} were found at {source.path}."] + problems
+    try:
+        with duckdb.connect() as connection:
+            described = connection.execute(f"DESCRIBE SELECT * FROM {scan_sql(source)} LIMIT {PREVIEW_ROWS}").fetchall()
+    except duckdb.Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return [f"The source at {source.path} could not be read: {first_line}"] + problems
+    types = {row[0]: str(row[1]).upper() for row in described}
+    for role in ROLES:
+        for column in [source.mapping.get(role)] if role != "inputs" else source.inputs:
+            if not column:
+                continue
+            if column not in types:
+                problems.append(f"The column '{column}' (role '{role}') is not in the source.")
+            elif role in EXPECTED and not types[column].startswith(EXPECTED[role]):
+                wanted = "a date or timestamp" if EXPECTED[role] is _TIME_TYPES else "a number or boolean"
+                problems.append(f"The column '{column}' (role '{role}') is {types[column]}, not {wanted}.")
+    return problems
+
+
+def _toml_value(value: str | list[str]) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    return "[" + ", ".join(json.dumps(v) for v in value) + "]"
+
+
+def load_sources() -> dict[str, Source]:
+    """Every configured source by use case (none when the file does not exist)."""
+    path = sources_file()
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return {
+        use_case: Source(str(table["kind"]), str(table["path"]), dict(table.get("mapping", {})))
+        for use_case, table in raw.items()
+    }
+
+
+def load_source(use_case: str) -> Source | None:
+    """The source of one use case, or None when none is configured."""
+    return load_sources().get(use_case)
+
+
+def save_source(use_case: str, source: Source) -> Path:
+    """Write (or replace) the use case's source in the TOML file, atomically; return the file."""
+    sources = load_sources() | {use_case: source}
+    lines = []
+    for name, item in sorted(sources.items()):
+        lines += [f"[{json.dumps(name)}]", f"kind = {json.dumps(item.kind)}", f"path = {json.dumps(item.path)}"]
+        lines += [f"[{json.dumps(name)}.mapping]"]
+        lines += [f"{json.dumps(role)} = {_toml_value(column)}" for role, column in item.mapping.items()] + [""]
+    path = sources_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".toml")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines))
+    os.replace(temporary, path)
+    log.info("decision-log source of %s saved in %s", use_case, path)
+    return path

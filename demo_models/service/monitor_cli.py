@@ -1,0 +1,75 @@
+"""`involve monitor connect|check`: connect a use case to its decision log and check it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+
+import duckdb
+
+from demo_models.monitoring.aggregates import list_months
+from demo_models.monitoring.sources import ROLES, Source, load_source, save_source, validate_source
+
+
+def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
+    """Add `monitor connect` and `monitor check` to the command line."""
+    monitor = commands.add_parser("monitor", help="connect a use case to its decision log, check it")
+    actions = monitor.add_subparsers(dest="monitor_command", required=True)
+    connect = actions.add_parser("connect", help="validate and save the decision-log source of a use case")
+    connect.add_argument("use_case")
+    where = connect.add_mutually_exclusive_group(required=True)
+    where.add_argument("--parquet", help="a Parquet folder (hive-partitioned or not) or file")
+    where.add_argument("--csv", help="a glob of CSV files")
+    connect.add_argument(
+        "--map", action="append", default=[], help="role=column (inputs=a,b,c); roles: " + ", ".join(ROLES)
+    )
+    check = actions.add_parser("check", help="validate the saved source and list its months")
+    check.add_argument("use_case")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str | list[str]] | str:
+    mapping: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        role, sep, column = pair.partition("=")
+        if not sep or not role.strip() or not column.strip():
+            return f"'{pair}' is not role=column."
+        mapping[role.strip()] = [c.strip() for c in column.split(",")] if role.strip() == "inputs" else column.strip()
+    return mapping
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    """Run `monitor connect` or `monitor check`; 0 when the source is valid."""
+    if args.monitor_command == "connect":
+        mapping = _mapping(args.map)
+        if isinstance(mapping, str):
+            print(f"Not saved: {mapping}", file=sys.stderr)
+            return 1
+        source = Source("parquet" if args.parquet else "csv", args.parquet or args.csv, mapping)
+    else:
+        try:
+            source = load_source(args.use_case)
+        except (tomllib.TOMLDecodeError, KeyError) as error:
+            print(f"The sources file could not be read ({error}): fix or remove it.", file=sys.stderr)
+            return 1
+        if source is None:
+            print(f"No decision-log source is connected for {args.use_case}: run `involve monitor connect`.")
+            return 1
+    problems = validate_source(source)
+    for problem in problems:
+        print(f"- {problem}", file=sys.stderr)
+    if problems:
+        print(f"{'Not saved' if args.monitor_command == 'connect' else 'Not valid'}: {len(problems)} problem(s).")
+        return 1
+    if args.monitor_command == "connect":
+        print(f"Saved the {source.kind} source of {args.use_case} in {save_source(args.use_case, source)}.")
+        return 0
+    try:
+        months = list_months(source)
+    except duckdb.Error as error:
+        print(f"The months could not be read: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+    print(f"{args.use_case}: {source.kind} source at {source.path} is valid; {len(months)} month(s):")
+    for month, count in months.items():
+        print(f"  {month}\t{count} decisions")
+    return 0
