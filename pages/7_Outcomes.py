@@ -7,6 +7,7 @@ from demo_models.formats import UNDEFINED, format_count, format_money, format_nu
 from demo_models.metrics.calibration import summarise_calibration
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
+from demo_models.metrics.errors import ERROR_KINDS, cohorts_table, describe_kind, find_error_cohorts, verdicts_of
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
@@ -17,6 +18,7 @@ from feedback.access import PERMISSIONS, AccessError
 from feedback.goals import CostMatrix, GoalError
 from feedback.store.database import StoreError
 from feedback.store.goals import costs_history, save_costs, save_threshold, threshold_history
+from feedback.store.records import list_feedback
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
@@ -192,6 +194,44 @@ else:
             f"{format_money(costs.false_positive_cost, costs.currency)}."
         )
     )
+
+# --- where it is wrong ------------------------------------------------------------------------
+st.header("Where it is wrong")
+kind = st.radio(
+    "Which errors", ERROR_KINDS, format_func=lambda k: describe_kind(k, use_case), horizontal=True, key="error_kind"
+)
+try:
+    entries = list_feedback(ctx.store, use_case.name, card.version) if ctx.store else []
+except StoreError as err:
+    entries = []
+    st.caption(md("Feedback is unavailable, so the last column is empty: {}", err))
+found = find_error_cohorts(scored, kind, case_costs_now, verdicts_of(entries, card.version), threshold=threshold)
+st.caption(
+    md(
+        "At threshold {}: {} wrong of {} ({}). A tree of at most three conditions on the inputs splits the cases "
+        "where errors concentrate; each row is one group, worst first, with a 95 % Wilson interval on its rate, the "
+        "cost of its errors at the agreed cost matrix and the share of feedback on its cases that disagreed with "
+        "the model.",
+        format_threshold(threshold),
+        format_count(found.errors),
+        format_count(found.cases),
+        format_share(found.rate),
+    )
+)
+st.dataframe(
+    cohorts_table(found).style.format(
+        {
+            "error rate": format_share,
+            "interval low": format_share,
+            "interval high": format_share,
+            "cost of errors": lambda v: format_money(v, costs.currency if costs else ""),
+            "feedback disagreeing": format_share,
+        },
+        na_rep=UNDEFINED,
+    ),
+    hide_index=True,
+    key="error_cohorts",
+)
 
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")

@@ -147,3 +147,35 @@ def test_calibration_shows_brier_and_ece_overall_and_per_group(app_env, scored):
     assert by_group.iloc[0]["group"] == "all cases" and by_group.iloc[0]["cases"] == 300
     sexes = by_group[by_group["group"].str.startswith("sex: ")]
     assert sexes["cases"].sum() == 300 and len(sexes) == 2
+
+
+def test_error_cohorts_split_the_cases_follow_the_threshold_and_show_feedback(app_env, scored):
+    from feedback.store.records import add_feedback
+    from tests.helpers import make_draft
+
+    at = open_app(PAGE)
+    assert not at.exception
+    labels, scores = scored["v3"].iteration.labels, scored["v3"].scores.to_numpy()
+
+    def cohorts():
+        (table,) = [df.value for df in at.dataframe if "cohort" in df.value.columns]
+        return table
+
+    table = cohorts()
+    assert table["cases"].sum() == 300
+    assert table["errors"].sum() == ((scores >= card_threshold(scored)) != (labels == 1)).sum()
+    assert table["error rate"].is_monotonic_decreasing and table["feedback disagreeing"].isna().all()
+    at.slider(key=SLIDER).set_value(0.25).run()
+    assert cohorts()["errors"].sum() == ((scores >= 0.25) != (labels == 1)).sum()
+    at.radio(key="error_kind").set_value("false_negatives").run()
+    assert cohorts()["cases"].sum() == (labels == 1).sum()
+    assert cohorts()["errors"].sum() == ((scores < 0.25) & (labels == 1)).sum()
+    case = scored["v3"].scores.index[0]
+    add_feedback(FeedbackStore(f"sqlite:///{app_env}"), make_draft(case_id=case, verdict="disagree"), {"v3"})
+    at.radio(key="error_kind").set_value("errors").run()
+    table = cohorts()
+    assert table["feedback"].sum() == 1 and table["feedback disagreeing"].max() == 1.0
+
+
+def card_threshold(scored):
+    return scored["v3"].card.threshold

@@ -1,0 +1,240 @@
+"""Where the model is wrong: error cohorts found by a shallow, readable tree over the original inputs,
+each described in business words with its error rate (Wilson interval), cost and what reviewers said.
+
+Three kinds, since they cost differently: every error (over all cases), false positives (the positive
+decision given to a negative case, over the negative cases) and missed positives (over the positive cases).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from demo_models.metrics.costs import CaseCosts
+from demo_models.vocabulary import UseCase
+from feedback.records import Feedback
+
+if TYPE_CHECKING:
+    from demo_models.iterations.evaluation import Evaluation
+
+ERROR_KINDS = ("errors", "false_positives", "false_negatives")
+COHORT_DEPTH = 3  # at most three conditions per cohort: readable
+MIN_COHORT_SHARE = 0.02  # a cohort holds at least 2 % of the cases it is found among, and at least 20
+MIN_COHORT_CASES = 20
+
+
+@dataclass(frozen=True)
+class ErrorCohort:
+    """One cohort: its conditions in words, its cases and errors, the rate with its 95 % Wilson interval,
+    the cost of its errors (NaN without costs) and the share of feedback on it that disagreed (NaN without)."""
+
+    description: str
+    cases: int
+    errors: int
+    rate: float
+    low: float
+    high: float
+    cost: float
+    feedback: int
+    disagreed: float
+    case_ids: tuple
+    rule: tuple[tuple[str, str, object, bool], ...] = ()  # (input, "<=" / ">" / "==" / "!=", value, or missing)
+
+
+@dataclass(frozen=True)
+class ErrorCohorts:
+    """The cohorts of one kind of error, worst rate first, and the rate over all the cases they split."""
+
+    kind: str
+    cases: int
+    errors: int
+    rate: float
+    cohorts: tuple[ErrorCohort, ...]
+
+
+def _wilson(errors: int, cases: int) -> tuple[float, float]:
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(errors, cases, alpha=0.05, method="wilson")
+    return float(low), float(high)
+
+
+def _encode(features: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
+    """Numeric inputs as they are (missing kept), others one column per value; and what each column means."""
+    parts, meaning = [], {}
+    for column in features.columns:
+        values = features[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            parts.append(values.astype(float).rename(f"n:{column}"))
+            meaning[f"n:{column}"] = (column, None)
+            continue
+        for i, value in enumerate(pd.unique(values.dropna())):
+            name = f"c:{column}:{i}"
+            parts.append((values == value).astype(float).rename(name))
+            meaning[name] = (column, value)
+    return pd.concat(parts, axis=1), meaning
+
+
+def _describe(path: list[tuple[str, float, bool, bool]], meaning: dict, use_case: UseCase) -> str:
+    """Conditions in words; numeric bounds on one input merged ("Loan duration over 24.5 months")."""
+    lows: dict[str, tuple[float, bool]] = {}
+    highs: dict[str, tuple[float, bool]] = {}
+    said: list[str] = []
+    for name, threshold, left, missing in path:
+        column, value = meaning[name]
+        if value is None:
+            (highs if left else lows)[column] = (threshold, missing)
+        else:
+            verb = "is not" if left else "is"
+            said.append(f"{use_case.label(column)} {verb} {use_case.describe_value(column, value)}")
+    for column in dict.fromkeys([*lows, *highs]):
+        label = use_case.label(column)
+        low, high = lows.get(column), highs.get(column)
+        if low and high:
+            text = (
+                f"{label} over {use_case.describe_value(column, low[0])} and at most "
+                f"{use_case.describe_value(column, high[0])}"
+            )
+        elif low:
+            text = f"{label} over {use_case.describe_value(column, low[0])}"
+        else:
+            text = f"{label} at most {use_case.describe_value(column, high[0])}"
+        if (low and low[1]) or (high and high[1]):
+            text += " or missing"
+        said.insert(0, text)
+    return "; ".join(said) if said else "all cases"
+
+
+def _rule(path: list[tuple[str, float, bool, bool]], meaning: dict) -> list[tuple[str, str, object, bool]]:
+    """A path as conditions on the original inputs, a filter Explore or a test can apply."""
+    rule = []
+    for name, threshold, left, missing in path:
+        column, value = meaning[name]
+        if value is None:
+            rule.append((column, "<=" if left else ">", threshold, missing))
+        else:
+            rule.append((column, "!=" if left else "==", value, False))
+    return rule
+
+
+def _leaf_paths(tree, encoded: pd.DataFrame) -> dict[int, list[tuple[str, float, bool, bool]]]:
+    """Each leaf's path from the root: (column, threshold, went left, missing values went this way too)."""
+    structure = tree.tree_
+    has_missing = encoded.isna().any().to_numpy()
+    missing_left = getattr(structure, "missing_go_to_left", np.zeros(structure.node_count, dtype=bool))
+    paths: dict[int, list] = {}
+    stack = [(0, [])]
+    while stack:
+        node, path = stack.pop()
+        left, right = structure.children_left[node], structure.children_right[node]
+        if left == right:  # a leaf
+            paths[node] = path
+            continue
+        feature = int(structure.feature[node])
+        name, threshold = encoded.columns[feature], float(structure.threshold[node])
+        nan_left = bool(has_missing[feature] and missing_left[node])
+        nan_right = bool(has_missing[feature] and not missing_left[node])
+        stack.append((left, [*path, (name, threshold, True, nan_left)]))
+        stack.append((right, [*path, (name, threshold, False, nan_right)]))
+    return paths
+
+
+def find_error_cohorts(
+    scored: Evaluation,
+    kind: str = "errors",
+    costs: CaseCosts | None = None,
+    verdicts: pd.Series | None = None,
+    depth: int = COHORT_DEPTH,
+    threshold: float | None = None,
+) -> ErrorCohorts:
+    """The cohorts where the iteration errs at `threshold` (its own by default), of one kind (`ERROR_KINDS`),
+    worst rate first. `verdicts`: feedback verdicts indexed by case id, one per record (`verdicts_of`)."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    if kind not in ERROR_KINDS:
+        raise ValueError(f"{kind!r} is not a kind of error: use one of {', '.join(ERROR_KINDS)}.")
+    labels = np.asarray(scored.iteration.labels, dtype=int)
+    positive = scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)
+    among = {"errors": np.ones(len(labels), bool), "false_positives": labels == 0, "false_negatives": labels == 1}[kind]
+    wrong = (positive != (labels == 1))[among]
+    features = scored.features.loc[among]
+    cost_of = np.full(len(labels), np.nan)
+    if costs is not None:
+        cost_of = np.where(labels == 1, costs.false_negative, costs.false_positive).astype(float)
+    cost_of = cost_of[among]
+    n, errors = len(wrong), int(wrong.sum())
+    if n == 0:
+        return ErrorCohorts(kind, 0, 0, float("nan"), ())
+    encoded, meaning = _encode(features)
+    leaf_of = np.zeros(n, dtype=int)
+    paths: dict[int, list] = {0: []}
+    if 0 < errors < n and encoded.shape[1]:
+        tree = DecisionTreeClassifier(
+            max_depth=depth, min_samples_leaf=max(MIN_COHORT_CASES, math.ceil(MIN_COHORT_SHARE * n)), random_state=0
+        ).fit(encoded, wrong)
+        leaf_of, paths = tree.apply(encoded), _leaf_paths(tree, encoded)
+    ids = features.index.to_numpy()
+    cohorts = []
+    for leaf, path in paths.items():
+        inside = leaf_of == leaf
+        cases, wrong_here = int(inside.sum()), int(wrong[inside].sum())
+        if not cases:
+            continue
+        said = verdicts[verdicts.index.isin(ids[inside])] if verdicts is not None else pd.Series(dtype=object)
+        cohorts.append(
+            ErrorCohort(
+                description=_describe(path, meaning, scored.use_case),
+                cases=cases,
+                errors=wrong_here,
+                rate=wrong_here / cases,
+                low=_wilson(wrong_here, cases)[0],
+                high=_wilson(wrong_here, cases)[1],
+                cost=float(cost_of[inside & wrong].sum()) if costs is not None else float("nan"),
+                feedback=len(said),
+                disagreed=float((said == "disagree").mean()) if len(said) else float("nan"),
+                case_ids=tuple(ids[inside]),
+                rule=tuple(_rule(path, meaning)),
+            )
+        )
+    cohorts.sort(key=lambda c: (-c.rate, -c.cases))
+    return ErrorCohorts(kind, n, errors, errors / n, tuple(cohorts))
+
+
+def cohorts_table(found: ErrorCohorts) -> pd.DataFrame:
+    """The cohorts as a table for a page or a report, worst rate first."""
+    return pd.DataFrame(
+        [
+            {
+                "cohort": c.description,
+                "cases": c.cases,
+                "errors": c.errors,
+                "error rate": c.rate,
+                "interval low": c.low,
+                "interval high": c.high,
+                "cost of errors": c.cost,
+                "feedback": c.feedback,
+                "feedback disagreeing": c.disagreed,
+            }
+            for c in found.cohorts
+        ]
+    )
+
+
+def verdicts_of(entries: list[Feedback], version: str) -> pd.Series:
+    """The verdicts of the feedback given on one iteration, indexed by case id (one per record)."""
+    mine = [f for f in entries if f.iteration == version]
+    return pd.Series([f.verdict for f in mine], index=[f.case_id for f in mine], dtype=object)
+
+
+def describe_kind(kind: str, use_case: UseCase) -> str:
+    """A kind of error in the use case's words, with the cases its rate is over."""
+    words = use_case.words
+    return {
+        "errors": "Every error (of all cases)",
+        "false_positives": f"Wrong “{use_case.positive_decision}” (of the {words.negative_cases})",
+        "false_negatives": f"Missed {words.positive_cases} (of the {words.positive_cases})",
+    }[kind]
