@@ -177,7 +177,7 @@ GLOSSARY: tuple[Term, ...] = (
     _T(
         "ece",
         "Expected calibration error",
-        ("expected calibration error", "ece", "calibration", "reliability curve"),
+        ("expected calibration error", "ece", "calibration", "reliability curve", "observed rate"),
         "Whether “30 %” means 30 %: the {cases} are put in ten bins by score, and in each the share that turned out "
         "“{outcome}” is compared with the average score; the gaps are averaged, weighted by the bins' sizes. A score "
         "can rank {cases} well (high ROC AUC) and still be badly calibrated, and then a threshold chosen from the "
@@ -186,6 +186,27 @@ GLOSSARY: tuple[Term, ...] = (
         "Lower is better; below 0.02 is well calibrated for this kind of data. The reliability curve on Outcomes "
         "shows each bin, with an interval on its observed rate.",
         metric_key="ece",
+    ),
+    _T(
+        "error_cohort",
+        "Error cohort",
+        ("error cohort", "error rate", "errors", "where it is wrong"),
+        "A group of {cases}, described by at most three conditions on the inputs, where the model's decisions are "
+        "wrong more (or less) often than overall. A shallow decision tree fitted to “was the decision wrong” finds "
+        "them, so each group is one readable rule; its error rate is the share of its {cases} decided wrongly.",
+        "error rate = wrong decisions in the group / {cases} in the group (for missed “{outcome}”: over the group's "
+        "“{outcome}” {cases}; for wrong “{pos}”: over its other {cases})",
+        "A group far above the overall rate, with a narrow interval and many {cases}, is where the model needs work "
+        "or where people should not rely on it; check whether reviewers distrust it there too.",
+    ),
+    _T(
+        "wilson_interval",
+        "Wilson interval",
+        ("wilson interval", "interval low", "interval high"),
+        "The range a rate (an error rate, an observed rate in a score bin) would plausibly take on another sample "
+        "of {cases} like these: few {cases} give a wide range.",
+        "the 95 % Wilson score interval of successes / trials (statsmodels' proportion_confint)",
+        "Narrow enough that the groups you compare do not overlap; it stays inside 0–100 % even for small groups.",
     ),
     _T(
         "false_positive_rate",
@@ -519,7 +540,7 @@ GLOSSARY: tuple[Term, ...] = (
     _T(
         "disagreement_rate",
         "Disagreement rate",
-        ("disagreement rate", "share of disagree"),
+        ("disagreement rate", "share of disagree", "feedback disagreeing"),
         "The share of feedback entries whose verdict is “disagree”, per week and iteration.",
         "entries with verdict “disagree” / all entries in the period",
         "Falling from one iteration to the next.",

@@ -440,7 +440,25 @@ def _work_out_calibration(f: _Facts, key: str) -> str:
     )
 
 
+def _work_out_errors(f: _Facts, key: str) -> str:
+    from demo_models.metrics.errors import find_error_cohorts
+
+    found = find_error_cohorts(f.scored)
+    worst = found.cohorts[0]
+    if key == "wilson_interval":
+        return (
+            f"{f.at}: {worst.errors:,} wrong of {worst.cases:,} {f.w['cases']} in “{worst.description}” is "
+            f"{worst.rate:.1%}, with a 95 % Wilson interval from {worst.low:.1%} to {worst.high:.1%}."
+        )
+    return (
+        f"{f.at}: {found.errors:,} of {found.cases:,} {f.w['cases']} are decided wrongly ({found.rate:.1%}); the "
+        f"worst of {len(found.cohorts)} cohorts, “{worst.description}”, has {worst.errors:,} wrong of "
+        f"{worst.cases:,} ({worst.rate:.1%})."
+    )
+
+
 _EXAMPLES: dict[str, Callable[[_Facts, str], str]] = {
+    **dict.fromkeys(("error_cohort", "wilson_interval"), _work_out_errors),
     **dict.fromkeys(("brier", "ece"), _work_out_calibration),
     **dict.fromkeys(("score", "decision", "shap", "base_value", "log_odds", "reason_codes"), _work_out_explanation),
     **dict.fromkeys(

@@ -124,6 +124,8 @@ PAGE_GUIDES: dict[str, str] = {
             "the errors.",
             "The business sets what each kind of error costs; the page then finds the threshold with the lowest "
             "expected cost.",
+            "Calibration shows whether a score of 30 % means 30 %; Where it is wrong lists the groups of cases, in "
+            "plain conditions, where the errors concentrate.",
             "Saving an operating threshold changes the decisions on every page and is recorded; Speed shows how fast a "
             "decision is.",
         )
