@@ -230,6 +230,7 @@ st.dataframe(
         na_rep=UNDEFINED,
     ),
     hide_index=True,
+    column_config={"cohort": st.column_config.TextColumn(width="large")},
     key="error_cohorts",
 )
 

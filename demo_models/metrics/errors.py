@@ -63,12 +63,14 @@ def _wilson(errors: int, cases: int) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _encode(features: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
-    """Numeric inputs as they are (missing kept), others one column per value; and what each column means."""
+def _encode(features: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
+    """Numeric inputs as they are (missing kept), others — and numeric codes the use case names ("job" 0-3) —
+    one column per value; and what each column means."""
     parts, meaning = [], {}
     for column in features.columns:
         values = features[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        coded = column in use_case.value_labels
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) and not coded:
             parts.append(values.astype(float).rename(f"n:{column}"))
             meaning[f"n:{column}"] = (column, None)
             continue
@@ -90,7 +92,7 @@ def _describe(path: list[tuple[str, float, bool, bool]], meaning: dict, use_case
             (highs if left else lows)[column] = (threshold, missing)
         else:
             verb = "is not" if left else "is"
-            said.append(f"{use_case.label(column)} {verb} {use_case.describe_value(column, value)}")
+            said.append(f"{use_case.label(column)} {verb} “{use_case.describe_value(column, value)}”")
     for column in dict.fromkeys([*lows, *highs]):
         label = use_case.label(column)
         low, high = lows.get(column), highs.get(column)
@@ -169,7 +171,7 @@ def find_error_cohorts(
     n, errors = len(wrong), int(wrong.sum())
     if n == 0:
         return ErrorCohorts(kind, 0, 0, float("nan"), ())
-    encoded, meaning = _encode(features)
+    encoded, meaning = _encode(features, scored.use_case)
     leaf_of = np.zeros(n, dtype=int)
     paths: dict[int, list] = {0: []}
     if 0 < errors < n and encoded.shape[1]:

@@ -80,7 +80,7 @@ def test_the_planted_region_is_the_worst_cohort_and_is_described_in_words():
     found = find_error_cohorts(_loans())
     worst = found.cohorts[0]
     assert worst.rate > 0.5 > 5 * found.rate
-    assert "Duration over" in worst.description and "Purpose is education" in worst.description
+    assert "Duration over" in worst.description and "Purpose is “education”" in worst.description
     assert {(c, op) for c, op, *_ in worst.rule} >= {("duration", ">"), ("purpose", "==")}
 
 
