@@ -142,11 +142,14 @@ HOSTILE = (HOSTILE_LINK, HOSTILE_IMAGE, HOSTILE_HTML, "**bold**", ":red[x]", "$x
 
 
 def copy_registry_with_hostile_card(registry_dir, destination, notes: str, author: str):
-    """A copy of the credit iterations of `registry_dir` whose v3 card has the given notes and author."""
+    """A copy of the built-in registry whose credit v3 card has the given notes and author (every use case
+    is copied: with one missing, each app run would start training it in the background, and a test
+    module's worth of those trainings outlive their tests and load the machine)."""
     import json
     import shutil
 
-    shutil.copytree(registry_dir / "credit", destination / "credit")
+    for use_case in ("credit", "fraud"):
+        shutil.copytree(registry_dir / use_case, destination / use_case)
     card_file = destination / "credit" / "v3" / "card.json"
     card_file.write_text(json.dumps({**json.loads(card_file.read_text()), "notes": notes, "author": author}))
     return destination
