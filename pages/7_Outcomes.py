@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
-from demo_models.metrics.calibration import summarise_calibration
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.errors import ERROR_KINDS, cohorts_table, describe_kind, find_error_cohorts, verdicts_of
@@ -22,7 +21,7 @@ from feedback.store.records import list_feedback
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
-from pages._ui.loaders import latency_of, load_scored
+from pages._ui.loaders import calibration_of, latency_of, load_scored
 from pages._ui.scorecard import criteria_of
 from pages._ui.text import md, plain
 
@@ -286,7 +285,7 @@ if changes:
 
 # --- calibration -------------------------------------------------------------------------------
 st.header("Calibration: does the score mean what it says?")
-calibration = summarise_calibration(scored)
+calibration = calibration_of(ctx, card)
 left, right = st.columns([2, 3])
 brier, ece = get_metric("brier"), get_metric("ece")
 left.metric(plain(brier.label(use_case)), f"{calibration.brier:.4f}", help=plain(brier.explanation(use_case)))

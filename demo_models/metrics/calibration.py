@@ -27,6 +27,14 @@ def _bin_codes(scores: np.ndarray, bins: int) -> np.ndarray:
     return np.searchsorted(np.linspace(0.0, 1.0, bins + 1)[1:-1], np.asarray(scores, dtype=float))
 
 
+def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
+    """The 95 % Wilson score interval of successes / trials (statsmodels' `proportion_confint`)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(successes, trials, alpha=0.05, method="wilson")
+    return float(low), float(high)
+
+
 def compute_brier(labels: np.ndarray, scores: np.ndarray) -> float:
     """Mean squared difference between score and outcome (scikit-learn's `brier_score_loss`); NaN without cases."""
     from sklearn.metrics import brier_score_loss
@@ -50,8 +58,6 @@ def compute_ece(labels: np.ndarray, scores: np.ndarray, bins: int = CALIBRATION_
 def reliability_table(labels: np.ndarray, scores: np.ndarray, bins: int = CALIBRATION_BINS) -> pd.DataFrame:
     """Per score bin that holds cases: its range, cases, mean score, observed rate of the positive outcome and
     the rate's 95 % Wilson interval (statsmodels)."""
-    from statsmodels.stats.proportion import proportion_confint
-
     labels, scores = np.asarray(labels, dtype=int), np.asarray(scores, dtype=float)
     codes = _bin_codes(scores, bins)
     counts = np.bincount(codes, minlength=bins)
@@ -59,15 +65,15 @@ def reliability_table(labels: np.ndarray, scores: np.ndarray, bins: int = CALIBR
     mean_score = np.bincount(codes, scores, bins)
     rows = []
     for b in np.flatnonzero(counts):
-        low, high = proportion_confint(int(positives[b]), int(counts[b]), alpha=0.05, method="wilson")
+        low, high = wilson_interval(int(positives[b]), int(counts[b]))
         rows.append(
             {
                 "scores": f"{b / bins:.1f}–{(b + 1) / bins:.1f}",
                 "cases": int(counts[b]),
                 "mean score": mean_score[b] / counts[b],
                 "observed rate": positives[b] / counts[b],
-                "interval low": float(low),
-                "interval high": float(high),
+                "interval low": low,
+                "interval high": high,
             }
         )
     return pd.DataFrame(rows, columns=RELIABILITY_COLUMNS)

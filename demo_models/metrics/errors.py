@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.costs import CaseCosts
 from demo_models.vocabulary import UseCase
 from feedback.records import Feedback
@@ -54,13 +55,6 @@ class ErrorCohorts:
     errors: int
     rate: float
     cohorts: tuple[ErrorCohort, ...]
-
-
-def _wilson(errors: int, cases: int) -> tuple[float, float]:
-    from statsmodels.stats.proportion import proportion_confint
-
-    low, high = proportion_confint(errors, cases, alpha=0.05, method="wilson")
-    return float(low), float(high)
 
 
 def _encode(features: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
@@ -187,14 +181,15 @@ def find_error_cohorts(
         if not cases:
             continue
         said = verdicts[verdicts.index.isin(ids[inside])] if verdicts is not None else pd.Series(dtype=object)
+        low, high = wilson_interval(wrong_here, cases)
         cohorts.append(
             ErrorCohort(
                 description=_describe(path, meaning, scored.use_case),
                 cases=cases,
                 errors=wrong_here,
                 rate=wrong_here / cases,
-                low=_wilson(wrong_here, cases)[0],
-                high=_wilson(wrong_here, cases)[1],
+                low=low,
+                high=high,
                 cost=float(cost_of[inside & wrong].sum()) if costs is not None else float("nan"),
                 feedback=len(said),
                 disagreed=float((said == "disagree").mean()) if len(said) else float("nan"),

@@ -17,6 +17,7 @@ from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
     from demo_models.iterations.scoring import ScoredIteration
+    from demo_models.metrics.calibration import CalibrationSummary
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
     from demo_models.monitoring.stream import MonthlyDrift, Stream
@@ -54,6 +55,13 @@ def _compare(old: IterationKey, old_threshold: float, new: IterationKey, new_thr
     return compare_iterations(
         _load_scored(old).at_threshold(old_threshold), _load_scored(new).at_threshold(new_threshold)
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _calibration(key: IterationKey) -> CalibrationSummary:
+    from demo_models.metrics.calibration import summarise_calibration
+
+    return summarise_calibration(_load_scored(key))
 
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
@@ -134,6 +142,11 @@ def window_drift_of(ctx: PageContext, card: IterationCard, reference: list[str],
 def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]) -> MonthlyDrift:
     """The monitoring stream month by month (`drift_by_month`, cached)."""
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
+
+
+def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:
+    """The calibration of an iteration's scores (no threshold involved), computed once per process."""
+    return _calibration(key_of(ctx, card))
 
 
 def latency_of(ctx: PageContext, card: IterationCard) -> Latency:

@@ -14,7 +14,7 @@ from demo_models.vocabulary import UseCase
 from feedback.goals import CostMatrix, Criterion, CriterionResult
 from feedback.store.goals import costs_history, current_criteria
 from pages._ui.context import PageContext
-from pages._ui.loaders import latency_of, load_scored
+from pages._ui.loaders import IterationKey, key_of, latency_of, load_scored
 
 if TYPE_CHECKING:
     from demo_models.iterations.evaluation import Evaluation
@@ -36,15 +36,11 @@ def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) ->
     costs = current_costs(ctx)
     if any(c.metric == "latency_p95_ms" for c in criteria):
         return evaluate_criteria(scored, criteria, costs, latency_of(ctx, scored.card))
-    card = scored.card
     return list(
         _judge_once(
-            str(ctx.registry_dir),
-            card.use_case,
-            card.version,
-            card.created,
+            key_of(ctx, scored.card),
             float(scored.threshold),
-            str(card.favourable),
+            str(scored.card.favourable),
             repr(criteria),
             repr(costs),
             _scored=scored,
@@ -56,10 +52,7 @@ def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) ->
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _judge_once(
-    registry_dir: str,
-    use_case: str,
-    version: str,
-    created: str,
+    key: IterationKey,
     threshold: float,
     favourable: str,
     criteria_key: str,
