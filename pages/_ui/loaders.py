@@ -4,7 +4,9 @@ and its drift). A loader that cannot load stops the page with a clear message.""
 
 from __future__ import annotations
 
+import json
 import logging
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.metrics.calibration import CalibrationSummary
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
+    from demo_models.monitoring.aggregates import LogSummary
     from demo_models.monitoring.stream import MonthlyDrift, Stream
     from pages._ui.context import PageContext
 
@@ -102,6 +105,14 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
     return drift_by_month(_load_scored(key).at_threshold(threshold), _stream(key, rows), list(reference))
 
 
+@st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
+def _log_summary(kind: str, path: str, mapping: str, signature: tuple, threshold: float) -> LogSummary:
+    from demo_models.monitoring.aggregates import summarise_log
+    from demo_models.monitoring.sources import Source
+
+    return summarise_log(Source(kind, path, json.loads(mapping)), threshold)
+
+
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
     """An iteration (the picked one by default), scored on its evaluation cases (cached), deciding at
     the card's threshold. Stops the page with a clear message if it cannot be loaded."""
@@ -142,6 +153,23 @@ def window_drift_of(ctx: PageContext, card: IterationCard, reference: list[str],
 def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]) -> MonthlyDrift:
     """The monitoring stream month by month (`drift_by_month`, cached)."""
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
+
+
+def log_summary_of(card: IterationCard) -> LogSummary | None:
+    """The decision log connected to the use case, summarised at the iteration's threshold (cached until
+    one of its files changes); None when none is connected."""
+    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.sources import Source, load_source, source_signature, sources_file
+
+    try:
+        source = load_source(card.use_case)
+    except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
+        log.warning("the decision-log sources cannot be read: %s", err)
+        return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
+    if source is None:
+        return None
+    mapping = json.dumps(source.mapping, sort_keys=True)
+    return _log_summary(source.kind, source.path, mapping, source_signature(source), card.threshold)
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:

@@ -1,0 +1,54 @@
+"""AppTest of Monitoring on a team's own decision log (pages/10_Monitoring.py, "Your decision log"):
+the numbers shown are those of the domain on the same log, and a bad source is a clear message."""
+
+import numpy as np
+
+from demo_models.monitoring.aggregates import log_performance
+from demo_models.monitoring.sources import Source, save_source
+from tests.app.apptest import open_app
+from tests.unit.monitoring.conftest import LOG_MAPPING, make_log
+
+MONITORING = "pages/10_Monitoring.py"
+
+
+def _connect(tmp_path, use_case="credit") -> Source:
+    frame = make_log()
+    folder = tmp_path / "decision-log"
+    frame.assign(day=frame["ts"].dt.strftime("%Y-%m")).to_parquet(folder, partition_cols=["day"])
+    source = Source("parquet", str(folder), LOG_MAPPING)
+    save_source(use_case, source)
+    return source
+
+
+def _performance_table(at):
+    return next(df.value for df in at.dataframe if "decisions" in df.value.columns)
+
+
+def test_connected_log_shows_drift_and_measured_and_estimated_performance(app_env, tmp_path):
+    source = _connect(tmp_path)
+    at = open_app(MONITORING, iteration="v2")
+    assert not at.exception
+    assert [h.value for h in at.header][0] == "Your decision log"
+    assert any("6,000 decisions over 8 months" in m.value for m in at.markdown)
+    shown = _performance_table(at)
+    threshold = float(next(m.value for m in at.markdown if "at the threshold" in m.value).split("threshold ")[1][:5])
+    expected = log_performance(source, threshold).realised
+    recall = shown.filter(like="measured").iloc[:, 0]
+    assert recall.iloc[0].startswith(f"{expected['recall'].iloc[0]:.1%}")
+    assert recall.iloc[-1] == "—"  # no label is in yet for the last month: undefined, not 0
+    assert shown.filter(like="estimated").iloc[-1, 0] != "—"  # ... but it is estimated
+    assert np.isclose(expected["labelled"].iloc[-1], 0)
+
+
+def test_a_source_that_cannot_be_read_is_a_message(app_env, tmp_path):
+    save_source("credit", Source("parquet", str(tmp_path / "nowhere"), LOG_MAPPING))
+    at = open_app(MONITORING)
+    assert not at.exception
+    assert any("does not exist" in e.value for e in at.error)
+    assert "Your decision log" in [h.value for h in at.header]
+
+
+def test_without_a_source_the_page_says_how_to_connect_one(app_env):
+    at = open_app(MONITORING)
+    assert not at.exception
+    assert any("involve monitor connect" in c.value for c in at.caption)
