@@ -15,7 +15,15 @@ from feedback.store.telemetry import usage_frame
 from feedback.telemetry import event_counts, explanation_latency, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.context import setup_page
-from pages._ui.loaders import load_scored, log_summary_of, monthly_drift_of, stream_of, window_drift_of
+from pages._ui.loaders import (
+    load_scored,
+    log_summary_of,
+    monthly_drift_of,
+    post_log_alerts,
+    stream_of,
+    window_drift_of,
+)
+from pages._ui.scorecard import criteria_of
 from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
@@ -75,6 +83,15 @@ else:
             lines = performance_lines(connected.performance, use_case)
             render_plotly(build_lines(lines, "share", "month"), describe_lines(lines, "By month"), "log_performance")
             st.dataframe(performance_table(connected.performance, use_case), key="log_performance_table")
+        alerts = post_log_alerts(ctx, card, connected, criteria_of(ctx))
+        if alerts:
+            st.warning(
+                md(
+                    "**{} alert(s)** on this log, each posted once on the Notices page: {}",
+                    len(alerts),
+                    "; ".join(alert.title for alert in alerts[:6]) + (" …" if len(alerts) > 6 else ""),
+                )
+            )
     st.divider()
 
 stream = stream_of(ctx, card)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
     from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
     from pages._ui.context import PageContext
 
@@ -159,7 +161,7 @@ def log_summary_of(card: IterationCard) -> LogSummary | None:
     """The decision log connected to the use case, summarised at the iteration's threshold (cached until
     one of its files changes); None when none is connected."""
     from demo_models.monitoring.aggregates import LogSummary
-    from demo_models.monitoring.sources import Source, load_source, source_signature, sources_file
+    from demo_models.monitoring.sources import Source, load_source, sources_file
 
     try:
         source = load_source(card.use_case)
@@ -168,8 +170,41 @@ def log_summary_of(card: IterationCard) -> LogSummary | None:
         return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
     if source is None:
         return None
-    mapping = json.dumps(source.mapping, sort_keys=True)
-    return _log_summary(source.kind, source.path, mapping, source_signature(source), card.threshold)
+    return _log_summary(*_source_key(source), card.threshold)
+
+
+_ALERTED: set[tuple] = set()  # (store, log files, threshold, goals) whose alerts this process has posted
+_ALERTED_LOCK = threading.Lock()
+
+
+def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, criteria: list) -> list:
+    """The alerts the decision log raises for the iteration (`find_alerts`), each posted once on the notice
+    board; the store is asked only when the log, the threshold or the goals changed in this process."""
+    from demo_models.monitoring.alerts import find_alerts
+    from feedback.store.announcements import record_alerts
+    from feedback.store.database import StoreError
+
+    alerts = find_alerts(summary, ctx.use_case, card.version, criteria)
+    if ctx.store is None or not alerts:
+        return alerts
+    key = (settings.db_url(), card.use_case, _source_key(summary.source), card.threshold, tuple(criteria))
+    with _ALERTED_LOCK:
+        if key in _ALERTED:
+            return alerts
+        try:
+            record_alerts(ctx.store, alerts)
+        except StoreError as err:
+            log.warning("monitoring alerts not posted: %s", err)
+            return alerts
+        _ALERTED.add(key)
+    return alerts
+
+
+def _source_key(source: Source) -> tuple:
+    """What identifies a decision log's state: its kind, where it is, its mapping and its files."""
+    from demo_models.monitoring.sources import source_signature
+
+    return (source.kind, source.path, json.dumps(source.mapping, sort_keys=True), source_signature(source))
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:

@@ -52,3 +52,23 @@ def test_without_a_source_the_page_says_how_to_connect_one(app_env):
     at = open_app(MONITORING)
     assert not at.exception
     assert any("involve monitor connect" in c.value for c in at.caption)
+
+
+def test_alerts_are_posted_once_and_shown_on_the_notices_page(app_env, tmp_path):
+    from feedback.store.announcements import list_announcements
+    from feedback.store.database import FeedbackStore
+
+    _connect(tmp_path)
+    at = open_app(MONITORING)
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "alert" in w.value)
+    at.run()
+    at.switch_page(MONITORING).run()
+    posted = [
+        n for n in list_announcements(FeedbackStore(f"sqlite:///{app_env}"), "credit") if n.source == "monitoring"
+    ]
+    assert posted and len({n.title for n in posted}) == len(posted)  # once each, after three views
+    assert f"**{len(posted)} alert(s)**" in warning
+    at.switch_page("pages/11_Notices.py").run()
+    assert not at.exception
+    assert any(posted[0].title in list(df.value.get("Title", [])) for df in at.dataframe)
