@@ -200,7 +200,7 @@ def test_pdf_text_holds_the_reference_the_statements_and_the_change(scored, frau
     for it in (scored["v3"], fraud):
         notice = build_notice(it, it.explain_case(_declined(it)[0]), ISSUED)
         pdf = render_notice_pdf(notice)
-        assert pdf.startswith(b"%PDF")
+        assert pdf.startswith(b"%PDF") and b"/FontFile2" not in pdf  # Latin-1 text: the core font, nothing embedded
         extracted = _flat(_pdf_text(pdf))
         assert notice.reference in extracted and "2026-12-02" in extracted
         for statement in notice.statements:
@@ -252,10 +252,12 @@ def test_hostile_text_in_the_data_is_printed_as_data_and_the_pdf_never_crashes(s
     )
     text = render_notice_text(hostile)
     assert "{{ 7*7 }}" in text and "49" not in text and "{% raw %}" in text
-    extracted = _flat(_pdf_text(render_notice_pdf(hostile)))
+    pdf = render_notice_pdf(hostile)
+    assert b"/FontFile2" in pdf  # Unicode text: DejaVu Sans embedded
+    extracted = _flat(_pdf_text(pdf))
     assert "<script>alert(1)</script>" in extracted and "{{ 7*7 }}" in extracted and hostile.reference in extracted
     assert "\x00" not in extracted and "\u202e" not in extracted
     assert "Ωμέγα" in extracted
-    monkeypatch.setattr(notice_render, "_find_font", lambda: notice_render._Font("helvetica", None, None))
+    monkeypatch.setattr(notice_render, "_find_font", lambda: notice_render._CORE)
     fallback = _flat(_pdf_text(render_notice_pdf(hostile)))  # no Unicode font: Latin-1 with "?" for the rest
     assert hostile.reference in fallback and "<script>alert(1)</script>" in fallback
