@@ -124,11 +124,11 @@ def render_notice_pdf(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) 
     pdf.add_page()
     title, _, body = text.partition("\n")
     pdf.set_font(font.family, "B", 16)
-    pdf.multi_cell(0, 9, _printable(title, font), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, _printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font(font.family, "", 11)
     for line in body.split("\n"):
-        pdf.multi_cell(0, 6, _printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, _printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
 
 

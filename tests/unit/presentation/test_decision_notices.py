@@ -85,7 +85,9 @@ def test_credit_reasons_are_the_reason_codes_in_order_each_with_its_statement(sc
         assert all(r.statement for r in reasons), (case_id, [(r.feature, r.level) for r in reasons if not r.statement])
 
 
-def test_fraud_reasons_are_the_reason_codes_never_the_age_band(fraud):
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_fraud_reasons_are_the_reason_codes_never_the_age_band(registry_dir, version):
+    fraud = ScoredIteration(load_iteration("fraud", version, registry_dir))
     declined = _declined(fraud)
     assert fraud.use_case.unfavourable_decision == "flag" and len(declined) > 100
     for case_id in declined:

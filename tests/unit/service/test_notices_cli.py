@@ -13,6 +13,10 @@ from demo_models.presentation.notices import build_notice
 from demo_models.service.cli import main
 
 
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
 @pytest.fixture(scope="module")
 def written(registry_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("notices") / "notices.zip"
@@ -29,7 +33,7 @@ def test_the_zip_holds_one_pdf_per_declined_case_and_a_csv_that_matches_them(wri
     with zipfile.ZipFile(out) as archive:
         names = archive.namelist()
         rows = list(csv.DictReader(io.StringIO(archive.read("notices.csv").decode("utf-8"))))
-        first_pdf = archive.read(rows[0]["file"])
+        texts = {r["case"]: _pdf_text(archive.read(r["file"])) for r in rows}
     assert sorted(n for n in names if n.endswith(".pdf")) == sorted(f"notice-credit-v3-{c}.pdf" for c in declined)
     assert [r["case"] for r in rows] == declined
     for row in rows:
@@ -40,9 +44,11 @@ def test_the_zip_holds_one_pdf_per_declined_case_and_a_csv_that_matches_them(wri
         assert row["reason codes"] == "; ".join(r.text for r in explanation.reasons)
         assert row["statements"] == "; ".join(notice.statements)
         assert row["reasons without statement"] == ""
-    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(first_pdf)).pages)
-    assert rows[0]["reference"] in text
-    assert all(s in text for s in rows[0]["statements"].split("; "))
+        text = texts[row["case"]]  # every PDF: its reference, and the statements of the reason codes in order
+        assert notice.reference in text and f"applicant {notice.case_id}" in text
+        places = [text.index(f"{i}. {statement}") for i, statement in enumerate(notice.statements, 1)]
+        assert places == sorted(places) and len(places) == len(explanation.reasons)
+        assert not any(f"{r.label}:" in text for r in explanation.protected_drivers)
 
 
 def test_progress_is_logged_and_the_summary_printed(registry_dir, tmp_path, capsys, caplog, monkeypatch):
