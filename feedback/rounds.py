@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from feedback.access import Actor, check_actor, same_person
+from feedback.access import Actor, check_actor, demo_subject, same_person, subject_of
 from feedback.records import (
     CATEGORIES,
     EXPECTED_OUTCOMES,
@@ -362,3 +362,29 @@ def resume_position(queue: Sequence[QueueItem]) -> int:
 def describe_progress(queue: Sequence[QueueItem]) -> str:
     """ "12 of 40 answered" for a queue."""
     return f"{sum(item.state == 'answered' for item in queue)} of {len(queue)} answered"
+
+
+def parse_reviewer_lines(text: str) -> list[Reviewer]:
+    """Reviewers typed one a line as "name, role" (demo identities of the names), or RoundError naming the line."""
+    people = []
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        name, _, role = (part.strip() for part in line.rpartition(",")) if "," in line else (line.strip(), "", "")
+        if role not in ROLES:
+            raise RoundError(f"Line {number}: write “name, role” with a role among {', '.join(ROLES)}.")
+        try:
+            name = clean_text(f"Line {number}: the name", name, MAX_NAME_CHARS)
+        except FeedbackError as err:
+            raise RoundError(str(err)) from err
+        people.append(Reviewer(demo_subject(name), name, role))
+    return people
+
+
+def rounds_of_reviewer(rounds: Iterable[ReviewRound], actor: Actor) -> list[ReviewRound]:
+    """The rounds the person is a reviewer of (by subject), open ones first; none for an unnamed person."""
+    if not (actor.name or "").strip():
+        return []
+    subject = subject_of(actor.subject, actor.name)
+    mine = [r for r in rounds if any(p.subject == subject for p in r.reviewers)]
+    return sorted(mine, key=lambda r: r.status != "open")
