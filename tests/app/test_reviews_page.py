@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from demo_models.formats import format_share
+from demo_models.iterations.registry import load_iteration
+from demo_models.presentation.glossary import find_term
+from demo_models.vocabulary import get_use_case
 from feedback.access import Actor, demo_subject
 from feedback.rounds import Reviewer, ReviewRound, RoundCase, Verdict
 from feedback.store.database import FeedbackStore
@@ -122,8 +126,11 @@ def test_a_business_user_cannot_see_new_round_and_a_data_scientist_creates_one(a
     )
 
 
-def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, scored):
+def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, scored, registry_dir):
     store, round_id = _round(app_env, scored, cases=4)
+    model = scored["v3"].at_threshold(load_iteration("credit", "v3", registry_dir).card.threshold).decisions()
+    ids = [item.case_id for item in my_queue(store, round_id, Actor(*ANN))]
+    rate = sum(model[c] == "approve" for c in ids) / len(ids)  # both reviewers approve all 4 cases
     for who in (ANN, BO):
         for item in my_queue(store, round_id, Actor(*who)):
             save_own_decision(
@@ -138,4 +145,6 @@ def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, 
     labels = [m.label for m in dee.metric]
     assert "Krippendorff's alpha" in labels and "Agreement with the model" in labels
     assert "every reviewer gave the same decision on every case" in _texts(dee)  # alpha undefined, not 0 or 1
-    assert dict(zip(labels, (m.value for m in dee.metric)))["Krippendorff's alpha"] != "0"
+    assert dict(zip(labels, (m.value for m in dee.metric)))["Krippendorff's alpha"] == "—"  # undefined, shown so
+    assert dict(zip(labels, (m.value for m in dee.metric)))["Agreement with the model"] == format_share(rate)
+    assert [label for label in labels if find_term(label, get_use_case("credit")) is None] == []  # in the glossary
