@@ -75,7 +75,8 @@ else:
     st.caption("Quotas: how many cases each strategy chooses (a case is taken by the first strategy that chooses it).")
     q = st.columns(len(STRATEGIES))
     quotas = {
-        s: int(q[i].number_input(s, 0, 10000, 5, key=f"nr_q_{s}", help=STRATEGIES[s])) for i, s in enumerate(STRATEGIES)
+        s: int(q[i].number_input(plain(s.capitalize()), 0, 10000, 5, key=f"nr_q_{s}", help=plain(STRATEGIES[s])))
+        for i, s in enumerate(STRATEGIES)
     }
     try:
         reviewers = resolve_reviewers([*picked, *parse_reviewer_lines(typed)], roles, people)
