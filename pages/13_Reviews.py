@@ -163,12 +163,17 @@ else:
     item = queue[st.session_state[position_key]]
     scored = load_scored(ctx, cards[current.iteration])
     st.subheader(md("{} {} · {} of {}", words.case.capitalize(), item.case_id, item.position + 1, len(queue)))
-    if item.answer is None:
+    is_open = current.status == "open"
+    if not is_open:
+        st.info("This round is closed: answers can no longer be given or changed.")
+    if item.answer is None and is_open:
         st.caption("First your own decision, on the inputs alone; the model's decision and why are shown after it.")
         render_case_inputs(use_case, scored.features.loc[item.case_id])
         with st.form(f"own_{current.id}_{item.case_id}"):
-            own = st.radio("Your decision", decisions, index=None, horizontal=True, key="own_decision")
-            confidence = st.slider("Your confidence (1 = a guess, 5 = certain)", 1, 5, 3, key="own_confidence")
+            own = st.radio("Your decision", decisions, index=None, horizontal=True, key=f"own_decision_{item.case_id}")
+            confidence = st.slider(
+                "Your confidence (1 = a guess, 5 = certain)", 1, 5, 3, key=f"own_confidence_{item.case_id}"
+            )
             if st.form_submit_button("Save my decision and show the model's", type="primary"):
                 try:
                     save_own_decision(store, current.id, item.case_id, actor, own, confidence, decisions=decisions)
@@ -178,46 +183,61 @@ else:
                     confirm_and_rerun("Your decision is saved; here is the model's.")
     else:
         answer = item.answer
-        st.info(
-            md(
-                "Your decision before the reveal: **{}** (confidence {} of 5).",
-                answer.own_decision,
-                answer.own_confidence,
+        if answer is None:
+            st.caption("You did not answer this case before the round closed.")
+        else:
+            st.info(
+                md(
+                    "Your decision before the reveal: **{}** (confidence {} of 5).",
+                    answer.own_decision,
+                    answer.own_confidence,
+                )
             )
-        )
         render_reveal(scored.explain_case(item.case_id), use_case, f"review_waterfall_{item.case_id}")
         with st.expander("The case's inputs"):
             render_case_inputs(use_case, scored.features.loc[item.case_id])
-        with st.form(f"verdict_{current.id}_{item.case_id}"):
-            verdict = st.radio(
-                "Do you agree with the model's decision?",
-                VERDICTS,
-                index=VERDICTS.index(answer.verdict) if answer.verdict else None,
-                horizontal=True,
-                key="verdict_verdict",
-            )
-            outcomes = {"not sure": None, words.positive_state: "positive", words.negative_state: "negative"}
-            expected = st.selectbox("The outcome you expect", list(outcomes), key="verdict_expected")
-            chosen_categories = st.multiselect(
-                "About", CATEGORIES, default=list(answer.categories), key="verdict_about"
-            )
-            clarity = st.slider("How clear is the explanation (1-5)?", 1, 5, answer.clarity or 3, key="verdict_clarity")
-            comment = st.text_area("Comment", value=answer.comment, key="verdict_comment")
-            if st.form_submit_button("Save my verdict", type="primary"):
-                try:
-                    save_verdict(
-                        store,
-                        current.id,
-                        item.case_id,
-                        actor,
-                        Verdict(verdict, outcomes[expected], tuple(chosen_categories), clarity, comment),
-                    )
-                except (RoundError, AccessError, StoreError) as err:
-                    st.error(plain(err))
-                else:
-                    if st.session_state[position_key] < len(queue) - 1:
-                        st.session_state[position_key] += 1
-                    confirm_and_rerun("Your verdict is saved.")
+        if is_open:
+            with st.form(f"verdict_{current.id}_{item.case_id}"):
+                verdict = st.radio(
+                    "Do you agree with the model's decision?",
+                    VERDICTS,
+                    index=VERDICTS.index(answer.verdict) if answer.verdict else None,
+                    horizontal=True,
+                    key=f"verdict_verdict_{item.case_id}",
+                )
+                outcomes = {"not sure": None, words.positive_state: "positive", words.negative_state: "negative"}
+                expected = st.selectbox(
+                    "The outcome you expect",
+                    list(outcomes),
+                    index=list(outcomes.values()).index(answer.expected_outcome),
+                    key=f"verdict_expected_{item.case_id}",
+                )
+                chosen_categories = st.multiselect(
+                    "About", CATEGORIES, default=list(answer.categories), key=f"verdict_about_{item.case_id}"
+                )
+                clarity = st.slider(
+                    "How clear is the explanation (1-5)?",
+                    1,
+                    5,
+                    answer.clarity or 3,
+                    key=f"verdict_clarity_{item.case_id}",
+                )
+                comment = st.text_area("Comment", value=answer.comment, key=f"verdict_comment_{item.case_id}")
+                if st.form_submit_button("Save my verdict", type="primary"):
+                    try:
+                        save_verdict(
+                            store,
+                            current.id,
+                            item.case_id,
+                            actor,
+                            Verdict(verdict, outcomes[expected], tuple(chosen_categories), clarity, comment),
+                        )
+                    except (RoundError, AccessError, StoreError) as err:
+                        st.error(plain(err))
+                    else:
+                        if st.session_state[position_key] < len(queue) - 1:
+                            st.session_state[position_key] += 1
+                        confirm_and_rerun("Your verdict is saved.")
 
 # --- round results ------------------------------------------------------------------------------
 st.header("Round results")

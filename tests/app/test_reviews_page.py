@@ -40,6 +40,12 @@ def _texts(at) -> str:
     return "\n".join(p.replace("\\", "") for p in parts)
 
 
+def _submit(at, form: str):
+    """Submit the page's form whose id starts with `form` ("own_" or "verdict_")."""
+    [button] = [b for b in at.form_submit_button if b.form_id.startswith(form)]
+    return button.click().run()
+
+
 def _revealed(at) -> dict:
     """What of the model's answer the page shows: metric labels, waterfall charts, the reasons heading."""
     return {
@@ -60,9 +66,9 @@ def test_blind_first_nothing_of_the_model_shows_before_the_own_decision_is_saved
     text = _texts(at)
     assert reasons and not [r for r in reasons if r in text]
     assert f"Applicant {case}" in text or case in text
-    at.radio(key="own_decision").set_value("approve")
-    at.slider(key="own_confidence").set_value(4)
-    at.form_submit_button[0].click().run()
+    at.radio(key=f"own_decision_{case}").set_value("approve")
+    at.slider(key=f"own_confidence_{case}").set_value(4)
+    _submit(at, "own_")
     assert not at.exception
     shown = _revealed(at)
     assert "Decision" in shown["metrics"] and any(label.startswith("Probability of") for label in shown["metrics"])
@@ -77,9 +83,9 @@ def test_a_verdict_is_saved_after_the_reveal_and_the_queue_moves_on(app_env, sco
     queue = my_queue(store, round_id, Actor(*ANN))
     save_own_decision(store, round_id, queue[0].case_id, Actor(*ANN), "decline", 2, decisions=("approve", "decline"))
     at = open_app(PAGE, user=ANN)
-    at.radio(key="verdict_verdict").set_value("disagree")
-    at.slider(key="verdict_clarity").set_value(2)
-    at.form_submit_button[0].click().run()
+    at.radio(key=f"verdict_verdict_{queue[0].case_id}").set_value("disagree")
+    at.slider(key=f"verdict_clarity_{queue[0].case_id}").set_value(2)
+    _submit(at, "verdict_")
     assert not at.exception
     answer = my_queue(store, round_id, Actor(*ANN))[0].answer
     assert (answer.own_decision, answer.verdict, answer.clarity) == ("decline", "disagree", 2)
@@ -148,3 +154,7 @@ def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, 
     assert dict(zip(labels, (m.value for m in dee.metric)))["Krippendorff's alpha"] == "—"  # undefined, shown so
     assert dict(zip(labels, (m.value for m in dee.metric)))["Agreement with the model"] == format_share(rate)
     assert [label for label in labels if find_term(label, get_use_case("credit")) is None] == []  # in the glossary
+    ann = open_app(PAGE, user=ANN)  # the round closed: Ann's queue shows the model's answers, without any form
+    assert not ann.exception and [b.form_id for b in ann.form_submit_button] == ["app_report"]
+    assert "This round is closed: answers can no longer be given or changed." in [i.value for i in ann.info]
+    assert len(tables_with(ann, "Own decision")[0]) == 8  # everyone's answers now
