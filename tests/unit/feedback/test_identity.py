@@ -201,7 +201,7 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
     before = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == 9
+    assert upgraded.schema_version() == 10
     after = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     for table in ("feedback", "signoffs"):
         assert [row[: len(before[table][0])] for row in after[table]] == before[table]  # every old value kept

@@ -25,6 +25,7 @@ from feedback.exchange import ImportRecord
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
 from feedback.records import Feedback
+from feedback.rounds import ReviewRound, RoundAnswer, RoundCase
 from feedback.signoff import SignOff
 from feedback.store import schema
 
@@ -38,6 +39,9 @@ RECORD_TABLES: dict[type, Table] = {
     SignOff: schema.SIGNOFFS,
     Announcement: schema.ANNOUNCEMENTS,
     ImportRecord: schema.FEEDBACK_IMPORTS,
+    ReviewRound: schema.REVIEW_ROUNDS,
+    RoundCase: schema.ROUND_CASES,
+    RoundAnswer: schema.ROUND_ANSWERS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -46,6 +50,7 @@ NO_RECORD = {
     "usage_events": "read as a data frame with the table's own columns (usage_frame)",
     "dismissals": "read as the set of a person's dismissed items",
     "involve_schema": "the schema's own version log",
+    "round_assignments": "who sees which case of a round, read as rows (my_queue, round_completion)",
 }
 #: (table, column) kept as JSON text of a field that is a list or a structure
 JSON_COLUMNS = {
@@ -53,6 +58,8 @@ JSON_COLUMNS = {
     ("feedback", "categories"),
     ("signoffs", "snapshot"),
     ("signoffs", "acknowledged"),
+    ("review_rounds", "reviewers"),
+    ("round_answers", "categories"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 
