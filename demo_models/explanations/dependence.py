@@ -22,6 +22,7 @@ from scipy.stats.mstats import mquantiles
 from sklearn.inspection import partial_dependence
 
 from demo_models.iterations.scoring import ScoredIteration
+from demo_models.vocabulary import UseCase
 
 log = logging.getLogger(__name__)
 
@@ -245,3 +246,40 @@ def explain_dependence(
         seed=seed,
         associations=find_associations(column, features.loc[sample_cases(features.index, ASSOCIATION_CASES, seed)]),
     )
+
+
+def dependence_notes(dependence: InputDependence, use_case: UseCase) -> list[str]:
+    """What the reader must know: the samples drawn, and the cases missing the input."""
+    label, cases = use_case.label(dependence.column), use_case.words.cases
+    sampled = dependence.pd_cases < dependence.cases
+    notes = [
+        f"{dependence.version}: partial dependence averaged over {dependence.pd_cases:,} of {dependence.cases:,} "
+        f"{cases}{f' (a seeded sample, seed {dependence.seed})' if sampled else ''}; {len(dependence.ice):,} of them "
+        f"drawn as ICE lines (seed {dependence.seed}); "
+        + (
+            f"SHAP points of {len(dependence.values):,} of the {dependence.stored_cases:,} {cases} with stored SHAP."
+            if dependence.contributions is not None
+            else f"no SHAP points: {dependence.version} does not use {label.lower()}."
+        )
+    ]
+    if dependence.missing:
+        where = "drawn at “missing”" if dependence.categorical else "not drawn (they have no value to place)"
+        notes.append(
+            f"{dependence.missing:,} {cases} have no {label.lower()}: in the averages their value is replaced by "
+            f"each grid value like everyone's; their SHAP points are {where}."
+        )
+    return notes
+
+
+def association_warnings(dependence: InputDependence, use_case: UseCase) -> list[str]:
+    """One honest warning per input strongly associated with the chosen one (partial dependence can mislead)."""
+    label, cases = use_case.label(dependence.column), use_case.words.cases
+    warnings = []
+    for found in dependence.associations:
+        warnings.append(
+            f"{label} is strongly associated with {use_case.label(found.other).lower()} ({found.measure} "
+            f"{found.value:.2f}): partial dependence sets {label.lower()} while keeping "
+            f"{use_case.label(found.other).lower()} as it is, creating {cases} that rarely occur, so read the curve "
+            "with care."
+        )
+    return warnings
