@@ -19,6 +19,7 @@ from demo_models.iterations.registry import IterationCard, RegistryError, load_i
 from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
     from demo_models.metrics.compare import Comparison
@@ -67,6 +68,13 @@ def _calibration(key: IterationKey) -> CalibrationSummary:
     from demo_models.metrics.calibration import summarise_calibration
 
     return summarise_calibration(_load_scored(key))
+
+
+@st.cache_resource(show_spinner="Sweeping the input…", max_entries=64)
+def _dependence(key: IterationKey, column: str) -> InputDependence:
+    from demo_models.explanations.dependence import explain_dependence
+
+    return explain_dependence(_load_scored(key), column)
 
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
@@ -227,3 +235,11 @@ def fairness_of(ctx: PageContext, card: IterationCard, attribute: str):
 def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, float]:
     """The gap metrics of an iteration at its threshold (`fairness_gaps`), cached the same way."""
     return _fairness(key_of(ctx, card), card.threshold, attribute, False)
+
+
+def dependence_of(
+    ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None
+) -> tuple[InputDependence, InputDependence | None]:
+    """How an input moves the score under an iteration, and under `other` if given (`explain_dependence`,
+    cached per iteration and input: no threshold involved). Raises DependenceError for an unknown input."""
+    return _dependence(key_of(ctx, card), column), _dependence(key_of(ctx, other), column) if other else None
