@@ -26,6 +26,8 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "change threshold": ("admin", "data scientist", "risk"),
     "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)
     "post notices": ("admin", "data scientist", "risk", "compliance"),
+    "subscribe to notifications": ROLES,
+    "see dead notifications": ("admin",),
 }
 DEFAULT_ROLE = "business user"
 DEMO_PREFIX = "demo:"

@@ -8,7 +8,9 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, insert, select, update
 
 from feedback.access import Actor, check_actor, check_acts_on, name_changer
+from feedback.notifications import FEEDBACK_STATUS, address_of, feedback_status_message
 from feedback.store.database import FeedbackStore, utc_row
+from feedback.store.notifications import enqueue, subscriptions_of
 from feedback.store.schema import FEEDBACK, TRIAGE_EVENTS
 from feedback.triage import TriageChange, TriageError, plan_triage
 
@@ -25,7 +27,8 @@ def triage_feedback(
     known_iterations: Collection[str] = (),
     seen: Mapping[int, str] | None = None,
 ) -> list[TriageChange]:
-    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError).
+    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError),
+    and tell each person who gave one and has an address, in the same transaction (the outbox).
 
     The entries are locked while deciding (rows FOR UPDATE on PostgreSQL; SQLite writers are
     serial). `seen` (id -> the status the person decided on) refuses the change if another person
@@ -35,7 +38,15 @@ def triage_feedback(
     now = datetime.now(timezone.utc)
     with store.transaction(write=True) as conn:
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        query = select(FEEDBACK.c.id, FEEDBACK.c.triage_status, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_subject)
+        query = select(
+            FEEDBACK.c.id,
+            FEEDBACK.c.triage_status,
+            FEEDBACK.c.reviewer_name,
+            FEEDBACK.c.reviewer_subject,
+            FEEDBACK.c.use_case,
+            FEEDBACK.c.iteration,
+            FEEDBACK.c.case_id,
+        )
         rows = conn.execute(query.where(FEEDBACK.c.id.in_(wanted)).order_by(FEEDBACK.c.id).with_for_update()).all()
         current = {row.id: row.triage_status for row in rows}
         for row in rows:
@@ -56,6 +67,9 @@ def triage_feedback(
             known_ids=known_ids,
             known_iterations=known_iterations,
         )
+        entries = {row.id: row for row in rows}
+        subscriptions = subscriptions_of(conn, {row.reviewer_subject for row in rows if row.reviewer_subject})
+        messages = []
         for change in changes:
             conn.execute(
                 update(FEEDBACK)
@@ -67,8 +81,9 @@ def triage_feedback(
                     triage_note=change.note or None,
                 )
             )
-            conn.execute(
-                insert(TRIAGE_EVENTS).values(
+            event_id = conn.execute(
+                insert(TRIAGE_EVENTS)
+                .values(
                     created_at=now,
                     feedback_id=change.feedback_id,
                     from_status=change.from_status,
@@ -80,7 +95,16 @@ def triage_feedback(
                     actor_role=actor.role,
                     actor_subject=actor.subject,
                 )
-            )
+                .returning(TRIAGE_EVENTS.c.id)
+            ).scalar_one()
+            entry = entries[change.feedback_id]
+            subject = entry.reviewer_subject
+            address = address_of(subject, subscriptions.get(subject or ""), entry.use_case, FEEDBACK_STATUS)
+            if address:
+                messages.append(
+                    feedback_status_message(change, entry.use_case, entry.iteration, entry.case_id, address, event_id)
+                )
+        enqueue(conn, messages, now)
     return changes
 
 

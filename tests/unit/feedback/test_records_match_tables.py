@@ -24,6 +24,7 @@ from feedback.app_reports import AppReport
 from feedback.exchange import ImportRecord
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
+from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
 from feedback.records import Feedback
 from feedback.signoff import SignOff
 from feedback.store import schema
@@ -38,6 +39,9 @@ RECORD_TABLES: dict[type, Table] = {
     SignOff: schema.SIGNOFFS,
     Announcement: schema.ANNOUNCEMENTS,
     ImportRecord: schema.FEEDBACK_IMPORTS,
+    OutboxMessage: schema.OUTBOX,
+    DeliveryAttempt: schema.NOTIFICATION_ATTEMPTS,
+    Subscription: schema.SUBSCRIPTIONS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -53,6 +57,9 @@ JSON_COLUMNS = {
     ("feedback", "categories"),
     ("signoffs", "snapshot"),
     ("signoffs", "acknowledged"),
+    ("notification_outbox", "delivered_to"),
+    ("notification_subscriptions", "use_cases"),
+    ("notification_subscriptions", "events"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 
