@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, insert, select, update
 
-from feedback.access import Actor, check_actor, check_acts_on, name_changer
+from feedback.access import Actor, check_actor, check_acts_on, name_changer, subject_of
 from feedback.notifications import FEEDBACK_STATUS, address_of, feedback_status_message
 from feedback.store.database import FeedbackStore, utc_row
 from feedback.store.notifications import enqueue, subscriptions_of
@@ -68,7 +68,8 @@ def triage_feedback(
             known_iterations=known_iterations,
         )
         entries = {row.id: row for row in rows}
-        subscriptions = subscriptions_of(conn, {row.reviewer_subject for row in rows if row.reviewer_subject})
+        givers = {row.id: subject_of(row.reviewer_subject, row.reviewer_name) for row in rows}
+        subscriptions = subscriptions_of(conn, set(givers.values()))
         messages = []
         for change in changes:
             conn.execute(
@@ -98,8 +99,8 @@ def triage_feedback(
                 .returning(TRIAGE_EVENTS.c.id)
             ).scalar_one()
             entry = entries[change.feedback_id]
-            subject = entry.reviewer_subject
-            address = address_of(subject, subscriptions.get(subject or ""), entry.use_case, FEEDBACK_STATUS)
+            subject = givers[change.feedback_id]
+            address = address_of(subject, subscriptions.get(subject), entry.use_case, FEEDBACK_STATUS)
             if address:
                 messages.append(
                     feedback_status_message(change, entry.use_case, entry.iteration, entry.case_id, address, event_id)
