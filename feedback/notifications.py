@@ -122,9 +122,22 @@ def address_of(subject: str | None, subscription: Subscription | None, use_case:
     verified e-mail their login subject is made of; None if neither (or the subscription declines it)."""
     if subscription is not None:
         return subscription.address if subscription.wants(use_case, event) else None
+    return login_address(subject)
+
+
+def login_address(subject: str | None) -> str | None:
+    """The verified e-mail a login subject is made of (`email:<address>`), else None."""
     if subject and subject.startswith(EMAIL_SUBJECT_PREFIX):
         return subject.removeprefix(EMAIL_SUBJECT_PREFIX)
     return None
+
+
+def shown_to(message: OutboxMessage, role: str, addresses: Collection[str]) -> bool:
+    """Whether a person sees a message in the delivery log: an admin every one (dead ones too); anyone
+    else the messages to their own addresses and to team channels, but not dead ones (an admin's to handle)."""
+    if role == "admin":
+        return True
+    return message.status != DEAD and (message.recipient.startswith(TEAM_PREFIX) or message.recipient in addresses)
 
 
 def deep_link(page: str, use_case: str, iteration: str | None = None, case: str | None = None) -> str:

@@ -20,7 +20,9 @@ from feedback.notifications import (
     OutboxMessage,
     Subscription,
     after_attempt,
+    login_address,
     make_subscription,
+    shown_to,
 )
 from feedback.store.database import FeedbackStore, insert_record, utc_row
 from feedback.store.schema import NOTIFICATION_ATTEMPTS, OUTBOX, SUBSCRIPTIONS
@@ -162,6 +164,14 @@ def delivery_log(
         query = query.where(OUTBOX.c.status.in_(list(statuses)))
     with store.transaction() as conn:
         return [_message(row) for row in conn.execute(query.order_by(OUTBOX.c.id.desc()).limit(limit)).mappings()]
+
+
+def delivery_log_for(store: FeedbackStore, actor: Actor, use_case: str, limit: int = 200) -> list[OutboxMessage]:
+    """The delivery log of a use case as a person may see it (an admin: every message, dead ones too;
+    anyone else: the messages to them, by login e-mail or subscription, and to team channels)."""
+    subscription = subscription_of(store, actor.subject)
+    addresses = {subscription.address if subscription else None, login_address(actor.subject)} - {None}
+    return [m for m in delivery_log(store, use_case, limit=limit) if shown_to(m, actor.role, addresses)]
 
 
 def attempts_of(store: FeedbackStore, message_id: int) -> list[DeliveryAttempt]:
