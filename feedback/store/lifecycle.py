@@ -84,6 +84,7 @@ def change_lifecycle(
     *,
     required_signoffs: Collection[str],
     seen_status: str | None = None,
+    notify: bool = True,
     **details,
 ) -> list[LifecycleEvent]:
     """Apply a lifecycle change under the rules (LifecycleError if refused), log it, announce it and queue
@@ -91,6 +92,7 @@ def change_lifecycle(
 
     A promotion to live needs a current sign-off of every role in `required_signoffs`.
     `seen_status` (the status the person decided on) refuses it if someone changed it meanwhile.
+    `notify=False` queues no message (the demo history: nobody is to hear of it).
     """
     required = check_required_roles(required_signoffs)
     with store.transaction(write=True) as conn:
@@ -119,7 +121,8 @@ def change_lifecycle(
         saved = [insert_record(conn, LIFECYCLE, change, now) for change in planned]
         for notice in announce_events(saved):
             insert_record(conn, ANNOUNCEMENTS, notice, now)
-        enqueue(conn, [lifecycle_message(change) for change in saved], now)
+        if notify:
+            enqueue(conn, [lifecycle_message(change) for change in saved], now)
     for change in saved:
         log.info(
             "%s/%s: %s -> %s by %s",

@@ -26,13 +26,14 @@ def triage_feedback(
     fixed_in: str | None = None,
     known_iterations: Collection[str] = (),
     seen: Mapping[int, str] | None = None,
+    notify: bool = True,
 ) -> list[TriageChange]:
     """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError),
     and tell each person who gave one and has an address, in the same transaction (the outbox).
 
     The entries are locked while deciding (rows FOR UPDATE on PostgreSQL; SQLite writers are
     serial). `seen` (id -> the status the person decided on) refuses the change if another person
-    changed one of them meanwhile.
+    changed one of them meanwhile. `notify=False` queues no message (the demo history).
     """
     actor = check_actor(actor, "triage feedback")
     now = datetime.now(timezone.utc)
@@ -101,7 +102,7 @@ def triage_feedback(
             entry = entries[change.feedback_id]
             subject = givers[change.feedback_id]
             address = address_of(subject, subscriptions.get(subject), entry.use_case, FEEDBACK_STATUS)
-            if address:
+            if address and notify:
                 messages.append(
                     feedback_status_message(change, entry.use_case, entry.iteration, entry.case_id, address, event_id)
                 )
