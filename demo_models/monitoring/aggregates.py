@@ -263,7 +263,7 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
     if problems:
         return LogSummary(source, problems)
     try:
-        aggregates = log_aggregates(source)
+        aggregates = log_aggregates(source, list(source.reference) or None)
     except (ValueError, duckdb.Error) as error:
         return LogSummary(source, [f"The decision log could not be aggregated: {_first_line(error)}"])
     try:

@@ -116,11 +116,13 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
 
 
 @st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
-def _log_summary(kind: str, path: str, mapping: str, signature: tuple, threshold: float) -> LogSummary:
+def _log_summary(
+    kind: str, path: str, mapping: str, reference: tuple, signature: tuple, threshold: float
+) -> LogSummary:
     from demo_models.monitoring.aggregates import summarise_log
     from demo_models.monitoring.sources import Source
 
-    return summarise_log(Source(kind, path, json.loads(mapping)), threshold)
+    return summarise_log(Source(kind, path, json.loads(mapping), reference), threshold)
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -165,20 +167,31 @@ def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
 
 
-def log_summary_of(card: IterationCard) -> LogSummary | None:
+def log_summary_of(ctx: PageContext, card: IterationCard) -> LogSummary | None:
     """The decision log connected to the use case, summarised at the iteration's threshold (cached until
-    one of its files changes); None when none is connected."""
+    one of its files changes); None when none is connected. The built-in fraud use case's log is written
+    and connected on first use, scored by its first iteration."""
     from demo_models.monitoring.aggregates import LogSummary
     from demo_models.monitoring.sources import Source, load_source, sources_file
 
     try:
         source = load_source(card.use_case)
+        if source is None and card.use_case == "fraud" and ctx.cards:
+            source = _builtin_fraud_log(key_of(ctx, ctx.cards[0]), settings.monitor_rows())
     except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
         log.warning("the decision-log sources cannot be read: %s", err)
         return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
     if source is None:
         return None
     return _log_summary(*_source_key(source), card.threshold)
+
+
+@st.cache_resource(show_spinner="Writing the built-in fraud decision log (once)…", max_entries=2)
+def _builtin_fraud_log(key: IterationKey, rows: int) -> Source | None:
+    from demo_models.monitoring.builtin_log import ensure_fraud_log
+    from demo_models.monitoring.sources import load_source
+
+    return ensure_fraud_log(_load_scored(key), rows) or load_source("fraud")
 
 
 _ALERTED: set[tuple] = set()  # (store, log files, threshold, goals) whose alerts this process has posted
@@ -212,7 +225,8 @@ def _source_key(source: Source) -> tuple:
     """What identifies a decision log's state: its kind, where it is, its mapping and its files."""
     from demo_models.monitoring.sources import source_signature
 
-    return (source.kind, source.path, json.dumps(source.mapping, sort_keys=True), source_signature(source))
+    mapping = json.dumps(source.mapping, sort_keys=True)
+    return (source.kind, source.path, mapping, source.reference, source_signature(source))
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:
