@@ -26,6 +26,7 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "change threshold": ("admin", "data scientist", "risk"),
     "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)
     "post notices": ("admin", "data scientist", "risk", "compliance"),
+    "create rounds": ("admin", "data scientist"),  # review rounds (feedback.rounds)
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
 }

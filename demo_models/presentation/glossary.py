@@ -25,6 +25,7 @@ NO_TIME = "It needs cases over time: shown for use cases whose data has a month,
 NO_GROUPS = "It needs a protected attribute with at least two groups in the evaluation data."
 TWO_ITERATIONS = "It compares two iterations on the same cases: see the Compare page."
 FROM_STORE = "It counts what people did in the app, not the evaluation data: see the Inbox and Monitoring pages."
+FROM_ROUNDS = "It measures what reviewers answered in a closed review round: see Round results on the Reviews page."
 TIMED = "It is measured by timing cases one by one: see Speed on the Outcomes page, and Monitoring."
 
 
@@ -364,6 +365,43 @@ GLOSSARY: tuple[Term, ...] = (
         "No target: the top inputs should make business sense, and a protected attribute should not be near the top.",
     ),
     _T(
+        "shap_dependence",
+        "SHAP dependence",
+        ("shap dependence", "dependence plot", "interacts most with"),
+        "For one input, each {case}'s value of it against its SHAP contribution, from the SHAP values stored when the "
+        "iteration was registered: how the push on the score changes with the value. The points are coloured by the "
+        "input that interacts with it most (shap's approximate_interactions rule: the one that best explains the "
+        "spread of the contribution among {cases} with similar values).",
+        "one point per {case}: (its value of the input, the input's SHAP contribution for it)",
+        "No target: the shape should make business sense; a wide vertical spread at one value means the push "
+        "depends on other inputs too (the colour shows which).",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
+        "partial_dependence",
+        "Partial dependence",
+        ("partial dependence", "partial dependence curve"),
+        "The average score when every {case} is given the same value of one input, all its other inputs kept as they "
+        "are, for a grid of values (computed by scikit-learn's partial_dependence). Where the input is strongly "
+        "associated with another, the grid creates {cases} that do not occur, and the curve can mislead: the page "
+        "then names the other input.",
+        "PD(v) = mean over the {cases} of the score with the input set to v",
+        "No target: compare it with what the business expects (a longer loan riskier, say) and between iterations, "
+        "e.g. before and after a monotone constraint.",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
+        "ice",
+        "ICE (individual conditional expectation)",
+        ("ice", "individual conditional expectation", "ice lines"),
+        "The curve of partial dependence for a single {case}: its score as one input sweeps the grid, its other inputs "
+        "fixed. Partial dependence is the average of these lines; a seeded sample of them is drawn.",
+        "ICE(case, v) = the score of the {case} with the input set to v",
+        "Lines parallel to the average mean the input acts the same for everyone; crossing lines mean it interacts "
+        "with other inputs.",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
         "reason_codes",
         "Reason codes (principal reasons)",
         ("reason codes", "principal reasons", "reasons"),
@@ -565,6 +603,47 @@ GLOSSARY: tuple[Term, ...] = (
         "pass if the value meets the target with the agreed comparison (≥ or ≤), otherwise FAIL",
         "Pass on every criterion before sign-off; a FAIL must be acknowledged by the signer.",
         no_example="It judges the criteria agreed on the Goals page.",
+    ),
+    _T(
+        "krippendorff_alpha",
+        "Krippendorff's alpha",
+        ("krippendorff's alpha",),
+        "How far the reviewers of a round agree with each other on their own, blind decisions, beyond what chance "
+        "would give: 1 is full agreement, 0 no better than chance, below 0 systematic disagreement. Shown with a 95% "
+        "bootstrap interval over the cases; undefined when every reviewer gave the same decision on every case.",
+        "alpha = 1 − observed disagreement / disagreement expected by chance (nominal; cases seen by two or more)",
+        "0.8 or more is usually read as reliable agreement; below 0.67, people read the cases differently.",
+        no_example=FROM_ROUNDS,
+    ),
+    _T(
+        "fleiss_kappa",
+        "Fleiss' kappa",
+        ("fleiss' kappa",),
+        "Agreement between the reviewers of a round beyond chance, on the cases seen by the same number of reviewers; "
+        "read like Krippendorff's alpha.",
+        "kappa = (observed agreement − chance agreement) / (1 − chance agreement)",
+        "Close to 1; near 0 means the reviewers agree no more than chance.",
+        no_example=FROM_ROUNDS,
+    ),
+    _T(
+        "agreement_with_model",
+        "Agreement with the model",
+        ("agreement with the model",),
+        "The share of reviewers' own decisions, made before the model's was shown, that equal the model's decision, "
+        "with its 95% Wilson interval.",
+        "blind decisions equal to the model's / all blind decisions",
+        "High, with the lower end of the interval above the target the team agreed.",
+        no_example=FROM_ROUNDS,
+    ),
+    _T(
+        "mind_changed",
+        "Mind changed by the reveal",
+        ("mind changed by the reveal",),
+        "How often a reviewer's verdict after seeing the model's decision and reasons contradicts their own blind "
+        "decision: they agreed with a decision they had not made, or disagreed with one they had.",
+        "verdicts contradicting the reviewer's blind decision / verdicts agree or disagree",
+        "Low means the explanation rarely sways people; high means it persuades (check it persuades rightly).",
+        no_example=FROM_ROUNDS,
     ),
 )
 

@@ -7,6 +7,7 @@
         --target default [--tracking-uri http://127.0.0.1:5000 --use-case --version --author ...]
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
+    involve notices credit v3 --out notices.zip [--registry DIR]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
     involve monitor connect fraud --parquet LOG/ --map timestamp=ts --map inputs=a,b --map score=p
     involve monitor check fraud
@@ -31,6 +32,7 @@ from demo_models.iterations.registry import (
     register_iteration,
 )
 from demo_models.service.monitor_cli import add_monitor_parser, run_monitor
+from demo_models.service.notices_cli import add_notices_parser, run_notices
 from demo_models.service.notify_cli import add_notify_parser, run_notify
 
 log = logging.getLogger("involve.cli")
@@ -189,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     balancer.add_argument("--prefix", type=Path, required=True, help="nginx's folder: its config, pid, logs")
     balancer.add_argument("--user", default=None, help="USER[:GROUP] of nginx's workers when it runs as root")
     add_monitor_parser(commands)
+    add_notices_parser(commands)
     add_notify_parser(commands)
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
@@ -215,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         return _nginx(args)
     if args.command == "monitor":
         return run_monitor(args)
+    if args.command == "notices":
+        return run_notices(args)
     if args.command == "notify":
         return run_notify(args)
     if args.command == "list":

@@ -407,6 +407,80 @@ def _create_v9(conn: Connection) -> None:
             taken.add((key, item))
 
 
+def _v10_tables(metadata: MetaData) -> tuple[Table, Table, Table, Table]:
+    rounds = Table(
+        "review_rounds",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("compared_to", String(200)),
+        Column("name", String(200), nullable=False),
+        Column("purpose", Text, nullable=False),
+        Column("due_date", Date, nullable=False),
+        Column("reviewers", Text, nullable=False),  # JSON list of [subject, name, role]
+        Column("cases_per_reviewer", Integer, nullable=False),
+        Column("overlap", Integer, nullable=False),
+        Column("seed", Integer, nullable=False),
+        Column("created_by_subject", String(320), nullable=False),
+        Column("created_by_name", String(100), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("closed_at", DateTime(timezone=True)),
+        Index("ix_review_rounds_use_case", "use_case", "id"),
+    )
+    cases = Table(
+        "round_cases",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("round_id", Integer, nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("strategy", String(50), nullable=False),
+        Column("why", Text, nullable=False),
+        Index("ix_round_cases_case", "round_id", "case_id", unique=True),
+    )
+    assignments = Table(
+        "round_assignments",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("round_id", Integer, nullable=False),
+        Column("reviewer_subject", String(320), nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("position", Integer, nullable=False),
+        Index("ix_round_assignments_reviewer", "round_id", "reviewer_subject", "case_id", unique=True),
+    )
+    answers = Table(
+        "round_answers",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("round_id", Integer, nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("reviewer_subject", String(320), nullable=False),
+        Column("reviewer_name", String(100), nullable=False),
+        Column("own_decision", String(200), nullable=False),
+        Column("own_confidence", Integer, nullable=False),
+        Column("decided_at", DateTime(timezone=True), nullable=False),
+        Column("verdict", String(20)),
+        Column("expected_outcome", String(20)),
+        Column("categories", Text, nullable=False),  # JSON list
+        Column("clarity", Integer),
+        Column("comment", Text, nullable=False),
+        Column("answered_at", DateTime(timezone=True)),
+        Index("ix_round_answers_reviewer", "round_id", "case_id", "reviewer_subject", unique=True),
+    )
+    return rounds, cases, assignments, answers
+
+
+REVIEW_ROUNDS, ROUND_CASES, ROUND_ASSIGNMENTS, ROUND_ANSWERS = _v10_tables(METADATA)
+
+
+def _create_v10(conn: Connection) -> None:
+    for table in _v10_tables(MetaData()):
+        table.create(conn)
+
+
 def _notification_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
     outbox = Table(
         "notification_outbox",
@@ -470,7 +544,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "sign-offs (append-only), announcements (append-only) and their dismissals", _create_v7),
     Migration(8, "provenance of imported feedback and of the triage history it carried", _create_v8),
     Migration(9, "the stable subject of each person beside their name", _create_v9),
-    # 10 is another change's; versions need not be contiguous (a store applies every later one it lacks)
+    Migration(10, "review rounds: their cases, who sees which, and the answers", _create_v10),
     Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -176,6 +176,18 @@ PAGE_GUIDES: dict[str, str] = {
             "Service status shows the latest health checks; those allowed can post a notice at the bottom.",
         )
     ),
+    "Reviews": "\n".join(
+        (
+            "What it answers: do the people the model serves agree with its decisions, and with each other?",
+            "A data scientist or admin creates a round: an iteration, the reviewers, cases per reviewer, and the "
+            "overlap (each case seen by that many reviewers); the cases are chosen by strategy, each with why.",
+            "My reviews is your queue: you first see only the case's inputs and record your own decision and "
+            "confidence; then the model's score, decision and reasons are shown and you give your verdict.",
+            "Your first decision is kept as it was; nobody sees the others' answers until the round closes.",
+            "Round results: progress per reviewer; once closed, agreement between reviewers (Krippendorff's alpha, "
+            "Fleiss' kappa) and with the model, with intervals.",
+        )
+    ),
     "Guide": "\n".join(
         (
             "What it answers: what does each number in the app mean?",

@@ -18,6 +18,7 @@ PAGES = (
     ("pages/9_Fairness.py", "Fairness", ":material/balance:"),
     ("pages/10_Monitoring.py", "Monitoring", ":material/monitoring:"),
     ("pages/11_Notices.py", "Notices", ":material/campaign:"),
+    ("pages/13_Reviews.py", "Reviews", ":material/rate_review:"),
     ("pages/12_Guide.py", "Guide", ":material/menu_book:"),
 )
 

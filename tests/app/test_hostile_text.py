@@ -5,25 +5,29 @@ directive or math in any element's markdown (body, label, help, caption, expande
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from demo_models.builtin.demo_history import Seeder
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
-from feedback.access import Actor
+from feedback.access import Actor, demo_subject
 from feedback.announcements import NOTICE, Announcement
 from feedback.app_reports import REPORT_KINDS, AppReport
 from feedback.goals import GoalStatement
+from feedback.rounds import Reviewer, ReviewRound, RoundCase, Verdict
 from feedback.store.announcements import post_notice
 from feedback.store.app_reports import report_problem
 from feedback.store.database import FeedbackStore
 from feedback.store.exchange import export_jsonl, import_jsonl
 from feedback.store.goals import save_criterion, save_statement
 from feedback.store.records import add_feedback, list_feedback
+from feedback.store.rounds import create_round, save_own_decision, save_verdict
 from feedback.store.triage import triage_feedback
 from pages._ui.navigation import PAGES
 from pages._ui.text import escape_markdown
-from tests.app.apptest import open_app
+from tests.app.apptest import DEFAULT_USER, open_app
 from tests.helpers import (
     BUILTIN_VERSIONS,
     CRITERION_SPECS,
@@ -76,6 +80,34 @@ def unescaped_markup(text: str) -> list[str]:
     return [m for m in MARKUP if m in text]
 
 
+def _hostile_round(store: FeedbackStore, cases: list[str], versions: list[str]) -> None:
+    """A review round with hostile name, purpose, reviewers and answers; the app's person is a reviewer."""
+    reader = Reviewer(demo_subject(DEFAULT_USER[0]), *DEFAULT_USER)
+    draft = ReviewRound(
+        "credit",
+        "v3",
+        LINK,
+        EVERYTHING,
+        date.today(),
+        (reader, Reviewer(demo_subject(HTML), HTML, "risk")),
+        2,
+        2,
+        1,
+        "",
+        "",
+    )
+    round_, _ = create_round(
+        store,
+        draft,
+        [RoundCase(0, c, "random", EVERYTHING) for c in cases],
+        Actor(IMAGE, "data scientist"),
+        known_iterations=versions,
+    )
+    save_own_decision(store, round_.id, cases[1], Actor(HTML, "risk"), "approve", 3, decisions=("approve", "decline"))
+    save_verdict(store, round_.id, cases[1], Actor(HTML, "risk"), Verdict("agree", comment=EVERYTHING))
+    save_own_decision(store, round_.id, cases[0], Actor(*DEFAULT_USER), "approve", 3, decisions=("approve", "decline"))
+
+
 @pytest.fixture
 def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
     """A registry whose credit v3 has hostile notes and author, and a store with hostile text everywhere."""
@@ -98,6 +130,7 @@ def hostile_env(app_env, registry_dir, tmp_path, monkeypatch, scored):
         store, Announcement(NOTICE, LINK, EVERYTHING, IMAGE, "risk", use_case="credit"), Actor(IMAGE, "risk"), versions
     )
     report_problem(store, AppReport("Home", REPORT_KINDS[0], EVERYTHING, HTML, "risk", "0.1.0"))
+    _hostile_round(store, [str(c) for c in scored["v3"].scores.index[:2]], versions)
 
     other = FeedbackStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     add_feedback(other, make_draft(case_id=IMAGE, reviewer_name=DIRECTIVE, comment=MATH, decision=BOLD), set(versions))

@@ -26,6 +26,7 @@ from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
 from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
 from feedback.records import Feedback
+from feedback.rounds import ReviewRound, RoundAnswer, RoundCase
 from feedback.signoff import SignOff
 from feedback.store import schema
 
@@ -39,6 +40,9 @@ RECORD_TABLES: dict[type, Table] = {
     SignOff: schema.SIGNOFFS,
     Announcement: schema.ANNOUNCEMENTS,
     ImportRecord: schema.FEEDBACK_IMPORTS,
+    ReviewRound: schema.REVIEW_ROUNDS,
+    RoundCase: schema.ROUND_CASES,
+    RoundAnswer: schema.ROUND_ANSWERS,
     OutboxMessage: schema.OUTBOX,
     DeliveryAttempt: schema.NOTIFICATION_ATTEMPTS,
     Subscription: schema.SUBSCRIPTIONS,
@@ -50,6 +54,7 @@ NO_RECORD = {
     "usage_events": "read as a data frame with the table's own columns (usage_frame)",
     "dismissals": "read as the set of a person's dismissed items",
     "involve_schema": "the schema's own version log",
+    "round_assignments": "who sees which case of a round, read as rows (my_queue, round_completion)",
 }
 #: (table, column) kept as JSON text of a field that is a list or a structure
 JSON_COLUMNS = {
@@ -57,6 +62,8 @@ JSON_COLUMNS = {
     ("feedback", "categories"),
     ("signoffs", "snapshot"),
     ("signoffs", "acknowledged"),
+    ("review_rounds", "reviewers"),
+    ("round_answers", "categories"),
     ("notification_outbox", "delivered_to"),
     ("notification_subscriptions", "use_cases"),
     ("notification_subscriptions", "events"),

@@ -1,0 +1,1 @@
+"""Review rounds on the machine side: which cases a round shows, and why."""
