@@ -4,6 +4,7 @@ retried while a receiver is down, dead after the last attempt, never twice with 
 import threading
 from datetime import datetime, timedelta, timezone
 
+import apprise
 import pytest
 
 from feedback.access import Actor
@@ -159,3 +160,13 @@ def test_channels_are_shown_without_their_secrets():
     assert [v.name for v in shown] == ["e-mail sender", "team:credit", "team:credit"]
     assert not any("s3cret" in v.url for v in shown)
     assert shown[0].url.startswith("mailtos://involve:****@smtp.bank.example")
+
+
+def test_a_channel_that_raises_is_a_failed_attempt_not_a_stopped_worker(sqlite_store, hook, monkeypatch):
+    def broken(self, **kwargs):
+        raise RuntimeError("plugin bug")
+
+    monkeypatch.setattr(apprise.Apprise, "notify", broken)
+    add_messages(sqlite_store, _messages(1))
+    assert deliver_due(sqlite_store, Channels(None, {"credit": (hook.url,)})) == DeliveryReport(retried=1)
+    assert delivery_log(sqlite_store)[0].last_error == "the channel failed: RuntimeError"

@@ -18,6 +18,7 @@ from feedback.notifications import (
     deep_link,
     make_subscription,
     retry_delay,
+    shown_to,
 )
 from feedback.store import lifecycle as store_lifecycle
 from feedback.store import triage as store_triage
@@ -183,3 +184,13 @@ def test_where_a_person_hears():
 def test_a_bad_subscription_is_refused_with_a_clear_message(address, use_cases, events, message):
     with pytest.raises(NotificationError, match=message):
         make_subscription("demo:x", address, use_cases, events, ["credit"])
+
+
+def test_the_delivery_log_shows_a_person_their_own_and_the_teams_and_an_admin_everything():
+    def message(recipient, status=QUEUED):
+        return OutboxMessage("k", FEEDBACK_STATUS, "credit", recipient, "s", "b", "/Explore", status=status)
+
+    mine, theirs, team = message("ann@bank.example"), message("cy@bank.example"), message("team:credit")
+    dead = message("ann@bank.example", DEAD)
+    assert [shown_to(m, "risk", {"ann@bank.example"}) for m in (mine, theirs, team, dead)] == [True, False, True, False]
+    assert all(shown_to(m, "admin", set()) for m in (mine, theirs, team, dead))
