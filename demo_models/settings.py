@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import tomllib
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -38,7 +40,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "(empty)",
         'with login configured: JSON mapping of login e-mail to role, e.g. {"ann@bank.example": "admin"}',
     ),
+    "INVOLVE_APP_URL": ("http://localhost:8501", "the app's address, put before the links in notifications"),
+    "INVOLVE_NOTIFY_EMAIL_URL": (
+        "(empty)",
+        "apprise URL of the SMTP sender of e-mail notifications, e.g. mailtos://user:password@smtp.example.com"
+        "?from=involve@example.com",
+    ),
+    "INVOLVE_NOTIFY_URLS_<USE_CASE>": (
+        "(empty)",
+        "apprise URLs (space- or comma-separated) of a use case's team channels, e.g. INVOLVE_NOTIFY_URLS_CREDIT",
+    ),
+    "INVOLVE_NOTIFY_MAX_ATTEMPTS": ("5", "attempts at sending a notification before it is marked dead"),
 }
+NOTIFY_URLS_PREFIX = "INVOLVE_NOTIFY_URLS_"
 
 
 def data_dir() -> Path:
@@ -104,3 +118,45 @@ def signoff_roles() -> dict[str, list[str]]:
     ):
         raise ValueError('INVOLVE_SIGNOFF_ROLES must map each use case to a list of roles, e.g. {"churn": ["risk"]}.')
     return mapping
+
+
+def _notify_secrets() -> dict:
+    """The [notify] table of .streamlit/secrets.toml (the working folder's, else the project's); {} if none."""
+    for folder in (Path.cwd(), PROJECT_DIR):
+        path = folder / ".streamlit" / "secrets.toml"
+        if path.is_file():
+            try:
+                notify = tomllib.loads(path.read_text(encoding="utf-8")).get("notify", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+                raise ValueError(f"{path} is not valid TOML: {err}") from err
+            return notify if isinstance(notify, dict) else {}
+    return {}
+
+
+def _urls(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else re.split(r"[\s,]+", str(value or ""))
+    return tuple(str(url).strip() for url in items if str(url).strip())
+
+
+def notify_channels() -> dict:
+    """The deployment's notification channels, as `feedback.notifications.Channels` takes them: the SMTP
+    sender's apprise URL, each use case's team URLs, the app's URL and the attempts before a message is dead.
+
+    From the environment, else the [notify] table of .streamlit/secrets.toml (`email_url`, and
+    `[notify.team_urls]` of use case to a list of URLs); ValueError if the secrets file is malformed.
+    """
+    secrets = _notify_secrets()
+    teams = {str(k).lower(): _urls(v) for k, v in (secrets.get("team_urls") or {}).items()}
+    for name, value in os.environ.items():
+        if name.startswith(NOTIFY_URLS_PREFIX) and name != NOTIFY_URLS_PREFIX:
+            teams[name.removeprefix(NOTIFY_URLS_PREFIX).lower()] = _urls(value)
+    try:
+        attempts = max(int(os.environ.get("INVOLVE_NOTIFY_MAX_ATTEMPTS", "5")), 1)
+    except ValueError:
+        attempts = 5
+    return {
+        "email_url": os.environ.get("INVOLVE_NOTIFY_EMAIL_URL") or secrets.get("email_url") or None,
+        "team_urls": {team: urls for team, urls in teams.items() if urls},
+        "app_url": os.environ.get("INVOLVE_APP_URL") or "http://localhost:8501",
+        "max_attempts": attempts,
+    }

@@ -27,6 +27,8 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)
     "post notices": ("admin", "data scientist", "risk", "compliance"),
     "create rounds": ("admin", "data scientist"),  # review rounds (feedback.rounds)
+    "subscribe to notifications": ROLES,
+    "see dead notifications": ("admin",),
 }
 DEFAULT_ROLE = "business user"
 DEMO_PREFIX = "demo:"

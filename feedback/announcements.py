@@ -22,6 +22,7 @@ KINDS = (LIVE, DEPRECATION, RETIREMENT, DEGRADED, NOTICE)
 #: kinds the team may post by hand (the others come from the lifecycle or the health checks)
 TEAM_KINDS = (NOTICE, DEGRADED, DEPRECATION)
 HEALTH_AUTHOR = "Involve health checks"
+MONITORING_AUTHOR = "Involve monitoring"
 ORIENTATION = "orientation"
 
 
@@ -43,7 +44,7 @@ class Announcement:
     effective_date: date | None = None  # e.g. the retirement date
     replacement: str | None = None
     show_until: date | None = None  # shown as a banner until then (None: until dismissed)
-    source: str = "team"  # team, lifecycle or health
+    source: str = "team"  # team, lifecycle, health or monitoring
     author_subject: str | None = None  # who posted it (feedback.access); None for the health checks and older notices
     id: int = 0
     created_at: datetime | None = None
@@ -144,6 +145,22 @@ def announce_health(previous: Announcement | None, failing: list[tuple[str, str]
             show_until=date.today(),
         )  # on the banner for the day only
     return None
+
+
+def monitoring_alert(use_case: str, iteration: str, title: str, body: str) -> Announcement:
+    """An alert from monitoring a decision log; its title names the month and the column or goal, which
+    is what makes it posted once (`record_alerts`). On the banner for the day it is posted."""
+    return Announcement(
+        NOTICE,
+        title,
+        body,
+        MONITORING_AUTHOR,
+        "admin",
+        use_case=use_case,
+        iteration=iteration,
+        source="monitoring",
+        show_until=date.today(),
+    )
 
 
 def person_key(name: str, subject: str | None = None) -> str:

@@ -6,6 +6,7 @@ import streamlit as st
 from demo_models.formats import format_count, format_number, format_p_value, format_share
 from demo_models.metrics.drift import BANDS, psi_band
 from demo_models.metrics.performance import monthly_labels
+from demo_models.monitoring.log_view import performance_lines, performance_table
 from demo_models.monitoring.stream import current_windows, reference_months
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
@@ -14,7 +15,15 @@ from feedback.store.telemetry import usage_frame
 from feedback.telemetry import event_counts, explanation_latency, views_by_page_and_role
 from pages._ui.charts import render_plotly, render_text_alternative
 from pages._ui.context import setup_page
-from pages._ui.loaders import load_scored, monthly_drift_of, stream_of, window_drift_of
+from pages._ui.loaders import (
+    load_scored,
+    log_summary_of,
+    monthly_drift_of,
+    post_log_alerts,
+    stream_of,
+    window_drift_of,
+)
+from pages._ui.scorecard import criteria_of
 from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
@@ -31,6 +40,59 @@ st.caption(
         BANDS[1][0],
     )
 )
+
+connected = log_summary_of(card)
+if connected is None:
+    st.caption(
+        "Your own decision log can be watched here too: connect it with `involve monitor connect` "
+        "(README, “Monitoring your own decision log”)."
+    )
+else:
+    st.header("Your decision log")
+    st.markdown(md("Reading the {} log at `{}`.", connected.source.kind, connected.source.path))
+    for problem in connected.problems:
+        st.error(plain(problem))
+    if connected.aggregates is not None:
+        found = connected.aggregates
+        st.markdown(
+            md(
+                "{:,} decisions over {} months; reference window {} to {}. Computed by DuckDB where the log lies: "
+                "only counts come to the app.",
+                int(found.decisions.sum()),
+                len(found.decisions),
+                found.reference[0],
+                found.reference[-1],
+            )
+        )
+        log_psi = found.psi.rename(
+            columns=lambda c: "score" if c == connected.source.mapping["score"] else use_case.label(c)
+        )
+        render_plotly(build_psi_heatmap(log_psi), describe_psi_heatmap(log_psi, BANDS[1][0]), "log_drift_heatmap")
+        if connected.performance is None:
+            st.info(md("Performance by month cannot be shown: {}", connected.why_no_performance))
+        else:
+            st.markdown(
+                md(
+                    "**Performance by month at the threshold {}**: measured on the decisions whose outcome is "
+                    "known, and estimated on all of them from the scores, calibrated on the reference window "
+                    "(confidence-based performance estimation; it assumes the link between score and outcome "
+                    "has not changed since). Intervals: 95 %.",
+                    format_number(connected.performance.threshold),
+                )
+            )
+            lines = performance_lines(connected.performance, use_case)
+            render_plotly(build_lines(lines, "share", "month"), describe_lines(lines, "By month"), "log_performance")
+            st.dataframe(performance_table(connected.performance, use_case), key="log_performance_table")
+        alerts = post_log_alerts(ctx, card, connected, criteria_of(ctx))
+        if alerts:
+            st.warning(
+                md(
+                    "**{} alert(s)** on this log, each posted once on the Notices page: {}",
+                    len(alerts),
+                    "; ".join(alert.title for alert in alerts[:6]) + (" …" if len(alerts) > 6 else ""),
+                )
+            )
+    st.divider()
 
 stream = stream_of(ctx, card)
 if stream is None:

@@ -1,14 +1,21 @@
-"""Notices: the notice board — lifecycle announcements, planned retirements, outages, team notices."""
+"""Notices: the notice board — lifecycle announcements, planned retirements, outages, team notices —
+and notifications: your subscription, the channels configured, the delivery log, a test message."""
 
 from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
 
+from demo_models import settings
+from demo_models.iterations.registry import list_iterations
 from feedback.access import PERMISSIONS, AccessError
 from feedback.announcements import DEPRECATION, TEAM_KINDS, Announcement, AnnouncementError
+from feedback.delivery import describe_channels
+from feedback.notifications import DEAD, EVENTS, SENT, TEAM_PREFIX, Channels, NotificationError, login_address
 from feedback.store.announcements import list_announcements, post_notice
 from feedback.store.database import StoreError
+from feedback.store.delivery import send_test_message
+from feedback.store.notifications import delivery_log_for, save_subscription, subscription_of
 from pages._ui.banners import dismiss_items, dismissed_by
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
@@ -109,3 +116,97 @@ if submitted:
         st.error(md("Not posted — {}", err))
     else:
         confirm_and_rerun(f"Posted: {saved.title}.")
+
+st.header("Your notifications")
+me = ctx.identity.actor
+mine = subscription_of(store, me.subject)
+login_email = login_address(me.subject)
+if mine is None:
+    st.caption(
+        md("News of your feedback goes to your login e-mail {}; change it here.", login_email)
+        if login_email
+        else "Give an address to hear about your feedback and the lifecycle of the use cases you choose."
+    )
+known_use_cases = sorted({c.use_case for c in list_iterations(None, ctx.registry_dir)})
+with st.form("subscription"):
+    address = st.text_input(
+        "Your e-mail address", value=mine.address if mine else (login_email or ""), key="sub_address"
+    )
+    chosen = st.multiselect(
+        "Use cases (none: every one)", known_use_cases, default=mine.use_cases if mine else [], key="sub_use_cases"
+    )
+    events = st.multiselect("Events", EVENTS, default=list(mine.events) if mine else list(EVENTS), key="sub_events")
+    subscribed = st.form_submit_button("Save my subscription")
+if subscribed:
+    try:
+        save_subscription(store, me, address, chosen, events, known_use_cases)
+    except (NotificationError, AccessError, StoreError) as err:
+        st.error(md("Not saved — {}", err))
+    else:
+        confirm_and_rerun("Subscription saved.")
+
+st.header("Channels")
+try:
+    channels = Channels(**settings.notify_channels())
+except ValueError as err:
+    channels = Channels()
+    st.error(md("The notification settings cannot be read — {}", err))
+shown = describe_channels(channels)
+if not shown:
+    st.caption(
+        "No channel is configured: set INVOLVE_NOTIFY_EMAIL_URL and INVOLVE_NOTIFY_URLS_<USE_CASE> (apprise URLs), "
+        "or [notify] in .streamlit/secrets.toml. Messages wait in the outbox until then."
+    )
+else:
+    st.dataframe(
+        pd.DataFrame({"Channel": [v.name for v in shown], "Address (secrets hidden)": [v.url for v in shown]}),
+        hide_index=True,
+        key="channels_table",
+    )
+st.caption("`involve notify --deliver` sends what is queued (cron: add `--once`); each message is sent once.")
+
+st.header("Delivery log")
+log_rows = delivery_log_for(store, me, use_case.name)
+dead = [m for m in log_rows if m.status == DEAD]
+if dead:
+    st.warning(
+        md("{} message(s) could not be delivered after every attempt; see the last error of each.", len(dead)),
+        icon=":material/error:",
+    )
+if not log_rows:
+    st.caption(md("No message about {} for you yet.", use_case.title))
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Queued (UTC)": [f"{m.created_at:%Y-%m-%d %H:%M}" for m in log_rows],
+                "Event": [m.event for m in log_rows],
+                "To": [m.recipient for m in log_rows],
+                "Subject": [m.subject for m in log_rows],
+                "Status": [m.status for m in log_rows],
+                "Attempts": [m.attempts for m in log_rows],
+                "Next attempt (UTC)": [
+                    "" if m.status in (SENT, DEAD) else f"{m.next_attempt_at:%Y-%m-%d %H:%M}" for m in log_rows
+                ],
+                "Last error": [m.last_error or "" for m in log_rows],
+            }
+        ),
+        hide_index=True,
+        key="delivery_log",
+    )
+
+st.header("Send a test message")
+targets = [t for t in (mine.address if mine else login_email, f"{TEAM_PREFIX}{use_case.name}") if t]
+with st.form("test_message"):
+    target = st.selectbox("To", targets, key="test_target")
+    tested = st.form_submit_button("Send a test message")
+if tested:
+    try:
+        result = send_test_message(store, channels, me, target, use_case.name)
+    except (NotificationError, AccessError, StoreError) as err:
+        st.error(md("Not sent — {}", err))
+    else:
+        if result.status == SENT:
+            st.success(md("Sent to {}.", result.recipient))
+        else:
+            st.error(md("Not delivered yet ({}): {}. It will be tried again.", result.status, result.last_error or ""))

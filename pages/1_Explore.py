@@ -21,6 +21,7 @@ from pages._ui.charts import render_case_waterfall
 from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
+from pages._ui.notice_downloads import render_notice_downloads
 from pages._ui.text import join, md
 
 ctx = setup_page("Explore")
@@ -142,6 +143,7 @@ with right:
         st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
     else:
         st.write(md("No input pushed this {} towards {}.", words.case, words.outcome))
+    render_notice_downloads(scored, explanation, "notice")
     for driver in explanation.protected_drivers:
         direction = "towards" if driver.contribution > 0 else "away from"
         st.warning(

@@ -17,6 +17,7 @@ from pages._ui.charts import render_case_waterfall
 from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
+from pages._ui.notice_downloads import render_notice_downloads
 from pages._ui.text import md, plain
 
 ctx = setup_page("What-if")
@@ -143,6 +144,7 @@ with right:
                 ),
             )
         )
+    render_notice_downloads(scored, before, "whatif_notice")  # the case as it is: a notice is for a real decision
     render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
     render_case_waterfall(before, use_case, "whatif_before", title="As it is")
 

@@ -3,14 +3,20 @@
 import pandas as pd
 import streamlit as st
 
+from demo_models.explanations.dependence import association_warnings, dependence_inputs, dependence_notes
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.errors import ERROR_KINDS, cohorts_table, describe_kind, find_error_cohorts, verdicts_of
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
-from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
-from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
+from demo_models.presentation.chart_text import (
+    describe_cost_curve,
+    describe_dependence,
+    describe_reliability,
+    describe_roc_pr,
+)
+from demo_models.presentation.figures import build_cost_curve, build_dependence, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.vocabulary import capitalise, with_article
 from feedback.access import PERMISSIONS, AccessError
@@ -21,7 +27,7 @@ from feedback.store.records import list_feedback
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
-from pages._ui.loaders import calibration_of, latency_of, load_scored
+from pages._ui.loaders import calibration_of, dependence_of, latency_of, load_scored
 from pages._ui.scorecard import criteria_of
 from pages._ui.text import md, plain
 
@@ -326,3 +332,32 @@ st.markdown(
         format_number(card.explain_ms, significant=2),
     )
 )
+
+# --- how each input moves the score -------------------------------------------------------------
+st.header("How each input moves the score")
+NO_OVERLAY = "(none)"
+others = [
+    c
+    for c in ctx.cards
+    if c.version != card.version and (ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired"))
+]
+left, right = st.columns(2)
+column = left.selectbox(
+    "Input", dependence_inputs(scored), format_func=use_case.label, key=f"dependence_input_{use_case.name}"
+)
+overlay = right.selectbox(
+    "Overlay another iteration",
+    [NO_OVERLAY, *[c.version for c in others]],
+    key=f"dependence_other_{use_case.name}",
+    help="Its partial dependence is drawn dashed and its SHAP points in grey, on the same cases.",
+)
+dependence, other = dependence_of(ctx, card, column, next((c for c in others if c.version == overlay), None))
+render_plotly(
+    build_dependence(dependence, use_case, other),
+    describe_dependence(dependence, use_case, other),
+    "dependence",
+)
+for warning in association_warnings(dependence, use_case):
+    st.warning(plain(warning))
+for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
+    st.caption(plain(note))

@@ -80,7 +80,9 @@ class Seeder:
     def triage(self, ids: list[int], to_status: str, note: str = "", **fields) -> None:
         """Triage entries as the data scientist (nothing when `ids` is empty)."""
         if ids:
-            triage_feedback(self.store, ids, to_status, TOMAS, note, known_iterations=self.versions, **fields)
+            triage_feedback(
+                self.store, ids, to_status, TOMAS, note, known_iterations=self.versions, notify=False, **fields
+            )
 
     def sign(self, version: str, why: str) -> None:
         """Every required role signs the iteration off on the snapshot the Sign-off page would show
@@ -134,6 +136,7 @@ class Seeder:
             demote_current=demote,
             sunset_date=date.today() + timedelta(days=30) if demote else None,
             required_signoffs=required_signoffs(get_use_case(self.use_case)),
+            notify=False,  # demo history: no team channel is to hear of it
         )
 
     def flips(self, old: str, new: str) -> tuple[int, int]:

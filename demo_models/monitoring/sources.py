@@ -79,6 +79,18 @@ def _files(source: Source) -> list[str]:
     return sorted(glob.glob(source.path, recursive=True))
 
 
+def source_signature(source: Source) -> tuple:
+    """What changes when the log does: each file's path, size and modification time (a cache key)."""
+    signature = []
+    for name in _files(source):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        signature.append((name, stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
 def validate_source(source: Source) -> list[str]:
     """Problems of the source, one sentence each (empty when it can be monitored), from its first rows only."""
     if source.kind not in KINDS:

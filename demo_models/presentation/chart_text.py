@@ -189,3 +189,67 @@ def describe_reliability(table: pd.DataFrame, ece: float, outcome: str) -> Chart
         f"{outcome} ({int(worst['cases']):,} cases)."
     )
     return ChartText(sentence, (("Reliability by score bin", table.round(4)),))
+
+
+def _pd_sentence(dependence, use_case: UseCase) -> str:
+    grid = [use_case.describe_value(dependence.column, v) for v in dependence.grid]
+    low, high = int(np.argmin(dependence.average)), int(np.argmax(dependence.average))
+    return (
+        f"{dependence.version}: on average {format_share(dependence.average[0])} at {grid[0]} and "
+        f"{format_share(dependence.average[-1])} at {grid[-1]}; lowest {format_share(dependence.average[low])} at "
+        f"{grid[low]}, highest {format_share(dependence.average[high])} at {grid[high]}"
+    )
+
+
+def _shap_table(dependence, use_case: UseCase) -> pd.DataFrame:
+    """The SHAP points summarised: per category, or per fifth of the values, their count and mean contribution."""
+    values = dependence.values
+    if dependence.categorical:
+        groups = values.map(lambda v: use_case.describe_value(dependence.column, v))
+    else:
+        groups = pd.qcut(values.astype(float), 5, duplicates="drop")
+        say = lambda v: use_case.describe_value(dependence.column, float(v))  # noqa: E731
+        groups = groups.cat.rename_categories([f"{say(i.left)} to {say(i.right)}" for i in groups.cat.categories])
+        if values.isna().any():
+            groups = groups.cat.add_categories("missing").fillna("missing")
+    frame = pd.DataFrame({"Value": groups, "contribution": dependence.contributions})
+    grouped = frame.groupby("Value", sort=True, observed=True)["contribution"]
+    table = grouped.agg(["count", "mean", "min", "max"])
+    table.columns = ["Cases", "Mean contribution", "Lowest", "Highest"]
+    return table.round(4).reset_index()
+
+
+def describe_dependence(dependence, use_case: UseCase, other=None) -> ChartText:
+    """How one input moves the score: partial dependence from its lowest to highest value (and under `other`),
+    the range of its SHAP contributions and the input it interacts with; the grid and the points as tables."""
+    label, outcome = use_case.label(dependence.column), use_case.words.outcome
+    said = [
+        f"Partial dependence of the probability of {outcome} on {label.lower()}: {_pd_sentence(dependence, use_case)}"
+    ]
+    if other is not None:
+        said.append(_pd_sentence(other, use_case))
+    sentence = "; ".join(said) + "."
+    if dependence.contributions is None:
+        sentence += f" {dependence.version} does not use {label.lower()}: it has no SHAP contributions."
+    else:
+        contributions = dependence.contributions
+        sentence += (
+            f" Its SHAP contributions range from {contributions.min():+.2f} to {contributions.max():+.2f} "
+            f"{dependence.scale} over {len(contributions):,} cases"
+        )
+        sentence += f", coloured by {use_case.label(dependence.colour_by).lower()}." if dependence.colour_by else "."
+    describe_grid = lambda d: pd.DataFrame(  # noqa: E731
+        {
+            label: [use_case.describe_value(d.column, v) for v in d.grid],
+            f"Partial dependence ({d.version})": [format_share(v) for v in d.average],
+        }
+    )
+    grid = describe_grid(dependence)
+    tables = [(f"Average probability of {outcome} at each value", grid)]
+    if other is not None and list(map(str, other.grid)) == list(map(str, dependence.grid)):
+        grid[f"Partial dependence ({other.version})"] = [format_share(v) for v in other.average]
+    elif other is not None:
+        tables.append((f"Average probability of {outcome} at each value, {other.version}", describe_grid(other)))
+    if dependence.contributions is not None:
+        tables.append((f"SHAP contributions ({dependence.scale}) by value", _shap_table(dependence, use_case)))
+    return ChartText(sentence, tuple(tables))

@@ -271,3 +271,117 @@ def build_lines(frame: pd.DataFrame, y_title: str, x_title: str = "") -> go.Figu
         legend={"orientation": "h", "y": -0.3},
     )
     return figure
+
+
+MAX_COLOUR_GROUPS = 8  # categories of the colouring input drawn in their own colour; the rest as "other"
+OVERLAY = "#7f8c8d"
+
+
+def _shown(dependence, values: pd.Series, use_case: UseCase) -> pd.Series:
+    """An input's values as drawn: categories in business words, numbers as they are."""
+    if dependence.categorical:
+        return values.map(lambda v: use_case.describe_value(dependence.column, v))
+    return values.astype(float)
+
+
+def _grid_shown(dependence, use_case: UseCase) -> list:
+    if dependence.categorical:
+        return [use_case.describe_value(dependence.column, v) for v in dependence.grid]
+    return [float(v) for v in dependence.grid]
+
+
+def _colour_traces(dependence, x: pd.Series, use_case: UseCase) -> list[go.Scattergl]:
+    """The SHAP points, coloured by the input the chosen one interacts with most."""
+    y = dependence.contributions
+    if dependence.colour_by is None:
+        return [go.Scattergl(x=x, y=y, mode="markers", marker={"color": TOTAL, "size": 5}, name="cases")]
+    colour, label = dependence.colour_values, plot_text(use_case.label(dependence.colour_by))
+    if pd.api.types.is_numeric_dtype(colour) and not pd.api.types.is_bool_dtype(colour):
+        marker = {"color": colour.astype(float), "colorscale": "Viridis", "size": 5, "showscale": True}
+        marker["colorbar"] = {"title": {"text": label}, "x": 0.44}
+        return [go.Scattergl(x=x, y=y, mode="markers", marker=marker, name=label, showlegend=False)]
+    words = colour.map(lambda v: use_case.describe_value(dependence.colour_by, v))
+    top = list(words.value_counts().index[:MAX_COLOUR_GROUPS])
+    words = words.where(words.isin(top), "other")
+    return [
+        go.Scattergl(
+            x=x[words == group],
+            y=y[words == group],
+            mode="markers",
+            marker={"size": 5},
+            name=plot_text(f"{use_case.label(dependence.colour_by)}: {group}"),
+            legendgroup="colour",
+        )
+        for group in [*top, "other"]
+        if (words == group).any()
+    ]
+
+
+def _ice_trace(dependence, grid: list) -> go.Scatter:
+    xs, ys = [], []
+    for row in dependence.ice.to_numpy():
+        xs += [*grid, None]
+        ys += [*row.tolist(), None]
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        line={"color": "rgba(52, 73, 94, 0.18)", "width": 1},
+        name=f"ICE ({len(dependence.ice)} {dependence.version} cases)",
+        hoverinfo="skip",
+    )
+
+
+def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
+    """How one input moves the score (`explanations.dependence.InputDependence`): its stored SHAP points
+    coloured by the input it interacts with most (left), partial dependence with ICE lines (right); `other`,
+    another iteration's, overlaid in grey (its SHAP points only when on the same scale)."""
+    from plotly.subplots import make_subplots
+
+    label, words = use_case.label(dependence.column), use_case.words
+    figure = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.14,
+        subplot_titles=(plot_text(f"SHAP dependence ({dependence.version})"), "Partial dependence and ICE"),
+    )
+    if dependence.contributions is not None:
+        x = _shown(dependence, dependence.values, use_case)
+        for trace in _colour_traces(dependence, x, use_case):
+            figure.add_trace(trace, 1, 1)
+    if other is not None and other.contributions is not None and other.scale == dependence.scale:
+        figure.add_trace(
+            go.Scattergl(
+                x=_shown(other, other.values, use_case),
+                y=other.contributions,
+                mode="markers",
+                marker={"color": OVERLAY, "size": 5, "symbol": "circle-open"},
+                name=plot_text(f"{other.version} cases"),
+            ),
+            1,
+            1,
+        )
+    grid = _grid_shown(dependence, use_case)
+    figure.add_trace(_ice_trace(dependence, grid), 1, 2)
+    lines = [(dependence, TOTAL, "solid")] + ([(other, OVERLAY, "dash")] if other is not None else [])
+    for shown, colour, dash in lines:
+        figure.add_trace(
+            go.Scatter(
+                x=_grid_shown(shown, use_case),
+                y=shown.average,
+                mode="lines+markers",
+                line={"color": colour, "width": 3, "dash": dash},
+                name=plot_text(f"partial dependence ({shown.version})"),
+            ),
+            1,
+            2,
+        )
+    if dependence.categorical:
+        figure.update_xaxes(type="category", categoryorder="array", categoryarray=grid)
+    figure.update_xaxes(title_text=plot_text(label))
+    figure.update_yaxes(title_text=plot_text(f"SHAP contribution ({dependence.scale})"), row=1, col=1)
+    figure.update_yaxes(title_text=plot_text(f"probability of {words.outcome}"), tickformat=".0%", row=1, col=2)
+    figure.update_layout(
+        height=440, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.3}
+    )
+    return figure

@@ -365,6 +365,43 @@ GLOSSARY: tuple[Term, ...] = (
         "No target: the top inputs should make business sense, and a protected attribute should not be near the top.",
     ),
     _T(
+        "shap_dependence",
+        "SHAP dependence",
+        ("shap dependence", "dependence plot", "interacts most with"),
+        "For one input, each {case}'s value of it against its SHAP contribution, from the SHAP values stored when the "
+        "iteration was registered: how the push on the score changes with the value. The points are coloured by the "
+        "input that interacts with it most (shap's approximate_interactions rule: the one that best explains the "
+        "spread of the contribution among {cases} with similar values).",
+        "one point per {case}: (its value of the input, the input's SHAP contribution for it)",
+        "No target: the shape should make business sense; a wide vertical spread at one value means the push "
+        "depends on other inputs too (the colour shows which).",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
+        "partial_dependence",
+        "Partial dependence",
+        ("partial dependence", "partial dependence curve"),
+        "The average score when every {case} is given the same value of one input, all its other inputs kept as they "
+        "are, for a grid of values (computed by scikit-learn's partial_dependence). Where the input is strongly "
+        "associated with another, the grid creates {cases} that do not occur, and the curve can mislead: the page "
+        "then names the other input.",
+        "PD(v) = mean over the {cases} of the score with the input set to v",
+        "No target: compare it with what the business expects (a longer loan riskier, say) and between iterations, "
+        "e.g. before and after a monotone constraint.",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
+        "ice",
+        "ICE (individual conditional expectation)",
+        ("ice", "individual conditional expectation", "ice lines"),
+        "The curve of partial dependence for a single {case}: its score as one input sweeps the grid, its other inputs "
+        "fixed. Partial dependence is the average of these lines; a seeded sample of them is drawn.",
+        "ICE(case, v) = the score of the {case} with the input set to v",
+        "Lines parallel to the average mean the input acts the same for everyone; crossing lines mean it interacts "
+        "with other inputs.",
+        no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
+    ),
+    _T(
         "reason_codes",
         "Reason codes (principal reasons)",
         ("reason codes", "principal reasons", "reasons"),

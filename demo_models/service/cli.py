@@ -7,9 +7,11 @@
         --target default [--tracking-uri http://127.0.0.1:5000 --use-case --version --author ...]
     involve list [--use-case churn]
     involve report credit v3 --out report.html [--registry DIR] [--db URL]
+    involve notices credit v3 --out notices.zip [--registry DIR]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
     involve monitor connect fraud --parquet LOG/ --map timestamp=ts --map inputs=a,b --map score=p
     involve monitor check fraud
+    involve notify --deliver [--once] [--db URL]
     involve nginx --listen 0.0.0.0:8080 --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 --prefix DIR
 """
 
@@ -30,6 +32,8 @@ from demo_models.iterations.registry import (
     register_iteration,
 )
 from demo_models.service.monitor_cli import add_monitor_parser, run_monitor
+from demo_models.service.notices_cli import add_notices_parser, run_notices
+from demo_models.service.notify_cli import add_notify_parser, run_notify
 
 log = logging.getLogger("involve.cli")
 
@@ -187,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     balancer.add_argument("--prefix", type=Path, required=True, help="nginx's folder: its config, pid, logs")
     balancer.add_argument("--user", default=None, help="USER[:GROUP] of nginx's workers when it runs as root")
     add_monitor_parser(commands)
+    add_notices_parser(commands)
+    add_notify_parser(commands)
     listing = commands.add_parser("list", help="list registered iterations")
     listing.add_argument("--use-case", default=None)
     listing.add_argument("--registry", type=Path, default=None)
@@ -212,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         return _nginx(args)
     if args.command == "monitor":
         return run_monitor(args)
+    if args.command == "notices":
+        return run_notices(args)
+    if args.command == "notify":
+        return run_notify(args)
     if args.command == "list":
         for card in list_iterations(args.use_case, args.registry):
             print(f"{card.use_case}/{card.version}\t{card.model_type}\t{card.created}\t{card.notes[:60]}")

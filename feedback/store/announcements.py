@@ -72,6 +72,7 @@ def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Annou
     """Post an outage when health checks start failing and its end when they pass; the notice or None."""
     query = select(ANNOUNCEMENTS).where(ANNOUNCEMENTS.c.source == "health").order_by(ANNOUNCEMENTS.c.id.desc()).limit(1)
     with store.transaction(write=True) as conn:
+        store.lock_table(conn, ANNOUNCEMENTS)  # two replicas' health checks post one outage
         row = conn.execute(query).mappings().first()
         notice = announce_health(Announcement(**utc_row(dict(row))) if row else None, failing)
         if notice is None:
@@ -79,3 +80,26 @@ def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Annou
         saved = insert_record(conn, ANNOUNCEMENTS, notice)
     log.warning("health notice posted: %s — %s", saved.title, saved.body)
     return saved
+
+
+def record_alerts(store: FeedbackStore, alerts: Iterable[Announcement]) -> list[Announcement]:
+    """Post the monitoring alerts not posted before (same use case and title), under the store's write lock,
+    so two sessions or processes post each once; the alerts posted now."""
+    alerts = list(alerts)
+    if not alerts:
+        return []
+    use_cases = {alert.use_case for alert in alerts}
+    query = select(ANNOUNCEMENTS.c.use_case, ANNOUNCEMENTS.c.title).where(
+        ANNOUNCEMENTS.c.source == "monitoring", ANNOUNCEMENTS.c.use_case.in_(use_cases)
+    )
+    posted = []
+    with store.transaction(write=True) as conn:
+        store.lock_table(conn, ANNOUNCEMENTS)  # read-decide-write: PostgreSQL's writers queue here
+        seen = {(row.use_case, row.title) for row in conn.execute(query)}
+        for alert in alerts:
+            if (alert.use_case, alert.title) not in seen:
+                posted.append(insert_record(conn, ANNOUNCEMENTS, alert))
+                seen.add((alert.use_case, alert.title))
+    for alert in posted:
+        log.warning("monitoring alert posted for %s: %s", alert.use_case, alert.title)
+    return posted

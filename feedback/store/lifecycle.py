@@ -18,8 +18,10 @@ from sqlalchemy import Connection, select
 from feedback.access import Actor, name_changer
 from feedback.announcements import announce_events
 from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
+from feedback.notifications import lifecycle_message
 from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
 from feedback.store.database import FeedbackStore, insert_record, utc_row
+from feedback.store.notifications import enqueue
 from feedback.store.schema import ANNOUNCEMENTS, LIFECYCLE, SIGNOFFS
 
 log = logging.getLogger(__name__)
@@ -82,12 +84,15 @@ def change_lifecycle(
     *,
     required_signoffs: Collection[str],
     seen_status: str | None = None,
+    notify: bool = True,
     **details,
 ) -> list[LifecycleEvent]:
-    """Apply a lifecycle change under the rules (LifecycleError if refused), log it and announce it.
+    """Apply a lifecycle change under the rules (LifecycleError if refused), log it, announce it and queue
+    it for the use case's team channels, all in one transaction.
 
     A promotion to live needs a current sign-off of every role in `required_signoffs`.
     `seen_status` (the status the person decided on) refuses it if someone changed it meanwhile.
+    `notify=False` queues no message (the demo history: nobody is to hear of it).
     """
     required = check_required_roles(required_signoffs)
     with store.transaction(write=True) as conn:
@@ -116,6 +121,8 @@ def change_lifecycle(
         saved = [insert_record(conn, LIFECYCLE, change, now) for change in planned]
         for notice in announce_events(saved):
             insert_record(conn, ANNOUNCEMENTS, notice, now)
+        if notify:
+            enqueue(conn, [lifecycle_message(change) for change in saved], now)
     for change in saved:
         log.info(
             "%s/%s: %s -> %s by %s",

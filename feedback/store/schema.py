@@ -481,6 +481,59 @@ def _create_v10(conn: Connection) -> None:
         table.create(conn)
 
 
+def _notification_tables(metadata: MetaData) -> tuple[Table, Table, Table]:
+    outbox = Table(
+        "notification_outbox",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("idempotency_key", String(200), nullable=False, unique=True),
+        Column("event", String(30), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("recipient", String(320), nullable=False),  # an e-mail address or "team:<use case>", never a URL
+        Column("subject", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("link", String(1000), nullable=False),  # page and query, the deployment's INVOLVE_APP_URL before it
+        Column("status", String(10), nullable=False),  # queued, sending, sent, dead
+        Column("attempts", Integer, nullable=False),
+        Column("next_attempt_at", DateTime(timezone=True)),  # None: due at once
+        Column("last_error", Text),
+        Column("delivered_to", Text, nullable=False),  # JSON list of the digests of the URLs already sent to
+        Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    )
+    attempts = Table(
+        "notification_attempts",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("message_id", Integer, nullable=False, index=True),
+        Column("attempt", Integer, nullable=False),
+        Column("ok", Boolean, nullable=False),
+        Column("error", Text),
+        Column("worker", String(100), nullable=False),
+    )
+    subscriptions = Table(
+        "notification_subscriptions",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("subject", String(320), nullable=False, unique=True),
+        Column("address", String(320), nullable=False),
+        Column("use_cases", Text, nullable=False),  # JSON list; empty: every use case
+        Column("events", Text, nullable=False),  # JSON list of the events wanted
+    )
+    return outbox, attempts, subscriptions
+
+
+OUTBOX, NOTIFICATION_ATTEMPTS, SUBSCRIPTIONS = _notification_tables(METADATA)
+
+
+def _create_v11(conn: Connection) -> None:
+    for table in _notification_tables(MetaData()):
+        table.create(conn)
+    _make_append_only(conn, "notification_attempts")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -492,6 +545,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "provenance of imported feedback and of the triage history it carried", _create_v8),
     Migration(9, "the stable subject of each person beside their name", _create_v9),
     Migration(10, "review rounds: their cases, who sees which, and the answers", _create_v10),
+    Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -7,8 +7,10 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, insert, select, update
 
-from feedback.access import Actor, check_actor, check_acts_on, name_changer
+from feedback.access import Actor, check_actor, check_acts_on, name_changer, subject_of
+from feedback.notifications import FEEDBACK_STATUS, address_of, feedback_status_message
 from feedback.store.database import FeedbackStore, utc_row
+from feedback.store.notifications import enqueue, subscriptions_of
 from feedback.store.schema import FEEDBACK, TRIAGE_EVENTS
 from feedback.triage import TriageChange, TriageError, plan_triage
 
@@ -24,18 +26,28 @@ def triage_feedback(
     fixed_in: str | None = None,
     known_iterations: Collection[str] = (),
     seen: Mapping[int, str] | None = None,
+    notify: bool = True,
 ) -> list[TriageChange]:
-    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError).
+    """Move entries to a triage status, all or none, logging who, when and why (AccessError, TriageError),
+    and tell each person who gave one and has an address, in the same transaction (the outbox).
 
     The entries are locked while deciding (rows FOR UPDATE on PostgreSQL; SQLite writers are
     serial). `seen` (id -> the status the person decided on) refuses the change if another person
-    changed one of them meanwhile.
+    changed one of them meanwhile. `notify=False` queues no message (the demo history).
     """
     actor = check_actor(actor, "triage feedback")
     now = datetime.now(timezone.utc)
     with store.transaction(write=True) as conn:
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        query = select(FEEDBACK.c.id, FEEDBACK.c.triage_status, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_subject)
+        query = select(
+            FEEDBACK.c.id,
+            FEEDBACK.c.triage_status,
+            FEEDBACK.c.reviewer_name,
+            FEEDBACK.c.reviewer_subject,
+            FEEDBACK.c.use_case,
+            FEEDBACK.c.iteration,
+            FEEDBACK.c.case_id,
+        )
         rows = conn.execute(query.where(FEEDBACK.c.id.in_(wanted)).order_by(FEEDBACK.c.id).with_for_update()).all()
         current = {row.id: row.triage_status for row in rows}
         for row in rows:
@@ -56,6 +68,10 @@ def triage_feedback(
             known_ids=known_ids,
             known_iterations=known_iterations,
         )
+        entries = {row.id: row for row in rows}
+        givers = {row.id: subject_of(row.reviewer_subject, row.reviewer_name) for row in rows}
+        subscriptions = subscriptions_of(conn, set(givers.values()))
+        messages = []
         for change in changes:
             conn.execute(
                 update(FEEDBACK)
@@ -67,8 +83,9 @@ def triage_feedback(
                     triage_note=change.note or None,
                 )
             )
-            conn.execute(
-                insert(TRIAGE_EVENTS).values(
+            event_id = conn.execute(
+                insert(TRIAGE_EVENTS)
+                .values(
                     created_at=now,
                     feedback_id=change.feedback_id,
                     from_status=change.from_status,
@@ -80,7 +97,16 @@ def triage_feedback(
                     actor_role=actor.role,
                     actor_subject=actor.subject,
                 )
-            )
+                .returning(TRIAGE_EVENTS.c.id)
+            ).scalar_one()
+            entry = entries[change.feedback_id]
+            subject = givers[change.feedback_id]
+            address = address_of(subject, subscriptions.get(subject), entry.use_case, FEEDBACK_STATUS)
+            if address and notify:
+                messages.append(
+                    feedback_status_message(change, entry.use_case, entry.iteration, entry.case_id, address, event_id)
+                )
+        enqueue(conn, messages, now)
     return changes
 
 

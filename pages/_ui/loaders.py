@@ -4,7 +4,10 @@ and its drift). A loader that cannot load stops the page with a clear message.""
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,10 +19,13 @@ from demo_models.iterations.registry import IterationCard, RegistryError, load_i
 from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
+    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
     from pages._ui.context import PageContext
 
@@ -64,6 +70,13 @@ def _calibration(key: IterationKey) -> CalibrationSummary:
     return summarise_calibration(_load_scored(key))
 
 
+@st.cache_resource(show_spinner="Sweeping the input…", max_entries=64)
+def _dependence(key: IterationKey, column: str) -> InputDependence:
+    from demo_models.explanations.dependence import explain_dependence
+
+    return explain_dependence(_load_scored(key), column)
+
+
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
 def _latency(key: IterationKey) -> Latency:
     from demo_models.metrics.outcomes import measure_latency
@@ -100,6 +113,14 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
     from demo_models.monitoring.stream import drift_by_month
 
     return drift_by_month(_load_scored(key).at_threshold(threshold), _stream(key, rows), list(reference))
+
+
+@st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
+def _log_summary(kind: str, path: str, mapping: str, signature: tuple, threshold: float) -> LogSummary:
+    from demo_models.monitoring.aggregates import summarise_log
+    from demo_models.monitoring.sources import Source
+
+    return summarise_log(Source(kind, path, json.loads(mapping)), threshold)
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -144,6 +165,56 @@ def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
 
 
+def log_summary_of(card: IterationCard) -> LogSummary | None:
+    """The decision log connected to the use case, summarised at the iteration's threshold (cached until
+    one of its files changes); None when none is connected."""
+    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.sources import Source, load_source, sources_file
+
+    try:
+        source = load_source(card.use_case)
+    except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
+        log.warning("the decision-log sources cannot be read: %s", err)
+        return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
+    if source is None:
+        return None
+    return _log_summary(*_source_key(source), card.threshold)
+
+
+_ALERTED: set[tuple] = set()  # (store, log files, threshold, goals) whose alerts this process has posted
+_ALERTED_LOCK = threading.Lock()
+
+
+def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, criteria: list) -> list:
+    """The alerts the decision log raises for the iteration (`find_alerts`), each posted once on the notice
+    board; the store is asked only when the log, the threshold or the goals changed in this process."""
+    from demo_models.monitoring.alerts import find_alerts
+    from feedback.store.announcements import record_alerts
+    from feedback.store.database import StoreError
+
+    alerts = find_alerts(summary, ctx.use_case, card.version, criteria)
+    if ctx.store is None or not alerts:
+        return alerts
+    key = (settings.db_url(), card.use_case, _source_key(summary.source), card.threshold, tuple(criteria))
+    with _ALERTED_LOCK:
+        if key in _ALERTED:
+            return alerts
+        try:
+            record_alerts(ctx.store, alerts)
+        except StoreError as err:
+            log.warning("monitoring alerts not posted: %s", err)
+            return alerts
+        _ALERTED.add(key)
+    return alerts
+
+
+def _source_key(source: Source) -> tuple:
+    """What identifies a decision log's state: its kind, where it is, its mapping and its files."""
+    from demo_models.monitoring.sources import source_signature
+
+    return (source.kind, source.path, json.dumps(source.mapping, sort_keys=True), source_signature(source))
+
+
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:
     """The calibration of an iteration's scores (no threshold involved), computed once per process."""
     return _calibration(key_of(ctx, card))
@@ -164,3 +235,11 @@ def fairness_of(ctx: PageContext, card: IterationCard, attribute: str):
 def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, float]:
     """The gap metrics of an iteration at its threshold (`fairness_gaps`), cached the same way."""
     return _fairness(key_of(ctx, card), card.threshold, attribute, False)
+
+
+def dependence_of(
+    ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None
+) -> tuple[InputDependence, InputDependence | None]:
+    """How an input moves the score under an iteration, and under `other` if given (`explain_dependence`,
+    cached per iteration and input: no threshold involved). Raises DependenceError for an unknown input."""
+    return _dependence(key_of(ctx, card), column), _dependence(key_of(ctx, other), column) if other else None

@@ -1,11 +1,17 @@
 """AppTest of the notice board (pages/11_Notices.py) and the banner every page shows."""
 
 from feedback.access import Actor
+from feedback.notifications import Channels
 from feedback.store.announcements import list_announcements
 from feedback.store.database import FeedbackStore
+from feedback.store.delivery import deliver_due
 from feedback.store.lifecycle import change_lifecycle
+from feedback.store.notifications import delivery_log, subscription_of
+from feedback.store.records import add_feedback
+from feedback.store.triage import triage_feedback
 from tests.app.apptest import open_app, tables_with
-from tests.helpers import sign_off_for_promotion
+from tests.helpers import make_draft, sign_off_for_promotion
+from tests.notify_receivers import WebhookReceiver
 
 PAGE = "pages/11_Notices.py"
 ANN, BOB = ("Ann Example", "business user"), ("Bob Builder", "business user")
@@ -104,3 +110,78 @@ def test_no_notice_yet(app_env):
     at = open_app(PAGE)
     assert not at.exception
     assert "No notice about Credit risk yet." in [c.value for c in at.caption]
+
+
+def _submit(at, label: str):
+    return next(b for b in at.form_submit_button if b.label == label).click().run()
+
+
+def _hook(monkeypatch, status=200):
+    hook = WebhookReceiver()
+    hook.status = status
+    monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", hook.url + "?token=s3cret")
+    return hook
+
+
+def test_a_person_subscribes_and_sees_the_channels_without_secrets(app_env, monkeypatch):
+    hook = _hook(monkeypatch)
+    try:
+        at = open_app(PAGE, user=ANN)
+        [channels] = tables_with(at, "Address (secrets hidden)")
+        assert list(channels["Channel"]) == ["team:credit"] and "s3cret" not in channels.iloc[0, 1]
+        at.text_input(key="sub_address").input("not an address")
+        _submit(at, "Save my subscription")
+        assert "is not an e-mail address" in at.error[0].value
+        at.text_input(key="sub_address").input("Ann@Example.com")
+        at.multiselect(key="sub_use_cases").select("credit")
+        _submit(at, "Save my subscription")
+        assert not at.exception
+        saved = subscription_of(FeedbackStore(f"sqlite:///{app_env}"), "demo:ann example")
+        assert (saved.address, saved.use_cases) == ("ann@example.com", ("credit",))
+        assert open_app(PAGE, user=ANN).text_input(key="sub_address").value == "ann@example.com"  # a new session
+    finally:
+        hook.close()
+
+
+def test_a_test_message_reaches_the_team_channel_and_is_logged(app_env, monkeypatch):
+    hook = _hook(monkeypatch)
+    try:
+        at = open_app(PAGE, user=ANN)
+        at.selectbox(key="test_target").select("team:credit")
+        _submit(at, "Send a test message")
+        assert not at.exception and "Sent to team:credit." in at.success[0].value.replace("\\", "")
+        assert hook.titles() == ["Involve test message"]
+        [log] = tables_with(at.run(), "Attempts")
+        assert list(log["Status"]) == ["sent"] and list(log["Attempts"]) == [1]
+    finally:
+        hook.close()
+
+
+def test_a_dead_message_shows_for_an_admin_only(app_env, monkeypatch):
+    hook = _hook(monkeypatch, status=500)
+    try:
+        _promote(app_env)
+        store = FeedbackStore(f"sqlite:///{app_env}")
+        assert deliver_due(store, Channels(None, {"credit": (hook.url,)}, max_attempts=1)).dead == 1
+        admin = open_app(PAGE, user=("Ada Admin", "admin"))
+        [log] = tables_with(admin, "Attempts")
+        assert list(log["Status"]) == ["dead"] and "500" in log["Last error"].iloc[0]
+        assert "could not be delivered after every attempt" in admin.warning[0].value
+        assert tables_with(open_app(PAGE, user=BOB), "Attempts") == []
+    finally:
+        hook.close()
+
+
+def test_a_feedback_link_opens_the_case_on_the_fixing_iteration(app_env):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    entry = add_feedback(store, make_draft(iteration="v2", reviewer_subject="email:ann@bank.example"), ["v2", "v3"])
+    ds = Actor("Dana", "data scientist", "https://login.example|dana")
+    triage_feedback(store, [entry.id], "accepted", ds)
+    triage_feedback(store, [entry.id], "fixed", ds, fixed_in="v3", known_iterations=["v3"])
+    link = delivery_log(store)[0].link
+    page, _, query = link.partition("?")
+    params = dict(pair.split("=") for pair in query.split("&"))
+    at = open_app(f"pages/1_{page.strip('/')}.py", **params)
+    assert not at.exception
+    assert at.header[0].value == "Applicant A0012"
+    assert at.query_params["iteration"] in (["v3"], "v3") and at.session_state["iteration"] == "v3"

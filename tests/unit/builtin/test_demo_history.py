@@ -19,6 +19,7 @@ from feedback.store.database import FeedbackStore
 from feedback.store.fresh import count_person_records, is_fresh
 from feedback.store.goals import costs_history, criteria_history, current_criteria, statement_history
 from feedback.store.lifecycle import lifecycle_statuses, list_lifecycle_events
+from feedback.store.notifications import delivery_log
 from feedback.store.records import add_feedback, list_feedback
 from feedback.store.signoff import current_signoffs_of, list_signoffs
 from feedback.store.telemetry import flush_events, record_event
@@ -92,6 +93,11 @@ def test_every_demo_person_is_labelled_and_the_history_says_it_is_demo(seeded):
     assert len(names) >= 6
     assert all(name.endswith(DEMO_MARK) for name in names), names
     assert NOTICE_TITLE in {a.title for a in list_announcements(seeded, "credit")}
+
+
+def test_the_demo_history_queues_no_notification(seeded):
+    assert len(list_lifecycle_events(seeded, "credit")) > 0
+    assert delivery_log(seeded) == []  # no team channel or person is to hear of demo changes
 
 
 def test_credit_v2_is_live_signed_off_and_v3_awaits_compliance(seeded):

@@ -15,7 +15,7 @@ from feedback.store.database import FeedbackStore
 from feedback.store.exchange import export_jsonl, import_jsonl, read_import
 from feedback.store.goals import criteria_history, remove_criterion, save_criterion
 from feedback.store.records import add_feedback, list_feedback
-from feedback.store.schema import MIGRATIONS
+from feedback.store.schema import LATEST_VERSION, MIGRATIONS
 from feedback.store.signoff import current_signoffs_of, sign_off, withdraw_signoff
 from feedback.store.triage import triage_feedback, triage_history
 from tests.helpers import BUILTIN_VERSIONS, CRITERION_SPECS, make_criterion, make_draft
@@ -201,7 +201,7 @@ def test_a_schema_8_store_is_upgraded_keeping_every_row_and_rekeying_typed_dismi
     before = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == 10
+    assert upgraded.schema_version() == LATEST_VERSION
     after = {t: sqlite3.connect(path).execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     for table in ("feedback", "signoffs"):
         assert [row[: len(before[table][0])] for row in after[table]] == before[table]  # every old value kept

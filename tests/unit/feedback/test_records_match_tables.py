@@ -24,6 +24,7 @@ from feedback.app_reports import AppReport
 from feedback.exchange import ImportRecord
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
+from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
 from feedback.records import Feedback
 from feedback.rounds import ReviewRound, RoundAnswer, RoundCase
 from feedback.signoff import SignOff
@@ -42,6 +43,9 @@ RECORD_TABLES: dict[type, Table] = {
     ReviewRound: schema.REVIEW_ROUNDS,
     RoundCase: schema.ROUND_CASES,
     RoundAnswer: schema.ROUND_ANSWERS,
+    OutboxMessage: schema.OUTBOX,
+    DeliveryAttempt: schema.NOTIFICATION_ATTEMPTS,
+    Subscription: schema.SUBSCRIPTIONS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -60,6 +64,9 @@ JSON_COLUMNS = {
     ("signoffs", "acknowledged"),
     ("review_rounds", "reviewers"),
     ("round_answers", "categories"),
+    ("notification_outbox", "delivered_to"),
+    ("notification_subscriptions", "use_cases"),
+    ("notification_subscriptions", "events"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 

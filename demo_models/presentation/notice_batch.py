@@ -1,0 +1,93 @@
+"""Batch notices: one PDF per declined (flagged) evaluation case of an iteration and a CSV of them, as a ZIP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from demo_models.iterations.scoring import ScoredIteration
+from demo_models.presentation.notice_render import notice_file_stem, render_notice_pdf
+from demo_models.presentation.notices import build_notice, decline_reasons
+from feedback.exchange import neutralise_cell
+
+log = logging.getLogger(__name__)
+
+CSV_NAME = "notices.csv"
+CSV_COLUMNS = ("case", "decision", "reason codes", "statements", "reasons without statement", "reference", "file")
+
+
+@dataclass(frozen=True)
+class NoticeBatch:
+    """What a batch wrote: the ZIP, how many notices, and how many of them lack a statement for some reason."""
+
+    path: Path
+    notices: int
+    with_missing: int
+
+
+def declined_cases(scored: ScoredIteration) -> list[str]:
+    """The evaluation cases the iteration gives the unfavourable decision, in case id order."""
+    decisions = scored.decisions()
+    return sorted(str(c) for c in decisions[decisions == scored.use_case.unfavourable_decision].index)
+
+
+def write_notice_batch(
+    scored: ScoredIteration,
+    out: Path,
+    issued: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> NoticeBatch:
+    """Write `out`: a PDF per declined evaluation case and notices.csv (case, decision, reason codes, statements,
+    reference); written to a temporary file beside it first, so a failure leaves no half ZIP. OSError if unwritable."""
+    cases = declined_cases(scored)
+    rows, used, with_missing = [], set(), 0
+    folder = out.parent if str(out.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=".notices-", suffix=".zip", dir=folder)
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for done, case_id in enumerate(cases, 1):
+                explanation = scored.explain_case(case_id)
+                notice = build_notice(scored, explanation, issued)
+                stem = notice_file_stem(notice.use_case, notice.version, notice.case_id)
+                if stem in used:  # two case ids that differ only in characters a file name cannot hold
+                    stem = f"{stem}-{notice.reference}"
+                used.add(stem)
+                archive.writestr(f"{stem}.pdf", render_notice_pdf(notice))
+                with_missing += bool(notice.missing)
+                rows.append(
+                    [
+                        notice.case_id,
+                        notice.decision,
+                        "; ".join(r.text for r in decline_reasons(scored, explanation)),
+                        "; ".join(notice.statements),
+                        "; ".join(r.label for r in notice.missing),
+                        notice.reference,
+                        f"{stem}.pdf",
+                    ]
+                )
+                if progress is not None:
+                    progress(done, len(cases))
+            archive.writestr(CSV_NAME, _csv(rows))
+        os.replace(temporary, out)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    log.info("wrote %d notices to %s", len(cases), out)
+    return NoticeBatch(out, len(cases), with_missing)
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([[neutralise_cell(value) for value in row] for row in rows])
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,165 @@
+"""A decision notice as plain text and as PDF, both from one template rendered in Jinja2's sandbox: a template can
+neither reach Python's internals nor run code, and the case's data is printed as data, never as template."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import logging
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from fpdf import FPDF
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
+from demo_models.presentation.notices import (
+    DecisionNotice,
+    NoticeError,
+    build_notice,
+    is_declined,
+    notice_reasons,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TEMPLATE = """\
+Decision notice
+Reference: {{ reference }}
+Date: {{ issued }}
+
+{{ use_case_title }}, {{ case_noun }} {{ case_id }}
+Decision: {{ decision_past }}
+Decided by iteration {{ version }} of the {{ use_case }} use case.
+
+Principal reasons for the decision
+{% for reason in reasons %}{{ loop.index }}. {{ reason.statement }}
+{% else %}No principal reason with a standard statement.
+{% endfor %}{% if missing %}{{ missing|length }} further principal \
+reason{{ "s are" if missing|length > 1 else " is" }} awaiting a standard statement and not listed.
+{% endif %}{% if what_would_change %}
+What would change the decision
+{{ what_would_change }}
+{% endif %}"""
+
+_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")  # controls, bidi
+
+
+class _NoticeSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox with no globals (no range, no lipsum) and no repetition or power, so a template cannot
+    build a huge string or number either."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):  # noqa: D102 (jinja2's hook)
+        if operator == "**" or any(isinstance(side, (str, list, tuple)) for side in (left, right)):
+            raise SecurityError(f"the operator {operator!r} is not allowed in a notice template")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment() -> SandboxedEnvironment:
+    environment = _NoticeSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    environment.globals.clear()
+    return environment
+
+
+def render_notice_text(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) -> str:
+    """The notice as plain text from a template; NoticeError when the sandbox refuses the template or it fails."""
+    try:
+        return _environment().from_string(template).render(**dataclasses.asdict(notice))
+    except Exception as err:  # an untrusted template may fail in any way: refuse it with the reason
+        log.info("notice template refused: %s", err)
+        raise NoticeError(f"The notice template was refused: {err}") from err
+
+
+@dataclass(frozen=True)
+class _Font:
+    family: str
+    regular: Path | None
+    bold: Path | None
+
+
+_CORE = _Font("helvetica", None, None)  # PDF's built-in Helvetica: Latin-1 only, nothing embedded
+
+
+def _is_latin1(text: str) -> bool:
+    return all(ord(char) < 256 for char in text)
+
+
+def _find_font() -> _Font:
+    """DejaVu Sans (the system's, else matplotlib's copy) for any Unicode text; Helvetica (Latin-1) without it."""
+    folders = [_FONT_DIR]
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is not None and spec.origin:
+        folders.append(Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf")
+    for folder in folders:
+        regular = folder / "DejaVuSans.ttf"
+        if regular.is_file():
+            bold = folder / "DejaVuSans-Bold.ttf"
+            return _Font("DejaVu", regular, bold if bold.is_file() else regular)
+    return _CORE
+
+
+def _printable(text: str, font: _Font) -> str:
+    text = _CONTROL.sub(" ", text.replace("\t", " "))
+    return text if font.regular else text.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_notice_pdf(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) -> bytes:
+    """The notice as an A4 PDF of the template's text, its first line as the title: in Helvetica when the text is
+    Latin-1, else in DejaVu Sans (embedded)."""
+    text = render_notice_text(notice, template)
+    font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
+    pdf = FPDF(format="A4")
+    pdf.set_title(_printable(f"Decision notice {notice.reference}", font))
+    pdf.set_creator("Involve")
+    if font.regular:
+        pdf.add_font(font.family, "", str(font.regular))
+        pdf.add_font(font.family, "B", str(font.bold))
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.add_page()
+    title, _, body = text.partition("\n")
+    pdf.set_font(font.family, "B", 16)
+    pdf.multi_cell(0, 9, _printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.ln(2)
+    pdf.set_font(font.family, "", 11)
+    for line in body.split("\n"):
+        pdf.multi_cell(0, 6, _printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
+    return bytes(pdf.output())
+
+
+def notice_file_stem(use_case: str, version: str, case_id: str) -> str:
+    """A safe file name stem for a notice: "notice-credit-v3-A0002" (other characters become "_")."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", f"notice-{use_case}-{version}-{case_id}")[:120]
+
+
+class NoticeDownloads:
+    """A declined case's notice for the pages: the reasons lacking a statement at once, the notice itself, its text
+    and its PDF only when asked for (a download button calls `text` or `pdf` on the click)."""
+
+    def __init__(self, scored: ScoredIteration, explanation: CaseExplanation) -> None:
+        self._scored, self._explanation = scored, explanation
+        self.missing = tuple(r.label for r in notice_reasons(scored, explanation) if not r.statement)
+        self.file_stem = notice_file_stem(scored.card.use_case, scored.card.version, str(explanation.case_id))
+
+    @cached_property
+    def notice(self) -> DecisionNotice:
+        """The notice, built on first use."""
+        return build_notice(self._scored, self._explanation)
+
+    def text(self) -> str:
+        """The notice as plain text."""
+        return render_notice_text(self.notice)
+
+    def pdf(self) -> bytes:
+        """The notice as PDF."""
+        return render_notice_pdf(self.notice)
+
+
+def prepare_notice_downloads(scored: ScoredIteration, explanation: CaseExplanation) -> NoticeDownloads | None:
+    """The notice of a declined case for download from a page; None for a case given the favourable decision."""
+    return NoticeDownloads(scored, explanation) if is_declined(scored, explanation) else None

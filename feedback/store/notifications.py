@@ -1,0 +1,188 @@
+"""Persistence of notifications: the outbox (written in the transaction of the change that caused a
+message), claiming due messages under row locks, each attempt's result, and people's subscriptions."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Connection, or_, select, update
+
+from feedback.access import Actor, check_actor
+from feedback.notifications import (
+    DEAD,
+    QUEUED,
+    SENDING,
+    DeliveryAttempt,
+    OutboxMessage,
+    Subscription,
+    after_attempt,
+    login_address,
+    make_subscription,
+    shown_to,
+)
+from feedback.store.database import FeedbackStore, insert_record, utc_row
+from feedback.store.schema import NOTIFICATION_ATTEMPTS, OUTBOX, SUBSCRIPTIONS
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)  # a claimed message whose worker has not reported by then is due again
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def _message(row) -> OutboxMessage:
+    data = utc_row(dict(row))
+    data["next_attempt_at"] = _aware(data["next_attempt_at"])
+    data["delivered_to"] = tuple(json.loads(data["delivered_to"]))
+    return OutboxMessage(**data)
+
+
+def enqueue(conn: Connection, messages: Iterable[OutboxMessage], now: datetime | None = None) -> list[OutboxMessage]:
+    """In the caller's write transaction: add messages to the outbox (one whose idempotency key is there
+    already is skipped); the messages added, with their ids."""
+    now = now or datetime.now(timezone.utc)
+    wanted = {m.idempotency_key: m for m in messages}
+    if not wanted:
+        return []
+    there = set(conn.execute(select(OUTBOX.c.idempotency_key).where(OUTBOX.c.idempotency_key.in_(wanted))).scalars())
+    added = []
+    for key, message in wanted.items():
+        if key not in there:
+            stored = replace(message, next_attempt_at=message.next_attempt_at or now)
+            added.append(insert_record(conn, OUTBOX, stored, now, delivered_to=json.dumps(list(message.delivered_to))))
+    return added
+
+
+def subscriptions_of(conn: Connection, subjects: Collection[str]) -> dict[str, Subscription]:
+    """In a transaction: the subscriptions of these people, by subject."""
+    if not subjects:
+        return {}
+    rows = conn.execute(select(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.subject.in_(set(subjects)))).mappings()
+    found = {}
+    for row in rows:
+        data = utc_row(dict(row))
+        data["use_cases"], data["events"] = tuple(json.loads(data["use_cases"])), tuple(json.loads(data["events"]))
+        found[data["subject"]] = Subscription(**data)
+    return found
+
+
+def subscription_of(store: FeedbackStore, subject: str | None) -> Subscription | None:
+    """A person's subscription, or None."""
+    if not subject:
+        return None
+    with store.transaction() as conn:
+        return subscriptions_of(conn, [subject]).get(subject)
+
+
+def save_subscription(
+    store: FeedbackStore,
+    actor: Actor,
+    address: str,
+    use_cases: Collection[str],
+    events: Collection[str],
+    known_use_cases: Collection[str],
+) -> Subscription:
+    """Set where a person hears about what (NotificationError if invalid, AccessError if unnamed)."""
+    actor = check_actor(actor, "subscribe to notifications")
+    wanted = make_subscription(actor.subject, address, use_cases, events, known_use_cases)
+    values = {"address": wanted.address, "use_cases": json.dumps(wanted.use_cases), "events": json.dumps(wanted.events)}
+    with store.transaction(write=True) as conn:
+        old = subscriptions_of(conn, [actor.subject]).get(actor.subject)
+        if old is None:
+            saved = insert_record(conn, SUBSCRIPTIONS, wanted, **values)
+        else:
+            conn.execute(update(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == old.id).values(**values))
+            saved = replace(wanted, id=old.id, created_at=old.created_at)
+    log.info("subscription of %s saved: %s, %s", actor.name, saved.use_cases or "every use case", saved.events)
+    return saved
+
+
+def claim_due(
+    store: FeedbackStore, now: datetime, limit: int = 50, ids: Collection[int] | None = None
+) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages (queued, or sending past their lease) for this worker: rows locked
+    FOR UPDATE SKIP LOCKED on PostgreSQL, under the store's write lock on SQLite; they become `sending`."""
+    query = select(OUTBOX).where(
+        OUTBOX.c.status.in_([QUEUED, SENDING]),
+        or_(OUTBOX.c.next_attempt_at.is_(None), OUTBOX.c.next_attempt_at <= now),
+    )
+    if ids is not None:
+        query = query.where(OUTBOX.c.id.in_(list(ids)))
+    with store.transaction(write=True) as conn:
+        rows = conn.execute(query.order_by(OUTBOX.c.id).limit(limit).with_for_update(skip_locked=True)).mappings()
+        claimed = [_message(row) for row in rows]
+        if claimed:
+            conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_([m.id for m in claimed]))
+                .values(status=SENDING, next_attempt_at=now + LEASE)
+            )
+    return [replace(m, status=SENDING) for m in claimed]
+
+
+def record_attempt(
+    store: FeedbackStore,
+    message: OutboxMessage,
+    ok: bool,
+    error: str | None,
+    delivered_to: Collection[str],
+    worker: str,
+    max_attempts: int,
+    now: datetime | None = None,
+) -> OutboxMessage:
+    """Log an attempt at a claimed message and set its status: sent, queued for a later retry, or dead."""
+    now = now or datetime.now(timezone.utc)
+    attempts = message.attempts + 1
+    status, next_at = after_attempt(attempts, ok, max_attempts, now)
+    values = {
+        "status": status,
+        "attempts": attempts,
+        "next_attempt_at": next_at or now,
+        "last_error": None if ok else error,
+        "delivered_to": json.dumps(sorted(set(delivered_to))),
+    }
+    with store.transaction(write=True) as conn:
+        conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
+        insert_record(conn, NOTIFICATION_ATTEMPTS, DeliveryAttempt(message.id, attempts, ok, worker, error), now)
+    (log.warning if status == DEAD else log.info)("message #%s attempt %s: %s", message.id, attempts, status)
+    return replace(message, **values | {"delivered_to": tuple(sorted(set(delivered_to)))})
+
+
+def delivery_log(
+    store: FeedbackStore, use_case: str | None = None, statuses: Collection[str] = (), limit: int = 200
+) -> list[OutboxMessage]:
+    """The outbox's messages (of a use case, of some statuses), newest first."""
+    query = select(OUTBOX)
+    if use_case is not None:
+        query = query.where(OUTBOX.c.use_case == use_case)
+    if statuses:
+        query = query.where(OUTBOX.c.status.in_(list(statuses)))
+    with store.transaction() as conn:
+        return [_message(row) for row in conn.execute(query.order_by(OUTBOX.c.id.desc()).limit(limit)).mappings()]
+
+
+def delivery_log_for(store: FeedbackStore, actor: Actor, use_case: str, limit: int = 200) -> list[OutboxMessage]:
+    """The delivery log of a use case as a person may see it (an admin: every message, dead ones too;
+    anyone else: the messages to them, by login e-mail or subscription, and to team channels)."""
+    subscription = subscription_of(store, actor.subject)
+    addresses = {subscription.address if subscription else None, login_address(actor.subject)} - {None}
+    return [m for m in delivery_log(store, use_case, limit=limit) if shown_to(m, actor.role, addresses)]
+
+
+def attempts_of(store: FeedbackStore, message_id: int) -> list[DeliveryAttempt]:
+    """Each attempt at a message, oldest first."""
+    query = select(NOTIFICATION_ATTEMPTS).where(NOTIFICATION_ATTEMPTS.c.message_id == message_id)
+    with store.transaction() as conn:
+        rows = conn.execute(query.order_by(NOTIFICATION_ATTEMPTS.c.id)).mappings()
+        return [DeliveryAttempt(**utc_row(dict(row))) for row in rows]
+
+
+def add_messages(store: FeedbackStore, messages: Iterable[OutboxMessage]) -> list[OutboxMessage]:
+    """Add messages to the outbox in a transaction of their own (e.g. a test message)."""
+    with store.transaction(write=True) as conn:
+        return enqueue(conn, messages)

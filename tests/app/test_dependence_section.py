@@ -1,0 +1,68 @@
+"""AppTest of "How each input moves the score" on the Outcomes page, for credit and fraud."""
+
+import numpy as np
+import pytest
+
+from demo_models.explanations.dependence import explain_dependence
+from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.scoring import ScoredIteration
+from demo_models.vocabulary import get_use_case
+from tests.app.apptest import decode, open_app, plotly_figures
+
+PAGE = "pages/7_Outcomes.py"
+
+
+def _open(use_case: str):
+    at = open_app(PAGE, use_case=use_case)
+    assert not at.exception
+    return at
+
+
+def _traces(at) -> dict[str, dict]:
+    return {trace["name"]: trace for trace in plotly_figures(at)["dependence"].to_plotly_json()["data"]}
+
+
+def _version(at) -> str:
+    return at.slider[0].key.rsplit("_", 1)[-1]  # the Outcomes threshold slider is keyed by use case and version
+
+
+@pytest.mark.parametrize(("use_case", "column"), [("credit", "duration"), ("fraud", "amount")])
+def test_the_section_draws_the_partial_dependence_of_the_chosen_input(app_env, registry_dir, use_case, column):
+    at = _open(use_case)
+    at.selectbox(key=f"dependence_input_{use_case}").set_value(column).run()
+    assert not at.exception
+    version = _version(at)
+    expected = explain_dependence(ScoredIteration(load_iteration(use_case, version, registry_dir)), column)
+    traces = _traces(at)
+    drawn = traces[f"partial dependence ({version})"]
+    assert np.allclose(np.asarray(decode(drawn["y"]), dtype=float), expected.average)
+    assert np.allclose(np.asarray(decode(drawn["x"]), dtype=float), expected.grid)
+    assert any("partial dependence averaged over" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("use_case", ["credit", "fraud"])
+def test_choosing_another_input_changes_the_figure(app_env, use_case):
+    at = _open(use_case)
+    picker = at.selectbox(key=f"dependence_input_{use_case}")
+    first, before = picker.value, _traces(at)
+    picker.select_index(1).run()
+    assert not at.exception
+    chosen = at.selectbox(key=f"dependence_input_{use_case}").value
+    assert chosen != first
+    assert _traces(at) != before
+    assert plotly_figures(at)["dependence"].layout.xaxis.title.text == get_use_case(use_case).label(chosen)
+
+
+@pytest.mark.parametrize("use_case", ["credit", "fraud"])
+def test_another_iteration_can_be_overlaid(app_env, registry_dir, use_case):
+    at = _open(use_case)
+    overlay = at.selectbox(key=f"dependence_other_{use_case}")
+    assert overlay.value == "(none)" and len(overlay.options) >= 2
+    other = overlay.options[1]
+    overlay.set_value(other).run()
+    assert not at.exception
+    column = at.selectbox(key=f"dependence_input_{use_case}").value
+    expected = explain_dependence(ScoredIteration(load_iteration(use_case, other, registry_dir)), column)
+    traces = _traces(at)
+    assert np.allclose(np.asarray(decode(traces[f"partial dependence ({other})"]["y"]), dtype=float), expected.average)
+    assert any(c.value.startswith(f"{other}: partial dependence averaged") for c in at.caption)

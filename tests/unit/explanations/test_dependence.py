@@ -1,0 +1,197 @@
+"""How each input moves the score: SHAP dependence, partial dependence and ICE against their references."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import spearmanr
+from scipy.stats.contingency import association
+from shap.utils import approximate_interactions
+from sklearn.inspection import partial_dependence
+
+from demo_models.explanations.dependence import (
+    PD_CASES,
+    SEED,
+    DependenceError,
+    dependence_inputs,
+    explain_dependence,
+    find_associations,
+    model_frame,
+    rank_interactions,
+    sample_cases,
+)
+from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.scoring import ScoredIteration
+from tests.helpers import approvals_data
+
+
+def _fit_planted(frame: pd.DataFrame):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    prep = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["region", "branch"]),
+            ("num", SimpleImputer(), ["income", "tenure", "savings"]),
+        ]
+    )
+    return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
+
+
+@pytest.fixture(scope="module")
+def brought(tmp_path_factory) -> ScoredIteration:
+    """A brought model with missing values and categories, and two planted pairs: savings follows income
+    (Spearman ~1), the branch follows the region (Cramér's V 1); tenure is independent of both."""
+    rng = np.random.default_rng(3)
+    frame = approvals_data()
+    frame["savings"] = frame["income"] * 0.5 + rng.normal(0, 0.5, len(frame))
+    frame["branch"] = frame["region"].map({"north": "N-office", "south": "S-office"}).astype(object)
+    frame.loc[frame.index[rng.random(len(frame)) < 0.05], "branch"] = np.nan
+    frame = frame[["region", "branch", "income", "tenure", "savings", "approved"]]
+    root = tmp_path_factory.mktemp("registry")
+    register_iteration(
+        _fit_planted(frame),
+        frame.iloc[:600],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_label=1,
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        registry_dir=root,
+    )
+    return ScoredIteration(load_iteration("loans", "v1", root))
+
+
+def _reference(scored: ScoredIteration, column: str, grid=None, cases=None):
+    features = scored.features if cases is None else scored.features.loc[cases]
+    categorical = [column] if not pd.api.types.is_numeric_dtype(features[column]) else None
+    extra = {} if grid is None else {"custom_values": {column: grid}}
+    return partial_dependence(
+        scored.iteration.model,
+        model_frame(features, column),
+        [column],
+        categorical_features=categorical,
+        grid_resolution=20,
+        kind="both",
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("column", ["duration", "credit_amount", "checking_account", "job"])
+def test_partial_dependence_equals_sklearn_on_its_own_grid(scored, column):
+    it = scored["v3"]
+    found = explain_dependence(it, column)
+    reference = _reference(it, column)  # scikit-learn builds the grid itself: no missing values here
+    assert list(found.grid) == list(reference["grid_values"][0])
+    assert np.array_equal(found.average, reference["average"][0])
+    assert found.pd_cases == found.cases == 300
+
+
+def test_partial_dependence_on_a_large_set_is_a_disclosed_seeded_sample(registry_dir):
+    it = ScoredIteration(load_iteration("fraud", "v2", registry_dir))
+    found = explain_dependence(it, "amount")
+    assert (found.cases, found.pd_cases) == (20_000, PD_CASES)
+    cases = sample_cases(it.features.index, PD_CASES, SEED)
+    reference = _reference(it, "amount", found.grid, cases)
+    assert np.array_equal(found.average, reference["average"][0])
+    rows = [cases.get_loc(i) for i in found.ice.index]
+    assert np.array_equal(found.ice.to_numpy(), reference["individual"][0][rows])
+
+
+def test_dependence_points_are_the_stored_shap_values(scored):
+    it = scored["v3"]
+    found = explain_dependence(it, "duration")
+    stored = it.iteration.shap_values.set_axis(it.iteration.shap_values.index.astype(str))
+    assert len(found.values) == found.stored_cases == len(stored)
+    assert found.contributions.to_numpy().tolist() == stored.loc[found.contributions.index, "duration"].tolist()
+    assert (
+        found.values.tolist()
+        == it.features.set_axis(it.features.index.astype(str)).loc[found.values.index, "duration"].tolist()
+    )
+    assert found.scale == it.explainer.scale
+
+
+def test_an_input_the_iteration_does_not_use_has_no_contributions_but_a_flat_partial_dependence(scored):
+    it = scored["v3"]
+    unused = [c for c in it.features.columns if c not in it.iteration.shap_values.columns]
+    assert unused, "v3 leaves out some inputs"
+    found = explain_dependence(it, unused[0])
+    assert found.contributions is None and found.colour_by is None
+    assert np.ptp(found.average) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_ice_lines_are_a_seeded_reproducible_sample(scored):
+    it = scored["v3"]
+    first, again = explain_dependence(it, "duration"), explain_dependence(it, "duration")
+    other = explain_dependence(it, "duration", seed=1)
+    assert len(first.ice) == 50 and first.ice.equals(again.ice)
+    assert list(other.ice.index) != list(first.ice.index)
+    reference = _reference(it, "duration")["individual"][0]
+    rows = [it.features.index.astype(str).get_loc(i) for i in first.ice.index]
+    assert np.array_equal(first.ice.to_numpy(), reference[rows])
+    assert np.allclose(reference.mean(axis=0), first.average)  # PD is the mean of all the ICE lines
+
+
+def test_a_categorical_input_sweeps_its_categories(scored):
+    found = explain_dependence(scored["v3"], "checking_account")
+    assert found.categorical
+    assert list(found.grid) == sorted(scored["v3"].features["checking_account"].unique())
+    assert found.ice.shape == (50, len(found.grid))
+
+
+def test_the_colouring_input_is_shaps_approximate_interactions_choice(scored):
+    it = scored["v3"]
+    features = it.features.set_axis(it.features.index.astype(str))
+    stored = it.iteration.shap_values.set_axis(it.iteration.shap_values.index.astype(str)).loc[features.index]
+    encoded = pd.DataFrame(
+        {c: pd.factorize(features[c], sort=True)[0] if features[c].dtype != "int64" else features[c] for c in features},
+        dtype=float,
+    )
+    matrix = np.column_stack([stored[c] if c in stored else np.zeros(len(stored)) for c in features.columns])
+    for column in ("duration", "credit_amount"):
+        ours = rank_interactions(column, stored[column], features)
+        order = approximate_interactions(column, matrix, encoded)
+        theirs = [features.columns[i] for i in order if features.columns[i] != column]
+        assert ours.index[0] == theirs[0]
+        assert explain_dependence(it, column).colour_by == ours.index[0]
+
+
+def test_a_planted_correlated_pair_gets_a_note_and_an_independent_input_does_not(brought):
+    income = explain_dependence(brought, "income")
+    assert [(a.other, a.measure) for a in income.associations] == [("savings", "Spearman")]
+    both = brought.features[["income", "savings"]].dropna()
+    assert income.associations[0].value == pytest.approx(abs(spearmanr(both["income"], both["savings"]).statistic))
+    region = explain_dependence(brought, "region")
+    assert [(a.other, a.measure) for a in region.associations] == [("branch", "Cramér's V")]
+    table = pd.crosstab(brought.features["region"], brought.features["branch"].fillna("(missing)"))
+    assert region.associations[0].value == pytest.approx(association(table.to_numpy(), method="cramer"))
+    assert explain_dependence(brought, "tenure").associations == ()
+    assert find_associations("tenure", brought.features) == ()
+
+
+def test_a_brought_model_with_missing_values_and_categories_works(brought):
+    income = explain_dependence(brought, "income")
+    assert income.missing == int(brought.features["income"].isna().sum()) > 0
+    assert not np.isnan(income.grid).any() and len(income.grid) == 20
+    reference = _reference(brought, "income", income.grid)
+    assert np.array_equal(income.average, reference["average"][0])
+    branch = explain_dependence(brought, "branch")
+    assert branch.categorical and list(branch.grid) == ["N-office", "S-office"] and branch.missing > 0
+    assert np.array_equal(branch.average, _reference(brought, "branch", branch.grid)["average"][0])
+    assert branch.contributions is not None and branch.contributions.notna().all()
+
+
+def test_the_inputs_it_uses_come_first_and_an_unknown_input_is_refused(scored):
+    it = scored["v3"]
+    inputs = dependence_inputs(it)
+    assert inputs[: len(it.global_importance())] == list(it.global_importance().index)
+    assert sorted(inputs) == sorted(it.features.columns)
+    with pytest.raises(DependenceError, match="not an input"):
+        explain_dependence(it, "no_such_input")

@@ -1,0 +1,73 @@
+"""`involve notify --deliver --once` and the channels read from the environment or .streamlit/secrets.toml."""
+
+import os
+
+import pytest
+
+from demo_models import settings
+from demo_models.service.cli import main
+from feedback.access import Actor
+from feedback.notifications import SENT
+from feedback.store.database import FeedbackStore
+from feedback.store.lifecycle import change_lifecycle
+from feedback.store.notifications import delivery_log
+from tests.notify_receivers import WebhookReceiver
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in list(os.environ):
+        if name.startswith("INVOLVE_NOTIFY_") or name == "INVOLVE_APP_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(settings, "PROJECT_DIR", tmp_path / "project")
+    return tmp_path
+
+
+def test_deliver_once_sends_the_queued_lifecycle_change_to_the_team_channel(clean_env, monkeypatch, capsys):
+    hook = WebhookReceiver()
+    try:
+        url = f"sqlite:///{clean_env / 'store.sqlite3'}"
+        store = FeedbackStore(url)
+        actor = Actor("Dana", "data scientist")
+        change_lifecycle(
+            store, "credit", ["v1"], "v1", "live", actor, "first", required_signoffs=(), migration_note="New."
+        )
+        monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", hook.url)
+        monkeypatch.setenv("INVOLVE_APP_URL", "https://involve.bank.example/")
+        assert main(["notify", "--deliver", "--once", "--db", url]) == 0
+        assert capsys.readouterr().out.strip() == "1 sent, 0 to retry later, 0 dead."
+        assert hook.titles() == ["credit v1 is now live"]
+        assert "https://involve.bank.example/Iterations?use_case=credit&iteration=v1" in hook.posts[0]["message"]
+        assert main(["notify", "--deliver", "--once", "--db", url]) == 0
+        assert capsys.readouterr().out.strip() == "0 sent, 0 to retry later, 0 dead."
+        assert len(hook.posts) == 1 and [m.status for m in delivery_log(store)] == [SENT]
+    finally:
+        hook.close()
+
+
+def test_a_malformed_secrets_file_is_a_clear_message(clean_env, capsys):
+    (clean_env / ".streamlit").mkdir()
+    (clean_env / ".streamlit" / "secrets.toml").write_text("[notify\nemail_url = ", encoding="utf-8")
+    assert main(["notify", "--deliver", "--once", "--db", f"sqlite:///{clean_env / 's.sqlite3'}"]) == 1
+    assert "secrets.toml is not valid TOML" in capsys.readouterr().err
+
+
+def test_channels_come_from_the_secrets_file_and_the_environment_wins(clean_env, monkeypatch):
+    (clean_env / ".streamlit").mkdir()
+    (clean_env / ".streamlit" / "secrets.toml").write_text(
+        '[notify]\nemail_url = "mailtos://u:p@smtp.example.com"\n'
+        '[notify.team_urls]\ncredit = ["json://a.example/x", "json://b.example/y"]\nfraud = "json://c.example/z"\n',
+        encoding="utf-8",
+    )
+    assert settings.notify_channels() == {
+        "email_url": "mailtos://u:p@smtp.example.com",
+        "team_urls": {"credit": ("json://a.example/x", "json://b.example/y"), "fraud": ("json://c.example/z",)},
+        "app_url": "http://localhost:8501",
+        "max_attempts": 5,
+    }
+    monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", "json://d.example/1, json://e.example/2")
+    monkeypatch.setenv("INVOLVE_NOTIFY_MAX_ATTEMPTS", "not a number")
+    channels = settings.notify_channels()
+    assert channels["team_urls"]["credit"] == ("json://d.example/1", "json://e.example/2")
+    assert channels["max_attempts"] == 5
