@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_number, format_share
-from demo_models.reviews.rounds import choose_cases, round_results, start_round
+from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
 from demo_models.reviews.selection import STRATEGIES, SelectionError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.records import CATEGORIES, ROLES, VERDICTS
@@ -283,6 +283,9 @@ else:
         if coefficient.note:
             st.caption(md("{}: {}", label, coefficient.note))
     st.caption(md("Clarity of the explanations: {} of 5 on average.", format_number(summary.clarity_mean)))
+    verdicts = ", ".join(f"{count} {verdict}" for verdict, count in summary.verdicts.items())
+    st.caption(md("Verdicts after the reveal: {}.", verdicts))
+    st.dataframe(agreement_table(summary), hide_index=True)
     if summary.split_cases:
         st.markdown(md("**Cases the reviewers split on:** {}", ", ".join(map(str, summary.split_cases))))
 if not results.answers.empty:
