@@ -55,7 +55,7 @@ class _NoticeSandbox(SandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**"})
 
-    def call_binop(self, context, operator, left, right):  # noqa: D102 (jinja2's hook)
+    def call_binop(self, context, operator, left, right):
         if operator == "**" or any(isinstance(side, (str, list, tuple)) for side in (left, right)):
             raise SecurityError(f"the operator {operator!r} is not allowed in a notice template")
         return super().call_binop(context, operator, left, right)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 
 from demo_models.explanations.reasons import MAX_REASONS, Reason, rank_reasons
-from demo_models.explanations.whatif import Counterfactual, find_counterfactual, is_missing
+from demo_models.explanations.whatif import Counterfactual, edited_row, find_counterfactual, is_missing
 from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 
 HIGH, LOW, MISSING = "high", "low", "missing"  # the levels of a number (against the median of the evaluation cases)
@@ -170,9 +170,9 @@ def _lower_first(label: str) -> str:
 
 
 def _row_of(scored: ScoredIteration, explanation: CaseExplanation) -> pd.DataFrame:
-    row = pd.DataFrame([explanation.values.to_numpy()], columns=list(explanation.values.index))
-    row.index = pd.Index([str(explanation.case_id)])
-    return row.astype(scored.features.dtypes.to_dict())[list(scored.features.columns)]
+    """The case's raw inputs as one row with the evaluation cases' dtypes (a missing integer becomes float)."""
+    row = edited_row(scored.features.iloc[[0]], {c: explanation.values.get(c) for c in scored.features.columns})
+    return row.set_axis(pd.Index([str(explanation.case_id)]))
 
 
 def notice_reasons(

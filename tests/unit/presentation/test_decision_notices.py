@@ -263,3 +263,13 @@ def test_hostile_text_in_the_data_is_printed_as_data_and_the_pdf_never_crashes(s
     monkeypatch.setattr(notice_render, "_find_font", lambda: notice_render._CORE)
     fallback = _flat(_pdf_text(render_notice_pdf(hostile)))  # no Unicode font: Latin-1 with "?" for the rest
     assert hostile.reference in fallback and "<script>alert(1)</script>" in fallback
+
+
+def test_an_edited_case_with_a_missing_number_gets_its_notice(scored):
+    it = scored["v3"]
+    case_id = it.scores.idxmax()
+    edited = it.explain_raw(edited_row(it.features.loc[[case_id]], {"duration": None}))
+    assert edited.decision == "decline"  # the highest score stays above the threshold without its duration
+    notice = build_notice(it, edited, ISSUED)
+    assert notice.case_id == case_id and notice.reference != build_notice(it, it.explain_case(case_id)).reference
+    assert all(r.level != "missing" for r in notice.reasons)  # no standard statement for a missing value
