@@ -262,6 +262,11 @@ def dependence_notes(dependence: InputDependence, use_case: UseCase) -> list[str
             else f"no SHAP points: {dependence.version} does not use {label.lower()}."
         )
     ]
+    if not dependence.categorical and len(dependence.grid) == GRID_RESOLUTION:
+        notes.append(
+            f"The grid spans the 5th to the 95th percentile of {label.lower()} in {GRID_RESOLUTION} even steps "
+            "(scikit-learn's default), so the rarest values are left out."
+        )
     if dependence.missing:
         where = "drawn at “missing”" if dependence.categorical else "not drawn (they have no value to place)"
         notes.append(

@@ -215,7 +215,7 @@ def _shap_table(dependence, use_case: UseCase) -> pd.DataFrame:
     frame = pd.DataFrame({"Value": groups, "contribution": dependence.contributions})
     grouped = frame.groupby("Value", sort=True, observed=True)["contribution"]
     table = grouped.agg(["count", "mean", "min", "max"])
-    table.columns = ["Cases", "Mean contribution", "Lowest", "Highest"]
+    table.columns = ["cases", "SHAP contribution (mean)", "SHAP contribution (lowest)", "SHAP contribution (highest)"]
     return table.round(4).reset_index()
 
 

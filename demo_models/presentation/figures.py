@@ -298,7 +298,15 @@ def _colour_traces(dependence, x: pd.Series, use_case: UseCase) -> list[go.Scatt
     colour, label = dependence.colour_values, plot_text(use_case.label(dependence.colour_by))
     if pd.api.types.is_numeric_dtype(colour) and not pd.api.types.is_bool_dtype(colour):
         marker = {"color": colour.astype(float), "colorscale": "Viridis", "size": 5, "showscale": True}
-        marker["colorbar"] = {"title": {"text": label}, "x": 0.44}
+        marker["colorbar"] = {
+            "title": {"text": label, "side": "top"},
+            "orientation": "h",
+            "x": 0.21,
+            "y": -0.3,
+            "yanchor": "top",
+            "len": 0.42,
+            "thickness": 10,
+        }
         return [go.Scattergl(x=x, y=y, mode="markers", marker=marker, name=label, showlegend=False)]
     words = colour.map(lambda v: use_case.describe_value(dependence.colour_by, v))
     top = list(words.value_counts().index[:MAX_COLOUR_GROUPS])
@@ -318,15 +326,18 @@ def _colour_traces(dependence, x: pd.Series, use_case: UseCase) -> list[go.Scatt
 
 
 def _ice_trace(dependence, grid: list) -> go.Scatter:
+    """The ICE lines as one trace (lines broken by gaps); for categories, dots at each category instead."""
     xs, ys = [], []
     for row in dependence.ice.to_numpy():
         xs += [*grid, None]
         ys += [*row.tolist(), None]
+    faint = "rgba(52, 73, 94, 0.18)"
     return go.Scatter(
         x=xs,
         y=ys,
-        mode="lines",
-        line={"color": "rgba(52, 73, 94, 0.18)", "width": 1},
+        mode="markers" if dependence.categorical else "lines",
+        line={"color": faint, "width": 1},
+        marker={"color": faint, "size": 6},
         name=f"ICE ({len(dependence.ice)} {dependence.version} cases)",
         hoverinfo="skip",
     )
@@ -345,22 +356,22 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
         horizontal_spacing=0.14,
         subplot_titles=(plot_text(f"SHAP dependence ({dependence.version})"), "Partial dependence and ICE"),
     )
-    if dependence.contributions is not None:
-        x = _shown(dependence, dependence.values, use_case)
-        for trace in _colour_traces(dependence, x, use_case):
-            figure.add_trace(trace, 1, 1)
     if other is not None and other.contributions is not None and other.scale == dependence.scale:
-        figure.add_trace(
+        figure.add_trace(  # beneath the chosen iteration's points
             go.Scattergl(
                 x=_shown(other, other.values, use_case),
                 y=other.contributions,
                 mode="markers",
-                marker={"color": OVERLAY, "size": 5, "symbol": "circle-open"},
+                marker={"color": OVERLAY, "size": 4, "opacity": 0.5},
                 name=plot_text(f"{other.version} cases"),
             ),
             1,
             1,
         )
+    if dependence.contributions is not None:
+        x = _shown(dependence, dependence.values, use_case)
+        for trace in _colour_traces(dependence, x, use_case):
+            figure.add_trace(trace, 1, 1)
     grid = _grid_shown(dependence, use_case)
     figure.add_trace(_ice_trace(dependence, grid), 1, 2)
     lines = [(dependence, TOTAL, "solid")] + ([(other, OVERLAY, "dash")] if other is not None else [])
@@ -369,8 +380,9 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
             go.Scatter(
                 x=_grid_shown(shown, use_case),
                 y=shown.average,
-                mode="lines+markers",
+                mode="markers" if shown.categorical else "lines+markers",
                 line={"color": colour, "width": 3, "dash": dash},
+                marker={"color": colour, "size": 12 if shown.categorical else 6, "symbol": "diamond"},
                 name=plot_text(f"partial dependence ({shown.version})"),
             ),
             1,
@@ -382,6 +394,8 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
     figure.update_yaxes(title_text=plot_text(f"SHAP contribution ({dependence.scale})"), row=1, col=1)
     figure.update_yaxes(title_text=plot_text(f"probability of {words.outcome}"), tickformat=".0%", row=1, col=2)
     figure.update_layout(
-        height=440, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.3}
+        height=500,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "x": 0.57, "xanchor": "left", "y": -0.22, "yanchor": "top"},
     )
     return figure
