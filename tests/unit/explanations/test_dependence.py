@@ -23,38 +23,16 @@ from demo_models.explanations.dependence import (
 )
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
-from tests.helpers import approvals_data
-
-
-def _fit_planted(frame: pd.DataFrame):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    prep = ColumnTransformer(
-        [
-            ("cat", OneHotEncoder(handle_unknown="ignore"), ["region", "branch"]),
-            ("num", SimpleImputer(), ["income", "tenure", "savings"]),
-        ]
-    )
-    return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
+from tests.helpers import fit_planted_model, planted_approvals
 
 
 @pytest.fixture(scope="module")
 def brought(tmp_path_factory) -> ScoredIteration:
-    """A brought model with missing values and categories, and two planted pairs: savings follows income
-    (Spearman ~1), the branch follows the region (Cramér's V 1); tenure is independent of both."""
-    rng = np.random.default_rng(3)
-    frame = approvals_data()
-    frame["savings"] = frame["income"] * 0.5 + rng.normal(0, 0.5, len(frame))
-    frame["branch"] = frame["region"].map({"north": "N-office", "south": "S-office"}).astype(object)
-    frame.loc[frame.index[rng.random(len(frame)) < 0.05], "branch"] = np.nan
-    frame = frame[["region", "branch", "income", "tenure", "savings", "approved"]]
+    """A brought model with missing values and categories, and two planted pairs (`planted_approvals`)."""
+    frame = planted_approvals()
     root = tmp_path_factory.mktemp("registry")
     register_iteration(
-        _fit_planted(frame),
+        fit_planted_model(frame),
         frame.iloc[:600],
         use_case="loans",
         version="v1",
