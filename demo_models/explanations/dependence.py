@@ -94,13 +94,20 @@ def _codes(series: pd.Series) -> np.ndarray:
 
 
 def _bin_correlation(shap_sorted: np.ndarray, other: np.ndarray, size: int) -> float:
-    total = 0.0
+    """Sum over consecutive bins of `size` cases of |Pearson correlation| (bins where either side is constant,
+    or `other` has a missing value, count 0, as in shap)."""
     if np.nansum(np.abs(other)) < 1e-8:
-        return total
-    for start in range(0, len(other), size):
-        a, b = shap_sorted[start : start + size], other[start : start + size]
-        if np.std(b) > 0 and np.std(a) > 0:
-            total += abs(np.corrcoef(a, b)[0, 1])
+        return 0.0
+    full = len(other) // size * size
+    blocks = [(shap_sorted[:full].reshape(-1, size), other[:full].reshape(-1, size))]
+    if full < len(other):
+        blocks.append((shap_sorted[full:][None, :], other[full:][None, :]))
+    total = 0.0
+    for a, b in blocks:
+        keep = (a.std(axis=1) > 0) & (b.std(axis=1) > 0)
+        a = a[keep] - a[keep].mean(axis=1, keepdims=True)
+        b = b[keep] - b[keep].mean(axis=1, keepdims=True)
+        total += float(np.abs((a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))).sum())
     return total
 
 
