@@ -3,7 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.explanations.dependence import association_warnings, dependence_inputs, dependence_notes
+from demo_models.explanations.dependence import (
+    DependenceError,
+    association_warnings,
+    dependence_inputs,
+    dependence_notes,
+)
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
@@ -349,9 +354,13 @@ overlay = right.selectbox(
     help="Its partial dependence is drawn dashed and its SHAP points in grey, each on its own evaluation cases.",
 )
 chosen = next((c for c in others if c.version == overlay), None)
-dependence, other, figure, text = dependence_of(ctx, card, column, chosen)
-render_plotly(figure, text, "dependence")
-for warning in association_warnings(dependence, use_case):
-    st.warning(plain(warning))
-for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
-    st.caption(plain(note))
+try:
+    dependence, other, figure, text = dependence_of(ctx, card, column, chosen)
+except DependenceError as err:
+    st.info(md("{} cannot be swept: {}", use_case.label(column), err))
+else:
+    render_plotly(figure, text, "dependence")
+    for warning in association_warnings(dependence, use_case):
+        st.warning(plain(warning))
+    for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
+        st.caption(plain(note))

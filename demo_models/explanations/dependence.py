@@ -164,6 +164,8 @@ def build_grid(series: pd.Series, categorical: bool, resolution: int = GRID_RESO
     """The partial-dependence grid as scikit-learn builds it, on the non-missing values: the categories, or
     the unique values when fewer than `resolution`, else `resolution` steps between the 5th and 95th percentile."""
     present = series.dropna()
+    if present.nunique() < 2:
+        raise DependenceError(f"{series.name} has fewer than two distinct values: there is nothing to sweep.")
     if categorical:
         return np.array(sorted(present.astype(object).unique(), key=str), dtype=object)
     values = present.to_numpy(dtype=float)

@@ -280,13 +280,13 @@ OVERLAY = "#7f8c8d"
 def _shown(dependence, values: pd.Series, use_case: UseCase) -> pd.Series:
     """An input's values as drawn: categories in business words, numbers as they are."""
     if dependence.categorical:
-        return values.map(lambda v: use_case.describe_value(dependence.column, v))
+        return values.map(lambda v: plot_text(use_case.describe_value(dependence.column, v)))
     return values.astype(float)
 
 
 def _grid_shown(dependence, use_case: UseCase) -> list:
     if dependence.categorical:
-        return [use_case.describe_value(dependence.column, v) for v in dependence.grid]
+        return [plot_text(use_case.describe_value(dependence.column, v)) for v in dependence.grid]
     return [float(v) for v in dependence.grid]
 
 
@@ -338,7 +338,7 @@ def _ice_trace(dependence, grid: list) -> go.Scatter:
         mode="markers" if dependence.categorical else "lines",
         line={"color": faint, "width": 1},
         marker={"color": faint, "size": 6},
-        name=f"ICE ({len(dependence.ice)} {dependence.version} cases)",
+        name=plot_text(f"ICE ({len(dependence.ice)} {dependence.version} cases)"),
         hoverinfo="skip",
     )
 

@@ -97,3 +97,11 @@ def test_the_notes_disclose_the_samples_and_warnings_name_the_associated_input(s
     planted = replace(found, associations=(Association("distance_km", "Spearman", 0.82),))
     (warning,) = association_warnings(planted, fraud.use_case)
     assert "Amount is strongly associated with distance from home (Spearman 0.82)" in warning
+
+
+def test_category_text_from_the_data_is_escaped_in_the_figure(scored):
+    it = scored["v3"]
+    found = explain_dependence(it, "checking_account")
+    hostile = replace(found, grid=np.array(['<a href="x">low</a>', *found.grid[1:]], dtype=object))
+    figure = build_dependence(hostile, it.use_case)
+    assert figure.layout.xaxis2.categoryarray[0] == '&lt;a href="x"&gt;low&lt;/a&gt;'
