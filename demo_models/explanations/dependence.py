@@ -221,7 +221,10 @@ def explain_dependence(
         if len(ranking) and ranking.iloc[0] > 0:
             colour_by = str(ranking.index[0])
             colour_values = by_id.loc[shown, colour_by]
-    grid = build_grid(features[column], categorical)
+    try:
+        grid = build_grid(features[column], categorical)
+    except DependenceError as err:
+        raise DependenceError(f"in {scored.card.version}'s evaluation cases, {err}") from err
     averaged = sample_cases(features.index, pd_cases, seed)
     result = partial_dependence(
         scored.iteration.model,

@@ -73,8 +73,8 @@ def test_another_iteration_can_be_overlaid(app_env, registry_dir, use_case):
 
 @pytest.fixture(scope="module")
 def planted_registry(registry_dir, tmp_path_factory):
-    """The built-ins and a brought use case of two iterations with missing values, categories and a planted
-    correlated pair (income and savings)."""
+    """The built-ins and a brought use case with missing values, categories and a planted correlated pair
+    (income and savings): v1 and v2, and v3 whose tenure is one value for every case."""
     root = tmp_path_factory.mktemp("planted") / "registry"
     shutil.copytree(registry_dir, root)
     frame = planted_approvals()
@@ -91,7 +91,32 @@ def planted_registry(registry_dir, tmp_path_factory):
             favourable="positive",
             registry_dir=root,
         )
+    constant = frame.assign(tenure=5.0)
+    register_iteration(
+        fit_planted_model(constant),
+        constant.iloc[:600],
+        use_case="loans",
+        version="v3",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        registry_dir=root,
+    )
     return root
+
+
+def test_an_input_that_cannot_be_swept_gets_a_clear_message(app_env, planted_registry, monkeypatch):
+    monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(planted_registry))
+    at = open_app(PAGE, use_case="loans", iteration="v3")
+    at.selectbox(key="dependence_input_loans").set_value("tenure").run()
+    assert not at.exception
+    assert "dependence" not in plotly_figures(at)
+    (info,) = [i.value.replace("\\", "") for i in at.info if "cannot be swept" in i.value]
+    assert "Tenure cannot be swept: in v3's evaluation cases, tenure has fewer than two distinct values" in info
+    at.selectbox(key="dependence_input_loans").set_value("income").run()
+    assert not at.exception and "dependence" in plotly_figures(at)
 
 
 def test_a_brought_model_with_missing_values_shows_the_section_and_the_correlation_warning(
