@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ import plotly.graph_objects as go
 from demo_models.formats import format_share
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import UseCase
+
+if TYPE_CHECKING:
+    from demo_models.explanations.dependence import InputDependence
 
 RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
@@ -343,7 +347,7 @@ def _ice_trace(dependence, grid: list) -> go.Scatter:
     )
 
 
-def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
+def build_dependence(dependence: InputDependence, use_case: UseCase, other: InputDependence | None = None) -> go.Figure:
     """How one input moves the score (`explanations.dependence.InputDependence`): its stored SHAP points
     coloured by the input it interacts with most (left), partial dependence with ICE lines (right); `other`,
     another iteration's, overlaid in grey (its SHAP points only when on the same scale)."""

@@ -16,12 +16,15 @@ from demo_models.iterations.registry import IterationCard, RegistryError, load_i
 from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    import plotly.graph_objects as go
+
     from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
     from demo_models.monitoring.stream import MonthlyDrift, Stream
+    from demo_models.presentation.chart_text import ChartText
     from pages._ui.context import PageContext
 
 log = logging.getLogger("involve.app")
@@ -184,7 +187,9 @@ def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, 
     return _fairness(key_of(ctx, card), card.threshold, attribute, False)
 
 
-def dependence_of(ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None):
+def dependence_of(
+    ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None
+) -> tuple[InputDependence, InputDependence | None, go.Figure, ChartText]:
     """(how an input moves the score under an iteration, the same under `other` or None, their figure, its text
     alternative): `explain_dependence` cached per iteration and input (no threshold involved), the figure per
     pair, so a rerun for another widget redraws nothing. Raises DependenceError for an unknown input."""
