@@ -19,6 +19,8 @@ from demo_models.iterations.registry import IterationCard, RegistryError, load_i
 from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    import plotly.graph_objects as go
+
     from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.monitoring.aggregates import LogSummary
     from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
+    from demo_models.presentation.chart_text import ChartText
     from pages._ui.context import PageContext
 
 log = logging.getLogger("involve.app")
@@ -75,6 +78,16 @@ def _dependence(key: IterationKey, column: str) -> InputDependence:
     from demo_models.explanations.dependence import explain_dependence
 
     return explain_dependence(_load_scored(key), column)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _dependence_view(key: IterationKey, column: str, other: IterationKey | None):
+    from demo_models.presentation.chart_text import describe_dependence
+    from demo_models.presentation.figures import build_dependence
+
+    mine, theirs = _dependence(key, column), _dependence(other, column) if other else None
+    use_case = _load_scored(key).use_case
+    return mine, theirs, build_dependence(mine, use_case, theirs), describe_dependence(mine, use_case, theirs)
 
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
@@ -253,7 +266,8 @@ def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, 
 
 def dependence_of(
     ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None
-) -> tuple[InputDependence, InputDependence | None]:
-    """How an input moves the score under an iteration, and under `other` if given (`explain_dependence`,
-    cached per iteration and input: no threshold involved). Raises DependenceError for an unknown input."""
-    return _dependence(key_of(ctx, card), column), _dependence(key_of(ctx, other), column) if other else None
+) -> tuple[InputDependence, InputDependence | None, go.Figure, ChartText]:
+    """(how an input moves the score under an iteration, the same under `other` or None, their figure, its text
+    alternative): `explain_dependence` cached per iteration and input (no threshold involved), the figure per
+    pair, so a rerun for another widget redraws nothing. Raises DependenceError for an unknown input."""
+    return _dependence_view(key_of(ctx, card), column, key_of(ctx, other) if other else None)
