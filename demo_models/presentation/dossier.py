@@ -23,7 +23,7 @@ from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_ga
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
-from demo_models.presentation.notice_render import PdfFont, add_fonts, printable_text, unicode_font
+from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable
 from demo_models.presentation.report import ReportInputs, compare_importance, format_table, pick_examples
 from demo_models.vocabulary import capitalise
 from feedback.signoff import SignOff
@@ -63,7 +63,7 @@ class _Dossier(FPDF):
 
     def safe(self, value: object) -> str:
         """Any value as printable text in the document's font."""
-        return printable_text(str(value), self.face)
+        return make_printable(str(value), self.face)
 
     def heading(self, title: str, level: int = 0) -> None:
         """A section heading (level 0 starts a page and enters the contents), or a sub-heading."""
@@ -317,7 +317,7 @@ def render_dossier(inputs: ReportInputs, meta: DossierMeta) -> bytes:
     """The dossier as a PDF: title page with contents, then one section per page group, numbered pages."""
     card, use_case = inputs.scored.card, inputs.scored.use_case
     name = f"Involve dossier: {use_case.title} {card.version}"
-    pdf = _Dossier(unicode_font(), name)
+    pdf = _Dossier(find_unicode_font(), name)
     pdf.set_title(pdf.safe(name))
     pdf.set_author(pdf.safe(meta.generated_by))
     pdf.set_creator("Involve")

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.presentation.figures import RISK_DOWN, RISK_UP, TOTAL, waterfall_steps
-from demo_models.presentation.notice_render import printable_text, unicode_font
+from demo_models.presentation.notice_render import find_unicode_font, make_printable
 from demo_models.vocabulary import UseCase
 
 DPI = 150
@@ -22,7 +22,7 @@ DPI = 150
 
 def _label(text: str, limit: int = 60) -> str:
     """A label as a figure prints it: control and bidi characters blanked, cut to `limit` characters."""
-    text = printable_text(str(text), unicode_font()).replace("\n", " ")
+    text = make_printable(str(text), find_unicode_font()).replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -106,13 +106,13 @@ def _find_font() -> PdfFont:
     return _CORE
 
 
-def printable_text(text: str, font: PdfFont) -> str:
+def make_printable(text: str, font: PdfFont) -> str:
     """Text safe to print in `font`: control and bidi characters blanked, outside Latin-1 replaced in a core font."""
     text = _CONTROL.sub(" ", text.replace("\t", " "))
     return text if font.regular else text.encode("latin-1", "replace").decode("latin-1")
 
 
-def unicode_font() -> PdfFont:
+def find_unicode_font() -> PdfFont:
     """DejaVu Sans for any Unicode text (Helvetica, Latin-1 only, where no DejaVu is installed)."""
     return _find_font()
 
@@ -130,18 +130,18 @@ def render_notice_pdf(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) 
     text = render_notice_text(notice, template)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
     pdf = FPDF(format="A4")
-    pdf.set_title(printable_text(f"Decision notice {notice.reference}", font))
+    pdf.set_title(make_printable(f"Decision notice {notice.reference}", font))
     pdf.set_creator("Involve")
     add_fonts(pdf, font)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     title, _, body = text.partition("\n")
     pdf.set_font(font.family, "B", 16)
-    pdf.multi_cell(0, 9, printable_text(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.multi_cell(0, 9, make_printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font(font.family, "", 11)
     for line in body.split("\n"):
-        pdf.multi_cell(0, 6, printable_text(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(0, 6, make_printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
 
 
