@@ -8,6 +8,7 @@ notes, owners, comments) is printed as text: control and bidi characters blanked
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from datetime import datetime, timezone
 import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from demo_models.formats import format_money, format_share
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
@@ -110,9 +112,12 @@ class _Dossier(FPDF):
                     cells.cell(self.safe(value))
         self.ln(2)
 
-    def figure(self, png) -> None:
-        """A PNG figure at the text's width."""
-        self.image(png, w=self.epw * 0.9)
+    def figure(self, png: io.BytesIO) -> None:
+        """A PNG figure at 90% of the text's width, smaller where it would be taller than a page."""
+        with Image.open(png) as picture:
+            ratio = picture.height / picture.width
+        png.seek(0)
+        self.image(png, w=min(self.epw * 0.9, self.eph * 0.92 / ratio))
         self.ln(2)
 
 
