@@ -148,6 +148,11 @@ def test_a_fix_reaches_the_reviewer_by_e_mail_and_its_link_opens_the_case(page, 
     assert _deliver_once(server.env).strip().startswith("0 sent,")  # each message is sent once
     assert len(server.smtp.messages) == 2
 
+    goto_app(page, links[accepted[0]][0])  # the earlier e-mail's link: the same case, on the iteration judged
+    expect(page.get_by_role("heading", name=f"Applicant {case_id}")).to_be_visible()
+    expect(sidebar.get_by_role("combobox", name="Iteration")).to_have_value(re.compile(r"^v2 · "))
+    screenshot(page, "accepted-link-opened")
+
     goto_app(page, link)  # the reviewer clicks the link: a new session, the case and the iteration from the link
     expect(page.get_by_role("heading", name="Explore predictions")).to_be_visible()
     expect(page.get_by_role("heading", name=f"Applicant {case_id}")).to_be_visible()
