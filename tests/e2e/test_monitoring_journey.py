@@ -47,7 +47,8 @@ def test_fraud_analyst_sees_late_labels_estimated_and_the_july_drift_alert(app_p
     rows = (
         sqlite3.connect(streamlit_server.db)
         .execute(
-            "SELECT count(*), count(DISTINCT title) FROM announcements WHERE source = 'monitoring' AND use_case = 'fraud'"
+            "SELECT count(*), count(DISTINCT title) FROM announcements "
+            "WHERE source = 'monitoring' AND use_case = 'fraud'"
         )
         .fetchone()
     )

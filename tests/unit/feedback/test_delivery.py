@@ -56,7 +56,7 @@ def test_each_event_reaches_exactly_its_recipients_with_a_working_link(store, sm
     bodies = smtp.bodies_to("ann@bank.example")
     assert len(smtp.messages) == len(bodies) == 2
     fixed = next(b for b in bodies if "Fixed in v3" in b)
-    assert "the model now decides A0012 the way you said" in fixed
+    assert "the team marked what you said about A0012 as fixed in v3" in fixed
     assert f"{APP}/Explore?use_case=credit&iteration=v3&case=A0012" in fixed
     assert {m["Subject"] for m in smtp.messages} == {
         f"Your feedback #{entry.id} on A0012 was accepted",

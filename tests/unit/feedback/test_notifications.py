@@ -55,7 +55,7 @@ def test_fixed_feedback_tells_the_person_who_gave_it_with_a_link_to_the_case_on_
     assert [(m.recipient, m.event, m.status) for m in messages] == [("ann@bank.example", FEEDBACK_STATUS, QUEUED)] * 2
     fixed = messages[0]  # newest first
     assert fixed.subject == f"Your feedback #{entry.id} on A0012 was fixed in v3"
-    assert fixed.body.startswith("Fixed in v3: the model now decides A0012 the way you said.")
+    assert fixed.body.startswith("Fixed in v3: the team marked what you said about A0012 as fixed in v3; open the link")
     assert "The team's note: Duration weighs less now." in fixed.body and "credit v2" in fixed.body
     assert fixed.link == "/Explore?use_case=credit&iteration=v3&case=A0012"
     assert messages[1].subject == f"Your feedback #{entry.id} on A0012 was accepted"
