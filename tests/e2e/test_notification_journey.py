@@ -138,7 +138,7 @@ def test_a_fix_reaches_the_reviewer_by_e_mail_and_its_link_opens_the_case(page, 
     case_link = f"{server.url}/Explore?use_case=credit&iteration={{}}&case={case_id}"
     fixed = [body for body in bodies if links[body] == [case_link.format("v3")]]
     assert len(fixed) == 1, bodies  # exactly one e-mail carries the link to the case on v3
-    assert "Fixed in v3: the model now decides " + case_id in fixed[0]
+    assert "Fixed in v3: the team marked what you said about " + case_id in fixed[0]
     assert "v3 weighs the loan duration less" in fixed[0]
     accepted = [body for body in bodies if body is not fixed[0]]
     assert links[accepted[0]] == [case_link.format("v2")]  # accepted: the case as it was judged, on v2
