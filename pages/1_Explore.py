@@ -13,6 +13,7 @@ from demo_models.iterations.scoring import (
     SORT_ORDERS,
     filter_case_table,
 )
+from demo_models.metrics.errors import open_cohort_link
 from demo_models.vocabulary import capitalise
 from feedback.store.records import count_by_case, list_feedback
 from feedback.store.telemetry import record_event
@@ -22,7 +23,7 @@ from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
 from pages._ui.notice_downloads import render_notice_downloads
-from pages._ui.text import join, md
+from pages._ui.text import join, md, plain
 
 ctx = setup_page("Explore")
 use_case, card = ctx.use_case, ctx.card
@@ -45,6 +46,21 @@ st.caption(
 table = scored.case_table()
 counts = count_by_case(ctx.store, use_case.name, card.version) if ctx.store else {}
 table["Feedback"] = pd.Series(counts, dtype="int64").reindex(table.index, fill_value=0)
+
+cohort_link = st.query_params.get("cohort")
+if cohort_link:
+    try:
+        in_cohort, cohort = open_cohort_link(scored, cohort_link)
+    except ValueError as err:
+        st.error(plain(err))
+        del st.query_params["cohort"]
+    else:
+        table = table.loc[in_cohort]
+        said, clear = st.columns([5, 1], vertical_alignment="center")
+        said.info(md("Showing one error cohort from Outcomes: **{}** ({}).", cohort, words.count(len(table))))
+        if clear.button("Show every case", key="clear_cohort"):
+            del st.query_params["cohort"]
+            st.rerun()
 
 decisions = [use_case.negative_decision, use_case.positive_decision]
 f1, f2, f3 = st.columns([2, 3, 2])

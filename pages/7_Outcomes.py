@@ -12,7 +12,14 @@ from demo_models.explanations.dependence import (
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
-from demo_models.metrics.errors import ERROR_KINDS, cohorts_table, describe_kind, find_error_cohorts, verdicts_of
+from demo_models.metrics.errors import (
+    ERROR_KINDS,
+    cohorts_table,
+    describe_kind,
+    find_error_cohorts,
+    rule_to_text,
+    verdicts_of,
+)
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
@@ -238,6 +245,24 @@ st.dataframe(
     column_config={"cohort": st.column_config.TextColumn(width="large")},
     key="error_cohorts",
 )
+if found.cohorts:
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    pick = left.selectbox(
+        "Open a cohort's cases in Explore",
+        range(len(found.cohorts)),
+        format_func=lambda i: found.cohorts[i].description,
+        key="cohort_pick",
+    )
+    right.page_link(
+        "pages/1_Explore.py",
+        label="Open in Explore",
+        icon=":material/search:",
+        query_params={
+            "use_case": use_case.name,
+            "iteration": card.version,
+            "cohort": rule_to_text(found.cohorts[pick].rule),
+        },
+    )
 
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")

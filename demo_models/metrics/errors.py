@@ -7,6 +7,7 @@ decision given to a negative case, over the negative cases) and missed positives
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -75,17 +76,16 @@ def _encode(features: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, di
     return pd.concat(parts, axis=1), meaning
 
 
-def _describe(path: list[tuple[str, float, bool, bool]], meaning: dict, use_case: UseCase) -> str:
-    """Conditions in words; numeric bounds on one input merged ("Loan duration over 24.5 months")."""
+def describe_rule(rule: tuple | list, use_case: UseCase) -> str:
+    """A cohort's conditions in words; numeric bounds on one input merged ("Loan duration over 24.5 months")."""
     lows: dict[str, tuple[float, bool]] = {}
     highs: dict[str, tuple[float, bool]] = {}
     said: list[str] = []
-    for name, threshold, left, missing in path:
-        column, value = meaning[name]
-        if value is None:
-            (highs if left else lows)[column] = (threshold, missing)
+    for column, op, value, missing in rule:
+        if op in ("<=", ">"):
+            (highs if op == "<=" else lows)[column] = (value, missing)
         else:
-            verb = "is not" if left else "is"
+            verb = "is not" if op == "!=" else "is"
             said.append(f"{use_case.label(column)} {verb} “{use_case.describe_value(column, value)}”")
     for column in dict.fromkeys([*lows, *highs]):
         label = use_case.label(column)
@@ -103,6 +103,46 @@ def _describe(path: list[tuple[str, float, bool, bool]], meaning: dict, use_case
             text += " or missing"
         said.insert(0, text)
     return "; ".join(said) if said else "all cases"
+
+
+def select_rule(features: pd.DataFrame, rule: tuple | list) -> pd.Index:
+    """The case ids a cohort's rule selects among `features` (missing values where the rule says so)."""
+    inside = pd.Series(True, index=features.index)
+    for column, op, value, missing in rule:
+        values = features[column]
+        if op in ("<=", ">"):
+            numbers = pd.to_numeric(values, errors="coerce")
+            test = numbers <= value if op == "<=" else numbers > value
+            inside &= test | (numbers.isna() & bool(missing))
+        else:
+            inside &= (values == value) if op == "==" else (values != value) | values.isna()
+    return features.index[inside.to_numpy()]
+
+
+def rule_to_text(rule: tuple | list) -> str:
+    """A rule as compact JSON, for a link (Explore's `cohort` query parameter)."""
+    plain = [[c, op, v.item() if isinstance(v, np.generic) else v, bool(m)] for c, op, v, m in rule]
+    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+
+
+def rule_from_text(text: str, features: pd.DataFrame) -> tuple:
+    """A rule read back from a link, checked against the inputs; ValueError when it is not one."""
+    try:
+        raw = json.loads(text)
+    except ValueError as err:
+        raise ValueError("The cohort in the link cannot be read.") from err
+    if not isinstance(raw, list) or not raw or len(raw) > 2 * COHORT_DEPTH:
+        raise ValueError("The cohort in the link is not a list of conditions.")
+    rule = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 4 and item[0] in features.columns):
+            raise ValueError("A condition of the cohort in the link names no input of this iteration.")
+        column, op, value, missing = item
+        numeric = op in ("<=", ">")
+        if op not in ("<=", ">", "==", "!=") or (numeric and not isinstance(value, (int, float))):
+            raise ValueError("A condition of the cohort in the link is not one Involve writes.")
+        rule.append((column, op, float(value) if numeric else value, bool(missing)))
+    return tuple(rule)
 
 
 def _rule(path: list[tuple[str, float, bool, bool]], meaning: dict) -> list[tuple[str, str, object, bool]]:
@@ -184,7 +224,7 @@ def find_error_cohorts(
         low, high = wilson_interval(wrong_here, cases)
         cohorts.append(
             ErrorCohort(
-                description=_describe(path, meaning, scored.use_case),
+                description=describe_rule(_rule(path, meaning), scored.use_case),
                 cases=cases,
                 errors=wrong_here,
                 rate=wrong_here / cases,
@@ -235,3 +275,10 @@ def describe_kind(kind: str, use_case: UseCase) -> str:
         "false_positives": f"Wrong “{use_case.positive_decision}” (of the {words.negative_cases})",
         "false_negatives": f"Missed {words.positive_cases} (of the {words.positive_cases})",
     }[kind]
+
+
+def open_cohort_link(scored: Evaluation, text: str) -> tuple[pd.Index, str]:
+    """The case ids and the description of the cohort a link names (Explore's `cohort` parameter);
+    ValueError with a sentence when the link does not name one of this iteration's inputs."""
+    rule = rule_from_text(text, scored.features)
+    return select_rule(scored.features, rule), describe_rule(rule, scored.use_case)

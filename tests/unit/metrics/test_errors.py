@@ -10,7 +10,14 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 from demo_models.metrics.costs import CaseCosts
-from demo_models.metrics.errors import cohorts_table, find_error_cohorts
+from demo_models.metrics.errors import (
+    cohorts_table,
+    describe_rule,
+    find_error_cohorts,
+    rule_from_text,
+    rule_to_text,
+    select_rule,
+)
 from demo_models.vocabulary import get_use_case
 
 N = 3_000
@@ -109,3 +116,20 @@ def test_no_errors_gives_one_cohort_of_all_cases_and_an_unknown_kind_is_refused(
 def test_a_built_in_iteration(scored):
     found = find_error_cohorts(scored["v3"])
     assert sum(c.cases for c in found.cohorts) == 300 and found.cohorts[0].rate >= found.rate
+
+
+@pytest.mark.parametrize("kind", ["errors", "false_positives", "false_negatives"])
+def test_a_cohort_travels_to_explore_as_its_rule_and_selects_the_same_cases(kind):
+    """Explore opens a cohort from its link: the rule read back selects exactly the cohort's cases among all
+    the cases (the brute force), and is described the same way; a tampered link is refused."""
+    scored = _loans()
+    found = find_error_cohorts(scored, kind, threshold=0.5)
+    for cohort in found.cohorts:
+        rule = rule_from_text(rule_to_text(cohort.rule), scored.features)
+        selected = select_rule(scored.features, rule)
+        assert set(selected) == set(scored.features.index[_members(scored.features, cohort.rule)])
+        assert set(cohort.case_ids) <= set(selected)
+        assert describe_rule(rule, scored.use_case) == cohort.description
+    for tampered in ('[["salary", ">", 1, false]]', '[["duration", "~", 1, false]]', "not json", "[]"):
+        with pytest.raises(ValueError):
+            rule_from_text(tampered, scored.features)
