@@ -6,7 +6,9 @@ import re
 import sqlite3
 import uuid
 
+import krippendorff
 import pandas as pd
+import pytest
 from playwright.sync_api import expect
 
 from demo_models.formats import format_number, format_share
@@ -198,6 +200,11 @@ def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
     model = scored.decisions().reindex(answers["case_id"]).to_numpy()
     with_model = rate_of(int((answers["own_decision"].to_numpy() == model).sum()), len(answers))
     alpha = compute_alpha(answers)
+    codes = answers.pivot(index="reviewer", columns="case_id", values="own_decision").replace(
+        {"approve": 0.0, "decline": 1.0}
+    )
+    reference = krippendorff.alpha(reliability_data=codes.to_numpy(dtype=float), level_of_measurement="nominal")
+    assert alpha.value == pytest.approx(reference, abs=1e-12)  # the library on the reviewers × cases matrix
     assert 0 < with_model.rate < 1 and -1 <= alpha.value < 1  # the pattern makes neither figure degenerate
     alpha_metric = _metric(page, "Krippendorff's alpha")
     expect(alpha_metric.get_by_test_id("stMetricValue")).to_have_text(format_number(alpha.value))
