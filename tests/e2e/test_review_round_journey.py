@@ -10,6 +10,8 @@ import krippendorff
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
+from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+from statsmodels.stats.proportion import proportion_confint
 
 from demo_models.formats import format_number, format_share
 from demo_models.iterations.registry import load_iteration
@@ -206,6 +208,11 @@ def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
     )
     reference = krippendorff.alpha(reliability_data=codes.to_numpy(dtype=float), level_of_measurement="nominal")
     assert alpha.value == pytest.approx(reference, abs=1e-12)  # the library on the reviewers × cases matrix
+    table, _ = aggregate_raters(codes.T.to_numpy(dtype=int))
+    kappa = fleiss_kappa(table, method="fleiss")
+    assert (with_model.low, with_model.high) == pytest.approx(
+        proportion_confint(with_model.successes, with_model.trials, method="wilson"), abs=1e-12
+    )
     assert 0 < with_model.rate < 1 and -1 <= alpha.value < 1  # the pattern makes neither figure degenerate
     alpha_metric = _metric(page, "Krippendorff's alpha")
     expect(alpha_metric.get_by_test_id("stMetricValue")).to_have_text(format_number(alpha.value))
@@ -213,6 +220,7 @@ def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
         expect(alpha_metric.get_by_test_id("stMetricDelta")).to_have_text(
             f"{format_number(alpha.low)} to {format_number(alpha.high)}"
         )
+    expect(_metric(page, "Fleiss' kappa").get_by_test_id("stMetricValue")).to_have_text(format_number(kappa))
     rate_metric = _metric(page, "Agreement with the model")
     expect(rate_metric.get_by_test_id("stMetricValue")).to_have_text(format_share(with_model.rate))
     expect(rate_metric.get_by_test_id("stMetricDelta")).to_have_text(  # the page writes this interval as
