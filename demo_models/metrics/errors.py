@@ -81,9 +81,12 @@ def describe_rule(rule: tuple | list, use_case: UseCase) -> str:
     lows: dict[str, tuple[float, bool]] = {}
     highs: dict[str, tuple[float, bool]] = {}
     said: list[str] = []
+    pinned = {column for column, op, _, _ in rule if op == "=="}  # "is A" says every "is not B" of its input
     for column, op, value, missing in rule:
         if op in ("<=", ">"):
             (highs if op == "<=" else lows)[column] = (value, missing)
+        elif op == "!=" and column in pinned:
+            continue
         else:
             verb = "is not" if op == "!=" else "is"
             said.append(f"{use_case.label(column)} {verb} “{use_case.describe_value(column, value)}”")

@@ -133,3 +133,10 @@ def test_a_cohort_travels_to_explore_as_its_rule_and_selects_the_same_cases(kind
     for tampered in ('[["salary", ">", 1, false]]', '[["duration", "~", 1, false]]', "not json", "[]"):
         with pytest.raises(ValueError):
             rule_from_text(tampered, scored.features)
+
+
+def test_an_input_pinned_to_one_value_is_not_also_said_to_differ_from_another():
+    use_case = _loans().use_case
+    rule = (("purpose", "!=", "car", False), ("purpose", "==", "education", False), ("duration", ">", 48.0, False))
+    assert describe_rule(rule, use_case).count("Purpose") == 1 and "is not" not in describe_rule(rule, use_case)
+    assert "is not “car”" in describe_rule(rule[:1], use_case)
