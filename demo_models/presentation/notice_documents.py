@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.notice_batch import NoticeBatch, declined_cases
 from demo_models.presentation.notice_render import (
@@ -109,3 +111,38 @@ def record_batch(
             None,
         ),
     )
+
+
+def versions_table(history: list[NoticeTemplate]) -> pd.DataFrame:
+    """The saved versions of a template for display, newest first, ending with the built-in default (v0)."""
+    rows = [
+        {
+            "Version": f"v{t.version}",
+            "Saved": f"{t.created_at:%Y-%m-%d %H:%M} UTC",
+            "By": t.author_name,
+            "Comment": t.comment,
+        }
+        for t in history
+    ]
+    rows.append({"Version": "v0", "Saved": "built in", "By": "Involve", "Comment": "the default template"})
+    return pd.DataFrame(rows)
+
+
+def documents_table(records: list[DocumentRecord]) -> pd.DataFrame:
+    """The audit log of generated documents for display, newest first: who, when, what, which case(s)."""
+    columns = ["When", "Who", "Kind", "Use case", "Iteration", "Cases", "Template", "References", "File"]
+    rows = [
+        {
+            "When": f"{d.created_at:%Y-%m-%d %H:%M:%S} UTC",
+            "Who": d.actor_name,
+            "Kind": d.kind,
+            "Use case": d.use_case,
+            "Iteration": d.iteration,
+            "Cases": ", ".join(d.case_ids) if d.case_count <= 3 else f"{d.case_count:,} cases",
+            "Template": f"v{d.template_version}",
+            "References": ", ".join(d.references) if len(d.references) <= 3 else f"{len(d.references):,} references",
+            "File": d.file_name,
+        }
+        for d in records
+    ]
+    return pd.DataFrame(rows, columns=columns)

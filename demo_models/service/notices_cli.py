@@ -76,8 +76,8 @@ def run_notices(args: argparse.Namespace) -> int:
         return 1
     decided = scored.use_case.past(scored.use_case.unfavourable_decision)
     print(
-        f"Wrote {batch.path}: {batch.notices} notices in template v{wording.version}, one per {decided} evaluation "
-        "case, and notices.csv (recorded in the documents' audit log)."
+        f"Wrote {batch.path}: {batch.notices} notices, one per {decided} evaluation case, and notices.csv "
+        f"(template v{wording.version}; recorded in the audit log of generated documents)."
     )
     if batch.with_missing:
         print(f"{batch.with_missing} of them leave out a reason that has no standard statement (see notices.csv).")

@@ -116,7 +116,7 @@ def test_a_batch_uses_the_current_template_and_is_one_record_of_the_audit_log(re
     assert saved.version == 2
     out = tmp_path / "batch.zip"
     assert main(["notices", "credit", "v3", "--out", str(out), "--registry", str(registry_dir), "--db", db]) == 0
-    assert "in template v2" in capsys.readouterr().out
+    assert "(template v2; recorded in the audit log" in capsys.readouterr().out
     decisions = scored["v3"].decisions()
     declined = sorted(decisions[decisions == "decline"].index)
     with zipfile.ZipFile(out) as archive:
