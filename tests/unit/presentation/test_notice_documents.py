@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.notice_documents import (
     current_wording,
@@ -22,6 +22,7 @@ from feedback.access import Actor, demo_subject
 from feedback.notice_templates import TemplateError
 from feedback.store.documents import list_documents
 from feedback.store.notice_templates import template_history
+from tests.helpers import approvals_data, fit_approvals_model
 from tests.unit.presentation.test_decision_notices import HOSTILE_TEMPLATES
 
 CLEO, LOU = Actor("Cleo", "compliance"), Actor("Lou", "business user")
@@ -88,3 +89,41 @@ def test_each_notice_issued_is_recorded_with_its_template_version(store, scored,
         ("Lou", demo_subject("Lou"), it.card.version)
     }
     assert documents_table(records)["File"].tolist() == [f"{downloads.file_stem}.txt", f"{downloads.file_stem}.pdf"]
+
+
+@pytest.fixture(scope="module")
+def loans(tmp_path_factory) -> ScoredIteration:
+    """A brought use case (the project did not build it), approved the favourable decision."""
+    root = tmp_path_factory.mktemp("loans-registry")
+    frame = approvals_data()
+    register_iteration(
+        fit_approvals_model(frame),
+        frame.iloc[:600],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        protected_attributes=["region"],
+        registry_dir=root,
+    )
+    return ScoredIteration(load_iteration("loans", "v1", root))
+
+
+def test_a_brought_use_case_gets_its_own_versions_and_its_notices_recorded(sqlite_store, loans):
+    sample = sample_notice(loans)
+    assert sample is not None and sample.use_case == "loans"
+    text = "{{ decision_past|capitalize }}: {{ missing|length }} reasons await a statement"
+    saved = save_notice_template(sqlite_store, sample, text, "loans wording", CLEO)
+    assert saved.version == 1 and current_wording(sqlite_store, "credit").version == 0
+    downloads = prepare_notice_downloads(
+        loans, loans.explain_case(sample.case_id), current_wording(sqlite_store, "loans")
+    )
+    body = issue_notice(sqlite_store, downloads, False, CLEO).decode("utf-8")
+    assert (
+        body == f"{sample.decision_past.capitalize()}: {len(sample.missing)} reasons await a statement\n\nTemplate v1\n"
+    )
+    (record,) = list_documents(sqlite_store, "loans")
+    assert (record.case_ids, record.template_version, record.kind) == ((sample.case_id,), 1, "notice (text)")
