@@ -6,7 +6,7 @@ Measured here: start of the app on a built registry and an empty store until Hom
 rendered in headless Chromium; the What-if page's rerun after an input changes (server time,
 AppTest); global SHAP of 1k / 10k / 100k fraud transactions with fraud/v1 (LightGBM native
 TreeSHAP, grouped) against a plain shap.TreeExplainer on the same model and rows. Then it runs
-cold_start.py (the first start on a fresh data dir), explain_case.py, compare.py, outcomes.py,
+cold_start.py (the first start on a fresh data dir), explain_case.py, compare.py, outcomes.py, dependence.py,
 store_writes.py and monitoring.py, which print their own medians and targets.
 """
 
@@ -212,7 +212,15 @@ def main() -> None:
     print(f"\n{'measure':<{width}}  {'median':<38} {'target':<14} verdict")
     for name, value, target, ok in rows:
         print(f"{name:<{width}}  {value:<38} {target:<14} {'' if ok is None else 'meets' if ok else 'MISSES'}")
-    for script in ("cold_start.py", "explain_case.py", "compare.py", "outcomes.py", "store_writes.py", "monitoring.py"):
+    for script in (
+        "cold_start.py",
+        "explain_case.py",
+        "compare.py",
+        "outcomes.py",
+        "dependence.py",
+        "store_writes.py",
+        "monitoring.py",
+    ):
         print(f"\n== bench/{script}")
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / script), "--runs", str(min(args.runs, 3))], cwd=ROOT, check=False

@@ -174,8 +174,14 @@ def banner_announcements(
     notices: list[Announcement], dismissed: Collection[str], today: date | None = None
 ) -> list[Announcement]:
     """The announcements a person still has on the banner, newest first: current, not dismissed, and
-    for the health checks' notices only the latest (an outage that has ended leaves the banner)."""
+    for the health checks' notices only the latest (an outage that has ended leaves the banner), and of
+    monitoring's alerts only the latest per use case (the others wait on the Notices page)."""
     today = today or date.today()
     health = [n for n in notices if n.source == "health"]
     superseded = {n.id for n in health[1:]}
+    latest_alert: dict[str | None, int] = {}
+    for notice in notices:
+        if notice.source == "monitoring" and notice.is_current(today) and notice.item not in dismissed:
+            latest_alert.setdefault(notice.use_case, notice.id)
+    superseded |= {n.id for n in notices if n.source == "monitoring" and latest_alert.get(n.use_case) != n.id}
     return [n for n in notices if n.is_current(today) and n.item not in dismissed and n.id not in superseded]

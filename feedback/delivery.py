@@ -73,7 +73,11 @@ def send_to(url: str, title: str, body: str) -> str | None:
     if not client.add(url):
         return f"the channel URL ({url.split(':', 1)[0]}://…) is not one apprise understands"
     with apprise.LogCapture(level=logging.WARNING) as output:
-        ok = client.notify(title=title, body=body)
+        try:
+            ok = client.notify(title=title, body=body)
+        except Exception as err:  # a plugin's own failure must not stop the worker with the message claimed
+            log.exception("apprise failed on a %s channel", url.split(":", 1)[0])
+            return f"the channel failed: {type(err).__name__}"
     if ok:
         return None
     lines = [line.strip() for line in output.getvalue().splitlines() if line.strip()]

@@ -157,7 +157,8 @@ def _feedback_words(change: TriageChange, case_id: str) -> tuple[str, str]:
     if change.to_status == "fixed":
         return (
             f"{entry} was fixed in {change.fixed_in}",
-            f"Fixed in {change.fixed_in}: the model now decides {case_id} the way you said.",
+            f"Fixed in {change.fixed_in}: the team marked what you said about {case_id} as fixed in {change.fixed_in}; "
+            f"open the link to see how {change.fixed_in} decides it.",
         )
     words = {
         "triaged": "is being looked at by the team",

@@ -41,7 +41,7 @@ st.caption(
     )
 )
 
-connected = log_summary_of(card)
+connected = log_summary_of(ctx, card)
 if connected is None:
     st.caption(
         "Your own decision log can be watched here too: connect it with `involve monitor connect` "

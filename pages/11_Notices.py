@@ -155,7 +155,8 @@ shown = describe_channels(channels)
 if not shown:
     st.caption(
         "No channel is configured: set INVOLVE_NOTIFY_EMAIL_URL and INVOLVE_NOTIFY_URLS_<USE_CASE> (apprise URLs), "
-        "or [notify] in .streamlit/secrets.toml. Messages wait in the outbox until then."
+        "or [notify] in .streamlit/secrets.toml. Until then the worker retries messages to a channel that is "
+        "not configured and marks them dead after the last attempt."
     )
 else:
     st.dataframe(

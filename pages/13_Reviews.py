@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_number, format_share
-from demo_models.reviews.rounds import choose_cases, round_results, start_round
+from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
 from demo_models.reviews.selection import STRATEGIES, SelectionError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.records import CATEGORIES, ROLES, VERDICTS
@@ -42,6 +42,14 @@ st.caption(
 store = require_store(ctx, "Review rounds are")
 show_confirmation()
 rounds = list_rounds(store, use_case.name)
+
+
+def _scored_of(version: str):
+    """The round's iteration, scored (the page stops with a clear message if it left the registry)."""
+    if version not in cards:
+        st.error(md("Iteration {} of this round is no longer in the registry.", version))
+        st.stop()
+    return load_scored(ctx, cards[version])
 
 
 def _label(round_: ReviewRound) -> str:
@@ -161,7 +169,7 @@ else:
     if b3.button("Resume where I left off", key="my_resume"):
         st.session_state[position_key] = resume_position(queue)
     item = queue[st.session_state[position_key]]
-    scored = load_scored(ctx, cards[current.iteration])
+    scored = _scored_of(current.iteration)
     st.subheader(md("{} {} · {} of {}", words.case.capitalize(), item.case_id, item.position + 1, len(queue)))
     is_open = current.status == "open"
     if not is_open:
@@ -245,7 +253,7 @@ if not rounds:
     st.caption(md("No review round of {} yet.", use_case.title))
     st.stop()
 shown = st.selectbox("Round", rounds, format_func=_label, key="results_round")
-results = round_results(store, shown.id, actor, load_scored(ctx, cards[shown.iteration]))
+results = round_results(store, shown.id, actor, _scored_of(shown.iteration))
 st.markdown(md("**Purpose:** {}", shown.purpose))
 st.caption(md("Created by {} · compared with {}", shown.created_by_name, shown.compared_to or "no other iteration"))
 completion = results.completion
@@ -283,6 +291,9 @@ else:
         if coefficient.note:
             st.caption(md("{}: {}", label, coefficient.note))
     st.caption(md("Clarity of the explanations: {} of 5 on average.", format_number(summary.clarity_mean)))
+    verdicts = ", ".join(f"{count} {verdict}" for verdict, count in summary.verdicts.items())
+    st.caption(md("Verdicts after the reveal: {}.", verdicts))
+    st.dataframe(agreement_table(summary), hide_index=True)
     if summary.split_cases:
         st.markdown(md("**Cases the reviewers split on:** {}", ", ".join(map(str, summary.split_cases))))
 if not results.answers.empty:

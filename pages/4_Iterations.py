@@ -1,12 +1,13 @@
 """Iterations: the timeline, lifecycle changes (promote, deprecate, retire) and the audit log."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from demo_models.iterations.registry import RegistryError
-from demo_models.presentation.report_inputs import compose_report
+from demo_models.presentation.report_inputs import compose_dossier, compose_report
 from demo_models.presentation.snippets import registration_snippet
 from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
@@ -162,6 +163,25 @@ if prepared and prepared[0] == ctx.card.version:
         mime="text/html",
         key="report_download",
     )
+st.caption(
+    "The dossier: the same sections as a paginated PDF with the lifecycle status and the sign-offs in force, "
+    "for the compliance archive. Written when you click."
+)
+st.download_button(
+    md("Dossier (PDF) of {}", ctx.card.version),
+    partial(
+        compose_dossier,
+        ctx.registry_dir,
+        ctx.store,
+        use_case.name,
+        ctx.card.version,
+        f"{ctx.identity.name or 'unnamed'} ({ctx.identity.role}), Involve app",
+    ),
+    file_name=f"involve-{use_case.name}-{ctx.card.version}-dossier.pdf",
+    mime="application/pdf",
+    key="dossier_download",
+    on_click="ignore",
+)
 
 st.header("Bring your own model")
 st.markdown(

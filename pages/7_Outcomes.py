@@ -3,20 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from demo_models.explanations.dependence import association_warnings, dependence_inputs, dependence_notes
+from demo_models.explanations.dependence import (
+    DependenceError,
+    association_warnings,
+    dependence_inputs,
+    dependence_notes,
+)
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.errors import ERROR_KINDS, cohorts_table, describe_kind, find_error_cohorts, verdicts_of
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
-from demo_models.presentation.chart_text import (
-    describe_cost_curve,
-    describe_dependence,
-    describe_reliability,
-    describe_roc_pr,
-)
-from demo_models.presentation.figures import build_cost_curve, build_dependence, build_reliability, build_roc_pr
+from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
+from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.vocabulary import capitalise, with_article
 from feedback.access import PERMISSIONS, AccessError
@@ -336,28 +336,31 @@ st.markdown(
 # --- how each input moves the score -------------------------------------------------------------
 st.header("How each input moves the score")
 NO_OVERLAY = "(none)"
-others = [
-    c
-    for c in ctx.cards
-    if c.version != card.version and (ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired"))
-]
 left, right = st.columns(2)
 column = left.selectbox(
     "Input", dependence_inputs(scored), format_func=use_case.label, key=f"dependence_input_{use_case.name}"
 )
+others = [  # the use case's other iterations that take this input (retired ones when the sidebar shows them)
+    c
+    for c in ctx.cards
+    if c.version != card.version
+    and column in c.features
+    and (ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired"))
+]
 overlay = right.selectbox(
     "Overlay another iteration",
     [NO_OVERLAY, *[c.version for c in others]],
     key=f"dependence_other_{use_case.name}",
-    help="Its partial dependence is drawn dashed and its SHAP points in grey, on the same cases.",
+    help="Its partial dependence is drawn dashed and its SHAP points in grey, each on its own evaluation cases.",
 )
-dependence, other = dependence_of(ctx, card, column, next((c for c in others if c.version == overlay), None))
-render_plotly(
-    build_dependence(dependence, use_case, other),
-    describe_dependence(dependence, use_case, other),
-    "dependence",
-)
-for warning in association_warnings(dependence, use_case):
-    st.warning(plain(warning))
-for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
-    st.caption(plain(note))
+chosen = next((c for c in others if c.version == overlay), None)
+try:
+    dependence, other, figure, text = dependence_of(ctx, card, column, chosen)
+except DependenceError as err:
+    st.info(md("{} cannot be swept: {}", use_case.label(column), err))
+else:
+    render_plotly(figure, text, "dependence")
+    for warning in association_warnings(dependence, use_case):
+        st.warning(plain(warning))
+    for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
+        st.caption(plain(note))

@@ -109,6 +109,36 @@ def fit_approvals_model(frame: pd.DataFrame):
     return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
 
 
+def planted_approvals(n: int = 1200, seed: int = 3) -> pd.DataFrame:
+    """`approvals_data` with two planted associations: savings follows income (Spearman ~1), the branch
+    follows the region (5 % of branches missing); tenure stays independent of both."""
+    rng = np.random.default_rng(seed)
+    frame = approvals_data(n)
+    frame["savings"] = frame["income"] * 0.5 + rng.normal(0, 0.5, len(frame))
+    frame["branch"] = frame["region"].map({"north": "N-office", "south": "S-office"}).astype(object)
+    frame.loc[frame.index[rng.random(len(frame)) < 0.05], "branch"] = np.nan
+    return frame[["region", "branch", "income", "tenure", "savings", "approved"]]
+
+
+def fit_planted_model(frame: pd.DataFrame, strength: float = 1.0):
+    """Logistic regression (inverse regularisation `strength`) behind one-hot encoding and imputation, on
+    `planted_approvals`."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    prep = ColumnTransformer(
+        [
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["region", "branch"]),
+            ("num", SimpleImputer(), ["income", "tenure", "savings"]),
+        ]
+    )
+    model = make_pipeline(prep, LogisticRegression(C=strength, max_iter=500))
+    return model.fit(frame.drop(columns="approved"), frame["approved"])
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 nothing listens on at the moment."""
     import socket

@@ -94,13 +94,20 @@ def _codes(series: pd.Series) -> np.ndarray:
 
 
 def _bin_correlation(shap_sorted: np.ndarray, other: np.ndarray, size: int) -> float:
-    total = 0.0
+    """Sum over consecutive bins of `size` cases of |Pearson correlation| (bins where either side is constant,
+    or `other` has a missing value, count 0, as in shap)."""
     if np.nansum(np.abs(other)) < 1e-8:
-        return total
-    for start in range(0, len(other), size):
-        a, b = shap_sorted[start : start + size], other[start : start + size]
-        if np.std(b) > 0 and np.std(a) > 0:
-            total += abs(np.corrcoef(a, b)[0, 1])
+        return 0.0
+    full = len(other) // size * size
+    blocks = [(shap_sorted[:full].reshape(-1, size), other[:full].reshape(-1, size))]
+    if full < len(other):
+        blocks.append((shap_sorted[full:][None, :], other[full:][None, :]))
+    total = 0.0
+    for a, b in blocks:
+        keep = (a.std(axis=1) > 0) & (b.std(axis=1) > 0)
+        a = a[keep] - a[keep].mean(axis=1, keepdims=True)
+        b = b[keep] - b[keep].mean(axis=1, keepdims=True)
+        total += float(np.abs((a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))).sum())
     return total
 
 
@@ -157,6 +164,8 @@ def build_grid(series: pd.Series, categorical: bool, resolution: int = GRID_RESO
     """The partial-dependence grid as scikit-learn builds it, on the non-missing values: the categories, or
     the unique values when fewer than `resolution`, else `resolution` steps between the 5th and 95th percentile."""
     present = series.dropna()
+    if present.nunique() < 2:
+        raise DependenceError(f"{series.name} has fewer than two distinct values: there is nothing to sweep.")
     if categorical:
         return np.array(sorted(present.astype(object).unique(), key=str), dtype=object)
     values = present.to_numpy(dtype=float)
@@ -212,7 +221,10 @@ def explain_dependence(
         if len(ranking) and ranking.iloc[0] > 0:
             colour_by = str(ranking.index[0])
             colour_values = by_id.loc[shown, colour_by]
-    grid = build_grid(features[column], categorical)
+    try:
+        grid = build_grid(features[column], categorical)
+    except DependenceError as err:
+        raise DependenceError(f"in {scored.card.version}'s evaluation cases, {err}") from err
     averaged = sample_cases(features.index, pd_cases, seed)
     result = partial_dependence(
         scored.iteration.model,
@@ -262,6 +274,11 @@ def dependence_notes(dependence: InputDependence, use_case: UseCase) -> list[str
             else f"no SHAP points: {dependence.version} does not use {label.lower()}."
         )
     ]
+    if not dependence.categorical and len(dependence.grid) == GRID_RESOLUTION:
+        notes.append(
+            f"The grid spans the 5th to the 95th percentile of {label.lower()} in {GRID_RESOLUTION} even steps "
+            "(scikit-learn's default), so the rarest values are left out."
+        )
     if dependence.missing:
         where = "drawn at “missing”" if dependence.categorical else "not drawn (they have no value to place)"
         notes.append(

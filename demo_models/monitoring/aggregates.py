@@ -151,16 +151,23 @@ def _realised(connection: duckdb.DuckDBPyConnection, score: str, label: str, thr
     return frame.drop(columns=["low", "high"]).astype(float)
 
 
-def _calibration_rates(connection, score: str, label: str, reference: list[str]) -> tuple[list[float], np.ndarray]:
-    """Inner edges of the reference score quantiles and the observed positive rate in each bin."""
+def _calibration_rates(
+    connection, score: str, label: str, reference: list[str], threshold: float
+) -> tuple[list[float], np.ndarray]:
+    """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
+    reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
     where = f"list_contains(?, __month) AND {label} IS NOT NULL AND {score} IS NOT NULL"
-    edges = connection.execute(
-        f"SELECT quantile_cont(CAST({score} AS DOUBLE), ?::DOUBLE[]) FROM log WHERE {where}",
-        [[float(q) for q in np.linspace(0, 1, CALIBRATION_BINS + 1)], reference],
-    ).fetchone()[0]
-    if edges is None:
+    quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
+    below, above = connection.execute(
+        "SELECT quantile_cont(s, ?::DOUBLE[]) FILTER (WHERE s < ?), "
+        "quantile_cont(s, ?::DOUBLE[]) FILTER (WHERE s >= ?) "
+        f"FROM (SELECT CAST({score} AS DOUBLE) AS s FROM log WHERE {where})",
+        [quantiles, threshold, quantiles, threshold, reference],
+    ).fetchone()
+    if below is None and above is None:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    inner = [float(e) for e in np.unique(np.asarray(edges, dtype=float))[1:-1]]
+    sides = [np.asarray(side, dtype=float)[1:-1] for side in (below, above) if side is not None]
+    inner = [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
     code = " + ".join(f"CAST(CAST({score} AS DOUBLE) >= ? AS INTEGER)" for _ in inner) or "0"
     rows = connection.execute(
         f"SELECT {code} AS bin, avg(CAST({label} AS DOUBLE)) FROM log WHERE {where} GROUP BY 1", [*inner, reference]
@@ -207,8 +214,8 @@ def _estimated(connection, score: str, inner: list[float], rates: np.ndarray, th
 def log_performance(source: Source, threshold: float, reference: list[str] | None = None) -> LogPerformance:
     """Performance by month at the iteration's threshold: measured where labels are in, and estimated for
     every month by confidence-based performance estimation (CBPE: each score replaced by the observed rate
-    of its reference quantile bin, then expected confusion counts). The estimate assumes the link between
-    score and outcome is the reference months' (no concept drift)."""
+    of its reference bin — quantiles on each side of the threshold — then expected confusion counts). The
+    estimate assumes the link between score and outcome is the reference months' (no concept drift)."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
     months = list(list_months(source).index)
@@ -219,7 +226,7 @@ def log_performance(source: Source, threshold: float, reference: list[str] | Non
     with duckdb.connect() as connection:
         _view(connection, source)
         counts = _realised(connection, score, label, threshold)
-        inner, rates = _calibration_rates(connection, score, label, reference)
+        inner, rates = _calibration_rates(connection, score, label, reference, threshold)
         estimated = _estimated(connection, score, inner, rates, threshold).reindex(months)
     counts = counts.reindex(months)
     n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
@@ -263,7 +270,7 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
     if problems:
         return LogSummary(source, problems)
     try:
-        aggregates = log_aggregates(source)
+        aggregates = log_aggregates(source, list(source.reference) or None)
     except (ValueError, duckdb.Error) as error:
         return LogSummary(source, [f"The decision log could not be aggregated: {_first_line(error)}"])
     try:

@@ -43,11 +43,13 @@ EXPECTED = {"timestamp": _TIME_TYPES, "label_date": _TIME_TYPES, "score": _NUMBE
 
 @dataclass(frozen=True)
 class Source:
-    """A decision log: its kind (parquet folder or csv glob), where it is, and the column of each role."""
+    """A decision log: its kind (parquet folder or csv glob), where it is, the column of each role, and the
+    reference months drift is measured against (empty: the log's first months)."""
 
     kind: str
     path: str
     mapping: dict[str, str | list[str]] = field(default_factory=dict)
+    reference: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> list[str]:
@@ -137,7 +139,12 @@ def load_sources() -> dict[str, Source]:
     with path.open("rb") as handle:
         raw = tomllib.load(handle)
     return {
-        use_case: Source(str(table["kind"]), str(table["path"]), dict(table.get("mapping", {})))
+        use_case: Source(
+            str(table["kind"]),
+            str(table["path"]),
+            dict(table.get("mapping", {})),
+            tuple(str(month) for month in table.get("reference", ())),
+        )
         for use_case, table in raw.items()
     }
 
@@ -153,6 +160,8 @@ def save_source(use_case: str, source: Source) -> Path:
     lines = []
     for name, item in sorted(sources.items()):
         lines += [f"[{json.dumps(name)}]", f"kind = {json.dumps(item.kind)}", f"path = {json.dumps(item.path)}"]
+        if item.reference:
+            lines += [f"reference = {_toml_value(list(item.reference))}"]
         lines += [f"[{json.dumps(name)}.mapping]"]
         lines += [f"{json.dumps(role)} = {_toml_value(column)}" for role, column in item.mapping.items()] + [""]
     path = sources_file()

@@ -7,6 +7,7 @@ reads is what the chart draws (WCAG 2.1, 1.1.1 non-text content).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ from demo_models.formats import format_number, format_share
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.presentation.figures import waterfall_steps
 from demo_models.vocabulary import UseCase
+
+if TYPE_CHECKING:
+    from demo_models.explanations.dependence import InputDependence
 
 GRID_ROWS = 11  # rows of a curve shown as a table
 
@@ -215,11 +219,13 @@ def _shap_table(dependence, use_case: UseCase) -> pd.DataFrame:
     frame = pd.DataFrame({"Value": groups, "contribution": dependence.contributions})
     grouped = frame.groupby("Value", sort=True, observed=True)["contribution"]
     table = grouped.agg(["count", "mean", "min", "max"])
-    table.columns = ["Cases", "Mean contribution", "Lowest", "Highest"]
+    table.columns = ["cases", "SHAP contribution (mean)", "SHAP contribution (lowest)", "SHAP contribution (highest)"]
     return table.round(4).reset_index()
 
 
-def describe_dependence(dependence, use_case: UseCase, other=None) -> ChartText:
+def describe_dependence(
+    dependence: InputDependence, use_case: UseCase, other: InputDependence | None = None
+) -> ChartText:
     """How one input moves the score: partial dependence from its lowest to highest value (and under `other`),
     the range of its SHAP contributions and the input it interacts with; the grid and the points as tables."""
     label, outcome = use_case.label(dependence.column), use_case.words.outcome

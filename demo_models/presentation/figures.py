@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ import plotly.graph_objects as go
 from demo_models.formats import format_share
 from demo_models.iterations.scoring import CaseExplanation
 from demo_models.vocabulary import UseCase
+
+if TYPE_CHECKING:
+    from demo_models.explanations.dependence import InputDependence
 
 RISK_UP, RISK_DOWN, TOTAL = "#c0392b", "#1e8449", "#34495e"
 MAX_WATERFALL_BARS = 10
@@ -280,13 +284,13 @@ OVERLAY = "#7f8c8d"
 def _shown(dependence, values: pd.Series, use_case: UseCase) -> pd.Series:
     """An input's values as drawn: categories in business words, numbers as they are."""
     if dependence.categorical:
-        return values.map(lambda v: use_case.describe_value(dependence.column, v))
+        return values.map(lambda v: plot_text(use_case.describe_value(dependence.column, v)))
     return values.astype(float)
 
 
 def _grid_shown(dependence, use_case: UseCase) -> list:
     if dependence.categorical:
-        return [use_case.describe_value(dependence.column, v) for v in dependence.grid]
+        return [plot_text(use_case.describe_value(dependence.column, v)) for v in dependence.grid]
     return [float(v) for v in dependence.grid]
 
 
@@ -298,7 +302,15 @@ def _colour_traces(dependence, x: pd.Series, use_case: UseCase) -> list[go.Scatt
     colour, label = dependence.colour_values, plot_text(use_case.label(dependence.colour_by))
     if pd.api.types.is_numeric_dtype(colour) and not pd.api.types.is_bool_dtype(colour):
         marker = {"color": colour.astype(float), "colorscale": "Viridis", "size": 5, "showscale": True}
-        marker["colorbar"] = {"title": {"text": label}, "x": 0.44}
+        marker["colorbar"] = {
+            "title": {"text": label, "side": "top"},
+            "orientation": "h",
+            "x": 0.21,
+            "y": -0.3,
+            "yanchor": "top",
+            "len": 0.42,
+            "thickness": 10,
+        }
         return [go.Scattergl(x=x, y=y, mode="markers", marker=marker, name=label, showlegend=False)]
     words = colour.map(lambda v: use_case.describe_value(dependence.colour_by, v))
     top = list(words.value_counts().index[:MAX_COLOUR_GROUPS])
@@ -318,21 +330,24 @@ def _colour_traces(dependence, x: pd.Series, use_case: UseCase) -> list[go.Scatt
 
 
 def _ice_trace(dependence, grid: list) -> go.Scatter:
+    """The ICE lines as one trace (lines broken by gaps); for categories, dots at each category instead."""
     xs, ys = [], []
     for row in dependence.ice.to_numpy():
         xs += [*grid, None]
         ys += [*row.tolist(), None]
+    faint = "rgba(52, 73, 94, 0.18)"
     return go.Scatter(
         x=xs,
         y=ys,
-        mode="lines",
-        line={"color": "rgba(52, 73, 94, 0.18)", "width": 1},
-        name=f"ICE ({len(dependence.ice)} {dependence.version} cases)",
+        mode="markers" if dependence.categorical else "lines",
+        line={"color": faint, "width": 1},
+        marker={"color": faint, "size": 6},
+        name=plot_text(f"ICE ({len(dependence.ice)} {dependence.version} cases)"),
         hoverinfo="skip",
     )
 
 
-def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
+def build_dependence(dependence: InputDependence, use_case: UseCase, other: InputDependence | None = None) -> go.Figure:
     """How one input moves the score (`explanations.dependence.InputDependence`): its stored SHAP points
     coloured by the input it interacts with most (left), partial dependence with ICE lines (right); `other`,
     another iteration's, overlaid in grey (its SHAP points only when on the same scale)."""
@@ -345,22 +360,22 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
         horizontal_spacing=0.14,
         subplot_titles=(plot_text(f"SHAP dependence ({dependence.version})"), "Partial dependence and ICE"),
     )
-    if dependence.contributions is not None:
-        x = _shown(dependence, dependence.values, use_case)
-        for trace in _colour_traces(dependence, x, use_case):
-            figure.add_trace(trace, 1, 1)
     if other is not None and other.contributions is not None and other.scale == dependence.scale:
-        figure.add_trace(
+        figure.add_trace(  # beneath the chosen iteration's points
             go.Scattergl(
                 x=_shown(other, other.values, use_case),
                 y=other.contributions,
                 mode="markers",
-                marker={"color": OVERLAY, "size": 5, "symbol": "circle-open"},
+                marker={"color": OVERLAY, "size": 4, "opacity": 0.5},
                 name=plot_text(f"{other.version} cases"),
             ),
             1,
             1,
         )
+    if dependence.contributions is not None:
+        x = _shown(dependence, dependence.values, use_case)
+        for trace in _colour_traces(dependence, x, use_case):
+            figure.add_trace(trace, 1, 1)
     grid = _grid_shown(dependence, use_case)
     figure.add_trace(_ice_trace(dependence, grid), 1, 2)
     lines = [(dependence, TOTAL, "solid")] + ([(other, OVERLAY, "dash")] if other is not None else [])
@@ -369,8 +384,9 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
             go.Scatter(
                 x=_grid_shown(shown, use_case),
                 y=shown.average,
-                mode="lines+markers",
+                mode="markers" if shown.categorical else "lines+markers",
                 line={"color": colour, "width": 3, "dash": dash},
+                marker={"color": colour, "size": 12 if shown.categorical else 6, "symbol": "diamond"},
                 name=plot_text(f"partial dependence ({shown.version})"),
             ),
             1,
@@ -382,6 +398,8 @@ def build_dependence(dependence, use_case: UseCase, other=None) -> go.Figure:
     figure.update_yaxes(title_text=plot_text(f"SHAP contribution ({dependence.scale})"), row=1, col=1)
     figure.update_yaxes(title_text=plot_text(f"probability of {words.outcome}"), tickformat=".0%", row=1, col=2)
     figure.update_layout(
-        height=440, margin={"l": 10, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.3}
+        height=500,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "x": 0.57, "xanchor": "left", "y": -0.22, "yanchor": "top"},
     )
     return figure

@@ -96,20 +96,22 @@ def render_notice_text(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE,
 
 
 @dataclass(frozen=True)
-class _Font:
+class PdfFont:
+    """A font family for fpdf2 and its TrueType files (None for a PDF core font)."""
+
     family: str
     regular: Path | None
     bold: Path | None
 
 
-_CORE = _Font("helvetica", None, None)  # PDF's built-in Helvetica: Latin-1 only, nothing embedded
+_CORE = PdfFont("helvetica", None, None)  # PDF's built-in Helvetica: Latin-1 only, nothing embedded
 
 
 def _is_latin1(text: str) -> bool:
     return all(ord(char) < 256 for char in text)
 
 
-def _find_font() -> _Font:
+def _find_font() -> PdfFont:
     """DejaVu Sans (the system's, else matplotlib's copy) for any Unicode text; Helvetica (Latin-1) without it."""
     folders = [_FONT_DIR]
     spec = importlib.util.find_spec("matplotlib")
@@ -119,13 +121,26 @@ def _find_font() -> _Font:
         regular = folder / "DejaVuSans.ttf"
         if regular.is_file():
             bold = folder / "DejaVuSans-Bold.ttf"
-            return _Font("DejaVu", regular, bold if bold.is_file() else regular)
+            return PdfFont("DejaVu", regular, bold if bold.is_file() else regular)
     return _CORE
 
 
-def _printable(text: str, font: _Font) -> str:
+def make_printable(text: str, font: PdfFont) -> str:
+    """Text safe to print in `font`: control and bidi characters blanked, outside Latin-1 replaced in a core font."""
     text = _CONTROL.sub(" ", text.replace("\t", " "))
     return text if font.regular else text.encode("latin-1", "replace").decode("latin-1")
+
+
+def find_unicode_font() -> PdfFont:
+    """DejaVu Sans for any Unicode text (Helvetica, Latin-1 only, where no DejaVu is installed)."""
+    return _find_font()
+
+
+def add_fonts(pdf: FPDF, font: PdfFont) -> None:
+    """Register the font's regular and bold faces with a document (nothing to do for a core font)."""
+    if font.regular:
+        pdf.add_font(font.family, "", str(font.regular))
+        pdf.add_font(font.family, "B", str(font.bold))
 
 
 def render_notice_pdf(
@@ -136,23 +151,21 @@ def render_notice_pdf(
     text = render_notice_text(notice, template, version)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
     pdf = FPDF(format="A4")
-    pdf.set_title(_printable(f"Decision notice {notice.reference}", font))
+    pdf.set_title(make_printable(f"Decision notice {notice.reference}", font))
     pdf.set_creator("Involve")
-    if font.regular:
-        pdf.add_font(font.family, "", str(font.regular))
-        pdf.add_font(font.family, "B", str(font.bold))
+    add_fonts(pdf, font)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     title, _, body = text.partition("\n")
     pdf.set_font(font.family, "B", 16)
-    pdf.multi_cell(0, 9, _printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.multi_cell(0, 9, make_printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font(font.family, "", 11)
     *lines, footer, _ = body.split("\n")  # the text ends with the version line and a newline
     for line in lines:
-        pdf.multi_cell(0, 6, _printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(0, 6, make_printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(font.family, "", 7)
-    pdf.multi_cell(0, 4, _printable(footer, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.multi_cell(0, 4, make_printable(footer, font), new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
 
 

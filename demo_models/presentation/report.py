@@ -60,14 +60,33 @@ class _Figures:
         return markup
 
 
-def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> str:
+def format_table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> pd.DataFrame:
+    """A table's numbers as the report prints them: shares as percentages, floats to `digits`, undefined as —."""
     shown = frame.copy()
     for column in shown.columns:
         if column in percent:
             shown[column] = shown[column].map(format_share)
         elif pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(lambda v: f"{v:.{digits}f}" if pd.notna(v) else "—")
-    return shown.to_html(escape=True, border=0)
+    return shown
+
+
+def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> str:
+    return format_table(frame, percent, digits).to_html(escape=True, border=0)
+
+
+def compare_importance(inputs: ReportInputs) -> pd.DataFrame:
+    """Mean |SHAP| per input of the iteration ("new") and its predecessor ("old"; itself without one), largest first."""
+    it = inputs.scored
+    importance = pd.DataFrame({"old": it.global_importance(), "new": it.global_importance()})
+    if inputs.previous is not None:
+        importance["old"] = inputs.previous.global_importance().reindex(importance.index).fillna(0.0)
+    return importance.sort_values("new", ascending=False)
+
+
+def pick_examples(scored: ScoredIteration) -> list[str]:
+    """The cases the report explains: the highest scores at or above the threshold."""
+    return list(scored.scores[scored.scores >= scored.card.threshold].sort_values(ascending=False).index[:EXAMPLES])
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -132,10 +151,7 @@ def render_report(inputs: ReportInputs) -> str:
     )
 
     parts.append("<h2>What drives the scores</h2>")
-    importance = pd.DataFrame({"old": it.global_importance(), "new": it.global_importance()})
-    if inputs.previous is not None:
-        importance["old"] = inputs.previous.global_importance().reindex(importance.index).fillna(0.0)
-    importance = importance.sort_values("new", ascending=False)
+    importance = compare_importance(inputs)
     parts.append(
         figure(
             build_importance_comparison(
@@ -145,8 +161,7 @@ def render_report(inputs: ReportInputs) -> str:
     )
 
     parts.append("<h2>Example explanations</h2>")
-    declined = it.scores[it.scores >= card.threshold].sort_values(ascending=False).index[:EXAMPLES]
-    for case_id in declined:
+    for case_id in pick_examples(it):
         explanation = it.explain_case(case_id)
         reasons = "".join(f"<li>{e(r.text)}</li>" for r in explanation.reasons)
         parts.append(

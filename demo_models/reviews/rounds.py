@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from demo_models.formats import format_share
 from demo_models.iterations.evaluation import Evaluation, costs_for
 from demo_models.metrics.agreement import AgreementSummary, summarise_agreement
 from demo_models.metrics.groups import group_frame
@@ -105,3 +106,22 @@ def round_results(store: FeedbackStore, round_id: int, viewer: Actor, scored: Ev
         return RoundResults(round_, completion, answers, None, "No reviewer answered before the round closed.")
     summary = summarise_agreement(answers[["case_id", "reviewer", "own_decision", "verdict", "clarity"]], cases)
     return RoundResults(round_, completion, answers, summary)
+
+
+def agreement_table(summary: AgreementSummary) -> pd.DataFrame:
+    """Agreement of the blind decisions with the model's, per strategy, model decision and group, as text
+    ("18 of 20", "90% (70% to 97%)"; "—" where there is no answer)."""
+    rows = []
+    for by, frame in (("Strategy", summary.by_strategy), ("Model's decision", summary.by_decision)):
+        rows += [(by, str(key), row) for key, row in frame.iterrows()]
+    rows += [("Group", str(key), row) for key, row in summary.by_group.iterrows() if key is not None and key == key]
+    return pd.DataFrame(
+        {
+            "By": [by for by, _, _ in rows],
+            "Which": [key for _, key, _ in rows],
+            "Blind decisions equal to the model's": [f"{int(r['agreed'])} of {int(r['answers'])}" for _, _, r in rows],
+            "Share (95% interval)": [
+                f"{format_share(r['rate'])} ({format_share(r['low'])} to {format_share(r['high'])})" for _, _, r in rows
+            ],
+        }
+    )

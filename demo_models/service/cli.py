@@ -6,7 +6,7 @@
     involve register --from-mlflow models:/credit-risk@candidate [EVAL.parquet | --eval-artifact eval.parquet] \\
         --target default [--tracking-uri http://127.0.0.1:5000 --use-case --version --author ...]
     involve list [--use-case churn]
-    involve report credit v3 --out report.html [--registry DIR] [--db URL]
+    involve report credit v3 --out report.html [--pdf dossier.pdf] [--registry DIR] [--db URL]
     involve notices credit v3 --out notices.zip [--registry DIR]
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
     involve monitor connect fraud --parquet LOG/ --map timestamp=ts --map inputs=a,b --map score=p
@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import sys
@@ -45,18 +46,39 @@ def _parse_label(text: str):
         return text
 
 
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment (some containers)
+        return "unknown user"
+
+
 def _report(args: argparse.Namespace) -> int:
-    from demo_models.presentation.report_inputs import compose_report
+    from demo_models.presentation.report_inputs import compose_dossier, compose_report
     from feedback.store.database import FeedbackStore, StoreError
 
+    if args.out is None and args.pdf is None:
+        print("No report: give --out REPORT.html, --pdf DOSSIER.pdf or both.", file=sys.stderr)
+        return 2
+    registry = Path(args.registry or settings.registry_dir())
     try:
         store = FeedbackStore(args.db or settings.db_url())
-        document = compose_report(Path(args.registry or settings.registry_dir()), store, args.use_case, args.version)
+        documents = []
+        if args.out is not None:
+            documents.append((args.out, compose_report(registry, store, args.use_case, args.version).encode("utf-8")))
+        if args.pdf is not None:
+            by = f"{_user()} (involve report)"
+            documents.append((args.pdf, compose_dossier(registry, store, args.use_case, args.version, by)))
     except (RegistryError, StoreError) as err:
         print(f"No report: {err}", file=sys.stderr)
         return 1
-    args.out.write_text(document, encoding="utf-8")
-    print(f"Wrote {args.out} ({len(document) / 1e6:.1f} MB).")
+    for path, document in documents:
+        try:
+            path.write_bytes(document)
+        except OSError as err:
+            print(f"Could not write {path}: {err.strerror or err}", file=sys.stderr)
+            return 1
+        print(f"Wrote {path} ({len(document) / 1e6:.1f} MB).")
     return 0
 
 
@@ -166,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     register.add_argument("--notes", default=None)
     register.add_argument("--replace", action="store_true", help="replace an existing version")
     register.add_argument("--registry", type=Path, default=None)
-    report = commands.add_parser("report", help="write the HTML report of an iteration")
+    report = commands.add_parser("report", help="write the HTML report and/or the PDF dossier of an iteration")
     report.add_argument("use_case")
     report.add_argument("version")
-    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.add_argument("--out", type=Path, default=None, help="the HTML file to write")
+    report.add_argument("--pdf", type=Path, default=None, help="the dossier PDF to write (for the compliance archive)")
     report.add_argument("--registry", type=Path, default=None)
     report.add_argument("--db", default=None, help="store URL (default: INVOLVE_DB_URL or the SQLite file)")
     health = commands.add_parser("health", help="check the store and the live iterations (exit 1 if unhealthy)")

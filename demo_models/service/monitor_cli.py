@@ -24,6 +24,11 @@ def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
     connect.add_argument(
         "--map", action="append", default=[], help="role=column (inputs=a,b,c); roles: " + ", ".join(ROLES)
     )
+    connect.add_argument(
+        "--reference",
+        default="",
+        help="the months drift is measured against, e.g. 2025-01,2025-02 (default: the first 3)",
+    )
     check = actions.add_parser("check", help="validate the saved source and list its months")
     check.add_argument("use_case")
 
@@ -45,7 +50,8 @@ def run_monitor(args: argparse.Namespace) -> int:
         if isinstance(mapping, str):
             print(f"Not saved: {mapping}", file=sys.stderr)
             return 1
-        source = Source("parquet" if args.parquet else "csv", args.parquet or args.csv, mapping)
+        reference = tuple(m.strip() for m in args.reference.split(",") if m.strip())
+        source = Source("parquet" if args.parquet else "csv", args.parquet or args.csv, mapping, reference)
     else:
         try:
             source = load_source(args.use_case)

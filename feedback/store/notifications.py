@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Connection, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from feedback.access import Actor, check_actor
 from feedback.notifications import (
@@ -44,17 +45,19 @@ def _message(row) -> OutboxMessage:
 
 def enqueue(conn: Connection, messages: Iterable[OutboxMessage], now: datetime | None = None) -> list[OutboxMessage]:
     """In the caller's write transaction: add messages to the outbox (one whose idempotency key is there
-    already is skipped); the messages added, with their ids."""
+    already is skipped, by the key's unique index); the messages added, with their ids."""
     now = now or datetime.now(timezone.utc)
-    wanted = {m.idempotency_key: m for m in messages}
-    if not wanted:
-        return []
-    there = set(conn.execute(select(OUTBOX.c.idempotency_key).where(OUTBOX.c.idempotency_key.in_(wanted))).scalars())
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     added = []
-    for key, message in wanted.items():
-        if key not in there:
-            stored = replace(message, next_attempt_at=message.next_attempt_at or now)
-            added.append(insert_record(conn, OUTBOX, stored, now, delivered_to=json.dumps(list(message.delivered_to))))
+    for message in {m.idempotency_key: m for m in messages}.values():
+        stored = replace(message, next_attempt_at=message.next_attempt_at or now, created_at=now)
+        values = {k: v for k, v in stored.__dict__.items() if k != "id"} | {
+            "delivered_to": json.dumps(list(message.delivered_to))
+        }
+        query = dialect_insert(OUTBOX).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        new_id = conn.execute(query.returning(OUTBOX.c.id)).scalar_one_or_none()
+        if new_id is not None:
+            added.append(replace(stored, id=new_id))
     return added
 
 

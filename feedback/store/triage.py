@@ -70,7 +70,7 @@ def triage_feedback(
         )
         entries = {row.id: row for row in rows}
         givers = {row.id: subject_of(row.reviewer_subject, row.reviewer_name) for row in rows}
-        subscriptions = subscriptions_of(conn, set(givers.values()))
+        subscriptions = subscriptions_of(conn, set(givers.values())) if notify else {}
         messages = []
         for change in changes:
             conn.execute(

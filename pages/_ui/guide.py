@@ -128,6 +128,8 @@ PAGE_GUIDES: dict[str, str] = {
             "plain conditions, where the errors concentrate.",
             "Saving an operating threshold changes the decisions on every page and is recorded; Speed shows how fast a "
             "decision is.",
+            "How each input moves the score: pick an input to see its SHAP contributions and the average score as it "
+            "sweeps its values (partial dependence), beside another iteration's if you like.",
         )
     ),
     "Inbox": "\n".join(

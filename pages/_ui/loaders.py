@@ -19,6 +19,8 @@ from demo_models.iterations.registry import IterationCard, RegistryError, load_i
 from pages._ui.text import md
 
 if TYPE_CHECKING:  # the model side is imported when a page first needs it, not at start-up
+    import plotly.graph_objects as go
+
     from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
@@ -27,6 +29,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.monitoring.aggregates import LogSummary
     from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
+    from demo_models.presentation.chart_text import ChartText
     from pages._ui.context import PageContext
 
 log = logging.getLogger("involve.app")
@@ -77,6 +80,16 @@ def _dependence(key: IterationKey, column: str) -> InputDependence:
     return explain_dependence(_load_scored(key), column)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _dependence_view(key: IterationKey, column: str, other: IterationKey | None):
+    from demo_models.presentation.chart_text import describe_dependence
+    from demo_models.presentation.figures import build_dependence
+
+    mine, theirs = _dependence(key, column), _dependence(other, column) if other else None
+    use_case = _load_scored(key).use_case
+    return mine, theirs, build_dependence(mine, use_case, theirs), describe_dependence(mine, use_case, theirs)
+
+
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
 def _latency(key: IterationKey) -> Latency:
     from demo_models.metrics.outcomes import measure_latency
@@ -116,11 +129,13 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
 
 
 @st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
-def _log_summary(kind: str, path: str, mapping: str, signature: tuple, threshold: float) -> LogSummary:
+def _log_summary(
+    kind: str, path: str, mapping: str, reference: tuple, signature: tuple, threshold: float
+) -> LogSummary:
     from demo_models.monitoring.aggregates import summarise_log
     from demo_models.monitoring.sources import Source
 
-    return summarise_log(Source(kind, path, json.loads(mapping)), threshold)
+    return summarise_log(Source(kind, path, json.loads(mapping), reference), threshold)
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -165,20 +180,31 @@ def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
 
 
-def log_summary_of(card: IterationCard) -> LogSummary | None:
+def log_summary_of(ctx: PageContext, card: IterationCard) -> LogSummary | None:
     """The decision log connected to the use case, summarised at the iteration's threshold (cached until
-    one of its files changes); None when none is connected."""
+    one of its files changes); None when none is connected. The built-in fraud use case's log is written
+    and connected on first use, scored by its first iteration."""
     from demo_models.monitoring.aggregates import LogSummary
     from demo_models.monitoring.sources import Source, load_source, sources_file
 
     try:
         source = load_source(card.use_case)
+        if source is None and card.use_case == "fraud" and ctx.cards:
+            source = _builtin_fraud_log(key_of(ctx, ctx.cards[0]), settings.monitor_rows())
     except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
         log.warning("the decision-log sources cannot be read: %s", err)
         return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
     if source is None:
         return None
     return _log_summary(*_source_key(source), card.threshold)
+
+
+@st.cache_resource(show_spinner="Writing the built-in fraud decision log (once)…", max_entries=2)
+def _builtin_fraud_log(key: IterationKey, rows: int) -> Source | None:
+    from demo_models.monitoring.builtin_log import ensure_fraud_log
+    from demo_models.monitoring.sources import load_source
+
+    return ensure_fraud_log(_load_scored(key), rows) or load_source("fraud")
 
 
 _ALERTED: set[tuple] = set()  # (store, log files, threshold, goals) whose alerts this process has posted
@@ -212,7 +238,8 @@ def _source_key(source: Source) -> tuple:
     """What identifies a decision log's state: its kind, where it is, its mapping and its files."""
     from demo_models.monitoring.sources import source_signature
 
-    return (source.kind, source.path, json.dumps(source.mapping, sort_keys=True), source_signature(source))
+    mapping = json.dumps(source.mapping, sort_keys=True)
+    return (source.kind, source.path, mapping, source.reference, source_signature(source))
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:
@@ -239,7 +266,8 @@ def gaps_of(ctx: PageContext, card: IterationCard, attribute: str) -> dict[str, 
 
 def dependence_of(
     ctx: PageContext, card: IterationCard, column: str, other: IterationCard | None = None
-) -> tuple[InputDependence, InputDependence | None]:
-    """How an input moves the score under an iteration, and under `other` if given (`explain_dependence`,
-    cached per iteration and input: no threshold involved). Raises DependenceError for an unknown input."""
-    return _dependence(key_of(ctx, card), column), _dependence(key_of(ctx, other), column) if other else None
+) -> tuple[InputDependence, InputDependence | None, go.Figure, ChartText]:
+    """(how an input moves the score under an iteration, the same under `other` or None, their figure, its text
+    alternative): `explain_dependence` cached per iteration and input (no threshold involved), the figure per
+    pair, so a rerun for another widget redraws nothing. Raises DependenceError for an unknown input."""
+    return _dependence_view(key_of(ctx, card), column, key_of(ctx, other) if other else None)

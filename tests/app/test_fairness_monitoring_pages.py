@@ -39,13 +39,20 @@ def test_fairness_for_fraud_and_iterations_compared(app_env, registry_dir):
 def test_monitoring_fraud_shows_the_drift_against_v1s_training_months(app_env):
     at = open_app(MONITORING, use_case="fraud", iteration="v1")
     assert not at.exception
-    drift = at.dataframe[0].value
+    drift = _drift_table(at)
     assert drift.loc["Channel", "band"] == "act" and drift.loc["Channel", "PSI"] > 0.25
-    assert at.metric[0].value == "1"
-    assert "2025-01 to 2025-06" in at.markdown[0].value
+    assert next(m.value for m in at.metric if m.label.startswith("Columns to act")) == "1"
+    assert any("Reference window: the months it was trained on, 2025-01 to 2025-06" in m.value for m in at.markdown)
     assert at.selectbox(key="monitor_month").options[0] == "2025-07"  # training months are the reference
     at.selectbox(key="monitor_month").set_value("2025-07").run()
-    assert at.dataframe[0].value.loc["Channel", "band"] == "act"
+    assert _drift_table(at).loc["Channel", "band"] == "act"
+    # the built-in decision log, written on first use, is read by the same path as a team's
+    assert "Your decision log" in [h.value for h in at.header]
+    assert any("reference window 2025-01 to 2025-06" in m.value for m in at.markdown)
+
+
+def _drift_table(at):
+    return next(df.value for df in at.dataframe if "band" in df.value.columns)
 
 
 def test_monitoring_credit_explains_why_there_is_no_time_view_and_shows_usage(app_env):

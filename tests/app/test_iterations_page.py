@@ -111,3 +111,28 @@ def test_a_change_decided_on_a_stale_view_is_refused(app_env):
     at.form_submit_button[0].click().run()  # "retire" is offered for a deprecated iteration too
     assert any("v3 was changed by Eve meanwhile (now deprecated, you saw candidate)" in e.value for e in at.error)
     assert lifecycle_statuses(store, "credit", ["v3"]) == {"v3": "deprecated"}
+
+
+def test_the_dossier_is_offered_as_a_pdf_made_on_the_click(app_env, monkeypatch):
+    import io
+
+    import pypdf
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = {}  # file name -> the callable the button runs on the click
+    add_deferred = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **options):
+        made[file_name] = data_callable
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = open_app(PAGE)
+    assert not at.exception
+    [download] = [d for d in at.get("download_button") if d.proto.label == "Dossier (PDF) of v3"]
+    assert download.proto.deferred_file_id and download.proto.ignore_rerun  # written when clicked, no rerun
+    pdf = made["involve-credit-v3-dossier.pdf"]()  # what the click runs
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    first = " ".join(reader.pages[0].extract_text().split())
+    assert len(reader.pages) > 1 and "Credit risk — iteration v3" in first
+    assert "Lifecycle status candidate" in first and "Ann Example (data scientist), Involve app" in first

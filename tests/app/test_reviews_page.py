@@ -154,6 +154,8 @@ def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, 
     assert dict(zip(labels, (m.value for m in dee.metric)))["Krippendorff's alpha"] == "—"  # undefined, shown so
     assert dict(zip(labels, (m.value for m in dee.metric)))["Agreement with the model"] == format_share(rate)
     assert [label for label in labels if find_term(label, get_use_case("credit")) is None] == []  # in the glossary
+    [by] = tables_with(dee, "Share (95% interval)")
+    assert list(by[by["By"] == "Strategy"]["Blind decisions equal to the model's"]) == [f"{round(rate * 8)} of 8"]
     ann = open_app(PAGE, user=ANN)  # the round closed: Ann's queue shows the model's answers, without any form
     assert not ann.exception and [b.form_id for b in ann.form_submit_button] == ["app_report"]
     assert "This round is closed: answers can no longer be given or changed." in [i.value for i in ann.info]

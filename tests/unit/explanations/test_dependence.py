@@ -23,38 +23,16 @@ from demo_models.explanations.dependence import (
 )
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
-from tests.helpers import approvals_data
-
-
-def _fit_planted(frame: pd.DataFrame):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    prep = ColumnTransformer(
-        [
-            ("cat", OneHotEncoder(handle_unknown="ignore"), ["region", "branch"]),
-            ("num", SimpleImputer(), ["income", "tenure", "savings"]),
-        ]
-    )
-    return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
+from tests.helpers import fit_planted_model, planted_approvals
 
 
 @pytest.fixture(scope="module")
 def brought(tmp_path_factory) -> ScoredIteration:
-    """A brought model with missing values and categories, and two planted pairs: savings follows income
-    (Spearman ~1), the branch follows the region (Cramér's V 1); tenure is independent of both."""
-    rng = np.random.default_rng(3)
-    frame = approvals_data()
-    frame["savings"] = frame["income"] * 0.5 + rng.normal(0, 0.5, len(frame))
-    frame["branch"] = frame["region"].map({"north": "N-office", "south": "S-office"}).astype(object)
-    frame.loc[frame.index[rng.random(len(frame)) < 0.05], "branch"] = np.nan
-    frame = frame[["region", "branch", "income", "tenure", "savings", "approved"]]
+    """A brought model with missing values and categories, and two planted pairs (`planted_approvals`)."""
+    frame = planted_approvals()
     root = tmp_path_factory.mktemp("registry")
     register_iteration(
-        _fit_planted(frame),
+        fit_planted_model(frame),
         frame.iloc[:600],
         use_case="loans",
         version="v1",
@@ -195,3 +173,45 @@ def test_the_inputs_it_uses_come_first_and_an_unknown_input_is_refused(scored):
     assert sorted(inputs) == sorted(it.features.columns)
     with pytest.raises(DependenceError, match="not an input"):
         explain_dependence(it, "no_such_input")
+
+
+def test_when_the_positive_class_is_the_first_the_partial_dependence_is_of_that_class(tmp_path):
+    frame = planted_approvals()
+    register_iteration(
+        fit_planted_model(frame),
+        frame.iloc[:300],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_label=0,
+        positive_class="refused",
+        registry_dir=tmp_path,
+    )
+    it = ScoredIteration(load_iteration("loans", "v1", tmp_path))
+    assert it.explainer.positive_index == 0
+    found = explain_dependence(it, "tenure")
+    reference = _reference(it, "tenure", found.grid)  # scikit-learn sweeps classes_[1], "approved"
+    assert np.allclose(found.average, 1.0 - reference["average"][0], rtol=0, atol=1e-12)
+    case = found.ice.index[0]
+    row = it.features.loc[[case]].astype({"tenure": float})
+    row["tenure"] = found.grid[3]
+    assert found.ice.loc[case, 3] == pytest.approx(it.score_of(row), abs=1e-12)  # the score Involve shows: P(refused)
+
+
+def test_an_input_with_a_single_value_is_refused_clearly(tmp_path):
+    frame = planted_approvals()
+    frame["tenure"] = 5.0
+    register_iteration(
+        fit_planted_model(frame),
+        frame.iloc[:300],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        registry_dir=tmp_path,
+    )
+    it = ScoredIteration(load_iteration("loans", "v1", tmp_path))
+    with pytest.raises(DependenceError, match="fewer than two distinct values"):
+        explain_dependence(it, "tenure")

@@ -4,6 +4,7 @@ retried while a receiver is down, dead after the last attempt, never twice with 
 import threading
 from datetime import datetime, timedelta, timezone
 
+import apprise
 import pytest
 
 from feedback.access import Actor
@@ -55,7 +56,7 @@ def test_each_event_reaches_exactly_its_recipients_with_a_working_link(store, sm
     bodies = smtp.bodies_to("ann@bank.example")
     assert len(smtp.messages) == len(bodies) == 2
     fixed = next(b for b in bodies if "Fixed in v3" in b)
-    assert "the model now decides A0012 the way you said" in fixed
+    assert "the team marked what you said about A0012 as fixed in v3" in fixed
     assert f"{APP}/Explore?use_case=credit&iteration=v3&case=A0012" in fixed
     assert {m["Subject"] for m in smtp.messages} == {
         f"Your feedback #{entry.id} on A0012 was accepted",
@@ -159,3 +160,13 @@ def test_channels_are_shown_without_their_secrets():
     assert [v.name for v in shown] == ["e-mail sender", "team:credit", "team:credit"]
     assert not any("s3cret" in v.url for v in shown)
     assert shown[0].url.startswith("mailtos://involve:****@smtp.bank.example")
+
+
+def test_a_channel_that_raises_is_a_failed_attempt_not_a_stopped_worker(sqlite_store, hook, monkeypatch):
+    def broken(self, **kwargs):
+        raise RuntimeError("plugin bug")
+
+    monkeypatch.setattr(apprise.Apprise, "notify", broken)
+    add_messages(sqlite_store, _messages(1))
+    assert deliver_due(sqlite_store, Channels(None, {"credit": (hook.url,)})) == DeliveryReport(retried=1)
+    assert delivery_log(sqlite_store)[0].last_error == "the channel failed: RuntimeError"

@@ -1,5 +1,6 @@
 """The notice board: lifecycle changes announce themselves, team notices, per-person dismissal, outages."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -179,3 +180,20 @@ def test_an_ended_outage_leaves_the_banner_and_its_end_shows_for_the_day(store):
     restored = record_health(store, [])
     assert banner_announcements(list_announcements(store), set()) == [restored, team]
     assert banner_announcements(list_announcements(store), set(), today=date.today() + timedelta(days=1)) == [team]
+
+
+def test_only_the_latest_monitoring_alert_of_a_use_case_is_on_the_banner():
+    from feedback.announcements import monitoring_alert
+
+    alerts = [
+        replace(monitoring_alert(use_case, "v1", f"Drift in 2025-0{i}: Channel", "PSI 0.4"), id=10 + i * 2 + k)
+        for i in (7, 8)
+        for k, use_case in enumerate(("fraud", "credit"))
+    ][::-1]  # newest first, as listed
+    shown = banner_announcements(alerts, dismissed=set())
+    assert [(n.use_case, n.title) for n in shown] == [
+        ("credit", "Drift in 2025-08: Channel"),
+        ("fraud", "Drift in 2025-08: Channel"),
+    ]
+    after_dismissal = banner_announcements(alerts, dismissed={shown[0].item})
+    assert ("credit", "Drift in 2025-07: Channel") in [(n.use_case, n.title) for n in after_dismissal]

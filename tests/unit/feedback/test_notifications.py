@@ -18,6 +18,7 @@ from feedback.notifications import (
     deep_link,
     make_subscription,
     retry_delay,
+    shown_to,
 )
 from feedback.store import lifecycle as store_lifecycle
 from feedback.store import triage as store_triage
@@ -54,7 +55,7 @@ def test_fixed_feedback_tells_the_person_who_gave_it_with_a_link_to_the_case_on_
     assert [(m.recipient, m.event, m.status) for m in messages] == [("ann@bank.example", FEEDBACK_STATUS, QUEUED)] * 2
     fixed = messages[0]  # newest first
     assert fixed.subject == f"Your feedback #{entry.id} on A0012 was fixed in v3"
-    assert fixed.body.startswith("Fixed in v3: the model now decides A0012 the way you said.")
+    assert fixed.body.startswith("Fixed in v3: the team marked what you said about A0012 as fixed in v3; open the link")
     assert "The team's note: Duration weighs less now." in fixed.body and "credit v2" in fixed.body
     assert fixed.link == "/Explore?use_case=credit&iteration=v3&case=A0012"
     assert messages[1].subject == f"Your feedback #{entry.id} on A0012 was accepted"
@@ -183,3 +184,13 @@ def test_where_a_person_hears():
 def test_a_bad_subscription_is_refused_with_a_clear_message(address, use_cases, events, message):
     with pytest.raises(NotificationError, match=message):
         make_subscription("demo:x", address, use_cases, events, ["credit"])
+
+
+def test_the_delivery_log_shows_a_person_their_own_and_the_teams_and_an_admin_everything():
+    def message(recipient, status=QUEUED):
+        return OutboxMessage("k", FEEDBACK_STATUS, "credit", recipient, "s", "b", "/Explore", status=status)
+
+    mine, theirs, team = message("ann@bank.example"), message("cy@bank.example"), message("team:credit")
+    dead = message("ann@bank.example", DEAD)
+    assert [shown_to(m, "risk", {"ann@bank.example"}) for m in (mine, theirs, team, dead)] == [True, False, True, False]
+    assert all(shown_to(m, "admin", set()) for m in (mine, theirs, team, dead))

@@ -22,10 +22,12 @@ from feedback.rounds import (
     check_may_create,
     check_verdict,
     describe_progress,
+    parse_reviewer_lines,
     plan_own_decision,
     plan_verdict,
     resolve_reviewers,
     resume_position,
+    rounds_of_reviewer,
     validate_round,
     visible_answers,
 )
@@ -198,3 +200,22 @@ def test_resume_is_the_first_case_not_answered_and_progress_counts_answered():
     assert resume_position(queue) == 1
     assert describe_progress(queue) == "1 of 3 answered"
     assert resume_position([queue[0]]) == 0 and resume_position([]) == 0
+
+
+def test_typed_reviewers_are_demo_identities_and_a_bad_line_is_named():
+    assert parse_reviewer_lines("Ann, risk\n\n  Bo Builder , business user ") == [
+        Reviewer("demo:ann", "Ann", "risk"),
+        Reviewer("demo:bo builder", "Bo Builder", "business user"),
+    ]
+    assert parse_reviewer_lines("") == []
+    for text, message in [("Ann", "Line 1: write"), ("Ann, risk\nBo, boss", "Line 2: write"), (", risk", "Line 1")]:
+        with pytest.raises(RoundError, match=message):
+            parse_reviewer_lines(text)
+
+
+def test_a_person_sees_the_rounds_they_review_by_subject_open_ones_first():
+    closed, other = replace(make_round(), status="closed", id=1), make_round(reviewers=(BO,), id=2)
+    open_ = make_round(id=3)
+    assert rounds_of_reviewer([closed, other, open_], Actor("Ann", "risk")) == [open_, closed]
+    assert rounds_of_reviewer([closed, open_], Actor("Ann", "risk", subject="iss|ann")) == []  # same name, not Ann
+    assert rounds_of_reviewer([open_], Actor("", "risk")) == []

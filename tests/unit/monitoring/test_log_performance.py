@@ -51,7 +51,9 @@ def test_ties_and_a_month_without_positives(tmp_path):
 
 def _brute_force_cbpe(frame, reference):
     ref = frame[frame["month"].isin(reference)].dropna(subset=["defaulted"])
-    inner = np.unique(np.quantile(ref["p_default"], np.linspace(0, 1, CALIBRATION_BINS + 1)))[1:-1]
+    q = np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)
+    below, above = ref["p_default"][ref["p_default"] < THRESHOLD], ref["p_default"][ref["p_default"] >= THRESHOLD]
+    inner = np.unique(np.concatenate([np.quantile(below, q)[1:-1], np.quantile(above, q)[1:-1], [THRESHOLD]]))
     bins = lambda s: (s.to_numpy()[:, None] >= inner[None, :]).sum(axis=1)  # noqa: E731
     rates = ref.groupby(bins(ref["p_default"]))["defaulted"].mean()
     expected = rates.reindex(bins(frame["p_default"])).to_numpy()
@@ -74,6 +76,20 @@ def test_cbpe_equals_a_brute_force(partitioned_log):
     estimated = log_performance(Source("parquet", str(folder), LOG_MAPPING), THRESHOLD).estimated
     expected = _brute_force_cbpe(frame, sorted(frame["month"].unique())[:3])
     np.testing.assert_allclose(estimated[expected.columns].to_numpy(), expected.to_numpy(), rtol=1e-9)
+
+
+def test_over_the_reference_window_the_estimate_equals_what_was_measured(partitioned_log):
+    """No calibration bin straddles the threshold, so the expected true positives over the reference months
+    are exactly the true positives counted there (a miscalibrated score cannot bias the estimate there)."""
+    folder, frame = partitioned_log
+    result = log_performance(Source("parquet", str(folder), LOG_MAPPING), THRESHOLD)
+    reference = result.realised.index[:3]
+    frame = frame.assign(month=_month(frame))
+    ref = frame[frame["month"].isin(reference)]
+    measured_tp = ((ref["p_default"] >= THRESHOLD) & (ref["defaulted"] == 1)).sum()
+    per_month = result.estimated.loc[reference]
+    tp = (per_month["precision"] * per_month["positive rate"] * per_month["cases"]).sum()
+    assert measured_tp > 50 and tp == pytest.approx(measured_tp, rel=1e-9)
 
 
 def test_cbpe_tracks_measured_performance_of_a_miscalibrated_score(tmp_path):

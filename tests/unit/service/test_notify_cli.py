@@ -71,3 +71,36 @@ def test_channels_come_from_the_secrets_file_and_the_environment_wins(clean_env,
     channels = settings.notify_channels()
     assert channels["team_urls"]["credit"] == ("json://d.example/1", "json://e.example/2")
     assert channels["max_attempts"] == 5
+
+
+def test_the_worker_keeps_looking_every_poll_until_stopped(clean_env, monkeypatch, capsys):
+    hook = WebhookReceiver()
+    looks = []
+
+    def sleep(seconds):  # replaces time.sleep everywhere: only the worker's poll (3 s) is counted
+        if seconds != 3.0:
+            return
+        looks.append(seconds)
+        if len(looks) == 2:
+            raise KeyboardInterrupt  # as Ctrl-C or SIGINT stops a sidecar
+
+    try:
+        url = f"sqlite:///{clean_env / 'store.sqlite3'}"
+        store = FeedbackStore(url)
+        change_lifecycle(
+            store,
+            "credit",
+            ["v1"],
+            "v1",
+            "live",
+            Actor("Dana", "data scientist"),
+            "first",
+            required_signoffs=(),
+            migration_note="New.",
+        )
+        monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", hook.url)
+        monkeypatch.setattr("feedback.store.delivery.time.sleep", sleep)
+        assert main(["notify", "--deliver", "--poll", "3", "--db", url]) == 0
+        assert len(looks) == 2 and hook.titles() == ["credit v1 is now live"]
+    finally:
+        hook.close()

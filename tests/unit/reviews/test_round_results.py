@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
+from demo_models.formats import format_share
 from demo_models.metrics.agreement import summarise_agreement
 from demo_models.metrics.groups import group_frame
-from demo_models.reviews.rounds import choose_cases, round_results, start_round
+from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
 from feedback.access import Actor, demo_subject
 from feedback.rounds import Reviewer, ReviewRound, Verdict
 from feedback.store.records import add_feedback
@@ -92,3 +94,12 @@ def test_results_are_private_until_closed_then_equal_summarise_agreement(sqlite_
     assert results.agreement.split_cases == tuple(
         sorted(results.answers.groupby("case_id")["own_decision"].nunique().pipe(lambda n: n[n > 1]).index)
     )
+    table = agreement_table(results.agreement)
+    answers = results.answers.assign(agreed=results.answers["own_decision"] == results.answers["decision"])
+    for strategy, part in answers.groupby("strategy"):
+        [row] = table[(table["By"] == "Strategy") & (table["Which"] == strategy)].to_dict("records")
+        low, high = proportion_confint(int(part["agreed"].sum()), len(part), method="wilson")
+        assert row["Blind decisions equal to the model's"] == f"{int(part['agreed'].sum())} of {len(part)}"
+        share = format_share(part["agreed"].mean())
+        assert row["Share (95% interval)"] == f"{share} ({format_share(low)} to {format_share(high)})"
+    assert set(table["By"]) == {"Strategy", "Model's decision", "Group"}

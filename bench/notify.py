@@ -1,0 +1,100 @@
+"""Benchmark: what the notification outbox costs a triage change, and how fast the worker delivers.
+
+1. Enqueue cost: single-entry triage changes (new -> triaged) of entries whose givers have a login
+   e-mail, half with the outbox (their subscription looked up, the message written) and half with
+   `notify=False`, interleaved, on SQLite; p50 / p99 of each and the difference of the p99s.
+   Target: the outbox adds <= 5 ms p99.
+2. Delivery: 10,000 queued messages delivered by one worker to a local JSON webhook (a real HTTP
+   server on 127.0.0.1), messages per second, checking each arrived exactly once.
+
+    .venv/bin/python bench/notify.py [--changes 400] [--messages 10000]
+"""
+
+# ruff: noqa: E402 (the project's root goes on the path before its imports, as in locked_store.py)
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from feedback.access import Actor
+from feedback.notifications import Channels, OutboxMessage
+from feedback.store.database import FeedbackStore
+from feedback.store.delivery import deliver_due
+from feedback.store.notifications import add_messages, delivery_log
+from feedback.store.records import add_feedback
+from feedback.store.triage import triage_feedback
+from tests.helpers import make_draft
+from tests.notify_receivers import WebhookReceiver
+
+TARGET_ADDED_P99_MS = 5.0
+DS = Actor("Bench Scientist", "data scientist", "https://login.bench|ds")
+
+
+def enqueue_cost(folder: Path, changes: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of each triage change with the outbox insert and without it."""
+    store = FeedbackStore(f"sqlite:///{folder / 'enqueue.sqlite3'}")
+    ids = [
+        add_feedback(store, make_draft(reviewer_subject=f"email:p{i}@bench.example"), ["v3"]).id
+        for i in range(changes * 2)
+    ]
+    timed: dict[bool, list[float]] = {True: [], False: []}
+    for i, entry in enumerate(ids):
+        notify = i % 2 == 0
+        start = time.perf_counter()
+        triage_feedback(store, [entry], "triaged", DS, notify=notify)
+        timed[notify].append((time.perf_counter() - start) * 1000)
+    assert len(delivery_log(store, limit=changes * 4)) == changes
+    return timed[True], timed[False]
+
+
+def delivery_rate(folder: Path, messages: int) -> tuple[float, int]:
+    """Messages per second delivered to a local webhook, and how many distinct ones arrived."""
+    store = FeedbackStore(f"sqlite:///{folder / 'deliver.sqlite3'}")
+    hook = WebhookReceiver()
+    try:
+        for start in range(0, messages, 1000):
+            add_messages(
+                store,
+                [
+                    OutboxMessage(f"b{i}", "test message", "credit", "team:credit", f"m-{i}", "body", "/Notices")
+                    for i in range(start, min(start + 1000, messages))
+                ],
+            )
+        began = time.perf_counter()
+        report = deliver_due(store, Channels(None, {"credit": (hook.url,)}), "bench", batch=100)
+        seconds = time.perf_counter() - began
+        titles = hook.titles()
+        assert report.sent == messages == len(titles), (report, len(titles))
+        return messages / seconds, len(set(titles))
+    finally:
+        hook.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=400, help="timed triage changes of each kind")
+    parser.add_argument("--messages", type=int, default=10_000)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        with_outbox, without = enqueue_cost(Path(folder), args.changes)
+        p = {name: np.percentile(v, [50, 99]) for name, v in (("with", with_outbox), ("without", without))}
+        added = p["with"][1] - p["without"][1]
+        print(f"triage, outbox insert:    p50 {p['with'][0]:.1f} ms, p99 {p['with'][1]:.1f} ms")
+        print(f"triage, no outbox insert: p50 {p['without'][0]:.1f} ms, p99 {p['without'][1]:.1f} ms")
+        verdict = "met" if added <= TARGET_ADDED_P99_MS else "NOT met"
+        print(f"added p99 {added:.1f} ms (target <= {TARGET_ADDED_P99_MS:.0f} ms: {verdict})")
+        rate, distinct = delivery_rate(Path(folder), args.messages)
+        print(f"delivery: {args.messages} messages, {rate:.0f} per second, {distinct} distinct arrived once each")
+
+
+if __name__ == "__main__":
+    main()
