@@ -29,6 +29,7 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "create rounds": ("admin", "data scientist"),  # review rounds (feedback.rounds)
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
+    "edit notice templates": ("admin", "compliance"),  # decision notice wording (feedback.notice_templates)
 }
 DEFAULT_ROLE = "business user"
 DEMO_PREFIX = "demo:"

@@ -159,7 +159,7 @@ with right:
         st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
     else:
         st.write(md("No input pushed this {} towards {}.", words.case, words.outcome))
-    render_notice_downloads(scored, explanation, "notice")
+    render_notice_downloads(scored, explanation, "notice", store=ctx.store, actor=ctx.identity.actor)
     for driver in explanation.protected_drivers:
         direction = "towards" if driver.contribution > 0 else "away from"
         st.warning(

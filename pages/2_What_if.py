@@ -144,7 +144,9 @@ with right:
                 ),
             )
         )
-    render_notice_downloads(scored, before, "whatif_notice")  # the case as it is: a notice is for a real decision
+    render_notice_downloads(  # the case as it is: a notice is for a real decision
+        scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
+    )
     render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
     render_case_waterfall(before, use_case, "whatif_before", title="As it is")
 

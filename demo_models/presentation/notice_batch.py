@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from demo_models.iterations.scoring import ScoredIteration
-from demo_models.presentation.notice_render import notice_file_stem, render_notice_pdf
+from demo_models.presentation.notice_render import DEFAULT_WORDING, NoticeWording, notice_file_stem, render_notice_pdf
 from demo_models.presentation.notices import build_notice, decline_reasons
 from feedback.exchange import neutralise_cell
 
@@ -26,11 +26,14 @@ CSV_COLUMNS = ("case", "decision", "reason codes", "statements", "reasons withou
 
 @dataclass(frozen=True)
 class NoticeBatch:
-    """What a batch wrote: the ZIP, how many notices, and how many of them lack a statement for some reason."""
+    """What a batch wrote: the ZIP, how many notices, how many of them lack a statement for some reason, and the
+    cases and references in it."""
 
     path: Path
     notices: int
     with_missing: int
+    case_ids: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
 
 
 def declined_cases(scored: ScoredIteration) -> list[str]:
@@ -44,9 +47,11 @@ def write_notice_batch(
     out: Path,
     issued: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    wording: NoticeWording = DEFAULT_WORDING,
 ) -> NoticeBatch:
-    """Write `out`: a PDF per declined evaluation case and notices.csv (case, decision, reason codes, statements,
-    reference); written to a temporary file beside it first, so a failure leaves no half ZIP. OSError if unwritable."""
+    """Write `out`: a PDF per declined evaluation case in `wording` and notices.csv (case, decision, reason codes,
+    statements, reference); written to a temporary file beside it first, so a failure leaves no half ZIP. OSError
+    if unwritable; NoticeError if the template is refused."""
     cases = declined_cases(scored)
     rows, used, with_missing = [], set(), 0
     folder = out.parent if str(out.parent) else Path(".")
@@ -61,7 +66,7 @@ def write_notice_batch(
                 if stem in used:  # two case ids that differ only in characters a file name cannot hold
                     stem = f"{stem}-{notice.reference}"
                 used.add(stem)
-                archive.writestr(f"{stem}.pdf", render_notice_pdf(notice))
+                archive.writestr(f"{stem}.pdf", render_notice_pdf(notice, wording.text, wording.version))
                 with_missing += bool(notice.missing)
                 rows.append(
                     [
@@ -82,7 +87,7 @@ def write_notice_batch(
         if os.path.exists(temporary):
             os.unlink(temporary)
     log.info("wrote %d notices to %s", len(cases), out)
-    return NoticeBatch(out, len(cases), with_missing)
+    return NoticeBatch(out, len(cases), with_missing, tuple(r[0] for r in rows), tuple(r[5] for r in rows))
 
 
 def _csv(rows: list[list[str]]) -> bytes:

@@ -23,6 +23,7 @@ from demo_models.presentation.notices import (
     is_declined,
     notice_reasons,
 )
+from feedback.notice_templates import DEFAULT_VERSION, template_label
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,31 @@ def _environment() -> SandboxedEnvironment:
     return environment
 
 
-def render_notice_text(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) -> str:
-    """The notice as plain text from a template; NoticeError when the sandbox refuses the template or it fails."""
+@dataclass(frozen=True)
+class NoticeWording:
+    """The template a notice is rendered with and its version (0: the built-in DEFAULT_TEMPLATE)."""
+
+    version: int = DEFAULT_VERSION
+    text: str = DEFAULT_TEMPLATE
+
+
+DEFAULT_WORDING = NoticeWording()
+
+
+def render_template(notice: DecisionNotice, template: str) -> str:
+    """The template rendered on the notice in the sandbox; NoticeError when it is refused or fails."""
     try:
         return _environment().from_string(template).render(**dataclasses.asdict(notice))
     except Exception as err:  # an untrusted template may fail in any way: refuse it with the reason
         log.info("notice template refused: %s", err)
         raise NoticeError(f"The notice template was refused: {err}") from err
+
+
+def render_notice_text(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE, version: int = DEFAULT_VERSION) -> str:
+    """The notice as plain text from a template, its last line the template's version ("Template v3") whatever
+    the template says; NoticeError when the sandbox refuses the template or it fails."""
+    body = render_template(notice, template).rstrip("\n")
+    return f"{body}\n\n{template_label(version)}\n"
 
 
 @dataclass(frozen=True)
@@ -124,10 +143,12 @@ def add_fonts(pdf: FPDF, font: PdfFont) -> None:
         pdf.add_font(font.family, "B", str(font.bold))
 
 
-def render_notice_pdf(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) -> bytes:
-    """The notice as an A4 PDF of the template's text, its first line as the title: in Helvetica when the text is
-    Latin-1, else in DejaVu Sans (embedded)."""
-    text = render_notice_text(notice, template)
+def render_notice_pdf(
+    notice: DecisionNotice, template: str = DEFAULT_TEMPLATE, version: int = DEFAULT_VERSION
+) -> bytes:
+    """The notice as an A4 PDF of the template's text, its first line as the title and the template's version in
+    small print at the end: in Helvetica when the text is Latin-1, else in DejaVu Sans (embedded)."""
+    text = render_notice_text(notice, template, version)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
     pdf = FPDF(format="A4")
     pdf.set_title(make_printable(f"Decision notice {notice.reference}", font))
@@ -140,8 +161,11 @@ def render_notice_pdf(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE) 
     pdf.multi_cell(0, 9, make_printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(2)
     pdf.set_font(font.family, "", 11)
-    for line in body.split("\n"):
+    *lines, footer, _ = body.split("\n")  # the text ends with the version line and a newline
+    for line in lines:
         pdf.multi_cell(0, 6, make_printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_font(font.family, "", 7)
+    pdf.multi_cell(0, 4, make_printable(footer, font), new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
 
 
@@ -154,8 +178,10 @@ class NoticeDownloads:
     """A declined case's notice for the pages: the reasons lacking a statement at once, the notice itself, its text
     and its PDF only when asked for (a download button calls `text` or `pdf` on the click)."""
 
-    def __init__(self, scored: ScoredIteration, explanation: CaseExplanation) -> None:
-        self._scored, self._explanation = scored, explanation
+    def __init__(
+        self, scored: ScoredIteration, explanation: CaseExplanation, wording: NoticeWording = DEFAULT_WORDING
+    ) -> None:
+        self._scored, self._explanation, self.wording = scored, explanation, wording
         self.missing = tuple(r.label for r in notice_reasons(scored, explanation) if not r.statement)
         self.file_stem = notice_file_stem(scored.card.use_case, scored.card.version, str(explanation.case_id))
 
@@ -166,13 +192,15 @@ class NoticeDownloads:
 
     def text(self) -> str:
         """The notice as plain text."""
-        return render_notice_text(self.notice)
+        return render_notice_text(self.notice, self.wording.text, self.wording.version)
 
     def pdf(self) -> bytes:
         """The notice as PDF."""
-        return render_notice_pdf(self.notice)
+        return render_notice_pdf(self.notice, self.wording.text, self.wording.version)
 
 
-def prepare_notice_downloads(scored: ScoredIteration, explanation: CaseExplanation) -> NoticeDownloads | None:
-    """The notice of a declined case for download from a page; None for a case given the favourable decision."""
-    return NoticeDownloads(scored, explanation) if is_declined(scored, explanation) else None
+def prepare_notice_downloads(
+    scored: ScoredIteration, explanation: CaseExplanation, wording: NoticeWording = DEFAULT_WORDING
+) -> NoticeDownloads | None:
+    """The notice of a declined case for download from a page, in `wording`; None for a favourable decision."""
+    return NoticeDownloads(scored, explanation, wording) if is_declined(scored, explanation) else None

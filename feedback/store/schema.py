@@ -534,6 +534,49 @@ def _create_v11(conn: Connection) -> None:
     _make_append_only(conn, "notification_attempts")
 
 
+def _document_tables(metadata: MetaData) -> tuple[Table, Table]:
+    templates = Table(
+        "notice_templates",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("author_subject", String(320), nullable=False),
+        Column("author_name", String(100), nullable=False),
+        Column("comment", Text, nullable=False),
+        Index("ix_notice_templates_version", "use_case", "version", unique=True),
+    )
+    documents = Table(
+        "generated_documents",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("kind", String(30), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("case_ids", Text, nullable=False),  # JSON list
+        Column("case_count", Integer, nullable=False),
+        Column("template_version", Integer, nullable=False),
+        Column("references", Text, nullable=False),  # JSON list
+        Column("file_name", String(200), nullable=False),
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_subject", String(320)),  # None: the command line
+        Index("ix_generated_documents_use_case", "use_case", "id"),
+    )
+    return templates, documents
+
+
+NOTICE_TEMPLATES, GENERATED_DOCUMENTS = _document_tables(METADATA)
+
+
+def _create_v12(conn: Connection) -> None:
+    for table in _document_tables(MetaData()):
+        table.create(conn)
+        _make_append_only(conn, table.name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -546,6 +589,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "the stable subject of each person beside their name", _create_v9),
     Migration(10, "review rounds: their cases, who sees which, and the answers", _create_v10),
     Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
+    Migration(12, "notice templates (every version kept) and the audit log of generated documents", _create_v12),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -190,6 +190,17 @@ PAGE_GUIDES: dict[str, str] = {
             "Fleiss' kappa) and with the model, with intervals.",
         )
     ),
+    "Documents": "\n".join(
+        (
+            "What it answers: what does a declined applicant's notice say, and which documents were generated?",
+            "The decision notice template is edited here by compliance (or an admin), with the notice of a sample "
+            "declined case rendered beside it as you type; a template that fails or reaches outside the sandbox is "
+            "refused with the reason and not saved.",
+            "Every version is kept; the latest is in force, and each notice prints its version (Template v3).",
+            "Generated documents: every notice downloaded from Explore or What-if and every batch written with "
+            "`involve notices`, with who, when, which case(s), iteration, template version and reference(s).",
+        )
+    ),
     "Guide": "\n".join(
         (
             "What it answers: what does each number in the app mean?",

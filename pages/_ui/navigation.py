@@ -19,6 +19,7 @@ PAGES = (
     ("pages/10_Monitoring.py", "Monitoring", ":material/monitoring:"),
     ("pages/11_Notices.py", "Notices", ":material/campaign:"),
     ("pages/13_Reviews.py", "Reviews", ":material/rate_review:"),
+    ("pages/14_Documents.py", "Documents", ":material/description:"),
     ("pages/12_Guide.py", "Guide", ":material/menu_book:"),
 )
 

@@ -21,9 +21,11 @@ from sqlalchemy import Table, Text
 import feedback
 from feedback.announcements import Announcement
 from feedback.app_reports import AppReport
+from feedback.documents import DocumentRecord
 from feedback.exchange import ImportRecord
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
+from feedback.notice_templates import NoticeTemplate
 from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
 from feedback.records import Feedback
 from feedback.rounds import ReviewRound, RoundAnswer, RoundCase
@@ -46,6 +48,8 @@ RECORD_TABLES: dict[type, Table] = {
     OutboxMessage: schema.OUTBOX,
     DeliveryAttempt: schema.NOTIFICATION_ATTEMPTS,
     Subscription: schema.SUBSCRIPTIONS,
+    NoticeTemplate: schema.NOTICE_TEMPLATES,
+    DocumentRecord: schema.GENERATED_DOCUMENTS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -67,6 +71,8 @@ JSON_COLUMNS = {
     ("notification_outbox", "delivered_to"),
     ("notification_subscriptions", "use_cases"),
     ("notification_subscriptions", "events"),
+    ("generated_documents", "case_ids"),
+    ("generated_documents", "references"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 

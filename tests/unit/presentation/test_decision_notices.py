@@ -239,7 +239,7 @@ def test_markup_in_a_template_stays_inert_text(scored):
     it = scored["v3"]
     notice = build_notice(it, it.explain_case(_declined(it)[0]), ISSUED)
     text = render_notice_text(notice, "<script>alert(1)</script> {{ reference }}")
-    assert text == f"<script>alert(1)</script> {notice.reference}"
+    assert text == f"<script>alert(1)</script> {notice.reference}\n\nTemplate v0\n"
 
 
 HOSTILE = "<script>alert(1)</script> {{ 7*7 }} {% raw %} \x00\x1b[31m \u202eevil 信用 🙂 Ωμέγα " + "x" * 300

@@ -17,10 +17,17 @@ def _pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
+@pytest.fixture(autouse=True)
+def _store_elsewhere(tmp_path_factory, monkeypatch):
+    """Each test's store (the template and the audit log) in its own folder, never the project's."""
+    monkeypatch.setenv("INVOLVE_DB_URL", f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite3'}")
+
+
 @pytest.fixture(scope="module")
 def written(registry_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("notices") / "notices.zip"
-    status = main(["notices", "credit", "v3", "--out", str(out), "--registry", str(registry_dir)])
+    db = f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite3'}"
+    status = main(["notices", "credit", "v3", "--out", str(out), "--registry", str(registry_dir), "--db", db])
     return status, out
 
 
@@ -92,3 +99,36 @@ def test_an_unwritable_path_gets_a_message_and_leaves_no_half_zip(registry_dir, 
     err = capsys.readouterr().err
     assert "cannot write" in err and "No space left on device" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # neither the ZIP nor its temporary file
+
+
+def test_a_batch_uses_the_current_template_and_is_one_record_of_the_audit_log(registry_dir, scored, tmp_path, capsys):
+    from demo_models.presentation.notice_documents import sample_notice, save_notice_template
+    from feedback.access import Actor
+    from feedback.store.database import FeedbackStore
+    from feedback.store.documents import list_documents
+
+    db = f"sqlite:///{tmp_path / 'audit.sqlite3'}"
+    store = FeedbackStore(db)
+    compliance = Actor("Cleo", "compliance")
+    text = "Notice {{ reference }}\nWe {{ decision_past }} {{ case_noun }} {{ case_id }}.\n"
+    save_notice_template(store, sample_notice(scored["v3"]), text, "first", compliance)
+    saved = save_notice_template(store, sample_notice(scored["v3"]), text + "Regards\n", "second", compliance)
+    assert saved.version == 2
+    out = tmp_path / "batch.zip"
+    assert main(["notices", "credit", "v3", "--out", str(out), "--registry", str(registry_dir), "--db", db]) == 0
+    assert "(template v2; recorded in the audit log" in capsys.readouterr().out
+    decisions = scored["v3"].decisions()
+    declined = sorted(decisions[decisions == "decline"].index)
+    with zipfile.ZipFile(out) as archive:
+        first = _pdf_text(archive.read(f"notice-credit-v3-{declined[0]}.pdf"))
+        rows = list(csv.DictReader(io.StringIO(archive.read("notices.csv").decode("utf-8"))))
+    assert f"We declined applicant {declined[0]}." in first and "Regards" in first and first.endswith("Template v2")
+    (record,) = list_documents(store, "credit")
+    assert (record.kind, record.iteration, record.case_count, record.template_version) == (
+        "notice batch (ZIP)",
+        "v3",
+        len(declined),
+        2,
+    )
+    assert list(record.case_ids) == declined and list(record.references) == [r["reference"] for r in rows]
+    assert (record.file_name, record.actor_name, record.actor_subject) == ("batch.zip", "command line", None)
