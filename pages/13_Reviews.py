@@ -273,8 +273,8 @@ if summary is None:
     st.info(plain(results.why_no_agreement))
 else:
 
-    def _interval(low: float, high: float) -> str:
-        return "no interval" if pd.isna(low) else f"{format_number(low)} to {format_number(high)}"
+    def _interval(low: float, high: float, show=format_number) -> str:
+        return "no interval" if pd.isna(low) else f"95 % interval {show(low)} to {show(high)}"
 
     a1, a2, a3, a4 = st.columns(4)
     a1.metric(
@@ -282,10 +282,17 @@ else:
         format_number(summary.alpha.value),
         _interval(summary.alpha.low, summary.alpha.high),
         delta_color="off",
+        delta_arrow="off",
     )
     a2.metric("Fleiss' kappa", format_number(summary.fleiss.value), delta_color="off")
     rate = summary.with_model
-    a3.metric("Agreement with the model", format_share(rate.rate), _interval(rate.low, rate.high), delta_color="off")
+    a3.metric(
+        "Agreement with the model",
+        format_share(rate.rate),
+        _interval(rate.low, rate.high, format_share),
+        delta_color="off",
+        delta_arrow="off",
+    )
     a4.metric("Mind changed by the reveal", format_share(summary.changed_mind.rate), delta_color="off")
     for coefficient, label in ((summary.alpha, "Krippendorff's alpha"), (summary.fleiss, "Fleiss' kappa")):
         if coefficient.note:

@@ -35,7 +35,7 @@ def render_reveal(explanation: CaseExplanation, use_case: UseCase, key: str) -> 
     left, right = st.columns([3, 2])
     render_case_waterfall(explanation, use_case, key, left)
     with right:
-        st.subheader(md("Why {}", words.past(explanation.decision)))
+        st.subheader(md("Principal reasons for “{}”", words.positive_decision))  # as on Explore: what pushed up
         if explanation.reasons:
             st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
         else:

@@ -51,7 +51,7 @@ def _revealed(at) -> dict:
     return {
         "metrics": [m.label for m in at.metric],
         "waterfalls": [el.key for el in at.get("plotly_chart") if (el.key or "").startswith("review_waterfall")],
-        "why": [s.value for s in at.subheader if s.value.startswith("Why")],
+        "why": [s.value for s in at.subheader if s.value.startswith("Principal reasons")],
     }
 
 

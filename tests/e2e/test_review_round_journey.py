@@ -218,13 +218,13 @@ def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
     expect(alpha_metric.get_by_test_id("stMetricValue")).to_have_text(format_number(alpha.value))
     if not pd.isna(alpha.low):
         expect(alpha_metric.get_by_test_id("stMetricDelta")).to_have_text(
-            f"{format_number(alpha.low)} to {format_number(alpha.high)}"
+            f"95 % interval {format_number(alpha.low)} to {format_number(alpha.high)}"
         )
     expect(_metric(page, "Fleiss' kappa").get_by_test_id("stMetricValue")).to_have_text(format_number(kappa))
     rate_metric = _metric(page, "Agreement with the model")
     expect(rate_metric.get_by_test_id("stMetricValue")).to_have_text(format_share(with_model.rate))
-    expect(rate_metric.get_by_test_id("stMetricDelta")).to_have_text(  # the page writes this interval as
-        f"{format_number(with_model.low)} to {format_number(with_model.high)}"  # fractions beside a percentage
+    expect(rate_metric.get_by_test_id("stMetricDelta")).to_have_text(
+        f"95 % interval {format_share(with_model.low)} to {format_share(with_model.high)}"
     )
     expect(page.get_by_test_id("stException")).to_have_count(0)
     _metric(page, "Krippendorff's alpha").scroll_into_view_if_needed()
