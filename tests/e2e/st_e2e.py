@@ -37,7 +37,9 @@ def say_who(page: Page, name: str, role: str) -> None:
     field.fill(name)
     field.press("Enter")
     wait_for_app_run(page)
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Your role").click()
+    picker = sidebar.get_by_test_id("stSelectbox").filter(has_text="Your role").get_by_role("combobox")
+    picker.scroll_into_view_if_needed()  # the sidebar's foot: below the fold with the whole menu above it
+    picker.click()
     page.get_by_role("option", name=role, exact=True).click()
     wait_for_app_run(page)
 
