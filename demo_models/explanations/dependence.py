@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 from scipy.stats.contingency import association
 from scipy.stats.mstats import mquantiles
+from sklearn.base import BaseEstimator
 from sklearn.inspection import partial_dependence
 
 from demo_models.iterations.scoring import ScoredIteration
@@ -193,6 +194,17 @@ def model_frame(features: pd.DataFrame, column: str) -> pd.DataFrame:
     return features
 
 
+def sweep_input(model, frame: pd.DataFrame, column: str, grid: np.ndarray, positive_index: int) -> np.ndarray:
+    """Each case's probability of the positive class with `column` set to each grid value (cases × grid):
+    what scikit-learn's brute-force partial dependence computes, for a model it does not take."""
+    curves = np.empty((len(frame), len(grid)))
+    for i, value in enumerate(grid):
+        swept = frame.copy()
+        swept[column] = value
+        curves[:, i] = np.asarray(model.predict_proba(swept), dtype=float)[:, positive_index]
+    return curves
+
+
 def explain_dependence(
     scored: ScoredIteration,
     column: str,
@@ -226,17 +238,23 @@ def explain_dependence(
     except DependenceError as err:
         raise DependenceError(f"in {scored.card.version}'s evaluation cases, {err}") from err
     averaged = sample_cases(features.index, pd_cases, seed)
-    result = partial_dependence(
-        scored.iteration.model,
-        model_frame(features.loc[averaged], column),
-        [column],
-        categorical_features=[column] if categorical else None,
-        custom_values={column: grid},
-        kind="both",
-    )
-    average, individual = result["average"][0], result["individual"][0]
-    if scored.explainer.positive_index == 0:  # scikit-learn sweeps the probability of classes_[1]
-        average, individual = 1.0 - average, 1.0 - individual
+    frame = model_frame(features.loc[averaged], column)
+    model = scored.iteration.model
+    if isinstance(model, BaseEstimator) and hasattr(model, "fit"):  # what partial_dependence takes
+        result = partial_dependence(
+            model,
+            frame,
+            [column],
+            categorical_features=[column] if categorical else None,
+            custom_values={column: grid},
+            kind="both",
+        )
+        average, individual = result["average"][0], result["individual"][0]
+        if scored.explainer.positive_index == 0:  # scikit-learn sweeps the probability of classes_[1]
+            average, individual = 1.0 - average, 1.0 - individual
+    else:  # a native booster scikit-learn does not take: the same sweep, by hand
+        individual = sweep_input(model, frame, column, grid, scored.explainer.positive_index)
+        average = individual.mean(axis=0)
     ice_rows = np.sort(np.random.default_rng(seed).choice(len(averaged), min(ice_lines, len(averaged)), replace=False))
     ice = pd.DataFrame(individual[ice_rows], index=averaged[ice_rows].astype(str), columns=range(len(grid)))
     return InputDependence(

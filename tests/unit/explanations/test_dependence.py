@@ -20,6 +20,7 @@ from demo_models.explanations.dependence import (
     model_frame,
     rank_interactions,
     sample_cases,
+    sweep_input,
 )
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
@@ -215,3 +216,15 @@ def test_an_input_with_a_single_value_is_refused_clearly(tmp_path):
     it = ScoredIteration(load_iteration("loans", "v1", tmp_path))
     with pytest.raises(DependenceError, match="fewer than two distinct values"):
         explain_dependence(it, "tenure")
+
+
+@pytest.mark.parametrize("column", ["duration", "checking_account"])
+def test_the_sweep_for_models_scikit_learn_does_not_take_equals_its_partial_dependence(scored, column):
+    """A native booster is swept by hand (`sweep_input`): on a model scikit-learn takes, the same sweep gives
+    scikit-learn's individual curves and their mean its partial dependence."""
+    it = scored["v3"]
+    reference = _reference(it, column)
+    grid = reference["grid_values"][0]
+    curves = sweep_input(it.iteration.model, model_frame(it.features, column), column, grid, 1)
+    np.testing.assert_allclose(curves, reference["individual"][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(curves.mean(axis=0), reference["average"][0], rtol=1e-12, atol=1e-12)
