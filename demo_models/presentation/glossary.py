@@ -386,8 +386,8 @@ GLOSSARY: tuple[Term, ...] = (
         "associated with another, the grid creates {cases} that do not occur, and the curve can mislead: the page "
         "then names the other input.",
         "PD(v) = mean over the {cases} of the score with the input set to v",
-        "No target: compare it with what the business expects (a longer loan riskier, say) and between iterations, "
-        "e.g. before and after a monotone constraint.",
+        "No target: compare it with what the business expects of the input (a score that should rise with it, say) "
+        "and between iterations, e.g. before and after a monotone constraint.",
         no_example="It needs an input chosen: see How each input moves the score on Outcomes.",
     ),
     _T(
