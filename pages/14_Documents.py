@@ -70,7 +70,9 @@ else:
     allowed = actor.role in PERMISSIONS[EDIT_TEMPLATES]
     if not allowed:
         edit.caption(md("Templates are saved by: {}.", ", ".join(PERMISSIONS[EDIT_TEMPLATES])))
-    if edit.button(f"Save as template v{wording.version + 1}", disabled=not allowed or not changed, key="tpl_save"):
+    if edit.button(
+        md("Save as template v{}", wording.version + 1), disabled=not allowed or not changed, key="tpl_save"
+    ):
         try:
             saved = save_notice_template(store, sample, text, comment, actor)
         except (AccessError, TemplateError, StoreError) as err:
