@@ -45,11 +45,11 @@ connected = log_summary_of(ctx, card)
 if connected is None:
     st.caption(
         "Your own decision log can be watched here too: connect it with `involve monitor connect` "
-        "(README, “Monitoring your own decision log”)."
+        "(README, “Your own decision log”)."
     )
 else:
     st.header("Your decision log")
-    st.markdown(md("Reading the {} log at `{}`.", connected.source.kind, connected.source.path))
+    st.markdown(md("Reading the {} log at {}.", connected.source.kind, connected.source.path))  # escaped, not code
     for problem in connected.problems:
         st.error(plain(problem))
     if connected.aggregates is not None:
