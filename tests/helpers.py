@@ -109,6 +109,27 @@ def fit_approvals_model(frame: pd.DataFrame):
     return make_pipeline(prep, LogisticRegression(max_iter=500)).fit(frame.drop(columns="approved"), frame["approved"])
 
 
+def register_approvals(root: Path) -> None:
+    """Register the brought "loans" use case (approved: the positive and the favourable decision, region
+    protected) as loans/v1 in the registry at `root`, from `approvals_data` and `fit_approvals_model`."""
+    from demo_models.iterations.registry import register_iteration
+
+    frame = approvals_data()
+    register_iteration(
+        fit_approvals_model(frame),
+        frame.iloc[:600],
+        use_case="loans",
+        version="v1",
+        target="approved",
+        author="Test",
+        positive_class="approved",
+        threshold=0.4,
+        favourable="positive",
+        protected_attributes=["region"],
+        registry_dir=root,
+    )
+
+
 def planted_approvals(n: int = 1200, seed: int = 3) -> pd.DataFrame:
     """`approvals_data` with two planted associations: savings follows income (Spearman ~1), the branch
     follows the region (5 % of branches missing); tenure stays independent of both."""

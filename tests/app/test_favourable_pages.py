@@ -4,32 +4,19 @@ import shutil
 
 import pytest
 
-from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.fairness import GAP_METRICS, fairness_gaps
 from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app
-from tests.helpers import approvals_data, fit_approvals_model
+from tests.helpers import register_approvals
 
 
 @pytest.fixture(scope="module")
 def loans_registry(registry_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("loans") / "registry"
     shutil.copytree(registry_dir, root)
-    frame = approvals_data()
-    register_iteration(
-        fit_approvals_model(frame),
-        frame.iloc[:600],
-        use_case="loans",
-        version="v1",
-        target="approved",
-        author="Test",
-        positive_class="approved",
-        threshold=0.4,
-        favourable="positive",
-        protected_attributes=["region"],
-        registry_dir=root,
-    )
+    register_approvals(root)
     return root
 
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from demo_models.explanations.reasons import MAX_REASONS
 from demo_models.explanations.whatif import edited_row, find_counterfactual
-from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation import notice_render
 from demo_models.presentation.notice_render import (
@@ -26,7 +26,7 @@ from demo_models.presentation.notices import (
     notice_reasons,
     statements_for,
 )
-from tests.helpers import BUILTIN_VERSIONS, approvals_data, fit_approvals_model
+from tests.helpers import BUILTIN_VERSIONS, register_approvals
 
 ISSUED = date(2026, 12, 2)
 
@@ -53,20 +53,7 @@ def fraud(registry_dir) -> ScoredIteration:
 def loans(tmp_path_factory) -> ScoredIteration:
     """A brought use case whose positive class (approved) is the favourable decision: no statement table."""
     root = tmp_path_factory.mktemp("loans-registry")
-    frame = approvals_data()
-    register_iteration(
-        fit_approvals_model(frame),
-        frame.iloc[:600],
-        use_case="loans",
-        version="v1",
-        target="approved",
-        author="Test",
-        positive_class="approved",
-        threshold=0.4,
-        favourable="positive",
-        protected_attributes=["region"],
-        registry_dir=root,
-    )
+    register_approvals(root)
     return ScoredIteration(load_iteration("loans", "v1", root))
 
 

@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from demo_models.iterations.registry import load_iteration, register_iteration
+from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.notice_documents import (
     current_wording,
@@ -22,7 +22,7 @@ from feedback.access import Actor, demo_subject
 from feedback.notice_templates import TemplateError
 from feedback.store.documents import list_documents
 from feedback.store.notice_templates import template_history
-from tests.helpers import approvals_data, fit_approvals_model
+from tests.helpers import register_approvals
 from tests.unit.presentation.test_decision_notices import HOSTILE_TEMPLATES
 
 CLEO, LOU = Actor("Cleo", "compliance"), Actor("Lou", "business user")
@@ -95,20 +95,7 @@ def test_each_notice_issued_is_recorded_with_its_template_version(store, scored,
 def loans(tmp_path_factory) -> ScoredIteration:
     """A brought use case (the project did not build it), approved the favourable decision."""
     root = tmp_path_factory.mktemp("loans-registry")
-    frame = approvals_data()
-    register_iteration(
-        fit_approvals_model(frame),
-        frame.iloc[:600],
-        use_case="loans",
-        version="v1",
-        target="approved",
-        author="Test",
-        positive_class="approved",
-        threshold=0.4,
-        favourable="positive",
-        protected_attributes=["region"],
-        registry_dir=root,
-    )
+    register_approvals(root)
     return ScoredIteration(load_iteration("loans", "v1", root))
 
 
