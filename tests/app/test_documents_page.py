@@ -56,6 +56,7 @@ def test_the_preview_follows_the_edit_and_compliance_saves_a_version(app_env):
     assert saved.text == TEMPLATE.strip()
     assert tables_with(at, "Version")[0]["Version"].tolist() == ["v1", "v0"]
     assert at.button(key="tpl_save").label == "Save as template v2"
+    assert at.text_input(key="tpl_comment").value == ""  # the reason went with v1; v2 starts with none
 
 
 @pytest.mark.parametrize("hostile", ["{{ ''.__class__.__mro__ }}", "{% import 'os' as os %}", "{{ nothing }}"])
