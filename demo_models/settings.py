@@ -51,6 +51,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "apprise URLs (space- or comma-separated) of a use case's team channels, e.g. INVOLVE_NOTIFY_URLS_CREDIT",
     ),
     "INVOLVE_NOTIFY_MAX_ATTEMPTS": ("5", "attempts at sending a notification before it is marked dead"),
+    "INVOLVE_SPARK_MASTER": (
+        "local[2]",
+        "Spark master URL of decision logs computed on Spark (default: local mode on the loopback address)",
+    ),
 }
 NOTIFY_URLS_PREFIX = "INVOLVE_NOTIFY_URLS_"
 
