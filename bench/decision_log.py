@@ -104,7 +104,7 @@ def _monitor(folder: Path) -> dict:
         env=env,
         check=True,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
 
 
 def main() -> None:
