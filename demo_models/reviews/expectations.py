@@ -7,8 +7,8 @@ store (`feedback.store.expectations`), so that each section of the Reviews page 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,7 @@ from demo_models.iterations.evaluation import Evaluation, load_evaluation
 from demo_models.iterations.lineup import load_at_agreed_threshold
 from demo_models.iterations.registry import IterationCard
 from demo_models.metrics.expectations import ExpectationCheck, check_expectations
-from feedback.access import Actor
+from feedback.access import Actor, subject_of
 from feedback.expectations import Adjudication, CaseView, Expectation, unanimous_expectations, view_cases
 from feedback.rounds import ReviewRound, RoundAnswer, RoundError
 from feedback.store.database import FeedbackStore
@@ -56,11 +56,17 @@ class AdjudicationQueue:
     round: ReviewRound
     cases: pd.DataFrame  # by case id: why, model, reviewers, adjudicated, by, reason
     why_empty: str = ""
+    reviewed_by: Mapping[str, frozenset[str]] = field(default_factory=dict)  # case id -> reviewers' subjects
 
     @property
     def waiting(self) -> list[str]:
         """The cases still to adjudicate, in order."""
         return [c for c, row in self.cases.iterrows() if not row["adjudicated"]]
+
+    def waiting_for(self, actor: Actor) -> list[str]:
+        """The cases still to adjudicate that `actor` may adjudicate (not those they reviewed themselves)."""
+        subject = subject_of(actor.subject, actor.name)
+        return [c for c in self.waiting if subject not in self.reviewed_by.get(c, frozenset())]
 
     @property
     def reasons(self) -> dict[str, str]:
@@ -100,7 +106,8 @@ def adjudication_queue(store: FeedbackStore, round_id: int, viewer: Actor, score
         return AdjudicationQueue(round_, empty, "The reviewers agreed with each other and the model on every case.")
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
     frame.index.name = "case_id"
-    return AdjudicationQueue(round_, frame)
+    reviewed = {c: frozenset(a.reviewer_subject for a in by_case[c]) for c in rows}
+    return AdjudicationQueue(round_, frame, reviewed_by=reviewed)
 
 
 def record_adjudication(
