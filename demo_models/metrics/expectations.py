@@ -101,3 +101,16 @@ def expectations_frame(checks: Iterable[ExpectationCheck]) -> pd.DataFrame:
             "Not checked": [len(c.not_checked) for c in checks],
         }
     )
+
+
+def broken_frame(check: ExpectationCheck) -> pd.DataFrame:
+    """The expectations an iteration breaks, by case: expected, decided, from which round and why."""
+    return pd.DataFrame(
+        {
+            "expected": [b.expected for b in check.broken],
+            "decides": [b.decided for b in check.broken],
+            "from": [f"round #{b.round_id}, {b.source}" for b in check.broken],
+            "why expected": [b.reason for b in check.broken],
+        },
+        index=pd.Index([b.case_id for b in check.broken], name="case"),
+    )

@@ -91,7 +91,8 @@ def adjudication_queue(store: FeedbackStore, round_id: int, viewer: Actor, score
         if view.outcome != "adjudicate":
             continue
         said = "; ".join(
-            f"{a.reviewer_name}: {a.own_decision} blind, then {a.verdict or 'no verdict'}" for a in by_case[view.case_id]
+            f"{a.reviewer_name}: {a.own_decision} blind, then {a.verdict or 'no verdict'}"
+            for a in by_case[view.case_id]
         )
         decided = done.get(view.case_id)
         rows[view.case_id] = [

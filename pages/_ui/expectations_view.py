@@ -55,13 +55,11 @@ def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRo
         return
     mine = queue.waiting_for(actor)
     if not mine:
-        st.caption(
-            md("You reviewed the {} case(s) waiting: someone who did not adjudicates them.", len(waiting))
-        )
+        st.caption(md("You reviewed the {} case(s) waiting: someone who did not adjudicates them.", len(waiting)))
         return
     decisions = [ctx.use_case.negative_decision, ctx.use_case.positive_decision]
     with st.form(f"adjudicate_{round_.id}"):
-        case_id = st.selectbox(words.case.capitalize(), mine, key="adj_case")
+        case_id = st.selectbox(plain(words.case.capitalize()), mine, key="adj_case")
         decision = st.radio("The agreed decision", decisions, index=None, horizontal=True, key="adj_decision")
         reason = st.text_area("Why this is the agreed outcome", key="adj_reason")
         if st.form_submit_button("Record the agreed outcome", type="primary"):

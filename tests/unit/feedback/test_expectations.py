@@ -80,7 +80,9 @@ def test_unanimous_cases_become_expectations_of_the_round():
         _answer("B", "Bo", "decline", "agree"),
         _answer("C", "Ann", "decline", "agree"),
     ]
-    kept = unanimous_expectations(round_, view_cases(answers, {"A": "approve", "B": "approve", "C": "decline"}, DECISIONS))
+    kept = unanimous_expectations(
+        round_, view_cases(answers, {"A": "approve", "B": "approve", "C": "decline"}, DECISIONS)
+    )
     assert [(e.case_id, e.expected_decision, e.source, e.round_id, e.iteration) for e in kept] == [
         ("A", "approve", "unanimous", 4, "v3")
     ]

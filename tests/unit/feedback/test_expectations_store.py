@@ -71,8 +71,17 @@ def test_an_adjudication_is_kept_as_an_expectation(store):
         SPLIT,
     )
     assert kept == Expectation(
-        "credit", "C1", "decline", "adjudicated", closed.id, "v3", demo_subject("Cy"), "Cy", "Debt too high",
-        id=kept.id, created_at=kept.created_at,
+        "credit",
+        "C1",
+        "decline",
+        "adjudicated",
+        closed.id,
+        "v3",
+        demo_subject("Cy"),
+        "Cy",
+        "Debt too high",
+        id=kept.id,
+        created_at=kept.created_at,
     )
     assert list_adjudications(store, closed.id) == [saved]
     assert [e.case_id for e in list_expectations(store, "credit")] == ["C0", "C1"]
@@ -82,7 +91,9 @@ def test_roles_and_cases_refused_write_nothing(store):
     closed, _ = _answered_and_closed(store)
     queue = {"C1": SPLIT}
     with pytest.raises(AccessError, match="A business user cannot adjudicate"):
-        adjudicate(store, closed.id, "C1", Actor("Bea", "business user"), "approve", "x", queue=queue, decisions=DECISIONS)
+        adjudicate(
+            store, closed.id, "C1", Actor("Bea", "business user"), "approve", "x", queue=queue, decisions=DECISIONS
+        )
     with pytest.raises(RoundError, match="You reviewed case C1"):
         adjudicate(store, closed.id, "C1", Actor("Ann", "risk"), "approve", "x", queue=queue, decisions=DECISIONS)
     with pytest.raises(RoundError, match="not in the adjudication queue"):
