@@ -92,7 +92,7 @@ def render_expectations(ctx: PageContext, store: FeedbackStore) -> None:
             sum(e.source == "adjudicated" for e in expectations),
         )
     )
-    st.dataframe(expectations_frame(checks), hide_index=True, key="expectations_table")
+    st.dataframe(expectations_frame(checks), hide_index=True)
     for check in checks:
         if check.broken:
             with st.expander(md("{}: {} broken", check.iteration, len(check.broken))):
@@ -107,5 +107,4 @@ def render_expectations(ctx: PageContext, store: FeedbackStore) -> None:
                         }
                     ),
                     hide_index=True,
-                    key=f"expectations_broken_{check.iteration}",
                 )
