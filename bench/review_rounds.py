@@ -4,7 +4,9 @@ Reports, per backend, the median server time of creating the round (validation, 
 of the 1,000 chosen cases to 10 reviewers × 200 cases with overlap 2, and the one transaction that
 writes round, cases and assignments) and of what the results section reads and computes once closed
 (completion, every answer, the round's cases, and `summarise_agreement` with its 1,000-sample
-bootstrap). The cases are synthetic (ids and model decisions drawn with a seed): the store and the
+bootstrap), and of the adjudication queue and expectations (every answer read and each case classified as
+agreed or queued, the adjudications read, and the iteration checked against the expectations kept when
+the round closed). The cases are synthetic (ids and model decisions drawn with a seed): the store and the
 figures, not the model, are measured here (the choice of cases by strategy, on the model's scores, is
 `demo_models/reviews/selection.py`, not timed here). SQLite always; PostgreSQL too when INVOLVE_TEST_PG_URL
 names a server (a database is created and dropped). Target: at most 1 s each.
@@ -29,11 +31,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from demo_models.metrics.agreement import summarise_agreement
+from demo_models.metrics.expectations import check_expectations
 from feedback.access import Actor, demo_subject
+from feedback.expectations import unanimous_expectations, view_cases
 from feedback.rounds import Reviewer, ReviewRound, RoundCase, Verdict
 from feedback.store.database import FeedbackStore
+from feedback.store.expectations import close_round_keeping, list_adjudications, list_expectations
 from feedback.store.rounds import (
-    close_round,
     create_round,
     my_queue,
     read_answers,
@@ -76,14 +80,29 @@ def _create(store: FeedbackStore, seed: int) -> tuple[float, int]:
     return elapsed, round_.id
 
 
-def _answer(store: FeedbackStore, round_id: int, rng: np.random.Generator) -> None:
+def _answer(store: FeedbackStore, round_id: int, rng: np.random.Generator, model: pd.Series) -> None:
     for person in _reviewers():
         actor = Actor(person.name, person.role)
         for item in my_queue(store, round_id, actor)[:ANSWERS]:
             own = DECISIONS[int(rng.random() < 0.3)]
             save_own_decision(store, round_id, item.case_id, actor, own, 3, decisions=DECISIONS)
             save_verdict(store, round_id, item.case_id, actor, Verdict("agree", clarity=int(rng.integers(1, 6))))
-    close_round(store, round_id, CREATOR)
+
+    def keep(closed, answers):
+        return unanimous_expectations(closed, view_cases(answers, model.to_dict(), DECISIONS))
+
+    close_round_keeping(store, round_id, CREATOR, keep)
+
+
+def _adjudication(store: FeedbackStore, round_id: int, model: pd.Series) -> float:
+    t0 = time.perf_counter()
+    answers = read_answers(store, round_id, CREATOR)
+    queued = [v for v in view_cases(answers, model.to_dict(), DECISIONS) if v.outcome == "adjudicate"]
+    list_adjudications(store, round_id)
+    check = check_expectations("v3", list_expectations(store, "credit"), model)
+    elapsed = time.perf_counter() - t0
+    assert queued and check.checked and not check.broken  # unanimous cases are the model's decisions
+    return elapsed
 
 
 def _results(store: FeedbackStore, round_id: int, model: pd.Series) -> float:
@@ -110,24 +129,29 @@ def _results(store: FeedbackStore, round_id: int, model: pd.Series) -> float:
     return elapsed
 
 
-def _bench(url: str, runs: int) -> tuple[float, float]:
+def _bench(url: str, runs: int) -> tuple[float, float, float]:
     rng = np.random.default_rng(0)
     model = pd.Series(
         np.where(rng.random(CASES) < 0.3, "decline", "approve"), index=[f"C{i:05d}" for i in range(CASES)]
     )
     store = FeedbackStore(url)
-    created, read = [], []
+    created, read, adjudicated = [], [], []
     for run in range(runs):
         seconds, round_id = _create(store, seed=run)
         created.append(seconds)
-        _answer(store, round_id, rng)
+        _answer(store, round_id, rng, model)
         read.append(_results(store, round_id, model))
+        adjudicated.append(_adjudication(store, round_id, model))
     store.engine.dispose()
-    return statistics.median(created), statistics.median(read)
+    return statistics.median(created), statistics.median(read), statistics.median(adjudicated)
 
 
-def _report(backend: str, created: float, read: float) -> None:
-    for what, seconds in (("create a round, 1,000 cases", created), ("results, 10 × 200 answers", read)):
+def _report(backend: str, created: float, read: float, adjudicated: float) -> None:
+    for what, seconds in (
+        ("create a round, 1,000 cases", created),
+        ("results, 10 × 200 answers", read),
+        ("adjudication queue, expectations", adjudicated),
+    ):
         verdict = "meets" if seconds <= TARGET_SECONDS else "MISSES"
         print(f"{backend:10} {what:32} median {seconds * 1000:7.0f} ms  ({verdict} the {TARGET_SECONDS:.0f} s target)")
 

@@ -27,6 +27,7 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "sign off": ROLES,  # which roles a use case needs is its own policy (feedback.signoff)
     "post notices": ("admin", "data scientist", "risk", "compliance"),
     "create rounds": ("admin", "data scientist"),  # review rounds (feedback.rounds)
+    "adjudicate": ("admin", "data scientist", "risk", "compliance"),  # split review cases (feedback.expectations)
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
     "edit notice templates": ("admin", "compliance"),  # decision notice wording (feedback.notice_templates)

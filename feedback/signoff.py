@@ -55,6 +55,8 @@ class Snapshot:
     fairness_notes: Mapping[str, str] = field(default_factory=dict)  # attribute -> why no gaps
     open_feedback: Mapping[str, int] = field(default_factory=dict)  # triage status -> entries
     favourable_decision: str = ""  # the decision the gaps were computed on ("" in snapshots before it was kept)
+    #: expectations from review rounds: "met", "checked", "broken" (case ids), "not_checked" ({} before they were kept)
+    expectations: Mapping[str, object] = field(default_factory=dict)
 
     def unmet(self) -> list[str]:
         """The criteria not met at signing (failing, or without a value)."""
@@ -69,6 +71,7 @@ class Snapshot:
             "fairness_notes": dict(self.fairness_notes),
             "open_feedback": dict(self.open_feedback),
             "favourable_decision": self.favourable_decision,
+            "expectations": dict(self.expectations),
         }
         return json.dumps(data)  # in the order shown (attributes as the iteration names them)
 
@@ -83,6 +86,7 @@ class Snapshot:
             fairness_notes=data["fairness_notes"],
             open_feedback=data["open_feedback"],
             favourable_decision=data.get("favourable_decision", ""),
+            expectations=data.get("expectations", {}),
         )
 
 

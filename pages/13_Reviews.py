@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_number, format_share
+from demo_models.reviews.expectations import close_and_keep
 from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
 from demo_models.reviews.selection import STRATEGIES, SelectionError
 from feedback.access import PERMISSIONS, AccessError
@@ -21,8 +22,9 @@ from feedback.rounds import (
     rounds_of_reviewer,
 )
 from feedback.store.database import StoreError
-from feedback.store.rounds import close_round, known_people, list_rounds, my_queue, save_own_decision, save_verdict
+from feedback.store.rounds import known_people, list_rounds, my_queue, save_own_decision, save_verdict
 from pages._ui.context import setup_page
+from pages._ui.expectations_view import render_adjudication, render_expectations
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
 from pages._ui.review_case import render_case_inputs, render_reveal
@@ -322,8 +324,20 @@ if not results.answers.empty:
 if shown.status == "open" and (actor.role == "admin" or actor.subject == shown.created_by_subject):
     if st.button("Close the round", key="results_close"):
         try:
-            close_round(store, shown.id, actor)
+            _, kept = close_and_keep(store, shown.id, actor, _scored_of(shown.iteration))
         except (RoundError, AccessError, StoreError) as err:
             st.error(plain(err))
         else:
-            confirm_and_rerun(md("Round “{}” closed: everyone's answers are visible now.", shown.name))
+            confirm_and_rerun(
+                md(
+                    "Round “{}” closed: everyone's answers are visible now; {} unanimous case(s) kept as expectations.",
+                    shown.name,
+                    len(kept),
+                )
+            )
+if shown.status == "closed":
+    render_adjudication(ctx, store, shown, _scored_of(shown.iteration))
+
+# --- expectations ---------------------------------------------------------------------------------
+st.header("Expectations")
+render_expectations(ctx, store)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.metrics.fairness import GAP_METRICS
-from demo_models.presentation.report_inputs import compose_snapshot
+from demo_models.presentation.report_inputs import compose_snapshot, expectations_of
 from demo_models.vocabulary import required_signoffs
 from feedback.access import AccessError
 from feedback.signoff import SIGN, SignOff, SignoffError, Snapshot, missing_roles
@@ -77,6 +77,21 @@ def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
         st.caption(md("{}: {}", use_case.label(attribute), note))
     if not snapshot.fairness_gaps and not snapshot.fairness_notes:
         st.caption("This iteration names no protected attribute.")
+    kept = snapshot.expectations
+    if kept:
+        broken = ", ".join(map(str, kept.get("broken", [])))
+        st.markdown(
+            md(
+                "**Expectations from review rounds**: {} of {} met{}",
+                kept.get("met"),
+                kept.get("checked"),
+                md("; broken: {}", broken) if broken else md(""),
+            )
+        )
+    elif now:
+        st.caption(
+            "No expectation from review rounds yet (they are kept when a round closes or a case is adjudicated)."
+        )
     open_total = sum(snapshot.open_feedback.values())
     detail = ", ".join(f"{n} {s}" for s, n in snapshot.open_feedback.items())
     st.markdown(md("**Open feedback**: {} entries", open_total) + (md(" ({})", detail) if detail else ""))
@@ -124,7 +139,9 @@ if status in ("candidate", "deprecated") and missing:
     st.header("Sign off")
     scored = load_scored(ctx)
     results = evaluate(ctx, scored, criteria_of(ctx))
-    snapshot = compose_snapshot(scored, results, list_feedback(store, use_case.name, card.version))
+    snapshot = compose_snapshot(
+        scored, results, list_feedback(store, use_case.name, card.version), expectations_of(store, scored)
+    )
     st.markdown(md("What you sign, as it is now for **{}**:", card.version))
     render_snapshot(snapshot, "now", now=True)
     unmet = snapshot.unmet()

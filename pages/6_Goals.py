@@ -11,6 +11,7 @@ from feedback.goals import COMPARATORS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
 from feedback.store.goals import criteria_history, remove_criterion, save_criterion, save_statement, statement_history
 from pages._ui.context import setup_page
+from pages._ui.expectations_view import render_expectations
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
@@ -180,3 +181,6 @@ shown = [c for c in ctx.cards if ctx.statuses.get(c.version) != "retired" or st.
 render_scorecard(
     {c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard", use_case=use_case
 )
+st.subheader("Expectations from review rounds")
+st.caption("What reviewers agreed a case's decision should be (unanimous, or adjudicated), checked on each iteration.")
+render_expectations(ctx, ctx.store)

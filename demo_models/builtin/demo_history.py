@@ -18,10 +18,11 @@ from pathlib import Path
 
 from demo_models import __version__
 from demo_models.builtin.demo_feedback import JONAS, MARA, PRIYA, TOMAS, credit_feedback, fraud_feedback
+from demo_models.builtin.demo_round import seed_credit_round
 from demo_models.iterations.registry import list_iterations, load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
-from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria
+from demo_models.presentation.report_inputs import compose_snapshot, evaluate_criteria, expectations_of
 from demo_models.vocabulary import get_use_case, required_signoffs
 from feedback.access import Actor
 from feedback.announcements import NOTICE, Announcement
@@ -98,7 +99,8 @@ class Seeder:
         results = evaluate_criteria(
             scored, current_criteria(self.store, self.use_case), history[-1] if history else None
         )
-        return compose_snapshot(scored, results, list_feedback(self.store, self.use_case, version))
+        feedback = list_feedback(self.store, self.use_case, version)
+        return compose_snapshot(scored, results, feedback, expectations_of(self.store, scored))
 
     def sign_as(self, version: str, person: Actor, why: str, snapshot: Snapshot | None = None) -> None:
         """One sign-off by `person`; a criterion not met is acknowledged, with its value in the comment."""
@@ -221,6 +223,7 @@ def seed_credit(seeder: Seeder) -> None:
     for key, entries in plan.v3.items():
         for entry in entries:
             seeder.give("v3", *entry)
+    seed_credit_round(seeder.store, seeder.scored, seeder.versions)
     seeder.sign_as("v3", MARA, "Monotone in amount and duration, as the loan officers asked.")
     fixed = [v2_ids[key][i] for key, i in plan.fixed_by["v2"]]
     seeder.triage(fixed, "fixed", "v3 decides or explains these as the reviewers asked.", fixed_in="v3")

@@ -21,6 +21,7 @@ from PIL import Image
 from demo_models.formats import format_money, format_share
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import cost_curve, total_cost
+from demo_models.metrics.expectations import broken_frame
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
@@ -274,6 +275,20 @@ def _feedback(pdf: _Dossier, inputs: ReportInputs) -> None:
         pdf.para("No feedback yet.")
 
 
+def _expectations(pdf: _Dossier, inputs: ReportInputs) -> None:
+    pdf.heading("Expectations from review rounds")
+    check = inputs.expectations
+    if check is None or not check.checked:
+        pdf.para(check.describe() if check else "No expectation from review rounds yet.")
+        return
+    pdf.para(
+        f"{inputs.scored.card.version} meets {check.met} of {check.checked} expectations reviewers agreed on "
+        f"(unanimous or adjudicated); it breaks {len(check.broken)}."
+    )
+    if check.broken:
+        pdf.grid(format_table(broken_frame(check)), "case", widths=(2, 2, 2, 3, 5))
+
+
 def _gap(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -333,5 +348,6 @@ def render_dossier(inputs: ReportInputs, meta: DossierMeta) -> bytes:
     _drivers(pdf, inputs)
     _changes(pdf, inputs)
     _feedback(pdf, inputs)
+    _expectations(pdf, inputs)
     _signoffs(pdf, inputs, meta)
     return bytes(pdf.output())

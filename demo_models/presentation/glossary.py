@@ -645,6 +645,18 @@ GLOSSARY: tuple[Term, ...] = (
         "Low means the explanation rarely sways people; high means it persuades (check it persuades rightly).",
         no_example=FROM_ROUNDS,
     ),
+    _T(
+        "expectations_met",
+        "Expectations met",
+        ("expectations met", "expectation", "expectations", "broken expectation", "adjudication"),
+        "What the reviewers of a closed round agreed a case's decision should be — unanimously and as the model "
+        "decided, or as an adjudicator recorded for a case they split on — is kept as an expectation. Each iteration "
+        "meets an expectation when it decides the case that way at its threshold, and breaks it otherwise; a case it "
+        "was not evaluated on is not checked. The latest expectation per case counts.",
+        "expectations met / expectations checked (met + broken)",
+        "All of them; a broken one means the iteration now contradicts what reviewers agreed.",
+        no_example=FROM_ROUNDS,
+    ),
 )
 
 

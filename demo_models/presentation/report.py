@@ -18,6 +18,7 @@ from demo_models.formats import format_money, format_share
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
+from demo_models.metrics.expectations import ExpectationCheck, broken_frame
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
@@ -48,6 +49,7 @@ class ReportInputs:
     categories: pd.DataFrame | None = None
     triage: pd.Series | None = None  # status -> count, for this iteration
     fixes: tuple[int, int] | None = None  # (fixed, flagged) on the previous iteration
+    expectations: ExpectationCheck | None = None  # the iteration against what reviewers agreed
 
 
 class _Figures:
@@ -199,6 +201,17 @@ def render_report(inputs: ReportInputs) -> str:
         )
     if inputs.verdicts is None or inputs.verdicts.empty:
         parts.append("<p>No feedback yet.</p>")
+    parts.append("<h2>Expectations from review rounds</h2>")
+    check = inputs.expectations
+    if check is None or not check.checked:
+        parts.append(f"<p>{e(check.describe() if check else 'No expectation from review rounds yet.')}</p>")
+    else:
+        parts.append(
+            f"<p>{e(card.version)} meets <b>{check.met}</b> of <b>{check.checked}</b> expectations reviewers agreed "
+            f"on (unanimous or adjudicated); it breaks <b>{len(check.broken)}</b>.</p>"
+        )
+        if check.broken:
+            parts.append(_table(broken_frame(check)))
     body = "\n".join(parts)
     title = f"Involve report: {use_case.title} {card.version}"
     return (

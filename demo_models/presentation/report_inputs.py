@@ -17,6 +17,7 @@ from demo_models.iterations.registry import list_iterations
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.compare import check_flagged_fixed
+from demo_models.metrics.expectations import ExpectationCheck, check_expectations
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.dossier import DossierMeta, render_dossier
@@ -26,15 +27,21 @@ from feedback.goals import CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store.database import FeedbackStore
+from feedback.store.expectations import list_expectations
 from feedback.store.goals import costs_history, current_criteria
 from feedback.store.lifecycle import lifecycle_statuses
 from feedback.store.records import list_feedback
 from feedback.store.signoff import current_signoffs_of
 
 
-def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], feedback: list[Feedback]) -> Snapshot:
+def compose_snapshot(
+    scored: ScoredIteration,
+    results: list[CriterionResult],
+    feedback: list[Feedback],
+    expectations: ExpectationCheck | None = None,
+) -> Snapshot:
     """What a signer sees and signs: threshold, scorecard, fairness gaps per protected attribute,
-    open feedback of the iteration."""
+    open feedback of the iteration and, if given, the expectations from review rounds it meets."""
     gaps, notes, specs = {}, {}, criterion_specs(scored.use_case)
     for attribute in scored.card.protected_attributes:
         try:
@@ -57,6 +64,14 @@ def compose_snapshot(scored: ScoredIteration, results: list[CriterionResult], fe
         fairness_notes=notes,
         open_feedback=count_open(f.triage_status for f in feedback if f.iteration == scored.card.version),
         favourable_decision=scored.use_case.favourable_decision,
+        expectations={}
+        if expectations is None
+        else {
+            "met": expectations.met,
+            "checked": expectations.checked,
+            "broken": [b.case_id for b in expectations.broken],
+            "not_checked": len(expectations.not_checked),
+        },
     )
 
 
@@ -89,7 +104,13 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
         categories=count_categories(entries),
         triage=pd.Series([f.triage_status for f in mine], dtype=object).value_counts(),
         fixes=fixes,
+        expectations=expectations_of(store, scored),
     )
+
+
+def expectations_of(store: FeedbackStore, scored: ScoredIteration) -> ExpectationCheck:
+    """The iteration, at its threshold, against the expectations of its use case kept from review rounds."""
+    return check_expectations(scored.card.version, list_expectations(store, scored.card.use_case), scored.decisions())
 
 
 def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:

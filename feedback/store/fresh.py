@@ -22,6 +22,7 @@ except ImportError:  # not on Windows: a single app process is assumed there
 
 from feedback.store.database import FeedbackStore
 from feedback.store.schema import (
+    ADJUDICATIONS,
     ANNOUNCEMENTS,
     APP_REPORTS,
     COST_MATRICES,
@@ -29,6 +30,7 @@ from feedback.store.schema import (
     FEEDBACK,
     GOAL_STATEMENTS,
     LIFECYCLE,
+    REVIEW_ROUNDS,
     SIGNOFFS,
     THRESHOLD_CHANGES,
     TRIAGE_EVENTS,
@@ -46,6 +48,8 @@ PERSON_TABLES = (
     THRESHOLD_CHANGES,
     SIGNOFFS,
     ANNOUNCEMENTS,
+    REVIEW_ROUNDS,
+    ADJUDICATIONS,
 )
 
 

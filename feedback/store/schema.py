@@ -577,6 +577,51 @@ def _create_v12(conn: Connection) -> None:
         _make_append_only(conn, table.name)
 
 
+def _v13_tables(metadata: MetaData) -> tuple[Table, Table]:
+    adjudications = Table(
+        "adjudications",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("round_id", Integer, nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("decision", String(200), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("why_queued", Text, nullable=False),
+        Column("adjudicator_subject", String(320), nullable=False),
+        Column("adjudicator_name", String(100), nullable=False),
+        Column("adjudicator_role", String(50), nullable=False),
+        Index("ix_adjudications_case", "round_id", "case_id", unique=True),
+    )
+    expectations = Table(
+        "expectations",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("expected_decision", String(200), nullable=False),
+        Column("source", String(20), nullable=False),  # unanimous, adjudicated
+        Column("round_id", Integer, nullable=False),
+        Column("iteration", String(200), nullable=False),  # the round's iteration
+        Column("author_subject", String(320), nullable=False),
+        Column("author_name", String(100), nullable=False),
+        Column("reason", Text, nullable=False),
+        Index("ix_expectations_case", "use_case", "case_id"),
+        Index("ix_expectations_round", "round_id", "case_id", unique=True),
+    )
+    return adjudications, expectations
+
+
+ADJUDICATIONS, EXPECTATIONS = _v13_tables(METADATA)
+
+
+def _create_v13(conn: Connection) -> None:
+    for table in _v13_tables(MetaData()):
+        table.create(conn)
+        _make_append_only(conn, table.name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -590,6 +635,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "review rounds: their cases, who sees which, and the answers", _create_v10),
     Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
     Migration(12, "notice templates (every version kept) and the audit log of generated documents", _create_v12),
+    Migration(13, "adjudications of review rounds and the expectations kept from them (append-only)", _create_v13),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -160,3 +160,59 @@ def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, 
     assert not ann.exception and [b.form_id for b in ann.form_submit_button] == ["app_report"]
     assert "This round is closed: answers can no longer be given or changed." in [i.value for i in ann.info]
     assert len(tables_with(ann, "Own decision")[0]) == 8  # everyone's answers now
+
+
+def _closed_with_a_split(app_env, scored):
+    """A 4-case round: both approve the first three as v3 decides... or not; Ann and Bo split on the last."""
+    store, round_id = _round(app_env, scored, cases=4)
+    model = scored["v3"].decisions()
+    ids = [item.case_id for item in my_queue(store, round_id, Actor(*ANN))]
+    other = {"approve": "decline", "decline": "approve"}
+    for who in (ANN, BO):
+        for case in ids:
+            own = other[model[case]] if (who == BO and case == ids[-1]) else model[case]
+            save_own_decision(store, round_id, case, Actor(*who), own, 3, decisions=("approve", "decline"))
+            save_verdict(store, round_id, case, Actor(*who), Verdict("agree" if own == model[case] else "disagree"))
+    return store, round_id, ids, model
+
+
+def test_closing_keeps_the_agreed_cases_and_a_split_is_adjudicated_into_an_expectation(app_env, scored):
+    from feedback.store.expectations import list_adjudications, list_expectations
+
+    store, round_id, ids, model = _closed_with_a_split(app_env, scored)
+    dee = open_app(PAGE, user=("Dee", "data scientist"))
+    assert "No expectation yet" in _texts(dee)
+    dee.button(key="results_close").click().run()
+    assert not dee.exception
+    assert sorted(e.case_id for e in list_expectations(store, "credit")) == sorted(ids[:3])
+    [queue] = tables_with(dee, "What the reviewers said")
+    assert list(queue["Applicant"]) == [ids[-1]] and list(queue["Agreed outcome"]) == ["waiting"]
+    assert list(queue["Why"]) == ["the reviewers split"]
+    [table] = tables_with(dee, "Broken cases")
+    assert table.set_index("Iteration").loc["v3", "Met"] == "3 of 3"
+
+    ann = open_app(PAGE, user=ANN)  # a reviewer of the case: the role may adjudicate, the person may not
+    assert not [f for f in ann.form_submit_button if f.form_id.startswith("adjudicate_")]
+    assert "You reviewed the 1 case(s) waiting: someone who did not adjudicates them." in _texts(ann)
+
+    bea = open_app(PAGE, user=("Bea Teller", "business user"))
+    assert not [f for f in bea.form_submit_button if f.form_id.startswith("adjudicate_")]
+    assert "1 case(s) wait for adjudication by: admin, data scientist, risk, compliance." in _texts(bea)
+
+    cy = open_app(PAGE, user=("Cy Judge", "compliance"))
+    decided = other = "approve" if model[ids[-1]] == "decline" else "decline"
+    cy.selectbox(key="adj_case").select(ids[-1])
+    cy.radio(key="adj_decision").set_value(decided)
+    _submit(cy, "adjudicate_")  # without a reason: refused, nothing written
+    assert "Say why" in "\n".join(e.value for e in cy.error) and list_adjudications(store, round_id) == []
+    cy.text_area(key="adj_reason").input("The savings outweigh the short employment")
+    _submit(cy, "adjudicate_")
+    assert not cy.exception
+    [saved] = list_adjudications(store, round_id)
+    assert (saved.case_id, saved.decision, saved.adjudicator_name) == (ids[-1], other, "Cy Judge")
+    [queue] = tables_with(cy, "What the reviewers said")
+    assert list(queue["Agreed outcome"]) == [decided] and list(queue["By"]) == ["Cy Judge"]
+    [table] = tables_with(cy, "Broken cases")
+    row = table.set_index("Iteration").loc["v3"]
+    assert (row["Met"], row["Broken"], row["Broken cases"]) == ("3 of 4", 1, ids[-1])  # v3 decides otherwise
+    assert "Every case of this round is adjudicated" in _texts(cy)

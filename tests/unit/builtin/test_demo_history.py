@@ -173,3 +173,30 @@ def test_fraud_v2_replaced_v1_and_fixed_what_the_analysts_flagged(seeded, fraud_
         assert fraud_scored["v2"].outcomes([entry.case_id])[entry.case_id] == entry.expected_outcome
     assert len(criteria_history(seeded, "fraud")) == 4  # two agreed first, two after the drift
     assert costs_history(seeded, "fraud")[-1].currency == "EUR"
+
+
+def test_credit_has_a_completed_round_with_an_adjudicated_split_that_v3_breaks(seeded, scored):
+    from demo_models.metrics.expectations import check_expectations
+    from feedback.access import Actor
+    from feedback.store.expectations import list_adjudications, list_expectations
+    from feedback.store.rounds import list_rounds, read_answers
+
+    [round_] = list_rounds(seeded, "credit")
+    assert round_.status == "closed" and round_.compared_to == "v2" and list_rounds(seeded, "fraud") == []
+    answers = read_answers(seeded, round_.id, Actor("anyone", "risk"))
+    assert len(answers) == 12 and all(DEMO_MARK in a.reviewer_name and a.verdict for a in answers)
+    by_case: dict[str, set] = {}
+    for a in answers:
+        by_case.setdefault(a.case_id, set()).add(a.own_decision)
+    [split] = [c for c, owns in by_case.items() if len(owns) > 1]
+    [adjudication] = list_adjudications(seeded, round_.id)
+    assert adjudication.case_id == split and DEMO_MARK in adjudication.adjudicator_name
+    v2, v3 = scored["v2"].decisions(), scored["v3"].decisions()
+    assert adjudication.decision == v2[split] != v3[split]
+    expectations = list_expectations(seeded, "credit")
+    assert sorted(e.case_id for e in expectations) == sorted(by_case)
+    check = check_expectations("v3", expectations, v3)
+    assert (check.met, [b.case_id for b in check.broken]) == (5, [split])
+    assert split not in [b.case_id for b in check_expectations("v2", expectations, v2).broken]
+    [mara] = current_signoffs_of(seeded, "credit", "v3")
+    assert mara.snapshot.expectations == {"met": 5, "checked": 6, "broken": [split], "not_checked": 0}

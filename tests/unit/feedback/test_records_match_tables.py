@@ -23,6 +23,7 @@ from feedback.announcements import Announcement
 from feedback.app_reports import AppReport
 from feedback.documents import DocumentRecord
 from feedback.exchange import ImportRecord
+from feedback.expectations import Adjudication, Expectation
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
 from feedback.notice_templates import NoticeTemplate
@@ -50,6 +51,8 @@ RECORD_TABLES: dict[type, Table] = {
     Subscription: schema.SUBSCRIPTIONS,
     NoticeTemplate: schema.NOTICE_TEMPLATES,
     DocumentRecord: schema.GENERATED_DOCUMENTS,
+    Adjudication: schema.ADJUDICATIONS,
+    Expectation: schema.EXPECTATIONS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {

@@ -1,0 +1,165 @@
+"""Adjudication of split review cases, and the expectations kept from what reviewers agreed.
+
+When a round closes, each case its reviewers answered is either agreed (two or more reviewers, all of the
+same view, and that view is the model's), or queued for adjudication (the reviewers split, or they agree
+with each other but not with the model), or neither (one reviewer alone, who agreed with the model). An
+agreed case becomes an expectation at once ("unanimous"); a queued one when an adjudicator records the
+agreed outcome with a reason ("adjudicated"). Every later iteration is tested against the expectations.
+The rules are here; persistence in `feedback.store.expectations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedback.access import Actor, check_actor, same_person
+from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
+from feedback.rounds import ReviewRound, RoundAnswer, RoundError
+
+SOURCES = ("unanimous", "adjudicated")
+SPLIT = "the reviewers split"
+AGAINST_MODEL = "the reviewers agree with each other but not with the model"
+ALONE_AGAINST_MODEL = "the only reviewer disagrees with the model"
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    """The agreed outcome of a split case of a round, by a named adjudicator, with their reason."""
+
+    round_id: int
+    case_id: str
+    decision: str
+    reason: str
+    why_queued: str
+    adjudicator_subject: str
+    adjudicator_name: str
+    adjudicator_role: str
+    id: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What reviewers agreed a case's decision should be: from which round, by whom and why."""
+
+    use_case: str
+    case_id: str
+    expected_decision: str
+    source: str  # one of SOURCES
+    round_id: int
+    iteration: str  # the round's iteration
+    author_subject: str
+    author_name: str
+    reason: str
+    id: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """How a round's reviewers saw one case: their considered decisions and what follows from them."""
+
+    case_id: str
+    model_decision: str
+    views: tuple[str | None, ...]  # per answer: the decision the reviewer stands by (None: unsure)
+    outcome: str  # "agreed", "adjudicate" or "alone"
+    why: str = ""  # why it is queued for adjudication
+
+
+def considered_decision(answer: RoundAnswer, model_decision: str, decisions: Sequence[str]) -> str | None:
+    """The decision a reviewer stands by after the reveal: the model's if they agree, the other one if they
+    disagree, their blind decision if they gave no verdict, None if they are unsure."""
+    if answer.verdict == "agree":
+        return model_decision
+    if answer.verdict == "disagree":
+        others = [d for d in decisions if d != model_decision]
+        return others[0] if len(others) == 1 else None
+    if answer.verdict == "unsure":
+        return None
+    return answer.own_decision
+
+
+def view_cases(
+    answers: Iterable[RoundAnswer], model_decisions: Mapping[str, str], decisions: Sequence[str]
+) -> list[CaseView]:
+    """Each answered case of a round: agreed, queued for adjudication (with why) or answered by one reviewer
+    who agreed with the model. Reviewers split when their blind or considered decisions differ (or one is unsure)."""
+    by_case: dict[str, list[RoundAnswer]] = {}
+    for answer in answers:
+        by_case.setdefault(answer.case_id, []).append(answer)
+    views = []
+    for case_id, given in sorted(by_case.items()):
+        model = model_decisions[case_id]
+        considered = tuple(considered_decision(a, model, decisions) for a in given)
+        blind = {a.own_decision for a in given}
+        if len(blind) > 1 or len(set(considered)) > 1 or None in considered:
+            outcome, why = "adjudicate", SPLIT
+        elif considered[0] != model:
+            outcome, why = "adjudicate", AGAINST_MODEL if len(given) > 1 else ALONE_AGAINST_MODEL
+        else:
+            outcome, why = ("agreed" if len(given) > 1 else "alone"), ""
+        views.append(CaseView(case_id, model, considered, outcome, why))
+    return views
+
+
+def unanimous_expectations(round_: ReviewRound, views: Iterable[CaseView]) -> list[Expectation]:
+    """The expectations a round's agreed cases give when it closes (the round's creator is their author)."""
+    return [
+        Expectation(
+            round_.use_case,
+            v.case_id,
+            v.model_decision,
+            "unanimous",
+            round_.id,
+            round_.iteration,
+            round_.created_by_subject,
+            round_.created_by_name,
+            f"all {len(v.views)} reviewers decided {v.model_decision}, as the model did",
+        )
+        for v in views
+        if v.outcome == "agreed"
+    ]
+
+
+def check_may_adjudicate(
+    round_: ReviewRound, actor: Actor, queue: Mapping[str, str], case_id: str, answered_by: Collection[str]
+) -> Actor:
+    """The actor, checked: a role that adjudicates, on a queued case of a closed round they did not answer
+    themselves (AccessError / RoundError)."""
+    actor = check_actor(actor, "adjudicate")
+    if round_.status != "closed":
+        raise RoundError(f"The round “{round_.name}” is still open: its cases are adjudicated once it closes.")
+    if case_id not in queue:
+        raise RoundError(f"Case {case_id} is not in the adjudication queue of the round “{round_.name}”.")
+    if any(same_person(subject, "", actor.subject, actor.name) for subject in answered_by):
+        raise RoundError(f"You reviewed case {case_id} in this round; someone who did not should adjudicate it.")
+    return actor
+
+
+def check_adjudication(decision: str, reason: str, decisions: Collection[str]) -> tuple[str, str]:
+    """The agreed decision (one of the use case's) and the reason (required), or RoundError."""
+    if decision not in decisions:
+        raise RoundError(f"The agreed decision: choose one of {', '.join(decisions)}.")
+    try:
+        return decision, clean_text("The reason", reason, MAX_COMMENT_CHARS, multiline=True)
+    except FeedbackError as err:
+        raise RoundError(f"{err} Say why this is the agreed outcome.") from err
+
+
+def refuse_second(existing: Adjudication) -> RoundError:
+    """The message for an adjudicator whose case was adjudicated meanwhile (the first one stands)."""
+    return RoundError(
+        f"Case {existing.case_id} was adjudicated meanwhile by {existing.adjudicator_name} "
+        f"({existing.created_at:%Y-%m-%d %H:%M} UTC): {existing.decision}. Their decision stands; "
+        "reload to see it."
+    )
+
+
+def current_expectations(expectations: Iterable[Expectation]) -> dict[str, Expectation]:
+    """The expectation in force per case: the latest one (a later round overrides an earlier one)."""
+    latest: dict[str, Expectation] = {}
+    for expectation in sorted(expectations, key=lambda e: e.id):
+        latest[expectation.case_id] = expectation
+    return latest
