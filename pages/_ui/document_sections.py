@@ -159,7 +159,7 @@ def render_records(store: FeedbackStore, scored: ScoredIteration, wording: Notic
         (text, False, "Decision record (text)", "txt", "text/plain"),
     ):
         where.download_button(
-            label,
+            md("{}", label),
             partial(issue_record, store, record, as_pdf, actor),
             file_name=record_file_name(record, suffix),
             mime=mime,
