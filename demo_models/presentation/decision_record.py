@@ -106,6 +106,7 @@ def compose_record(
             "label": use_case.label(c),
             "value": use_case.describe_value(c, values.get(c)),
             "raw": _plain(values.get(c)),
+            "used": c in explanation.contributions.index,  # False: kept for fairness checks, not a model input
         }
         for c in scored.features.columns
     ]

@@ -36,7 +36,8 @@ def record_sections(record: DecisionRecord) -> list[tuple[str, list[str]]]:
         f"Recorded {data['recorded_at']} by {by['name']} ({by['role']}, {by['subject']})",
         f"Reference {record.reference}; contents SHA-256 {record.digest}",
     ]
-    inputs = [f"{i['label']}: {i['value']}" for i in data["inputs"]]
+    inputs = [f"{i['label']}: {i['value']}" for i in data["inputs"] if i["used"]]
+    unused = [f"{i['label']}: {i['value']}" for i in data["inputs"] if not i["used"]]
     waterfall = [f"Average {data['case_noun']}: {data['base_value']:+.4f} ({data['scale']})"]
     waterfall += [f"{w['label']} = {w['value']}: {w['contribution']:+.4f}" for w in data["waterfall"]]
     waterfall.append(f"This {data['case_noun']}: {data['output']:+.4f} (score {format_share(data['score'])})")
@@ -47,6 +48,7 @@ def record_sections(record: DecisionRecord) -> list[tuple[str, list[str]]]:
     sections = [
         (f"Decision record: {data['case_noun']} {data['case_id']}", decided),
         ("Inputs as the model saw them", inputs),
+        *([("Not used by the model (kept for the fairness checks)", unused)] if unused else []),
         ("Waterfall: from the average case to this case", waterfall),
         ("Reasons shown", reasons or ["No reason code."]),
     ]
@@ -100,7 +102,7 @@ def render_record_pdf(record: DecisionRecord) -> bytes:
         pdf.set_font(font.family, "B", 13 if number == 0 else 10.5)
         pdf.multi_cell(0, 7 if number == 0 else 5.5, make_printable(heading, font), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(font.family, "", 8.5)
-        if heading.startswith("Inputs"):
+        if heading.startswith(("Inputs", "Not used")):
             _two_columns(pdf, font, lines)
         else:
             for line in lines:

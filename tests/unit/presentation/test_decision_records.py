@@ -53,6 +53,8 @@ def test_the_record_holds_what_the_explanation_shows(store, scored):
     assert data["decision"] == it.decisions().loc[case_id]
     shown = {i["input"]: i["raw"] for i in data["inputs"]}
     assert list(shown) == list(it.features.columns)
+    used = {i["input"] for i in data["inputs"] if i["used"]}
+    assert used == set(explanation.contributions.index)  # what the model takes; the rest is marked unused
     for column, value in shown.items():
         original = it.features.loc[case_id, column]
         assert (
