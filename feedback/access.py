@@ -31,6 +31,8 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
     "edit notice templates": ("admin", "compliance"),  # decision notice wording (feedback.notice_templates)
+    "write notice batches": ("admin", "compliance"),  # a ZIP of every declined case's notice, from the page
+    "record decisions": ("admin", "compliance", "risk"),  # decision records for an audit (feedback.decision_records)
 }
 DEFAULT_ROLE = "business user"
 DEMO_PREFIX = "demo:"

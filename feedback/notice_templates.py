@@ -74,3 +74,57 @@ def validate_template(
 def next_version(draft: NoticeTemplate, latest: int | None) -> NoticeTemplate:
     """The draft numbered after the latest saved version (1 when none is saved)."""
     return replace(draft, version=(latest or DEFAULT_VERSION) + 1)
+
+
+MAX_STATEMENTS = 500
+
+
+@dataclass(frozen=True)
+class StatementTable:
+    """One version of a use case's reason statements: (input, level, statement) rows, who saved it and why. A
+    level is "high" / "low" / "missing" for a number, the value itself for a category."""
+
+    use_case: str
+    version: int
+    statements: tuple[tuple[str, str, str], ...]
+    author_subject: str
+    author_name: str
+    comment: str = ""
+    id: int = 0
+    created_at: datetime | None = None
+
+    def as_mapping(self) -> dict[tuple[str, str], str]:
+        """(input, level) -> statement, as notices look them up."""
+        return {(feature, level): statement for feature, level, statement in self.statements}
+
+
+def validate_statements(
+    use_case: str, rows: object, comment: object, actor: Actor, protected: tuple[str, ...] = ()
+) -> StatementTable:
+    """A draft of the next version of a statement table (its number set by the store), or AccessError /
+    TemplateError: every row needs an input, a level and a statement, once each, and no protected input."""
+    actor = check_may_edit(actor)
+    if not isinstance(rows, (list, tuple)) or len(rows) > MAX_STATEMENTS:
+        raise TemplateError(f"A statement table is a list of at most {MAX_STATEMENTS} rows.")
+    cleaned, seen = [], set()
+    try:
+        use_case = clean_text("Use case", use_case, MAX_TEXT_CHARS)
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, (list, tuple)) or len(row) != 3:
+                raise FeedbackError(f"Row {number} needs an input, a level and a statement.")
+            if all(value is None or not str(value).strip() for value in row):
+                continue  # an empty row left by the editor
+            feature, level, statement = (
+                clean_text(f"Row {number}: {name}", value, MAX_TEXT_CHARS)
+                for name, value in zip(("the input", "the level", "the statement"), row)
+            )
+            if feature in protected:
+                raise FeedbackError(f"Row {number}: {feature} is a protected attribute; no notice ever names it.")
+            if (feature, level) in seen:
+                raise FeedbackError(f"Row {number}: {feature} / {level} has a statement already.")
+            seen.add((feature, level))
+            cleaned.append((feature, level, statement))
+        note = clean_text("The comment", comment, MAX_COMMENT_CHARS, multiline=True, required=False)
+    except FeedbackError as err:
+        raise TemplateError(str(err)) from err
+    return StatementTable(use_case, 0, tuple(cleaned), actor.subject or "", actor.name, note)

@@ -1,5 +1,5 @@
-"""Documents: the decision notice template (edited with a live preview, every version kept) and the audit log of
-every document generated (notices from Explore and What-if, batches from the command line)."""
+"""Documents: the decision notice template (edited with a live preview, every version kept), the reason statements
+(every version kept), batches of notices, decision records, and the audit log of every document generated."""
 
 import streamlit as st
 
@@ -17,6 +17,7 @@ from feedback.store.database import StoreError
 from feedback.store.documents import list_documents
 from feedback.store.notice_templates import template_history
 from pages._ui.context import setup_page
+from pages._ui.document_sections import render_batch, render_records, render_statements
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
 from pages._ui.store_guard import require_store
@@ -44,7 +45,8 @@ st.caption(
         wording.version,
     )
 )
-sample = sample_notice(load_scored(ctx))
+scored = load_scored(ctx)
+sample = sample_notice(scored, wording.statements)
 if sample is None:
     st.info(
         md(
@@ -60,7 +62,7 @@ else:
     text = edit.text_area("Template (Jinja2)", height=420, key="tpl_text")
     changed = text.strip() != wording.text.strip()
     version = wording.version + 1 if changed else wording.version
-    preview = preview_template(sample, text, version)
+    preview = preview_template(sample, text, version, wording.statements_version)
     shown.markdown(md("**Preview** on {} {} (declined by {})", use_case.words.case, sample.case_id, sample.version))
     if preview.error:
         shown.error(md("{}", preview.error))
@@ -88,6 +90,10 @@ shown_version = st.selectbox("Show the text of", versions["Version"].tolist(), k
 old = next((t.text for t in history if f"v{t.version}" == shown_version), None)
 st.code(old if old is not None else current_wording(None, use_case.name).text, language=None, wrap_lines=True)
 
+render_statements(store, scored, wording, actor)
+render_batch(store, scored, actor)
+render_records(store, scored, wording, actor)
+
 # --- the audit log ------------------------------------------------------------------------------------
 st.header("Generated documents")
 everything = list_documents(store)
@@ -97,6 +103,8 @@ choice = st.selectbox(
 )
 records = list_documents(store, None if choice == "every use case" else choice)
 if not records:
-    st.caption("No document generated yet: each notice downloaded and each batch written is recorded here.")
+    st.caption(
+        "No document generated yet: each notice, batch, dossier and decision record downloaded is recorded here."
+    )
 else:
     st.dataframe(documents_table(records), hide_index=True)

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.iterations.registry import RegistryError
-from demo_models.presentation.report_inputs import compose_dossier, compose_report
+from demo_models.presentation.notice_documents import dossier_file_name, issue_dossier
+from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.snippets import registration_snippet
 from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
@@ -165,23 +166,28 @@ if prepared and prepared[0] == ctx.card.version:
     )
 st.caption(
     "The dossier: the same sections as a paginated PDF with the lifecycle status and the sign-offs in force, "
-    "for the compliance archive. Written when you click."
+    "for the compliance archive. Written when you click, and recorded on the Documents page."
 )
-st.download_button(
-    md("Dossier (PDF) of {}", ctx.card.version),
-    partial(
-        compose_dossier,
-        ctx.registry_dir,
-        ctx.store,
-        use_case.name,
-        ctx.card.version,
-        f"{ctx.identity.name or 'unnamed'} ({ctx.identity.role}), Involve app",
-    ),
-    file_name=f"involve-{use_case.name}-{ctx.card.version}-dossier.pdf",
-    mime="application/pdf",
-    key="dossier_download",
-    on_click="ignore",
-)
+if ctx.store is None or ctx.store.read_only:
+    why = ctx.store.read_only_reason if ctx.store is not None else ctx.store_error
+    st.caption(md("No dossier: every dossier is recorded in the audit log of generated documents, and {}.", why))
+else:
+    st.download_button(
+        md("Dossier (PDF) of {}", ctx.card.version),
+        partial(
+            issue_dossier,
+            ctx.registry_dir,
+            ctx.store,
+            use_case.name,
+            ctx.card.version,
+            ctx.identity.actor,
+            f"{ctx.identity.name or 'unnamed'} ({ctx.identity.role}), Involve app",
+        ),
+        file_name=dossier_file_name(use_case.name, ctx.card.version),
+        mime="application/pdf",
+        key="dossier_download",
+        on_click="ignore",
+    )
 
 st.header("Bring your own model")
 st.markdown(

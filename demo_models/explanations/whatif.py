@@ -149,13 +149,22 @@ def _grid(scored: ScoredIteration, column: str, current) -> np.ndarray:
     return np.array([*options, current] if is_missing(current) else options, dtype=object)
 
 
-def distance(scored: ScoredIteration, changes: dict[str, tuple]) -> float:
-    """Size of a change: numbers in standard deviations of the evaluation cases, categories 1 each."""
+def _scale(scored: ScoredIteration, column: str) -> float | None:
+    """The standard deviation a number's change is measured in; None for a category (or a coded number)."""
+    values = scored.features[column]
+    return float(values.std()) if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10 else None
+
+
+def distance(
+    scored: ScoredIteration, changes: dict[str, tuple], scales: dict[str, float | None] | None = None
+) -> float:
+    """Size of a change: numbers in standard deviations of the evaluation cases, categories 1 each (`scales`: each
+    column's `_scale`, when the caller has them already)."""
     total = 0.0
     for column, (old, new) in changes.items():
-        values = scored.features[column]
-        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10 and not (is_missing(old) or is_missing(new)):
-            total += abs(float(new) - float(old)) / float(values.std())
+        scale = scales[column] if scales is not None else _scale(scored, column)
+        if scale is not None and not (is_missing(old) or is_missing(new)):
+            total += abs(float(new) - float(old)) / scale
         else:
             total += float(not same_value(old, new))
     return total
@@ -170,18 +179,18 @@ def find_counterfactual(scored: ScoredIteration, row: pd.DataFrame) -> Counterfa
     current = {c: row.iloc[0][c] for c in columns}
     grids = [_grid(scored, c, current[c]) for c in columns]
     combos = list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES))
-    candidates = pd.concat([row] * len(combos), ignore_index=True)
+    candidates = row.iloc[np.zeros(len(combos), dtype=int)].reset_index(drop=True)  # the case, once per combination
     for j, column in enumerate(columns):
         candidates[column] = pd.Series([combo[j] for combo in combos]).astype(row[column].dtype)
     proba = scored.iteration.model.predict_proba(candidates[list(row.columns)])[:, scored.explainer.positive_index]
     was_positive = scored.score_of(row) >= scored.threshold
     flipped = (proba >= scored.threshold) != was_positive
-    best = None
+    best, scales = None, {c: _scale(scored, c) for c in columns}
     for i in np.flatnonzero(flipped):
         changes = {
             c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])
         }
-        key = (round(distance(scored, changes), 12), len(changes))
+        key = (round(distance(scored, changes, scales), 12), len(changes))
         if best is None or key < best[0]:
             best = (key, changes, float(proba[i]))
     if best is None:

@@ -61,12 +61,14 @@ def write_notice_batch(
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for done, case_id in enumerate(cases, 1):
                 explanation = scored.explain_case(case_id)
-                notice = build_notice(scored, explanation, issued)
+                notice = build_notice(scored, explanation, issued, wording.statements)
                 stem = notice_file_stem(notice.use_case, notice.version, notice.case_id)
                 if stem in used:  # two case ids that differ only in characters a file name cannot hold
                     stem = f"{stem}-{notice.reference}"
                 used.add(stem)
-                archive.writestr(f"{stem}.pdf", render_notice_pdf(notice, wording.text, wording.version))
+                archive.writestr(
+                    f"{stem}.pdf", render_notice_pdf(notice, wording.text, wording.version, wording.statements_version)
+                )
                 with_missing += bool(notice.missing)
                 rows.append(
                     [

@@ -5,27 +5,33 @@ then recorded as a generated document)."""
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
 from demo_models.iterations.scoring import ScoredIteration
-from demo_models.presentation.notice_batch import NoticeBatch, declined_cases
+from demo_models.presentation.decision_record_render import render_record_pdf, render_record_text
+from demo_models.presentation.notice_batch import NoticeBatch, declined_cases, write_notice_batch
 from demo_models.presentation.notice_render import (
     DEFAULT_WORDING,
     NoticeDownloads,
     NoticeWording,
+    notice_file_stem,
     render_notice_pdf,
     render_notice_text,
 )
-from demo_models.presentation.notices import DecisionNotice, NoticeError, build_notice
+from demo_models.presentation.notices import DecisionNotice, NoticeError, build_notice, statements_for
+from demo_models.presentation.report_inputs import compose_dossier
 from feedback.access import Actor
-from feedback.documents import DocumentRecord, document_record
-from feedback.notice_templates import NoticeTemplate
+from feedback.decision_records import DecisionRecord
+from feedback.documents import NOTICE_KINDS, DocumentRecord, check_may_batch, document_record
+from feedback.notice_templates import NoticeTemplate, StatementTable
 from feedback.store.database import FeedbackStore
 from feedback.store.documents import record_document
-from feedback.store.notice_templates import current_template, save_template
+from feedback.store.notice_templates import current_statements, current_template, save_statements, save_template
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +39,21 @@ SAMPLE_ISSUED = date(2026, 1, 15)  # the preview's fixed date, so a preview read
 
 
 def current_wording(store: FeedbackStore | None, use_case: str) -> NoticeWording:
-    """The use case's template in force: its latest saved version, else the built-in default (v0)."""
+    """The use case's template and reason statements in force: the latest saved version of each, else the
+    built-in default (v0)."""
     saved = current_template(store, use_case) if store is not None else None
-    return NoticeWording(saved.version, saved.text) if saved is not None else DEFAULT_WORDING
+    table = current_statements(store, use_case) if store is not None else None
+    template = (saved.version, saved.text) if saved is not None else (DEFAULT_WORDING.version, DEFAULT_WORDING.text)
+    if table is None:
+        return NoticeWording(*template)
+    return NoticeWording(*template, statements=table.as_mapping(), statements_version=table.version)
 
 
-def sample_notice(scored: ScoredIteration) -> DecisionNotice | None:
-    """The notice of the iteration's first declined evaluation case (None when it declines none)."""
+def sample_notice(scored: ScoredIteration, statements=None) -> DecisionNotice | None:
+    """The notice of the iteration's first declined evaluation case, with `statements` (None: the built-in table);
+    None when it declines none."""
     cases = declined_cases(scored)
-    return build_notice(scored, scored.explain_case(cases[0]), SAMPLE_ISSUED) if cases else None
+    return build_notice(scored, scored.explain_case(cases[0]), SAMPLE_ISSUED, statements) if cases else None
 
 
 @dataclass(frozen=True)
@@ -52,10 +64,10 @@ class Preview:
     error: str | None
 
 
-def preview_template(sample: DecisionNotice, text: str, version: int) -> Preview:
+def preview_template(sample: DecisionNotice, text: str, version: int, statements_version: int = 0) -> Preview:
     """The template rendered on the sample as the notice's text, or the sandbox's message."""
     try:
-        return Preview(render_notice_text(sample, text, version), None)
+        return Preview(render_notice_text(sample, text, version, statements_version), None)
     except NoticeError as err:
         return Preview(None, str(err))
 
@@ -89,15 +101,21 @@ def issue_notice(store: FeedbackStore | None, downloads: NoticeDownloads, as_pdf
                 [notice.reference],
                 f"{downloads.file_stem}.{suffix}",
                 actor,
+                downloads.wording.statements_version,
             ),
         )
     return data
 
 
 def record_batch(
-    store: FeedbackStore, scored: ScoredIteration, batch: NoticeBatch, wording: NoticeWording
+    store: FeedbackStore,
+    scored: ScoredIteration,
+    batch: NoticeBatch,
+    wording: NoticeWording,
+    actor: Actor | None = None,
+    file_name: str | None = None,
 ) -> DocumentRecord:
-    """Record a batch of notices written on the command line as one generated document."""
+    """Record a batch of notices as one generated document, made by `actor` (None: the command line)."""
     return record_document(
         store,
         document_record(
@@ -107,8 +125,9 @@ def record_batch(
             batch.case_ids,
             wording.version,
             batch.references,
-            batch.path.name,
-            None,
+            file_name or batch.path.name,
+            actor,
+            wording.statements_version,
         ),
     )
 
@@ -130,7 +149,7 @@ def versions_table(history: list[NoticeTemplate]) -> pd.DataFrame:
 
 def documents_table(records: list[DocumentRecord]) -> pd.DataFrame:
     """The audit log of generated documents for display, newest first: who, when, what, which case(s)."""
-    columns = ["When", "Who", "Kind", "Use case", "Iteration", "Cases", "Template", "References", "File"]
+    columns = ["When", "Who", "Kind", "Use case", "Iteration", "Cases", "Template", "Statements", "References", "File"]
     rows = [
         {
             "When": f"{d.created_at:%Y-%m-%d %H:%M:%S} UTC",
@@ -139,10 +158,128 @@ def documents_table(records: list[DocumentRecord]) -> pd.DataFrame:
             "Use case": d.use_case,
             "Iteration": d.iteration,
             "Cases": ", ".join(d.case_ids) if d.case_count <= 3 else f"{d.case_count:,} cases",
-            "Template": f"v{d.template_version}",
+            "Template": f"v{d.template_version}" if d.kind in NOTICE_KINDS else "—",
+            "Statements": "—" if d.statements_version is None else f"v{d.statements_version}",
             "References": ", ".join(d.references) if len(d.references) <= 3 else f"{len(d.references):,} references",
             "File": d.file_name,
         }
         for d in records
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def issue_batch(
+    store: FeedbackStore, scored: ScoredIteration, actor: Actor, progress=None, issued: date | None = None
+) -> tuple[bytes, DocumentRecord]:
+    """A batch of notices started on a page by `actor`: the ZIP's bytes and its audit log entry. AccessError
+    unless compliance or an admin (checked before any notice is made); NoticeError if the template is refused."""
+    actor = check_may_batch(actor)
+    wording = current_wording(store, scored.card.use_case)
+    name = f"notices-{scored.card.use_case}-{scored.card.version}.zip"
+    with tempfile.TemporaryDirectory(prefix="involve-notices-") as folder:
+        batch = write_notice_batch(scored, Path(folder) / name, issued, progress, wording)
+        data = batch.path.read_bytes()
+    return data, record_batch(store, scored, batch, wording, actor, name)
+
+
+def dossier_file_name(use_case: str, version: str) -> str:
+    """ "involve-credit-v3-dossier.pdf" (unsafe characters become "_")."""
+    return notice_file_stem(use_case, version, "dossier").replace("notice-", "involve-", 1) + ".pdf"
+
+
+def issue_dossier(
+    registry_dir: Path,
+    store: FeedbackStore,
+    use_case: str,
+    version: str,
+    actor: Actor | None,
+    generated_by: str,
+    file_name: str | None = None,
+) -> bytes:
+    """The iteration's dossier PDF, recorded in the audit log as generated by `actor` (None: the command line)."""
+    data = compose_dossier(registry_dir, store, use_case, version, generated_by)
+    name = file_name or dossier_file_name(use_case, version)
+    record_document(store, document_record("dossier (PDF)", use_case, version, [], 0, [], name, actor))
+    return data
+
+
+def issue_record(store: FeedbackStore, record: DecisionRecord, as_pdf: bool, actor: Actor | None) -> bytes:
+    """A kept decision record's PDF (or UTF-8 text), its download recorded in the audit log."""
+    data = render_record_pdf(record) if as_pdf else render_record_text(record).encode("utf-8")
+    kind, suffix = ("decision record (PDF)", "pdf") if as_pdf else ("decision record (text)", "txt")
+    record_document(
+        store,
+        document_record(
+            kind,
+            record.use_case,
+            record.iteration,
+            [record.case_id],
+            0,
+            [record.reference],
+            record_file_name(record, suffix),
+            actor,
+        ),
+    )
+    return data
+
+
+def record_file_name(record: DecisionRecord, suffix: str) -> str:
+    """ "decision-record-credit-v3-A0002-DR-1A2B-3C4D-5E6F.pdf" (unsafe characters become "_")."""
+    stem = notice_file_stem(record.use_case, record.iteration, record.case_id).replace("notice-", "decision-record-", 1)
+    return f"{stem}-{record.reference}.{suffix}"
+
+
+def records_table(records: list[DecisionRecord]) -> pd.DataFrame:
+    """The kept decision records for display, newest first."""
+    columns = ["Reference", "Recorded", "By", "Iteration", "Case", "Decision", "Score", "Intact"]
+    rows = [
+        {
+            "Reference": r.reference,
+            "Recorded": f"{r.created_at:%Y-%m-%d %H:%M:%S} UTC",
+            "By": f"{r.actor_name} ({r.actor_role})",
+            "Iteration": r.iteration,
+            "Case": r.case_id,
+            "Decision": r.decision,
+            "Score": f"{r.score:.4f}",
+            "Intact": "yes" if r.intact() else "NO: the contents do not match their digest",
+        }
+        for r in records
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+STATEMENT_COLUMNS = ("Input", "Level", "Statement")
+
+
+def statement_rows(wording: NoticeWording, use_case: str) -> pd.DataFrame:
+    """The reason statements in force as editable rows (input, level, statement), sorted by input and level."""
+    table = wording.statements if wording.statements is not None else statements_for(use_case)
+    rows = sorted((feature, level, statement) for (feature, level), statement in table.items())
+    return pd.DataFrame(rows, columns=list(STATEMENT_COLUMNS))
+
+
+def save_statement_rows(
+    store: FeedbackStore, scored: ScoredIteration, rows: pd.DataFrame, comment: str, actor: Actor
+) -> StatementTable:
+    """Save the edited rows as the next version of the use case's reason statements; AccessError / TemplateError
+    (a protected attribute, a row without statement, a duplicate)."""
+    cells = [[None if v is None or v != v else str(v) for v in row] for row in rows[list(STATEMENT_COLUMNS)].to_numpy()]
+    protected = tuple(scored.card.protected_attributes)
+    return save_statements(store, scored.card.use_case, cells, comment, actor, protected)
+
+
+def statement_versions_table(history: list[StatementTable], use_case: str) -> pd.DataFrame:
+    """The saved versions of the reason statements, newest first, ending with the built-in table (v0)."""
+    rows = [
+        {
+            "Version": f"v{t.version}",
+            "Saved": f"{t.created_at:%Y-%m-%d %H:%M} UTC",
+            "By": t.author_name,
+            "Statements": len(t.statements),
+            "Comment": t.comment,
+        }
+        for t in history
+    ]
+    builtin = len(statements_for(use_case))
+    rows.append({"Version": "v0", "Saved": "built in", "By": "Involve", "Statements": builtin, "Comment": "built in"})
+    return pd.DataFrame(rows)

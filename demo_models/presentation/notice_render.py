@@ -7,6 +7,7 @@ import dataclasses
 import importlib.util
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -70,10 +71,23 @@ def _environment() -> SandboxedEnvironment:
 
 @dataclass(frozen=True)
 class NoticeWording:
-    """The template a notice is rendered with and its version (0: the built-in DEFAULT_TEMPLATE)."""
+    """The template a notice is rendered with and its version (0: the built-in DEFAULT_TEMPLATE), and the reason
+    statement table with its version (None, 0: the built-in table of `notices.DEFAULT_STATEMENTS`)."""
 
     version: int = DEFAULT_VERSION
     text: str = DEFAULT_TEMPLATE
+    statements: Mapping[tuple[str, str], str] | None = None
+    statements_version: int = DEFAULT_VERSION
+
+    def label(self) -> str:
+        """What a notice's last line says: "Template v3", with " · Statements v2" once a table is saved."""
+        return wording_label(self.version, self.statements_version)
+
+
+def wording_label(version: int, statements_version: int = DEFAULT_VERSION) -> str:
+    """ "Template v3", or "Template v3 · Statements v2" when a statement table version is in force."""
+    label = template_label(version)
+    return f"{label} · Statements v{statements_version}" if statements_version else label
 
 
 DEFAULT_WORDING = NoticeWording()
@@ -88,11 +102,16 @@ def render_template(notice: DecisionNotice, template: str) -> str:
         raise NoticeError(f"The notice template was refused: {err}") from err
 
 
-def render_notice_text(notice: DecisionNotice, template: str = DEFAULT_TEMPLATE, version: int = DEFAULT_VERSION) -> str:
-    """The notice as plain text from a template, its last line the template's version ("Template v3") whatever
-    the template says; NoticeError when the sandbox refuses the template or it fails."""
+def render_notice_text(
+    notice: DecisionNotice,
+    template: str = DEFAULT_TEMPLATE,
+    version: int = DEFAULT_VERSION,
+    statements_version: int = DEFAULT_VERSION,
+) -> str:
+    """The notice as plain text from a template, its last line the template's version ("Template v3", and the
+    statement table's once one is saved) whatever the template says; NoticeError when the sandbox refuses it."""
     body = render_template(notice, template).rstrip("\n")
-    return f"{body}\n\n{template_label(version)}\n"
+    return f"{body}\n\n{wording_label(version, statements_version)}\n"
 
 
 @dataclass(frozen=True)
@@ -144,11 +163,14 @@ def add_fonts(pdf: FPDF, font: PdfFont) -> None:
 
 
 def render_notice_pdf(
-    notice: DecisionNotice, template: str = DEFAULT_TEMPLATE, version: int = DEFAULT_VERSION
+    notice: DecisionNotice,
+    template: str = DEFAULT_TEMPLATE,
+    version: int = DEFAULT_VERSION,
+    statements_version: int = DEFAULT_VERSION,
 ) -> bytes:
     """The notice as an A4 PDF of the template's text, its first line as the title and the template's version in
     small print at the end: in Helvetica when the text is Latin-1, else in DejaVu Sans (embedded)."""
-    text = render_notice_text(notice, template, version)
+    text = render_notice_text(notice, template, version, statements_version)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
     pdf = FPDF(format="A4")
     pdf.set_title(make_printable(f"Decision notice {notice.reference}", font))
@@ -182,21 +204,25 @@ class NoticeDownloads:
         self, scored: ScoredIteration, explanation: CaseExplanation, wording: NoticeWording = DEFAULT_WORDING
     ) -> None:
         self._scored, self._explanation, self.wording = scored, explanation, wording
-        self.missing = tuple(r.label for r in notice_reasons(scored, explanation) if not r.statement)
+        reasons = notice_reasons(scored, explanation, wording.statements)
+        self.missing = tuple(r.label for r in reasons if not r.statement)
         self.file_stem = notice_file_stem(scored.card.use_case, scored.card.version, str(explanation.case_id))
 
     @cached_property
     def notice(self) -> DecisionNotice:
         """The notice, built on first use."""
-        return build_notice(self._scored, self._explanation)
+        return build_notice(self._scored, self._explanation, statements=self.wording.statements)
 
     def text(self) -> str:
         """The notice as plain text."""
-        return render_notice_text(self.notice, self.wording.text, self.wording.version)
+        return render_notice_text(self.notice, *self._wording())
 
     def pdf(self) -> bytes:
         """The notice as PDF."""
-        return render_notice_pdf(self.notice, self.wording.text, self.wording.version)
+        return render_notice_pdf(self.notice, *self._wording())
+
+    def _wording(self) -> tuple[str, int, int]:
+        return self.wording.text, self.wording.version, self.wording.statements_version
 
 
 def prepare_notice_downloads(

@@ -54,7 +54,8 @@ def _user() -> str:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from demo_models.presentation.report_inputs import compose_dossier, compose_report
+    from demo_models.presentation.notice_documents import issue_dossier
+    from demo_models.presentation.report_inputs import compose_report
     from feedback.store.database import FeedbackStore, StoreError
 
     if args.out is None and args.pdf is None:
@@ -68,7 +69,8 @@ def _report(args: argparse.Namespace) -> int:
             documents.append((args.out, compose_report(registry, store, args.use_case, args.version).encode("utf-8")))
         if args.pdf is not None:
             by = f"{_user()} (involve report)"
-            documents.append((args.pdf, compose_dossier(registry, store, args.use_case, args.version, by)))
+            dossier = issue_dossier(registry, store, args.use_case, args.version, None, by, args.pdf.name)
+            documents.append((args.pdf, dossier))  # recorded in the audit log of generated documents
     except (RegistryError, StoreError) as err:
         print(f"No report: {err}", file=sys.stderr)
         return 1

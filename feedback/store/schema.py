@@ -534,7 +534,7 @@ def _create_v11(conn: Connection) -> None:
     _make_append_only(conn, "notification_attempts")
 
 
-def _document_tables(metadata: MetaData) -> tuple[Table, Table]:
+def _document_tables(metadata: MetaData, *later_columns: Column) -> tuple[Table, Table]:
     templates = Table(
         "notice_templates",
         metadata,
@@ -563,12 +563,17 @@ def _document_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("file_name", String(200), nullable=False),
         Column("actor_name", String(100), nullable=False),
         Column("actor_subject", String(320)),  # None: the command line
+        *later_columns,
         Index("ix_generated_documents_use_case", "use_case", "id"),
     )
     return templates, documents
 
 
-NOTICE_TEMPLATES, GENERATED_DOCUMENTS = _document_tables(METADATA)
+def _v15_document_columns() -> tuple[Column, ...]:
+    return (Column("statements_version", Integer),)  # None: not a notice (a dossier, a decision record)
+
+
+NOTICE_TEMPLATES, GENERATED_DOCUMENTS = _document_tables(METADATA, *_v15_document_columns())
 
 
 def _create_v12(conn: Connection) -> None:
@@ -622,6 +627,53 @@ def _create_v13(conn: Connection) -> None:
         _make_append_only(conn, table.name)
 
 
+def _record_tables(metadata: MetaData) -> tuple[Table, Table]:
+    records = Table(
+        "decision_records",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("reference", String(40), nullable=False, unique=True),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("decision", String(200), nullable=False),
+        Column("score", Float, nullable=False),
+        Column("threshold", Float, nullable=False),
+        Column("contents", Text, nullable=False),  # canonical JSON: everything the record prints
+        Column("digest", String(64), nullable=False),  # sha256 of contents
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_role", String(50), nullable=False),
+        Column("actor_subject", String(320), nullable=False),
+        Index("ix_decision_records_case", "use_case", "iteration", "case_id"),
+    )
+    statements = Table(
+        "reason_statement_tables",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("statements", Text, nullable=False),  # JSON list of [input, level, statement]
+        Column("author_subject", String(320), nullable=False),
+        Column("author_name", String(100), nullable=False),
+        Column("comment", Text, nullable=False),
+        Index("ix_reason_statement_tables_version", "use_case", "version", unique=True),
+    )
+    return records, statements
+
+
+DECISION_RECORDS, REASON_STATEMENTS = _record_tables(METADATA)
+
+
+def _create_v15(conn: Connection) -> None:
+    for column in _v15_document_columns():
+        conn.exec_driver_sql(f"ALTER TABLE generated_documents ADD COLUMN {column.name} INTEGER")
+    for table in _record_tables(MetaData()):
+        table.create(conn)
+        _make_append_only(conn, table.name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -636,6 +688,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
     Migration(12, "notice templates (every version kept) and the audit log of generated documents", _create_v12),
     Migration(13, "adjudications of review rounds and the expectations kept from them (append-only)", _create_v13),
+    Migration(15, "decision records (append-only) and reason statement tables (every version kept)", _create_v15),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
