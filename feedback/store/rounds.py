@@ -15,6 +15,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Connection, func, insert, select, update
 
 from feedback.access import Actor, subject_of
+from feedback.notifications import REVIEW_ASSIGNMENT
+from feedback.notify_events import assignment_message
 from feedback.rounds import (
     Assignment,
     QueueItem,
@@ -36,6 +38,7 @@ from feedback.rounds import (
     visible_answers,
 )
 from feedback.store.database import FeedbackStore, insert_record, utc_row
+from feedback.store.notify_events import queue_for_people
 from feedback.store.schema import FEEDBACK, REVIEW_ROUNDS, ROUND_ANSWERS, ROUND_ASSIGNMENTS, ROUND_CASES, SIGNOFFS
 
 
@@ -95,6 +98,13 @@ def create_round(
             {"round_id": saved.id, "reviewer_subject": s, "case_id": c, "position": i} for s, c, i in assignment.pairs()
         ]
         conn.execute(insert(ROUND_ASSIGNMENTS), pairs)
+        for person in saved.reviewers:
+            n = len(assignment.by_reviewer.get(person.subject, ()))
+            if n:
+                build = lambda to, n=n: assignment_message(saved, to, n)  # noqa: E731
+                queue_for_people(
+                    conn, saved.use_case, REVIEW_ASSIGNMENT, build, only={person.subject: person.role}, now=now
+                )
     return saved, assignment
 
 

@@ -65,6 +65,7 @@ def test_channels_come_from_the_secrets_file_and_the_environment_wins(clean_env,
         "team_urls": {"credit": ("json://a.example/x", "json://b.example/y"), "fraud": ("json://c.example/z",)},
         "app_url": "http://localhost:8501",
         "max_attempts": 5,
+        "digest_hour": 7,
     }
     monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", "json://d.example/1, json://e.example/2")
     monkeypatch.setenv("INVOLVE_NOTIFY_MAX_ATTEMPTS", "not a number")
