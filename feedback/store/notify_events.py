@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from feedback.access import subject_of
 from feedback.notifications import (
@@ -51,10 +51,9 @@ def known_people(conn: Connection) -> dict[str, Person]:
         if use_case:
             person.gave_feedback_on.add(use_case)
 
-    feedback = select(
-        FEEDBACK.c.reviewer_subject, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_role, FEEDBACK.c.use_case
-    )
-    for row in conn.execute(feedback.order_by(FEEDBACK.c.id)):
+    who = (FEEDBACK.c.reviewer_subject, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_role, FEEDBACK.c.use_case)
+    feedback = select(*who, func.max(FEEDBACK.c.id).label("last")).group_by(*who).order_by("last")
+    for *row, _ in conn.execute(feedback):  # one row per person, role and use case; the latest role last
         seen(*row)
     for row in conn.execute(select(SIGNOFFS.c.signer_subject, SIGNOFFS.c.signer_name, SIGNOFFS.c.signer_role)):
         seen(*row)
