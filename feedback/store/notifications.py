@@ -51,17 +51,20 @@ def enqueue(conn: Connection, messages: Iterable[OutboxMessage], now: datetime |
     already is skipped, by the key's unique index); the messages added, with their ids."""
     now = now or datetime.now(timezone.utc)
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    added = []
-    for message in {m.idempotency_key: m for m in messages}.values():
-        stored = replace(message, next_attempt_at=message.next_attempt_at or now, created_at=now)
-        values = {k: v for k, v in stored.__dict__.items() if k != "id"} | {
-            "delivered_to": json.dumps(list(message.delivered_to))
-        }
-        query = dialect_insert(OUTBOX).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        new_id = conn.execute(query.returning(OUTBOX.c.id)).scalar_one_or_none()
-        if new_id is not None:
-            added.append(replace(stored, id=new_id))
-    return added
+    stored = {m.idempotency_key: replace(m, next_attempt_at=m.next_attempt_at or now, created_at=now) for m in messages}
+    rows = [
+        {k: v for k, v in m.__dict__.items() if k != "id"} | {"delivered_to": json.dumps(list(m.delivered_to))}
+        for m in stored.values()
+    ]
+    if not rows:
+        return []
+    query = (  # one cached statement, executed for many rows (SQLAlchemy's insertmanyvalues batches them)
+        dialect_insert(OUTBOX)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OUTBOX.c.id, OUTBOX.c.idempotency_key)
+    )
+    added = [replace(stored[key], id=new_id) for new_id, key in conn.execute(query, rows)]
+    return sorted(added, key=lambda m: m.id)
 
 
 def subscriptions_of(conn: Connection, subjects: Collection[str]) -> dict[str, Subscription]:
