@@ -21,7 +21,7 @@ from feedback.triage import TriageChange
 FEEDBACK_STATUS, LIFECYCLE_CHANGE, TEST_MESSAGE = "feedback status", "lifecycle change", "test message"
 SIGNOFF_REQUEST, SIGNOFF_CHANGE = "sign-off requested", "sign-off given or withdrawn"
 OUTAGE, TEAM_NOTICE, MONITORING_ALERT = "outage", "team notice", "monitoring alert"
-REVIEW_ASSIGNMENT, DIGEST = "review assignment", "digest"
+REVIEW_ASSIGNMENT, DIGEST = "review round", "digest"  # a round: your cases, a reminder, its results
 #: what a person may subscribe to
 EVENTS = (
     FEEDBACK_STATUS,

@@ -102,6 +102,33 @@ def assignment_message(round_: ReviewRound, address: str, n_cases: int) -> Outbo
     )
 
 
+def round_reminder_message(round_: ReviewRound, address: str, left: int) -> OutboxMessage:
+    """The reminder, the day before a round's due date, to a reviewer with cases left to answer."""
+    return OutboxMessage(
+        idempotency_key=f"round-reminder:{round_.id}:{address}",
+        event=REVIEW_ASSIGNMENT,
+        use_case=round_.use_case,
+        recipient=address,
+        subject=f"Reminder: {left} case(s) left in {round_.name!r}, due {round_.due_date.isoformat()}",
+        body=f"You have {left} case(s) of {round_.use_case} {round_.iteration} left to review in {round_.name!r}.",
+        link=deep_link("Reviews", round_.use_case, round_.iteration),
+    )
+
+
+def round_results_message(round_: ReviewRound, address: str) -> OutboxMessage:
+    """The message to a reviewer that a round is closed and its results can be read."""
+    return OutboxMessage(
+        idempotency_key=f"round-results:{round_.id}:{address}",
+        event=REVIEW_ASSIGNMENT,
+        use_case=round_.use_case,
+        recipient=address,
+        subject=f"The results of {round_.name!r} are in",
+        body=f"The round {round_.name!r} on {round_.use_case} {round_.iteration} is closed: everyone's answers and "
+        "the agreement figures can be read now.",
+        link=deep_link("Reviews", round_.use_case, round_.iteration),
+    )
+
+
 def digest_time(cadence: str, now: datetime, hour: int) -> datetime:
     """The latest digest time at or before `now`: today's at `hour` UTC (else yesterday's); weekly, Monday's."""
     today = now.replace(hour=hour, minute=0, second=0, microsecond=0)

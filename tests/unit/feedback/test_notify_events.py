@@ -24,7 +24,7 @@ from feedback.notifications import (
     default_subscription,
     wanted_by,
 )
-from feedback.rounds import Reviewer, RoundCase
+from feedback.rounds import Reviewer, RoundCase, Verdict
 from feedback.signoff import ScorecardLine, Snapshot
 from feedback.store import signoff as store_signoff
 from feedback.store.announcements import post_notice, record_alerts, record_health
@@ -32,7 +32,7 @@ from feedback.store.delivery import deliver_due
 from feedback.store.lifecycle import change_lifecycle
 from feedback.store.notifications import delivery_log, save_subscription
 from feedback.store.records import add_feedback
-from feedback.store.rounds import create_round
+from feedback.store.rounds import close_round, create_round, queue_round_reminders, save_own_decision, save_verdict
 from feedback.store.signoff import request_signoffs, sign_off, withdraw_signoff
 from tests.helpers import make_draft
 from tests.notify_receivers import SmtpReceiver, WebhookReceiver
@@ -206,3 +206,23 @@ def test_every_event_arrives_once_on_the_real_receivers(store):
     finally:
         smtp.stop()
         hook.close()
+
+
+def test_a_round_reminds_the_reviewers_with_cases_left_once_then_tells_them_its_results(store):
+    reviewers = (Reviewer(RITA.subject, RITA.name, "risk"), Reviewer(BO.subject, BO.name, "business user"))
+    cases = [RoundCase(0, f"C{i}", "random", "why") for i in range(4)]
+    due = date(2026, 12, 10)
+    draft = make_round(reviewers=reviewers, cases_per_reviewer=2, overlap=1, due_date=due)
+    round_, assignment = create_round(store, draft, cases, DANA, known_iterations={"v2", "v3"}, today=date(2026, 12, 2))
+    for case in assignment.by_reviewer[BO.subject]:  # Bo answers all of his
+        save_own_decision(store, round_.id, case, BO, "approve", 3, decisions=("approve", "decline"))
+        save_verdict(store, round_.id, case, BO, Verdict("agree"))
+    assert queue_round_reminders(store, date(2026, 12, 8)) == []  # not due tomorrow yet
+    [reminder] = queue_round_reminders(store, date(2026, 12, 9))
+    assert reminder.recipient == "rita@bank.example"
+    assert reminder.subject == f"Reminder: 2 case(s) left in {round_.name!r}, due 2026-12-10"
+    assert queue_round_reminders(store, date(2026, 12, 10)) == []  # once per round and reviewer
+    close_round(store, round_.id, DANA)
+    results = sorted(m.recipient for m in delivery_log(store) if m.subject.startswith("The results of"))
+    assert results == ["bo@bank.example", "rita@bank.example"]
+    assert queue_round_reminders(store, date(2026, 12, 9)) == []  # a closed round reminds nobody
