@@ -158,7 +158,12 @@ def notify_channels() -> dict:
         attempts = max(int(os.environ.get("INVOLVE_NOTIFY_MAX_ATTEMPTS", "5")), 1)
     except ValueError:
         attempts = 5
+    try:
+        hour = int(os.environ.get("INVOLVE_NOTIFY_DIGEST_HOUR", "7"))
+    except ValueError:
+        hour = 7
     return {
+        "digest_hour": hour if 0 <= hour <= 23 else 7,
         "email_url": os.environ.get("INVOLVE_NOTIFY_EMAIL_URL") or secrets.get("email_url") or None,
         "team_urls": {team: urls for team, urls in teams.items() if urls},
         "app_url": os.environ.get("INVOLVE_APP_URL") or "http://localhost:8501",

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
 
-from feedback.notifications import TEAM_PREFIX, Channels, NotificationError, OutboxMessage, full_link
+from feedback.notifications import EVERY_TEAM, TEAM_PREFIX, Channels, NotificationError, OutboxMessage, full_link
 
 log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 500
@@ -41,6 +41,11 @@ def _with_recipient(email_url: str, address: str) -> str:
 
 def target_urls(channels: Channels, recipient: str, use_case: str) -> list[str]:
     """The apprise URLs a message to `recipient` goes to (NotificationError if none is configured)."""
+    if recipient == EVERY_TEAM:
+        urls = list(dict.fromkeys(url for _, team_urls in sorted(channels.team_urls.items()) for url in team_urls))
+        if not urls:
+            raise NotificationError("No team channel is configured (INVOLVE_NOTIFY_URLS_<USE_CASE>).")
+        return urls
     if recipient.startswith(TEAM_PREFIX):
         team = recipient.removeprefix(TEAM_PREFIX)
         urls = list(channels.team_urls.get(team, ()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -19,12 +19,39 @@ from feedback.records import MAX_SUBJECT_CHARS, FeedbackError, clean_text
 from feedback.triage import TriageChange
 
 FEEDBACK_STATUS, LIFECYCLE_CHANGE, TEST_MESSAGE = "feedback status", "lifecycle change", "test message"
-EVENTS = (FEEDBACK_STATUS, LIFECYCLE_CHANGE)  # what a person may subscribe to
+SIGNOFF_REQUEST, SIGNOFF_CHANGE = "sign-off requested", "sign-off given or withdrawn"
+OUTAGE, TEAM_NOTICE, MONITORING_ALERT = "outage", "team notice", "monitoring alert"
+REVIEW_ASSIGNMENT, DIGEST = "review round", "digest"  # a round: your cases, a reminder, its results
+#: what a person may subscribe to
+EVENTS = (
+    FEEDBACK_STATUS,
+    LIFECYCLE_CHANGE,
+    SIGNOFF_REQUEST,
+    SIGNOFF_CHANGE,
+    OUTAGE,
+    TEAM_NOTICE,
+    MONITORING_ALERT,
+    REVIEW_ASSIGNMENT,
+)
+#: what a person hears until they choose, by role; besides, everyone hears of the lifecycle changes (a new
+#: live iteration above all) of the use cases they gave feedback on
+ROLE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    "business user": (FEEDBACK_STATUS, REVIEW_ASSIGNMENT),
+    "risk": (FEEDBACK_STATUS, REVIEW_ASSIGNMENT, SIGNOFF_REQUEST),
+    "compliance": (FEEDBACK_STATUS, REVIEW_ASSIGNMENT, SIGNOFF_REQUEST, SIGNOFF_CHANGE, LIFECYCLE_CHANGE),
+    "data scientist": (FEEDBACK_STATUS, REVIEW_ASSIGNMENT, SIGNOFF_REQUEST, MONITORING_ALERT, OUTAGE),
+    "admin": (FEEDBACK_STATUS, SIGNOFF_REQUEST, OUTAGE, MONITORING_ALERT),
+}
+IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
+CADENCES = (IMMEDIATE, DAILY, WEEKLY)
 QUEUED, SENDING, SENT, DEAD = "queued", "sending", "sent", "dead"
-STATUSES = (QUEUED, SENDING, SENT, DEAD)
+HELD, DIGESTED = "held", "digested"  # waiting for the person's digest; carried by a digest (its `digest_id`)
+STATUSES = (QUEUED, SENDING, SENT, DEAD, HELD, DIGESTED)
 TEAM_PREFIX = "team:"
+EVERY_TEAM = "team:*"  # every use case's team channels (an outage, a notice for everyone)
 EMAIL_SUBJECT_PREFIX = "email:"  # a login subject made of a verified e-mail (feedback.access.login_subject)
 DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_DIGEST_HOUR = 7
 FIRST_RETRY = timedelta(seconds=30)
 LAST_RETRY = timedelta(hours=1)
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -50,6 +77,9 @@ class OutboxMessage:
     next_attempt_at: datetime | None = None  # None: due at once
     last_error: str | None = None
     delivered_to: tuple[str, ...] = ()  # digests of the channel URLs it reached (a retry skips them)
+    cadence: str = IMMEDIATE  # daily / weekly: held for the recipient's digest
+    digest_id: int | None = None  # the digest message that carried it
+    claim_token: str | None = None  # the claim under which a worker may record its attempt
     id: int = 0
     created_at: datetime | None = None
 
@@ -75,12 +105,41 @@ class Subscription:
     address: str
     use_cases: tuple[str, ...] = ()
     events: tuple[str, ...] = EVENTS
+    role: str | None = None  # the role the person had when they chose (None: before roles were kept)
+    cadence: str = IMMEDIATE
     id: int = 0
     created_at: datetime | None = None
 
     def wants(self, use_case: str, event: str) -> bool:
-        """Whether this event of this use case reaches the person."""
-        return event in self.events and (not self.use_cases or use_case in self.use_cases)
+        """Whether this event of this use case reaches the person (an event for every use case: "")."""
+        return event in self.events and (not use_case or not self.use_cases or use_case in self.use_cases)
+
+
+def default_subscription(subject: str, role: str) -> Subscription:
+    """What a person of a role hears before choosing: the role's events, of every use case, at once, on the
+    e-mail of their login (address "" if their login is not an e-mail)."""
+    return Subscription(subject, login_address(subject) or "", (), ROLE_DEFAULTS.get(role, (FEEDBACK_STATUS,)), role)
+
+
+def wanted_by(
+    saved: Subscription | None, subject: str, role: str, use_case: str, event: str, gave_feedback_on: Collection[str]
+) -> tuple[str, str] | None:
+    """(address, cadence) where a person hears of this event, or None: their own choice if saved, else the
+    role's defaults and the lifecycle of the use cases they gave feedback on."""
+    if saved is not None:
+        return (saved.address, saved.cadence) if saved.wants(use_case, event) else None
+    default = default_subscription(subject, role)
+    lifecycle_of_theirs = event == LIFECYCLE_CHANGE and use_case in gave_feedback_on
+    if default.address and (default.wants(use_case, event) or lifecycle_of_theirs):
+        return default.address, IMMEDIATE
+    return None
+
+
+def for_person(message: OutboxMessage, cadence: str) -> OutboxMessage:
+    """The message as the person wants it: queued at once, or held for their daily / weekly digest."""
+    if cadence == IMMEDIATE:
+        return message
+    return replace(message, cadence=cadence, status=HELD)
 
 
 @dataclass(frozen=True)
@@ -91,6 +150,7 @@ class Channels:
     team_urls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     app_url: str = "http://localhost:8501"
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    digest_hour: int = DEFAULT_DIGEST_HOUR  # UTC hour of the daily digest (weekly: Mondays at that hour)
 
 
 def check_address(address: str) -> str:
@@ -105,16 +165,25 @@ def check_address(address: str) -> str:
 
 
 def make_subscription(
-    subject: str, address: str, use_cases: Collection[str], events: Collection[str], known_use_cases: Collection[str]
+    subject: str,
+    address: str,
+    use_cases: Collection[str],
+    events: Collection[str],
+    known_use_cases: Collection[str],
+    cadence: str = IMMEDIATE,
+    role: str | None = None,
 ) -> Subscription:
     """A valid subscription, or NotificationError naming what is wrong."""
+    if cadence not in CADENCES:
+        raise NotificationError(f"Unknown cadence {cadence!r}; choose from {', '.join(CADENCES)}.")
     unknown = sorted(set(use_cases) - set(known_use_cases))
     if unknown:
         raise NotificationError(f"Unknown use cases: {', '.join(unknown)}.")
     odd = sorted(set(events) - set(EVENTS))
     if odd:
         raise NotificationError(f"Unknown events: {', '.join(odd)}; choose from {', '.join(EVENTS)}.")
-    return Subscription(subject, check_address(address), tuple(sorted(set(use_cases))), tuple(sorted(set(events))))
+    chosen = tuple(e for e in EVENTS if e in set(events))
+    return Subscription(subject, check_address(address), tuple(sorted(set(use_cases))), chosen, role, cadence)
 
 
 def address_of(subject: str | None, subscription: Subscription | None, use_case: str, event: str) -> str | None:

@@ -11,7 +11,17 @@ from demo_models.iterations.registry import list_iterations
 from feedback.access import PERMISSIONS, AccessError
 from feedback.announcements import DEPRECATION, TEAM_KINDS, Announcement, AnnouncementError
 from feedback.delivery import describe_channels
-from feedback.notifications import DEAD, EVENTS, SENT, TEAM_PREFIX, Channels, NotificationError, login_address
+from feedback.notifications import (
+    CADENCES,
+    DEAD,
+    EVENTS,
+    SENT,
+    TEAM_PREFIX,
+    Channels,
+    NotificationError,
+    default_subscription,
+    login_address,
+)
 from feedback.store.announcements import list_announcements, post_notice
 from feedback.store.database import StoreError
 from feedback.store.delivery import send_test_message
@@ -23,6 +33,11 @@ from pages._ui.health_monitor import health_status
 from pages._ui.store_guard import require_store
 from pages._ui.text import md
 
+CADENCE_LABELS = {
+    "immediate": "at once",
+    "daily": "a daily digest",
+    "weekly": "a weekly digest (Mondays)",
+}
 ctx = setup_page("Notices")
 use_case = ctx.use_case
 st.title("Notices")
@@ -121,25 +136,43 @@ st.header("Your notifications")
 me = ctx.identity.actor
 mine = subscription_of(store, me.subject)
 login_email = login_address(me.subject)
+defaults = default_subscription(me.subject or "", me.role)
 if mine is None:
     st.caption(
-        md("News of your feedback goes to your login e-mail {}; change it here.", login_email)
+        md(
+            "Until you choose, as {} you hear at once, on your login e-mail {}, of: {}; and of the lifecycle of the "
+            "use cases you gave feedback on. Change it here.",
+            me.role,
+            login_email,
+            ", ".join(defaults.events),
+        )
         if login_email
-        else "Give an address to hear about your feedback and the lifecycle of the use cases you choose."
+        else md(
+            "Give an address to hear of what you choose. As {} you would hear of: {}.",
+            me.role,
+            ", ".join(defaults.events),
+        )
     )
 known_use_cases = sorted({c.use_case for c in list_iterations(None, ctx.registry_dir)})
+chosen_now = mine or defaults
 with st.form("subscription"):
-    address = st.text_input(
-        "Your e-mail address", value=mine.address if mine else (login_email or ""), key="sub_address"
-    )
+    address = st.text_input("Your e-mail address", value=chosen_now.address, key="sub_address")
     chosen = st.multiselect(
-        "Use cases (none: every one)", known_use_cases, default=mine.use_cases if mine else [], key="sub_use_cases"
+        "Use cases (none: every one)", known_use_cases, default=list(chosen_now.use_cases), key="sub_use_cases"
     )
-    events = st.multiselect("Events", EVENTS, default=list(mine.events) if mine else list(EVENTS), key="sub_events")
+    events = st.multiselect("Events", EVENTS, default=list(chosen_now.events), key="sub_events")
+    cadence = st.radio(
+        "How often",
+        CADENCES,
+        index=CADENCES.index(chosen_now.cadence),
+        format_func=CADENCE_LABELS.get,
+        horizontal=True,
+        key="sub_cadence",
+    )
     subscribed = st.form_submit_button("Save my subscription")
 if subscribed:
     try:
-        save_subscription(store, me, address, chosen, events, known_use_cases)
+        save_subscription(store, me, address, chosen, events, known_use_cases, cadence)
     except (NotificationError, AccessError, StoreError) as err:
         st.error(md("Not saved — {}", err))
     else:
@@ -164,7 +197,13 @@ else:
         hide_index=True,
         key="channels_table",
     )
-st.caption("`involve notify --deliver` sends what is queued (cron: add `--once`); each message is sent once.")
+st.caption(
+    md(
+        "`involve notify --deliver` sends what is queued (cron: add `--once`); each message is sent once. "
+        "Digests go out at {}:00 UTC (weekly ones on Mondays); `involve notify --digest daily` sends one now.",
+        channels.digest_hour,
+    )
+)
 
 st.header("Delivery log")
 log_rows = delivery_log_for(store, me, use_case.name)

@@ -7,10 +7,11 @@ from demo_models.metrics.fairness import GAP_METRICS
 from demo_models.presentation.report_inputs import compose_snapshot, expectations_of
 from demo_models.vocabulary import required_signoffs
 from feedback.access import AccessError
+from feedback.notifications import NotificationError
 from feedback.signoff import SIGN, SignOff, SignoffError, Snapshot, missing_roles
 from feedback.store.database import StoreError
 from feedback.store.records import list_feedback
-from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
+from feedback.store.signoff import current_signoffs_of, list_signoffs, request_signoffs, sign_off, withdraw_signoff
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
@@ -133,6 +134,30 @@ if required and status in ("candidate", "deprecated"):
         hide_index=True,
         key="signoff_status",
     )
+
+# --- ask for the missing sign-offs ------------------------------------------------------------------
+if status in ("candidate", "deprecated") and missing:
+    with st.form(f"signoff_request_{card.version}"):
+        st.caption(md("Ask the people of {} for their sign-off: they hear it by e-mail.", ", ".join(missing)))
+        ask_note = st.text_input("Note (optional)", key="signoff_request_note", max_chars=500)
+        asked = st.form_submit_button("Ask for the missing sign-offs")
+    if asked:
+        try:
+            queued = request_signoffs(
+                store, use_case.name, card.version, ctx.identity.actor, ask_note, required_signoffs=required
+            )
+        except (NotificationError, AccessError, StoreError) as err:
+            st.error(md("Not asked — {}", err))
+        else:
+            if queued:
+                confirm_and_rerun(f"Asked {len(queued)} person(s): {', '.join(sorted(m.recipient for m in queued))}.")
+            else:
+                st.warning(
+                    md(
+                        "Nobody of {} can be reached: no such person has an e-mail login or a subscription yet.",
+                        ", ".join(missing),
+                    )
+                )
 
 # --- sign off --------------------------------------------------------------------------------------
 if status in ("candidate", "deprecated") and missing:

@@ -122,6 +122,7 @@ class Seeder:
             snapshot,
             [line.criterion for line in unmet],
             required_signoffs=required_signoffs(get_use_case(self.use_case)),
+            notify=False,  # demo history: nobody is to hear of it
         )
 
     def promote(self, version: str, note: str, reason: str, demote: bool = False) -> None:
@@ -239,6 +240,7 @@ def seed_credit(seeder: Seeder) -> None:
         ),
         PRIYA,
         seeder.versions,
+        notify=False,
     )
 
 
@@ -348,6 +350,7 @@ def seed_demo_history(store: FeedbackStore, registry_dir: Path) -> bool:
                 TOMAS.role,
             ),
             TOMAS,
+            notify=False,
         )
     log.info("demo history written for credit and fraud")
     return True

@@ -7,27 +7,41 @@ from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Connection, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.access import Actor, check_actor
 from feedback.announcements import Announcement, announce_health, validate_notice
+from feedback.notifications import MONITORING_ALERT, OUTAGE, TEAM_NOTICE
+from feedback.notify_events import announcement_message
 from feedback.store.database import FeedbackStore, StoreError, insert_record, utc_row
+from feedback.store.notify_events import queue_for_people, queue_for_team
 from feedback.store.schema import ANNOUNCEMENTS, DISMISSALS
 
 log = logging.getLogger(__name__)
 
 
+def _queue_notice(conn: Connection, notice: Announcement, event: str) -> None:
+    """In the posting transaction: queue the notice for its use case's team channels (every team's if it is for
+    everyone) and for the people who want this event."""
+    queue_for_team(conn, notice.use_case, lambda to: announcement_message(notice, event, to), notice.created_at)
+    build = lambda to: announcement_message(notice, event, to)  # noqa: E731
+    queue_for_people(conn, notice.use_case or "", event, build, now=notice.created_at)
+
+
 def post_notice(
-    store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = ()
+    store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = (), notify: bool = True
 ) -> Announcement:
-    """Post a team notice (AnnouncementError if invalid, AccessError if the role may not post)."""
+    """Post a team notice and queue it for the team channels and the people who want it, in one transaction
+    (AnnouncementError if invalid, AccessError if the role may not post; `notify=False`: the demo history)."""
     actor = check_actor(actor, "post notices")
     clean = validate_notice(
         replace(notice, author_name=actor.name, author_role=actor.role, author_subject=actor.subject), iterations
     )
     with store.transaction(write=True) as conn:
         saved = insert_record(conn, ANNOUNCEMENTS, clean)
+        if notify:
+            _queue_notice(conn, saved, TEAM_NOTICE)
     log.info("notice #%s posted by %s: %s", saved.id, actor.name, saved.title)
     return saved
 
@@ -78,6 +92,7 @@ def record_health(store: FeedbackStore, failing: list[tuple[str, str]]) -> Annou
         if notice is None:
             return None
         saved = insert_record(conn, ANNOUNCEMENTS, notice)
+        _queue_notice(conn, saved, OUTAGE)
     log.warning("health notice posted: %s — %s", saved.title, saved.body)
     return saved
 
@@ -99,6 +114,7 @@ def record_alerts(store: FeedbackStore, alerts: Iterable[Announcement]) -> list[
         for alert in alerts:
             if (alert.use_case, alert.title) not in seen:
                 posted.append(insert_record(conn, ANNOUNCEMENTS, alert))
+                _queue_notice(conn, posted[-1], MONITORING_ALERT)
                 seen.add((alert.use_case, alert.title))
     for alert in posted:
         log.warning("monitoring alert posted for %s: %s", alert.use_case, alert.title)

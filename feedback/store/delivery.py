@@ -19,7 +19,9 @@ from feedback.access import Actor, check_actor
 from feedback.delivery import send_message
 from feedback.notifications import DEAD, SENT, TEAM_PREFIX, Channels, OutboxMessage, check_address, make_test_message
 from feedback.store.database import FeedbackStore
-from feedback.store.notifications import add_messages, claim_due, record_attempt
+from feedback.store.digests import build_digests
+from feedback.store.notifications import LOST_CLAIM, add_messages, claim_due, record_attempt, still_claimed
+from feedback.store.rounds import queue_round_reminders
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +33,11 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
+    lost: int = 0  # claims that had expired and were taken by another worker: left to it
+    digests: int = 0  # digests queued (they are counted in `sent` once delivered)
 
     def __add__(self, other: DeliveryReport) -> DeliveryReport:
-        return DeliveryReport(self.sent + other.sent, self.retried + other.retried, self.dead + other.dead)
+        return DeliveryReport(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values(), strict=True)))
 
 
 def default_worker() -> str:
@@ -51,10 +55,17 @@ def deliver_claimed(
     """Send messages this worker has claimed and record each attempt; the report and the messages after it."""
     report, done = DeliveryReport(), []
     for message in claimed:
+        if not still_claimed(store, message):  # its lease ran out and another worker took it: not sent twice
+            log.warning("message #%s: %s's claim expired before sending; left to the other worker", message.id, worker)
+            report += DeliveryReport(lost=1)
+            continue
         ok, error, reached = send_message(channels, message)
         after = record_attempt(store, message, ok, error, reached, worker, channels.max_attempts, now)
         done.append(after)
         status = after.status
+        if status == LOST_CLAIM:
+            report += DeliveryReport(lost=1)
+            continue
         report += DeliveryReport(int(status == SENT), int(status not in (SENT, DEAD)), int(status == DEAD))
     return report, done
 
@@ -62,9 +73,13 @@ def deliver_claimed(
 def deliver_due(
     store: FeedbackStore, channels: Channels, worker: str = "", batch: int = 50, now: datetime | None = None
 ) -> DeliveryReport:
-    """Deliver every message due now (or at `now`), a claimed batch at a time, until none is due."""
+    """Queue the review rounds' reminders and the digests whose time has come, then deliver every message
+    due now (or at `now`), a claimed batch at a time, until none is due."""
     worker = worker or default_worker()
-    total = DeliveryReport()
+    moment = now or datetime.now(timezone.utc)
+    queue_round_reminders(store, moment.date())  # once per round and reviewer, the day before it is due
+    digests = build_digests(store, moment, hour=channels.digest_hour, app_url=channels.app_url)
+    total = DeliveryReport(digests=len(digests))
     while claimed := claim_due(store, now or datetime.now(timezone.utc), batch):
         report, _ = deliver_claimed(store, channels, claimed, worker, now)
         total += report

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -15,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from feedback.access import Actor, check_actor
 from feedback.notifications import (
     DEAD,
+    IMMEDIATE,
     QUEUED,
     SENDING,
     DeliveryAttempt,
@@ -30,6 +32,7 @@ from feedback.store.schema import NOTIFICATION_ATTEMPTS, OUTBOX, SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a claimed message whose worker has not reported by then is due again
+LOST_CLAIM = "claim lost"  # what record_attempt returns when another worker holds the message now
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -48,17 +51,20 @@ def enqueue(conn: Connection, messages: Iterable[OutboxMessage], now: datetime |
     already is skipped, by the key's unique index); the messages added, with their ids."""
     now = now or datetime.now(timezone.utc)
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    added = []
-    for message in {m.idempotency_key: m for m in messages}.values():
-        stored = replace(message, next_attempt_at=message.next_attempt_at or now, created_at=now)
-        values = {k: v for k, v in stored.__dict__.items() if k != "id"} | {
-            "delivered_to": json.dumps(list(message.delivered_to))
-        }
-        query = dialect_insert(OUTBOX).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        new_id = conn.execute(query.returning(OUTBOX.c.id)).scalar_one_or_none()
-        if new_id is not None:
-            added.append(replace(stored, id=new_id))
-    return added
+    stored = {m.idempotency_key: replace(m, next_attempt_at=m.next_attempt_at or now, created_at=now) for m in messages}
+    rows = [
+        {k: v for k, v in m.__dict__.items() if k != "id"} | {"delivered_to": json.dumps(list(m.delivered_to))}
+        for m in stored.values()
+    ]
+    if not rows:
+        return []
+    query = (  # one cached statement, executed for many rows (SQLAlchemy's insertmanyvalues batches them)
+        dialect_insert(OUTBOX)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(OUTBOX.c.id, OUTBOX.c.idempotency_key)
+    )
+    added = [replace(stored[key], id=new_id) for new_id, key in conn.execute(query, rows)]
+    return sorted(added, key=lambda m: m.id)
 
 
 def subscriptions_of(conn: Connection, subjects: Collection[str]) -> dict[str, Subscription]:
@@ -89,11 +95,19 @@ def save_subscription(
     use_cases: Collection[str],
     events: Collection[str],
     known_use_cases: Collection[str],
+    cadence: str = IMMEDIATE,
 ) -> Subscription:
-    """Set where a person hears about what (NotificationError if invalid, AccessError if unnamed)."""
+    """Set where a person hears about what, and how often (NotificationError if invalid, AccessError if
+    unnamed); it replaces their role's defaults."""
     actor = check_actor(actor, "subscribe to notifications")
-    wanted = make_subscription(actor.subject, address, use_cases, events, known_use_cases)
-    values = {"address": wanted.address, "use_cases": json.dumps(wanted.use_cases), "events": json.dumps(wanted.events)}
+    wanted = make_subscription(actor.subject, address, use_cases, events, known_use_cases, cadence, actor.role)
+    values = {
+        "address": wanted.address,
+        "use_cases": json.dumps(wanted.use_cases),
+        "events": json.dumps(wanted.events),
+        "cadence": wanted.cadence,
+        "role": wanted.role,
+    }
     with store.transaction(write=True) as conn:
         old = subscriptions_of(conn, [actor.subject]).get(actor.subject)
         if old is None:
@@ -116,6 +130,7 @@ def claim_due(
     )
     if ids is not None:
         query = query.where(OUTBOX.c.id.in_(list(ids)))
+    token = uuid.uuid4().hex
     with store.transaction(write=True) as conn:
         rows = conn.execute(query.order_by(OUTBOX.c.id).limit(limit).with_for_update(skip_locked=True)).mappings()
         claimed = [_message(row) for row in rows]
@@ -123,9 +138,18 @@ def claim_due(
             conn.execute(
                 update(OUTBOX)
                 .where(OUTBOX.c.id.in_([m.id for m in claimed]))
-                .values(status=SENDING, next_attempt_at=now + LEASE)
+                .values(status=SENDING, next_attempt_at=now + LEASE, claim_token=token)
             )
-    return [replace(m, status=SENDING) for m in claimed]
+    return [replace(m, status=SENDING, claim_token=token) for m in claimed]
+
+
+def still_claimed(store: FeedbackStore, message: OutboxMessage) -> bool:
+    """Whether this worker's claim on a message still holds (no other worker claimed it after its lease ran out)."""
+    query = select(OUTBOX.c.id).where(
+        OUTBOX.c.id == message.id, OUTBOX.c.status == SENDING, OUTBOX.c.claim_token == message.claim_token
+    )
+    with store.transaction() as conn:
+        return conn.execute(query).first() is not None
 
 
 def record_attempt(
@@ -138,7 +162,10 @@ def record_attempt(
     max_attempts: int,
     now: datetime | None = None,
 ) -> OutboxMessage:
-    """Log an attempt at a claimed message and set its status: sent, queued for a later retry, or dead."""
+    """Log an attempt at a claimed message and set its status: sent, queued for a later retry, or dead.
+
+    Only under the worker's own claim: if its lease ran out and another worker claimed the message since,
+    the attempt is logged but the message is left to that worker (returned with status `LOST_CLAIM`)."""
     now = now or datetime.now(timezone.utc)
     attempts = message.attempts + 1
     status, next_at = after_attempt(attempts, ok, max_attempts, now)
@@ -149,9 +176,16 @@ def record_attempt(
         "last_error": None if ok else error,
         "delivered_to": json.dumps(sorted(set(delivered_to))),
     }
+    mine = (OUTBOX.c.id == message.id) & (OUTBOX.c.status == SENDING) & (OUTBOX.c.claim_token == message.claim_token)
     with store.transaction(write=True) as conn:
-        conn.execute(update(OUTBOX).where(OUTBOX.c.id == message.id).values(**values))
+        updated = conn.execute(update(OUTBOX).where(mine).values(**values | {"claim_token": None})).rowcount
+        if not updated:
+            why = "the claim had expired and another worker holds the message; its status was left to that worker"
+            error = (f"{error}; " if error else "") + why
         insert_record(conn, NOTIFICATION_ATTEMPTS, DeliveryAttempt(message.id, attempts, ok, worker, error), now)
+    if not updated:
+        log.warning("message #%s: %s's claim had expired; its result (ok=%s) is logged only", message.id, worker, ok)
+        return replace(message, status=LOST_CLAIM)
     (log.warning if status == DEAD else log.info)("message #%s attempt %s: %s", message.id, attempts, status)
     return replace(message, **values | {"delivered_to": tuple(sorted(set(delivered_to)))})
 

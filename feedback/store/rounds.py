@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from feedback.access import Actor, subject_of
+from feedback.notifications import REVIEW_ASSIGNMENT, OutboxMessage
+from feedback.notify_events import assignment_message, round_reminder_message, round_results_message
 from feedback.rounds import (
     Assignment,
     QueueItem,
@@ -36,6 +38,7 @@ from feedback.rounds import (
     visible_answers,
 )
 from feedback.store.database import FeedbackStore, insert_record, utc_row
+from feedback.store.notify_events import queue_for_people
 from feedback.store.schema import FEEDBACK, REVIEW_ROUNDS, ROUND_ANSWERS, ROUND_ASSIGNMENTS, ROUND_CASES, SIGNOFFS
 
 
@@ -95,6 +98,13 @@ def create_round(
             {"round_id": saved.id, "reviewer_subject": s, "case_id": c, "position": i} for s, c, i in assignment.pairs()
         ]
         conn.execute(insert(ROUND_ASSIGNMENTS), pairs)
+        for person in saved.reviewers:
+            n = len(assignment.by_reviewer.get(person.subject, ()))
+            if n:
+                build = lambda to, n=n: assignment_message(saved, to, n)  # noqa: E731
+                queue_for_people(
+                    conn, saved.use_case, REVIEW_ASSIGNMENT, build, only={person.subject: person.role}, now=now
+                )
     return saved, assignment
 
 
@@ -220,7 +230,35 @@ def close_round(store: FeedbackStore, round_id: int, actor: Actor) -> ReviewRoun
         round_ = _read_round(conn, round_id, lock=True)
         check_may_close(round_, actor)
         conn.execute(update(REVIEW_ROUNDS).where(REVIEW_ROUNDS.c.id == round_id).values(status="closed", closed_at=now))
+        for person in round_.reviewers:
+            build = lambda to: round_results_message(round_, to)  # noqa: E731
+            queue_for_people(
+                conn, round_.use_case, REVIEW_ASSIGNMENT, build, only={person.subject: person.role}, now=now
+            )
     return replace(round_, status="closed", closed_at=now)
+
+
+def queue_round_reminders(store: FeedbackStore, today: date) -> list[OutboxMessage]:
+    """Remind each reviewer with cases left in an open round due tomorrow (or today); once per round and
+    reviewer (the message's idempotency key). Run by the delivery worker; the reminders queued now."""
+    due = select(REVIEW_ROUNDS).where(
+        REVIEW_ROUNDS.c.status == "open",
+        REVIEW_ROUNDS.c.due_date >= today,
+        REVIEW_ROUNDS.c.due_date <= today + timedelta(days=1),
+    )
+    queued: list[OutboxMessage] = []
+    with store.transaction() as conn:
+        rounds = [_round_of(row) for row in conn.execute(due).mappings()]
+    for round_ in rounds:
+        counts = zip(round_.reviewers, round_completion(store, round_.id), strict=True)
+        left = {person.subject: row["assigned"] - row["answered"] for person, row in counts}
+        with store.transaction(write=True) as conn:
+            for person in round_.reviewers:
+                if left.get(person.subject, 0) > 0:
+                    build = lambda to, n=left[person.subject]: round_reminder_message(round_, to, n)  # noqa: E731
+                    only = {person.subject: person.role}
+                    queued += queue_for_people(conn, round_.use_case, REVIEW_ASSIGNMENT, build, only=only)
+    return queued
 
 
 def read_answers(store: FeedbackStore, round_id: int, viewer: Actor) -> list[RoundAnswer]:

@@ -534,6 +534,30 @@ def _create_v11(conn: Connection) -> None:
     _make_append_only(conn, "notification_attempts")
 
 
+#: schema 14: how often a person hears (immediately or in a daily / weekly digest) and their role, which sets
+#: the defaults until they choose; each outbox message's cadence, the digest that carried it, and the token of
+#: the claim under which a worker may record its attempt (an expired claim's worker records nothing)
+NOTIFICATION_COLUMNS_14 = (
+    ("notification_subscriptions", "role", String(40), None),
+    ("notification_subscriptions", "cadence", String(10), "immediate"),
+    ("notification_outbox", "cadence", String(10), "immediate"),
+    ("notification_outbox", "digest_id", Integer, None),
+    ("notification_outbox", "claim_token", String(40), None),
+)
+for _table, _name, _type, _default in NOTIFICATION_COLUMNS_14:
+    {"notification_subscriptions": SUBSCRIPTIONS, "notification_outbox": OUTBOX}[_table].append_column(
+        Column(_name, _type, nullable=_default is None, server_default=_default)
+    )
+
+
+def _create_v14(conn: Connection) -> None:
+    for table, name, kind, default in NOTIFICATION_COLUMNS_14:
+        sql_type = kind.compile(dialect=conn.dialect) if not isinstance(kind, type) else kind().compile(conn.dialect)
+        rest = f" NOT NULL DEFAULT '{default}'" if default is not None else ""
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}{rest}")
+    conn.exec_driver_sql("CREATE INDEX ix_notification_outbox_held ON notification_outbox (status, cadence, recipient)")
+
+
 def _document_tables(metadata: MetaData, *later_columns: Column) -> tuple[Table, Table]:
     templates = Table(
         "notice_templates",
@@ -688,6 +712,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "notification outbox, its delivery attempts (append-only) and subscriptions", _create_v11),
     Migration(12, "notice templates (every version kept) and the audit log of generated documents", _create_v12),
     Migration(13, "adjudications of review rounds and the expectations kept from them (append-only)", _create_v13),
+    Migration(
+        14, "notification cadence (immediate or digest), per-role defaults, digests and claim tokens", _create_v14
+    ),
     Migration(15, "decision records (append-only) and reason statement tables (every version kept)", _create_v15),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -8,12 +8,24 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection
+from datetime import datetime, timezone
 
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
-from feedback.signoff import SignOff, SignoffError, Snapshot, check_required_roles, plan_signoff, plan_withdrawal
+from feedback.notifications import SIGNOFF_CHANGE, SIGNOFF_REQUEST, NotificationError, OutboxMessage
+from feedback.notify_events import signoff_change_message, signoff_request_message
+from feedback.signoff import (
+    SignOff,
+    SignoffError,
+    Snapshot,
+    check_required_roles,
+    missing_roles,
+    plan_signoff,
+    plan_withdrawal,
+)
 from feedback.store.database import FeedbackStore, insert_record
 from feedback.store.lifecycle import lock_lifecycle, read_current_signoffs, read_signoffs
+from feedback.store.notify_events import queue_for_people, queue_for_team
 from feedback.store.schema import SIGNOFFS
 
 log = logging.getLogger(__name__)
@@ -29,6 +41,14 @@ def _insert(conn, record: SignOff) -> SignOff:
     )
 
 
+def _queue_change(conn, record: SignOff) -> None:
+    """In the sign-off's transaction: tell the use case's team channels and the people who want to hear."""
+    queue_for_team(conn, record.use_case, lambda to: signoff_change_message(record, to), record.created_at)
+    queue_for_people(
+        conn, record.use_case, SIGNOFF_CHANGE, lambda to: signoff_change_message(record, to), now=record.created_at
+    )
+
+
 def sign_off(
     store: FeedbackStore,
     use_case: str,
@@ -40,8 +60,10 @@ def sign_off(
     acknowledged: Collection[str] = (),
     *,
     required_signoffs: Collection[str],
+    notify: bool = True,
 ) -> SignOff:
-    """Record a sign-off with the snapshot the signer saw (SignoffError / AccessError if refused)."""
+    """Record a sign-off with the snapshot the signer saw and queue its message (SignoffError / AccessError if
+    refused; `notify=False`: the demo history)."""
     actor = check_actor(actor, "sign off")
     required = check_required_roles(required_signoffs)
     draft = SignOff(
@@ -59,6 +81,8 @@ def sign_off(
         events, current = read_current_signoffs(conn, use_case, iteration)
         status = current_statuses(events, versions).get(iteration, "unknown")
         saved = _insert(conn, plan_signoff(current, required, status, draft))
+        if notify:
+            _queue_change(conn, saved)
     log.info("%s/%s signed off by %s (%s)", use_case, iteration, saved.signer_name, saved.signer_role)
     return saved
 
@@ -78,6 +102,7 @@ def withdraw_signoff(
                 "showed as current to you); nothing was changed."
             )
         saved = _insert(conn, plan_withdrawal(current, signoff_id, actor, reason))
+        _queue_change(conn, saved)
     log.info("%s/%s sign-off #%s withdrawn by %s", use_case, iteration, signoff_id, saved.signer_name)
     return saved
 
@@ -92,3 +117,33 @@ def list_signoffs(store: FeedbackStore, use_case: str, iteration: str | None = N
     """Sign-offs and withdrawals of a use case (one iteration if given), oldest first."""
     with store.transaction() as conn:
         return read_signoffs(conn, use_case, iteration)
+
+
+def request_signoffs(
+    store: FeedbackStore,
+    use_case: str,
+    iteration: str,
+    actor: Actor,
+    note: str = "",
+    *,
+    required_signoffs: Collection[str],
+) -> list[OutboxMessage]:
+    """Ask the people of each required role that has not signed off yet for their sign-off (NotificationError
+    if every required role has signed, AccessError if unnamed); the messages queued (none: nobody reachable)."""
+    actor = check_actor(actor, "sign off")
+    required = check_required_roles(required_signoffs)
+    now = datetime.now(timezone.utc)
+    with store.transaction(write=True) as conn:
+        lock_lifecycle(store, conn)
+        _, current = read_current_signoffs(conn, use_case, iteration)
+        missing = missing_roles(required, current)
+        if not missing:
+            raise NotificationError(f"Every required role has signed off {use_case} {iteration}; nobody to ask.")
+        key = f"{use_case}:{iteration}:{now.isoformat()}"
+
+        def build(address: str) -> OutboxMessage:
+            return signoff_request_message(use_case, iteration, missing, address, actor.name, note, key)
+
+        queued = queue_for_people(conn, use_case, SIGNOFF_REQUEST, build, roles=missing, now=now)
+    log.info("%s asked %s for sign-off of %s/%s: %s message(s)", actor.name, missing, use_case, iteration, len(queued))
+    return queued

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, insert, select, update
 
 from feedback.access import Actor, check_actor, check_acts_on, name_changer, subject_of
-from feedback.notifications import FEEDBACK_STATUS, address_of, feedback_status_message
+from feedback.notifications import FEEDBACK_STATUS, IMMEDIATE, address_of, feedback_status_message, for_person
 from feedback.store.database import FeedbackStore, utc_row
 from feedback.store.notifications import enqueue, subscriptions_of
 from feedback.store.schema import FEEDBACK, TRIAGE_EVENTS
@@ -103,9 +103,11 @@ def triage_feedback(
             subject = givers[change.feedback_id]
             address = address_of(subject, subscriptions.get(subject), entry.use_case, FEEDBACK_STATUS)
             if address and notify:
-                messages.append(
-                    feedback_status_message(change, entry.use_case, entry.iteration, entry.case_id, address, event_id)
+                message = feedback_status_message(
+                    change, entry.use_case, entry.iteration, entry.case_id, address, event_id
                 )
+                saved = subscriptions.get(subject)
+                messages.append(for_person(message, saved.cadence if saved else IMMEDIATE))
         enqueue(conn, messages, now)
     return changes
 

@@ -1,12 +1,12 @@
 """AppTest of the notice board (pages/11_Notices.py) and the banner every page shows."""
 
 from feedback.access import Actor
-from feedback.notifications import Channels
+from feedback.notifications import ROLE_DEFAULTS, Channels
 from feedback.store.announcements import list_announcements
 from feedback.store.database import FeedbackStore
 from feedback.store.delivery import deliver_due
 from feedback.store.lifecycle import change_lifecycle
-from feedback.store.notifications import delivery_log, subscription_of
+from feedback.store.notifications import delivery_log, save_subscription, subscription_of
 from feedback.store.records import add_feedback
 from feedback.store.triage import triage_feedback
 from tests.app.apptest import open_app, tables_with
@@ -162,10 +162,11 @@ def test_a_dead_message_shows_for_an_admin_only(app_env, monkeypatch):
     try:
         _promote(app_env)
         store = FeedbackStore(f"sqlite:///{app_env}")
-        assert deliver_due(store, Channels(None, {"credit": (hook.url,)}, max_attempts=1)).dead == 1
+        # the two sign-offs and the promotion each reach the team channel
+        assert deliver_due(store, Channels(None, {"credit": (hook.url,)}, max_attempts=1)).dead == 3
         admin = open_app(PAGE, user=("Ada Admin", "admin"))
         [log] = tables_with(admin, "Attempts")
-        assert list(log["Status"]) == ["dead"] and "500" in log["Last error"].iloc[0]
+        assert list(log["Status"]) == ["dead"] * 3 and "500" in log["Last error"].iloc[0]
         assert "could not be delivered after every attempt" in admin.warning[0].value
         assert tables_with(open_app(PAGE, user=BOB), "Attempts") == []
     finally:
@@ -185,3 +186,36 @@ def test_a_feedback_link_opens_the_case_on_the_fixing_iteration(app_env):
     assert not at.exception
     assert at.header[0].value == "Applicant A0012"
     assert at.query_params["iteration"] in (["v3"], "v3") and at.session_state["iteration"] == "v3"
+
+
+def test_a_compliance_user_sees_the_role_defaults_and_chooses_a_weekly_digest(app_env):
+    cora = ("Cora Compliance", "compliance")
+    at = open_app(PAGE, user=cora)
+    assert not at.exception
+    assert list(at.multiselect(key="sub_events").value) == list(ROLE_DEFAULTS["compliance"])  # without choosing
+    assert at.radio(key="sub_cadence").value == "immediate"
+    at.text_input(key="sub_address").input("cora@example.com")
+    at.multiselect(key="sub_events").unselect("lifecycle change")
+    at.radio(key="sub_cadence").set_value("weekly")
+    _submit(at, "Save my subscription")
+    assert not at.exception and not at.error
+    saved = subscription_of(FeedbackStore(f"sqlite:///{app_env}"), "demo:cora compliance")
+    assert (saved.address, saved.cadence, saved.role) == ("cora@example.com", "weekly", "compliance")
+    assert "lifecycle change" not in saved.events and "sign-off requested" in saved.events
+    again = open_app(PAGE, user=cora)  # a new session shows her choice, not the defaults
+    assert again.radio(key="sub_cadence").value == "weekly"
+    assert list(again.multiselect(key="sub_events").value) == list(saved.events)
+
+
+def test_asking_for_the_missing_signoffs_queues_a_message_for_the_compliance_person(app_env):
+    store = FeedbackStore(f"sqlite:///{app_env}")
+    cora = Actor("Cora Compliance", "compliance", "demo:cora compliance")
+    save_subscription(store, cora, "cora@example.com", [], ["sign-off requested"], ["credit", "fraud"])
+    at = open_app("pages/5_Sign_off.py", user=("Dana", "data scientist"))
+    assert not at.exception
+    at.text_input(key="signoff_request_note").input("Age bands <b>checked</b>")
+    _submit(at, "Ask for the missing sign-offs")
+    assert not at.exception and not at.error
+    asked = [m for m in delivery_log(store) if m.event == "sign-off requested"]
+    assert [m.recipient for m in asked] == ["cora@example.com"]
+    assert "Age bands <b>checked</b>" in asked[0].body and asked[0].link.startswith("/Sign_off?use_case=credit")

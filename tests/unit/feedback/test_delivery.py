@@ -52,20 +52,21 @@ def test_each_event_reaches_exactly_its_recipients_with_a_working_link(store, sm
     triage_feedback(store, [entry.id], "accepted", DS)
     triage_feedback(store, [entry.id], "fixed", DS, fixed_in="v3", known_iterations=KNOWN)
     change_lifecycle(store, "credit", KNOWN, "v3", "live", DS, "beats v2", required_signoffs=(), migration_note="Hi")
-    assert deliver_due(store, _channels(smtp, hook)) == DeliveryReport(sent=3)
-    bodies = smtp.bodies_to("ann@bank.example")
-    assert len(smtp.messages) == len(bodies) == 2
+    assert deliver_due(store, _channels(smtp, hook)) == DeliveryReport(sent=4)
+    bodies = smtp.bodies_to("ann@bank.example")  # she gave feedback on credit: she hears of its new live iteration
+    assert len(smtp.messages) == len(bodies) == 3
     fixed = next(b for b in bodies if "Fixed in v3" in b)
     assert "the team marked what you said about A0012 as fixed in v3" in fixed
     assert f"{APP}/Explore?use_case=credit&iteration=v3&case=A0012" in fixed
     assert {m["Subject"] for m in smtp.messages} == {
         f"Your feedback #{entry.id} on A0012 was accepted",
         f"Your feedback #{entry.id} on A0012 was fixed in v3",
+        "credit v3 is now live",
     }
     assert hook.titles() == ["credit v3 is now live"]
     assert f"{APP}/Iterations?use_case=credit&iteration=v3" in hook.posts[0]["message"]
     assert deliver_due(store, _channels(smtp, hook)) == DeliveryReport()  # nothing is sent twice
-    assert len(smtp.messages) == 2 and len(hook.posts) == 1
+    assert len(smtp.messages) == 3 and len(hook.posts) == 1
     assert {m.status for m in delivery_log(store)} == {SENT}
 
 

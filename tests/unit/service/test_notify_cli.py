@@ -7,11 +7,11 @@ import pytest
 from demo_models import settings
 from demo_models.service.cli import main
 from feedback.access import Actor
-from feedback.notifications import SENT
+from feedback.notifications import DAILY, HELD, SENT, OutboxMessage
 from feedback.store.database import FeedbackStore
 from feedback.store.lifecycle import change_lifecycle
-from feedback.store.notifications import delivery_log
-from tests.notify_receivers import WebhookReceiver
+from feedback.store.notifications import add_messages, delivery_log
+from tests.notify_receivers import SmtpReceiver, WebhookReceiver
 
 
 @pytest.fixture
@@ -65,6 +65,7 @@ def test_channels_come_from_the_secrets_file_and_the_environment_wins(clean_env,
         "team_urls": {"credit": ("json://a.example/x", "json://b.example/y"), "fraud": ("json://c.example/z",)},
         "app_url": "http://localhost:8501",
         "max_attempts": 5,
+        "digest_hour": 7,
     }
     monkeypatch.setenv("INVOLVE_NOTIFY_URLS_CREDIT", "json://d.example/1, json://e.example/2")
     monkeypatch.setenv("INVOLVE_NOTIFY_MAX_ATTEMPTS", "not a number")
@@ -104,3 +105,31 @@ def test_the_worker_keeps_looking_every_poll_until_stopped(clean_env, monkeypatc
         assert len(looks) == 2 and hook.titles() == ["credit v1 is now live"]
     finally:
         hook.close()
+
+
+def test_digest_now_sends_one_email_per_person_of_what_was_held(clean_env, monkeypatch, capsys):
+    smtp = SmtpReceiver()
+    smtp.start()
+    try:
+        url = f"sqlite:///{clean_env / 'store.sqlite3'}"
+        store = FeedbackStore(url)
+        held = [
+            OutboxMessage(f"k{i}", "team notice", "credit", to, f"n-{i}", "b", "/Notices", HELD, cadence=DAILY)
+            for i, to in enumerate(["ann@bank.example"] * 3 + ["bo@bank.example"])
+        ]
+        add_messages(store, held)
+        monkeypatch.setenv("INVOLVE_NOTIFY_EMAIL_URL", smtp.url)
+        assert main(["notify", "--digest", "weekly", "--db", url]) == 0
+        assert capsys.readouterr().out.splitlines()[0] == "0 weekly digest(s) queued."
+        assert main(["notify", "--digest", "daily", "--db", url]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out == ["2 daily digest(s) queued.", "2 sent, 0 to retry later, 0 dead."]
+        assert sorted((m["X-Envelope-To"], m["Subject"]) for m in smtp.messages) == [
+            ("ann@bank.example", "Your daily Involve digest: 3 update(s)"),
+            ("bo@bank.example", "Your daily Involve digest: 1 update(s)"),
+        ]
+        with pytest.raises(SystemExit):  # one or the other
+            main(["notify", "--deliver", "--digest", "daily", "--db", url])
+        assert "not allowed with argument --deliver" in capsys.readouterr().err
+    finally:
+        smtp.stop()

@@ -1,0 +1,97 @@
+"""Who hears of an event, queued in the transaction of the change that caused it: the people whose choice
+(or, until they choose, whose role's defaults) want it, on their address and at their cadence, and the use
+case's team channels.
+
+The people are everyone the store knows by their stable subject: who gave feedback (and on which use
+cases), who signed off, who subscribed. Only an address is written to the outbox, never a channel URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, func, select
+
+from feedback.access import subject_of
+from feedback.notifications import (
+    EVERY_TEAM,
+    TEAM_PREFIX,
+    OutboxMessage,
+    for_person,
+    wanted_by,
+)
+from feedback.store.notifications import enqueue, subscriptions_of
+from feedback.store.schema import FEEDBACK, SIGNOFFS, SUBSCRIPTIONS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Person:
+    """Someone the store knows: their latest role and the use cases they gave feedback on."""
+
+    subject: str
+    role: str
+    gave_feedback_on: set[str] = field(default_factory=set)
+
+
+def known_people(conn: Connection) -> dict[str, Person]:
+    """In a transaction: everyone who gave feedback, signed off or subscribed, by subject (their latest role)."""
+    people: dict[str, Person] = {}
+
+    def seen(subject: str | None, name: str, role: str | None, use_case: str | None = None) -> None:
+        key = subject_of(subject, name or "")
+        if not key:
+            return
+        person = people.setdefault(key, Person(key, role or ""))
+        person.role = role or person.role
+        if use_case:
+            person.gave_feedback_on.add(use_case)
+
+    who = (FEEDBACK.c.reviewer_subject, FEEDBACK.c.reviewer_name, FEEDBACK.c.reviewer_role, FEEDBACK.c.use_case)
+    feedback = select(*who, func.max(FEEDBACK.c.id).label("last")).group_by(*who).order_by("last")
+    for *row, _ in conn.execute(feedback):  # one row per person, role and use case; the latest role last
+        seen(*row)
+    for row in conn.execute(select(SIGNOFFS.c.signer_subject, SIGNOFFS.c.signer_name, SIGNOFFS.c.signer_role)):
+        seen(*row)
+    for subject, role in conn.execute(select(SUBSCRIPTIONS.c.subject, SUBSCRIPTIONS.c.role)):
+        seen(subject, subject, role)
+    return people
+
+
+def queue_for_people(
+    conn: Connection,
+    use_case: str,
+    event: str,
+    build: Callable[[str], OutboxMessage],
+    *,
+    roles: Collection[str] | None = None,
+    only: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> list[OutboxMessage]:
+    """In the change's transaction: queue `build(address)` for each person who wants this event of this use
+    case ("" for every use case) — of `roles` if given, or only the subjects of `only` (subject -> role) —
+    at once or held for their digest; the messages added."""
+    people = known_people(conn)
+    if only is not None:
+        people = {s: people.get(s, Person(s, r)) for s, r in only.items()}
+    if roles is not None:
+        people = {s: p for s, p in people.items() if p.role in set(roles)}
+    saved = subscriptions_of(conn, people)
+    messages = []
+    for subject, person in sorted(people.items()):
+        wanted = wanted_by(saved.get(subject), subject, person.role, use_case, event, person.gave_feedback_on)
+        if wanted is not None:
+            address, cadence = wanted
+            messages.append(for_person(build(address), cadence))
+    return enqueue(conn, messages, now)
+
+
+def queue_for_team(
+    conn: Connection, use_case: str | None, build: Callable[[str], OutboxMessage], now: datetime | None = None
+) -> list[OutboxMessage]:
+    """In the change's transaction: queue `build(recipient)` for a use case's team channels (None: every team's)."""
+    return enqueue(conn, [build(f"{TEAM_PREFIX}{use_case}" if use_case else EVERY_TEAM)], now)
