@@ -42,7 +42,9 @@ def fit(folder):
     return model, evaluation
 """
 
-EXPLAINERDASHBOARD = FIT + """
+EXPLAINERDASHBOARD = (
+    FIT
+    + """
 import json, sys, time, warnings, logging
 warnings.filterwarnings("ignore"); logging.disable(logging.WARNING)
 from explainerdashboard import ClassifierExplainer, ExplainerDashboard
@@ -54,8 +56,11 @@ explainer = ClassifierExplainer(model, evaluation.drop(columns="y"), evaluation[
 ExplainerDashboard(explainer)
 print(json.dumps({"ready_s": time.perf_counter() - start}))
 """
+)
 
-INVOLVE = FIT + """
+INVOLVE = (
+    FIT
+    + """
 import json, os, sys, time, warnings
 warnings.filterwarnings("ignore")
 import shap, skops.io  # noqa: F401  (imports are outside the timing)
@@ -81,6 +86,7 @@ assert not at.exception, at.exception
 assert len(at.dataframe(key="cases").value) == len(evaluation)
 print(json.dumps({"register_s": registered, "explore_s": shown, "ready_s": registered + shown}))
 """
+)
 
 
 def write_rows(folder: Path, rows: int) -> None:
@@ -141,8 +147,10 @@ def main() -> None:
         print(f"Involve registration               {reg_s:8.2f} s")
         print(f"Involve first Explore render       {explore_s:8.2f} s (Home, then Explore)")
         print(f"Involve ready to browse            {ready_s:8.2f} s")
-        print(f"ratio                              {ratio:8.1f}x  (target >= {TARGET_RATIO:.0f}x: "
-              f"{'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+        print(
+            f"ratio                              {ratio:8.1f}x  (target >= {TARGET_RATIO:.0f}x: "
+            f"{'met' if ratio >= TARGET_RATIO else 'MISSED'})"
+        )
 
 
 if __name__ == "__main__":

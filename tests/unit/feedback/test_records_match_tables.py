@@ -21,12 +21,13 @@ from sqlalchemy import Table, Text
 import feedback
 from feedback.announcements import Announcement
 from feedback.app_reports import AppReport
+from feedback.decision_records import DecisionRecord
 from feedback.documents import DocumentRecord
 from feedback.exchange import ImportRecord
 from feedback.expectations import Adjudication, Expectation
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
-from feedback.notice_templates import NoticeTemplate
+from feedback.notice_templates import NoticeTemplate, StatementTable
 from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
 from feedback.records import Feedback
 from feedback.rounds import ReviewRound, RoundAnswer, RoundCase
@@ -53,6 +54,8 @@ RECORD_TABLES: dict[type, Table] = {
     DocumentRecord: schema.GENERATED_DOCUMENTS,
     Adjudication: schema.ADJUDICATIONS,
     Expectation: schema.EXPECTATIONS,
+    DecisionRecord: schema.DECISION_RECORDS,
+    StatementTable: schema.REASON_STATEMENTS,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -76,6 +79,7 @@ JSON_COLUMNS = {
     ("notification_subscriptions", "events"),
     ("generated_documents", "case_ids"),
     ("generated_documents", "references"),
+    ("reason_statement_tables", "statements"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 
