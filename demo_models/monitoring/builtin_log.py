@@ -51,7 +51,7 @@ def build_fraud_log(scored: ScoredIteration, rows: int, seed: int = LOG_SEED) ->
     frame["chargeback_known"] = known.where(known <= AS_OF)
     frame[FRAUD_TARGET] = frame[FRAUD_TARGET].astype(float).where(known <= AS_OF)
     frame["transaction_id"] = [f"TX{seed:02d}-{i:07d}" for i in range(rows)]
-    return frame.drop(columns=["customer_age_band"])
+    return frame  # the protected customer_age_band stays: flips by group (Monitoring, shadow comparison)
 
 
 def ensure_fraud_log(scored: ScoredIteration, rows: int, folder: Path | None = None) -> Source | None:
