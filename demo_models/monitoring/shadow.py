@@ -99,15 +99,17 @@ def draw_sample(
         order += ", " + _ident(str(source.mapping["case_id"]))
     with _connect(source) as connection:
         in_window = connection.execute(f"SELECT count(*) FROM log WHERE {where}", values).fetchone()[0]
+        if not in_window:
+            first, last = connection.execute("SELECT min(__month), max(__month) FROM log").fetchone()
+            what = f"the month {window}" if window else "the log"
+            served = f" served by {served_by}" if served_by and source.mapping.get("version") else ""
+            span = f" (its months run from {first} to {last})" if first else ""
+            raise ShadowError(f"There are no decisions{served} in {what}{span}.")
         rows = connection.execute(
             f"SELECT * EXCLUDE (__month) FROM (SELECT * FROM log WHERE {where}) "
             f"USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE ({int(seed)}) ORDER BY {order}",
             values,
         ).df()
-    if not in_window:
-        what = f"the month {window}" if window else "the log"
-        served = f" served by {served_by}" if served_by and source.mapping.get("version") else ""
-        raise ShadowError(f"There are no decisions{served} in {what}.")
     log.info("shadow sample: %d of %d decisions of %s (seed %d)", len(rows), in_window, window or "the log", seed)
     return ShadowSample(rows.reset_index(drop=True), window, int(in_window), int(size), int(seed), served_by)
 
@@ -322,8 +324,6 @@ def shadow_compare(
     log names versions) and compare `candidate` with `served` on it; ShadowError with a sentence otherwise."""
     if candidate.card.use_case != served.use_case:
         raise ShadowError("Only iterations of the same use case can be compared.")
-    if candidate.card.version == served.version:
-        raise ShadowError(f"{served.version} served these decisions: pick another iteration to compare with.")
     problems = validate_source(source)
     if problems:
         raise ShadowError(problems[0])
@@ -332,6 +332,8 @@ def shadow_compare(
         sample = draw_sample(source, window, size, seed, served.version if served.version in versions.index else None)
     except duckdb.Error as error:
         raise ShadowError(f"The log could not be sampled: {(str(error).strip().splitlines() or ['?'])[0]}") from error
+    if candidate.card.version == served.version:
+        raise ShadowError(f"{served.version} served these decisions: pick another iteration to compare with.")
     shadow = compare_on_sample(sample, source, served, candidate, costs)
     if len(versions) and served.version not in versions.index:
         note = f"The log names the version(s) {', '.join(versions.index[:5])}, none of them {served.version}: every "
