@@ -37,7 +37,7 @@ MAPPING = {
 def build_fraud_log(scored: ScoredIteration, rows: int, seed: int = LOG_SEED) -> pd.DataFrame:
     """The year of transactions as the serving iteration logged them: time, inputs, score, decision, the
     version, and the outcome with the day it became known (missing while it is not)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 1])  # not make_transactions' own stream: times spread over each month
     frame = make_transactions(rows, seed=seed, case_ids=False)
     start = pd.to_datetime(frame["month"] + "-01")
     days = start.dt.days_in_month.to_numpy()
