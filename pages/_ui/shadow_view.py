@@ -84,7 +84,7 @@ def render_shadow(ctx: PageContext, summary: LogSummary) -> None:
         return
     source_key = _source_key(summary.source)
     left, middle, right = st.columns(3)
-    month = middle.selectbox("Window (month)", months, index=len(months) - 1, key="shadow_month")
+    month = middle.selectbox("Month to re-score", months, index=len(months) - 1, key="shadow_month")
     served = served_iteration(ctx.cards, _served_versions(*source_key, month), ctx.card)
     others = [c.version for c in ctx.cards if c.version != served.version]
     default = default_candidate(ctx.cards, ctx.statuses, served.version) or others[-1]
