@@ -213,6 +213,25 @@ def _outcome_row(card: IterationCard, labels: np.ndarray, scores: np.ndarray, co
     }
 
 
+def _decision_check(rows: pd.DataFrame, source: Source, served: IterationCard, positive: pd.Series, use_case) -> list:
+    """A note when logged decisions (in the use case's words) differ from the logged score at the threshold."""
+    column = source.mapping.get("decision")
+    if not column or column not in rows.columns:
+        return []
+    words = {use_case.positive_decision: True, use_case.negative_decision: False}
+    logged = rows[str(column)].astype(str)
+    if not logged.isin(list(words)).all():
+        return []  # decisions logged in other words (codes, 0/1): nothing to check them against
+    differ = int((logged.map(words).to_numpy(bool) != positive.to_numpy(bool)).sum())
+    if not differ:
+        return []
+    return [
+        f"{differ:,} logged decision(s) differ from the logged score at {served.version}'s threshold "
+        f"{served.threshold:.6g}: its threshold changed since, or the service decided otherwise. The figures "
+        "take the threshold's decision."
+    ]
+
+
 def compare_on_sample(
     sample: ShadowSample,
     source: Source,
@@ -253,6 +272,7 @@ def compare_on_sample(
     )
     if source.mapping.get("case_id"):
         cases.index = pd.Index(rows[str(source.mapping["case_id"])].astype(str), name="case")
+    notes += _decision_check(rows, source, served, cases["positive served"], use_case)
     favourable = use_case.favourable_is_positive
     fav_served = cases["positive served"] == favourable
     fav_candidate = cases["positive candidate"] == favourable

@@ -51,3 +51,23 @@ def test_a_log_without_the_other_iterations_inputs_is_a_message(app_env, tmp_pat
     assert not at.exception
     warning = next(w.value for w in at.warning if "No shadow comparison" in w.value)
     assert "The log has no column for" in warning
+
+
+def test_with_a_cost_matrix_the_cost_of_each_iteration_is_shown(app_env, registry_dir):
+    from feedback.goals import CostMatrix
+    from feedback.store.database import FeedbackStore
+    from feedback.store.goals import save_costs
+
+    matrix = CostMatrix(
+        "fraud", 5.0, 0.0, "Test", false_negative_column="amount", false_negative_fraction=1.0, currency="EUR"
+    )
+    save_costs(FeedbackStore(f"sqlite:///{app_env}"), matrix)
+    at = open_app(MONITORING, use_case="fraud", iteration="v1")
+    assert not at.exception
+    at.selectbox(key="shadow_month").select("2025-07")
+    at.run()
+    v1, v2 = (ScoredIteration(load_iteration("fraud", v, registry_dir)) for v in ("v1", "v2"))
+    expected = shadow_compare(load_source("fraud"), v1.card, v2, "2025-07", 5000, costs=matrix)
+    shown = tables_with(at, "v1 (served)")[0]
+    assert shown.equals(outcome_table(expected, v2.use_case))
+    assert shown.loc["cost per 1,000 decisions", "v1 (served)"].endswith(" EUR") and not expected.why_no_costs

@@ -203,3 +203,17 @@ def test_fraud_v1_traffic_shadowed_with_v2(registry_dir, tmp_path, monkeypatch):
         f"v2 would have decided {sum(flips.values()):,} of 1,500 transactions differently from v1"
     )
     assert flip_label(TO_UNFAVOURABLE, v2.use_case) == "passed → flagged"  # passing is favourable for fraud
+
+
+def test_logged_decisions_that_differ_from_the_threshold_are_noted(registry_dir, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    monkeypatch.setenv("INVOLVE_DATA_DIR", str(tmp_path))
+    v1, v2 = (ScoredIteration(load_iteration("fraud", v, registry_dir)) for v in ("v1", "v2"))
+    source = ensure_fraud_log(v1, 12_000)
+    assert shadow_compare(source, v1.card, v2, "2025-03", 400).notes == ()  # logged at v1's threshold
+    moved = replace(v1.card, threshold=0.2)  # an agreed threshold saved after the log was written
+    shadow = shadow_compare(source, moved, v2, "2025-03", 400)
+    logged = shadow.sample.rows["decision"] == v1.use_case.positive_decision
+    differ = int((logged != (shadow.sample.rows["score"] >= 0.2)).sum())
+    assert differ > 0 and shadow.notes[0].startswith(f"{differ:,} logged decision(s) differ from the logged score")
