@@ -2,6 +2,8 @@
 re-scored with v2 by default; the tables shown are the domain's for the window and sample size picked; a log
 without the other iteration's inputs is a clear message."""
 
+import pytest
+
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.monitoring.shadow import shadow_compare
@@ -12,6 +14,15 @@ from tests.unit.monitoring.conftest import LOG_MAPPING, make_log
 
 MONITORING = "pages/10_Monitoring.py"
 SHARE = "share of the sample (95 % interval)"
+
+
+@pytest.fixture(autouse=True)
+def fresh_builtin_log():
+    """The built-in fraud log is written once per process (a cached loader): written again in this test's
+    data folder, so the test reads the log the page shows."""
+    from pages._ui.loaders import _builtin_fraud_log
+
+    _builtin_fraud_log.clear()
 
 
 def _expected(registry_dir, month: str, size: int):
