@@ -20,8 +20,7 @@ def test_fraud_analyst_sees_what_v2_would_have_decided_on_v1s_traffic(app_page, 
     heading = page.get_by_role("heading", name="What another iteration would have decided (shadow comparison)")
     heading.scroll_into_view_if_needed()
     expect(heading).to_be_visible()
-    against = page.get_by_test_id("stSelectbox").filter(has_text="Compare v1's decisions with")
-    expect(against).to_contain_text("v2")
+    expect(page.get_by_role("combobox", name="Compare v1's decisions with")).to_have_value("v2")
     expect(
         page.get_by_text(re.compile(r"^v2 would have decided [\d,]+ of [\d,]+ transactions differently"))
     ).to_be_visible()
