@@ -1,5 +1,5 @@
-"""Monitoring: has the data changed since the iteration was trained, how does it perform by month,
-and how is the app itself used."""
+"""Monitoring: has the data changed since the iteration was trained, how does it perform by month, what
+would another iteration have decided on the same traffic, and how is the app itself used."""
 
 import streamlit as st
 
@@ -24,6 +24,7 @@ from pages._ui.loaders import (
     window_drift_of,
 )
 from pages._ui.scorecard import criteria_of
+from pages._ui.shadow_view import render_shadow
 from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
@@ -92,6 +93,7 @@ else:
                     "; ".join(alert.title for alert in alerts[:6]) + (" …" if len(alerts) > 6 else ""),
                 )
             )
+        render_shadow(ctx, connected)
     st.divider()
 
 stream = stream_of(ctx, card)

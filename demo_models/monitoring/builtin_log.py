@@ -37,7 +37,7 @@ MAPPING = {
 def build_fraud_log(scored: ScoredIteration, rows: int, seed: int = LOG_SEED) -> pd.DataFrame:
     """The year of transactions as the serving iteration logged them: time, inputs, score, decision, the
     version, and the outcome with the day it became known (missing while it is not)."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 1])  # not make_transactions' own stream: times spread over each month
     frame = make_transactions(rows, seed=seed, case_ids=False)
     start = pd.to_datetime(frame["month"] + "-01")
     days = start.dt.days_in_month.to_numpy()
@@ -51,7 +51,7 @@ def build_fraud_log(scored: ScoredIteration, rows: int, seed: int = LOG_SEED) ->
     frame["chargeback_known"] = known.where(known <= AS_OF)
     frame[FRAUD_TARGET] = frame[FRAUD_TARGET].astype(float).where(known <= AS_OF)
     frame["transaction_id"] = [f"TX{seed:02d}-{i:07d}" for i in range(rows)]
-    return frame.drop(columns=["customer_age_band"])
+    return frame  # the protected customer_age_band stays: flips by group (Monitoring, shadow comparison)
 
 
 def ensure_fraud_log(scored: ScoredIteration, rows: int, folder: Path | None = None) -> Source | None:

@@ -11,6 +11,7 @@
     involve health [--registry DIR] [--db URL] [--record] (exit status 0 when healthy)
     involve monitor connect fraud --parquet LOG/ --map timestamp=ts --map inputs=a,b --map score=p
     involve monitor check fraud
+    involve monitor shadow fraud --against v2 [--month 2025-07 --sample 5000 --seed 17 --served v1]
     involve notify --deliver [--once] [--db URL]
     involve nginx --listen 0.0.0.0:8080 --upstream 127.0.0.1:8501 --upstream 127.0.0.1:8502 --prefix DIR
 """

@@ -1,4 +1,5 @@
-"""`involve monitor connect|check`: connect a use case to its decision log and check it."""
+"""`involve monitor connect|check|shadow`: connect a use case to its decision log, check it, and shadow it with
+another iteration (`shadow_cli`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import duckdb
 
 from demo_models.monitoring.aggregates import list_months
 from demo_models.monitoring.sources import ROLES, Source, load_source, save_source, validate_source
+from demo_models.service.shadow_cli import add_shadow_parser, run_shadow
 
 
 def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
-    """Add `monitor connect` and `monitor check` to the command line."""
+    """Add `monitor connect`, `monitor check` and `monitor shadow` to the command line."""
     monitor = commands.add_parser("monitor", help="connect a use case to its decision log, check it")
     actions = monitor.add_subparsers(dest="monitor_command", required=True)
     connect = actions.add_parser("connect", help="validate and save the decision-log source of a use case")
@@ -31,6 +33,7 @@ def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
     )
     check = actions.add_parser("check", help="validate the saved source and list its months")
     check.add_argument("use_case")
+    add_shadow_parser(actions)
 
 
 def _mapping(pairs: list[str]) -> dict[str, str | list[str]] | str:
@@ -44,7 +47,9 @@ def _mapping(pairs: list[str]) -> dict[str, str | list[str]] | str:
 
 
 def run_monitor(args: argparse.Namespace) -> int:
-    """Run `monitor connect` or `monitor check`; 0 when the source is valid."""
+    """Run `monitor connect`, `monitor check` or `monitor shadow`; 0 when the source is valid (the comparison made)."""
+    if args.monitor_command == "shadow":
+        return run_shadow(args)
     if args.monitor_command == "connect":
         mapping = _mapping(args.map)
         if isinstance(mapping, str):
