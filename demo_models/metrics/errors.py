@@ -182,6 +182,22 @@ def _leaf_paths(tree, encoded: pd.DataFrame) -> dict[int, list[tuple[str, float,
     return paths
 
 
+def errors_of(
+    scored: Evaluation, kind: str = "errors", costs: CaseCosts | None = None, threshold: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(which cases the kind of error is counted among, whether each of those is wrong at `threshold` — the
+    iteration's own by default —, the cost of each of those if wrong, NaN without costs)."""
+    if kind not in ERROR_KINDS:
+        raise ValueError(f"{kind!r} is not a kind of error: use one of {', '.join(ERROR_KINDS)}.")
+    labels = np.asarray(scored.iteration.labels, dtype=int)
+    positive = scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)
+    among = {"errors": np.ones(len(labels), bool), "false_positives": labels == 0, "false_negatives": labels == 1}[kind]
+    cost_of = np.full(len(labels), np.nan)
+    if costs is not None:
+        cost_of = np.where(labels == 1, costs.false_negative, costs.false_positive).astype(float)
+    return among, (positive != (labels == 1))[among], cost_of[among]
+
+
 def find_error_cohorts(
     scored: Evaluation,
     kind: str = "errors",
@@ -194,17 +210,8 @@ def find_error_cohorts(
     worst rate first. `verdicts`: feedback verdicts indexed by case id, one per record (`verdicts_of`)."""
     from sklearn.tree import DecisionTreeClassifier
 
-    if kind not in ERROR_KINDS:
-        raise ValueError(f"{kind!r} is not a kind of error: use one of {', '.join(ERROR_KINDS)}.")
-    labels = np.asarray(scored.iteration.labels, dtype=int)
-    positive = scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)
-    among = {"errors": np.ones(len(labels), bool), "false_positives": labels == 0, "false_negatives": labels == 1}[kind]
-    wrong = (positive != (labels == 1))[among]
+    among, wrong, cost_of = errors_of(scored, kind, costs, threshold)
     features = scored.features.loc[among]
-    cost_of = np.full(len(labels), np.nan)
-    if costs is not None:
-        cost_of = np.where(labels == 1, costs.false_negative, costs.false_positive).astype(float)
-    cost_of = cost_of[among]
     n, errors = len(wrong), int(wrong.sum())
     if n == 0:
         return ErrorCohorts(kind, 0, 0, float("nan"), ())
