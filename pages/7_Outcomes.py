@@ -11,8 +11,8 @@ from demo_models.explanations.dependence import (
 )
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_p_value, format_share
 from demo_models.metrics.catalogue import get_metric
-from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.cohort_compare import PairError, cohorts_with_agreement
+from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.error_map import heat_map_inputs
 from demo_models.metrics.errors import (
     ERROR_KINDS,
@@ -24,8 +24,8 @@ from demo_models.metrics.errors import (
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
-from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.error_figures import change_summary
+from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.reviews.rounds import reviewed_verdicts
 from demo_models.vocabulary import capitalise, with_article
@@ -290,7 +290,7 @@ inputs = heat_map_inputs(scored)
 c1, c2, c3 = st.columns([2, 2, 1])
 across = c1.selectbox("Across", inputs, format_func=use_case.label, key="heat_x")
 down = c2.selectbox("Down", [c for c in inputs if c != across], format_func=use_case.label, key="heat_y")
-colour = c3.radio("Colour by", ["rate", "cost"], format_func={"rate": "error rate", "cost": "cost"}.get, key="heat_show")
+colour = c3.radio("Colour by", ["rate", "cost"], format_func={"rate": "error rate", "cost": "cost"}.get, key="heat")
 if colour == "cost" and case_costs_now is None:
     st.info(md("No cost per cell yet: {}.", why))
     colour = "rate"
@@ -343,8 +343,12 @@ else:
         )
         st.dataframe(
             change.table.style.format(
-                {"rate before": format_share, "rate after": format_share, "change": format_share,
-                 "p-value": format_p_value},
+                {
+                    "rate before": format_share,
+                    "rate after": format_share,
+                    "change": format_share,
+                    "p-value": format_p_value,
+                },
                 na_rep=UNDEFINED,
             ),  # fmt: skip
             hide_index=True,

@@ -109,9 +109,20 @@ def compare_cohorts(old: Evaluation, new: Evaluation, kind: str = "errors") -> C
                 verdict = BETTER if fixed > broken else WORSE
             cases = int(inside.sum())
             rows.append(
-                [cohort.description, side.card.version, cases, int(was.sum()), was.mean() if cases else np.nan,
-                 int(now.sum()), now.mean() if cases else np.nan, (now.mean() - was.mean()) if cases else np.nan,
-                 fixed, broken, p_value, verdict]  # fmt: skip
+                [
+                    cohort.description,
+                    side.card.version,
+                    cases,
+                    int(was.sum()),
+                    was.mean() if cases else np.nan,
+                    int(now.sum()),
+                    now.mean() if cases else np.nan,
+                    (now.mean() - was.mean()) if cases else np.nan,
+                    fixed,
+                    broken,
+                    p_value,
+                    verdict,
+                ]  # fmt: skip
             )
     labels = np.asarray(after.iteration.labels, dtype=int)
     sides = tuple(

@@ -43,7 +43,10 @@ def build_error_heat_map(heat: ErrorHeatMap, use_case: UseCase, show: str = "rat
             zmin=0,
             zmax=1 if show == "rate" else None,
             hoverongaps=False,
-            colorbar={"title": "cost" if show == "cost" else "error rate", "tickformat": "" if show == "cost" else ".0%"},
+            colorbar={
+                "title": "cost" if show == "cost" else "error rate",
+                "tickformat": ".0%" if show == "rate" else "",
+            },
             hovertemplate="%{y} · %{x}<br>%{text}<extra></extra>",
         )
     )
@@ -118,8 +121,9 @@ def build_reliability_pair(change: CohortChange, outcome: str) -> go.Figure:
 def describe_reliability_pair(change: CohortChange, outcome: str) -> ChartText:
     """Both calibrations in words (Brier and ECE of each) and both reliability tables."""
     old, new = change.calibration
+    shared = int(old.reliability["cases"].sum())
     sentence = (
-        f"On the {int(old.reliability['cases'].sum()):,} cases both were shown: {old.version} Brier {old.brier:.4f}, ECE {old.ece:.3f}; "
+        f"On the {shared:,} cases both were shown: {old.version} Brier {old.brier:.4f}, ECE {old.ece:.3f}; "
         f"{new.version} Brier {new.brier:.4f}, ECE {new.ece:.3f} (share that turned out {outcome} per score bin)."
     )
     return ChartText(sentence, tuple((f"Reliability of {s.version}", s.reliability.round(4)) for s in (old, new)))

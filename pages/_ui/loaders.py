@@ -100,8 +100,10 @@ def _heat_map_view(key: IterationKey, threshold: float, x: str, y: str, kind: st
     scored = _load_scored(key).at_threshold(threshold)
     currency = costs.currency if costs else ""
     heat = error_heat_map(scored, x, y, kind, costs_for(scored, costs)[0])
-    return heat, build_error_heat_map(heat, scored.use_case, show, currency), describe_error_heat_map(
-        heat, scored.use_case, currency
+    return (
+        heat,
+        build_error_heat_map(heat, scored.use_case, show, currency),
+        describe_error_heat_map(heat, scored.use_case, currency),
     )
 
 
