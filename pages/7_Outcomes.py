@@ -11,7 +11,7 @@ from demo_models.explanations.dependence import (
 )
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_p_value, format_share
 from demo_models.metrics.catalogue import get_metric
-from demo_models.metrics.cohort_compare import PairError, cohorts_with_agreement
+from demo_models.metrics.cohort_compare import PairError, cohorts_with_agreement, verdict_frame
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.error_map import heat_map_inputs
 from demo_models.metrics.errors import (
@@ -27,13 +27,13 @@ from demo_models.presentation.chart_text import describe_cost_curve, describe_re
 from demo_models.presentation.error_figures import change_summary
 from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
-from demo_models.reviews.rounds import reviewed_verdicts
 from demo_models.vocabulary import capitalise, with_article
 from feedback.access import PERMISSIONS, AccessError
 from feedback.goals import CostMatrix, GoalError
 from feedback.store.database import StoreError
 from feedback.store.goals import costs_history, save_costs, save_threshold, threshold_history
 from feedback.store.records import list_feedback
+from feedback.store.rounds import closed_answers
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.flash import confirm_and_rerun, show_confirmation
@@ -241,7 +241,7 @@ st.caption(
     )
 )
 try:
-    reviewed = reviewed_verdicts(ctx.store, use_case.name, card.version, ctx.identity.actor) if ctx.store else None
+    reviewed = verdict_frame(closed_answers(ctx.store, use_case.name, card.version)) if ctx.store else None
 except StoreError as err:
     reviewed = None
     st.caption(md("Review rounds are unavailable, so the reviewer columns are empty: {}", err))

@@ -9,6 +9,7 @@ Wilson interval.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ import pandas as pd
 from demo_models.metrics.agreement import rate_of
 from demo_models.metrics.calibration import compute_brier, compute_ece, reliability_table
 from demo_models.metrics.errors import ErrorCohorts, cohorts_table, errors_of, find_error_cohorts, select_rule
+from feedback.rounds import RoundAnswer
 
 if TYPE_CHECKING:
     from demo_models.iterations.evaluation import Evaluation
@@ -166,6 +168,12 @@ def cohort_agreement(found: ErrorCohorts, reviewed: pd.DataFrame | None) -> pd.D
             }
         )
     return pd.DataFrame(rows, columns=["reviewer verdicts", "reviewers agreeing", "agreeing low", "agreeing high"])
+
+
+def verdict_frame(answers: Iterable[RoundAnswer]) -> pd.DataFrame:
+    """Review answers (`feedback.store.rounds.closed_answers`) as the frame `cohort_agreement` reads."""
+    rows = [(a.case_id, a.own_decision, a.verdict) for a in answers]
+    return pd.DataFrame(rows, columns=["case_id", "own_decision", "verdict"])
 
 
 def cohorts_with_agreement(found: ErrorCohorts, reviewed: pd.DataFrame | None) -> pd.DataFrame:

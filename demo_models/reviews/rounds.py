@@ -22,14 +22,7 @@ from feedback.rounds import Assignment, ReviewRound, RoundCase
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import costs_history
 from feedback.store.records import list_feedback
-from feedback.store.rounds import (
-    create_round,
-    list_rounds,
-    read_answers,
-    read_round,
-    read_round_cases,
-    round_completion,
-)
+from feedback.store.rounds import create_round, read_answers, read_round, read_round_cases, round_completion
 
 
 def choose_cases(
@@ -132,15 +125,3 @@ def agreement_table(summary: AgreementSummary) -> pd.DataFrame:
             ],
         }
     )
-
-
-def reviewed_verdicts(store: FeedbackStore, use_case: str, version: str, viewer: Actor) -> pd.DataFrame:
-    """Every answer given in the closed review rounds on one iteration: `case_id`, `own_decision`, `verdict`
-    (None where a reviewer stopped before judging); open rounds stay hidden, as on the Reviews page."""
-    rows = [
-        (a.case_id, a.own_decision, a.verdict)
-        for round_ in list_rounds(store, use_case)
-        if round_.iteration == version and round_.status == "closed"
-        for a in read_answers(store, round_.id, viewer)
-    ]
-    return pd.DataFrame(rows, columns=["case_id", "own_decision", "verdict"])
