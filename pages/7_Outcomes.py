@@ -346,7 +346,7 @@ else:
                 {
                     "rate before": format_share,
                     "rate after": format_share,
-                    "change": format_share,
+                    "rate change": format_share,
                     "p-value": format_p_value,
                 },
                 na_rep=UNDEFINED,

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 SIGNIFICANCE = 0.05
 BETTER, WORSE, UNCLEAR = "better", "worse", "no clear change"
 CHANGE_COLUMNS = [
-    "cohort", "found on", "cases", "errors before", "rate before", "errors after", "rate after", "change",
+    "cohort", "found on", "cases", "errors before", "rate before", "errors after", "rate after", "rate change",
     "fixed", "new errors", "p-value", "verdict",
 ]  # fmt: skip
 

@@ -81,7 +81,7 @@ def test_each_cohort_under_both_equals_a_brute_force_on_the_shared_cases():
         inside = common.isin(select_rule(side.features.loc[common], rule))
         assert row["cases"] == inside.sum()
         assert row["errors before"] == wrong_old[inside].sum() and row["errors after"] == wrong_new[inside].sum()
-        assert row["rate after"] - row["rate before"] == pytest.approx(row["change"])
+        assert row["rate after"] - row["rate before"] == pytest.approx(row["rate change"])
         fixed, broken = (wrong_old & ~wrong_new & inside).sum(), (~wrong_old & wrong_new & inside).sum()
         assert (row["fixed"], row["new errors"]) == (fixed, broken)
         if fixed + broken:
