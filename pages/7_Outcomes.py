@@ -240,6 +240,14 @@ st.caption(
         format_share(found.rate),
     )
 )
+if found.fitted_on < found.cases:
+    st.caption(
+        md(
+            "The tree was fitted on a seeded sample of {} of these {}; every count, rate and cost is on all of them.",
+            format_count(found.fitted_on),
+            format_count(found.cases),
+        )
+    )
 try:
     reviewed = verdict_frame(closed_answers(ctx.store, use_case.name, card.version)) if ctx.store else None
 except StoreError as err:

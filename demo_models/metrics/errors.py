@@ -27,6 +27,7 @@ ERROR_KINDS = ("errors", "false_positives", "false_negatives")
 COHORT_DEPTH = 3  # at most three conditions per cohort: readable
 MIN_COHORT_SHARE = 0.02  # a cohort holds at least 2 % of the cases it is found among, and at least 20
 MIN_COHORT_CASES = 20
+FIT_SAMPLE = 20_000  # beyond this many cases the tree is fitted on a seeded sample; every count stays on all cases
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class ErrorCohorts:
     errors: int
     rate: float
     cohorts: tuple[ErrorCohort, ...]
+    fitted_on: int = 0  # the cases the tree was fitted on: all of them, or a seeded sample of `FIT_SAMPLE`
 
 
 def _encode(features: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
@@ -218,10 +220,15 @@ def find_error_cohorts(
     encoded, meaning = _encode(features, scored.use_case)
     leaf_of = np.zeros(n, dtype=int)
     paths: dict[int, list] = {0: []}
+    fit = np.arange(n)
+    if n > FIT_SAMPLE:  # disclosed: the split is found on a seeded sample, the cohorts counted on every case
+        fit = np.sort(np.random.default_rng(0).choice(n, FIT_SAMPLE, replace=False))
     if 0 < errors < n and encoded.shape[1]:
         tree = DecisionTreeClassifier(
-            max_depth=depth, min_samples_leaf=max(MIN_COHORT_CASES, math.ceil(MIN_COHORT_SHARE * n)), random_state=0
-        ).fit(encoded, wrong)
+            max_depth=depth,
+            min_samples_leaf=max(MIN_COHORT_CASES, math.ceil(MIN_COHORT_SHARE * len(fit))),
+            random_state=0,
+        ).fit(encoded.iloc[fit], wrong[fit])
         leaf_of, paths = tree.apply(encoded), _leaf_paths(tree, encoded)
     ids = features.index.to_numpy()
     cohorts = []
@@ -248,7 +255,7 @@ def find_error_cohorts(
             )
         )
     cohorts.sort(key=lambda c: (-c.rate, -c.cases))
-    return ErrorCohorts(kind, n, errors, errors / n, tuple(cohorts))
+    return ErrorCohorts(kind, n, errors, errors / n, tuple(cohorts), len(fit))
 
 
 def cohorts_table(found: ErrorCohorts) -> pd.DataFrame:

@@ -144,3 +144,19 @@ def test_reviewer_agreement_per_cohort_equals_a_count_with_wilson_intervals():
             assert np.isnan(row["reviewers agreeing"])
     none = cohort_agreement(found, None)
     assert (none["reviewer verdicts"] == 0).all() and none["reviewers agreeing"].isna().all()  # undefined, not 0
+
+
+def test_beyond_the_fit_sample_the_tree_is_fitted_on_a_sample_and_counts_every_case(monkeypatch):
+    from demo_models.metrics import errors
+
+    _, new = _book()
+    monkeypatch.setattr(errors, "FIT_SAMPLE", 1_000)
+    found = errors.find_error_cohorts(new)
+    assert found.fitted_on == 1_000 and found.cases == 2_700
+    assert sum(c.cases for c in found.cohorts) == 2_700
+    wrong = (new.scores.to_numpy() >= 0.5) != (new.iteration.labels == 1)
+    for cohort in found.cohorts:
+        inside = new.features.index.isin(select_rule(new.features, cohort.rule))
+        assert (cohort.cases, cohort.errors) == (inside.sum(), wrong[inside].sum())
+    monkeypatch.undo()
+    assert find_error_cohorts(new).fitted_on == 2_700
