@@ -9,11 +9,10 @@ from demo_models.explanations.dependence import (
     dependence_inputs,
     dependence_notes,
 )
-from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_p_value, format_share
+from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
-from demo_models.metrics.cohort_compare import PairError, cohorts_with_agreement, verdict_frame
+from demo_models.metrics.cohort_compare import cohorts_with_agreement, verdict_frame
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
-from demo_models.metrics.error_map import heat_map_inputs
 from demo_models.metrics.errors import (
     ERROR_KINDS,
     describe_kind,
@@ -24,7 +23,6 @@ from demo_models.metrics.errors import (
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
 from demo_models.presentation.chart_text import describe_cost_curve, describe_reliability, describe_roc_pr
-from demo_models.presentation.error_figures import change_summary
 from demo_models.presentation.figures import build_cost_curve, build_reliability, build_roc_pr
 from demo_models.presentation.report_inputs import costs_for
 from demo_models.vocabulary import capitalise, with_article
@@ -36,12 +34,11 @@ from feedback.store.records import list_feedback
 from feedback.store.rounds import closed_answers
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
+from pages._ui.error_views import render_heat_map, render_side_by_side
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import (
     calibration_of,
-    cohort_change_of,
     dependence_of,
-    heat_map_of,
     latency_of,
     load_scored,
 )
@@ -293,84 +290,8 @@ st.caption(
     )
 )
 
-st.subheader("Errors over two inputs")
-inputs = heat_map_inputs(scored)
-c1, c2, c3 = st.columns([2, 2, 1])
-across = c1.selectbox("Across", inputs, format_func=use_case.label, key="heat_x")
-down = c2.selectbox("Down", [c for c in inputs if c != across], format_func=use_case.label, key="heat_y")
-colour = c3.radio("Colour by", ["rate", "cost"], format_func={"rate": "error rate", "cost": "cost"}.get, key="heat")
-if colour == "cost" and case_costs_now is None:
-    st.info(md("No cost per cell yet: {}.", why))
-    colour = "rate"
-heat, heat_figure, heat_text = heat_map_of(ctx, card, threshold, across, down, kind, colour, costs)
-render_plotly(heat_figure, heat_text, "error_heat_map")
-st.caption(
-    md(
-        "{} at threshold {}. Numbers in five quantile bins of the data, categories by value (the eight most "
-        "frequent), missing values apart; a cell with fewer than {} cases has no rate (—), only its count.",
-        describe_kind(kind, use_case),
-        format_threshold(threshold),
-        heat.min_cases,
-    )
-)
-
-st.subheader("Two iterations side by side")
-earlier = [c for c in ctx.cards if c.version != card.version]
-if not earlier:
-    st.info(md("{} is the only iteration of this use case: there is nothing to set beside it.", card.version))
-else:
-    versions = [c.version for c in earlier]
-    before = st.selectbox(
-        md("Beside {}", card.version),
-        versions,
-        index=versions.index(card.parent) if card.parent in versions else len(versions) - 1,
-        key="pair_other",
-    )
-    try:
-        change, pair_figure, pair_text = cohort_change_of(
-            ctx, next(c for c in earlier if c.version == before), card, kind, threshold
-        )
-    except PairError as err:
-        st.info(plain(str(err)))
-    else:
-        st.caption(
-            md(
-                "{} of both on the {}: {} wrong under {}, {} under {} ({} at its agreed threshold, {} at {}). Each "
-                "cohort either found is counted under both; fixed and new errors are its paired cases, judged by an "
-                "exact McNemar test.",
-                describe_kind(kind, use_case),
-                words.count(change.cases),
-                format_count(change.errors_before),
-                change.old,
-                format_count(change.errors_after),
-                change.new,
-                change.old,
-                change.new,
-                format_threshold(threshold),
-            )
-        )
-        st.dataframe(
-            change.table.style.format(
-                {
-                    "rate before": format_share,
-                    "rate after": format_share,
-                    "rate change": format_share,
-                    "p-value": format_p_value,
-                },
-                na_rep=UNDEFINED,
-            ),  # fmt: skip
-            hide_index=True,
-            column_config={"cohort": st.column_config.TextColumn(width="large")},
-            key="cohort_change",
-        )
-        left, right = st.columns([2, 3])
-        left.dataframe(
-            change_summary(change).style.format({"Brier": "{:.4f}", "ECE": "{:.4f}"}, na_rep=UNDEFINED),
-            hide_index=True,
-            key="pair_calibration",
-        )
-        with right:
-            render_plotly(pair_figure, pair_text, "reliability_pair")
+render_heat_map(ctx, scored, threshold, kind, costs, case_costs_now, why)
+render_side_by_side(ctx, threshold, kind)
 
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")
