@@ -18,7 +18,7 @@ import pandas as pd
 
 from demo_models.metrics.agreement import rate_of
 from demo_models.metrics.calibration import compute_brier, compute_ece, reliability_table
-from demo_models.metrics.errors import ErrorCohorts, cohorts_table, errors_of, find_error_cohorts, select_rule
+from demo_models.metrics.errors import ErrorCohorts, cohorts_table, errors_of, find_error_cohorts
 from feedback.rounds import RoundAnswer
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ def compare_cohorts(old: Evaluation, new: Evaluation, kind: str = "errors") -> C
             if cohort.description in seen:
                 continue
             seen.add(cohort.description)
-            inside = ids.isin(select_rule(side.features.loc[ids], cohort.rule))
+            inside = np.zeros(len(ids), bool)  # the tree's leaf: the cases its rule selects (`select_rule`)
+            inside[ids.get_indexer(list(cohort.case_ids))] = True
             was, now = wrong_before[inside], wrong_after[inside]
             fixed, broken = int((was & ~now).sum()), int((~was & now).sum())
             p_value = _mcnemar(fixed, broken)
