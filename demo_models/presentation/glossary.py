@@ -225,7 +225,8 @@ GLOSSARY: tuple[Term, ...] = (
         "Reviewers agreeing (per cohort)",
         ("reviewers agreeing", "reviewer verdicts", "agreeing low", "agreeing high"),
         "Of the verdicts reviewers gave in closed review rounds on the {cases} of a cohort, the share that agreed "
-        "with the model's decision, with its 95 % Wilson interval; undefined where no reviewer judged a {case} there.",
+        "with the model's decision, with its 95 % Wilson interval; undefined where no reviewer judged any of its "
+        "{cases}.",
         "reviewers agreeing = verdicts “agree” / all verdicts given on the cohort's {cases} (“unsure” included)",
         "A cohort where the model errs often and reviewers still agree with it is one where people over-trust it.",
         no_example=FROM_ROUNDS,
