@@ -138,3 +138,17 @@ def test_a_brought_use_case_with_missing_values_and_a_favourable_positive_class(
     shown = _table(at, "found on")
     assert list(shown["errors before"]) == list(change.table["errors before"])
     assert any("400 " in c.value and "v1" in c.value for c in at.caption)
+
+
+def test_fraud_heat_map_and_side_by_side_equal_the_domain_functions(app_env, registry_dir):
+    at = open_app("pages/7_Outcomes.py", use_case="fraud", iteration="v2")
+    assert not at.exception
+    v1, v2 = (ScoredIteration(load_iteration("fraud", v, registry_dir)) for v in ("v1", "v2"))
+    v1, v2 = v1.at_threshold(v1.card.threshold), v2.at_threshold(v2.card.threshold)
+    x, y = at.selectbox(key="heat_x").value, at.selectbox(key="heat_y").value
+    expected = error_heat_map(v2, x, y)
+    figure = _figure(at, "error_heat_map")
+    assert list(figure.data[0].x) == list(expected.x_bins) and list(figure.data[0].y) == list(expected.y_bins)
+    assert at.selectbox(key="pair_other").value == "v1"
+    shown = _table(at, "found on")
+    assert list(shown["errors after"]) == list(compare_cohorts(v1, v2).table["errors after"])
