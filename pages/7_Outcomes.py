@@ -16,9 +16,7 @@ from demo_models.metrics.costs import cost_curve, format_threshold, resolve_thre
 from demo_models.metrics.errors import (
     ERROR_KINDS,
     describe_kind,
-    find_error_cohorts,
     rule_to_text,
-    verdicts_of,
 )
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
@@ -38,6 +36,7 @@ from pages._ui.error_views import render_heat_map, render_side_by_side
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import (
     calibration_of,
+    cohorts_of,
     dependence_of,
     latency_of,
     load_scored,
@@ -224,7 +223,7 @@ try:
 except StoreError as err:
     entries = []
     st.caption(md("Feedback is unavailable, so the last column is empty: {}", err))
-found = find_error_cohorts(scored, kind, case_costs_now, verdicts_of(entries, card.version), threshold=threshold)
+found = cohorts_of(ctx, card, threshold, kind, costs if case_costs_now is not None else None, entries)
 st.caption(
     md(
         "At threshold {}: {} wrong of {} ({}). A tree of at most three conditions on the inputs splits the cases "

@@ -92,6 +92,18 @@ def _dependence_view(key: IterationKey, column: str, other: IterationKey | None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _cohorts(key: IterationKey, threshold: float, kind: str, costs, said: tuple):
+    import pandas as pd
+
+    from demo_models.iterations.evaluation import costs_for
+    from demo_models.metrics.errors import find_error_cohorts
+
+    scored = _load_scored(key).at_threshold(threshold)
+    verdicts = pd.Series([v for _, v in said], index=[c for c, _ in said], dtype=object)
+    return find_error_cohorts(scored, kind, costs_for(scored, costs)[0] if costs else None, verdicts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _heat_map_view(key: IterationKey, threshold: float, x: str, y: str, kind: str, show: str, costs):
     from demo_models.iterations.evaluation import costs_for
     from demo_models.metrics.error_map import error_heat_map
@@ -315,3 +327,11 @@ def cohort_change_of(
     threshold and `new` at `threshold`, the reliability figure of both, its text), cached. PairError as
     `compare_cohorts` raises it."""
     return _cohort_change_view(key_of(ctx, old), old.threshold, key_of(ctx, new), threshold, kind)
+
+
+def cohorts_of(ctx: PageContext, card: IterationCard, threshold: float, kind: str, costs, entries: list):
+    """The error cohorts of an iteration at `threshold` (`find_error_cohorts`) with the cost matrix `costs`
+    (or None) and the verdicts of the feedback `entries` on it, cached per iteration, threshold, kind, cost
+    matrix and verdicts, so that a rerun for another widget finds no tree again."""
+    said = tuple((f.case_id, f.verdict) for f in entries if f.iteration == card.version)
+    return _cohorts(key_of(ctx, card), threshold, kind, costs, said)
