@@ -11,14 +11,12 @@ from demo_models.explanations.dependence import (
 )
 from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
+from demo_models.metrics.cohort_compare import cohorts_with_agreement, verdict_frame
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
 from demo_models.metrics.errors import (
     ERROR_KINDS,
-    cohorts_table,
     describe_kind,
-    find_error_cohorts,
     rule_to_text,
-    verdicts_of,
 )
 from demo_models.metrics.outcomes import compute_curves, confusion
 from demo_models.metrics.performance import headline_metrics
@@ -31,10 +29,18 @@ from feedback.goals import CostMatrix, GoalError
 from feedback.store.database import StoreError
 from feedback.store.goals import costs_history, save_costs, save_threshold, threshold_history
 from feedback.store.records import list_feedback
+from feedback.store.rounds import closed_answers
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
+from pages._ui.error_views import render_heat_map, render_side_by_side
 from pages._ui.flash import confirm_and_rerun, show_confirmation
-from pages._ui.loaders import calibration_of, dependence_of, latency_of, load_scored
+from pages._ui.loaders import (
+    calibration_of,
+    cohorts_of,
+    dependence_of,
+    latency_of,
+    load_scored,
+)
 from pages._ui.scorecard import criteria_of
 from pages._ui.text import md, plain
 
@@ -217,7 +223,7 @@ try:
 except StoreError as err:
     entries = []
     st.caption(md("Feedback is unavailable, so the last column is empty: {}", err))
-found = find_error_cohorts(scored, kind, case_costs_now, verdicts_of(entries, card.version), threshold=threshold)
+found = cohorts_of(ctx, card, threshold, kind, costs if case_costs_now is not None else None, entries)
 st.caption(
     md(
         "At threshold {}: {} wrong of {} ({}). A tree of at most three conditions on the inputs splits the cases "
@@ -230,14 +236,25 @@ st.caption(
         format_share(found.rate),
     )
 )
+if found.fitted_on < found.cases:
+    st.caption(
+        md(
+            "The tree was fitted on a seeded sample of {} of these {}; every count, rate and cost is on all of them.",
+            format_count(found.fitted_on),
+            format_count(found.cases),
+        )
+    )
+try:
+    reviewed = verdict_frame(closed_answers(ctx.store, use_case.name, card.version)) if ctx.store else None
+except StoreError as err:
+    reviewed = None
+    st.caption(md("Review rounds are unavailable, so the reviewer columns are empty: {}", err))
+shares = ("error rate", "interval low", "interval high", "feedback disagreeing", "reviewers agreeing")
 st.dataframe(
-    cohorts_table(found).style.format(
+    cohorts_with_agreement(found, reviewed).style.format(
         {
-            "error rate": format_share,
-            "interval low": format_share,
-            "interval high": format_share,
+            **dict.fromkeys((*shares, "agreeing low", "agreeing high"), format_share),
             "cost of errors": lambda v: format_money(v, costs.currency if costs else ""),
-            "feedback disagreeing": format_share,
         },
         na_rep=UNDEFINED,
     ),
@@ -263,6 +280,17 @@ if found.cohorts:
             "cohort": rule_to_text(found.cohorts[pick].rule),
         },
     )
+
+st.caption(
+    md(
+        "Reviewers agreeing: the share of the verdicts given in closed review rounds on {} on the cohort's cases "
+        "that agreed with the model, with its 95 % Wilson interval; — where no reviewer judged a case there.",
+        card.version,
+    )
+)
+
+render_heat_map(ctx, scored, threshold, kind, costs, case_costs_now, why)
+render_side_by_side(ctx, threshold, kind)
 
 # --- the operating threshold -------------------------------------------------------------------
 st.header("Operating threshold")

@@ -27,6 +27,7 @@ ERROR_KINDS = ("errors", "false_positives", "false_negatives")
 COHORT_DEPTH = 3  # at most three conditions per cohort: readable
 MIN_COHORT_SHARE = 0.02  # a cohort holds at least 2 % of the cases it is found among, and at least 20
 MIN_COHORT_CASES = 20
+FIT_SAMPLE = 20_000  # beyond this many cases the tree is fitted on a seeded sample; every count stays on all cases
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class ErrorCohorts:
     errors: int
     rate: float
     cohorts: tuple[ErrorCohort, ...]
+    fitted_on: int = 0  # the cases the tree was fitted on: all of them, or a seeded sample of `FIT_SAMPLE`
 
 
 def _encode(features: pd.DataFrame, use_case: UseCase) -> tuple[pd.DataFrame, dict[str, tuple[str, object]]]:
@@ -182,6 +184,22 @@ def _leaf_paths(tree, encoded: pd.DataFrame) -> dict[int, list[tuple[str, float,
     return paths
 
 
+def errors_of(
+    scored: Evaluation, kind: str = "errors", costs: CaseCosts | None = None, threshold: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(which cases the kind of error is counted among, whether each of those is wrong at `threshold` — the
+    iteration's own by default —, the cost of each of those if wrong, NaN without costs)."""
+    if kind not in ERROR_KINDS:
+        raise ValueError(f"{kind!r} is not a kind of error: use one of {', '.join(ERROR_KINDS)}.")
+    labels = np.asarray(scored.iteration.labels, dtype=int)
+    positive = scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)
+    among = {"errors": np.ones(len(labels), bool), "false_positives": labels == 0, "false_negatives": labels == 1}[kind]
+    cost_of = np.full(len(labels), np.nan)
+    if costs is not None:
+        cost_of = np.where(labels == 1, costs.false_negative, costs.false_positive).astype(float)
+    return among, (positive != (labels == 1))[among], cost_of[among]
+
+
 def find_error_cohorts(
     scored: Evaluation,
     kind: str = "errors",
@@ -194,27 +212,23 @@ def find_error_cohorts(
     worst rate first. `verdicts`: feedback verdicts indexed by case id, one per record (`verdicts_of`)."""
     from sklearn.tree import DecisionTreeClassifier
 
-    if kind not in ERROR_KINDS:
-        raise ValueError(f"{kind!r} is not a kind of error: use one of {', '.join(ERROR_KINDS)}.")
-    labels = np.asarray(scored.iteration.labels, dtype=int)
-    positive = scored.scores.to_numpy() >= (scored.threshold if threshold is None else threshold)
-    among = {"errors": np.ones(len(labels), bool), "false_positives": labels == 0, "false_negatives": labels == 1}[kind]
-    wrong = (positive != (labels == 1))[among]
+    among, wrong, cost_of = errors_of(scored, kind, costs, threshold)
     features = scored.features.loc[among]
-    cost_of = np.full(len(labels), np.nan)
-    if costs is not None:
-        cost_of = np.where(labels == 1, costs.false_negative, costs.false_positive).astype(float)
-    cost_of = cost_of[among]
     n, errors = len(wrong), int(wrong.sum())
     if n == 0:
         return ErrorCohorts(kind, 0, 0, float("nan"), ())
     encoded, meaning = _encode(features, scored.use_case)
     leaf_of = np.zeros(n, dtype=int)
     paths: dict[int, list] = {0: []}
+    fit = np.arange(n)
+    if n > FIT_SAMPLE:  # disclosed: the split is found on a seeded sample, the cohorts counted on every case
+        fit = np.sort(np.random.default_rng(0).choice(n, FIT_SAMPLE, replace=False))
     if 0 < errors < n and encoded.shape[1]:
         tree = DecisionTreeClassifier(
-            max_depth=depth, min_samples_leaf=max(MIN_COHORT_CASES, math.ceil(MIN_COHORT_SHARE * n)), random_state=0
-        ).fit(encoded, wrong)
+            max_depth=depth,
+            min_samples_leaf=max(MIN_COHORT_CASES, math.ceil(MIN_COHORT_SHARE * len(fit))),
+            random_state=0,
+        ).fit(encoded.iloc[fit], wrong[fit])
         leaf_of, paths = tree.apply(encoded), _leaf_paths(tree, encoded)
     ids = features.index.to_numpy()
     cohorts = []
@@ -241,7 +255,7 @@ def find_error_cohorts(
             )
         )
     cohorts.sort(key=lambda c: (-c.rate, -c.cases))
-    return ErrorCohorts(kind, n, errors, errors / n, tuple(cohorts))
+    return ErrorCohorts(kind, n, errors, errors / n, tuple(cohorts), len(fit))
 
 
 def cohorts_table(found: ErrorCohorts) -> pd.DataFrame:

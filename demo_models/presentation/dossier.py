@@ -26,8 +26,16 @@ from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_ga
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
+from demo_models.presentation.error_figures import describe_error_heat_map
 from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable
-from demo_models.presentation.report import ReportInputs, compare_importance, format_table, pick_examples
+from demo_models.presentation.report import (
+    ReportInputs,
+    compare_importance,
+    error_paragraphs,
+    errors_of_report,
+    format_table,
+    pick_examples,
+)
 from demo_models.vocabulary import capitalise
 from feedback.signoff import SignOff
 
@@ -236,6 +244,20 @@ def _drivers(pdf: _Dossier, inputs: ReportInputs) -> None:
         pdf.figure(draw_waterfall(explanation, use_case))
 
 
+def _errors(pdf: _Dossier, inputs: ReportInputs) -> None:
+    section = errors_of_report(inputs)
+    first, second = error_paragraphs(section, inputs.scored.use_case)
+    pdf.heading("Where it errs")
+    pdf.para(first)
+    pdf.grid(section.cohorts, "Rank", widths=(1, 7, 2, 4, 3, 3, 4))
+    if section.heat is not None:
+        pdf.para(describe_error_heat_map(section.heat, inputs.scored.use_case).summary, size=8.5, grey=True)
+    if section.change is not None:
+        pdf.para(second)
+        pdf.grid(section.change_table, "#", widths=(1, 7, 2, 3, 3, 3, 2, 3))
+        pdf.grid(section.calibration, "Iteration")
+
+
 def _changes(pdf: _Dossier, inputs: ReportInputs) -> None:
     if inputs.previous is None:
         return
@@ -346,6 +368,7 @@ def render_dossier(inputs: ReportInputs, meta: DossierMeta) -> bytes:
     _outcomes(pdf, inputs)
     _fairness(pdf, inputs)
     _drivers(pdf, inputs)
+    _errors(pdf, inputs)
     _changes(pdf, inputs)
     _feedback(pdf, inputs)
     _expectations(pdf, inputs)

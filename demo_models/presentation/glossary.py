@@ -210,6 +210,28 @@ GLOSSARY: tuple[Term, ...] = (
         "Narrow enough that the groups you compare do not overlap; it stays inside 0–100 % even for small groups.",
     ),
     _T(
+        "cohort_change",
+        "Cohort change between iterations",
+        ("rate before", "rate after", "rate change", "errors before", "errors after", "fixed", "new errors"),
+        "An error cohort of either iteration, counted under both on the {cases} both were shown: its errors and "
+        "error rate before and after, the errors the newer iteration fixed there and the new errors it made. An "
+        "exact McNemar test on those paired {cases} says whether the change could be chance.",
+        "rate change = rate after − rate before; p-value = exact McNemar test of fixed against new errors",
+        "Negative changes with a small p-value: the newer iteration is better there; a positive one is a regression.",
+        no_example="It compares two iterations: see “Two iterations side by side” on Outcomes.",
+    ),
+    _T(
+        "reviewers_agreeing",
+        "Reviewers agreeing (per cohort)",
+        ("reviewers agreeing", "reviewer verdicts", "agreeing low", "agreeing high"),
+        "Of the verdicts reviewers gave in closed review rounds on the {cases} of a cohort, the share that agreed "
+        "with the model's decision, with its 95 % Wilson interval; undefined where no reviewer judged any of its "
+        "{cases}.",
+        "reviewers agreeing = verdicts “agree” / all verdicts given on the cohort's {cases} (“unsure” included)",
+        "A cohort where the model errs often and reviewers still agree with it is one where people over-trust it.",
+        no_example=FROM_ROUNDS,
+    ),
+    _T(
         "false_positive_rate",
         "False positive rate",
         ("false positive rate", "fpr"),

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from demo_models.formats import format_money, format_share
+from demo_models.formats import format_count, format_money, format_share
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
@@ -22,7 +22,13 @@ from demo_models.metrics.expectations import ExpectationCheck, broken_frame
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
+from demo_models.presentation.error_figures import (
+    build_error_heat_map,
+    build_reliability_pair,
+    describe_error_heat_map,
+)
 from demo_models.presentation.figures import build_importance_comparison, build_waterfall
+from demo_models.presentation.report_errors import ErrorSection, error_section
 from demo_models.vocabulary import capitalise
 
 EXAMPLES = 3
@@ -50,6 +56,33 @@ class ReportInputs:
     triage: pd.Series | None = None  # status -> count, for this iteration
     fixes: tuple[int, int] | None = None  # (fixed, flagged) on the previous iteration
     expectations: ExpectationCheck | None = None  # the iteration against what reviewers agreed
+    feedback_verdicts: pd.Series | None = None  # this iteration's feedback verdicts by case id (`verdicts_of`)
+    reviewed: pd.DataFrame | None = None  # the answers of its closed review rounds (`verdict_frame`)
+
+
+def errors_of_report(inputs: ReportInputs) -> ErrorSection:
+    """The "where it errs" section of the report and the dossier, from the same inputs."""
+    return error_section(
+        inputs.scored, inputs.previous, inputs.costs, inputs.currency, inputs.feedback_verdicts, inputs.reviewed
+    )
+
+
+def error_paragraphs(section: ErrorSection, use_case) -> tuple[str, str]:
+    """(what the cohort table shows, what the side-by-side shows; empty without a previous iteration), as text."""
+    found, change = section.found, section.change
+    first = (
+        f"At the threshold: {format_count(found.errors)} wrong of {format_count(found.cases)} "
+        f"({format_share(found.rate)}). The worst cohorts of a tree of at most three conditions on the inputs, "
+        "with the share of feedback that disagreed and of the closed review rounds' verdicts that agreed."
+    )
+    second = ""
+    if change is not None:
+        second = (
+            f"Beside {change.old} on the {use_case.words.count(change.cases)} both were shown: "
+            f"{format_count(change.errors_before)} wrong under {change.old}, {format_count(change.errors_after)} "
+            f"under {change.new}; each cohort either found, under both (exact McNemar test on its paired cases)."
+        )
+    return first, second
 
 
 class _Figures:
@@ -171,6 +204,16 @@ def render_report(inputs: ReportInputs) -> str:
             f"{e(explanation.decision)}</h3><ol>{reasons}</ol>"
         )
         parts.append(figure(build_waterfall(explanation, use_case)))
+
+    section = errors_of_report(inputs)
+    first, second = error_paragraphs(section, use_case)
+    parts += ["<h2>Where it errs</h2>", f"<p>{e(first)}</p>", _table(section.cohorts)]
+    if section.heat is not None:
+        parts.append(figure(build_error_heat_map(section.heat, use_case, currency=inputs.currency)))
+        parts.append(f"<p class='muted'>{e(describe_error_heat_map(section.heat, use_case).summary)}</p>")
+    if section.change is not None:
+        parts += [f"<p>{e(second)}</p>", _table(section.change_table), _table(section.calibration)]
+        parts.append(figure(build_reliability_pair(section.change, words.outcome)))
 
     if inputs.previous is not None:
         comparison = compare_iterations(inputs.previous, it)

@@ -16,8 +16,10 @@ from demo_models.iterations.lineup import load_at_agreed_threshold, read_lineup
 from demo_models.iterations.registry import list_iterations
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
+from demo_models.metrics.cohort_compare import verdict_frame
 from demo_models.metrics.compare import check_flagged_fixed
 from demo_models.metrics.expectations import ExpectationCheck, check_expectations
+from demo_models.metrics.errors import verdicts_of
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.dossier import DossierMeta, render_dossier
@@ -31,6 +33,7 @@ from feedback.store.expectations import list_expectations
 from feedback.store.goals import costs_history, current_criteria
 from feedback.store.lifecycle import lifecycle_statuses
 from feedback.store.records import list_feedback
+from feedback.store.rounds import closed_answers
 from feedback.store.signoff import current_signoffs_of
 
 
@@ -105,6 +108,8 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
         triage=pd.Series([f.triage_status for f in mine], dtype=object).value_counts(),
         fixes=fixes,
         expectations=expectations_of(store, scored),
+        feedback_verdicts=verdicts_of(entries, version),
+        reviewed=verdict_frame(closed_answers(store, use_case, version)),
     )
 
 

@@ -313,3 +313,17 @@ def known_people(store: FeedbackStore) -> list[Reviewer]:
             for person in json.loads(reviewers):
                 people.setdefault(person[0], Reviewer(*person))
     return sorted(people.values(), key=lambda p: (p.name.casefold(), p.subject))
+
+
+def closed_answers(store: FeedbackStore, use_case: str, version: str) -> list[RoundAnswer]:
+    """Every answer of the closed review rounds on one iteration (everyone's answers are visible once a round
+    is closed; open rounds stay hidden, as on the Reviews page)."""
+    r, a = REVIEW_ROUNDS, ROUND_ANSWERS
+    query = (
+        select(a)
+        .join(r, r.c.id == a.c.round_id)
+        .where(r.c.use_case == use_case, r.c.iteration == version, r.c.status == "closed")
+        .order_by(a.c.id)
+    )
+    with store.transaction() as conn:
+        return [_answer_of(row) for row in conn.execute(query).mappings()]

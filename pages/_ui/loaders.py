@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.explanations.dependence import InputDependence
     from demo_models.iterations.scoring import ScoredIteration
     from demo_models.metrics.calibration import CalibrationSummary
+    from demo_models.metrics.cohort_compare import CohortChange
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
     from demo_models.monitoring.aggregates import LogSummary
@@ -88,6 +89,45 @@ def _dependence_view(key: IterationKey, column: str, other: IterationKey | None)
     mine, theirs = _dependence(key, column), _dependence(other, column) if other else None
     use_case = _load_scored(key).use_case
     return mine, theirs, build_dependence(mine, use_case, theirs), describe_dependence(mine, use_case, theirs)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _cohorts(key: IterationKey, threshold: float, kind: str, costs, said: tuple):
+    import pandas as pd
+
+    from demo_models.iterations.evaluation import costs_for
+    from demo_models.metrics.errors import find_error_cohorts
+
+    scored = _load_scored(key).at_threshold(threshold)
+    verdicts = pd.Series([v for _, v in said], index=[c for c, _ in said], dtype=object)
+    return find_error_cohorts(scored, kind, costs_for(scored, costs)[0] if costs else None, verdicts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _heat_map_view(key: IterationKey, threshold: float, x: str, y: str, kind: str, show: str, costs):
+    from demo_models.iterations.evaluation import costs_for
+    from demo_models.metrics.error_map import error_heat_map
+    from demo_models.presentation.error_figures import build_error_heat_map, describe_error_heat_map
+
+    scored = _load_scored(key).at_threshold(threshold)
+    currency = costs.currency if costs else ""
+    heat = error_heat_map(scored, x, y, kind, costs_for(scored, costs)[0])
+    return (
+        heat,
+        build_error_heat_map(heat, scored.use_case, show, currency),
+        describe_error_heat_map(heat, scored.use_case, currency),
+    )
+
+
+@st.cache_resource(show_spinner="Setting the two iterations side by side…", max_entries=16)
+def _cohort_change_view(old: IterationKey, old_threshold: float, new: IterationKey, new_threshold: float, kind: str):
+    from demo_models.metrics.cohort_compare import compare_cohorts
+    from demo_models.presentation.error_figures import build_reliability_pair, describe_reliability_pair
+
+    before, after = _load_scored(old).at_threshold(old_threshold), _load_scored(new).at_threshold(new_threshold)
+    change = compare_cohorts(before, after, kind)
+    outcome = after.use_case.words.outcome
+    return change, build_reliability_pair(change, outcome), describe_reliability_pair(change, outcome)
 
 
 @st.cache_resource(show_spinner="Measuring how fast it decides and explains…", max_entries=32)
@@ -271,3 +311,27 @@ def dependence_of(
     alternative): `explain_dependence` cached per iteration and input (no threshold involved), the figure per
     pair, so a rerun for another widget redraws nothing. Raises DependenceError for an unknown input."""
     return _dependence_view(key_of(ctx, card), column, key_of(ctx, other) if other else None)
+
+
+def heat_map_of(ctx: PageContext, card: IterationCard, threshold: float, x: str, y: str, kind: str, show: str, costs):
+    """(the error heat map of an iteration over two inputs at `threshold`, its figure, its text alternative),
+    cached per iteration, threshold, inputs, kind, what is coloured and cost matrix. ValueError as
+    `error_heat_map` raises it."""
+    return _heat_map_view(key_of(ctx, card), threshold, x, y, kind, show, costs)
+
+
+def cohort_change_of(
+    ctx: PageContext, old: IterationCard, new: IterationCard, kind: str, threshold: float
+) -> tuple[CohortChange, go.Figure, ChartText]:
+    """(the cohorts and calibration of two iterations on the cases both were shown, `old` at its agreed
+    threshold and `new` at `threshold`, the reliability figure of both, its text), cached. PairError as
+    `compare_cohorts` raises it."""
+    return _cohort_change_view(key_of(ctx, old), old.threshold, key_of(ctx, new), threshold, kind)
+
+
+def cohorts_of(ctx: PageContext, card: IterationCard, threshold: float, kind: str, costs, entries: list):
+    """The error cohorts of an iteration at `threshold` (`find_error_cohorts`) with the cost matrix `costs`
+    (or None) and the verdicts of the feedback `entries` on it, cached per iteration, threshold, kind, cost
+    matrix and verdicts, so that a rerun for another widget finds no tree again."""
+    said = tuple((f.case_id, f.verdict) for f in entries if f.iteration == card.version)
+    return _cohorts(key_of(ctx, card), threshold, kind, costs, said)

@@ -143,7 +143,7 @@ def test_calibration_shows_brier_and_ece_overall_and_per_group(app_env, scored):
     counts = counts[counts > 0]
     ece = float(np.sum(counts / counts.sum() * np.abs(observed - predicted)))
     assert tiles["Expected calibration error"] == f"{ece:.4f}"
-    (by_group,) = [df.value for df in at.dataframe if "ECE" in df.value.columns]
+    (by_group,) = [df.value for df in at.dataframe if {"ECE", "group"} <= set(df.value.columns)]
     assert by_group.iloc[0]["group"] == "all cases" and by_group.iloc[0]["cases"] == 300
     sexes = by_group[by_group["group"].str.startswith("sex: ")]
     assert sexes["cases"].sum() == 300 and len(sexes) == 2
@@ -158,7 +158,7 @@ def test_error_cohorts_split_the_cases_follow_the_threshold_and_show_feedback(ap
     labels, scores = scored["v3"].iteration.labels, scored["v3"].scores.to_numpy()
 
     def cohorts():
-        (table,) = [df.value for df in at.dataframe if "cohort" in df.value.columns]
+        (table,) = [df.value for df in at.dataframe if {"cohort", "feedback"} <= set(df.value.columns)]
         return table
 
     table = cohorts()
