@@ -19,7 +19,7 @@ import pandas as pd
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
-from demo_models.monitoring.engines import EngineError, first_line, open_log
+from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, open_log
 from demo_models.monitoring.sources import Source, describe_source, validate_source
 
 REFERENCE_MONTHS = 3
@@ -288,10 +288,10 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
         aggregates = log_aggregates(source, list(source.reference) or None)
     except EngineError as error:
         return LogSummary(source, [str(error)])
-    except Exception as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
+    except ENGINE_ERRORS as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
         return LogSummary(source, [f"The decision log could not be aggregated: {first_line(error)}"])
     try:
         performance = log_performance(source, threshold, aggregates.reference)
-    except Exception as error:  # as above: ValueError says why; an engine error is shown as its first line
+    except ENGINE_ERRORS as error:  # ValueError says why; an engine's error is shown as its first line
         return LogSummary(source, [], aggregates, None, first_line(error))
     return LogSummary(source, [], aggregates, performance)

@@ -26,6 +26,23 @@ class EngineError(RuntimeError):
     """The engine holding a decision log cannot be reached or read; the message says why, in one sentence."""
 
 
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    import duckdb
+    from ibis.common.exceptions import IbisError
+
+    errors: list[type[BaseException]] = [EngineError, ValueError, duckdb.Error, IbisError]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg comes with ibis-framework[postgres]
+        pass
+    return tuple(errors)
+
+
+ENGINE_ERRORS = _engine_errors()  # what computing on a log may raise: shown as one sentence, never a traceback
+
+
 def expand_url(url: str) -> str:
     """The URL with each `${NAME}` replaced by the environment variable NAME (so passwords stay out of files)."""
     missing = [name for name in _VARIABLE.findall(url) if name not in os.environ]
@@ -87,7 +104,7 @@ def connect_engine(source: Source) -> Any:
         return factory(source)
     except EngineError:
         raise
-    except Exception as error:  # drivers raise their own types (psycopg.OperationalError, …)
+    except (*ENGINE_ERRORS, OSError) as error:  # drivers raise their own types (psycopg.OperationalError, …)
         raise EngineError(f"The database at {safe_url(source.path)} could not be reached: {first_line(error)}") from error
 
 
@@ -102,7 +119,7 @@ def column_types(source: Source, rows: int) -> dict[str, Any]:
     table = open_log(source, with_month=False)
     try:
         preview = table.limit(rows).execute()
-    except Exception as error:
+    except ENGINE_ERRORS as error:
         raise EngineError(f"The source at {describe(source)} could not be read: {first_line(error)}") from error
     if preview.empty:
         raise EngineError(f"The decision log at {describe(source)} holds no decision.")
@@ -123,12 +140,15 @@ def open_log(source: Source, backend: Any | None = None, with_month: bool = True
         if source.kind == "parquet":
             table = backend.read_parquet(_file_pattern(source), hive_partitioning=True, union_by_name=True)
         elif source.kind == "csv":
-            table = backend.read_csv(source.path, union_by_name=True)
+            # parsed once into DuckDB's columnar storage: re-sniffing the files costs about a second per query
+            files = backend.read_csv(source.path, union_by_name=True)
+            backend.raw_sql(f'CREATE OR REPLACE TEMP TABLE "{LOG_VIEW}" AS {ibis.to_sql(files, dialect="duckdb")}')
+            table = backend.table(LOG_VIEW)
         else:
             table = _sql_table(backend, source.table)
     except EngineError:
         raise
-    except Exception as error:
+    except ENGINE_ERRORS as error:
         raise EngineError(f"The source at {describe(source)} could not be read: {first_line(error)}") from error
     timestamp = table[str(source.mapping["timestamp"])] if source.mapping.get("timestamp") in table.columns else None
     if timestamp is None or not with_month:
@@ -153,3 +173,12 @@ def first_line(error: BaseException) -> str:
     """The first line of an error's message (its type when it has none)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+ENGINE_LABELS = {"duckdb": "DuckDB", "postgresql": "PostgreSQL", "postgres": "PostgreSQL"}
+
+
+def engine_label(source: Source) -> str:
+    """The engine's name as shown: 'DuckDB', 'PostgreSQL', …"""
+    name = engine_name(source)
+    return ENGINE_LABELS.get(name, name)
