@@ -28,9 +28,9 @@ class EngineError(RuntimeError):
 
 def _engine_errors() -> tuple[type[BaseException], ...]:
     import duckdb
-    from ibis.common.exceptions import IbisError
+    from ibis.common.exceptions import IbisError, TableNotFound
 
-    errors: list[type[BaseException]] = [EngineError, ValueError, duckdb.Error, IbisError]
+    errors: list[type[BaseException]] = [EngineError, ValueError, duckdb.Error, IbisError, TableNotFound]
     try:
         import psycopg
 
@@ -87,12 +87,17 @@ def engine_name(source: Source) -> str:
     """The engine a source is computed on: DuckDB for files, the URL's database for a SQL source."""
     if source.kind != "sql":
         return "duckdb"
-    scheme = source.path.split("://", 1)[0].split("+", 1)[0].lower() if "://" in source.path else ""
-    return scheme
+    try:
+        url = expand_url(source.path)
+    except EngineError:
+        url = source.path
+    return url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
 
 
 def connect_engine(source: Source) -> Any:
     """An ibis backend on the engine holding the source; EngineError (one sentence) when it cannot be reached."""
+    if source.kind == "sql":
+        expand_url(source.path)  # a variable not set is said before anything else
     name = engine_name(source)
     factory = ENGINES.get(name)
     if factory is None:
@@ -165,8 +170,13 @@ def _sql_table(backend: Any, relation: str) -> Any:
         # a temporary view of the query on this connection (ibis' own `sql()` is broken with this sqlglot)
         backend.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{LOG_VIEW}" AS {text}').close()
         return backend.table(LOG_VIEW)
+    from ibis.common.exceptions import TableNotFound
+
     schema, _, name = text.rpartition(".")
-    return backend.table(name.strip('"'), database=schema.strip('"') or None)
+    try:
+        return backend.table(name.strip('"'), database=schema.strip('"') or None)
+    except TableNotFound as error:
+        raise EngineError(f"The table {text} is not in the database (or not visible to its user).") from error
 
 
 def first_line(error: BaseException) -> str:
