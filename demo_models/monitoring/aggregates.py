@@ -116,7 +116,9 @@ def log_aggregates(source: Source, reference: list[str] | None = None, tests: bo
         label = table[str(source.mapping["label"])]
         rows = table.group_by("__month").aggregate(share=_as_int(label.notnull()).cast("float64").mean()).execute()
         labelled = (
-            pd.Series(dict(zip(rows["__month"], rows["share"])), name="labelled share").reindex(months).rename_axis("month")
+            pd.Series(dict(zip(rows["__month"], rows["share"])), name="labelled share")
+            .reindex(months)
+            .rename_axis("month")
         )
     psi = pd.DataFrame(
         {column: psi_of_counts(counts.to_numpy(), in_reference) for column, counts in histograms.items()},
@@ -151,15 +153,19 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
     ties = scored.s.count().over(ibis.window(group_by=[scored.m, scored.s]))
     ranked = scored.mutate(rk=rank.cast("float64") + (ties - 1).cast("float64") / 2.0)
     decided = ranked.s >= threshold
-    rows = ranked.group_by("m").aggregate(
-        n=ranked.count(),
-        p=ranked.y.sum(),
-        pp=_as_int(decided).sum(),
-        tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
-        rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
-        low=ranked.y.min(),
-        high=ranked.y.max(),
-    ).execute()
+    rows = (
+        ranked.group_by("m")
+        .aggregate(
+            n=ranked.count(),
+            p=ranked.y.sum(),
+            pp=_as_int(decided).sum(),
+            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
+            rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
+            low=ranked.y.min(),
+            high=ranked.y.max(),
+        )
+        .execute()
+    )
     frame = rows.rename(columns={"m": "month"}).set_index("month")
     if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
         raise ValueError(f"The label column {label} holds values other than 0 and 1.")
@@ -174,10 +180,14 @@ def _calibration_rates(
     rows = table.filter(table.__month.isin(reference) & table[label].notnull() & table[score].notnull())
     value = rows[score].cast("float64")
     quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
-    found = rows.aggregate(
-        [value.quantile(q, where=value < threshold).name(f"b{i}") for i, q in enumerate(quantiles)]
-        + [value.quantile(q, where=value >= threshold).name(f"a{i}") for i, q in enumerate(quantiles)]
-    ).execute().iloc[0]
+    found = (
+        rows.aggregate(
+            [value.quantile(q, where=value < threshold).name(f"b{i}") for i, q in enumerate(quantiles)]
+            + [value.quantile(q, where=value >= threshold).name(f"a{i}") for i, q in enumerate(quantiles)]
+        )
+        .execute()
+        .iloc[0]
+    )
     below = found[[f"b{i}" for i in range(len(quantiles))]].to_numpy(float)
     above = found[[f"a{i}" for i in range(len(quantiles))]].to_numpy(float)
     sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]

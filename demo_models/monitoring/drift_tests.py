@@ -27,9 +27,9 @@ def ks_statistics(table: Any, column: str, reference: list[str]) -> pd.DataFrame
     refs = rows.filter(rows.__month.isin(reference)).group_by("__v").aggregate(__nr=ibis._.count())
     union = ibis.union(
         months.mutate(__nr=ibis.literal(0, "int64"), __k=ibis.literal(1, "int64")),
-        refs.mutate(
-            __month=ibis.null("string"), __nm=ibis.literal(0, "int64"), __k=ibis.literal(0, "int64")
-        ).select("__month", "__v", "__nm", "__nr", "__k"),
+        refs.mutate(__month=ibis.null("string"), __nm=ibis.literal(0, "int64"), __k=ibis.literal(0, "int64")).select(
+            "__month", "__v", "__nm", "__nr", "__k"
+        ),
     )
     # reference count <= v (reference row of v sorts before the months' rows of v) and < v (after them)
     upto = ibis.window(order_by=[union.__v, union.__k], preceding=None, following=0)
@@ -37,17 +37,18 @@ def ks_statistics(table: Any, column: str, reference: list[str]) -> pd.DataFrame
     with_ref = union.mutate(__r_le=union.__nr.sum().over(upto), __r_lt=union.__nr.sum().over(before))
     cumulated = with_ref.filter(with_ref.__k == 1)
     within = ibis.window(group_by=cumulated.__month, order_by=cumulated.__v, preceding=None, following=0)
-    cumulated = cumulated.mutate(__m_le=cumulated.__nm.sum().over(within), __m_n=cumulated.__nm.sum().over(
-        ibis.window(group_by=cumulated.__month)
-    ))
+    cumulated = cumulated.mutate(
+        __m_le=cumulated.__nm.sum().over(within),
+        __m_n=cumulated.__nm.sum().over(ibis.window(group_by=cumulated.__month)),
+    )
     total = refs.__nr.sum().as_scalar()
     m_le = cumulated.__m_le.cast("float64") / cumulated.__m_n
     m_lt = (cumulated.__m_le - cumulated.__nm).cast("float64") / cumulated.__m_n
     r_le = cumulated.__r_le.cast("float64") / total
     r_lt = cumulated.__r_lt.cast("float64") / total  # the months' rows of v sort first: reference count < v
     gap = ibis.greatest((m_le - r_le).abs(), (m_lt - r_lt).abs())
-    result = cumulated.mutate(__gap=gap).group_by("__month").aggregate(
-        statistic=ibis._.__gap.max(), n=ibis._.__nm.sum()
+    result = (
+        cumulated.mutate(__gap=gap).group_by("__month").aggregate(statistic=ibis._.__gap.max(), n=ibis._.__nm.sum())
     )
     frame = result.execute().rename(columns={"__month": "month"}).set_index("month")
     reference_size = int(refs.aggregate(n=refs.__nr.sum()).execute()["n"].iloc[0] or 0)

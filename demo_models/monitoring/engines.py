@@ -53,6 +53,7 @@ def expand_url(url: str) -> str:
 
 def safe_url(url: str) -> str:
     """The URL as it may be shown: a literal password replaced by ***, `${NAME}` left as written."""
+
     def hide(match: re.Match) -> str:
         password = match.group(2) if "${" in match.group(2) else "***"
         return match.group(1) + password + "@"
@@ -74,8 +75,13 @@ def _postgres(source: Source) -> Any:
         raise EngineError(f"The source URL {safe_url(source.path)} is not a database URL: {error}") from error
     options = {"schema": url.query["schema"]} if "schema" in url.query else {}
     return ibis.postgres.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database,
-        connect_timeout=int(os.environ.get("INVOLVE_SOURCE_TIMEOUT", "10")), **options,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+        connect_timeout=int(os.environ.get("INVOLVE_SOURCE_TIMEOUT", "10")),
+        **options,
     )
 
 
@@ -110,7 +116,9 @@ def connect_engine(source: Source) -> Any:
     except EngineError:
         raise
     except (*ENGINE_ERRORS, OSError) as error:  # drivers raise their own types (psycopg.OperationalError, …)
-        raise EngineError(f"The database at {safe_url(source.path)} could not be reached: {first_line(error)}") from error
+        raise EngineError(
+            f"The database at {safe_url(source.path)} could not be reached: {first_line(error)}"
+        ) from error
 
 
 def _file_pattern(source: Source) -> str:

@@ -33,8 +33,13 @@ def _connect(url: str):
     parts = make_url(url)
     try:
         return psycopg.connect(
-            host=parts.host, port=parts.port or 5432, user=parts.username, password=parts.password,
-            dbname=parts.database, autocommit=True, connect_timeout=5,
+            host=parts.host,
+            port=parts.port or 5432,
+            user=parts.username,
+            password=parts.password,
+            dbname=parts.database,
+            autocommit=True,
+            connect_timeout=5,
         )
     except psycopg.OperationalError as error:
         pytest.skip(f"the PostgreSQL test server does not answer: {error}")
@@ -51,7 +56,7 @@ def pg_log(frame: pd.DataFrame, name: str = "decisions") -> Iterator[str]:
     with _connect(url) as connection:
         connection.execute(f'CREATE SCHEMA "{schema}"')
         connection.execute(f'CREATE TABLE "{schema}"."{name}" ({columns})')
-        with connection.cursor().copy(f"COPY \"{schema}\".\"{name}\" FROM STDIN WITH (FORMAT csv, NULL '')") as copy:
+        with connection.cursor().copy(f'COPY "{schema}"."{name}" FROM STDIN WITH (FORMAT csv, NULL \'\')') as copy:
             copy.write(buffer.getvalue())
     try:
         yield f"{schema}.{name}"

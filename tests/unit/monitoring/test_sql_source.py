@@ -57,8 +57,9 @@ def test_an_empty_table_and_an_empty_window_are_sentences(monkeypatch):
     with pg_log(frame.iloc[:0]) as empty, pg_log(frame) as table:
         assert validate_source(sql_source(monkeypatch, empty, LOG_MAPPING))[0].endswith("holds no decision.")
         summary = summarise_log(sql_source(monkeypatch, table, LOG_MAPPING, ("1999-01",)), 0.3)
-        assert summary.problems == ["The decision log could not be aggregated: None of the reference months is in "
-                                    "the decision log."]
+        assert summary.problems == [
+            "The decision log could not be aggregated: None of the reference months is in the decision log."
+        ]
 
 
 def test_an_unreachable_database_and_a_missing_variable_are_one_sentence(monkeypatch):
@@ -80,7 +81,9 @@ def test_an_unreachable_database_and_a_missing_variable_are_one_sentence(monkeyp
 
 def test_a_sql_source_round_trips_with_its_variable_unexpanded(tmp_path, monkeypatch):
     monkeypatch.setenv("INVOLVE_DATA_DIR", str(tmp_path))
-    source = Source("sql", "postgresql://team:${LOG_PASSWORD}@db/warehouse", LOG_MAPPING, ("2025-01",), "logs.decisions")
+    source = Source(
+        "sql", "postgresql://team:${LOG_PASSWORD}@db/warehouse", LOG_MAPPING, ("2025-01",), "logs.decisions"
+    )
     save_source("loans", source)
     assert load_source("loans") == source
     assert "${LOG_PASSWORD}" in (tmp_path / "monitoring_sources.toml").read_text()
