@@ -16,7 +16,7 @@ NAN = float("nan")
 
 
 def ks_statistics(table: Any, column: str, reference: list[str]) -> pd.DataFrame:
-    """Per month: the KS statistic of the column against the reference months, and both sample sizes.
+    """Per month: the KS statistic of the column against the reference months, and the month's sample size.
 
     A month's empirical CDF F and the reference's G are step functions; the largest |F - G| is reached at one
     of the month's values x, either at x or just before it, so only counts at or below / strictly below each
@@ -51,8 +51,6 @@ def ks_statistics(table: Any, column: str, reference: list[str]) -> pd.DataFrame
         cumulated.mutate(__gap=gap).group_by("__month").aggregate(statistic=ibis._.__gap.max(), n=ibis._.__nm.sum())
     )
     frame = result.execute().rename(columns={"__month": "month"}).set_index("month")
-    reference_size = int(refs.aggregate(n=refs.__nr.sum()).execute()["n"].iloc[0] or 0)
-    frame["reference n"] = reference_size
     return frame
 
 
@@ -87,13 +85,14 @@ def tests_by_month(
         months = list(counts.index)
         if numeric[column]:
             ks = ks_statistics(table, column, reference).reindex(months)
+            reference_size = int(counts.loc[[m for m in months if m in reference]].to_numpy().sum())
             frame = pd.DataFrame(
                 {
                     "test": "Kolmogorov-Smirnov",
                     "statistic": ks["statistic"].astype(float),
                     "p-value": [
-                        ks_pvalue(s, int(r), int(n)) if n == n else NAN
-                        for s, n, r in ks[["statistic", "n", "reference n"]].to_numpy(float)
+                        ks_pvalue(s, reference_size, int(n)) if n == n else NAN
+                        for s, n in ks[["statistic", "n"]].to_numpy(float)
                     ],
                 },
                 index=pd.Index(months, name="month"),
