@@ -6,7 +6,9 @@ import streamlit as st
 from demo_models.formats import format_count, format_number, format_p_value, format_share
 from demo_models.metrics.drift import BANDS, psi_band
 from demo_models.metrics.performance import monthly_labels
-from demo_models.monitoring.log_view import performance_lines, performance_table
+from demo_models.monitoring.engines import engine_label
+from demo_models.monitoring.log_view import drift_tests_table, performance_lines, performance_table
+from demo_models.monitoring.sources import describe_source
 from demo_models.monitoring.stream import current_windows, reference_months
 from demo_models.presentation.chart_text import describe_bars, describe_lines, describe_psi_heatmap
 from demo_models.presentation.figures import build_lines, build_psi_heatmap
@@ -50,25 +52,32 @@ if connected is None:
     )
 else:
     st.header("Your decision log")
-    st.markdown(md("Reading the {} log at {}.", connected.source.kind, connected.source.path))  # escaped, not code
+    st.markdown(md("Reading the {} log at {}.", connected.source.kind, describe_source(connected.source)))  # escaped
     for problem in connected.problems:
         st.error(plain(problem))
     if connected.aggregates is not None:
         found = connected.aggregates
         st.markdown(
             md(
-                "{:,} decisions over {} months; reference window {} to {}. Computed by DuckDB where the log lies: "
+                "{:,} decisions over {} months; reference window {} to {}. Computed by {} where the log lies: "
                 "only counts come to the app.",
                 int(found.decisions.sum()),
                 len(found.decisions),
                 found.reference[0],
                 found.reference[-1],
+                engine_label(connected.source),
             )
         )
         log_psi = found.psi.rename(
             columns=lambda c: "score" if c == connected.source.mapping["score"] else use_case.label(c)
         )
         render_plotly(build_psi_heatmap(log_psi), describe_psi_heatmap(log_psi, BANDS[1][0]), "log_drift_heatmap")
+        st.caption(
+            "The test of each month against the reference window, on every decision: Kolmogorov-Smirnov for "
+            "numbers, chi-square for categories (on large months every p-value is tiny: read PSI for the size)."
+        )
+        score_column = str(connected.source.mapping["score"])
+        st.dataframe(drift_tests_table(found.tests, use_case, score_column), key="log_drift_tests")
         if connected.performance is None:
             st.info(md("Performance by month cannot be shown: {}", connected.why_no_performance))
         else:

@@ -1,120 +1,131 @@
-"""Monitoring aggregates of a decision log, computed in DuckDB where the log is (out of core): only
-counts come back. Every DuckDB statement of monitoring is in this module so that a portable layer
-(ibis, for PostgreSQL and Spark) can replace it.
+"""Monitoring aggregates of a decision log, computed where the log is (DuckDB over the files, out of core, or
+the team's database) as portable ibis expressions: only counts come back. The engine is chosen in
+`engines.py`; nothing here is written in one engine's dialect.
 
 The numbers are those of demo_models.metrics.drift: the same decile edges of the reference months
-(numpy's linear quantiles = DuckDB's quantile_cont), the same bins and the same PSI of the counts.
+(numpy's linear quantiles = DuckDB's quantile_cont = PostgreSQL's percentile_cont), the same bins and the
+same PSI of the counts; the KS and chi-square tests per month are scipy's on the raw rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
-from demo_models.monitoring.sources import Source, scan_sql, validate_source
+from demo_models.monitoring.drift_tests import tests_by_month
+from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, open_log
+from demo_models.monitoring.sources import Source, describe_source, validate_source
 
 REFERENCE_MONTHS = 3
 NAN = float("nan")
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "U")
 
 
 @dataclass(frozen=True)
 class LogAggregates:
     """Month by month (rows): decisions, share labelled (None without a label column), count per bin of
-    each column (score included), and PSI of each column against the reference months."""
+    each column (score included), PSI of each column against the reference months, and per column the
+    test suited to its type (KS for numbers, chi-square for categories: test, statistic, p-value)."""
 
     decisions: pd.Series
     labelled_share: pd.Series | None
     histograms: dict[str, pd.DataFrame]
     psi: pd.DataFrame
     reference: list[str]
+    tests: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _as_int(condition: Any) -> Any:
+    """1 where the condition holds, else 0 (PostgreSQL casts no boolean to a number)."""
+    return ibis.ifelse(condition, 1, 0)
 
 
-def _view(connection: duckdb.DuckDBPyConnection, source: Source) -> None:
-    month = f"strftime(CAST({_ident(str(source.mapping['timestamp']))} AS TIMESTAMP), '%Y-%m')"
-    connection.execute(f"CREATE TEMP VIEW log AS SELECT *, {month} AS __month FROM {scan_sql(source)}")
+def _bin_of(value: Any, inner: list[float]) -> Any:
+    """The bin of a number among the inner edges: how many edges it reaches (numpy's searchsorted, right)."""
+    code = ibis.literal(0, "int64")
+    for edge in inner:
+        code = code + _as_int(value >= edge)
+    return code
 
 
 def list_months(source: Source) -> pd.Series:
     """Decisions per month of the log ('YYYY-MM')."""
-    with duckdb.connect() as connection:
-        _view(connection, source)
-        rows = connection.execute("SELECT __month, count(*) FROM log GROUP BY 1 ORDER BY 1").fetchall()
-    return pd.Series({m: n for m, n in rows}, name="decisions", dtype=int).rename_axis("month")
+    return _months(open_log(source))
 
 
-def _is_numeric(connection: duckdb.DuckDBPyConnection, column: str, reference: list[str]) -> bool:
-    kind = connection.execute(f"SELECT typeof({_ident(column)}) FROM log LIMIT 1").fetchone()[0].upper()
-    if not kind.startswith(_NUMERIC) or kind.startswith("UUID"):
+def _months(table: Any) -> pd.Series:
+    rows = table.group_by("__month").aggregate(n=ibis._.count()).order_by("__month").execute()
+    return pd.Series(dict(zip(rows["__month"], rows["n"].astype(int))), name="decisions", dtype=int).rename_axis(
+        "month"
+    )
+
+
+def _is_numeric(table: Any, column: str, reference: list[str]) -> bool:
+    kind = table[column].type()
+    if not kind.is_numeric():
         return False
-    distinct = connection.execute(
-        f"SELECT count(DISTINCT {_ident(column)}) FROM log WHERE list_contains(?, __month)", [reference]
-    ).fetchone()[0]
-    return distinct > 12
+    found = table.filter(table.__month.isin(reference)).aggregate(n=table[column].nunique()).execute()
+    return int(found["n"].iloc[0]) > 12
 
 
-def _histogram(connection: duckdb.DuckDBPyConnection, column: str, reference: list[str], months: list[str]):
-    value = _ident(column)
-    if _is_numeric(connection, column, reference):
-        quantiles = [float(q) for q in np.linspace(0, 1, PSI_BINS + 1)]
-        edges = connection.execute(
-            f"SELECT quantile_cont(CAST({value} AS DOUBLE), ?::DOUBLE[]) FROM log "
-            f"WHERE list_contains(?, __month) AND {value} IS NOT NULL",
-            [quantiles, reference],
-        ).fetchone()[0]
-        inner = [float(e) for e in np.unique(np.asarray(edges, dtype=float))[1:-1]]
-        code = " + ".join(f"CAST(CAST({value} AS DOUBLE) >= ? AS INTEGER)" for _ in inner) or "0"
-        rows = connection.execute(
-            f"SELECT __month, {code} AS bin, count(*) FROM log WHERE {value} IS NOT NULL GROUP BY 1, 2", inner
-        ).fetchall()
-        bins = list(range(len(inner) + 1))
+def _histogram(table: Any, column: str, numeric: bool, reference: list[str], months: list[str]) -> pd.DataFrame:
+    if numeric:
+        value = table[column].cast("float64")
+        in_reference = table.filter(table.__month.isin(reference) & value.notnull())
+        quantiles = np.linspace(0, 1, PSI_BINS + 1)
+        edges = in_reference.aggregate(
+            [in_reference[column].cast("float64").quantile(float(q)).name(f"q{i}") for i, q in enumerate(quantiles)]
+        ).execute()
+        inner = [float(e) for e in np.unique(edges.iloc[0].to_numpy(float))[1:-1]]
+        rows = table.filter(value.notnull()).mutate(bin=_bin_of(value, inner))
+        bins: list = list(range(len(inner) + 1))
     else:
-        rows = connection.execute(
-            f"SELECT __month, coalesce(CAST({value} AS VARCHAR), 'nan') AS bin, count(*) FROM log GROUP BY 1, 2"
-        ).fetchall()
-        bins = sorted({row[1] for row in rows})
-    table = pd.DataFrame(rows, columns=["month", "bin", "count"]).pivot_table(
+        rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
+        bins = []
+    counted = rows.group_by(["__month", "bin"]).aggregate(count=ibis._.count()).execute()
+    if not numeric:
+        bins = sorted(set(counted["bin"]))
+    pivot = counted.rename(columns={"__month": "month"}).pivot_table(
         index="month", columns="bin", values="count", aggfunc="sum", fill_value=0
     )
-    return table.reindex(index=months, columns=bins, fill_value=0).astype(np.int64)
+    return pivot.reindex(index=months, columns=bins, fill_value=0).astype(np.int64)
 
 
-def log_aggregates(source: Source, reference: list[str] | None = None) -> LogAggregates:
-    """Counts, labelled share, histograms and PSI per month of the source's inputs and score, against
-    the reference months (default: the first REFERENCE_MONTHS months of the log)."""
-    months_found = list_months(source)
+def log_aggregates(source: Source, reference: list[str] | None = None, tests: bool = True) -> LogAggregates:
+    """Counts, labelled share, histograms, PSI and (unless `tests` is False) KS / chi-square per month of the
+    source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months)."""
+    table = open_log(source)
+    months_found = _months(table)
     months = list(months_found.index)
     if not months:
-        raise ValueError(f"The decision log at {source.path} has no decisions.")
+        raise ValueError(f"The decision log at {describe_source(source)} has no decisions.")
     reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
     if not reference:
         raise ValueError("None of the reference months is in the decision log.")
     in_reference = np.isin(months, reference)
-    with duckdb.connect() as connection:
-        _view(connection, source)
-        columns = source.inputs + [str(source.mapping["score"])]
-        histograms = {column: _histogram(connection, column, reference, months) for column in columns}
-        labelled = None
-        if source.mapping.get("label"):
-            rows = connection.execute(
-                f"SELECT __month, avg(CAST({_ident(str(source.mapping['label']))} IS NOT NULL AS DOUBLE)) "
-                "FROM log GROUP BY 1"
-            ).fetchall()
-            labelled = pd.Series(dict(rows), name="labelled share").reindex(months).rename_axis("month")
+    columns = source.inputs + [str(source.mapping["score"])]
+    numeric = {column: _is_numeric(table, column, reference) for column in columns}
+    histograms = {column: _histogram(table, column, numeric[column], reference, months) for column in columns}
+    labelled = None
+    if source.mapping.get("label"):
+        label = table[str(source.mapping["label"])]
+        rows = table.group_by("__month").aggregate(share=_as_int(label.notnull()).cast("float64").mean()).execute()
+        labelled = (
+            pd.Series(dict(zip(rows["__month"], rows["share"])), name="labelled share")
+            .reindex(months)
+            .rename_axis("month")
+        )
     psi = pd.DataFrame(
-        {column: psi_of_counts(table.to_numpy(), in_reference) for column, table in histograms.items()},
+        {column: psi_of_counts(counts.to_numpy(), in_reference) for column, counts in histograms.items()},
         index=pd.Index(months, name="month"),
     )
-    return LogAggregates(months_found, labelled, histograms, psi, reference)
+    found_tests = tests_by_month(table, histograms, numeric, reference) if tests else {}
+    return LogAggregates(months_found, labelled, histograms, psi, reference, found_tests)
 
 
 CALIBRATION_BINS = 20  # reference score quantiles whose observed rate calibrates the scores (CBPE)
@@ -134,46 +145,59 @@ class LogPerformance:
     threshold: float
 
 
-def _realised(connection: duckdb.DuckDBPyConnection, score: str, label: str, threshold: float) -> pd.DataFrame:
+def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFrame:
     """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
-    rows = connection.execute(
-        f"WITH l AS (SELECT __month AS m, CAST({score} AS DOUBLE) AS s, CAST({label} AS DOUBLE) AS y FROM log "
-        f"WHERE {label} IS NOT NULL AND {score} IS NOT NULL), "
-        "r AS (SELECT m, s, y, rank() OVER (PARTITION BY m ORDER BY s) "
-        "+ (count(*) OVER (PARTITION BY m, s) - 1) / 2.0 AS rk FROM l) "
-        "SELECT m, count(*), sum(y), sum(CAST(s >= ? AS INTEGER)), sum(CASE WHEN s >= ? THEN y ELSE 0 END), "
-        "sum(CASE WHEN y = 1 THEN rk ELSE 0 END), min(y), max(y) FROM r GROUP BY m",
-        [threshold, threshold],
-    ).fetchall()
-    frame = pd.DataFrame(rows, columns=["month", "n", "p", "pp", "tp", "rank_sum", "low", "high"]).set_index("month")
+    labelled = table.filter(table[label].notnull() & table[score].notnull())
+    scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
+    rank = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1  # ibis' rank starts at 0
+    ties = scored.s.count().over(ibis.window(group_by=[scored.m, scored.s]))
+    ranked = scored.mutate(rk=rank.cast("float64") + (ties - 1).cast("float64") / 2.0)
+    decided = ranked.s >= threshold
+    rows = (
+        ranked.group_by("m")
+        .aggregate(
+            n=ranked.count(),
+            p=ranked.y.sum(),
+            pp=_as_int(decided).sum(),
+            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
+            rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
+            low=ranked.y.min(),
+            high=ranked.y.max(),
+        )
+        .execute()
+    )
+    frame = rows.rename(columns={"m": "month"}).set_index("month")
     if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
         raise ValueError(f"The label column {label} holds values other than 0 and 1.")
     return frame.drop(columns=["low", "high"]).astype(float)
 
 
 def _calibration_rates(
-    connection, score: str, label: str, reference: list[str], threshold: float
+    table: Any, score: str, label: str, reference: list[str], threshold: float
 ) -> tuple[list[float], np.ndarray]:
     """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
     reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
-    where = f"list_contains(?, __month) AND {label} IS NOT NULL AND {score} IS NOT NULL"
+    rows = table.filter(table.__month.isin(reference) & table[label].notnull() & table[score].notnull())
+    value = rows[score].cast("float64")
     quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
-    below, above = connection.execute(
-        "SELECT quantile_cont(s, ?::DOUBLE[]) FILTER (WHERE s < ?), "
-        "quantile_cont(s, ?::DOUBLE[]) FILTER (WHERE s >= ?) "
-        f"FROM (SELECT CAST({score} AS DOUBLE) AS s FROM log WHERE {where})",
-        [quantiles, threshold, quantiles, threshold, reference],
-    ).fetchone()
-    if below is None and above is None:
+    found = (
+        rows.aggregate(
+            [value.quantile(q, where=value < threshold).name(f"b{i}") for i, q in enumerate(quantiles)]
+            + [value.quantile(q, where=value >= threshold).name(f"a{i}") for i, q in enumerate(quantiles)]
+        )
+        .execute()
+        .iloc[0]
+    )
+    below = found[[f"b{i}" for i in range(len(quantiles))]].to_numpy(float)
+    above = found[[f"a{i}" for i in range(len(quantiles))]].to_numpy(float)
+    sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
+    if not sides:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    sides = [np.asarray(side, dtype=float)[1:-1] for side in (below, above) if side is not None]
     inner = [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
-    code = " + ".join(f"CAST(CAST({score} AS DOUBLE) >= ? AS INTEGER)" for _ in inner) or "0"
-    rows = connection.execute(
-        f"SELECT {code} AS bin, avg(CAST({label} AS DOUBLE)) FROM log WHERE {where} GROUP BY 1", [*inner, reference]
-    ).fetchall()
-    rates = pd.Series(dict(rows)).reindex(range(len(inner) + 1))
-    return inner, rates.interpolate(limit_direction="both").to_numpy(float)
+    binned = rows.mutate(bin=_bin_of(value, inner)).group_by("bin").aggregate(rate=ibis._[label].cast("float64").mean())
+    counted = binned.execute()
+    rates = pd.Series(dict(zip(counted["bin"].astype(int), counted["rate"]))).reindex(range(len(inner) + 1))
+    return inner, rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
 
 
 def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -> None:
@@ -183,16 +207,18 @@ def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -
     frame[f"{name} high"] = (value + Z95 * sd).clip(0, 1)
 
 
-def _estimated(connection, score: str, inner: list[float], rates: np.ndarray, threshold: float) -> pd.DataFrame:
+def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, threshold: float) -> pd.DataFrame:
     """Expected confusion counts per month from the calibrated rates, with the spread the realised metric
     would have if each outcome were drawn from its rate (independent Bernoulli; delta method for recall)."""
-    code = " + ".join(f"CAST(CAST({score} AS DOUBLE) >= ? AS INTEGER)" for _ in inner) or "0"
-    rows = connection.execute(
-        f"SELECT __month, {code} AS bin, CAST(CAST({score} AS DOUBLE) >= ? AS INTEGER) AS decided, count(*) "
-        f"FROM log WHERE {score} IS NOT NULL GROUP BY 1, 2, 3",
-        [*inner, threshold],
-    ).fetchall()
-    counts = pd.DataFrame(rows, columns=["month", "bin", "decided", "count"])
+    rows = table.filter(table[score].notnull())
+    value = rows[score].cast("float64")
+    counted = (
+        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
+        .group_by(["__month", "bin", "decided"])
+        .aggregate(count=ibis._.count())
+        .execute()
+    )
+    counts = counted.rename(columns={"__month": "month"})
     rate = rates[counts["bin"].to_numpy(int)]
     counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
     sums = counts.pivot_table(
@@ -218,16 +244,15 @@ def log_performance(source: Source, threshold: float, reference: list[str] | Non
     estimate assumes the link between score and outcome is the reference months' (no concept drift)."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
-    months = list(list_months(source).index)
+    table = open_log(source)
+    months = list(_months(table).index)
     reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
     if not reference:
         raise ValueError("None of the reference months is in the decision log.")
-    score, label = _ident(str(source.mapping["score"])), _ident(str(source.mapping["label"]))
-    with duckdb.connect() as connection:
-        _view(connection, source)
-        counts = _realised(connection, score, label, threshold)
-        inner, rates = _calibration_rates(connection, score, label, reference, threshold)
-        estimated = _estimated(connection, score, inner, rates, threshold).reindex(months)
+    score, label = str(source.mapping["score"]), str(source.mapping["label"])
+    counts = _realised(table, score, label, threshold)
+    inner, rates = _calibration_rates(table, score, label, reference, threshold)
+    estimated = _estimated(table, score, inner, rates, threshold).reindex(months)
     counts = counts.reindex(months)
     n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
     negatives = n - p
@@ -271,15 +296,12 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
         return LogSummary(source, problems)
     try:
         aggregates = log_aggregates(source, list(source.reference) or None)
-    except (ValueError, duckdb.Error) as error:
-        return LogSummary(source, [f"The decision log could not be aggregated: {_first_line(error)}"])
+    except EngineError as error:
+        return LogSummary(source, [str(error)])
+    except ENGINE_ERRORS as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
+        return LogSummary(source, [f"The decision log could not be aggregated: {first_line(error)}"])
     try:
         performance = log_performance(source, threshold, aggregates.reference)
-    except (ValueError, duckdb.Error) as error:
-        return LogSummary(source, [], aggregates, None, _first_line(error))
+    except ENGINE_ERRORS as error:  # ValueError says why; an engine's error is shown as its first line
+        return LogSummary(source, [], aggregates, None, first_line(error))
     return LogSummary(source, [], aggregates, performance)
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

@@ -44,3 +44,24 @@ def performance_lines(performance: LogPerformance, use_case: UseCase, metric: st
             f"{label}, estimated": performance.estimated[metric],
         }
     )
+
+
+def drift_tests_table(tests: dict[str, pd.DataFrame], use_case: UseCase, score: str) -> pd.DataFrame:
+    """Month by month, as text: each column's drift test against the reference window, "KS 0.12, p 0.003" or
+    "χ² 4.1, p 0.25"; "—" where a month or the reference has no value to test."""
+    table = {}
+    for column, frame in tests.items():
+        name = "score" if column == score else use_case.label(column)
+        table[name] = [
+            UNDEFINED
+            if np.isnan(statistic)
+            else f"{'KS' if test == 'Kolmogorov-Smirnov' else 'χ²'} {format_number(statistic)}, p {_p_value(pvalue)}"
+            for test, statistic, pvalue in zip(frame["test"], frame["statistic"].astype(float), frame["p-value"])
+        ]
+    return pd.DataFrame(table, index=next(iter(tests.values())).index if tests else None)
+
+
+def _p_value(value: float) -> str:
+    if np.isnan(value):
+        return UNDEFINED
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"

@@ -7,6 +7,8 @@ labelled part, the errors and their cost at each one's threshold. Undefined figu
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import logging
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +22,7 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.costs import case_costs, total_cost
 from demo_models.metrics.groups import group_frame
-from demo_models.monitoring.sources import Source, scan_sql, validate_source
+from demo_models.monitoring.sources import Source, validate_source
 from feedback.goals import CostMatrix
 
 log = logging.getLogger(__name__)
@@ -55,10 +57,19 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _scan_sql(source: Source) -> str:
+    """The DuckDB table function reading a file source (hive partitions for a Parquet folder)."""
+    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    if source.kind == "parquet":
+        pattern = str(Path(source.path) / "**" / "*.parquet") if Path(source.path).is_dir() else source.path
+        return f"read_parquet({quote(pattern)}, hive_partitioning = true, union_by_name = true)"
+    return f"read_csv({quote(source.path)}, union_by_name = true)"
+
+
 def _connect(source: Source) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     month = f"strftime(CAST({_ident(str(source.mapping['timestamp']))} AS TIMESTAMP), '%Y-%m')"
-    connection.execute(f"CREATE TEMP VIEW log AS SELECT *, {month} AS __month FROM {scan_sql(source)}")
+    connection.execute(f"CREATE TEMP VIEW log AS SELECT *, {month} AS __month FROM {_scan_sql(source)}")
     return connection
 
 
@@ -347,6 +358,10 @@ def shadow_compare(
     problems = validate_source(source)
     if problems:
         raise ShadowError(problems[0])
+    if source.kind not in ("parquet", "csv"):
+        raise ShadowError(
+            "The shadow comparison re-scores a sample of a Parquet or CSV decision log; this log is a SQL table."
+        )
     try:
         versions = served_versions(source, window)
         sample = draw_sample(source, window, size, seed, served.version if served.version in versions.index else None)

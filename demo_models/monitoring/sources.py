@@ -1,5 +1,6 @@
-"""A decision-log source per use case: where a team's scoring service logs its decisions (Parquet or CSV)
-and which column plays which role. Kept in one small TOML file beside the store data."""
+"""A decision-log source per use case: where a team's scoring service logs its decisions (Parquet, CSV, or a
+SQL table or query behind a database URL) and which column plays which role. Kept in one small TOML file
+beside the store data; a URL's `${NAME}` is read from the environment when connecting, never saved."""
 
 from __future__ import annotations
 
@@ -8,48 +9,34 @@ import json
 import logging
 import os
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import duckdb
 
 from demo_models.settings import data_dir
 
 log = logging.getLogger(__name__)
 
-KINDS = ("parquet", "csv")
+KINDS = ("parquet", "csv", "sql")
 ROLES = ("timestamp", "case_id", "inputs", "score", "decision", "version", "label", "label_date")
 REQUIRED_ROLES = ("timestamp", "inputs", "score")
 PREVIEW_ROWS = 1000
-_NUMBER_TYPES = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "BOOLEAN",
-)
-_TIME_TYPES = ("DATE", "TIMESTAMP")
-EXPECTED = {"timestamp": _TIME_TYPES, "label_date": _TIME_TYPES, "score": _NUMBER_TYPES, "label": _NUMBER_TYPES}
+SQL_REFRESH_SECONDS = 300  # a SQL table has no files to watch: its aggregates are recomputed this often
+EXPECTED = {"timestamp": "time", "label_date": "time", "score": "number", "label": "number"}
 
 
 @dataclass(frozen=True)
 class Source:
-    """A decision log: its kind (parquet folder or csv glob), where it is, the column of each role, and the
-    reference months drift is measured against (empty: the log's first months)."""
+    """A decision log: its kind (parquet folder, csv glob or sql), where it is (a path, or a database URL), the
+    column of each role, the reference months drift is measured against (empty: the log's first months), and
+    for a SQL source the table (schema.table) or SELECT query holding the log."""
 
     kind: str
     path: str
     mapping: dict[str, str | list[str]] = field(default_factory=dict)
     reference: tuple[str, ...] = ()
+    table: str = ""
 
     @property
     def inputs(self) -> list[str]:
@@ -63,16 +50,13 @@ def sources_file() -> Path:
     return data_dir() / "monitoring_sources.toml"
 
 
-def scan_sql(source: Source) -> str:
-    """The DuckDB table function reading the source (hive partitions for a Parquet folder)."""
-    if source.kind == "parquet":
-        pattern = str(Path(source.path) / "**" / "*.parquet") if Path(source.path).is_dir() else source.path
-        return f"read_parquet({_quote(pattern)}, hive_partitioning = true, union_by_name = true)"
-    return f"read_csv({_quote(source.path)}, union_by_name = true)"
+def describe_source(source: Source) -> str:
+    """Where the log is, as it may be shown (a URL's literal password hidden)."""
+    from demo_models.monitoring.engines import safe_url
 
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    if source.kind != "sql":
+        return source.path
+    return f"{safe_url(source.path)} ({source.table.strip()})"
 
 
 def _files(source: Source) -> list[str]:
@@ -82,7 +66,10 @@ def _files(source: Source) -> list[str]:
 
 
 def source_signature(source: Source) -> tuple:
-    """What changes when the log does: each file's path, size and modification time (a cache key)."""
+    """What changes when the log does: each file's path, size and modification time (a cache key); for a
+    SQL source, the current SQL_REFRESH_SECONDS period (a table has no files to watch)."""
+    if source.kind == "sql":
+        return (source.table, int(time.time() // SQL_REFRESH_SECONDS))
     signature = []
     for name in _files(source):
         try:
@@ -101,28 +88,37 @@ def validate_source(source: Source) -> list[str]:
     problems += [
         f"'{role}' is not a role: use one of {', '.join(ROLES)}." for role in source.mapping if role not in ROLES
     ]
-    if source.kind == "parquet" and not Path(source.path).exists():
+    if source.kind == "sql":
+        if not source.table.strip():
+            problems.insert(0, "A SQL source needs a table or a query (`--table NAME` or `--query 'SELECT …'`).")
+            return problems
+    elif source.kind == "parquet" and not Path(source.path).exists():
         return [f"The folder or file {source.path} does not exist."] + problems
-    if not _files(source):
+    elif not _files(source):
         what = "Parquet files" if source.kind == "parquet" else "CSV files"
         return [f"No {what} were found at {source.path}."] + problems
+    from demo_models.monitoring.engines import EngineError, column_types
+
     try:
-        with duckdb.connect() as connection:
-            described = connection.execute(f"DESCRIBE SELECT * FROM {scan_sql(source)} LIMIT {PREVIEW_ROWS}").fetchall()
-    except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return [f"The source at {source.path} could not be read: {first_line}"] + problems
-    types = {row[0]: str(row[1]).upper() for row in described}
+        types = column_types(source, PREVIEW_ROWS)
+    except EngineError as error:
+        return [str(error)] + problems
     for role in ROLES:
         for column in [source.mapping.get(role)] if role != "inputs" else source.inputs:
             if not column:
                 continue
             if column not in types:
                 problems.append(f"The column '{column}' (role '{role}') is not in the source.")
-            elif role in EXPECTED and not types[column].startswith(EXPECTED[role]):
-                wanted = "a date or timestamp" if EXPECTED[role] is _TIME_TYPES else "a number or boolean"
+            elif role in EXPECTED and not _is_kind(types[column], EXPECTED[role]):
+                wanted = "a date or timestamp" if EXPECTED[role] == "time" else "a number or boolean"
                 problems.append(f"The column '{column}' (role '{role}') is {types[column]}, not {wanted}.")
     return problems
+
+
+def _is_kind(dtype, kind: str) -> bool:
+    if kind == "time":
+        return dtype.is_timestamp() or dtype.is_date()
+    return dtype.is_numeric() or dtype.is_boolean()
 
 
 def _toml_value(value: str | list[str]) -> str:
@@ -144,6 +140,7 @@ def load_sources() -> dict[str, Source]:
             str(table["path"]),
             dict(table.get("mapping", {})),
             tuple(str(month) for month in table.get("reference", ())),
+            str(table.get("table", table.get("query", ""))),
         )
         for use_case, table in raw.items()
     }
@@ -160,6 +157,8 @@ def save_source(use_case: str, source: Source) -> Path:
     lines = []
     for name, item in sorted(sources.items()):
         lines += [f"[{json.dumps(name)}]", f"kind = {json.dumps(item.kind)}", f"path = {json.dumps(item.path)}"]
+        if item.table:
+            lines += [f"table = {json.dumps(item.table)}"]
         if item.reference:
             lines += [f"reference = {_toml_value(list(item.reference))}"]
         lines += [f"[{json.dumps(name)}.mapping]"]

@@ -7,10 +7,9 @@ import argparse
 import sys
 import tomllib
 
-import duckdb
-
 from demo_models.monitoring.aggregates import list_months
-from demo_models.monitoring.sources import ROLES, Source, load_source, save_source, validate_source
+from demo_models.monitoring.engines import ENGINE_ERRORS, first_line
+from demo_models.monitoring.sources import ROLES, Source, describe_source, load_source, save_source, validate_source
 from demo_models.service.shadow_cli import add_shadow_parser, run_shadow
 
 
@@ -23,6 +22,12 @@ def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
     where = connect.add_mutually_exclusive_group(required=True)
     where.add_argument("--parquet", help="a Parquet folder (hive-partitioned or not) or file")
     where.add_argument("--csv", help="a glob of CSV files")
+    where.add_argument(
+        "--sql", help="a database URL, e.g. postgresql://user:${PGPASSWORD}@host/db (${NAME}: from the environment)"
+    )
+    relation = connect.add_mutually_exclusive_group()
+    relation.add_argument("--table", default="", help="with --sql: the table (schema.table) holding the log")
+    relation.add_argument("--query", default="", help="with --sql: a SELECT query returning the log")
     connect.add_argument(
         "--map", action="append", default=[], help="role=column (inputs=a,b,c); roles: " + ", ".join(ROLES)
     )
@@ -56,7 +61,12 @@ def run_monitor(args: argparse.Namespace) -> int:
             print(f"Not saved: {mapping}", file=sys.stderr)
             return 1
         reference = tuple(m.strip() for m in args.reference.split(",") if m.strip())
-        source = Source("parquet" if args.parquet else "csv", args.parquet or args.csv, mapping, reference)
+        relation = args.table or args.query
+        if relation and not args.sql:
+            print("Not saved: --table and --query go with --sql URL.", file=sys.stderr)
+            return 1
+        kind = "parquet" if args.parquet else "csv" if args.csv else "sql"
+        source = Source(kind, args.parquet or args.csv or args.sql, mapping, reference, relation)
     else:
         try:
             source = load_source(args.use_case)
@@ -77,10 +87,14 @@ def run_monitor(args: argparse.Namespace) -> int:
         return 0
     try:
         months = list_months(source)
-    except duckdb.Error as error:
-        print(f"The months could not be read: {str(error).strip().splitlines()[0]}", file=sys.stderr)
+    except ENGINE_ERRORS as error:
+        print(f"The months could not be read: {first_line(error)}", file=sys.stderr)
         return 1
-    print(f"{args.use_case}: {source.kind} source at {source.path} is valid; {len(months)} month(s):")
+    missing = [month for month in source.reference if month not in months.index]
+    if missing:
+        print(f"Not valid: the reference window has no decision in {', '.join(missing)}.", file=sys.stderr)
+        return 1
+    print(f"{args.use_case}: {source.kind} source at {describe_source(source)} is valid; {len(months)} month(s):")
     for month, count in months.items():
         print(f"  {month}\t{count} decisions")
     return 0

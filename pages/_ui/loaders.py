@@ -170,12 +170,12 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
 
 @st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
 def _log_summary(
-    kind: str, path: str, mapping: str, reference: tuple, signature: tuple, threshold: float
+    kind: str, path: str, mapping: str, reference: tuple, table: str, signature: tuple, threshold: float
 ) -> LogSummary:
     from demo_models.monitoring.aggregates import summarise_log
     from demo_models.monitoring.sources import Source
 
-    return summarise_log(Source(kind, path, json.loads(mapping), reference), threshold)
+    return summarise_log(Source(kind, path, json.loads(mapping), reference, table), threshold)
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -275,11 +275,11 @@ def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, 
 
 
 def _source_key(source: Source) -> tuple:
-    """What identifies a decision log's state: its kind, where it is, its mapping and its files."""
+    """What identifies a decision log's state: its kind, where it is, its mapping, its table and its files."""
     from demo_models.monitoring.sources import source_signature
 
     mapping = json.dumps(source.mapping, sort_keys=True)
-    return (source.kind, source.path, mapping, source.reference, source_signature(source))
+    return (source.kind, source.path, mapping, source.reference, source.table, source_signature(source))
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:

@@ -29,8 +29,8 @@ def test_wrong_type_is_named(partitioned_log):
     mapping = LOG_MAPPING | {"timestamp": "loan_id", "score": "region"}
     problems = validate_source(Source("parquet", str(partitioned_log[0]), mapping))
     assert problems == [
-        "The column 'loan_id' (role 'timestamp') is VARCHAR, not a date or timestamp.",
-        "The column 'region' (role 'score') is VARCHAR, not a number or boolean.",
+        "The column 'loan_id' (role 'timestamp') is string, not a date or timestamp.",
+        "The column 'region' (role 'score') is string, not a number or boolean.",
     ]
 
 
@@ -64,5 +64,5 @@ def test_unreadable_file_is_one_sentence(tmp_path):
 
 def test_unknown_kind():
     assert validate_source(Source("excel", "x.xlsx", LOG_MAPPING)) == [
-        "The kind 'excel' is not known: use one of parquet, csv."
+        "The kind 'excel' is not known: use one of parquet, csv, sql."
     ]
