@@ -7,10 +7,9 @@ labelled part, the errors and their cost at each one's threshold. Undefined figu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import logging
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
