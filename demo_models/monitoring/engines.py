@@ -1,7 +1,7 @@
 """Where a decision log is computed: the one place that chooses an engine. Every monitoring aggregate is an
 ibis expression over the table `open_log` returns, so the same code runs on DuckDB (embedded, out of core
-over Parquet or CSV, no server) and on the team's PostgreSQL; another engine (Spark) needs only a factory
-in `ENGINES`."""
+over Parquet or CSV, no server), on the team's PostgreSQL and on Spark (a file source with engine "spark":
+local mode by default, a cluster by `INVOLVE_SPARK_MASTER`); another engine needs only a factory in `ENGINES`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def _engine_errors() -> tuple[type[BaseException], ...]:
 
         errors.append(psycopg.Error)
     except ImportError:  # pragma: no cover - psycopg comes with ibis-framework[postgres]
+        pass
+    try:  # the Spark extra: analysis errors (a missing path or column) and the JVM's own
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        errors += [PySparkException, Py4JError]
+    except ImportError:
         pass
     return tuple(errors)
 
@@ -85,14 +92,31 @@ def _postgres(source: Source) -> Any:
     )
 
 
+def _spark(source: Source) -> Any:
+    from demo_models.monitoring.spark import SparkUnavailable, spark_backend
+
+    if source.kind not in ("parquet", "csv"):
+        raise EngineError("Spark computes on Parquet or CSV decision logs; a SQL source is computed in its database.")
+    try:
+        return spark_backend()
+    except SparkUnavailable as error:
+        raise EngineError(str(error)) from error
+
+
 # The engine of each kind of source (and of each SQL URL scheme): a factory returning an ibis backend.
-ENGINES: dict[str, Callable[[Source], Any]] = {"duckdb": _duckdb, "postgresql": _postgres, "postgres": _postgres}
+ENGINES: dict[str, Callable[[Source], Any]] = {
+    "duckdb": _duckdb,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+    "spark": _spark,
+}
 
 
 def engine_name(source: Source) -> str:
-    """The engine a source is computed on: DuckDB for files, the URL's database for a SQL source."""
+    """The engine a source is computed on: DuckDB for files (Spark when the source says so), the URL's database
+    for a SQL source."""
     if source.kind != "sql":
-        return "duckdb"
+        return source.engine or "duckdb"
     try:
         url = expand_url(source.path)
     except EngineError:
@@ -150,7 +174,12 @@ def open_log(source: Source, backend: Any | None = None, with_month: bool = True
     """The decision log as an ibis table on its engine (nothing is read yet), with `__month` ('YYYY-MM')."""
     backend = backend or connect_engine(source)
     try:
-        if source.kind == "parquet":
+        if engine_name(source) == "spark":  # Spark finds a folder's hive partitions itself
+            if source.kind == "parquet":
+                table = backend.read_parquet(source.path, mergeSchema=True)
+            else:
+                table = backend.read_csv(source.path, header=True, inferSchema=True)
+        elif source.kind == "parquet":
             table = backend.read_parquet(_file_pattern(source), hive_partitioning=True, union_by_name=True)
         elif source.kind == "csv":
             # parsed once into DuckDB's columnar storage: re-sniffing the files costs about a second per query
@@ -193,7 +222,7 @@ def first_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-ENGINE_LABELS = {"duckdb": "DuckDB", "postgresql": "PostgreSQL", "postgres": "PostgreSQL"}
+ENGINE_LABELS = {"duckdb": "DuckDB", "postgresql": "PostgreSQL", "postgres": "PostgreSQL", "spark": "Spark"}
 
 
 def engine_label(source: Source) -> str:

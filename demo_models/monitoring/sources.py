@@ -30,13 +30,15 @@ EXPECTED = {"timestamp": "time", "label_date": "time", "score": "number", "label
 class Source:
     """A decision log: its kind (parquet folder, csv glob or sql), where it is (a path, or a database URL), the
     column of each role, the reference months drift is measured against (empty: the log's first months), and
-    for a SQL source the table (schema.table) or SELECT query holding the log."""
+    for a SQL source the table (schema.table) or SELECT query holding the log, and for a file source the engine
+    computing on it ("" or "duckdb": embedded DuckDB; "spark": Spark, `INVOLVE_SPARK_MASTER`)."""
 
     kind: str
     path: str
     mapping: dict[str, str | list[str]] = field(default_factory=dict)
     reference: tuple[str, ...] = ()
     table: str = ""
+    engine: str = ""
 
     @property
     def inputs(self) -> list[str]:
@@ -84,6 +86,8 @@ def validate_source(source: Source) -> list[str]:
     """Problems of the source, one sentence each (empty when it can be monitored), from its first rows only."""
     if source.kind not in KINDS:
         return [f"The kind '{source.kind}' is not known: use one of {', '.join(KINDS)}."]
+    if source.engine not in ("", "duckdb", "spark"):
+        return [f"The engine '{source.engine}' is not known: use duckdb or spark (files), or a SQL source."]
     problems = [f"No column is mapped to the role '{role}'." for role in REQUIRED_ROLES if not source.mapping.get(role)]
     problems += [
         f"'{role}' is not a role: use one of {', '.join(ROLES)}." for role in source.mapping if role not in ROLES
@@ -141,6 +145,7 @@ def load_sources() -> dict[str, Source]:
             dict(table.get("mapping", {})),
             tuple(str(month) for month in table.get("reference", ())),
             str(table.get("table", table.get("query", ""))),
+            str(table.get("engine", "")),
         )
         for use_case, table in raw.items()
     }
@@ -159,6 +164,8 @@ def save_source(use_case: str, source: Source) -> Path:
         lines += [f"[{json.dumps(name)}]", f"kind = {json.dumps(item.kind)}", f"path = {json.dumps(item.path)}"]
         if item.table:
             lines += [f"table = {json.dumps(item.table)}"]
+        if item.engine:
+            lines += [f"engine = {json.dumps(item.engine)}"]
         if item.reference:
             lines += [f"reference = {_toml_value(list(item.reference))}"]
         lines += [f"[{json.dumps(name)}.mapping]"]

@@ -18,8 +18,8 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.cohort_compare import verdict_frame
 from demo_models.metrics.compare import check_flagged_fixed
-from demo_models.metrics.expectations import ExpectationCheck, check_expectations
 from demo_models.metrics.errors import verdicts_of
+from demo_models.metrics.expectations import ExpectationCheck, check_expectations
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.dossier import DossierMeta, render_dossier

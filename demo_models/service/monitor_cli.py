@@ -32,6 +32,12 @@ def add_monitor_parser(commands: argparse._SubParsersAction) -> None:
         "--map", action="append", default=[], help="role=column (inputs=a,b,c); roles: " + ", ".join(ROLES)
     )
     connect.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="",
+        help="with --parquet or --csv: compute on embedded DuckDB (default) or on Spark (INVOLVE_SPARK_MASTER)",
+    )
+    connect.add_argument(
         "--reference",
         default="",
         help="the months drift is measured against, e.g. 2025-01,2025-02 (default: the first 3)",
@@ -65,8 +71,15 @@ def run_monitor(args: argparse.Namespace) -> int:
         if relation and not args.sql:
             print("Not saved: --table and --query go with --sql URL.", file=sys.stderr)
             return 1
+        if args.engine and args.sql:
+            print(
+                "Not saved: --engine goes with --parquet or --csv (a SQL source is computed in its database).",
+                file=sys.stderr,
+            )
+            return 1
         kind = "parquet" if args.parquet else "csv" if args.csv else "sql"
-        source = Source(kind, args.parquet or args.csv or args.sql, mapping, reference, relation)
+        engine = "" if args.engine == "duckdb" else args.engine
+        source = Source(kind, args.parquet or args.csv or args.sql, mapping, reference, relation, engine)
     else:
         try:
             source = load_source(args.use_case)

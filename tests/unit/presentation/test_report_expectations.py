@@ -13,7 +13,7 @@ from demo_models.reviews.expectations import adjudication_queue, close_and_keep,
 from feedback.access import Actor
 from feedback.store.expectations import list_expectations
 from tests.unit.presentation.test_dossier import _text
-from tests.unit.reviews.test_expectations import DEE, _run_round
+from tests.unit.reviews.test_expectations_of_iterations import DEE, _run_round
 
 
 @pytest.mark.slow
