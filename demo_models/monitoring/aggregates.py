@@ -20,6 +20,7 @@ from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
 from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, open_log
+from demo_models.monitoring.estimation import estimate_roc_auc
 from demo_models.monitoring.sources import Source, describe_source, validate_source
 
 REFERENCE_MONTHS = 3
@@ -234,7 +235,7 @@ def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, th
     _interval(estimated, "precision", (tp / pp).where(pp > 0), np.sqrt(var_tp) / pp)
     accuracy = (tp + (sums[("count", 0)] - fn)) / n
     _interval(estimated, "accuracy", accuracy, np.sqrt(var_tp + var_fn) / n)
-    return estimated
+    return estimated.join(estimate_roc_auc(counts[["month", "bin", "count"]], rates))
 
 
 def log_performance(source: Source, threshold: float, reference: list[str] | None = None) -> LogPerformance:

@@ -32,6 +32,10 @@ def performance_table(performance: LogPerformance, use_case: UseCase) -> pd.Data
                 _with_interval(v, lo, hi) for v, lo, hi in frame[[key, f"{key} low", f"{key} high"]].to_numpy(float)
             ]
     table[f"{labels['roc_auc']}, measured"] = realised["ROC AUC"].map(format_number)
+    table[f"{labels['roc_auc']}, estimated"] = [
+        UNDEFINED if np.isnan(v) else f"{format_number(v)} ({format_number(lo)}–{format_number(hi)})"
+        for v, lo, hi in estimated[["ROC AUC", "ROC AUC low", "ROC AUC high"]].to_numpy(float)
+    ]
     return table
 
 

@@ -170,12 +170,11 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
 
 @st.cache_resource(show_spinner="Reading your decision log where it lies…", max_entries=8)
 def _log_summary(
-    kind: str, path: str, mapping: str, reference: tuple, table: str, signature: tuple, threshold: float
+    kind: str, path: str, mapping: str, reference: tuple, table: str, engine: str, signature: tuple, threshold: float
 ) -> LogSummary:
     from demo_models.monitoring.aggregates import summarise_log
-    from demo_models.monitoring.sources import Source
 
-    return summarise_log(Source(kind, path, json.loads(mapping), reference, table), threshold)
+    return summarise_log(source_of_key((kind, path, mapping, reference, table, engine)), threshold)
 
 
 def load_scored(ctx: PageContext, card: IterationCard | None = None) -> ScoredIteration:
@@ -236,7 +235,7 @@ def log_summary_of(ctx: PageContext, card: IterationCard) -> LogSummary | None:
         return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])
     if source is None:
         return None
-    return _log_summary(*_source_key(source), card.threshold)
+    return _log_summary(*source_key(source), card.threshold)
 
 
 @st.cache_resource(show_spinner="Writing the built-in fraud decision log (once)…", max_entries=2)
@@ -261,7 +260,7 @@ def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, 
     alerts = find_alerts(summary, ctx.use_case, card.version, criteria)
     if ctx.store is None or not alerts:
         return alerts
-    key = (settings.db_url(), card.use_case, _source_key(summary.source), card.threshold, tuple(criteria))
+    key = (settings.db_url(), card.use_case, source_key(summary.source), card.threshold, tuple(criteria))
     with _ALERTED_LOCK:
         if key in _ALERTED:
             return alerts
@@ -274,12 +273,21 @@ def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, 
     return alerts
 
 
-def _source_key(source: Source) -> tuple:
-    """What identifies a decision log's state: its kind, where it is, its mapping, its table and its files."""
+def source_key(source: Source) -> tuple:
+    """What identifies a decision log's state (a cache key): its kind, where it is, its mapping, its reference
+    months, its table, its engine and its files."""
     from demo_models.monitoring.sources import source_signature
 
     mapping = json.dumps(source.mapping, sort_keys=True)
-    return (source.kind, source.path, mapping, source.reference, source.table, source_signature(source))
+    return (source.kind, source.path, mapping, source.reference, source.table, source.engine, source_signature(source))
+
+
+def source_of_key(key: tuple) -> Source:
+    """The source a `source_key` was made of."""
+    from demo_models.monitoring.sources import Source
+
+    kind, path, mapping, reference, table, engine = key[:6]
+    return Source(kind, path, json.loads(mapping), reference, table, engine)
 
 
 def calibration_of(ctx: PageContext, card: IterationCard) -> CalibrationSummary:

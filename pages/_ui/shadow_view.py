@@ -3,14 +3,14 @@ size; see what it would have decided on the served iteration's real traffic (cac
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from demo_models.monitoring.shadow import MAX_SAMPLE, SAMPLE_SEED, SAMPLE_SIZE
-from pages._ui.loaders import IterationKey, key_of, load_scored
+from pages._ui.loaders import IterationKey, key_of, load_scored, source_of_key
+from pages._ui.loaders import source_key as loaded_source_key
 from pages._ui.scorecard import current_costs
 from pages._ui.text import md, plain
 
@@ -25,17 +25,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("involve.app")
 
 
-def _source_of(kind: str, path: str, mapping: str, reference: tuple):
-    from demo_models.monitoring.sources import Source
-
-    return Source(kind, path, json.loads(mapping), reference)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
-def _served_versions(kind: str, path: str, mapping: str, reference: tuple, signature: tuple, month: str):
+def _served_versions(key: tuple, month: str):
     from demo_models.monitoring.shadow import served_versions
 
-    return served_versions(_source_of(kind, path, mapping, reference), month)
+    return served_versions(source_of_key(key), month)
 
 
 @st.cache_resource(show_spinner="Re-scoring a sample of the log…", max_entries=16)
@@ -58,7 +52,7 @@ def _shadow(
     from demo_models.monitoring.shadow import ShadowError, shadow_compare
 
     try:
-        return shadow_compare(_source_of(*source_key[:4]), _served, _scored, month, size, SAMPLE_SEED, _costs)
+        return shadow_compare(source_of_key(source_key), _served, _scored, month, size, SAMPLE_SEED, _costs)
     except ShadowError as err:
         return str(err)
 
@@ -74,7 +68,6 @@ def render_shadow(ctx: PageContext, summary: LogSummary) -> None:
         sample_sentence,
         undefined_notes,
     )
-    from pages._ui.loaders import _source_key
 
     use_case = ctx.use_case
     st.subheader("What another iteration would have decided (shadow comparison)")
@@ -82,10 +75,10 @@ def render_shadow(ctx: PageContext, summary: LogSummary) -> None:
     if not months or len(ctx.cards) < 2:
         st.caption("A shadow comparison needs a second iteration and a month of decisions in the log.")
         return
-    source_key = _source_key(summary.source)
+    source_key = loaded_source_key(summary.source)
     left, middle, right = st.columns(3)
     month = middle.selectbox("Month to re-score", months, index=len(months) - 1, key="shadow_month")
-    served = served_iteration(ctx.cards, _served_versions(*source_key, month), ctx.card)
+    served = served_iteration(ctx.cards, _served_versions(source_key, month), ctx.card)
     others = [c.version for c in ctx.cards if c.version != served.version]
     default = default_candidate(ctx.cards, ctx.statuses, served.version) or others[-1]
     against = left.selectbox(

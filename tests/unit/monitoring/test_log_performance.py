@@ -123,7 +123,7 @@ def test_bad_labels_and_no_label_are_refused(tmp_path):
 
 def test_cbpe_intervals_cover_the_realised_figures_in_nine_months_of_ten(tmp_path):
     """Calibrated scores, 200 seeded months after 20 reference months: the estimate's interval covers the
-    realised recall, precision and accuracy in at least 90 % of the months."""
+    realised recall, precision, accuracy and ROC AUC in at least 90 % of the months."""
     rng = np.random.default_rng(2026)
     months = pd.period_range("2005-01", periods=220, freq="M")
     per_month = 1_000
@@ -139,7 +139,7 @@ def test_cbpe_intervals_cover_the_realised_figures_in_nine_months_of_ten(tmp_pat
     result = log_performance(Source("parquet", str(tmp_path / "log.parquet"), mapping), 0.4, reference)
     later = result.realised.index[20:]
     assert len(later) == 200
-    for metric in ("recall", "precision", "accuracy"):
+    for metric in ("recall", "precision", "accuracy", "ROC AUC"):
         estimated = result.estimated.loc[later]
         if metric == "accuracy":
             realised = (
