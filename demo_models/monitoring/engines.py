@@ -68,8 +68,16 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)([^@]+)@", hide, url)
 
 
+DUCKDB_MEMORY = "1GB"  # beyond it DuckDB spills to disk, so the app stays within 2 GB on any log size
+
+
 def _duckdb(source: Source) -> Any:
-    return ibis.duckdb.connect()
+    import tempfile
+
+    spill = Path(tempfile.gettempdir()) / "involve-duckdb"
+    return ibis.duckdb.connect(
+        memory_limit=DUCKDB_MEMORY, temp_directory=str(spill), preserve_insertion_order=False, threads=os.cpu_count()
+    )
 
 
 def _postgres(source: Source) -> Any:
