@@ -70,3 +70,39 @@ def test_a_postgresql_table_connected_and_checked(tmp_path, monkeypatch, capsys)
         out = capsys.readouterr().out
     months = frame["ts"].dt.strftime("%Y-%m").value_counts().sort_index()
     assert f"{len(months)} month(s)" in out and f"  {months.index[0]}\t{months.iloc[0]} decisions" in out
+
+
+def test_engine_goes_with_files_only(log_file, capsys):
+    url = "postgresql://monitor@127.0.0.1:1/prod"
+    assert main(["monitor", "connect", "loans", "--sql", url, "--table", "log", "--engine", "spark", *MAPS]) == 1
+    assert "Not saved: --engine goes with --parquet or --csv" in capsys.readouterr().err
+    assert load_source("loans") is None
+
+
+def test_an_unknown_engine_in_the_sources_file_is_a_sentence(log_file, capsys):
+    from dataclasses import replace
+
+    from demo_models.monitoring.sources import Source, save_source, validate_source
+
+    source = Source("parquet", log_file, {"timestamp": "ts", "inputs": ["income"], "score": "p_default"})
+    save_source("loans", replace(source, engine="flink"))
+    assert load_source("loans").engine == "flink"
+    assert validate_source(load_source("loans")) == [
+        "The engine 'flink' is not known: use duckdb or spark (files), or a SQL source."
+    ]
+
+
+@pytest.mark.slow
+def test_a_parquet_log_connected_on_spark(log_file, capsys):
+    pytest.importorskip("pyspark")
+    from demo_models.monitoring.spark import stop_spark
+
+    try:
+        assert main(["monitor", "connect", "loans", "--parquet", log_file, *MAPS, "--engine", "spark"]) == 0
+        assert load_source("loans").engine == "spark"
+        capsys.readouterr()
+        assert main(["monitor", "check", "loans"]) == 0
+        out = capsys.readouterr().out
+        assert "2025-01" in out and "Traceback" not in out
+    finally:
+        stop_spark()
