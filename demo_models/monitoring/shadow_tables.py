@@ -94,8 +94,8 @@ def outcome_table(shadow: Shadow, use_case: UseCase) -> pd.DataFrame:
         "decisions with a known outcome": lambda r: format_count(int(r["labelled"])),
         "errors": lambda r: _count(r["errors"]),
         "error rate (95 % interval)": lambda r: _share(r["error rate"], r["error low"], r["error high"]),
-        f"{capitalise(words.negative_cases)} {words.positive_past}": lambda r: _count(r["false positives"]),
-        f"{capitalise(words.positive_cases)} {words.negative_past}": lambda r: _count(r["missed positives"]),
+        f"false positives ({words.negative_cases} {words.positive_past})": lambda r: _count(r["false positives"]),
+        f"false negatives ({words.positive_cases} {words.negative_past})": lambda r: _count(r["missed positives"]),
         "cost per 1,000 decisions": lambda r: format_money(r["cost per 1,000"], shadow.currency),
     }
     table = pd.DataFrame({names[who]: {k: f(out.loc[who]) for k, f in rows.items()} for who in ("served", "candidate")})

@@ -96,7 +96,14 @@ GLOSSARY: tuple[Term, ...] = (
     _T(
         "confusion",
         "Decisions against outcomes (confusion matrix)",
-        ("decisions against outcomes", "confusion matrix", "{pos_past}", "{neg_past}"),
+        (
+            "decisions against outcomes",
+            "confusion matrix",
+            "{pos_past}",
+            "{neg_past}",
+            "false positives",
+            "false negatives",
+        ),
         "A count of the {cases} by decision and actual outcome. True positives (TP): “{outcome}” and {pos_past}; "
         "false positives (FP): “{good}” but {pos_past}; "
         "false negatives (FN, missed): “{outcome}” but {neg_past}; true negatives (TN): “{good}” and {neg_past}.",
@@ -485,6 +492,7 @@ GLOSSARY: tuple[Term, ...] = (
             "at the cost-optimal threshold",
             "total cost",
             "cost of errors",
+            "cost per 1,000 decisions",
         ),
         "What the wrong decisions on the evaluation {cases} cost under the agreed cost matrix, spread over all cases.",
         "total = sum of the false positives' costs + sum of the missed {pos_cases}' costs; per case = total / cases; "

@@ -27,6 +27,8 @@ NOT_METRICS = {
     "Iterations",  # how many iterations the use case has
     "cases",  # how many cases are in a group (Fairness, Compare) or a month (Monitoring)
     "#",  # the number of a feedback entry (Inbox)
+    "decisions with a known outcome",  # how many of a shadow sample's decisions are labelled (Monitoring)
+    "Attempts",  # how many times a notification was tried (Notices' delivery log)
 }
 #: Columns of tables whose rows are metrics: they hold the value of the metric the row names.
 VALUE_COLUMNS = {"value", "difference", "change"}
