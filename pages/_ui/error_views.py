@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from demo_models.formats import UNDEFINED, format_count, format_p_value, format_share
+from demo_models.iterations.registry import RegistryError
 from demo_models.metrics.cohort_compare import PairError
 from demo_models.metrics.costs import format_threshold
 from demo_models.metrics.error_map import heat_map_inputs
@@ -56,12 +57,16 @@ def render_side_by_side(ctx, threshold: float, kind: str) -> None:
             index=versions.index(card.parent) if card.parent in versions else len(versions) - 1,
             key="pair_other",
         )
+        from demo_models.explanations.attributions import ExplainError  # sklearn: imported by the models already
+
         try:
             change, pair_figure, pair_text = cohort_change_of(
                 ctx, next(c for c in earlier if c.version == before), card, kind, threshold
             )
         except PairError as err:
             st.info(plain(str(err)))
+        except (RegistryError, ExplainError, OSError) as err:  # the other iteration cannot be loaded
+            st.warning(md("{} cannot be set beside {}: {}", before, card.version, err))
         else:
             st.caption(
                 md(
