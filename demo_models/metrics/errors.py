@@ -269,7 +269,7 @@ def cohorts_table(found: ErrorCohorts) -> pd.DataFrame:
                 "error rate": c.rate,
                 "interval low": c.low,
                 "interval high": c.high,
-                "cost of errors": c.cost,
+                "cost of errors": np.nan if c.cost is None else c.cost,  # undefined without a cost matrix
                 "feedback": c.feedback,
                 "feedback disagreeing": c.disagreed,
             }
