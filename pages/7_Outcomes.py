@@ -223,7 +223,22 @@ try:
 except StoreError as err:
     entries = []
     st.caption(md("Feedback is unavailable, so the last column is empty: {}", err))
-found = cohorts_of(ctx, card, threshold, kind, costs if case_costs_now is not None else None, entries)
+protected = bool(card.protected_attributes) and st.checkbox(
+    md(
+        "Also split on the protected attributes ({}), for a fairness review",
+        ", ".join(use_case.label(a) for a in card.protected_attributes),
+    ),
+    key="cohorts_protected",
+)
+found = cohorts_of(ctx, card, threshold, kind, costs if case_costs_now is not None else None, entries, protected)
+if protected:
+    st.warning(
+        md(
+            "These cohorts may split on protected attributes ({}): use them to review fairness, never as a reason "
+            "for a decision.",
+            ", ".join(use_case.label(a) for a in card.protected_attributes),
+        )
+    )
 st.caption(
     md(
         "At threshold {}: {} wrong of {} ({}). A tree of at most three conditions on the inputs splits the cases "

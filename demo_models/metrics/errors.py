@@ -207,13 +207,17 @@ def find_error_cohorts(
     verdicts: pd.Series | None = None,
     depth: int = COHORT_DEPTH,
     threshold: float | None = None,
+    protected: bool = False,
 ) -> ErrorCohorts:
     """The cohorts where the iteration errs at `threshold` (its own by default), of one kind (`ERROR_KINDS`),
-    worst rate first. `verdicts`: feedback verdicts indexed by case id, one per record (`verdicts_of`)."""
+    worst rate first. `verdicts`: feedback verdicts indexed by case id, one per record (`verdicts_of`). The tree
+    never splits on a protected attribute unless `protected` asks for it (a fairness review)."""
     from sklearn.tree import DecisionTreeClassifier
 
     among, wrong, cost_of = errors_of(scored, kind, costs, threshold)
     features = scored.features.loc[among]
+    if not protected:
+        features = features.drop(columns=[c for c in scored.card.protected_attributes if c in features.columns])
     n, errors = len(wrong), int(wrong.sum())
     if n == 0:
         return ErrorCohorts(kind, 0, 0, float("nan"), ())

@@ -92,7 +92,7 @@ def _dependence_view(key: IterationKey, column: str, other: IterationKey | None)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _cohorts(key: IterationKey, threshold: float, kind: str, costs, said: tuple):
+def _cohorts(key: IterationKey, threshold: float, kind: str, costs, said: tuple, protected: bool):
     import pandas as pd
 
     from demo_models.iterations.evaluation import costs_for
@@ -100,7 +100,8 @@ def _cohorts(key: IterationKey, threshold: float, kind: str, costs, said: tuple)
 
     scored = _load_scored(key).at_threshold(threshold)
     verdicts = pd.Series([v for _, v in said], index=[c for c, _ in said], dtype=object)
-    return find_error_cohorts(scored, kind, costs_for(scored, costs)[0] if costs else None, verdicts)
+    matrix = costs_for(scored, costs)[0] if costs else None
+    return find_error_cohorts(scored, kind, matrix, verdicts, protected=protected)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -337,9 +338,12 @@ def cohort_change_of(
     return _cohort_change_view(key_of(ctx, old), old.threshold, key_of(ctx, new), threshold, kind)
 
 
-def cohorts_of(ctx: PageContext, card: IterationCard, threshold: float, kind: str, costs, entries: list):
+def cohorts_of(
+    ctx: PageContext, card: IterationCard, threshold: float, kind: str, costs, entries: list, protected: bool = False
+):
     """The error cohorts of an iteration at `threshold` (`find_error_cohorts`) with the cost matrix `costs`
-    (or None) and the verdicts of the feedback `entries` on it, cached per iteration, threshold, kind, cost
-    matrix and verdicts, so that a rerun for another widget finds no tree again."""
+    (or None) and the verdicts of the feedback `entries` on it, split on protected attributes only if asked,
+    cached per iteration, threshold, kind, cost matrix and verdicts, so that a rerun for another widget finds
+    no tree again."""
     said = tuple((f.case_id, f.verdict) for f in entries if f.iteration == card.version)
-    return _cohorts(key_of(ctx, card), threshold, kind, costs, said)
+    return _cohorts(key_of(ctx, card), threshold, kind, costs, said, protected)

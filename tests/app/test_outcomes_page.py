@@ -179,3 +179,13 @@ def test_error_cohorts_split_the_cases_follow_the_threshold_and_show_feedback(ap
 
 def card_threshold(scored):
     return scored["v3"].card.threshold
+
+
+def test_cohorts_split_on_protected_attributes_only_when_asked(app_env):
+    at = open_app(PAGE, iteration="v1")  # v1 takes sex and age as inputs
+    shown = next(d.value for d in at.dataframe if "cohort" in d.value.columns and "errors" in d.value.columns)
+    assert len(shown) and not shown["cohort"].str.contains("Age|Sex|sex", regex=True).any()
+    assert not [w for w in at.warning if "protected attributes" in w.value]
+    at.checkbox(key="cohorts_protected").check().run()
+    assert not at.exception
+    assert any("never as a reason for a decision" in w.value for w in at.warning)

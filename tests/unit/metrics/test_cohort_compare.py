@@ -46,7 +46,7 @@ def _book(seed: int = 8):
             threshold=0.5,
             features=part,
             use_case=use_case,
-            card=SimpleNamespace(version=version),
+            card=SimpleNamespace(version=version, protected_attributes=()),
         )
 
     # v1 was shown the first 2,600 cases, v2 the last 2,700: 2,300 in common, in a different order
@@ -74,6 +74,7 @@ def test_each_cohort_under_both_equals_a_brute_force_on_the_shared_cases():
                     threshold=0.5,
                     features=side.features.loc[common],
                     use_case=side.use_case,
+                    card=side.card,
                 ),
             ).cohorts
             if c.description == row["cohort"]

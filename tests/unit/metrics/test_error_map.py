@@ -34,7 +34,7 @@ def _loans(seed: int = 4):
         threshold=0.5,
         features=features,
         use_case=get_use_case("loans", "repaid", favourable="positive"),
-        card=SimpleNamespace(version="v1"),
+        card=SimpleNamespace(version="v1", protected_attributes=()),
     )
 
 

@@ -46,6 +46,7 @@ def _loans():
         threshold=0.5,
         features=features,
         use_case=use_case,
+        card=SimpleNamespace(protected_attributes=()),
     )
 
 
@@ -89,6 +90,18 @@ def test_the_planted_region_is_the_worst_cohort_and_is_described_in_words():
     assert worst.rate > 0.5 > 5 * found.rate
     assert "Duration over" in worst.description and "Purpose is “education”" in worst.description
     assert {(c, op) for c, op, *_ in worst.rule} >= {("duration", ">"), ("purpose", "==")}
+
+
+def test_no_cohort_splits_on_a_protected_attribute_unless_asked():
+    scored = _loans()
+    age = np.where(scored.features["duration"] > 48, "over 60", "under 60")  # the planted errors, by age
+    scored.features = scored.features.assign(age_band=age)
+    scored.card = SimpleNamespace(protected_attributes=("age_band",))
+    by_default = find_error_cohorts(scored)
+    assert by_default.cohorts and not any(c == "age_band" for k in by_default.cohorts for c, *_ in k.rule)
+    assert not any("Age band" in k.description for k in by_default.cohorts)
+    asked = find_error_cohorts(scored, protected=True)
+    assert any(c == "age_band" for k in asked.cohorts for c, *_ in k.rule)  # the opt-in really can split on it
 
 
 def test_feedback_disagreement_is_the_share_on_the_cohorts_cases_and_undefined_without_feedback():
