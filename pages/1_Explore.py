@@ -23,6 +23,7 @@ from pages._ui.context import setup_page
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
 from pages._ui.notice_downloads import render_notice_downloads
+from pages._ui.review_case import reasons_heading
 from pages._ui.text import join, md, plain
 
 ctx = setup_page("Explore")
@@ -150,11 +151,7 @@ left.caption(
 )
 
 with right:
-    declined = explanation.decision == use_case.positive_decision
-    if declined:
-        st.subheader(md("Principal reasons for “{}”", words.positive_decision))
-    else:
-        st.subheader(md("{} — what raised the {} most", capitalise(words.past(explanation.decision)), words.risk))
+    st.subheader(reasons_heading(explanation, use_case))
     if explanation.reasons:
         st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
     else:

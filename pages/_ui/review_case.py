@@ -7,7 +7,7 @@ import streamlit as st
 
 from demo_models.formats import format_share
 from demo_models.iterations.scoring import CaseExplanation
-from demo_models.vocabulary import UseCase
+from demo_models.vocabulary import UseCase, capitalise
 from pages._ui.charts import render_case_waterfall
 from pages._ui.text import join, md
 
@@ -25,6 +25,15 @@ def render_case_inputs(use_case: UseCase, values: pd.Series) -> None:
     )
 
 
+def reasons_heading(explanation: CaseExplanation, use_case: UseCase) -> str:
+    """The heading above a case's reason codes: reasons for the negative-for-the-case decision when the model
+    took it, else what raised the risk most (the same reasons, for a case the model decided the other way)."""
+    words = use_case.words
+    if explanation.decision == use_case.positive_decision:
+        return md("Principal reasons for “{}”", words.positive_decision)
+    return md("{} — what raised the {} most", capitalise(words.past(explanation.decision)), words.risk)
+
+
 def render_reveal(explanation: CaseExplanation, use_case: UseCase, key: str) -> None:
     """The model's score, decision, threshold, SHAP waterfall and reasons for the case (as on Explore)."""
     words = use_case.words
@@ -35,7 +44,7 @@ def render_reveal(explanation: CaseExplanation, use_case: UseCase, key: str) -> 
     left, right = st.columns([3, 2])
     render_case_waterfall(explanation, use_case, key, left)
     with right:
-        st.subheader(md("Principal reasons for “{}”", words.positive_decision))  # as on Explore: what pushed up
+        st.subheader(reasons_heading(explanation, use_case))  # as on Explore
         if explanation.reasons:
             st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
         else:

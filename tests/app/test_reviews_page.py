@@ -51,7 +51,7 @@ def _revealed(at) -> dict:
     return {
         "metrics": [m.label for m in at.metric],
         "waterfalls": [el.key for el in at.get("plotly_chart") if (el.key or "").startswith("review_waterfall")],
-        "why": [s.value for s in at.subheader if s.value.startswith("Principal reasons")],
+        "why": [s.value for s in at.subheader if s.value.startswith("Principal reasons") or "what raised" in s.value],
     }
 
 
@@ -72,7 +72,13 @@ def test_blind_first_nothing_of_the_model_shows_before_the_own_decision_is_saved
     assert not at.exception
     shown = _revealed(at)
     assert "Decision" in shown["metrics"] and any(label.startswith("Probability of") for label in shown["metrics"])
-    assert shown["waterfalls"] == [f"review_waterfall_{case}"] and shown["why"]
+    assert shown["waterfalls"] == [f"review_waterfall_{case}"]
+    expected = (
+        "Principal reasons for “decline”"
+        if explanation.decision == "decline"
+        else "Approved — what raised the risk of default most"
+    )
+    assert [w.replace("\\", "") for w in shown["why"]] == [expected]  # the heading says the model's own decision
     text = _texts(at)
     assert all(r in text for r in reasons)
     assert "Your decision before the reveal: **approve** (confidence 4 of 5)." in "\n".join(m.value for m in at.info)
