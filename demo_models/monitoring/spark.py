@@ -59,6 +59,7 @@ def spark_backend() -> Any:
         if _backend is None:
             import ibis
 
+            logging.getLogger("py4j").setLevel(logging.WARNING)  # its connections' chatter, even at exit
             session = _start_session(spark_master())
             log.info("Spark session started at %s", spark_master())
             _backend = ibis.pyspark.connect(session)
