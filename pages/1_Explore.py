@@ -151,7 +151,7 @@ left.caption(
 )
 
 with right:
-    st.subheader(reasons_heading(explanation, use_case))
+    st.subheader(md(*reasons_heading(explanation, use_case)))
     if explanation.reasons:
         st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
     else:

@@ -25,13 +25,13 @@ def render_case_inputs(use_case: UseCase, values: pd.Series) -> None:
     )
 
 
-def reasons_heading(explanation: CaseExplanation, use_case: UseCase) -> str:
+def reasons_heading(explanation: CaseExplanation, use_case: UseCase) -> tuple[str, ...]:
     """The heading above a case's reason codes: reasons for the negative-for-the-case decision when the model
     took it, else what raised the risk most (the same reasons, for a case the model decided the other way)."""
     words = use_case.words
     if explanation.decision == use_case.positive_decision:
-        return md("Principal reasons for “{}”", words.positive_decision)
-    return md("{} — what raised the {} most", capitalise(words.past(explanation.decision)), words.risk)
+        return ("Principal reasons for “{}”", words.positive_decision)  # for md()
+    return ("{} — what raised the {} most", capitalise(words.past(explanation.decision)), words.risk)
 
 
 def render_reveal(explanation: CaseExplanation, use_case: UseCase, key: str) -> None:
@@ -44,7 +44,7 @@ def render_reveal(explanation: CaseExplanation, use_case: UseCase, key: str) -> 
     left, right = st.columns([3, 2])
     render_case_waterfall(explanation, use_case, key, left)
     with right:
-        st.subheader(reasons_heading(explanation, use_case))  # as on Explore
+        st.subheader(md(*reasons_heading(explanation, use_case)))  # as on Explore
         if explanation.reasons:
             st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
         else:
