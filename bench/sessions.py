@@ -15,6 +15,9 @@ real server.
     .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--processes 1 2 4]
         [--page What_if --page Explore --page Compare] [--seconds 20] [--data DIR] [--heavy]
 
+--page one-widget runs the sessions on the one-widget page itself: Streamlit's own floor for that many
+sessions in one process, to read the app's figures against.
+
 --processes spreads the sessions round-robin over that many `streamlit run app.py` processes on the
 same data dir (as `involve nginx`'s sticky routing spreads browsers; nginx itself is not in the
 measured path), to show how reruns per second grow with processes on this machine's cores.
@@ -157,7 +160,11 @@ def _prepare(data: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 8, 16])
-    parser.add_argument("--page", action="append", help="url path of a page (default: What_if, Explore, Compare)")
+    parser.add_argument(
+        "--page",
+        action="append",
+        help="url path of a page (default: What_if, Explore, Compare); one-widget: the reference page itself",
+    )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--data", type=Path, default=None, help="a data dir (prepared if empty)")
     parser.add_argument("--heavy", action="store_true", help="a registration running in another process meanwhile")
@@ -197,8 +204,11 @@ def main() -> None:
         for page in args.page or ["What_if", "Explore", "Compare"]:
             for processes in args.processes:
                 for n in args.sessions:
-                    urls = app_urls[:processes]
-                    r = asyncio.run(measure(urls, pages[page], n, (ref_url, ref_hash), args.seconds))
+                    if page == "one-widget":  # the floor itself under the same number of sessions
+                        urls, page_hash = [ref_url], ref_hash
+                    else:
+                        urls, page_hash = app_urls[:processes], pages[page]
+                    r = asyncio.run(measure(urls, page_hash, n, (ref_url, ref_hash), args.seconds))
                     print(
                         f"{page:10s} {processes:9d} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
                         f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",
