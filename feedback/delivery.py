@@ -1,23 +1,33 @@
 """Sending a message through apprise: the channel URLs it goes to, sending to each, the channels as shown.
 
 A message that reached some of its channel URLs before a failure remembers them (by digest, never
-the URL) and a retry sends only to the others. The worker that claims due messages, sends them and
-records each attempt is `feedback.store.delivery` (it needs the store; this module does not).
+the URL) and a retry sends only to the others. Every attempt carries the message's idempotency key to
+the receiver, the same on a retry: a JSON webhook gets it as the `idempotency_key` field and the
+`Idempotency-Key` header, an e-mail as its Message-ID (a digest of the key) and `X-Involve-Idempotency-Key`,
+so a receiver can drop a message a dying worker sent but could not record. The worker that claims due
+messages, sends them and records each attempt is `feedback.store.delivery` (it needs the store; this
+module does not).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
+from apprise.plugins.email import base as apprise_email
 
 from feedback.notifications import EVERY_TEAM, TEAM_PREFIX, Channels, NotificationError, OutboxMessage, full_link
 
 log = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 500
+KEY_FIELD, KEY_HEADER, EMAIL_KEY_HEADER = "idempotency_key", "Idempotency-Key", "X-Involve-Idempotency-Key"
+_MESSAGE_ID_LOCK = threading.Lock()  # apprise makes an e-mail's Message-ID with one module-level function
 
 
 @dataclass(frozen=True)
@@ -72,12 +82,47 @@ def describe_channels(channels: Channels) -> list[ChannelView]:
     return views
 
 
-def send_to(url: str, title: str, body: str) -> str | None:
-    """Send one notification to one apprise URL; None if it was accepted, else why not."""
+def message_id_of(key: str, app_url: str) -> str:
+    """The e-mail Message-ID of the message with this idempotency key, the same on every attempt."""
+    host = urlsplit(app_url).hostname or "involve.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{host}>"
+
+
+@contextmanager
+def _message_id(plugin: object, message_id: str | None) -> Iterator[None]:
+    """While an e-mail plugin sends: apprise's Message-ID is `message_id` (apprise has no option for it)."""
+    if message_id is None or not isinstance(plugin, apprise_email.NotifyEmail):
+        yield
+        return
+    with _MESSAGE_ID_LOCK:
+        made = apprise_email.make_msgid
+        apprise_email.make_msgid = lambda *args, **kwargs: message_id
+        try:
+            yield
+        finally:
+            apprise_email.make_msgid = made
+
+
+def _carry_key(plugin: object, key: str) -> None:
+    """Put the idempotency key on what a plugin sends: an HTTP header or e-mail header, a JSON field."""
+    headers = getattr(plugin, "headers", None)
+    if isinstance(headers, dict):
+        headers[EMAIL_KEY_HEADER if isinstance(plugin, apprise_email.NotifyEmail) else KEY_HEADER] = key
+    extras = getattr(plugin, "payload_extras", None)
+    if isinstance(extras, dict):
+        extras[KEY_FIELD] = key
+
+
+def send_to(url: str, title: str, body: str, key: str | None = None, message_id: str | None = None) -> str | None:
+    """Send one notification to one apprise URL, carrying the idempotency key (and the e-mail Message-ID)
+    where the channel can; None if it was accepted, else why not."""
     client = apprise.Apprise()
     if not client.add(url):
         return f"the channel URL ({url.split(':', 1)[0]}://…) is not one apprise understands"
-    with apprise.LogCapture(level=logging.WARNING) as output:
+    plugin = next(iter(client))
+    if key is not None:
+        _carry_key(plugin, key)
+    with apprise.LogCapture(level=logging.WARNING) as output, _message_id(plugin, message_id):
         try:
             ok = client.notify(title=title, body=body)
         except Exception as err:  # a plugin's own failure must not stop the worker with the message claimed
@@ -97,11 +142,12 @@ def send_message(channels: Channels, message: OutboxMessage) -> tuple[bool, str 
     except NotificationError as err:
         return False, str(err), reached
     body = f"{message.body}\n\nOpen it in Involve: {full_link(channels.app_url, message.link)}"
+    message_id = message_id_of(message.idempotency_key, channels.app_url)
     errors = []
     for url in urls:
         if url_digest(url) in reached:
             continue
-        error = send_to(url, message.subject, body)
+        error = send_to(url, message.subject, body, message.idempotency_key, message_id)
         if error is None:
             reached.add(url_digest(url))
         else:

@@ -46,8 +46,12 @@ IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
 CADENCES = (IMMEDIATE, DAILY, WEEKLY)
 QUEUED, SENDING, SENT, DEAD = "queued", "sending", "sent", "dead"
 HELD, DIGESTED = "held", "digested"  # waiting for the person's digest; carried by a digest (its `digest_id`)
+#: a fan-out row: one per change, telling the worker to queue its message for each person who wants it (then
+#: `expanded`); it is not a message and is never sent
+FANOUT, EXPANDED = "fan-out", "expanded"
 STATUSES = (QUEUED, SENDING, SENT, DEAD, HELD, DIGESTED)
 TEAM_PREFIX = "team:"
+FANOUT_PREFIX = "people:"  # a fan-out row's recipient: "people:<use case>" ("people:" for every use case)
 EVERY_TEAM = "team:*"  # every use case's team channels (an outage, a notice for everyone)
 EMAIL_SUBJECT_PREFIX = "email:"  # a login subject made of a verified e-mail (feedback.access.login_subject)
 DEFAULT_MAX_ATTEMPTS = 5

@@ -58,6 +58,7 @@ class WebhookReceiver:
 
     def __init__(self, delay: float = 0.0) -> None:
         self.posts: list[dict] = []
+        self.headers: list[dict[str, str]] = []  # the HTTP headers of each post accepted, beside `posts`
         self.answered: list[int] = []
         self.status = 200
         self.delay = delay
@@ -73,6 +74,7 @@ class WebhookReceiver:
                     receiver.answered.append(status)
                     if status < 300:
                         receiver.posts.append(body)
+                        receiver.headers.append(dict(self.headers.items()))
                 self.send_response(status)
                 self.end_headers()
 

@@ -21,6 +21,7 @@ from feedback.notifications import DEAD, SENT, TEAM_PREFIX, Channels, OutboxMess
 from feedback.store.database import FeedbackStore
 from feedback.store.digests import build_digests
 from feedback.store.notifications import LOST_CLAIM, add_messages, claim_due, record_attempt, still_claimed
+from feedback.store.notify_events import expand_fanouts
 from feedback.store.rounds import queue_round_reminders
 
 log = logging.getLogger(__name__)
@@ -73,10 +74,12 @@ def deliver_claimed(
 def deliver_due(
     store: FeedbackStore, channels: Channels, worker: str = "", batch: int = 50, now: datetime | None = None
 ) -> DeliveryReport:
-    """Queue the review rounds' reminders and the digests whose time has come, then deliver every message
-    due now (or at `now`), a claimed batch at a time, until none is due."""
+    """Expand the changes' fan-out rows, queue the review rounds' reminders and the digests whose time has
+    come, then deliver every message due now (or at `now`), a claimed batch at a time, until none is due."""
     worker = worker or default_worker()
     moment = now or datetime.now(timezone.utc)
+    while expand_fanouts(store):  # a change's one fan-out row becomes a message per person who wants it
+        pass
     queue_round_reminders(store, moment.date())  # once per round and reviewer, the day before it is due
     digests = build_digests(store, moment, hour=channels.digest_hour, app_url=channels.app_url)
     total = DeliveryReport(digests=len(digests))

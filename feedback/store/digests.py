@@ -18,6 +18,7 @@ from feedback.notifications import DAILY, DIGESTED, HELD, WEEKLY, OutboxMessage
 from feedback.notify_events import digest_message, digest_time
 from feedback.store.database import FeedbackStore
 from feedback.store.notifications import _message, enqueue
+from feedback.store.notify_events import expand_fanouts
 from feedback.store.schema import OUTBOX
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ def build_digests(
     """Queue one digest per person and cadence for the messages held until the last digest time (with
     `at_once`, until now: `involve notify --digest`); the digests queued (none if nothing was held)."""
     now = now or datetime.now(timezone.utc)
+    while expand_fanouts(store):  # the people's messages of a change are held here only once expanded
+        pass
     digests = []
     for cadence in cadences:
         until = now if at_once else digest_time(cadence, now, hour)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection
-from dataclasses import replace
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, select
@@ -19,11 +18,11 @@ from sqlalchemy import Connection, select
 from feedback.access import Actor, name_changer
 from feedback.announcements import announce_events
 from feedback.lifecycle import LifecycleError, LifecycleEvent, current_statuses, plan_change
-from feedback.notifications import LIFECYCLE_CHANGE, lifecycle_message
+from feedback.notifications import lifecycle_message
 from feedback.signoff import SignOff, Snapshot, check_required_roles, current_signoffs
 from feedback.store.database import FeedbackStore, insert_record, utc_row
 from feedback.store.notifications import enqueue
-from feedback.store.notify_events import queue_for_people
+from feedback.store.notify_events import queue_fanout
 from feedback.store.schema import ANNOUNCEMENTS, LIFECYCLE, SIGNOFFS
 
 log = logging.getLogger(__name__)
@@ -125,17 +124,8 @@ def change_lifecycle(
             insert_record(conn, ANNOUNCEMENTS, notice, now)
         if notify:
             enqueue(conn, [lifecycle_message(change) for change in saved], now)
-            for change in saved:
-                to_person = lifecycle_message(change)
-                queue_for_people(
-                    conn,
-                    use_case,
-                    LIFECYCLE_CHANGE,
-                    lambda to, m=to_person, n=change.id: replace(
-                        m, recipient=to, idempotency_key=f"lifecycle:{n}:{to}"
-                    ),
-                    now=now,
-                )
+            for change in saved:  # one row each; the worker queues it for the people (`expand_fanouts`)
+                queue_fanout(conn, lifecycle_message(change), f"lifecycle:{change.id}", now)
     for change in saved:
         log.info(
             "%s/%s: %s -> %s by %s",

@@ -16,6 +16,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from feedback.access import Actor, check_actor
 from feedback.notifications import (
     DEAD,
+    EXPANDED,
+    FANOUT,
     IMMEDIATE,
     QUEUED,
     SENDING,
@@ -193,8 +195,8 @@ def record_attempt(
 def delivery_log(
     store: FeedbackStore, use_case: str | None = None, statuses: Collection[str] = (), limit: int = 200
 ) -> list[OutboxMessage]:
-    """The outbox's messages (of a use case, of some statuses), newest first."""
-    query = select(OUTBOX)
+    """The outbox's messages (of a use case, of some statuses), newest first; not the fan-out rows."""
+    query = select(OUTBOX).where(OUTBOX.c.status.not_in([FANOUT, EXPANDED]))  # fan-out rows are not messages
     if use_case is not None:
         query = query.where(OUTBOX.c.use_case == use_case)
     if statuses:

@@ -4,27 +4,36 @@ case's team channels.
 
 The people are everyone the store knows by their stable subject: who gave feedback (and on which use
 cases), who signed off, who subscribed. Only an address is written to the outbox, never a channel URL.
+
+A change that may tell hundreds of people (a lifecycle change) writes one fan-out row instead
+(`queue_fanout`), in its own transaction; the worker expands it into one message per person
+(`expand_fanouts`) under a row lock, so the change pays for one insert, not for reading the people.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
 from feedback.access import subject_of
 from feedback.notifications import (
     EVERY_TEAM,
+    EXPANDED,
+    FANOUT,
+    FANOUT_PREFIX,
+    QUEUED,
     TEAM_PREFIX,
     OutboxMessage,
     for_person,
     wanted_by,
 )
-from feedback.store.notifications import enqueue, subscriptions_of
-from feedback.store.schema import FEEDBACK, SIGNOFFS, SUBSCRIPTIONS
+from feedback.store.database import FeedbackStore
+from feedback.store.notifications import _message, enqueue, subscriptions_of
+from feedback.store.schema import FEEDBACK, OUTBOX, SIGNOFFS, SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -95,3 +104,33 @@ def queue_for_team(
 ) -> list[OutboxMessage]:
     """In the change's transaction: queue `build(recipient)` for a use case's team channels (None: every team's)."""
     return enqueue(conn, [build(f"{TEAM_PREFIX}{use_case}" if use_case else EVERY_TEAM)], now)
+
+
+def queue_fanout(
+    conn: Connection, template: OutboxMessage, key: str, now: datetime | None = None
+) -> list[OutboxMessage]:
+    """In the change's transaction: one fan-out row asking the worker to queue `template` for each person who
+    wants its event of its use case, each under the idempotency key `<key>:<address>`; the row added."""
+    audience = f"{FANOUT_PREFIX}{template.use_case}"
+    row = replace(template, recipient=audience, idempotency_key=f"{key}:{audience}", status=FANOUT)
+    return enqueue(conn, [row], now)
+
+
+def expand_fanouts(store: FeedbackStore, limit: int = 20) -> int:
+    """Queue the messages of up to `limit` fan-out rows for their people and mark the rows expanded, in one
+    transaction under row locks (FOR UPDATE SKIP LOCKED; SQLite's write lock): two workers expand each row
+    once, and the messages' idempotency keys make a second expansion a no-op. How many rows were expanded."""
+    query = select(OUTBOX).where(OUTBOX.c.status == FANOUT).order_by(OUTBOX.c.id).limit(limit)
+    with store.transaction(write=True) as conn:
+        rows = [_message(row) for row in conn.execute(query.with_for_update(skip_locked=True)).mappings()]
+        for fan in rows:
+            key = fan.idempotency_key.removesuffix(f":{fan.recipient}")
+            template = replace(fan, status=QUEUED, id=0, created_at=None)
+
+            def build(to: str, template: OutboxMessage = template, key: str = key) -> OutboxMessage:
+                return replace(template, recipient=to, idempotency_key=f"{key}:{to}")
+
+            told = queue_for_people(conn, fan.use_case, fan.event, build, now=fan.created_at)
+            conn.execute(update(OUTBOX).where(OUTBOX.c.id == fan.id).values(status=EXPANDED))
+            log.info("fan-out #%s (%s of %s): %s message(s) queued", fan.id, fan.event, fan.use_case, len(told))
+    return len(rows)
