@@ -11,7 +11,7 @@ from demo_models.formats import format_money, format_share
 from demo_models.metrics.cohort_compare import CohortChange
 from demo_models.metrics.error_map import ErrorHeatMap
 from demo_models.presentation.chart_text import ChartText
-from demo_models.presentation.figures import plot_text
+from demo_models.presentation.figures import build_reliability_figure, build_reliability_trace, plot_text
 from demo_models.vocabulary import UseCase
 
 SIDE_COLOURS = ("#95a5a6", "#2471a3")  # the older iteration in grey, the newer in blue
@@ -85,37 +85,11 @@ def describe_error_heat_map(heat: ErrorHeatMap, use_case: UseCase, currency: str
 
 def build_reliability_pair(change: CohortChange, outcome: str) -> go.Figure:
     """Both iterations' reliability curves on the same cases, each observed rate with its interval."""
-    traces = [go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="calibrated", line={"dash": "dot", "color": "#7f8c8d"})]
-    for side, colour in zip(change.calibration, SIDE_COLOURS):
-        table = side.reliability
-        traces.append(
-            go.Scatter(
-                x=table["mean score"],
-                y=table["observed rate"],
-                mode="lines+markers",
-                name=plot_text(f"{side.version} (ECE {side.ece:.3f})"),
-                line={"color": colour},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": table["interval high"] - table["observed rate"],
-                    "arrayminus": table["observed rate"] - table["interval low"],
-                },
-                customdata=table["cases"],
-                hovertemplate="mean score %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} cases<extra></extra>",
-            )
-        )
-    figure = go.Figure(traces)
-    figure.update_layout(
-        xaxis_title="mean score in the bin",
-        yaxis_title=plot_text(f"share that turned out {outcome}"),
-        xaxis={"range": [0, 1], "tickformat": ".0%"},
-        yaxis={"range": [0, 1], "tickformat": ".0%"},
-        height=380,
-        margin={"l": 10, "r": 10, "t": 20, "b": 40},
-        legend={"orientation": "h", "y": -0.25},
-    )
-    return figure
+    curves = [
+        build_reliability_trace(side.reliability, plot_text(f"{side.version} (ECE {side.ece:.3f})"), colour)
+        for side, colour in zip(change.calibration, SIDE_COLOURS)
+    ]
+    return build_reliability_figure(curves, outcome)
 
 
 def describe_reliability_pair(change: CohortChange, outcome: str) -> ChartText:

@@ -202,28 +202,38 @@ def build_gap_sweep(sweep: pd.DataFrame, threshold: float) -> go.Figure:
     return figure
 
 
-def build_reliability(table: pd.DataFrame, outcome: str) -> go.Figure:
-    """Observed rate against mean score per score bin (`metrics.calibration.reliability_table`), each with its
-    interval, beside the diagonal a calibrated score would follow."""
-    figure = go.Figure(
-        [
-            go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="calibrated", line={"dash": "dot", "color": "#7f8c8d"}),
-            go.Scatter(
-                x=table["mean score"],
-                y=table["observed rate"],
-                mode="lines+markers",
-                name="observed",
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": table["interval high"] - table["observed rate"],
-                    "arrayminus": table["observed rate"] - table["interval low"],
-                },
-                customdata=table["cases"],
-                hovertemplate="mean score %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} cases<extra></extra>",
-            ),
-        ]
+CALIBRATED = {
+    "x": [0, 1],
+    "y": [0, 1],
+    "mode": "lines",
+    "name": "calibrated",
+    "line": {"dash": "dot", "color": "#7f8c8d"},
+}
+
+
+def build_reliability_trace(table: pd.DataFrame, name: str, colour: str | None = None) -> go.Scatter:
+    """One reliability curve (`metrics.calibration.reliability_table`): observed rate against mean score per
+    score bin, each with its interval."""
+    return go.Scatter(
+        x=table["mean score"],
+        y=table["observed rate"],
+        mode="lines+markers",
+        name=name,
+        line={"color": colour} if colour else None,
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": table["interval high"] - table["observed rate"],
+            "arrayminus": table["observed rate"] - table["interval low"],
+        },
+        customdata=table["cases"],
+        hovertemplate="mean score %{x:.1%}<br>observed %{y:.1%}<br>%{customdata:,} cases<extra></extra>",
     )
+
+
+def build_reliability_figure(curves: list[go.Scatter], outcome: str) -> go.Figure:
+    """Reliability curves beside the diagonal a calibrated score would follow, on 0–100 % axes."""
+    figure = go.Figure([go.Scatter(**CALIBRATED), *curves])
     figure.update_layout(
         xaxis_title="mean score in the bin",
         yaxis_title=plot_text(f"share that turned out {outcome}"),
@@ -234,6 +244,11 @@ def build_reliability(table: pd.DataFrame, outcome: str) -> go.Figure:
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
+
+
+def build_reliability(table: pd.DataFrame, outcome: str) -> go.Figure:
+    """Observed rate against mean score per score bin, each with its interval, beside the diagonal."""
+    return build_reliability_figure([build_reliability_trace(table, "observed")], outcome)
 
 
 PSI_COLOURS = [[0, "#eafaf1"], [0.1 / 0.5, "#f9e79f"], [0.25 / 0.5, "#f5b041"], [1, "#c0392b"]]
