@@ -34,10 +34,16 @@ def render_data_explorer(ctx, scored, threshold: float) -> None:
     st.header("The data behind it")
     left, right = st.columns(2)
     column = left.selectbox(
-        "Input", explorer_inputs(scored), format_func=lambda c: label_input(scored, c), key="explorer_input"
+        "Input",
+        explorer_inputs(scored),
+        format_func=lambda c: label_input(scored, c),
+        key=f"explorer_input_{use_case.name}",
     )
     by = right.radio(
-        "Split by", split_options(scored), format_func=lambda b: _split_label(scored, b), key="explorer_by"
+        "Split by",
+        split_options(scored),
+        format_func=lambda b: _split_label(scored, b),
+        key=f"explorer_by_{use_case.name}",
     )
     profile, figure, text = input_profile_of(ctx, card, threshold, column, by)
     st.caption(

@@ -13,6 +13,7 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.data_explorer import compare_with_reference, missing_by_group, profile_input
 from demo_models.monitoring.stream import build_stream, reference_cases
 from tests.app.apptest import decode, open_app, plotly_figures
+from tests.helpers import register_approvals
 
 PAGE = "pages/7_Outcomes.py"
 
@@ -31,10 +32,10 @@ def _table(at, key: str):
 def test_credit_input_by_protected_group_and_no_reference_held(app_env, scored):
     at = open_app(PAGE, iteration="v3")
     assert not at.exception
-    at.selectbox(key="explorer_input").select("age")
-    at.radio(key="explorer_by").set_value("sex").run()
+    at.selectbox(key="explorer_input_credit").select("age")
+    at.radio(key="explorer_by_credit").set_value("sex").run()
     assert not at.exception
-    assert "Age (protected)" in at.selectbox(key="explorer_input").format_func("age")
+    assert "Age (protected)" in at.selectbox(key="explorer_input_credit").format_func("age")
     expected = profile_input(scored["v3"], "age", "sex")
     shown = _table(at, "explorer_groups")
     assert list(shown["group"]) == list(expected.groups["group"]) and list(shown["cases"]) == [
@@ -53,8 +54,8 @@ def test_credit_input_by_protected_group_and_no_reference_held(app_env, scored):
 def test_fraud_against_the_reference_months_equals_compare_with_reference(app_env, registry_dir):
     at = open_app(PAGE, use_case="fraud", iteration="v1")
     assert not at.exception
-    at.selectbox(key="explorer_input").select("channel")
-    at.radio(key="explorer_by").set_value("decision").run()
+    at.selectbox(key="explorer_input_fraud").select("channel")
+    at.radio(key="explorer_by_fraud").set_value("decision").run()
     v1 = ScoredIteration(load_iteration("fraud", "v1", registry_dir))
     expected = profile_input(v1, "channel", "decision")
     assert list(_table(at, "explorer_groups")["cases"]) == [int(c) for c in expected.groups["cases"]]
@@ -68,3 +69,30 @@ def test_fraud_against_the_reference_months_equals_compare_with_reference(app_en
     reference_share = comparison.table[comparison.table["source"] == "reference data"]["share"]
     assert list(decode(figure.data[1].y)) == pytest.approx(list(reference_share))
     assert any(months[0] in c.value and months[-1] in c.value for c in at.caption)
+
+
+@pytest.fixture(scope="module")
+def loans_only(tmp_path_factory):
+    root = tmp_path_factory.mktemp("loans-explorer") / "registry"
+    register_approvals(root)
+    return root
+
+
+def test_a_brought_model_with_missing_incomes_by_protected_region(app_env, loans_only, monkeypatch):
+    monkeypatch.setenv("INVOLVE_REGISTRY_DIR", str(loans_only))
+    at = open_app(PAGE, use_case="loans", iteration="v1")
+    assert not at.exception
+    at.selectbox(key="explorer_input_loans").select("income")
+    at.radio(key="explorer_by_loans").set_value("region").run()
+    assert not at.exception
+    v1 = ScoredIteration(load_iteration("loans", "v1", loans_only))
+    frame = v1.iteration.eval_data
+    shown = _table(at, "explorer_groups").set_index("group")
+    by_region = frame["income"].isna().groupby(frame["region"])
+    assert list(shown["missing"]) == [int(n) for n in by_region.sum()] and shown["missing"].sum() > 0
+    assert list(shown["missing share"]) == pytest.approx(list(by_region.mean()))
+    missing = _table(at, "explorer_missing").set_index("input")
+    assert missing.loc["Income", "missing"] == frame["income"].isna().sum()
+    assert "Region (protected)" in missing.index
+    at.toggle(key="explorer_reference").set_value(True).run()
+    assert any("holds no reference data" in i.value for i in at.info)
