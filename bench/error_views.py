@@ -6,6 +6,11 @@ share every case), and reports medians over the runs of:
 - cohorts: `find_error_cohorts` with reviewer agreement beside it (`cohorts_with_agreement`, 500 verdicts);
 - heat map: `error_heat_map` over the two most important inputs, its figure and text;
 - side by side: `compare_cohorts` (both iterations' cohorts under both, both calibrations), figure and text;
+- data explorer: the most important input by actual outcome (`profile_input`, its figure and text) and every
+  input's missing values by decision (`missing_by_group`);
+- against the reference: the most important input and every input's drift against the reference months of the
+  monitoring stream (`compare_with_reference`; the stream, 200,000 transactions as Monitoring builds it, is
+  generated once outside the timing: Monitoring's cached stream);
 each as a first render (computed) and as a rerun (the cached figure serialised, as Streamlit does).
 Targets (issue 20): first render at most 1 s at 10,000 and 3 s at 100,000; rerun at most 150 ms.
 
@@ -29,8 +34,19 @@ from demo_models.builtin.training import ensure_builtin_iterations
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.cohort_compare import cohorts_with_agreement, compare_cohorts
+from demo_models.metrics.data_explorer import (
+    BY_DECISION,
+    BY_OUTCOME,
+    compare_with_reference,
+    explorer_inputs,
+    label_input,
+    missing_by_group,
+    profile_input,
+)
 from demo_models.metrics.error_map import error_heat_map, heat_map_inputs
 from demo_models.metrics.errors import find_error_cohorts
+from demo_models.monitoring.stream import build_stream, reference_cases
+from demo_models.presentation.data_figures import build_share_bars, describe_share_bars
 from demo_models.presentation.error_figures import (
     build_error_heat_map,
     build_reliability_pair,
@@ -51,6 +67,34 @@ def _enlarged(registry: Path, version: str, rows: int, seed: int = 0) -> ScoredI
     shap = iteration.shap_values.set_axis(iteration.shap_values.index.astype(str))
     shap = shap.loc[iteration.eval_data.index.astype(str)[picks]].set_axis(ids)
     return ScoredIteration(replace(iteration, eval_data=data, shap_values=shap))
+
+
+def _explorer_views(new: ScoredIteration, reference: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """(first render s, rerun ms) of the data explorer's views."""
+    timings = {}
+    column = explorer_inputs(new)[0]
+    label = label_input(new, column)
+    start = time.perf_counter()
+    profile = profile_input(new, column, BY_OUTCOME)
+    figure = build_share_bars(profile.table, "group", label, "outcome")
+    describe_share_bars(profile.table, "group", label)
+    missing = missing_by_group(new, BY_DECISION)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    figure.to_json()
+    profile.groups.to_json()
+    missing.to_json()
+    timings["data explorer"] = (first, (time.perf_counter() - start) * 1000)
+    start = time.perf_counter()
+    comparison = compare_with_reference(new.features, reference, column, new.use_case)
+    figure = build_share_bars(comparison.table, "source", label, "source")
+    describe_share_bars(comparison.table, "source", label)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    figure.to_json()
+    comparison.drift.to_json()
+    timings["against the reference"] = (first, (time.perf_counter() - start) * 1000)
+    return timings
 
 
 def _views(old: ScoredIteration, new: ScoredIteration, reviewed: pd.DataFrame) -> dict[str, tuple[float, float]]:
@@ -107,7 +151,8 @@ def main() -> None:
                     "verdict": rng.choice(["agree", "disagree", "unsure"], 500),
                 }
             )
-            runs = [_views(old, new, reviewed) for _ in range(args.runs)]
+            reference, _ = reference_cases(new, build_stream(new, 200_000))
+            runs = [{**_views(old, new, reviewed), **_explorer_views(new, reference)} for _ in range(args.runs)]
             for view in runs[0]:
                 first = statistics.median(r[view][0] for r in runs)
                 rerun = statistics.median(r[view][1] for r in runs)

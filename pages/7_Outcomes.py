@@ -32,6 +32,7 @@ from feedback.store.records import list_feedback
 from feedback.store.rounds import closed_answers
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
+from pages._ui.data_explorer_view import render_data_explorer
 from pages._ui.error_views import render_heat_map, render_side_by_side
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import (
@@ -432,3 +433,6 @@ else:
         st.warning(plain(warning))
     for note in [*dependence_notes(dependence, use_case), *(dependence_notes(other, use_case) if other else [])]:
         st.caption(plain(note))
+
+# --- the data behind it -------------------------------------------------------------------------
+render_data_explorer(ctx, scored, threshold)

@@ -70,6 +70,15 @@ def reference_months(scored: ScoredIteration, stream: Stream) -> list[str]:
     return months or stream.months[:3]
 
 
+def reference_cases(scored: ScoredIteration, stream: Stream | None) -> tuple[pd.DataFrame | None, list[str]]:
+    """(the stream's cases in the reference months, those months): the data the iteration was trained on as
+    monitoring reads it; (None, []) where the use case has no stream (the registry holds no reference)."""
+    if stream is None:
+        return None, []
+    months = reference_months(scored, stream)
+    return stream.frame[stream.frame[stream.month_column].isin(months)], months
+
+
 def shap_by_month(
     scored: ScoredIteration, stream: Stream, per_month: int = SHAP_CASES_PER_MONTH, seed: int = 0
 ) -> pd.DataFrame:

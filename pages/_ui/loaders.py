@@ -347,3 +347,58 @@ def cohorts_of(
     no tree again."""
     said = tuple((f.case_id, f.verdict) for f in entries if f.iteration == card.version)
     return _cohorts(key_of(ctx, card), threshold, kind, costs, said, protected)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _input_profile_view(key: IterationKey, threshold: float, column: str, by: str):
+    from demo_models.metrics.data_explorer import label_input, profile_input
+    from demo_models.presentation.data_figures import build_share_bars, describe_share_bars
+
+    scored = _load_scored(key).at_threshold(threshold)
+    profile = profile_input(scored, column, by)
+    label = label_input(scored, column)
+    title = "group" if by not in ("outcome", "decision") else by
+    return (
+        profile,
+        build_share_bars(profile.table, "group", label, title),
+        describe_share_bars(profile.table, "group", label),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _missing_view(key: IterationKey, threshold: float, by: str):
+    from demo_models.metrics.data_explorer import missing_by_group
+
+    return missing_by_group(_load_scored(key).at_threshold(threshold), by)
+
+
+@st.cache_resource(show_spinner="Reading the reference data…", max_entries=32)
+def _reference_view(key: IterationKey, rows: int, column: str):
+    from demo_models.metrics.data_explorer import compare_with_reference, label_input
+    from demo_models.monitoring.stream import reference_cases
+    from demo_models.presentation.data_figures import build_share_bars, describe_share_bars
+
+    scored = _load_scored(key)
+    reference, months = reference_cases(scored, _stream(key, rows))
+    if reference is None:
+        return None, [], None, None
+    comparison = compare_with_reference(scored.features, reference, column, scored.use_case)
+    label = label_input(scored, column)
+    figure = build_share_bars(comparison.table, "source", label, "source")
+    return comparison, months, figure, describe_share_bars(comparison.table, "source", label)
+
+
+def input_profile_of(ctx: PageContext, card: IterationCard, threshold: float, column: str, by: str):
+    """(profile, figure, text) of one input split by outcome, decision or protected group (cached)."""
+    return _input_profile_view(key_of(ctx, card), threshold, column, by)
+
+
+def missing_of(ctx: PageContext, card: IterationCard, threshold: float, by: str):
+    """Every input's missing values per group (`missing_by_group`, cached)."""
+    return _missing_view(key_of(ctx, card), threshold, by)
+
+
+def reference_comparison_of(ctx: PageContext, card: IterationCard, column: str):
+    """(comparison, reference months, figure, text) of an input against the reference data Monitoring reads
+    (the monitoring stream's reference months); (None, [], None, None) where none is held (cached)."""
+    return _reference_view(key_of(ctx, card), settings.monitor_rows(), column)
