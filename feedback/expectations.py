@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedback.access import Actor, check_actor, same_person
+from feedback.access import Actor, check_actor, check_acts_on, same_person
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 from feedback.rounds import ReviewRound, RoundAnswer, RoundError
 
@@ -216,9 +216,10 @@ def pin_expectation(
 
 
 def retire(actor: Actor, expectation: Expectation, reason: str, retired: Retirement | None) -> Retirement:
-    """The retirement of an expectation by `actor` with a reason (AccessError for a role that may not,
-    ExpectationError without a reason or if it was retired already — `retired`)."""
+    """The retirement of an expectation by `actor` with a reason (AccessError for a role that may not, or a
+    demo identity on one made under login; ExpectationError without a reason or if retired already — `retired`)."""
     actor = check_actor(actor, "retire expectations")
+    check_acts_on(actor, expectation.author_subject, expectation.author_name, "This expectation")
     if retired is not None:
         raise ExpectationError(
             f"The expectation on case {expectation.case_id} was retired already by {retired.actor_name}"

@@ -188,3 +188,8 @@ def read_expectation_book(store: FeedbackStore, use_case: str) -> ExpectationBoo
     in_force = current_expectations(e for e in every.values() if e.id not in retired_ids)
     history = [(every[r.expectation_id], r) for r in reversed(retirements) if r.expectation_id in every]
     return ExpectationBook([in_force[c] for c in sorted(in_force)], history)
+
+
+def expectation_on(store: FeedbackStore, use_case: str, case_id: str) -> Expectation | None:
+    """The expectation in force on one case of the use case (the latest not retired), or None."""
+    return current_expectations(e for e in list_expectations(store, use_case) if e.case_id == case_id).get(case_id)

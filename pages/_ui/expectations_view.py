@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from demo_models.formats import UNDEFINED
 from demo_models.iterations.evaluation import Evaluation
@@ -15,6 +16,7 @@ from demo_models.reviews.expectations import (
     ExpectationBook,
     adjudication_queue,
     check_iterations,
+    expectation_on,
     pin_case,
     read_expectation_book,
     record_adjudication,
@@ -238,14 +240,44 @@ def render_expectations_met(ctx: PageContext, cards: list[IterationCard], key: s
 def render_pin_form(ctx: PageContext, scored: Evaluation, case_id: str) -> None:
     """On Explore: "this case should be approved / declined" with a reason, kept as an expectation of the
     use case that every iteration is checked against (for a role that may pin)."""
-    words, actor = ctx.use_case.words, ctx.identity.actor
+    actor = ctx.identity.actor
     st.subheader("Pin as an expectation")
     if ctx.store is None:
         st.caption(md("Pinning is unavailable: {}", ctx.store_error))
         return
-    if actor.role not in PERMISSIONS["pin expectations"]:
-        st.caption(md("A case is pinned as an expectation by: {}.", ", ".join(PERMISSIONS["pin expectations"])))
-        return
+    in_force = st.empty()  # filled after the form, so that a pin just saved shows
+    try:
+        _show_in_force(ctx, case_id, in_force)
+        if actor.role in PERMISSIONS["pin expectations"]:
+            _pin_form(ctx, scored, case_id)
+            _show_in_force(ctx, case_id, in_force)
+        else:
+            st.caption(md("A case is pinned as an expectation by: {}.", ", ".join(PERMISSIONS["pin expectations"])))
+    except StoreError as err:
+        st.error(md("The expectations cannot be read: {}", err))
+
+
+def _show_in_force(ctx: PageContext, case_id: str, slot: DeltaGenerator) -> None:
+    """The expectation in force on the case (or that there is none), in `slot`."""
+    words = ctx.use_case.words
+    current = expectation_on(ctx.store, ctx.use_case.name, case_id)
+    if current is None:
+        slot.caption(md("No expectation on this {} yet.", words.case))
+    else:
+        slot.info(
+            md(
+                "Expected: this {} should be **{}** ({}): {}",
+                words.case,
+                words.past(current.expected_decision),
+                current.origin,
+                current.reason,
+            )
+        )
+
+
+def _pin_form(ctx: PageContext, scored: Evaluation, case_id: str) -> None:
+    """The form: the decision in the use case's words, a reason; saved by `pin_case`."""
+    words, actor = ctx.use_case.words, ctx.identity.actor
     decisions = [ctx.use_case.negative_decision, ctx.use_case.positive_decision]
     with st.form(f"pin_{case_id}"):
         decision = st.radio(

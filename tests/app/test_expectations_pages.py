@@ -36,6 +36,7 @@ def test_a_case_is_pinned_on_explore_by_its_author_with_the_reason_escaped(app_e
     at = open_app("pages/1_Explore.py", user=("Cy Judge", "risk"))
     select_row(at, "cases", 0)
     case_id = at.session_state["case_id"]
+    assert "No expectation on this applicant yet." in _texts(at)
     at.radio(key="pin_decision").set_value("approve")
     [submit] = [b for b in at.form_submit_button if b.form_id.startswith("pin_")]
     submit.click().run()  # no reason: refused, nothing kept
@@ -54,6 +55,9 @@ def test_a_case_is_pinned_on_explore_by_its_author_with_the_reason_escaped(app_e
     assert (pinned.author_subject, pinned.author_name, pinned.reason) == (demo_subject("Cy Judge"), "Cy Judge", HOSTILE)
     [said] = [s.value for s in at.success if s.value.startswith("Pinned")]
     assert "should be approved" in said and f"({plain(HOSTILE)})" in said and "\\*\\*bold\\*\\*" in said
+    [shown] = [i.value for i in at.info if i.value.startswith("Expected:")]  # the pin just saved
+    assert shown == f"Expected: this applicant should be **approved** (pinned by Cy Judge on v3): {plain(HOSTILE)}"
+    assert "No expectation on this applicant yet." not in _texts(at)
 
 
 def test_a_business_user_cannot_pin(app_env):

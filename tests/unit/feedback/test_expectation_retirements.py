@@ -52,6 +52,10 @@ def test_only_a_data_scientist_or_an_admin_retires_and_says_why():
             retire(actor, kept, "r", None)
     with pytest.raises(ExpectationError, match="Say why"):
         retire(DEE, kept, "", None)
+    signed_in = Expectation("credit", "C0", "approve", "pinned", 0, "v3", "https://idp#cy", "Cy", "r", id=8)
+    with pytest.raises(AccessError, match="demo-mode name is not authenticated"):
+        retire(DEE, signed_in, "r", None)
+    assert retire(Actor("Dee", "data scientist", "https://idp#dee"), signed_in, "r", None).expectation_id == 8
     with pytest.raises(ExpectationError, match="retired already by Ada"):
         retire(DEE, kept, "r", retire(ADA, kept, "first", None))
 
