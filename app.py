@@ -18,6 +18,7 @@ from demo_models.vocabulary import with_article  # noqa: E402
 from feedback.store.lifecycle import list_lifecycle_events  # noqa: E402
 from feedback.store.records import count_feedback  # noqa: E402
 from pages._ui.context import setup_page  # noqa: E402
+from pages._ui.expectations_view import render_expectations_met  # noqa: E402
 from pages._ui.scorecard import criteria_of, judge_iteration, render_scorecard  # noqa: E402
 from pages._ui.text import md, plain  # noqa: E402
 from pages._ui.timeline import live_announcement, render_timeline  # noqa: E402
@@ -85,6 +86,9 @@ st.caption(
     )
 )
 st.page_link("pages/1_Explore.py", label=md("Explore {}'s predictions", card.version), icon=":material/search:")
+
+st.subheader(md("Expectations of {}", card.version))
+render_expectations_met(ctx, [card], key="home_expectations")
 
 st.subheader(md("Goal scorecard of {}", card.version))
 scorecard = st.container()  # filled last: the rest of the page shows while the criteria are judged

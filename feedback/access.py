@@ -28,6 +28,8 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "post notices": ("admin", "data scientist", "risk", "compliance"),
     "create rounds": ("admin", "data scientist"),  # review rounds (feedback.rounds)
     "adjudicate": ("admin", "data scientist", "risk", "compliance"),  # split review cases (feedback.expectations)
+    "pin expectations": ("admin", "data scientist", "risk", "compliance"),  # from Explore (feedback.expectations)
+    "retire expectations": ("admin", "data scientist"),  # an expectation no longer counts (kept, with why)
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
     "edit notice templates": ("admin", "compliance"),  # decision notice wording (feedback.notice_templates)

@@ -4,8 +4,10 @@ When a round closes, each case its reviewers answered is either agreed (two or m
 same view, and that view is the model's), or queued for adjudication (the reviewers split, or they agree
 with each other but not with the model), or neither (one reviewer alone, who agreed with the model). An
 agreed case becomes an expectation at once ("unanimous"); a queued one when an adjudicator records the
-agreed outcome with a reason ("adjudicated"). Every later iteration is tested against the expectations.
-The rules are here; persistence in `feedback.store.expectations`.
+agreed outcome with a reason ("adjudicated"). A person may also pin a case they explored ("this case should
+be approved", with a reason: "pinned"). Every iteration is tested against the expectations in force; one can
+be retired with a reason, kept beside it (who, when, why), and no longer counts. The rules are here;
+persistence in `feedback.store.expectations`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedback.access import Actor, check_actor, same_person
+from feedback.access import Actor, check_actor, check_acts_on, same_person
 from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 from feedback.rounds import ReviewRound, RoundAnswer, RoundError
 
-SOURCES = ("unanimous", "adjudicated")
+SOURCES = ("unanimous", "adjudicated", "pinned")
+PINNED_ROUND = 0  # the round_id of a pinned expectation (no round)
 SPLIT = "the reviewers split"
 AGAINST_MODEL = "the reviewers agree with each other but not with the model"
 ALONE_AGAINST_MODEL = "the only reviewer disagrees with the model"
@@ -48,13 +51,39 @@ class Expectation:
     case_id: str
     expected_decision: str
     source: str  # one of SOURCES
-    round_id: int
-    iteration: str  # the round's iteration
+    round_id: int  # PINNED_ROUND for a pinned one
+    iteration: str  # the round's iteration (pinned: the iteration the case was explored on)
     author_subject: str
     author_name: str
     reason: str
     id: int = 0
     created_at: datetime | None = None
+
+    @property
+    def origin(self) -> str:
+        """Where it comes from, in words: "round #3, unanimous" or "pinned by Ann on v3"."""
+        if self.source == "pinned":
+            return f"pinned by {self.author_name} on {self.iteration}"
+        return f"round #{self.round_id}, {self.source}"
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """An expectation retired: which one, by whom (stable subject) and why; it no longer counts."""
+
+    expectation_id: int
+    use_case: str
+    case_id: str
+    reason: str
+    actor_subject: str
+    actor_name: str
+    actor_role: str
+    id: int = 0
+    created_at: datetime | None = None
+
+
+class ExpectationError(ValueError):
+    """A pin or a retirement the rules refuse; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -163,3 +192,41 @@ def current_expectations(expectations: Iterable[Expectation]) -> dict[str, Expec
     for expectation in sorted(expectations, key=lambda e: e.id):
         latest[expectation.case_id] = expectation
     return latest
+
+
+def _reason(reason: str, what: str) -> str:
+    try:
+        return clean_text("The reason", reason, MAX_COMMENT_CHARS, multiline=True)
+    except FeedbackError as err:
+        raise ExpectationError(f"{err} Say why {what}.") from err
+
+
+def pin_expectation(
+    actor: Actor, use_case: str, case_id: str, iteration: str, decision: str, reason: str, decisions: Collection[str]
+) -> Expectation:
+    """The expectation a person pins on a case they explored (AccessError for a role that may not,
+    ExpectationError without one of the use case's decisions or a reason); its author is their subject."""
+    actor = check_actor(actor, "pin expectations")
+    if decision not in decisions:
+        raise ExpectationError(f"The decision this case should get: choose one of {', '.join(decisions)}.")
+    reason = _reason(reason, "this case should get that decision")
+    return Expectation(
+        use_case, case_id, decision, "pinned", PINNED_ROUND, iteration, str(actor.subject), actor.name, reason
+    )
+
+
+def retire(actor: Actor, expectation: Expectation, reason: str, retired: Retirement | None) -> Retirement:
+    """The retirement of an expectation by `actor` with a reason (AccessError for a role that may not, or a
+    demo identity on one made under login; ExpectationError without a reason or if retired already — `retired`)."""
+    actor = check_actor(actor, "retire expectations")
+    check_acts_on(actor, expectation.author_subject, expectation.author_name, "This expectation")
+    if retired is not None:
+        raise ExpectationError(
+            f"The expectation on case {expectation.case_id} was retired already by {retired.actor_name}"
+            + (f" ({retired.created_at:%Y-%m-%d %H:%M} UTC)" if retired.created_at else "")
+            + f": {retired.reason}"
+        )
+    reason = _reason(reason, "this expectation no longer holds")
+    return Retirement(
+        expectation.id, expectation.use_case, expectation.case_id, reason, str(actor.subject), actor.name, actor.role
+    )

@@ -253,6 +253,8 @@ else:
 st.header("Round results")
 if not rounds:
     st.caption(md("No review round of {} yet.", use_case.title))
+    st.header("Expectations")  # pinned on Explore, before any round
+    render_expectations(ctx, store)
     st.stop()
 shown = st.selectbox("Round", rounds, format_func=_label, key="results_round")
 results = round_results(store, shown.id, actor, _scored_of(shown.iteration))

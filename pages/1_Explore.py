@@ -20,6 +20,7 @@ from feedback.store.telemetry import record_event
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_case_waterfall
 from pages._ui.context import setup_page
+from pages._ui.expectations_view import render_pin_form
 from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
 from pages._ui.notice_downloads import render_notice_downloads
@@ -214,3 +215,6 @@ if earlier:
 else:
     st.caption(md("No feedback on this case in {} yet.", card.version))
 render_feedback_form(ctx, explanation, explanation.reasons)
+
+# --- pin as an expectation ----------------------------------------------------------------------
+render_pin_form(ctx, scored, case_id)

@@ -15,6 +15,7 @@ from feedback.store.records import list_feedback
 from pages._ui.cases import render_case_picker
 from pages._ui.charts import render_case_waterfall, render_plotly
 from pages._ui.context import setup_page
+from pages._ui.expectations_view import render_expectations_met
 from pages._ui.loaders import load_comparison
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
 from pages._ui.text import join, md, plain
@@ -169,6 +170,10 @@ else:
                 render_case_waterfall(explanation, use_case, f"waterfall_{scored.card.version}")
                 if explanation.reasons:
                     st.markdown(join("\n", (md("{}. {}", i, r.text) for i, r in enumerate(explanation.reasons, 1))))
+
+# --- expectations -----------------------------------------------------------------------------
+st.header("Expectations")
+render_expectations_met(ctx, [by_version[old_version], by_version[new_version]], key="compare_expectations")
 
 # --- reasons that changed ----------------------------------------------------------------------
 st.header("Reason codes that changed")

@@ -27,6 +27,7 @@ class Broken:
     source: str
     round_id: int
     reason: str
+    origin: str = ""  # in words: "round #3, unanimous", "pinned by Ann on v3"
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def check_expectations(iteration: str, expectations: Iterable[Expectation], deci
                     expectation.source,
                     expectation.round_id,
                     expectation.reason,
+                    expectation.origin,
                 )
             )
     return ExpectationCheck(iteration, met, tuple(broken), tuple(missing))
@@ -109,7 +111,7 @@ def broken_frame(check: ExpectationCheck) -> pd.DataFrame:
         {
             "expected": [b.expected for b in check.broken],
             "decides": [b.decided for b in check.broken],
-            "from": [f"round #{b.round_id}, {b.source}" for b in check.broken],
+            "from": [b.origin for b in check.broken],
             "why expected": [b.reason for b in check.broken],
         },
         index=pd.Index([b.case_id for b in check.broken], name="case"),

@@ -680,9 +680,10 @@ GLOSSARY: tuple[Term, ...] = (
         "Expectations met",
         ("expectations met", "expectation", "expectations", "broken expectation", "adjudication"),
         "What the reviewers of a closed round agreed a case's decision should be — unanimously and as the model "
-        "decided, or as an adjudicator recorded for a case they split on — is kept as an expectation. Each iteration "
-        "meets an expectation when it decides the case that way at its threshold, and breaks it otherwise; a case it "
-        "was not evaluated on is not checked. The latest expectation per case counts.",
+        "decided, or as an adjudicator recorded for a case they split on — is kept as an expectation, and so is a case "
+        "someone pins on Explore (“this case should be …”, with a reason). Each iteration meets an expectation when it "
+        "decides the case that way at its threshold, and breaks it otherwise; a case it was not evaluated on is not "
+        "checked. The latest expectation per case counts; a retired one (kept with who retired it and why) does not.",
         "expectations met / expectations checked (met + broken)",
         "All of them; a broken one means the iteration now contradicts what reviewers agreed.",
         no_example=FROM_ROUNDS,

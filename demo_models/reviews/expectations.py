@@ -1,5 +1,6 @@
 """After a round: its adjudication queue, closing it with its unanimous expectations, adjudicating a split
-case, and every iteration tested against the expectations kept.
+case, and every iteration tested against the expectations kept; pinning a case explored, and retiring an
+expectation.
 
 Joins the model's decisions (the round's iteration) with the round's answers and adjudications in the
 store (`feedback.store.expectations`), so that each section of the Reviews page is one call.
@@ -18,10 +19,26 @@ from demo_models.iterations.lineup import load_at_agreed_threshold
 from demo_models.iterations.registry import IterationCard
 from demo_models.metrics.expectations import ExpectationCheck, check_expectations
 from feedback.access import Actor, subject_of
-from feedback.expectations import Adjudication, CaseView, Expectation, unanimous_expectations, view_cases
+from feedback.expectations import (
+    Adjudication,
+    CaseView,
+    Expectation,
+    ExpectationError,
+    Retirement,
+    current_expectations,
+    unanimous_expectations,
+    view_cases,
+)
 from feedback.rounds import ReviewRound, RoundAnswer, RoundError
 from feedback.store.database import FeedbackStore
-from feedback.store.expectations import adjudicate, close_round_keeping, list_adjudications, list_expectations
+from feedback.store.expectations import (
+    adjudicate,
+    close_round_keeping,
+    list_adjudications,
+    list_expectations,
+    list_retirements,
+    save_pinned,
+)
 from feedback.store.rounds import read_answers, read_round
 
 
@@ -140,3 +157,39 @@ def check_iterations(
     expectations = list_expectations(store, use_case)
     checks = [check_expectations(card.version, expectations, _decisions_of(registry_dir, card)) for card in cards]
     return checks, expectations
+
+
+def pin_case(
+    store: FeedbackStore, scored: Evaluation, case_id: str, actor: Actor, decision: str, reason: str
+) -> Expectation:
+    """Pin "this case should get `decision`" on a case of the iteration explored (`scored`), with a reason:
+    an expectation of its use case every iteration is checked against (AccessError / ExpectationError)."""
+    if case_id not in scored.scores.index:
+        raise ExpectationError(f"Case {case_id} is not among iteration {scored.card.version}'s cases.")
+    return save_pinned(
+        store, actor, scored.card.use_case, case_id, scored.card.version, decision, reason, decisions=_decisions(scored)
+    )
+
+
+@dataclass(frozen=True)
+class ExpectationBook:
+    """A use case's expectations: those in force (the latest per case, not retired) and the retired ones
+    with their retirement (who, when, why)."""
+
+    in_force: list[Expectation]
+    retired: list[tuple[Expectation, Retirement]]
+
+
+def read_expectation_book(store: FeedbackStore, use_case: str) -> ExpectationBook:
+    """The expectations in force, by case, and the history of those retired (newest retirement first)."""
+    every = {e.id: e for e in list_expectations(store, use_case, retired=True)}
+    retirements = list_retirements(store, use_case)
+    retired_ids = {r.expectation_id for r in retirements}
+    in_force = current_expectations(e for e in every.values() if e.id not in retired_ids)
+    history = [(every[r.expectation_id], r) for r in reversed(retirements) if r.expectation_id in every]
+    return ExpectationBook([in_force[c] for c in sorted(in_force)], history)
+
+
+def expectation_on(store: FeedbackStore, use_case: str, case_id: str) -> Expectation | None:
+    """The expectation in force on one case of the use case (the latest not retired), or None."""
+    return current_expectations(e for e in list_expectations(store, use_case) if e.case_id == case_id).get(case_id)

@@ -3,7 +3,9 @@
 An adjudication is read-decide-write under the round's row lock (FOR UPDATE on PostgreSQL; SQLite
 writers are serial): of two adjudicators saving the same case at once, the first wins and the other is
 told who decided what. The expectation it gives is written in the same transaction. Closing a round
-writes its unanimous expectations in the transaction that closes it (`close_round_keeping`).
+writes its unanimous expectations in the transaction that closes it (`close_round_keeping`). A pinned
+expectation is one more row; a retirement is a row of its own (append-only, one per expectation), and a
+retired expectation is no longer listed among those in force (`list_expectations`).
 """
 
 from __future__ import annotations
@@ -18,14 +20,24 @@ from feedback.access import Actor
 from feedback.expectations import (
     Adjudication,
     Expectation,
+    ExpectationError,
+    Retirement,
     check_adjudication,
     check_may_adjudicate,
+    pin_expectation,
     refuse_second,
+    retire,
 )
 from feedback.rounds import ReviewRound, RoundAnswer, check_may_close
 from feedback.store.database import FeedbackStore, insert_record, utc_row
 from feedback.store.rounds import _answer_of, _read_round
-from feedback.store.schema import ADJUDICATIONS, EXPECTATIONS, REVIEW_ROUNDS, ROUND_ANSWERS
+from feedback.store.schema import (
+    ADJUDICATIONS,
+    EXPECTATION_RETIREMENTS,
+    EXPECTATIONS,
+    REVIEW_ROUNDS,
+    ROUND_ANSWERS,
+)
 
 
 def adjudicate(
@@ -112,8 +124,60 @@ def list_adjudications(store: FeedbackStore, round_id: int) -> list[Adjudication
         return [Adjudication(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
 
 
-def list_expectations(store: FeedbackStore, use_case: str) -> list[Expectation]:
-    """Every expectation kept for the use case, oldest first."""
+def list_expectations(store: FeedbackStore, use_case: str, *, retired: bool = False) -> list[Expectation]:
+    """Every expectation kept for the use case, oldest first: those not retired (or, `retired`, all of them)."""
     query = select(EXPECTATIONS).where(EXPECTATIONS.c.use_case == use_case).order_by(EXPECTATIONS.c.id)
+    if not retired:
+        query = query.where(EXPECTATIONS.c.id.not_in(select(EXPECTATION_RETIREMENTS.c.expectation_id)))
     with store.transaction() as conn:
         return [Expectation(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
+
+
+def list_retirements(store: FeedbackStore, use_case: str) -> list[Retirement]:
+    """The use case's retired expectations (which, who, when, why), oldest first."""
+    table = EXPECTATION_RETIREMENTS
+    query = select(table).where(table.c.use_case == use_case).order_by(table.c.id)
+    with store.transaction() as conn:
+        return [Retirement(**utc_row(dict(row))) for row in conn.execute(query).mappings()]
+
+
+def save_pinned(
+    store: FeedbackStore,
+    actor: Actor,
+    use_case: str,
+    case_id: str,
+    iteration: str,
+    decision: str,
+    reason: str,
+    *,
+    decisions: Collection[str],
+) -> Expectation:
+    """Keep the expectation a person pins on a case (AccessError / ExpectationError as `pin_expectation`)."""
+    expectation = pin_expectation(actor, use_case, case_id, iteration, decision, reason, decisions)
+    with store.transaction(write=True) as conn:
+        return insert_record(conn, EXPECTATIONS, expectation)
+
+
+def retire_expectation(store: FeedbackStore, expectation_id: int, actor: Actor, reason: str) -> Retirement:
+    """Retire an expectation with a reason, read-decide-write in one transaction (AccessError for a role
+    that may not, ExpectationError if unknown or retired meanwhile — the first retirement stands; the
+    expectation's row is locked FOR UPDATE on PostgreSQL, SQLite writers are serial)."""
+    with store.transaction(write=True) as conn:
+        query = select(EXPECTATIONS).where(EXPECTATIONS.c.id == expectation_id).with_for_update()
+        row = conn.execute(query).mappings().first()  # locked: a second retirement waits, then is told
+        if row is None:
+            raise ExpectationError(f"There is no expectation #{expectation_id}.")
+        earlier = (
+            conn.execute(
+                select(EXPECTATION_RETIREMENTS).where(EXPECTATION_RETIREMENTS.c.expectation_id == expectation_id)
+            )
+            .mappings()
+            .first()
+        )
+        retirement = retire(
+            actor,
+            Expectation(**utc_row(dict(row))),
+            reason,
+            Retirement(**utc_row(dict(earlier))) if earlier is not None else None,
+        )
+        return insert_record(conn, EXPECTATION_RETIREMENTS, retirement)

@@ -651,6 +651,36 @@ def _create_v13(conn: Connection) -> None:
         _make_append_only(conn, table.name)
 
 
+def _retirements_table(metadata: MetaData) -> Table:
+    return Table(
+        "expectation_retirements",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("expectation_id", Integer, nullable=False, unique=True),
+        Column("use_case", String(200), nullable=False),
+        Column("case_id", String(200), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("actor_subject", String(320), nullable=False),
+        Column("actor_name", String(100), nullable=False),
+        Column("actor_role", String(50), nullable=False),
+        Index("ix_expectation_retirements_use_case", "use_case"),
+    )
+
+
+EXPECTATION_RETIREMENTS = _retirements_table(METADATA)
+#: since schema 16 one round case gives at most one expectation, and pinned ones (round_id 0) any number
+_ROUND_CASE_UNIQUE = "CREATE UNIQUE INDEX ix_expectations_round ON expectations (round_id, case_id) WHERE round_id > 0"
+
+
+def _create_v16(conn: Connection) -> None:
+    conn.exec_driver_sql("DROP INDEX ix_expectations_round")
+    conn.exec_driver_sql(_ROUND_CASE_UNIQUE)
+    table = _retirements_table(MetaData())
+    table.create(conn)
+    _make_append_only(conn, table.name)
+
+
 def _record_tables(metadata: MetaData) -> tuple[Table, Table]:
     records = Table(
         "decision_records",
@@ -716,6 +746,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         14, "notification cadence (immediate or digest), per-role defaults, digests and claim tokens", _create_v14
     ),
     Migration(15, "decision records (append-only) and reason statement tables (every version kept)", _create_v15),
+    Migration(16, "expectations pinned from Explore, and retirements of expectations (append-only)", _create_v16),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -24,7 +24,7 @@ from feedback.app_reports import AppReport
 from feedback.decision_records import DecisionRecord
 from feedback.documents import DocumentRecord
 from feedback.exchange import ImportRecord
-from feedback.expectations import Adjudication, Expectation
+from feedback.expectations import Adjudication, Expectation, Retirement
 from feedback.goals import CostMatrix, Criterion, GoalStatement
 from feedback.lifecycle import LifecycleEvent
 from feedback.notice_templates import NoticeTemplate, StatementTable
@@ -54,6 +54,7 @@ RECORD_TABLES: dict[type, Table] = {
     DocumentRecord: schema.GENERATED_DOCUMENTS,
     Adjudication: schema.ADJUDICATIONS,
     Expectation: schema.EXPECTATIONS,
+    Retirement: schema.EXPECTATION_RETIREMENTS,
     DecisionRecord: schema.DECISION_RECORDS,
     StatementTable: schema.REASON_STATEMENTS,
 }
