@@ -4,6 +4,7 @@ neither reach Python's internals nor run code, and the case's data is printed as
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 import logging
 import re
@@ -93,10 +94,16 @@ def wording_label(version: int, statements_version: int = DEFAULT_VERSION) -> st
 DEFAULT_WORDING = NoticeWording()
 
 
+@functools.lru_cache(maxsize=32)
+def _compile(template: str):
+    """The template compiled in a fresh sandbox, once per text (compiling costs more than rendering a notice)."""
+    return _environment().from_string(template)
+
+
 def render_template(notice: DecisionNotice, template: str) -> str:
     """The template rendered on the notice in the sandbox; NoticeError when it is refused or fails."""
     try:
-        return _environment().from_string(template).render(**dataclasses.asdict(notice))
+        return _compile(template).render(**dataclasses.asdict(notice))
     except Exception as err:  # an untrusted template may fail in any way: refuse it with the reason
         log.info("notice template refused: %s", err)
         raise NoticeError(f"The notice template was refused: {err}") from err
