@@ -106,13 +106,14 @@ class _Dossier(FPDF):
             rows.insert(0, [first or str(frame.index.name or ""), *map(str, frame.columns)])
         widths = widths or (3, *[2] * len(frame.columns))
         numeric = [all(_NUMBER.fullmatch(str(v)) for v in frame[c]) for c in frame.columns]
+        width = self.epw if not all(numeric) else min(self.epw, 28 * (len(frame.columns) + 2))
         with self.table(
-            col_widths=widths,
+            col_widths=self._fit_widths(rows, widths, width, headings),
             text_align=("LEFT", *["RIGHT" if n else "LEFT" for n in numeric]),
             first_row_as_headings=headings,
             headings_style=FontFace(emphasis="BOLD", fill_color=(240, 240, 240)),
             line_height=4.6,
-            width=self.epw if not all(numeric) else min(self.epw, 28 * (len(frame.columns) + 2)),
+            width=width,
             align="LEFT",
         ) as table:
             for row in rows:
@@ -120,6 +121,28 @@ class _Dossier(FPDF):
                 for value in row:
                     cells.cell(self.safe(value))
         self.ln(2)
+
+    def _fit_widths(
+        self, rows: list[list[str]], widths: tuple[int, ...], total: float, headings: bool
+    ) -> tuple[float, ...]:
+        """Column widths (mm) in the proportions asked, widened so no column breaks a word (a heading such as
+        "p-value" or "Rank" split over two lines), the others narrowed to keep the table's width."""
+        padding = 2.5  # fpdf2's cell padding on both sides, and the rule
+        needed = []
+        for column in range(len(widths)):
+            longest = 0.0
+            for number, row in enumerate(rows):
+                self.set_font(self.face.family, "B" if headings and number == 0 else "", 8.5)
+                longest = max([longest, *(self.get_string_width(self.safe(w)) for w in row[column].split())])
+            needed.append(longest + padding)
+        self.set_font(self.face.family, "", 8.5)
+        asked = [total * w / sum(widths) for w in widths]
+        if sum(needed) >= total:  # cannot fit every word: the proportions asked
+            return tuple(asked)
+        fitted = [max(a, n) for a, n in zip(asked, needed)]
+        spare = [f - n for f, n in zip(fitted, needed)]
+        excess = sum(fitted) - total
+        return tuple(f - excess * s / sum(spare) if sum(spare) else f for f, s in zip(fitted, spare))
 
     def figure(self, png: io.BytesIO) -> None:
         """A PNG figure at 90% of the text's width, smaller where it would be taller than a page."""

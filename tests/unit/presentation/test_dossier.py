@@ -152,3 +152,27 @@ def test_undefined_numbers_are_shown_as_undefined_on_a_brought_use_case(tmp_path
     text, _ = _text(compose_dossier(tmp_path / "registry", store, "loans", "v2", "Bo"))
     assert "<td>—</td>" in document and "Precision —" in text  # nobody gets the positive decision
     _assert_in_order(_report_values(document), text)
+
+
+def test_a_dossier_table_never_breaks_a_word_over_two_lines():
+    """The cohort table's narrow columns ("Rank", "p-value", "disagreeing") were split mid-word."""
+    import pandas as pd
+
+    from demo_models.presentation.dossier import _Dossier
+    from demo_models.presentation.notice_render import find_unicode_font
+
+    pdf = _Dossier(find_unicode_font(), "footer")
+    pdf.add_page()
+    frame = pd.DataFrame(
+        {"cohort": ["Loan duration over 19 months; checking account is low"] * 2, "p-value": ["1.00", "—"]},
+        index=pd.Index([1, 2], name="Rank"),
+    )
+    rows = [["Rank", "cohort", "p-value"], *([str(i), *v] for i, v in zip(frame.index, frame.to_numpy()))]
+    widths = pdf._fit_widths(rows, (1, 12, 1), pdf.epw, True)
+    assert sum(widths) == pytest.approx(pdf.epw)
+    pdf.set_font(pdf.face.family, "B", 8.5)
+    for heading, width in zip(rows[0], widths):
+        assert width > pdf.get_string_width(heading)
+    asked = pdf.epw / 14
+    assert pdf.get_string_width("p-value") + 2.5 > asked  # the proportions asked would break "p-value"
+    assert widths[2] >= pdf.get_string_width("p-value") + 2.5 - 1e-9
