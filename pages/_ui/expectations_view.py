@@ -114,18 +114,7 @@ def render_expectations(ctx: PageContext, store: FeedbackStore) -> None:
     for check in checks:
         if check.broken:
             with st.expander(md("{}: {} broken", check.iteration, len(check.broken))):
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            ctx.use_case.words.case.capitalize(): [b.case_id for b in check.broken],
-                            "Expected": [b.expected for b in check.broken],
-                            "Decides": [b.decided for b in check.broken],
-                            "From": [b.origin for b in check.broken],
-                            "Why expected": [b.reason for b in check.broken],
-                        }
-                    ),
-                    hide_index=True,
-                )
+                st.dataframe(broken_frame(ctx, check), hide_index=True)
     book = read_expectation_book(store, ctx.use_case.name)
     render_retire_form(ctx, store, book)
     render_retired(ctx, book)
@@ -222,19 +211,7 @@ def render_expectations_met(ctx: PageContext, cards: list[IterationCard], key: s
     for check in checks:
         st.markdown(plain(check.describe()))
         if check.broken:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        ctx.use_case.words.case.capitalize(): [b.case_id for b in check.broken],
-                        "Expected": [b.expected for b in check.broken],
-                        "Decides": [b.decided for b in check.broken],
-                        "From": [b.origin for b in check.broken],
-                        "Why expected": [b.reason for b in check.broken],
-                    }
-                ),
-                hide_index=True,
-                key=f"{key}_broken_{check.iteration}",
-            )
+            st.dataframe(broken_frame(ctx, check), hide_index=True, key=f"{key}_broken_{check.iteration}")
 
 
 def render_pin_form(ctx: PageContext, scored: Evaluation, case_id: str) -> None:
@@ -305,3 +282,16 @@ def _pin_form(ctx: PageContext, scored: Evaluation, case_id: str) -> None:
                         ctx.use_case.title,
                     )
                 )
+
+
+def broken_frame(ctx, check) -> pd.DataFrame:
+    """The cases an iteration decides against their expectation: the case, expected, decided, origin and why."""
+    return pd.DataFrame(
+        {
+            ctx.use_case.words.case.capitalize(): [b.case_id for b in check.broken],
+            "Expected": [b.expected for b in check.broken],
+            "Decides": [b.decided for b in check.broken],
+            "From": [b.origin for b in check.broken],
+            "Why expected": [b.reason for b in check.broken],
+        }
+    )

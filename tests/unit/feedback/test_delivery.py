@@ -5,7 +5,6 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import apprise
-import pytest
 
 from feedback.access import Actor
 from feedback.delivery import describe_channels, url_digest
@@ -17,26 +16,11 @@ from feedback.store.notifications import add_messages, attempts_of, delivery_log
 from feedback.store.records import add_feedback
 from feedback.store.triage import triage_feedback
 from tests.helpers import make_draft
-from tests.notify_receivers import SmtpReceiver, WebhookReceiver
+from tests.notify_receivers import WebhookReceiver
 
 KNOWN = ("v1", "v2", "v3")
 DS = Actor("Dana Scientist", "data scientist", "https://login.bank.example|dana")
 APP = "http://involve.bank.example:8501"
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def _channels(smtp, *hooks, attempts=5):

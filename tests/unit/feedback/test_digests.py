@@ -5,8 +5,6 @@ marks a message another worker holds now."""
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from feedback.access import Actor
 from feedback.notifications import DAILY, DIGEST, DIGESTED, HELD, SENDING, SENT, WEEKLY, Channels, OutboxMessage
 from feedback.notify_events import digest_time
@@ -26,20 +24,12 @@ from feedback.store.notifications import (
 from feedback.store.records import add_feedback
 from feedback.store.triage import triage_feedback
 from tests.helpers import make_draft
-from tests.notify_receivers import SmtpReceiver, WebhookReceiver
+from tests.notify_receivers import WebhookReceiver
 
 KNOWN = ("v1", "v2", "v3")
 APP = "http://involve.bank.example:8501"
 ANN = Actor("Ann Example", "risk", "email:ann@bank.example")
 DS = Actor("Dana Scientist", "data scientist", "https://login.bank.example|dana")
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 def _channels(smtp, hour):

@@ -17,19 +17,10 @@ from feedback.store.notify_events import expand_fanouts
 from feedback.store.records import add_feedback
 from feedback.store.schema import OUTBOX
 from tests.helpers import make_draft
-from tests.notify_receivers import SmtpReceiver
 
 KNOWN = ("v1", "v2", "v3")
 DS = Actor("Dana Scientist", "data scientist", "https://login.bank.example|dana")
 GIVERS = [f"p{i}@bank.example" for i in range(6)]
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 def _rows(store):

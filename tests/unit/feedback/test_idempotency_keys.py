@@ -4,30 +4,12 @@ message claimed until its lease runs out, and the retry then carries the same ke
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from feedback.delivery import EMAIL_KEY_HEADER, KEY_FIELD, KEY_HEADER, message_id_of, send_message
 from feedback.notifications import SENDING, SENT, Channels, OutboxMessage
 from feedback.store.delivery import DeliveryReport, deliver_due
 from feedback.store.notifications import LEASE, add_messages, attempts_of, claim_due, delivery_log
-from tests.notify_receivers import SmtpReceiver, WebhookReceiver
 
 APP = "http://involve.bank.example:8501"
-
-
-@pytest.fixture
-def smtp():
-    receiver = SmtpReceiver()
-    receiver.start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def hook():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()
 
 
 def _message(key, recipient):
