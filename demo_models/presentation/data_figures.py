@@ -52,5 +52,5 @@ def describe_share_bars(table: pd.DataFrame, group_column: str, input_label: str
         top = rows.iloc[int(np.nanargmax(shares))]
         said.append(f"{group}: most often {top['value']} ({format_share(top['share'])})")
     sentence = f"{input_label}, share of each group's cases per value: " + "; ".join(said) + "."
-    shown = table.assign(share=table["share"].map(format_share))
+    shown = table.assign(share=table["share"].map(format_share)).rename(columns={"value": input_label})
     return ChartText(sentence, ((f"{input_label} by {group_column}", shown),))

@@ -542,6 +542,18 @@ GLOSSARY: tuple[Term, ...] = (
         no_example=NO_TIME,
     ),
     _T(
+        "missing_values",
+        "Missing values (count and share)",
+        ("missing", "missing share", "missing values"),
+        "How many of the cases have no value for an input, and what share of the cases that is — overall and in "
+        "each group (by outcome, decision or protected group) on Outcomes' data explorer. The model scores a case "
+        "with a missing value as it is; What-if keeps it missing unless you set it.",
+        "missing share = cases with no value for the input / cases in the group",
+        "Low and similar across groups; a share that differs by group or by outcome is worth a question about "
+        "how the data is collected.",
+        no_example="A count of the data behind the iteration, not a measure of the model.",
+    ),
+    _T(
         "score_drift",
         "Score drift (PSI of the score)",
         ("score drift", "score psi"),

@@ -23,6 +23,10 @@ GUIDE = "pages/12_Guide.py"
 APP_DIR = Path(__file__).resolve().parents[2]
 #: Labels the pages show that are plain counts or identifiers, not metrics (find_term must know none of them).
 NOT_METRICS = {
+    "mean",  # the data explorer: an input's own statistics in each group (Outcomes), the data, not the model
+    "median",
+    "25th percentile",
+    "75th percentile",
     "Evaluation cases",  # how many cases every iteration is shown on
     "Iterations",  # how many iterations the use case has
     "cases",  # how many cases are in a group (Fairness, Compare) or a month (Monitoring)

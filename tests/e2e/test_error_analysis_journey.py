@@ -41,7 +41,9 @@ def test_worst_cohort_opens_in_explore_and_duration_is_compared_under_v2_and_v3(
     page.get_by_test_id("stSelectbox").filter(has_text="Overlay another iteration").click()
     page.get_by_role("option", name="v2", exact=True).click()
     wait_for_app_run(page)
-    chart = page.get_by_test_id("stPlotlyChart").last
+    chart = (
+        page.get_by_test_id("stPlotlyChart").filter(has_text="Partial dependence and ICE").last
+    )  # the data explorer follows
     chart.scroll_into_view_if_needed()
     chart.locator(".main-svg").first.wait_for()
     expect(chart).to_contain_text("v2")
