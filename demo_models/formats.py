@@ -7,7 +7,11 @@ real number. Undefined (None or NaN) is always "—"; the caller says why next t
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from numbers import Real
+
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 UNDEFINED = "—"
 P_FLOOR = 0.001  # below it a p-value is "< 0.001"
@@ -96,3 +100,32 @@ def format_quantity(value: Real, unit: str = "") -> str:
     number = float(value)
     text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
     return f"{text} {unit}" if unit else text
+
+
+def format_table(frame: pd.DataFrame, formats: Mapping[str, Callable[[object], str] | str]) -> pd.DataFrame:
+    """A copy of `frame` to show: each column in `formats` as text by its formatter (a function or a
+    "{:.3f}" pattern), "—" where undefined; any other column holding an undefined number shown the same way.
+
+    A browser table draws a missing cell as "None" whatever a styler says, so undefined is written out.
+    """
+    shown = frame.copy()
+    for column in shown.columns:
+        spec = formats.get(column)
+        if spec is None:
+            values = shown[column]
+            if not values.isna().any():
+                continue
+            spec = format_number if is_numeric_dtype(values) else str
+        render = spec.format if isinstance(spec, str) else spec
+        shown[column] = [UNDEFINED if _undefined_cell(v) else render(v) for v in shown[column]]
+    return shown
+
+
+def _undefined_cell(value: object) -> bool:
+    """Whether a table cell holds no value (None, NaN, NaT, pandas NA); text and flags are values."""
+    if isinstance(value, (str, bool)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

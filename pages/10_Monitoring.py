@@ -27,6 +27,7 @@ from pages._ui.loaders import (
 )
 from pages._ui.scorecard import criteria_of
 from pages._ui.shadow_view import render_shadow
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 ctx = setup_page("Monitoring")
@@ -149,9 +150,7 @@ else:
     m2.metric("Columns to watch", int((drift["band"] == "watch").sum()))
     m3.metric("Score drift (PSI)", f"{score_psi:.3f}", help=plain(psi_band(score_psi)))
     shown = drift.rename(index=use_case.label)
-    st.dataframe(
-        shown.style.format({"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}), key="drift_table"
-    )
+    render_table(shown, {"PSI": "{:.3f}", "statistic": format_number, "p-value": format_p_value}, key="drift_table")
     st.caption(
         "PSI on every case of both windows. The tests (Kolmogorov-Smirnov for numbers, chi-square for categories) "
         "use a seeded sample of at most 20,000 cases per window: with more, every p-value is about 0. "
@@ -170,11 +169,9 @@ else:
         st.plotly_chart(build_lines(by_month_metrics, "value", "month"), key="performance_by_month")
         st.caption(plain(describe_lines(by_month_metrics, "By month").summary + " The table below holds every month."))
         shares = [monthly_labels(use_case)[c] for c in ("actual positive rate", "positive_rate", "recall", "precision")]
-        st.dataframe(
-            monthly[list(monthly_labels(use_case).values())]
-            .style.format(format_share, subset=shares)
-            .format(format_number, subset=["ROC AUC"])
-            .format(format_count, subset=["cases"]),
+        render_table(
+            monthly[list(monthly_labels(use_case).values())],
+            {**dict.fromkeys(shares, format_share), "ROC AUC": format_number, "cases": format_count},
             key="performance_table",
         )
     with right:

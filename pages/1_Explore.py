@@ -25,6 +25,7 @@ from pages._ui.feedback_form import render_feedback_form
 from pages._ui.loaders import load_scored
 from pages._ui.notice_downloads import render_notice_downloads
 from pages._ui.review_case import reasons_heading
+from pages._ui.tables import render_table
 from pages._ui.text import join, md, plain
 
 ctx = setup_page("Explore")
@@ -87,8 +88,9 @@ FIRST_COLUMNS = [
     OUTCOME_COLUMN,
     "Feedback",
 ]  # on a narrow screen the inputs scroll, not these
-event = st.dataframe(
+event = render_table(
     view,
+    {},
     key="cases",
     on_select="rerun",
     selection_mode="single-row",

@@ -18,6 +18,7 @@ from pages._ui.context import setup_page
 from pages._ui.expectations_view import render_expectations_met
 from pages._ui.loaders import load_comparison
 from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
+from pages._ui.tables import render_table
 from pages._ui.text import join, md, plain
 
 ctx = setup_page("Compare")
@@ -57,12 +58,7 @@ st.caption(
 st.header("Headline metrics")
 labels = metric_labels(use_case)
 metrics = comparison.metrics.rename(index=labels, columns={"old": old_version, "new": new_version})
-st.dataframe(
-    metrics.style.format("{:+.3f}", subset=["difference"], na_rep=UNDEFINED).format(
-        "{:.3f}", subset=[old_version, new_version], na_rep=UNDEFINED
-    ),
-    key="compare_metrics",
-)
+render_table(metrics, {"difference": "{:+.3f}", old_version: "{:.3f}", new_version: "{:.3f}"}, key="compare_metrics")
 st.caption(
     md(
         "Recall, precision and rates at each iteration's own threshold; computed with scikit-learn. "
@@ -125,7 +121,7 @@ m3.metric("Unchanged", len(comparison.cases) - sum(counts.values()))
 for attribute in comparison.groups:
     by_group = comparison.flips_by_group(attribute).rename(columns=DIRECTION)
     st.markdown(md("**By {}**", use_case.label(attribute).lower()))
-    st.dataframe(by_group.style.format(format_share, subset=["flip rate"]), key=f"flips_by_{attribute}")
+    render_table(by_group, {"flip rate": format_share}, key=f"flips_by_{attribute}")
 
 flips = comparison.flips
 if flips.empty:

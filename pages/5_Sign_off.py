@@ -17,6 +17,7 @@ from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
 from pages._ui.scorecard import criteria_of, evaluate
 from pages._ui.store_guard import require_store
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 ctx = setup_page("Sign-off")
@@ -71,9 +72,7 @@ def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
     if snapshot.fairness_gaps:
         gaps = pd.DataFrame(snapshot.fairness_gaps).T.rename(columns=GAP_METRICS)
         gaps.index = [use_case.label(a) for a in gaps.index]
-        st.dataframe(
-            gaps, key=f"{key}_gaps", column_config={c: st.column_config.NumberColumn(format="%.3f") for c in gaps}
-        )
+        render_table(gaps, dict.fromkeys(gaps.columns, "{:.3f}"), key=f"{key}_gaps")
     for attribute, note in snapshot.fairness_notes.items():
         st.caption(md("{}: {}", use_case.label(attribute), note))
     if not snapshot.fairness_gaps and not snapshot.fairness_notes:

@@ -9,7 +9,7 @@ from demo_models.explanations.dependence import (
     dependence_inputs,
     dependence_notes,
 )
-from demo_models.formats import UNDEFINED, format_count, format_money, format_number, format_share
+from demo_models.formats import format_count, format_money, format_number, format_share
 from demo_models.metrics.catalogue import get_metric
 from demo_models.metrics.cohort_compare import cohorts_with_agreement, verdict_frame
 from demo_models.metrics.costs import cost_curve, format_threshold, resolve_threshold, total_cost
@@ -43,6 +43,7 @@ from pages._ui.loaders import (
     load_scored,
 )
 from pages._ui.scorecard import criteria_of
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 ctx = setup_page("Outcomes")
@@ -88,14 +89,12 @@ left, right = st.columns([2, 3])
 with left:
     st.header("Decisions against outcomes")
     matrix = confusion(labels, scores, threshold)
-    st.dataframe(
-        pd.DataFrame(
-            matrix.to_numpy(),
-            index=[f"actually {words.negative_state}", f"actually {words.positive_state}"],
-            columns=[words.negative_past, words.positive_past],
-        ).style.format(format_count),
-        key="confusion",
+    counts = pd.DataFrame(
+        matrix.to_numpy(),
+        index=[f"actually {words.negative_state}", f"actually {words.positive_state}"],
+        columns=[words.negative_past, words.positive_past],
     )
+    render_table(counts, dict.fromkeys(counts.columns, format_count), key="confusion")
     tn, fp, fn, tp = matrix.to_numpy().ravel()
     st.caption(
         md(
@@ -266,17 +265,15 @@ except StoreError as err:
     reviewed = None
     st.caption(md("Review rounds are unavailable, so the reviewer columns are empty: {}", err))
 shares = ("error rate", "interval low", "interval high", "feedback disagreeing", "reviewers agreeing")
-st.dataframe(
-    cohorts_with_agreement(found, reviewed).style.format(
-        {
-            **dict.fromkeys((*shares, "agreeing low", "agreeing high"), format_share),
-            "cost of errors": lambda v: format_money(v, costs.currency if costs else ""),
-        },
-        na_rep=UNDEFINED,
-    ),
+render_table(
+    cohorts_with_agreement(found, reviewed),
+    {
+        **dict.fromkeys((*shares, "agreeing low", "agreeing high"), format_share),
+        "cost of errors": lambda v: format_money(v, costs.currency if costs else ""),
+    },
+    key="error_cohorts",
     hide_index=True,
     column_config={"cohort": st.column_config.TextColumn(width="large")},
-    key="error_cohorts",
 )
 if found.cohorts:
     left, right = st.columns([4, 1], vertical_alignment="bottom")
@@ -378,10 +375,11 @@ with right:
         describe_reliability(calibration.reliability, calibration.ece, words.outcome),
         "reliability",
     )
-st.dataframe(
-    calibration.by_group.style.format({"Brier": "{:.4f}", "ECE": "{:.4f}", "cases": "{:,}"}, na_rep=UNDEFINED),
-    hide_index=True,
+render_table(
+    calibration.by_group,
+    {"Brier": "{:.4f}", "ECE": "{:.4f}", "cases": "{:,}"},
     key="calibration_by_group",
+    hide_index=True,
 )
 
 # --- speed -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from demo_models.presentation.figures import build_gap_sweep
 from pages._ui.charts import render_plotly
 from pages._ui.context import setup_page
 from pages._ui.loaders import fairness_of, gaps_of, load_scored
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 ctx = setup_page("Fairness")
@@ -56,10 +57,9 @@ except FairnessError as err:
 
 st.header("Group by group")
 shown, small = label_group_table(table, use_case)
-st.dataframe(
-    shown.style.format(format_share, subset=[c for c in shown.columns if c not in ("cases", "mean score")]).format(
-        "{:.3f}", subset=["mean score"], na_rep=UNDEFINED
-    ),
+render_table(
+    shown,
+    {"mean score": "{:.3f}", **{c: format_share for c in shown.columns if c not in ("cases", "mean score")}},
     key="fairness_groups",
 )
 if shown.drop(columns=["cases"]).isna().any().any():
@@ -88,9 +88,7 @@ st.caption(
         f"{CHANCE_LEVEL:.0%}",
     )
 )
-st.dataframe(
-    gap_table(intervals, use_case).style.format("{:.3f}", subset=["value"], na_rep=UNDEFINED), key="fairness_gaps"
-)
+render_table(gap_table(intervals, use_case), {"value": "{:.3f}"}, key="fairness_gaps")
 ratio = intervals.loc["dp_ratio", "value"]
 screen = screen_four_fifths(ratio)
 if screen == "undefined":
@@ -132,7 +130,5 @@ else:
         st.info(md("{}: {}", other_card.version, err))
     else:
         ours = intervals["value"]  # the same gaps (fairlearn, at this iteration's threshold)
-        st.dataframe(
-            compare_gaps(ours, theirs, card.version, other_card.version).style.format("{:.3f}", na_rep=UNDEFINED),
-            key="fairness_compare",
-        )
+        gaps = compare_gaps(ours, theirs, card.version, other_card.version)
+        render_table(gaps, {c: "{:.3f}" for c in gaps.columns}, key="fairness_compare")

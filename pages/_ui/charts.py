@@ -8,6 +8,7 @@ from demo_models.iterations.scoring import CaseExplanation
 from demo_models.presentation.chart_text import ChartText, describe_waterfall
 from demo_models.presentation.figures import build_waterfall
 from demo_models.vocabulary import UseCase
+from pages._ui.tables import render_table
 from pages._ui.text import plain
 
 
@@ -18,7 +19,7 @@ def render_text_alternative(text: ChartText, key: str, where=None) -> None:
     with where.expander("Chart as a table"):
         for n, (title, table) in enumerate(text.tables):
             st.caption(plain(title))
-            st.dataframe(table, hide_index=True, key=f"{key}_table_{n}")
+            render_table(table, {}, key=f"{key}_table_{n}", hide_index=True)
 
 
 def render_plotly(figure, text: ChartText, key: str, where=None) -> None:

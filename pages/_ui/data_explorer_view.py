@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from demo_models.formats import UNDEFINED, format_count, format_number, format_p_value, format_share
+from demo_models.formats import format_count, format_number, format_p_value, format_share
 from demo_models.metrics.costs import format_threshold
 from demo_models.metrics.data_explorer import (
     BY_DECISION,
@@ -17,6 +17,7 @@ from demo_models.metrics.data_explorer import (
 )
 from pages._ui.charts import render_plotly
 from pages._ui.loaders import input_profile_of, missing_of, reference_comparison_of
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 
@@ -61,13 +62,11 @@ def render_data_explorer(ctx, scored, threshold: float) -> None:
         st.caption(md("{} is a protected attribute: shown to review fairness, never a reason.", use_case.label(by)))
     render_plotly(figure, text, "explorer_bars")
     numbers = {c: (lambda v: format_number(v, significant=4)) for c in profile.groups.columns[4:]}
-    st.dataframe(
-        profile.groups.style.format(
-            {"cases": format_count, "missing": format_count, "missing share": format_share, **numbers},
-            na_rep=UNDEFINED,
-        ),
-        hide_index=True,
+    render_table(
+        profile.groups,
+        {"cases": format_count, "missing": format_count, "missing share": format_share, **numbers},
         key="explorer_groups",
+        hide_index=True,
     )
     st.subheader("Missing values")
     st.caption(
@@ -75,11 +74,7 @@ def render_data_explorer(ctx, scored, threshold: float) -> None:
     )
     missing = missing_of(ctx, card, threshold, by)
     shares = {c: format_share for c in missing.columns if "share" in c}
-    st.dataframe(
-        missing.style.format({"missing": format_count, **shares}, na_rep=UNDEFINED),
-        hide_index=True,
-        key="explorer_missing",
-    )
+    render_table(missing, {"missing": format_count, **shares}, key="explorer_missing", hide_index=True)
     _render_reference(ctx, scored, column)
 
 
@@ -118,12 +113,10 @@ def _render_reference(ctx, scored, column: str) -> None:
     render_plotly(figure, text, "explorer_reference_bars")
     drift = comparison.drift.reset_index()
     drift.insert(0, "input", [label_input(scored, c) for c in drift.pop("column")])
-    st.dataframe(
-        drift.style.format(
-            {"PSI": "{:.3f}", "statistic": lambda v: format_number(v, significant=3), "p-value": format_p_value},
-            na_rep=UNDEFINED,
-        ),
-        hide_index=True,
+    render_table(
+        drift,
+        {"PSI": "{:.3f}", "statistic": lambda v: format_number(v, significant=3), "p-value": format_p_value},
         key="explorer_drift",
+        hide_index=True,
     )
     st.caption(plain("PSI under 0.1 stable, 0.1 to 0.25 watch, over 0.25 act."))

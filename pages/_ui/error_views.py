@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from demo_models.formats import UNDEFINED, format_count, format_p_value, format_share
+from demo_models.formats import format_count, format_p_value, format_share
 from demo_models.iterations.registry import RegistryError
 from demo_models.metrics.cohort_compare import PairError
 from demo_models.metrics.costs import format_threshold
@@ -14,6 +14,7 @@ from demo_models.metrics.errors import describe_kind
 from demo_models.presentation.error_figures import change_summary
 from pages._ui.charts import render_plotly
 from pages._ui.loaders import cohort_change_of, heat_map_of
+from pages._ui.tables import render_table
 from pages._ui.text import md, plain
 
 
@@ -84,25 +85,21 @@ def render_side_by_side(ctx, threshold: float, kind: str) -> None:
                     format_threshold(threshold),
                 )
             )
-            st.dataframe(
-                change.table.style.format(
-                    {
-                        "rate before": format_share,
-                        "rate after": format_share,
-                        "rate change": format_share,
-                        "p-value": format_p_value,
-                    },
-                    na_rep=UNDEFINED,
-                ),  # fmt: skip
+            render_table(
+                change.table,
+                {"rate before": format_share, "rate after": format_share, "rate change": format_share,
+                 "p-value": format_p_value},
+                key="cohort_change",
                 hide_index=True,
                 column_config={"cohort": st.column_config.TextColumn(width="large")},
-                key="cohort_change",
-            )
+            )  # fmt: skip
             left, right = st.columns([2, 3])
-            left.dataframe(
-                change_summary(change).style.format({"Brier": "{:.4f}", "ECE": "{:.4f}"}, na_rep=UNDEFINED),
-                hide_index=True,
+            render_table(
+                change_summary(change),
+                {"Brier": "{:.4f}", "ECE": "{:.4f}"},
                 key="pair_calibration",
+                where=left,
+                hide_index=True,
             )
             with right:
                 render_plotly(pair_figure, pair_text, "reliability_pair")

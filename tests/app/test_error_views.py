@@ -12,6 +12,7 @@ import numpy as np
 import plotly.io as pio
 import pytest
 
+from demo_models.formats import format_share
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.cohort_compare import compare_cohorts
@@ -87,15 +88,21 @@ def test_reviewer_agreement_of_a_closed_round_is_beside_each_cohort(app_env, sco
         save_verdict(store, round_.id, item.case_id, ann, Verdict(verdicts[item.case_id]))
     at = open_app("pages/7_Outcomes.py", iteration="v3")
     shown = _table(at, "reviewer verdicts")
-    assert (shown["reviewer verdicts"] == 0).all() and shown["reviewers agreeing"].isna().all()  # still open
+    assert (shown["reviewer verdicts"] == 0).all() and (shown["reviewers agreeing"] == "—").all()  # still open
     close_round(store, round_.id, dee)
     at = open_app("pages/7_Outcomes.py", iteration="v3")
     shown = _table(at, "reviewer verdicts")
     for cohort, (_, row) in zip(find_error_cohorts(v3).cohorts, shown.iterrows()):
         here = [v for case, v in verdicts.items() if case in cohort.case_ids]
         assert row["reviewer verdicts"] == len(here)
+        agreeing = row["reviewers agreeing"]  # text once a cohort without reviewed cases shows "—"
         if here:
-            assert row["reviewers agreeing"] == pytest.approx(here.count("agree") / len(here))
+            expected = here.count("agree") / len(here)
+            assert (
+                agreeing == format_share(expected) if isinstance(agreeing, str) else agreeing == pytest.approx(expected)
+            )
+        else:
+            assert agreeing == "—"
     assert shown["reviewer verdicts"].sum() == len(verdicts)
 
 

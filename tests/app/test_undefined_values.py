@@ -10,7 +10,6 @@ import re
 import shutil
 from datetime import date
 
-import numpy as np
 import pytest
 
 from demo_models.iterations.registry import load_iteration, register_iteration
@@ -21,6 +20,7 @@ from demo_models.presentation.worked_examples import worked_example
 from feedback.goals import Criterion
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import save_criterion
+from pages._ui.navigation import PAGES
 from tests.app.apptest import open_app, tables_with
 from tests.helpers import CRITERION_SPECS, approvals_data, fit_approvals_model
 
@@ -79,7 +79,7 @@ def test_compare_marks_undefined_metrics(loans_env, nobody):
     assert not at.exception
     table = tables_with(at, "difference")[0]
     precision_row = next(i for i in table.index if str(i).startswith("Precision"))
-    assert np.isnan(table.loc[precision_row, "v2"]) and not np.isnan(table.loc[precision_row, "v1"])
+    assert table.loc[precision_row, "v2"] == "—" and table.loc[precision_row, "v1"] != "—"
     assert any("—: undefined" in c.value for c in at.caption)
 
 
@@ -100,7 +100,7 @@ def test_fairness_shows_an_undefined_ratio_as_undefined(loans_env, nobody):
     at = open_app("pages/9_Fairness.py", use_case="loans", iteration="v2")
     assert not at.exception
     gaps = at.dataframe[1].value
-    assert np.isnan(gaps.loc["Disparate impact ratio", "value"])
+    assert gaps.loc["Disparate impact ratio", "value"] == "—"
     assert any("Four-fifths screen: no value" in w.value for w in at.warning)
     assert not any("Four-fifths screen" in s.value for s in at.success)
 
@@ -112,3 +112,32 @@ def test_report_and_glossary_examples_show_undefined_not_zero(loans_env, loans_r
     precision = next(t for t in GLOSSARY if t.key == "precision")
     text = worked_example(precision, nobody)
     assert "undefined" in text and "0.0%" not in text and "nan" not in text.lower()
+
+
+def _null_cells(at) -> list[str]:
+    """Every table cell the browser would draw as "None": a missing value that no text replaced."""
+    found = []
+    for element in at.dataframe:
+        frame = element.value
+        for column in frame.columns:
+            nulls = frame[column].isna()
+            if nulls.any():
+                found.append(f"{element.key or '(no key)'}: {column!r} ({int(nulls.sum())} cells)")
+    return found
+
+
+@pytest.mark.parametrize("script", [s for s, _label, _icon in PAGES])
+def test_no_table_leaves_a_cell_for_the_browser_to_call_none(loans_env, nobody, script):
+    at = open_app(script, use_case="loans", iteration="v2")
+    assert not at.exception
+    assert _null_cells(at) == []
+
+
+@pytest.mark.parametrize("script", ["pages/7_Outcomes.py", "pages/10_Monitoring.py", "pages/3_Compare.py"])
+def test_built_in_tables_write_undefined_out(app_env, script):
+    """Credit without a cost matrix: the error cohorts' cost of errors is undefined, written as "—"."""
+    at = open_app(script, use_case="credit")
+    assert not at.exception
+    assert _null_cells(at) == []
+    if script == "pages/7_Outcomes.py":
+        assert set(tables_with(at, "cost of errors")[0]["cost of errors"]) == {"—"}

@@ -3,9 +3,18 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from demo_models.formats import format_count, format_money, format_number, format_p_value, format_quantity, format_share
+from demo_models.formats import (
+    format_count,
+    format_money,
+    format_number,
+    format_p_value,
+    format_quantity,
+    format_share,
+    format_table,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +102,29 @@ def test_format_count_and_money_and_quantity():
     assert format_quantity(5951.0, "DM") == "5,951 DM"
     assert format_quantity(12.345, "km") == "12.35 km"
     assert format_quantity(float("nan"), "km") == "—"
+
+
+def test_format_table_writes_undefined_out_and_formats_the_rest():
+    frame = pd.DataFrame(
+        {
+            "rate": [0.25, np.nan],
+            "cost": [None, 1234.5],
+            "cases": [3, 4],
+            "label": ["a", None],
+            "when": [pd.Timestamp("2026-01-01"), pd.NaT],
+        }
+    )
+    shown = format_table(frame, {"rate": format_share, "cases": "{:,}"})
+    assert shown["rate"].tolist() == ["25.0%", "—"]
+    assert shown["cases"].tolist() == ["3", "4"]  # listed: formatted even without a hole
+    assert shown["cost"].tolist() == ["—", "1,234"]  # not listed but undefined somewhere: a number as text
+    assert shown["label"].tolist() == ["a", "—"]
+    assert shown["when"].tolist() == ["2026-01-01 00:00:00", "—"]
+    assert not shown.isna().any().any()
+    assert frame["rate"].isna().sum() == 1  # the caller's frame is untouched
+
+
+def test_format_table_keeps_columns_without_holes_as_they_are():
+    frame = pd.DataFrame({"score": [0.1, 0.2], "flag": [True, False]})
+    shown = format_table(frame, {})
+    pd.testing.assert_frame_equal(shown, frame)
