@@ -413,8 +413,9 @@ def build_dependence(dependence: InputDependence, use_case: UseCase, other: Inpu
     figure.update_yaxes(title_text=plot_text(f"SHAP contribution ({dependence.scale})"), row=1, col=1)
     figure.update_yaxes(title_text=plot_text(f"probability of {words.outcome}"), tickformat=".0%", row=1, col=2)
     figure.update_layout(
-        height=500,
-        margin={"l": 10, "r": 10, "t": 40, "b": 40},
-        legend={"orientation": "h", "x": 0.57, "xanchor": "left", "y": -0.22, "yanchor": "top"},
+        height=540,
+        margin={"l": 10, "r": 10, "t": 90, "b": 40},
+        # above the plots: below them it meets the input's axis title once long category ticks turn
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.1, "yanchor": "bottom"},
     )
     return figure

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from demo_models.formats import format_count, format_money, format_share
+from demo_models.formats import format_table as format_cells
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import CaseCosts, cost_curve, total_cost
@@ -28,6 +29,12 @@ from demo_models.presentation.error_figures import (
     describe_error_heat_map,
 )
 from demo_models.presentation.figures import build_importance_comparison, build_waterfall
+from demo_models.presentation.report_drivers import (
+    gather_driver_sections,
+    render_calibration_parts,
+    render_data_parts,
+    render_dependence_parts,
+)
 from demo_models.presentation.report_errors import ErrorSection, error_section
 from demo_models.vocabulary import capitalise
 
@@ -95,19 +102,17 @@ class _Figures:
         return markup
 
 
-def format_table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> pd.DataFrame:
-    """A table's numbers as the report prints them: shares as percentages, floats to `digits`, undefined as —."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if column in percent:
-            shown[column] = shown[column].map(format_share)
-        elif pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: f"{v:.{digits}f}" if pd.notna(v) else "—")
-    return shown
+def format_table(
+    frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3, formats: dict | None = None
+) -> pd.DataFrame:
+    """A table's numbers as the report prints them: shares as percentages, floats to `digits` (or by
+    `formats`, column to formatter), undefined as — (`formats.format_table`)."""
+    floats = {c: f"{{:.{digits}f}}" for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
+    return format_cells(frame, {**floats, **dict.fromkeys(percent, format_share), **(formats or {})})
 
 
-def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> str:
-    return format_table(frame, percent, digits).to_html(escape=True, border=0)
+def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3, formats: dict | None = None) -> str:
+    return format_table(frame, percent, digits, formats).to_html(escape=True, border=0)
 
 
 def compare_importance(inputs: ReportInputs) -> pd.DataFrame:
@@ -195,6 +200,9 @@ def render_report(inputs: ReportInputs) -> str:
         )
     )
 
+    drivers = gather_driver_sections(it, inputs.previous)
+    parts += render_dependence_parts(drivers, it, figure)
+
     parts.append("<h2>Example explanations</h2>")
     for case_id in pick_examples(it):
         explanation = it.explain_case(case_id)
@@ -214,6 +222,9 @@ def render_report(inputs: ReportInputs) -> str:
     if section.change is not None:
         parts += [f"<p>{e(second)}</p>", _table(section.change_table), _table(section.calibration)]
         parts.append(figure(build_reliability_pair(section.change, words.outcome)))
+
+    parts += render_calibration_parts(drivers, it, figure, _table)
+    parts += render_data_parts(drivers, it, figure, _table)
 
     if inputs.previous is not None:
         comparison = compare_iterations(inputs.previous, it)

@@ -25,7 +25,8 @@ def test_the_report_is_self_contained_and_its_numbers_equal_the_apps(report, sco
     assert report.startswith("<!doctype html>") and not re.search(
         r"<script[^>]+src=", report
     )  # nothing loaded from elsewhere
-    assert report.count("plotly.js") >= 1 and report.count('class="plotly-graph-div"') == 6  # + heat map, pair
+    assert report.count("plotly.js") >= 1 and report.count('class="plotly-graph-div"') == 11
+    # importance, 3 waterfalls, heat map, pair, 2 dependence, reliability, 2 inputs by outcome
     labels = scored["v3"].iteration.labels
     assert f"<td>{roc_auc_score(labels, scored['v3'].scores):.3f}</td>" in report
     assert f"<td>{fairness_gaps(scored['v3'], 'sex')['dp_ratio']:.3f}</td>" in report
