@@ -17,6 +17,7 @@ from demo_models.iterations.scoring import ScoredIteration
 
 GRID_STEPS = 25
 MAX_CANDIDATES = 20_000
+CHUNK_ROWS = 50_000  # candidate rows scored in one predict_proba at most (a case's always together)
 IMPUTERS = (SimpleImputer, KNNImputer)  # IterativeImputer is experimental: matched by name below
 
 
@@ -85,7 +86,7 @@ def input_specs(scored: ScoredIteration) -> list[InputSpec]:
     return specs
 
 
-def _missing_like(values: pd.Series):
+def missing_like(values: pd.Series):
     """How the column writes a missing value (the first one it holds, else NaN)."""
     holes = values[values.isna()]
     return holes.iloc[0] if len(holes) else np.nan
@@ -99,7 +100,7 @@ def edited_row(original: pd.DataFrame, changes: dict) -> pd.DataFrame:
         if is_missing(value):
             if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
                 dtype = np.dtype(float)
-            value = _missing_like(original[column])
+            value = missing_like(original[column])
         row[column] = pd.Series([value], index=row.index, dtype=object).astype(dtype)
     return row
 
@@ -173,31 +174,76 @@ def distance(
 def find_counterfactual(scored: ScoredIteration, row: pd.DataFrame) -> Counterfactual | None:
     """The smallest change (by `distance`) to the use case's actionable inputs, on a grid of
     GRID_STEPS values per number (and every category), that flips the case's decision; None if none does."""
-    columns = [c for c in scored.use_case.actionable if c in row.columns and c not in scored.card.protected_attributes]
+    return find_counterfactuals(scored, row)[0]
+
+
+def find_counterfactuals(scored: ScoredIteration, rows: pd.DataFrame) -> list[Counterfactual | None]:
+    """`find_counterfactual` of every row (a case each, in order), the candidates of up to CHUNK_ROWS rows scored
+    in one predict_proba: its fixed cost is most of a search, and each row's scores are the same either way."""
+    columns = [c for c in scored.use_case.actionable if c in rows.columns and c not in scored.card.protected_attributes]
     if not columns:
-        return None
-    current = {c: row.iloc[0][c] for c in columns}
-    grids = [_grid(scored, c, current[c]) for c in columns]
-    combos = list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES))
-    # the case itself first, then once per combination: one predict_proba (its fixed cost is most of a search)
-    candidates = row.iloc[np.zeros(len(combos) + 1, dtype=int)].reset_index(drop=True)
+        return [None] * len(rows)
+    searches = [_Search.of(scored, rows.iloc[k], columns) for k in range(len(rows))]
+    found: list[Counterfactual | None] = []
+    scales = {c: _scale(scored, c) for c in columns}
+    start = 0
+    while start < len(searches):
+        end, size = start + 1, searches[start].size
+        while end < len(searches) and size + searches[end].size <= CHUNK_ROWS:
+            size, end = size + searches[end].size, end + 1
+        scores = _score_candidates(scored, rows.iloc[start:end], searches[start:end], columns)
+        offset = 0
+        for search in searches[start:end]:
+            found.append(search.best(scored, scores[offset : offset + search.size], scales))
+            offset += search.size
+        start = end
+    return found
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One case's counterfactual search: its actionable inputs' values and the grid combinations to try."""
+
+    current: dict
+    combos: list[tuple]
+
+    @classmethod
+    def of(cls, scored: ScoredIteration, row: pd.Series, columns: list[str]) -> _Search:
+        current = {c: row[c] for c in columns}
+        grids = [_grid(scored, c, current[c]) for c in columns]
+        return cls(current, list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES)))
+
+    @property
+    def size(self) -> int:
+        """Rows scored: the case itself, then each combination."""
+        return len(self.combos) + 1
+
+    def best(self, scored: ScoredIteration, scores: np.ndarray, scales: dict) -> Counterfactual | None:
+        """The nearest flipping combination (fewest changed inputs on a tie) given the scores of `size` rows."""
+        was_positive, proba = scores[0] >= scored.threshold, scores[1:]
+        flipped = (proba >= scored.threshold) != was_positive
+        best, current = None, self.current
+        for i in np.flatnonzero(flipped):
+            combo = self.combos[i]
+            changes = {c: (current[c], combo[j]) for j, c in enumerate(current) if not same_value(combo[j], current[c])}
+            key = (round(distance(scored, changes, scales), 12), len(changes))
+            if best is None or key < best[0]:
+                best = (key, changes, float(proba[i]))
+        if best is None:
+            return None
+        return Counterfactual(best[1], best[2], best[0][0], len(self.combos))
+
+
+def _score_candidates(
+    scored: ScoredIteration, rows: pd.DataFrame, searches: list[_Search], columns: list[str]
+) -> np.ndarray:
+    """The positive-class scores of every search's rows (the case, then its combinations), one predict_proba."""
+    repeat = np.repeat(np.arange(len(rows)), [s.size for s in searches])
+    candidates = rows.iloc[repeat].reset_index(drop=True)
     for j, column in enumerate(columns):
-        values = [current[column], *(combo[j] for combo in combos)]
-        candidates[column] = pd.Series(values, dtype=object).astype(row[column].dtype)
-    scores = scored.iteration.model.predict_proba(candidates[list(row.columns)])[:, scored.explainer.positive_index]
-    was_positive, proba = scores[0] >= scored.threshold, scores[1:]
-    flipped = (proba >= scored.threshold) != was_positive
-    best, scales = None, {c: _scale(scored, c) for c in columns}
-    for i in np.flatnonzero(flipped):
-        changes = {
-            c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])
-        }
-        key = (round(distance(scored, changes, scales), 12), len(changes))
-        if best is None or key < best[0]:
-            best = (key, changes, float(proba[i]))
-    if best is None:
-        return None
-    return Counterfactual(best[1], best[2], best[0][0], len(combos))
+        values = [v for s in searches for v in (s.current[column], *(combo[j] for combo in s.combos))]
+        candidates[column] = pd.Series(values, dtype=object).astype(rows[column].dtype)
+    return scored.iteration.model.predict_proba(candidates[list(rows.columns)])[:, scored.explainer.positive_index]
 
 
 def describe_counterfactual(scored: ScoredIteration, counterfactual: Counterfactual) -> str:

@@ -187,15 +187,24 @@ def render_notice_pdf(
     pdf.add_page()
     title, _, body = text.partition("\n")
     pdf.set_font(font.family, "B", 16)
-    pdf.multi_cell(0, 9, make_printable(title, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    write_line(pdf, make_printable(title, font), 9)
     pdf.ln(2)
     pdf.set_font(font.family, "", 11)
     *lines, footer, _ = body.split("\n")  # the text ends with the version line and a newline
     for line in lines:
-        pdf.multi_cell(0, 6, make_printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT", align="L")
+        write_line(pdf, make_printable(line, font) or " ", 6)
     pdf.set_font(font.family, "", 7)
-    pdf.multi_cell(0, 4, make_printable(footer, font), new_x="LMARGIN", new_y="NEXT", align="L")
+    write_line(pdf, make_printable(footer, font), 4)
     return bytes(pdf.output())
+
+
+def write_line(pdf: FPDF, text: str, height: float) -> None:
+    """One line of left-aligned text across the page, wrapped when too wide; a line that fits is printed as one
+    cell, in the same place as `multi_cell` puts it, without its line breaking (most of a notice's PDF time)."""
+    if pdf.get_string_width(text) < pdf.w - pdf.r_margin - pdf.x - 2 * pdf.c_margin:
+        pdf.cell(0, height, text, new_x="LMARGIN", new_y="NEXT", align="L")
+    else:
+        pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def notice_file_stem(use_case: str, version: str, case_id: str) -> str:
