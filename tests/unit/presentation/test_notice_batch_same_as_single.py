@@ -2,8 +2,6 @@
 the rows built at once, and the PDF's one-line cells (notices.build_notices, whatif.find_counterfactuals,
 notice_render.write_line) change no notice's content or layout."""
 
-import shutil
-import subprocess
 import zipfile
 from datetime import date
 
@@ -14,16 +12,9 @@ from demo_models.presentation import notice_render
 from demo_models.presentation.notice_batch import declined_cases, write_notice_batch
 from demo_models.presentation.notice_render import render_notice_pdf, render_notice_text
 from demo_models.presentation.notices import NoticeError, build_notice, build_notices
-from tests.helpers import BUILTIN_VERSIONS
+from tests.helpers import BUILTIN_VERSIONS, pdftotext
 
 ISSUED = date(2026, 12, 4)
-
-
-def _pdftotext(pdf: bytes, *options: str) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    done = subprocess.run(["pdftotext", *options, "-", "-"], input=pdf, capture_output=True, check=True)
-    return done.stdout.decode("utf-8")
 
 
 def test_every_pdf_of_a_batch_reads_as_the_single_notice_of_its_case(scored, tmp_path):
@@ -36,7 +27,7 @@ def test_every_pdf_of_a_batch_reads_as_the_single_notice_of_its_case(scored, tmp
         for case_id in cases:
             single = render_notice_pdf(build_notice(it, it.explain_case(case_id), ISSUED))
             in_batch = archive.read(f"notice-credit-v3-{case_id}.pdf")
-            assert _pdftotext(in_batch, "-layout") == _pdftotext(single, "-layout"), case_id
+            assert pdftotext(in_batch, "-layout") == pdftotext(single, "-layout"), case_id
 
 
 @pytest.mark.parametrize("version", BUILTIN_VERSIONS)
@@ -85,6 +76,6 @@ def test_one_line_cells_sit_where_multi_cell_puts_them_and_long_lines_still_wrap
 
     monkeypatch.setattr(notice_render, "write_line", multi_cell_only)
     slow = render_notice_pdf(notice, template)
-    assert _pdftotext(fast, "-bbox") == _pdftotext(slow, "-bbox")  # every word in the same place
-    text = _pdftotext(fast, "-layout")
+    assert pdftotext(fast, "-bbox") == pdftotext(slow, "-bbox")  # every word in the same place
+    text = pdftotext(fast, "-layout")
     assert text.count("Reason") == 40 and len([line for line in text.splitlines() if "Reason" in line]) > 1
