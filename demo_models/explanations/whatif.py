@@ -139,15 +139,24 @@ class Counterfactual:
     candidates: int
 
 
-def _grid(scored: ScoredIteration, column: str, current) -> np.ndarray:
+def _grid_base(scored: ScoredIteration, column: str) -> tuple[np.ndarray | list, bool]:
+    """The values a search tries for an input before the case's own: GRID_STEPS numbers across the evaluation
+    cases' range (whole numbers for an integer input), or every category; and whether it is a number."""
     values = scored.features[column]
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10:
         grid = np.linspace(values.min(), values.max(), GRID_STEPS)
         if pd.api.types.is_integer_dtype(values):
             grid = np.unique(np.round(grid).astype(int))
+        return grid, True
+    return sorted(values.dropna().unique().tolist(), key=str), False
+
+
+def _grid(scored: ScoredIteration, column: str, current, base: tuple | None = None) -> np.ndarray:
+    """The values tried for an input, the case's own among them (`base`: `_grid_base`, when the caller has it)."""
+    grid, numeric = base if base is not None else _grid_base(scored, column)
+    if numeric:
         return np.append(grid, np.nan) if is_missing(current) else np.unique(np.append(grid, current))
-    options = sorted(values.dropna().unique().tolist(), key=str)
-    return np.array([*options, current] if is_missing(current) else options, dtype=object)
+    return np.array([*grid, current] if is_missing(current) else grid, dtype=object)
 
 
 def _scale(scored: ScoredIteration, column: str) -> float | None:
@@ -183,7 +192,8 @@ def find_counterfactuals(scored: ScoredIteration, rows: pd.DataFrame) -> list[Co
     columns = [c for c in scored.use_case.actionable if c in rows.columns and c not in scored.card.protected_attributes]
     if not columns:
         return [None] * len(rows)
-    searches = [_Search.of(scored, rows.iloc[k], columns) for k in range(len(rows))]
+    bases = {c: _grid_base(scored, c) for c in columns}
+    searches = [_Search.of(scored, rows.iloc[k], bases) for k in range(len(rows))]
     found: list[Counterfactual | None] = []
     scales = {c: _scale(scored, c) for c in columns}
     start = 0
@@ -202,16 +212,18 @@ def find_counterfactuals(scored: ScoredIteration, rows: pd.DataFrame) -> list[Co
 
 @dataclass(frozen=True)
 class _Search:
-    """One case's counterfactual search: its actionable inputs' values and the grid combinations to try."""
+    """One case's counterfactual search: its actionable inputs' values, their grids and the combinations to try
+    (the grids' product in order, the last input varying fastest)."""
 
     current: dict
+    grids: list[np.ndarray]
     combos: list[tuple]
 
     @classmethod
-    def of(cls, scored: ScoredIteration, row: pd.Series, columns: list[str]) -> _Search:
-        current = {c: row[c] for c in columns}
-        grids = [_grid(scored, c, current[c]) for c in columns]
-        return cls(current, list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES)))
+    def of(cls, scored: ScoredIteration, row: pd.Series, bases: dict[str, tuple]) -> _Search:
+        current = {c: row[c] for c in bases}
+        grids = [_grid(scored, c, current[c], base) for c, base in bases.items()]
+        return cls(current, grids, list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES)))
 
     @property
     def size(self) -> int:
@@ -219,19 +231,30 @@ class _Search:
         return len(self.combos) + 1
 
     def best(self, scored: ScoredIteration, scores: np.ndarray, scales: dict) -> Counterfactual | None:
-        """The nearest flipping combination (fewest changed inputs on a tie) given the scores of `size` rows."""
+        """The nearest flipping combination by `distance` (fewest changed inputs on a tie, then the first) given the
+        scores of `size` rows; each grid value's distance is computed once, and a combination's is their sum."""
         was_positive, proba = scores[0] >= scored.threshold, scores[1:]
-        flipped = (proba >= scored.threshold) != was_positive
-        best, current = None, self.current
-        for i in np.flatnonzero(flipped):
-            combo = self.combos[i]
-            changes = {c: (current[c], combo[j]) for j, c in enumerate(current) if not same_value(combo[j], current[c])}
-            key = (round(distance(scored, changes, scales), 12), len(changes))
-            if best is None or key < best[0]:
-                best = (key, changes, float(proba[i]))
-        if best is None:
+        flipped = np.flatnonzero((proba >= scored.threshold) != was_positive)
+        if not len(flipped):
             return None
-        return Counterfactual(best[1], best[2], best[0][0], len(self.combos))
+        positions, stride = [], 1
+        for grid in reversed(self.grids):  # a combination's position in each grid, from its index
+            positions.insert(0, (flipped // stride) % len(grid))
+            stride *= len(grid)
+        totals, counts = np.zeros(len(flipped)), np.zeros(len(flipped), dtype=int)
+        for (column, old), grid, at in zip(self.current.items(), self.grids, positions):  # summed as `distance` does
+            changed = np.array([not same_value(v, old) for v in grid])
+            costs = np.array(
+                [distance(scored, {column: (old, v)}, scales) if c else 0.0 for v, c in zip(grid, changed)]
+            )
+            totals, counts = totals + costs[at], counts + changed[at]
+        keys = [(round(float(total), 12), int(count)) for total, count in zip(totals, counts)]
+        first = min(range(len(keys)), key=keys.__getitem__)
+        combo = self.combos[flipped[first]]
+        changes = {
+            c: (old, combo[j]) for j, (c, old) in enumerate(self.current.items()) if not same_value(combo[j], old)
+        }
+        return Counterfactual(changes, float(proba[flipped[first]]), keys[first][0], len(self.combos))
 
 
 def _score_candidates(

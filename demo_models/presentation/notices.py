@@ -137,9 +137,11 @@ def reason_level(scored: ScoredIteration, feature: str, value) -> str:
     return str(value.item() if hasattr(value, "item") else value)
 
 
-def notice_reference(scored: ScoredIteration, explanation: CaseExplanation) -> str:
-    """A reference unique to the use case, version, case and the explanation shown: "DN-1A2B-3C4D-5E6F"."""
-    reasons = [[r.feature, r.value, round(r.contribution, 9)] for r in decline_reasons(scored, explanation)]
+def notice_reference(scored: ScoredIteration, explanation: CaseExplanation, ranked: list[Reason] | None = None) -> str:
+    """A reference unique to the use case, version, case and the explanation shown: "DN-1A2B-3C4D-5E6F" (`ranked`:
+    the case's `decline_reasons`, when the caller has them)."""
+    ranked = decline_reasons(scored, explanation) if ranked is None else ranked
+    reasons = [[r.feature, r.value, round(r.contribution, 9)] for r in ranked]
     payload = [
         scored.card.use_case,
         scored.card.version,
@@ -203,12 +205,16 @@ def _dtype_group(scored: ScoredIteration, explanation: CaseExplanation) -> tuple
 
 
 def notice_reasons(
-    scored: ScoredIteration, explanation: CaseExplanation, statements: Mapping[tuple[str, str], str] | None = None
+    scored: ScoredIteration,
+    explanation: CaseExplanation,
+    statements: Mapping[tuple[str, str], str] | None = None,
+    ranked: list[Reason] | None = None,
 ) -> list[NoticeReason]:
-    """The principal reasons towards the decline with their statements (None where the table has none)."""
+    """The principal reasons towards the decline with their statements (None where the table has none); `ranked`:
+    the case's `decline_reasons`, when the caller has them."""
     table = statements_for(scored.use_case.name) if statements is None else statements
     reasons = []
-    for reason in decline_reasons(scored, explanation):
+    for reason in decline_reasons(scored, explanation) if ranked is None else ranked:
         level = reason_level(scored, reason.feature, explanation.values.get(reason.feature))
         statement = table.get((reason.feature, level)) or None
         reasons.append(NoticeReason(reason.feature, reason.label, reason.value, level, reason.contribution, statement))
@@ -261,7 +267,8 @@ def _notice(
     counterfactual: Counterfactual | None,
 ) -> DecisionNotice:
     use_case = scored.use_case
-    reasons = notice_reasons(scored, explanation, statements)
+    ranked = decline_reasons(scored, explanation)
+    reasons = notice_reasons(scored, explanation, statements, ranked)
     return DecisionNotice(
         use_case=use_case.name,
         use_case_title=use_case.title,
@@ -271,7 +278,7 @@ def _notice(
         decision=explanation.decision,
         decision_past=use_case.past(explanation.decision),
         issued=issued,
-        reference=notice_reference(scored, explanation),
+        reference=notice_reference(scored, explanation, ranked),
         reasons=tuple(r for r in reasons if r.statement),
         missing=tuple(r for r in reasons if not r.statement),
         what_would_change=describe_change(scored, counterfactual) if counterfactual is not None else None,
