@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,16 @@ from feedback.records import FeedbackDraft
 
 BUILTIN_VERSIONS = ("v1", "v2", "v3")
 CRITERION_SPECS = criterion_specs(CREDIT)  # what a credit criterion may measure, from the metric catalogue
+
+
+def pdftotext(pdf: bytes, *options: str) -> str:
+    """The PDF's text as poppler's pdftotext extracts it (e.g. "-layout", "-bbox"); skips the test without it."""
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    done = subprocess.run(["pdftotext", *options, "-", "-"], input=pdf, capture_output=True, check=True)
+    return done.stdout.decode("utf-8")
 
 
 def make_draft(**changes) -> FeedbackDraft:

@@ -17,6 +17,7 @@ from demo_models.iterations.scoring import ScoredIteration
 
 GRID_STEPS = 25
 MAX_CANDIDATES = 20_000
+CHUNK_ROWS = 50_000  # candidate rows scored in one predict_proba at most (a case's always together)
 IMPUTERS = (SimpleImputer, KNNImputer)  # IterativeImputer is experimental: matched by name below
 
 
@@ -85,7 +86,7 @@ def input_specs(scored: ScoredIteration) -> list[InputSpec]:
     return specs
 
 
-def _missing_like(values: pd.Series):
+def missing_like(values: pd.Series):
     """How the column writes a missing value (the first one it holds, else NaN)."""
     holes = values[values.isna()]
     return holes.iloc[0] if len(holes) else np.nan
@@ -99,7 +100,7 @@ def edited_row(original: pd.DataFrame, changes: dict) -> pd.DataFrame:
         if is_missing(value):
             if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
                 dtype = np.dtype(float)
-            value = _missing_like(original[column])
+            value = missing_like(original[column])
         row[column] = pd.Series([value], index=row.index, dtype=object).astype(dtype)
     return row
 
@@ -138,15 +139,24 @@ class Counterfactual:
     candidates: int
 
 
-def _grid(scored: ScoredIteration, column: str, current) -> np.ndarray:
+def _grid_base(scored: ScoredIteration, column: str) -> tuple[np.ndarray | list, bool]:
+    """The values a search tries for an input before the case's own: GRID_STEPS numbers across the evaluation
+    cases' range (whole numbers for an integer input), or every category; and whether it is a number."""
     values = scored.features[column]
     if pd.api.types.is_numeric_dtype(values) and values.nunique() > 10:
         grid = np.linspace(values.min(), values.max(), GRID_STEPS)
         if pd.api.types.is_integer_dtype(values):
             grid = np.unique(np.round(grid).astype(int))
+        return grid, True
+    return sorted(values.dropna().unique().tolist(), key=str), False
+
+
+def _grid(scored: ScoredIteration, column: str, current, base: tuple | None = None) -> np.ndarray:
+    """The values tried for an input, the case's own among them (`base`: `_grid_base`, when the caller has it)."""
+    grid, numeric = base if base is not None else _grid_base(scored, column)
+    if numeric:
         return np.append(grid, np.nan) if is_missing(current) else np.unique(np.append(grid, current))
-    options = sorted(values.dropna().unique().tolist(), key=str)
-    return np.array([*options, current] if is_missing(current) else options, dtype=object)
+    return np.array([*grid, current] if is_missing(current) else grid, dtype=object)
 
 
 def _scale(scored: ScoredIteration, column: str) -> float | None:
@@ -173,31 +183,90 @@ def distance(
 def find_counterfactual(scored: ScoredIteration, row: pd.DataFrame) -> Counterfactual | None:
     """The smallest change (by `distance`) to the use case's actionable inputs, on a grid of
     GRID_STEPS values per number (and every category), that flips the case's decision; None if none does."""
-    columns = [c for c in scored.use_case.actionable if c in row.columns and c not in scored.card.protected_attributes]
+    return find_counterfactuals(scored, row)[0]
+
+
+def find_counterfactuals(scored: ScoredIteration, rows: pd.DataFrame) -> list[Counterfactual | None]:
+    """`find_counterfactual` of every row (a case each, in order), the candidates of up to CHUNK_ROWS rows scored
+    in one predict_proba: its fixed cost is most of a search, and each row's scores are the same either way."""
+    columns = [c for c in scored.use_case.actionable if c in rows.columns and c not in scored.card.protected_attributes]
     if not columns:
-        return None
-    current = {c: row.iloc[0][c] for c in columns}
-    grids = [_grid(scored, c, current[c]) for c in columns]
-    combos = list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES))
-    # the case itself first, then once per combination: one predict_proba (its fixed cost is most of a search)
-    candidates = row.iloc[np.zeros(len(combos) + 1, dtype=int)].reset_index(drop=True)
-    for j, column in enumerate(columns):
-        values = [current[column], *(combo[j] for combo in combos)]
-        candidates[column] = pd.Series(values, dtype=object).astype(row[column].dtype)
-    scores = scored.iteration.model.predict_proba(candidates[list(row.columns)])[:, scored.explainer.positive_index]
-    was_positive, proba = scores[0] >= scored.threshold, scores[1:]
-    flipped = (proba >= scored.threshold) != was_positive
-    best, scales = None, {c: _scale(scored, c) for c in columns}
-    for i in np.flatnonzero(flipped):
+        return [None] * len(rows)
+    bases = {c: _grid_base(scored, c) for c in columns}
+    searches = [_Search.of(scored, rows.iloc[k], bases) for k in range(len(rows))]
+    found: list[Counterfactual | None] = []
+    scales = {c: _scale(scored, c) for c in columns}
+    start = 0
+    while start < len(searches):
+        end, size = start + 1, searches[start].size
+        while end < len(searches) and size + searches[end].size <= CHUNK_ROWS:
+            size, end = size + searches[end].size, end + 1
+        scores = _score_candidates(scored, rows.iloc[start:end], searches[start:end], columns)
+        offset = 0
+        for search in searches[start:end]:
+            found.append(search.best(scored, scores[offset : offset + search.size], scales))
+            offset += search.size
+        start = end
+    return found
+
+
+@dataclass(frozen=True)
+class _Search:
+    """One case's counterfactual search: its actionable inputs' values, their grids and the combinations to try
+    (the grids' product in order, the last input varying fastest)."""
+
+    current: dict
+    grids: list[np.ndarray]
+    combos: list[tuple]
+
+    @classmethod
+    def of(cls, scored: ScoredIteration, row: pd.Series, bases: dict[str, tuple]) -> _Search:
+        current = {c: row[c] for c in bases}
+        grids = [_grid(scored, c, current[c], base) for c, base in bases.items()]
+        return cls(current, grids, list(itertools.islice(itertools.product(*grids), MAX_CANDIDATES)))
+
+    @property
+    def size(self) -> int:
+        """Rows scored: the case itself, then each combination."""
+        return len(self.combos) + 1
+
+    def best(self, scored: ScoredIteration, scores: np.ndarray, scales: dict) -> Counterfactual | None:
+        """The nearest flipping combination by `distance` (fewest changed inputs on a tie, then the first) given the
+        scores of `size` rows; each grid value's distance is computed once, and a combination's is their sum."""
+        was_positive, proba = scores[0] >= scored.threshold, scores[1:]
+        flipped = np.flatnonzero((proba >= scored.threshold) != was_positive)
+        if not len(flipped):
+            return None
+        positions, stride = [], 1
+        for grid in reversed(self.grids):  # a combination's position in each grid, from its index
+            positions.insert(0, (flipped // stride) % len(grid))
+            stride *= len(grid)
+        totals, counts = np.zeros(len(flipped)), np.zeros(len(flipped), dtype=int)
+        for (column, old), grid, at in zip(self.current.items(), self.grids, positions):  # summed as `distance` does
+            changed = np.array([not same_value(v, old) for v in grid])
+            costs = np.array(
+                [distance(scored, {column: (old, v)}, scales) if c else 0.0 for v, c in zip(grid, changed)]
+            )
+            totals, counts = totals + costs[at], counts + changed[at]
+        keys = [(round(float(total), 12), int(count)) for total, count in zip(totals, counts)]
+        first = min(range(len(keys)), key=keys.__getitem__)
+        combo = self.combos[flipped[first]]
         changes = {
-            c: (current[c], combos[i][j]) for j, c in enumerate(columns) if not same_value(combos[i][j], current[c])
+            c: (old, combo[j]) for j, (c, old) in enumerate(self.current.items()) if not same_value(combo[j], old)
         }
-        key = (round(distance(scored, changes, scales), 12), len(changes))
-        if best is None or key < best[0]:
-            best = (key, changes, float(proba[i]))
-    if best is None:
-        return None
-    return Counterfactual(best[1], best[2], best[0][0], len(combos))
+        return Counterfactual(changes, float(proba[flipped[first]]), keys[first][0], len(self.combos))
+
+
+def _score_candidates(
+    scored: ScoredIteration, rows: pd.DataFrame, searches: list[_Search], columns: list[str]
+) -> np.ndarray:
+    """The positive-class scores of every search's rows (the case, then its combinations), one predict_proba."""
+    repeat = np.repeat(np.arange(len(rows)), [s.size for s in searches])
+    candidates = rows.iloc[repeat].reset_index(drop=True)
+    for j, column in enumerate(columns):
+        values = [v for s in searches for v in (s.current[column], *(combo[j] for combo in s.combos))]
+        candidates[column] = pd.Series(values, dtype=object).astype(rows[column].dtype)
+    return scored.iteration.model.predict_proba(candidates[list(rows.columns)])[:, scored.explainer.positive_index]
 
 
 def describe_counterfactual(scored: ScoredIteration, counterfactual: Counterfactual) -> str:

@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from demo_models.formats import format_share
-from demo_models.presentation.notice_render import add_fonts, find_unicode_font, make_printable
+from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable, write_line
 from feedback.decision_records import DecisionRecord
 
 UNDEFINED = "—"
@@ -34,7 +34,8 @@ def record_sections(record: DecisionRecord) -> list[tuple[str, list[str]]]:
         f"Decided by iteration {data['iteration']} of {data['use_case_title']} ({_value(data.get('model'))}), "
         f"lifecycle status at the time of this record: {data['lifecycle_status']}",
         f"Recorded {data['recorded_at']} by {by['name']} ({by['role']}, {by['subject']})",
-        f"Reference {record.reference}; contents SHA-256 {record.digest}",
+        f"Reference {record.reference}",
+        f"Contents SHA-256 {record.digest}",
     ]
     inputs = [f"{i['label']}: {i['value']}" for i in data["inputs"] if i["used"]]
     unused = [f"{i['label']}: {i['value']}" for i in data["inputs"] if not i["used"]]
@@ -88,10 +89,25 @@ def render_record_text(record: DecisionRecord) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+class _RecordPdf(FPDF):
+    """An A4 page whose footer names the record and the page: "Decision record DR-… · page 1 of 2"."""
+
+    def __init__(self, reference: str, font: PdfFont) -> None:
+        super().__init__(format="A4")
+        self.reference, self.font = reference, font
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(self.font.family, "", 7)
+        label = f"Decision record {self.reference} · page {self.page_no()} of {{nb}}"
+        self.cell(0, 4, make_printable(label, self.font), align="R")
+
+
 def render_record_pdf(record: DecisionRecord) -> bytes:
-    """The record as an A4 PDF (DejaVu Sans where installed), its reference on every page."""
+    """The record as an A4 PDF (DejaVu Sans where installed), left-aligned, its reference and page number in every
+    page's footer."""
     font = find_unicode_font()
-    pdf = FPDF(format="A4")
+    pdf = _RecordPdf(record.reference, font)
     add_fonts(pdf, font)
     pdf.set_title(make_printable(f"Decision record {record.reference}", font))
     pdf.set_creator("Involve")
@@ -100,13 +116,13 @@ def render_record_pdf(record: DecisionRecord) -> bytes:
     pdf.add_page()
     for number, (heading, lines) in enumerate(record_sections(record)):
         pdf.set_font(font.family, "B", 13 if number == 0 else 10.5)
-        pdf.multi_cell(0, 7 if number == 0 else 5.5, make_printable(heading, font), new_x="LMARGIN", new_y="NEXT")
+        write_line(pdf, make_printable(heading, font), 7 if number == 0 else 5.5)
         pdf.set_font(font.family, "", 8.5)
         if heading.startswith(("Inputs", "Not used")):
             _two_columns(pdf, font, lines)
         else:
             for line in lines:
-                pdf.multi_cell(0, 4.1, make_printable(line, font) or " ", new_x="LMARGIN", new_y="NEXT")
+                write_line(pdf, make_printable(line, font) or " ", 4.1)
         pdf.ln(1.5)
     return bytes(pdf.output())
 

@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pandas as pd
 
 from demo_models.explanations.reasons import MAX_REASONS, Reason, rank_reasons
-from demo_models.explanations.whatif import Counterfactual, edited_row, find_counterfactual, is_missing
+from demo_models.explanations.whatif import Counterfactual, find_counterfactuals, is_missing, missing_like
 from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 
 HIGH, LOW, MISSING = "high", "low", "missing"  # the levels of a number (against the median of the evaluation cases)
@@ -136,9 +137,11 @@ def reason_level(scored: ScoredIteration, feature: str, value) -> str:
     return str(value.item() if hasattr(value, "item") else value)
 
 
-def notice_reference(scored: ScoredIteration, explanation: CaseExplanation) -> str:
-    """A reference unique to the use case, version, case and the explanation shown: "DN-1A2B-3C4D-5E6F"."""
-    reasons = [[r.feature, r.value, round(r.contribution, 9)] for r in decline_reasons(scored, explanation)]
+def notice_reference(scored: ScoredIteration, explanation: CaseExplanation, ranked: list[Reason] | None = None) -> str:
+    """A reference unique to the use case, version, case and the explanation shown: "DN-1A2B-3C4D-5E6F" (`ranked`:
+    the case's `decline_reasons`, when the caller has them)."""
+    ranked = decline_reasons(scored, explanation) if ranked is None else ranked
+    reasons = [[r.feature, r.value, round(r.contribution, 9)] for r in ranked]
     payload = [
         scored.card.use_case,
         scored.card.version,
@@ -169,19 +172,49 @@ def _lower_first(label: str) -> str:
     return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
 
 
-def _row_of(scored: ScoredIteration, explanation: CaseExplanation) -> pd.DataFrame:
-    """The case's raw inputs as one row with the evaluation cases' dtypes (a missing integer becomes float)."""
-    row = edited_row(scored.features.iloc[[0]], {c: explanation.values.get(c) for c in scored.features.columns})
-    return row.set_axis(pd.Index([str(explanation.case_id)]))
+def _rows_of(scored: ScoredIteration, explanations: list[CaseExplanation]) -> pd.DataFrame:
+    """The cases' raw inputs, a row each (indexed by case id), as `edited_row` makes one: the evaluation cases'
+    dtypes, a missing value written as the first evaluation case writes it, an integer input holding one becomes
+    float. Every case must have the same integer inputs missing (`_dtype_group`), so each row's dtypes are its own."""
+    first = scored.features.iloc[[0]]
+    index = pd.Index([str(e.case_id) for e in explanations])
+    columns = {}
+    for column in scored.features.columns:
+        values = [e.values.get(column) for e in explanations]
+        dtype = first[column].dtype
+        missing = [is_missing(v) for v in values]
+        if any(missing):
+            if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+                dtype = np.dtype(float)
+            hole = missing_like(first[column])
+            values = [hole if m else v for v, m in zip(values, missing)]
+        columns[column] = pd.Series(values, index=index, dtype=object).astype(dtype)
+    return pd.DataFrame(columns, index=index)
+
+
+def _dtype_group(scored: ScoredIteration, explanation: CaseExplanation) -> tuple[str, ...]:
+    """The integer inputs the case has missing (their row's dtype becomes float): cases alike share a frame."""
+    features = scored.features
+    return tuple(
+        c
+        for c in features.columns
+        if pd.api.types.is_integer_dtype(features[c].dtype)
+        and not pd.api.types.is_extension_array_dtype(features[c].dtype)
+        and is_missing(explanation.values.get(c))
+    )
 
 
 def notice_reasons(
-    scored: ScoredIteration, explanation: CaseExplanation, statements: Mapping[tuple[str, str], str] | None = None
+    scored: ScoredIteration,
+    explanation: CaseExplanation,
+    statements: Mapping[tuple[str, str], str] | None = None,
+    ranked: list[Reason] | None = None,
 ) -> list[NoticeReason]:
-    """The principal reasons towards the decline with their statements (None where the table has none)."""
+    """The principal reasons towards the decline with their statements (None where the table has none); `ranked`:
+    the case's `decline_reasons`, when the caller has them."""
     table = statements_for(scored.use_case.name) if statements is None else statements
     reasons = []
-    for reason in decline_reasons(scored, explanation):
+    for reason in decline_reasons(scored, explanation) if ranked is None else ranked:
         level = reason_level(scored, reason.feature, explanation.values.get(reason.feature))
         statement = table.get((reason.feature, level)) or None
         reasons.append(NoticeReason(reason.feature, reason.label, reason.value, level, reason.contribution, statement))
@@ -195,14 +228,47 @@ def build_notice(
     statements: Mapping[tuple[str, str], str] | None = None,
 ) -> DecisionNotice:
     """The decision notice of a declined (or flagged) case; NoticeError for a case given the favourable decision."""
+    return build_notices(scored, [explanation], issued, statements)[0]
+
+
+def build_notices(
+    scored: ScoredIteration,
+    explanations: list[CaseExplanation],
+    issued: date | None = None,
+    statements: Mapping[tuple[str, str], str] | None = None,
+) -> list[DecisionNotice]:
+    """The notice of each declined case, in order, each the same as `build_notice` makes it: the rows built and the
+    counterfactuals searched for all cases at once. NoticeError (before any search) if a case was not declined."""
     use_case = scored.use_case
-    if not is_declined(scored, explanation):
-        raise NoticeError(
-            f"{use_case.words.case.capitalize()} {explanation.case_id} was {use_case.past(explanation.decision)}: "
-            f"a decision notice is only for a {use_case.unfavourable_decision} decision."
-        )
-    reasons = notice_reasons(scored, explanation, statements)
-    counterfactual = find_counterfactual(scored, _row_of(scored, explanation)) if use_case.actionable else None
+    for explanation in explanations:
+        if not is_declined(scored, explanation):
+            raise NoticeError(
+                f"{use_case.words.case.capitalize()} {explanation.case_id} was {use_case.past(explanation.decision)}: "
+                f"a decision notice is only for a {use_case.unfavourable_decision} decision."
+            )
+    counterfactuals: list[Counterfactual | None] = [None] * len(explanations)
+    if use_case.actionable:
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for k, explanation in enumerate(explanations):
+            groups.setdefault(_dtype_group(scored, explanation), []).append(k)
+        for members in groups.values():
+            rows = _rows_of(scored, [explanations[k] for k in members])
+            for k, found in zip(members, find_counterfactuals(scored, rows)):
+                counterfactuals[k] = found
+    day = issued or datetime.now(timezone.utc).date()
+    return [_notice(scored, e, day, statements, c) for e, c in zip(explanations, counterfactuals)]
+
+
+def _notice(
+    scored: ScoredIteration,
+    explanation: CaseExplanation,
+    issued: date,
+    statements: Mapping[tuple[str, str], str] | None,
+    counterfactual: Counterfactual | None,
+) -> DecisionNotice:
+    use_case = scored.use_case
+    ranked = decline_reasons(scored, explanation)
+    reasons = notice_reasons(scored, explanation, statements, ranked)
     return DecisionNotice(
         use_case=use_case.name,
         use_case_title=use_case.title,
@@ -211,8 +277,8 @@ def build_notice(
         case_noun=use_case.words.case,
         decision=explanation.decision,
         decision_past=use_case.past(explanation.decision),
-        issued=issued or datetime.now(timezone.utc).date(),
-        reference=notice_reference(scored, explanation),
+        issued=issued,
+        reference=notice_reference(scored, explanation, ranked),
         reasons=tuple(r for r in reasons if r.statement),
         missing=tuple(r for r in reasons if not r.statement),
         what_would_change=describe_change(scored, counterfactual) if counterfactual is not None else None,

@@ -27,7 +27,7 @@ from feedback.store.documents import list_documents
 from feedback.store.lifecycle import change_lifecycle, list_lifecycle_events
 from feedback.store.records import add_feedback
 from feedback.store.schema import DECISION_RECORDS
-from tests.helpers import BUILTIN_VERSIONS, make_draft, sign_off_for_promotion
+from tests.helpers import BUILTIN_VERSIONS, make_draft, pdftotext, sign_off_for_promotion
 
 CLEO, RITA = Actor("Cleo Compliance", "compliance"), Actor("Rita Risk", "risk")
 DS = Actor("Dana Scientist", "data scientist")
@@ -184,6 +184,36 @@ def test_hostile_feedback_is_printed_as_data(store, scored):
     kept = record_decision(store, it, it.explain_case(case_id), CLEO)
     assert "{{ 7*7 }} <script>alert(1)</script>" in render_record_text(kept)
     assert "{{ 7*7 }} <script>alert(1)</script>" in _pdf_text(render_record_pdf(kept))
+
+
+def test_the_pdf_is_left_aligned_with_the_reference_and_digest_each_on_a_line(store, scored):
+    it = scored["v3"]
+    case_id = _case(it, "decline")
+    comment = "Duration weighs too much; the applicant has a long, stable job history with the same employer."
+    add_feedback(store, make_draft(case_id=case_id, comment=comment), BUILTIN_VERSIONS)
+    kept = record_decision(store, it, it.explain_case(case_id), CLEO)
+    lines = [line.strip() for line in pdftotext(render_record_pdf(kept), "-layout").splitlines()]
+    assert f"Reference {kept.reference}" in lines and f"Contents SHA-256 {kept.digest}" in lines
+    wrapped = [line for line in lines if "Duration weighs" in line or "same employer" in line]
+    assert len(wrapped) == 2  # the feedback wraps onto a second line ...
+    assert all("  " not in line for line in wrapped)  # ... and neither is justified (stretched word gaps)
+    assert " ".join(wrapped).endswith(comment)
+
+
+def test_every_page_of_a_long_record_names_the_record_and_the_page(store, scored):
+    it = scored["v3"]
+    case_id = _case(it, "decline")
+    for n in range(30):
+        note = f"Note {n}: the applicant called about this decision and asked for it to be looked at again."
+        add_feedback(store, make_draft(case_id=case_id, comment=note), BUILTIN_VERSIONS)
+    kept = record_decision(store, it, it.explain_case(case_id), CLEO)
+    pdf = render_record_pdf(kept)
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 2
+    for number in (1, 2):
+        page = pdftotext(pdf, "-layout", "-f", str(number), "-l", str(number))
+        assert f"Decision record {kept.reference} · page {number} of 2" in page
+    assert "Note 29:" in pdftotext(pdf, "-f", "2", "-l", "2")
 
 
 def test_a_record_of_unserialisable_contents_is_refused():
