@@ -7,8 +7,11 @@ from demo_models.formats import UNDEFINED
 from feedback.access import Actor, demo_subject
 from feedback.store.database import FeedbackStore
 from feedback.store.expectations import list_expectations, list_retirements, save_pinned
+from feedback.store.goals import save_criterion
+from pages._ui.scorecard import EXPECTATIONS_ROW
 from pages._ui.text import plain
 from tests.app.apptest import open_app, select_row, tables_with
+from tests.helpers import CRITERION_SPECS, make_criterion
 
 DECISIONS = ("approve", "decline")
 HOSTILE = "**bold** <b>tag</b> [link](https://x.example)"
@@ -106,6 +109,10 @@ def test_compare_checks_both_iterations_against_the_same_expectations(app_env, s
     assert 0 < same < 40  # the check can fail both ways
     assert (_expected_met(at, "v2"), _expected_met(at, "v3")) == (f"{same} of 40", "40 of 40")
     assert f"v2 meets {same} of 40 expectations" in _texts(at) and "v3 meets 40 of 40 expectations" in _texts(at)
+    save_criterion(store, make_criterion(), specs=CRITERION_SPECS)
+    at = open_app("pages/3_Compare.py")
+    [scorecard] = tables_with(at, "Owner")  # the goal scorecard gains the expectations each iteration meets
+    assert list(scorecard.loc[EXPECTATIONS_ROW, ["v2", "v3"]]) == [f"{same} of 40", "40 of 40"]
 
 
 def test_a_data_scientist_retires_an_expectation_with_a_reason_and_it_is_kept(app_env, scored):
