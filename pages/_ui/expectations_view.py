@@ -30,6 +30,8 @@ from pages._ui.context import PageContext
 from pages._ui.flash import confirm_and_rerun
 from pages._ui.text import md, plain
 
+RECORDED = "_adjudication_recorded"  # set when an agreed outcome is saved: the form is emptied on the next run
+
 
 def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> None:
     """The round's cases to adjudicate (split, or all against the model) and, for a role that adjudicates,
@@ -72,6 +74,9 @@ def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRo
         st.caption(md("You reviewed the {} case(s) waiting: someone who did not adjudicates them.", len(waiting)))
         return
     decisions = [ctx.use_case.negative_decision, ctx.use_case.positive_decision]
+    if st.session_state.pop(RECORDED, False):  # the next case starts blank, not with the last one's answer
+        st.session_state.update(adj_decision=None, adj_reason="")
+        st.session_state.pop("adj_case", None)
     with st.form(f"adjudicate_{round_.id}"):
         case_id = st.selectbox(plain(words.case.capitalize()), mine, key="adj_case")
         decision = st.radio("The agreed decision", decisions, index=None, horizontal=True, key="adj_decision")
@@ -82,6 +87,7 @@ def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRo
             except (RoundError, AccessError, StoreError) as err:
                 st.error(plain(err))
             else:
+                st.session_state[RECORDED] = True
                 confirm_and_rerun(md("{} adjudicated: {}. It is kept as an expectation.", case_id, decision))
 
 
