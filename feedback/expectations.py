@@ -21,6 +21,8 @@ from feedback.records import MAX_COMMENT_CHARS, FeedbackError, clean_text
 from feedback.rounds import ReviewRound, RoundAnswer, RoundError
 
 SOURCES = ("unanimous", "adjudicated", "pinned")
+#: where an expectation came from, in the words the pages show (a column "Source")
+SOURCE_LABELS = {"unanimous": "round agreement", "adjudicated": "adjudication", "pinned": "pinned from Explore"}
 PINNED_ROUND = 0  # the round_id of a pinned expectation (no round)
 SPLIT = "the reviewers split"
 AGAINST_MODEL = "the reviewers agree with each other but not with the model"
@@ -60,11 +62,19 @@ class Expectation:
     created_at: datetime | None = None
 
     @property
+    def source_label(self) -> str:
+        """The kind of origin in words: "round agreement", "adjudication" or "pinned from Explore"."""
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
     def origin(self) -> str:
-        """Where it comes from, in words: "round #3, unanimous" or "pinned by Ann on v3"."""
+        """Where it comes from, with its author: "agreed in round #3 (round by Dana)", "adjudicated in round #3
+        by Eve" or "pinned from Explore by Ann on v3"."""
         if self.source == "pinned":
-            return f"pinned by {self.author_name} on {self.iteration}"
-        return f"round #{self.round_id}, {self.source}"
+            return f"pinned from Explore by {self.author_name} on {self.iteration}"
+        if self.source == "adjudicated":
+            return f"adjudicated in round #{self.round_id} by {self.author_name}"
+        return f"agreed in round #{self.round_id} (round by {self.author_name})"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pages._ui.charts import render_case_waterfall, render_plotly
 from pages._ui.context import setup_page
 from pages._ui.expectations_view import render_expectations_met
 from pages._ui.loaders import load_comparison
-from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
+from pages._ui.scorecard import criteria_of, evaluate, expectations_met_of, render_scorecard
 from pages._ui.tables import render_table
 from pages._ui.text import join, md, plain
 
@@ -77,6 +77,7 @@ render_scorecard(
     {old_version: evaluate(ctx, old, criteria), new_version: evaluate(ctx, new, criteria)},
     key="compare_scorecard",
     use_case=use_case,
+    expectations=expectations_met_of(ctx, [by_version[old_version], by_version[new_version]]),
 )
 
 # --- what drives the scores --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from feedback.store.database import StoreError
 from feedback.store.records import list_feedback
 from feedback.store.signoff import current_signoffs_of, list_signoffs, request_signoffs, sign_off, withdraw_signoff
 from pages._ui.context import setup_page
+from pages._ui.expectations_view import render_expectation_tables
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
 from pages._ui.scorecard import criteria_of, evaluate
@@ -80,13 +81,17 @@ def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:
     kept = snapshot.expectations
     if kept:
         broken = ", ".join(map(str, kept.get("broken", [])))
+        retired = kept.get("retired", [])
         st.markdown(
             md(
-                "**Expectations from review rounds**: {} of {} met{}",
-                kept.get("met"),
-                kept.get("checked"),
+                "**Expectations** (round agreements, adjudications, pins from Explore): {}{}{}",
+                f"{kept.get('met')} of {kept.get('checked')} met" if kept.get("checked") else "— (none can be checked)",
                 md("; broken: {}", broken) if broken else md(""),
+                md("; {} retired, not counted", len(retired)) if retired else md(""),
             )
+        )
+        render_expectation_tables(
+            ctx, pd.DataFrame(kept["lines"]) if "lines" in kept else None, pd.DataFrame(retired), key
         )
     elif now:
         st.caption(

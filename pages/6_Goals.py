@@ -14,7 +14,7 @@ from pages._ui.context import setup_page
 from pages._ui.expectations_view import render_expectations
 from pages._ui.flash import confirm_and_rerun, show_confirmation
 from pages._ui.loaders import load_scored
-from pages._ui.scorecard import criteria_of, evaluate, render_scorecard
+from pages._ui.scorecard import criteria_of, evaluate, expectations_met_of, render_scorecard
 from pages._ui.store_guard import require_store
 from pages._ui.text import md
 
@@ -179,7 +179,10 @@ st.header("Scorecard")
 st.caption("Each iteration at its operating threshold, on its evaluation cases.")
 shown = [c for c in ctx.cards if ctx.statuses.get(c.version) != "retired" or st.session_state.get("show_retired")]
 render_scorecard(
-    {c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown}, key="scorecard", use_case=use_case
+    {c.version: evaluate(ctx, load_scored(ctx, c), criteria) for c in shown},
+    key="scorecard",
+    use_case=use_case,
+    expectations=expectations_met_of(ctx, shown),
 )
 st.subheader("Expectations from review rounds")
 st.caption("What reviewers agreed a case's decision should be (unanimous, or adjudicated), checked on each iteration.")

@@ -19,17 +19,23 @@ from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.cohort_compare import verdict_frame
 from demo_models.metrics.compare import check_flagged_fixed
 from demo_models.metrics.errors import verdicts_of
-from demo_models.metrics.expectations import ExpectationCheck, check_expectations
+from demo_models.metrics.expectations import (
+    ExpectationCheck,
+    check_expectations,
+    lines_frame,
+    retired_frame,
+    with_retired,
+)
 from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.dossier import DossierMeta, render_dossier
 from demo_models.presentation.report import ReportInputs, render_report
+from demo_models.reviews.expectations import read_expectation_book
 from feedback.analytics import count_categories, count_verdicts
 from feedback.goals import CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store.database import FeedbackStore
-from feedback.store.expectations import list_expectations
 from feedback.store.goals import costs_history, current_criteria
 from feedback.store.lifecycle import lifecycle_statuses
 from feedback.store.records import list_feedback
@@ -74,6 +80,8 @@ def compose_snapshot(
             "checked": expectations.checked,
             "broken": [b.case_id for b in expectations.broken],
             "not_checked": len(expectations.not_checked),
+            "lines": lines_frame(expectations).to_dict("records"),
+            "retired": retired_frame(expectations).to_dict("records"),
         },
     )
 
@@ -114,8 +122,10 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
 
 
 def expectations_of(store: FeedbackStore, scored: ScoredIteration) -> ExpectationCheck:
-    """The iteration, at its threshold, against the expectations of its use case kept from review rounds."""
-    return check_expectations(scored.card.version, list_expectations(store, scored.card.use_case), scored.decisions())
+    """The iteration, at its threshold, against the expectations of its use case in force (from review rounds,
+    adjudications and pins), the retired ones listed apart."""
+    book = read_expectation_book(store, scored.card.use_case)
+    return with_retired(check_expectations(scored.card.version, book.in_force, scored.decisions()), book.retired)
 
 
 def compose_report(registry_dir: Path, store: FeedbackStore, use_case: str, version: str) -> str:

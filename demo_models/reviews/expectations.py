@@ -17,7 +17,7 @@ import pandas as pd
 from demo_models.iterations.evaluation import Evaluation, load_evaluation
 from demo_models.iterations.lineup import load_at_agreed_threshold
 from demo_models.iterations.registry import IterationCard
-from demo_models.metrics.expectations import ExpectationCheck, check_expectations
+from demo_models.metrics.expectations import ExpectationCheck, check_expectations, with_retired
 from feedback.access import Actor, subject_of
 from feedback.expectations import (
     Adjudication,
@@ -153,10 +153,14 @@ def _decisions_of(registry_dir: Path, card: IterationCard) -> pd.Series:
 def check_iterations(
     store: FeedbackStore, use_case: str, cards: Iterable[IterationCard], registry_dir: Path
 ) -> tuple[list[ExpectationCheck], list[Expectation]]:
-    """Every iteration (`cards`, at their agreed thresholds) against the use case's expectations, and those."""
-    expectations = list_expectations(store, use_case)
-    checks = [check_expectations(card.version, expectations, _decisions_of(registry_dir, card)) for card in cards]
-    return checks, expectations
+    """Every iteration (`cards`, at their agreed thresholds) against the use case's expectations in force (the
+    retired ones listed apart on each check), and those in force."""
+    book = read_expectation_book(store, use_case)
+    checks = [
+        with_retired(check_expectations(card.version, book.in_force, _decisions_of(registry_dir, card)), book.retired)
+        for card in cards
+    ]
+    return checks, book.in_force
 
 
 def pin_case(

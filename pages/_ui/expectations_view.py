@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from demo_models.formats import UNDEFINED
 from demo_models.iterations.evaluation import Evaluation
 from demo_models.iterations.registry import IterationCard
-from demo_models.metrics.expectations import expectations_frame
+from demo_models.metrics.expectations import ExpectationCheck, expectations_frame, lines_frame, retired_frame
 from demo_models.reviews.expectations import (
     ExpectationBook,
     adjudication_queue,
@@ -22,13 +22,15 @@ from demo_models.reviews.expectations import (
     record_adjudication,
 )
 from feedback.access import PERMISSIONS, AccessError
-from feedback.expectations import ExpectationError
+from feedback.expectations import SOURCE_LABELS, ExpectationError
 from feedback.rounds import ReviewRound, RoundError
 from feedback.store.database import FeedbackStore, StoreError
 from feedback.store.expectations import retire_expectation
 from pages._ui.context import PageContext
 from pages._ui.flash import confirm_and_rerun
 from pages._ui.text import md, plain
+
+RECORDED = "_adjudication_recorded"  # set when an agreed outcome is saved: the form is emptied on the next run
 
 
 def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> None:
@@ -72,6 +74,9 @@ def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRo
         st.caption(md("You reviewed the {} case(s) waiting: someone who did not adjudicates them.", len(waiting)))
         return
     decisions = [ctx.use_case.negative_decision, ctx.use_case.positive_decision]
+    if st.session_state.pop(RECORDED, False):  # the next case starts blank, not with the last one's answer
+        st.session_state.update(adj_decision=None, adj_reason="")
+        st.session_state.pop("adj_case", None)
     with st.form(f"adjudicate_{round_.id}"):
         case_id = st.selectbox(plain(words.case.capitalize()), mine, key="adj_case")
         decision = st.radio("The agreed decision", decisions, index=None, horizontal=True, key="adj_decision")
@@ -82,6 +87,7 @@ def render_adjudication(ctx: PageContext, store: FeedbackStore, round_: ReviewRo
             except (RoundError, AccessError, StoreError) as err:
                 st.error(plain(err))
             else:
+                st.session_state[RECORDED] = True
                 confirm_and_rerun(md("{} adjudicated: {}. It is kept as an expectation.", case_id, decision))
 
 
@@ -129,6 +135,8 @@ def render_retire_form(ctx: PageContext, store: FeedbackStore, book: Expectation
                     "#": [e.id for e in book.in_force],
                     ctx.use_case.words.case.capitalize(): [e.case_id for e in book.in_force],
                     "Should be": [ctx.use_case.words.past(e.expected_decision) for e in book.in_force],
+                    "Source": [e.source_label for e in book.in_force],
+                    "By": [e.author_name for e in book.in_force],
                     "From": [e.origin for e in book.in_force],
                     "Why": [e.reason for e in book.in_force],
                 }
@@ -176,6 +184,8 @@ def render_retired(ctx: PageContext, book: ExpectationBook) -> None:
                     "#": [e.id for e, _ in retired],
                     ctx.use_case.words.case.capitalize(): [e.case_id for e, _ in retired],
                     "Was expected": [ctx.use_case.words.past(e.expected_decision) for e, _ in retired],
+                    "Source": [e.source_label for e, _ in retired],
+                    "By": [e.author_name for e, _ in retired],
                     "From": [e.origin for e, _ in retired],
                     "Retired by": [f"{r.actor_name} ({r.actor_role})" for _, r in retired],
                     "When (UTC)": [f"{r.created_at:%Y-%m-%d %H:%M}" for _, r in retired],
@@ -207,11 +217,35 @@ def render_expectations_met(ctx: PageContext, cards: list[IterationCard], key: s
         )
     if not expectations:
         st.caption("No expectations yet: they come from review rounds (Reviews) and from cases pinned on Explore.")
-        return
-    for check in checks:
-        st.markdown(plain(check.describe()))
+    for check in checks if expectations else []:
+        st.markdown(plain(check.describe() + retired_note(check)))
         if check.broken:
             st.dataframe(broken_frame(ctx, check), hide_index=True, key=f"{key}_broken_{check.iteration}")
+        with st.expander(md("Each expectation {} is checked against, and where it came from", check.iteration)):
+            render_expectation_tables(ctx, lines_frame(check), None, f"{key}_{check.iteration}")
+    if checks and checks[0].retired:
+        with st.expander(md("{} retired expectation(s), not counted", len(checks[0].retired))):
+            render_expectation_tables(ctx, None, retired_frame(checks[0]), key)
+
+
+def render_expectation_tables(
+    ctx: PageContext, lines: pd.DataFrame | None, retired: pd.DataFrame | None, key: str
+) -> None:
+    """Each expectation in force (met, broken or not checked; from a round agreement, an adjudication or pinned
+    from Explore, by whom) and, apart, the retired ones with who retired them and why (they do not count)."""
+    case = ctx.use_case.words.case.capitalize()
+    if lines is not None and lines.empty:
+        st.caption("No expectation in force.")
+    elif lines is not None:
+        st.dataframe(lines.rename(columns={"Case": case}), hide_index=True, key=f"{key}_lines")
+    if retired is not None and not retired.empty:
+        st.markdown(md("**Retired, not counted** ({})", len(retired)))
+        st.dataframe(retired.rename(columns={"Case": case}), hide_index=True, key=f"{key}_retired")
+
+
+def retired_note(check: ExpectationCheck) -> str:
+    """ "; 2 retired, not counted" (or "") for a line that says what an iteration meets."""
+    return f"; {len(check.retired)} retired, not counted" if check.retired else ""
 
 
 def render_pin_form(ctx: PageContext, scored: Evaluation, case_id: str) -> None:
@@ -291,6 +325,7 @@ def broken_frame(ctx, check) -> pd.DataFrame:
             ctx.use_case.words.case.capitalize(): [b.case_id for b in check.broken],
             "Expected": [b.expected for b in check.broken],
             "Decides": [b.decided for b in check.broken],
+            "Source": [SOURCE_LABELS.get(b.source, b.source) for b in check.broken],
             "From": [b.origin for b in check.broken],
             "Why expected": [b.reason for b in check.broken],
         }

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from demo_models.iterations.registry import RegistryError
+from demo_models.formats import UNDEFINED
+from demo_models.iterations.registry import IterationCard, RegistryError
 from demo_models.metrics.catalogue import criterion_specs
 from demo_models.vocabulary import UseCase
 from feedback.goals import CostMatrix, Criterion, CriterionResult
+from feedback.store.database import StoreError
 from feedback.store.goals import costs_history, current_criteria
 from pages._ui.context import PageContext
 from pages._ui.loaders import IterationKey, key_of, latency_of, load_scored
@@ -94,8 +96,27 @@ def criteria_of(ctx: PageContext) -> list[Criterion]:
     return current_criteria(ctx.store, ctx.use_case.name) if ctx.store else []
 
 
-def render_scorecard(columns: dict[str, list[CriterionResult]], key: str, use_case: UseCase) -> None:
-    """A table: one row per criterion (labelled by the metric catalogue), one column per iteration."""
+EXPECTATIONS_ROW = "Expectations met (round agreements, adjudications, pins from Explore; retired not counted)"
+
+
+def expectations_met_of(ctx: PageContext, cards: list[IterationCard]) -> dict[str, str]:
+    """Per iteration, "X of Y" expectations in force it meets ("—" when none can be checked); {} without a store."""
+    from demo_models.reviews.expectations import check_iterations
+
+    if ctx.store is None:
+        return {}
+    try:
+        checks, _ = check_iterations(ctx.store, ctx.use_case.name, cards, ctx.registry_dir)
+    except (StoreError, OSError):
+        return {}  # the Expectations section says why
+    return {c.iteration: f"{c.met} of {c.checked}" if c.checked else UNDEFINED for c in checks}
+
+
+def render_scorecard(
+    columns: dict[str, list[CriterionResult]], key: str, use_case: UseCase, expectations: dict[str, str] | None = None
+) -> None:
+    """A table: one row per criterion (labelled by the metric catalogue), one column per iteration, and, if
+    given, a last row with the expectations each iteration meets (`expectations_met_of`)."""
     if not columns or not next(iter(columns.values())):
         st.info("No success criteria have been agreed yet: set them on the Goals page.")
         return
@@ -109,4 +130,6 @@ def render_scorecard(columns: dict[str, list[CriterionResult]], key: str, use_ca
         index=pd.Index([r.criterion.describe(specs) for r in first], name="Criterion"),
     )
     table.insert(0, "Owner", [r.criterion.owner for r in first])
+    if expectations:
+        table.loc[EXPECTATIONS_ROW] = ["reviewers", *(expectations.get(name, UNDEFINED) for name in columns)]
     st.dataframe(table, key=key)

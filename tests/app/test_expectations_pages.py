@@ -7,8 +7,11 @@ from demo_models.formats import UNDEFINED
 from feedback.access import Actor, demo_subject
 from feedback.store.database import FeedbackStore
 from feedback.store.expectations import list_expectations, list_retirements, save_pinned
+from feedback.store.goals import save_criterion
+from pages._ui.scorecard import EXPECTATIONS_ROW
 from pages._ui.text import plain
 from tests.app.apptest import open_app, select_row, tables_with
+from tests.helpers import CRITERION_SPECS, make_criterion
 
 DECISIONS = ("approve", "decline")
 HOSTILE = "**bold** <b>tag</b> [link](https://x.example)"
@@ -56,7 +59,10 @@ def test_a_case_is_pinned_on_explore_by_its_author_with_the_reason_escaped(app_e
     [said] = [s.value for s in at.success if s.value.startswith("Pinned")]
     assert "should be approved" in said and f"({plain(HOSTILE)})" in said and "\\*\\*bold\\*\\*" in said
     [shown] = [i.value for i in at.info if i.value.startswith("Expected:")]  # the pin just saved
-    assert shown == f"Expected: this applicant should be **approved** (pinned by Cy Judge on v3): {plain(HOSTILE)}"
+    assert (
+        shown
+        == f"Expected: this applicant should be **approved** (pinned from Explore by Cy Judge on v3): {plain(HOSTILE)}"
+    )
     assert "No expectation on this applicant yet." not in _texts(at)
 
 
@@ -79,9 +85,15 @@ def test_home_shows_no_expectations_as_undefined_and_then_what_the_iteration_mee
     at = open_app()
     assert not at.exception and _expected_met(at, "v3") == "2 of 3"
     assert f"v3 meets 2 of 3 expectations (66.7%); 1 now contradict what reviewers agreed: {broken}" in _texts(at)
-    [table] = tables_with(at, "Why expected")
+    [table] = tables_with(at, "Expected")  # the broken ones
     assert list(table["Applicant"]) == [broken] and list(table["Why expected"]) == [HOSTILE]
-    assert list(table["From"]) == ["pinned by Cy Judge on v3"]
+    assert list(table["From"]) == ["pinned from Explore by Cy Judge on v3"]
+    assert list(table["Source"]) == ["pinned from Explore"]
+    [each] = tables_with(at, "Met")  # every expectation checked, with its source and author
+    assert sorted(zip(each["Applicant"], each["Met"])) == sorted(
+        [(kept[0], "met"), (kept[1], "met"), (broken, "broken")]
+    )
+    assert set(each["Source"]) == {"pinned from Explore"} and set(each["By"]) == {"Cy Judge"}
 
 
 def test_compare_checks_both_iterations_against_the_same_expectations(app_env, scored):
@@ -97,6 +109,10 @@ def test_compare_checks_both_iterations_against_the_same_expectations(app_env, s
     assert 0 < same < 40  # the check can fail both ways
     assert (_expected_met(at, "v2"), _expected_met(at, "v3")) == (f"{same} of 40", "40 of 40")
     assert f"v2 meets {same} of 40 expectations" in _texts(at) and "v3 meets 40 of 40 expectations" in _texts(at)
+    save_criterion(store, make_criterion(), specs=CRITERION_SPECS)
+    at = open_app("pages/3_Compare.py")
+    [scorecard] = tables_with(at, "Owner")  # the goal scorecard gains the expectations each iteration meets
+    assert list(scorecard.loc[EXPECTATIONS_ROW, ["v2", "v3"]]) == [f"{same} of 40", "40 of 40"]
 
 
 def test_a_data_scientist_retires_an_expectation_with_a_reason_and_it_is_kept(app_env, scored):
@@ -128,3 +144,6 @@ def test_a_data_scientist_retires_an_expectation_with_a_reason_and_it_is_kept(ap
     assert list(history["Was expected"]) == [{"approve": "approved", "decline": "declined"}[pinned.expected_decision]]
     home = open_app()
     assert _expected_met(home, "v3") == UNDEFINED
+    [apart] = tables_with(home, "Why retired")  # listed apart on Home, not counted
+    assert list(apart["Why retired"]) == [HOSTILE] and list(apart["Retired by"]) == ["Dee (data scientist)"]
+    assert (list(apart["Source"]), list(apart["By"])) == (["pinned from Explore"], ["Cy Judge"])

@@ -168,15 +168,15 @@ def test_results_show_agreement_only_once_the_creator_closes_the_round(app_env, 
     assert len(tables_with(ann, "Own decision")[0]) == 8  # everyone's answers now
 
 
-def _closed_with_a_split(app_env, scored):
-    """A 4-case round: both approve the first three as v3 decides... or not; Ann and Bo split on the last."""
+def _closed_with_a_split(app_env, scored, splits: int = 1):
+    """A 4-case round: both decide the first ones as v3 does; Ann and Bo split on the last (`splits`) ones."""
     store, round_id = _round(app_env, scored, cases=4)
     model = scored["v3"].decisions()
     ids = [item.case_id for item in my_queue(store, round_id, Actor(*ANN))]
     other = {"approve": "decline", "decline": "approve"}
     for who in (ANN, BO):
         for case in ids:
-            own = other[model[case]] if (who == BO and case == ids[-1]) else model[case]
+            own = other[model[case]] if (who == BO and case in ids[-splits:]) else model[case]
             save_own_decision(store, round_id, case, Actor(*who), own, 3, decisions=("approve", "decline"))
             save_verdict(store, round_id, case, Actor(*who), Verdict("agree" if own == model[case] else "disagree"))
     return store, round_id, ids, model
@@ -222,3 +222,17 @@ def test_closing_keeps_the_agreed_cases_and_a_split_is_adjudicated_into_an_expec
     row = table.set_index("Iteration").loc["v3"]
     assert (row["Met"], row["Broken"], row["Broken cases"]) == ("3 of 4", 1, ids[-1])  # v3 decides otherwise
     assert "Every case of this round is adjudicated" in _texts(cy)
+
+
+def test_after_an_adjudication_the_form_starts_blank_for_the_next_case(app_env, scored):
+    store, round_id, ids, model = _closed_with_a_split(app_env, scored, splits=2)
+    open_app(PAGE, user=("Dee", "data scientist")).button(key="results_close").click().run()
+    cy = open_app(PAGE, user=("Cy Judge", "compliance"))
+    cy.selectbox(key="adj_case").select(ids[-1])
+    cy.radio(key="adj_decision").set_value("approve")
+    cy.text_area(key="adj_reason").input("The savings outweigh the short employment")
+    _submit(cy, "adjudicate_")
+    assert not cy.exception
+    assert "adjudicated: approve" in "\n".join(s.value for s in cy.success)
+    assert cy.selectbox(key="adj_case").value == ids[-2]  # the one still waiting
+    assert (cy.radio(key="adj_decision").value, cy.text_area(key="adj_reason").value) == (None, "")

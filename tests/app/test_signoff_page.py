@@ -5,6 +5,7 @@ import pytest
 from demo_models.metrics.fairness import fairness_gaps
 from feedback.access import Actor
 from feedback.store.database import FeedbackStore
+from feedback.store.expectations import retire_expectation, save_pinned
 from feedback.store.goals import save_criterion
 from feedback.store.lifecycle import change_lifecycle
 from feedback.store.signoff import current_signoffs_of, list_signoffs, sign_off, withdraw_signoff
@@ -13,6 +14,7 @@ from tests.helpers import CRITERION_SPECS, make_criterion, sign_off_for_promotio
 
 PAGE = "pages/5_Sign_off.py"
 RITA = ("Rita Risk", "risk")
+DECISIONS = ("approve", "decline")
 
 
 def _sign(at, comment="Checked the scorecard and the gaps."):
@@ -148,3 +150,29 @@ def test_in_demo_mode_nobody_withdraws_a_signoff_made_under_login(app_env):
     assert not at.exception
     assert any("signed-in person" in e.value and "cannot act on it" in e.value for e in at.error)
     assert {s.id for s in current_signoffs_of(store, "credit", "v3")} == {cora.id, login.id}
+
+
+def test_the_snapshot_lists_each_expectation_with_its_source_and_the_retired_apart(app_env, scored):
+    store, model = FeedbackStore(f"sqlite:///{app_env}"), scored["v3"].decisions()
+    met, broken, gone = model.index[:3]
+    other = {"approve": "decline", "decline": "approve"}
+    name = "Cy <b>Judge</b>"
+    for case, decision in ((met, model[met]), (broken, other[model[broken]]), (gone, model[gone])):
+        kept = save_pinned(store, Actor(name, "risk"), "credit", case, "v3", decision, "r", decisions=DECISIONS)
+    retire_expectation(store, kept.id, Actor("Dee", "data scientist"), "The file was wrong")
+    at = _sign(open_app(PAGE, user=RITA))
+    assert not at.exception
+    shown = "**Expectations** (round agreements, adjudications, pins from Explore): 1 of 2 met; broken: "
+    assert any(m.value.startswith(shown) and m.value.endswith("; 1 retired, not counted") for m in at.markdown)
+    [signoff] = current_signoffs_of(store, "credit", "v3")
+    lines, retired = signoff.snapshot.expectations["lines"], signoff.snapshot.expectations["retired"]
+    assert [(x["Case"], x["Met"], x["Source"], x["By"]) for x in lines] == sorted(
+        [(met, "met", "pinned from Explore", name), (broken, "broken", "pinned from Explore", name)]
+    )
+    assert [(x["Case"], x["Retired by"], x["Why retired"]) for x in retired] == [
+        (gone, "Dee (data scientist)", "The file was wrong")
+    ]
+    now, signed = tables_with(at, "Met")  # the snapshot still to sign (compliance's) and the one in the history
+    for table in (now, signed):
+        assert list(table["By"]) == [name, name] and set(table["Source"]) == {"pinned from Explore"}
+    assert [list(t["Applicant"]) for t in tables_with(at, "Why retired")] == [[gone], [gone]]

@@ -1,10 +1,17 @@
 """A review round in Chromium (issue 15): a data scientist creates a round of 20 cases for two reviewers with
 overlap 2, both work through it blind first (one leaves and resumes), the creator closes it and the results
-show Krippendorff's alpha and agreement with the model, equal to demo_models.metrics.agreement on the store."""
+show Krippendorff's alpha and agreement with the model, equal to demo_models.metrics.agreement on the store;
+she adjudicates a split case, which becomes an expectation, registers v4 from Python, and Home and Compare
+show whether v4 meets it.
+
+The journey has its own server (registry copy and store): registering credit v4 must not change what the
+other journeys' shared server shows."""
 
 import re
+import shutil
 import sqlite3
 import uuid
+from types import SimpleNamespace
 
 import krippendorff
 import pandas as pd
@@ -13,11 +20,15 @@ from playwright.sync_api import expect
 from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
 from statsmodels.stats.proportion import proportion_confint
 
+from demo_models.builtin.german_credit import CREDIT_TARGET, split_credit
+from demo_models.builtin.training import CREDIT_PROTECTED
 from demo_models.formats import format_number, format_share
-from demo_models.iterations.registry import load_iteration
+from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.agreement import compute_alpha, rate_of
+from tests.e2e.conftest import start_streamlit
 from tests.e2e.st_e2e import goto_app, say_who, wait_for_app_run
+from tests.helpers import free_port, stop_process_group
 
 ANN, BO, DANA = (
     ("Ann Roundreviewer", "risk"),
@@ -26,6 +37,28 @@ ANN, BO, DANA = (
 )
 QUOTAS = {"Flips": 5, "Borderline": 5, "Costliest": 0, "Flagged": 0, "Random": 10}  # 20 cases
 CASES = sum(QUOTAS.values())
+
+
+@pytest.fixture(scope="module")
+def round_server(tmp_path_factory, registry_dir):
+    """The app over its own copy of the built-in registry and its own SQLite store."""
+    work = tmp_path_factory.mktemp("round_server")
+    registry = work / "registry"
+    shutil.copytree(registry_dir, registry)
+    port, db = free_port(), work / "feedback.sqlite3"
+    proc = start_streamlit(work, registry, f"sqlite:///{db}", port)
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", db=db, registry=registry)
+    finally:
+        stop_process_group(proc, timeout=10)
+
+
+@pytest.fixture
+def round_page(page, round_server):
+    """A browser page that may only reach the journey's server."""
+    page.route(re.compile(rf"^(?!{re.escape(round_server.url)})"), lambda route: route.abort())
+    page.set_default_timeout(30_000)
+    return page
 
 
 def _menu(page, name: str) -> None:
@@ -132,14 +165,23 @@ def _as(browser, url: str, who: tuple[str, str]):
     return page
 
 
+def _pick_iteration(page, version: str) -> None:
+    """Pick an iteration in the sidebar, as a person does."""
+    picker = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Iteration")
+    picker.get_by_role("combobox").click()
+    page.get_by_role("option", name=re.compile(rf"^{version} · ")).click()
+    wait_for_app_run(page)
+
+
 def _metric(page, label: str):
     return page.get_by_test_id("stMetric").filter(has=page.get_by_text(label, exact=True))
 
 
-def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
-    app_page, streamlit_server, browser, screenshot
+def test_a_round_of_20_cases_to_alpha_an_adjudicated_expectation_and_v4_checked_against_it(
+    round_page, round_server, browser, screenshot
 ):
-    url, page = streamlit_server.url, app_page
+    streamlit_server = round_server
+    url, page = streamlit_server.url, round_page
     name = f"e2e round {uuid.uuid4().hex[:6]}"
     goto_app(page, url)
     _menu(page, "Reviews")
@@ -229,3 +271,110 @@ def test_a_round_of_20_cases_two_reviewers_one_resumes_results_show_alpha(
     expect(page.get_by_test_id("stException")).to_have_count(0)
     _metric(page, "Krippendorff's alpha").scroll_into_view_if_needed()
     screenshot(page, "results")
+
+    # a case the reviewers split on is adjudicated by the creator (she reviewed none) and becomes an expectation
+    blind = answers.groupby("case_id")["own_decision"].nunique()
+    case_id = sorted(blind[blind > 1].index)[0]  # the two reviewers decided differently before the reveal
+    adjudication = page.get_by_test_id("stForm").filter(
+        has=page.get_by_role("button", name="Record the agreed outcome")
+    )
+    adjudication.scroll_into_view_if_needed()
+    screenshot(page, "adjudication-queue")
+    adjudication.get_by_test_id("stSelectbox").get_by_role("combobox").click()
+    page.get_by_role("option", name=case_id, exact=True).click()
+    adjudication.get_by_text("decline", exact=True).click()
+    adjudication.get_by_label("Why this is the agreed outcome").fill("Two missed payments <b>and</b> no guarantor")
+    adjudication.get_by_role("button", name="Record the agreed outcome").click()
+    wait_for_app_run(page)
+    expect(
+        page.get_by_test_id("stAlertContentSuccess").filter(
+            has_text=f"{case_id} adjudicated: decline. It is kept as an expectation."
+        )
+    ).to_be_visible()
+    following = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Record the agreed outcome"))
+    expect(following.get_by_label("Why this is the agreed outcome")).to_have_value("")  # the next case starts blank
+    expect(following.get_by_role("radio", checked=True)).to_have_count(0)
+    [(source, author, expected)] = db.execute(
+        "SELECT source, author_name, expected_decision FROM expectations WHERE round_id = ? AND case_id = ?",
+        (round_id, case_id),
+    ).fetchall()
+    assert (source, author, expected) == ("adjudicated", DANA[0], "decline")
+    in_force = page.get_by_test_id("stExpander").filter(has_text="expectation(s) in force")
+    in_force.locator("summary").click()
+    in_force.scroll_into_view_if_needed()
+    screenshot(page, "expectation-kept")
+
+    # the data scientist registers v4 from Python (v3's model at a lower threshold), then reloads the app
+    v3 = load_iteration("credit", "v3", streamlit_server.registry)
+    register_iteration(
+        v3.model,
+        split_credit().eval,
+        use_case="credit",
+        version="v4",
+        target=CREDIT_TARGET,
+        author=DANA[0],
+        positive_label=1,
+        positive_class="default",
+        threshold=0.3,
+        protected_attributes=CREDIT_PROTECTED,
+        parent="v3",
+        notes="v3's model deciding at 30 %: fewer defaults missed",
+        registry_dir=streamlit_server.registry,
+    )
+    v4 = ScoredIteration(load_iteration("credit", "v4", streamlit_server.registry)).decisions()
+    kept = dict(db.execute("SELECT case_id, expected_decision FROM expectations ORDER BY id").fetchall())  # latest
+    met_v4 = sum(v4[c] == d for c, d in kept.items())
+    met_v3 = sum(scored.decisions()[c] == d for c, d in kept.items())
+    broken_v4 = sorted(c for c, d in kept.items() if v4[c] != d)
+    page.reload()
+    wait_for_app_run(page)
+    _menu(page, "Home")
+    _pick_iteration(page, "v4")
+    expect(_metric(page, "Expectations met: v4").get_by_test_id("stMetricValue")).to_have_text(
+        f"{met_v4} of {len(kept)}"
+    )
+    said = page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"^v4 meets ")).inner_text()
+    assert said.startswith(f"v4 meets {met_v4} of {len(kept)} expectations")
+    assert (case_id in said) == (case_id in broken_v4)  # the adjudicated case: listed only if v4 breaks it
+    each = page.get_by_test_id("stExpander").filter(has_text="Each expectation v4 is checked against")
+    each.locator("summary").first.click()
+    each.scroll_into_view_if_needed()
+    _metric(page, "Expectations met: v4").scroll_into_view_if_needed()
+    screenshot(page, "home-v4-expectations")
+    _menu(page, "Compare")
+    expect(_metric(page, "Expectations met: v4").get_by_test_id("stMetricValue")).to_have_text(
+        f"{met_v4} of {len(kept)}"
+    )
+    expect(_metric(page, "Expectations met: v3").get_by_test_id("stMetricValue")).to_have_text(
+        f"{met_v3} of {len(kept)}"
+    )
+    _metric(page, "Expectations met: v4").scroll_into_view_if_needed()
+    screenshot(page, "compare-v3-v4-expectations")
+
+    # she retires an expectation the reviewers agreed on (Reviews); Sign-off lists it apart, no longer counted
+    [(gone_id, gone_case)] = db.execute(
+        "SELECT id, case_id FROM expectations WHERE source = 'unanimous' ORDER BY id LIMIT 1"
+    ).fetchall()
+    _menu(page, "Reviews")
+    say_who(page, *DANA)
+    page.get_by_test_id("stExpander").filter(has_text="expectation(s) in force").locator("summary").click()
+    retire = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Retire the expectation"))
+    retire.get_by_test_id("stSelectbox").get_by_role("combobox").click()
+    page.get_by_role("option", name=re.compile(rf"^#{gone_id} · {gone_case} should be ")).click()
+    retire.get_by_label("Why it no longer holds").fill("The applicant's income was misread in the file")
+    retire.get_by_role("button", name="Retire the expectation").click()
+    wait_for_app_run(page)
+    expect(
+        page.get_by_test_id("stAlertContentSuccess").filter(has_text=f"Expectation #{gone_id} on {gone_case} retired")
+    ).to_be_visible()
+    _menu(page, "Sign-off")
+    still = {c: d for c, d in kept.items() if c != gone_case}
+    met_now = sum(v4[c] == d for c, d in still.items())
+    summary = page.get_by_test_id("stMarkdown").filter(has_text="Expectations (round agreements").first
+    expect(summary).to_contain_text(f"{met_now} of {len(still)} met")
+    expect(summary).to_contain_text("; 1 retired, not counted")
+    apart = page.get_by_text("Retired, not counted", exact=False).first
+    apart.scroll_into_view_if_needed()
+    screenshot(page, "signoff-expectations")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

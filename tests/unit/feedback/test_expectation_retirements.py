@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, insert, update
 
-from demo_models.metrics.expectations import check_expectations
+from demo_models.metrics.expectations import check_expectations, lines_frame, retired_frame, with_retired
 from demo_models.reviews.expectations import read_expectation_book
 from feedback.access import AccessError, Actor, demo_subject
 from feedback.expectations import PINNED_ROUND, Expectation, ExpectationError, pin_expectation, retire
@@ -32,7 +32,7 @@ def _pin(store, case_id="C5", decision="decline", actor=CY, reason="Three missed
 def test_a_pin_is_authored_by_the_subject_and_needs_a_decision_and_a_reason():
     pinned = pin_expectation(Actor("Cy ", "risk", "https://idp#cy"), "credit", "C5", "v3", "decline", " r ", DECISIONS)
     assert pinned == Expectation("credit", "C5", "decline", "pinned", PINNED_ROUND, "v3", "https://idp#cy", "Cy", "r")
-    assert pinned.origin == "pinned by Cy on v3"
+    assert (pinned.source_label, pinned.origin) == ("pinned from Explore", "pinned from Explore by Cy on v3")
     assert pin_expectation(CY, "credit", "C5", "v3", "decline", "r", DECISIONS).author_subject == demo_subject("Cy")
     with pytest.raises(AccessError, match="A business user cannot pin expectations"):
         pin_expectation(BEA, "credit", "C5", "v3", "decline", "r", DECISIONS)
@@ -40,6 +40,13 @@ def test_a_pin_is_authored_by_the_subject_and_needs_a_decision_and_a_reason():
         pin_expectation(CY, "credit", "C5", "v3", "default", "r", DECISIONS)
     with pytest.raises(ExpectationError, match="Say why"):
         pin_expectation(CY, "credit", "C5", "v3", "decline", "  ", DECISIONS)
+
+
+def test_an_expectation_says_where_it_came_from_and_who_made_it():
+    agreed = Expectation("credit", "C1", "approve", "unanimous", 3, "v3", "s:dana", "Dana", "all 2 reviewers")
+    judged = Expectation("credit", "C2", "decline", "adjudicated", 3, "v3", "s:eve", "Eve", "missed payments")
+    assert (agreed.source_label, agreed.origin) == ("round agreement", "agreed in round #3 (round by Dana)")
+    assert (judged.source_label, judged.origin) == ("adjudication", "adjudicated in round #3 by Eve")
 
 
 def test_only_a_data_scientist_or_an_admin_retires_and_says_why():
@@ -86,6 +93,38 @@ def test_a_retired_expectation_keeps_its_history_and_no_longer_counts(store):
     assert book.in_force == [] and book.retired == [(c0, done)]
 
 
+def test_each_expectation_is_listed_with_its_source_and_the_retired_apart_not_counted(store):
+    _, [c0] = _answered_and_closed(store)  # C0: approve, agreed in the round
+    pinned, elsewhere = _pin(store), _pin(store, case_id="C99")  # C99: a case v4 has no evaluation row for
+    decisions = pd.Series({"C0": "approve", "C5": "approve"})
+
+    def checked():
+        book = read_expectation_book(store, "credit")
+        return with_retired(check_expectations("v4", book.in_force, decisions), book.retired)
+
+    check = checked()
+    assert [(x.case_id, x.outcome, x.source, x.author, x.origin) for x in check.lines] == [
+        ("C0", "met", "round agreement", c0.author_name, c0.origin),
+        ("C5", "broken", "pinned from Explore", "Cy", "pinned from Explore by Cy on v3"),
+        ("C99", "not checked", "pinned from Explore", "Cy", "pinned from Explore by Cy on v3"),
+    ]
+    assert (check.met, check.checked, check.retired) == (1, 2, ())
+    assert list(lines_frame(check)["Decides"]) == ["approve", "approve", "—"]
+    retire_expectation(store, pinned.id, DEE, "The file was corrected")
+    check = checked()
+    assert (check.met, check.checked, [x.case_id for x in check.lines]) == (1, 1, ["C0", "C99"])
+    [gone] = check.retired
+    assert (gone.case_id, gone.expected, gone.source, gone.author, gone.retired_by, gone.reason) == (
+        "C5",
+        "decline",
+        "pinned from Explore",
+        "Cy",
+        "Dee (data scientist)",
+        "The file was corrected",
+    )
+    assert list(retired_frame(check)["Why retired"]) == ["The file was corrected"] and elsewhere.id > pinned.id
+
+
 def test_retiring_refused_writes_nothing(store):
     _, [c0] = _answered_and_closed(store)
     with pytest.raises(AccessError):
@@ -108,7 +147,10 @@ def test_a_pinned_expectation_counts_for_every_iteration_and_the_latest_pin_wins
         assert (check.met, check.checked) == (met, 1)
     later = _pin(store, decision="approve", actor=DEE, reason="Guarantor added")  # same case, no round: allowed
     check = check_expectations("v1", list_expectations(store, "credit"), pd.Series({"C5": "decline"}))
-    assert (check.met, [(b.expected, b.origin) for b in check.broken]) == (0, [("approve", "pinned by Dee on v3")])
+    assert (check.met, [(b.expected, b.origin) for b in check.broken]) == (
+        0,
+        [("approve", "pinned from Explore by Dee on v3")],
+    )
     retire_expectation(store, later.id, DEE, "Guarantor withdrew")  # the earlier pin is in force again
     assert read_expectation_book(store, "credit").in_force == [first]
 
