@@ -56,52 +56,108 @@ def _bin_of(value: Any, inner: list[float]) -> Any:
 
 def list_months(source: Source) -> pd.Series:
     """Decisions per month of the log ('YYYY-MM')."""
-    return _months(open_log(source))
+    return _months(open_log(source))[0]
 
 
-def _months(table: Any) -> pd.Series:
-    rows = table.group_by("__month").aggregate(n=ibis._.count()).order_by("__month").execute()
-    return pd.Series(dict(zip(rows["__month"], rows["n"].astype(int))), name="decisions", dtype=int).rename_axis(
-        "month"
+def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series | None]:
+    """Decisions per month and, with a label column, the share of them labelled: one scan."""
+    metrics = {"n": ibis._.count()}
+    if label:
+        metrics["labelled"] = _as_int(table[label].notnull()).sum()
+    rows = table.group_by("__month").aggregate(**metrics).order_by("__month").execute()
+    index = pd.Index(rows["__month"].astype(str), name="month")
+    decisions = pd.Series(rows["n"].astype(int).to_numpy(), index=index, name="decisions", dtype=int)
+    if not label:
+        return decisions, None
+    share = pd.Series(rows["labelled"].astype(float).to_numpy() / decisions.to_numpy(), index=index)
+    return decisions, share.rename("labelled share")
+
+
+def _numeric_columns(table: Any, columns: list[str], reference: list[str]) -> dict[str, bool]:
+    """Whether each column is a number (a numeric type with more than 12 distinct values in the reference
+    months), all counted in one scan."""
+    typed = [column for column in columns if table[column].type().is_numeric()]
+    found = {column: False for column in columns}
+    if typed:
+        in_reference = table.filter(table.__month.isin(reference))
+        counted = in_reference.aggregate(**{f"n{i}": in_reference[c].nunique() for i, c in enumerate(typed)})
+        row = counted.execute().iloc[0]
+        found.update({column: int(row[f"n{i}"]) > 12 for i, column in enumerate(typed)})
+    return found
+
+
+def _inner_edges(table: Any, numbers: list[str], reference: list[str]) -> dict[str, list[float]]:
+    """The inner PSI bin edges of each number: the reference months' deciles (numpy's linear quantiles),
+    duplicates merged, every number's in one query."""
+    if not numbers:
+        return {}
+    in_reference = table.filter(table.__month.isin(reference))
+    quantiles = np.linspace(0, 1, PSI_BINS + 1)
+    found = (
+        in_reference.aggregate(
+            [
+                in_reference[column].cast("float64").quantile(float(q)).name(f"q{c}_{i}")
+                for c, column in enumerate(numbers)
+                for i, q in enumerate(quantiles)
+            ]
+        )
+        .execute()
+        .iloc[0]
     )
+    edges = {}
+    for c, column in enumerate(numbers):
+        values = found[[f"q{c}_{i}" for i in range(len(quantiles))]].to_numpy(float)
+        edges[column] = [float(e) for e in np.unique(values)[1:-1]]
+    return edges
 
 
-def _is_numeric(table: Any, column: str, reference: list[str]) -> bool:
-    kind = table[column].type()
-    if not kind.is_numeric():
-        return False
-    found = table.filter(table.__month.isin(reference)).aggregate(n=table[column].nunique()).execute()
-    return int(found["n"].iloc[0]) > 12
+def _number_histograms(
+    table: Any, edges: dict[str, list[float]], months: list[str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[float, float]]]:
+    """Count per month and bin of every number (missing values left out), and each number's smallest and
+    largest value, all in one scan: a filtered count per column and bin."""
+    if not edges:
+        return {}, {}
+    numbers = {f"b{c}": column for c, column in enumerate(edges)}
+    binned = table.mutate(
+        **{key: _bin_of(table[column].cast("float64"), edges[column]) for key, column in numbers.items()}
+    )
+    metrics = {}
+    for key, column in numbers.items():
+        metrics.update(
+            {f"{key}_{k}": binned[column].count(where=binned[key] == k) for k in range(len(edges[column]) + 1)}
+        )
+        value = binned[column].cast("float64")
+        metrics.update({f"{key}_low": value.min(), f"{key}_high": value.max()})
+    rows = binned.group_by("__month").aggregate(**metrics).execute().set_index("__month")
+    histograms, ranges = {}, {}
+    for key, column in numbers.items():
+        bins = range(len(edges[column]) + 1)
+        counts = rows[[f"{key}_{k}" for k in bins]].set_axis(list(bins), axis=1).rename_axis("month")
+        histograms[column] = counts.reindex(index=months, fill_value=0).astype(np.int64)
+        ranges[column] = (float(rows[f"{key}_low"].min()), float(rows[f"{key}_high"].max()))
+    return histograms, ranges
 
 
-def _histogram(table: Any, column: str, numeric: bool, reference: list[str], months: list[str]) -> pd.DataFrame:
-    if numeric:
-        value = table[column].cast("float64")
-        in_reference = table.filter(table.__month.isin(reference) & value.notnull())
-        quantiles = np.linspace(0, 1, PSI_BINS + 1)
-        edges = in_reference.aggregate(
-            [in_reference[column].cast("float64").quantile(float(q)).name(f"q{i}") for i, q in enumerate(quantiles)]
-        ).execute()
-        inner = [float(e) for e in np.unique(edges.iloc[0].to_numpy(float))[1:-1]]
-        rows = table.filter(value.notnull()).mutate(bin=_bin_of(value, inner))
-        bins: list = list(range(len(inner) + 1))
-    else:
-        rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
-        bins = []
+def _category_histogram(table: Any, column: str, months: list[str]) -> pd.DataFrame:
+    """Count per month and value of a category (missing values as the category 'nan')."""
+    rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
     counted = rows.group_by(["__month", "bin"]).aggregate(count=ibis._.count()).execute()
-    if not numeric:
-        bins = sorted(set(counted["bin"]))
+    bins = sorted(set(counted["bin"]))
     pivot = counted.rename(columns={"__month": "month"}).pivot_table(
         index="month", columns="bin", values="count", aggfunc="sum", fill_value=0
     )
     return pivot.reindex(index=months, columns=bins, fill_value=0).astype(np.int64)
 
 
-def log_aggregates(source: Source, reference: list[str] | None = None, tests: bool = True) -> LogAggregates:
+def log_aggregates(
+    source: Source, reference: list[str] | None = None, tests: bool = True, table: Any | None = None
+) -> LogAggregates:
     """Counts, labelled share, histograms, PSI and (unless `tests` is False) KS / chi-square per month of the
-    source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months)."""
-    table = open_log(source)
-    months_found = _months(table)
+    source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months).
+    `table`: the log already opened with `open_log`, if it is."""
+    table = open_log(source) if table is None else table
+    months_found, labelled = _months(table, source.mapping.get("label") or None)
     months = list(months_found.index)
     if not months:
         raise ValueError(f"The decision log at {describe_source(source)} has no decisions.")
@@ -110,22 +166,15 @@ def log_aggregates(source: Source, reference: list[str] | None = None, tests: bo
         raise ValueError("None of the reference months is in the decision log.")
     in_reference = np.isin(months, reference)
     columns = source.inputs + [str(source.mapping["score"])]
-    numeric = {column: _is_numeric(table, column, reference) for column in columns}
-    histograms = {column: _histogram(table, column, numeric[column], reference, months) for column in columns}
-    labelled = None
-    if source.mapping.get("label"):
-        label = table[str(source.mapping["label"])]
-        rows = table.group_by("__month").aggregate(share=_as_int(label.notnull()).cast("float64").mean()).execute()
-        labelled = (
-            pd.Series(dict(zip(rows["__month"], rows["share"])), name="labelled share")
-            .reindex(months)
-            .rename_axis("month")
-        )
+    numeric = _numeric_columns(table, columns, reference)
+    edges = _inner_edges(table, [c for c in columns if numeric[c]], reference)
+    found, ranges = _number_histograms(table, edges, months)
+    histograms = {c: found[c] if numeric[c] else _category_histogram(table, c, months) for c in columns}
     psi = pd.DataFrame(
         {column: psi_of_counts(counts.to_numpy(), in_reference) for column, counts in histograms.items()},
         index=pd.Index(months, name="month"),
     )
-    found_tests = tests_by_month(table, histograms, numeric, reference) if tests else {}
+    found_tests = tests_by_month(table, histograms, numeric, reference, ranges) if tests else {}
     return LogAggregates(months_found, labelled, histograms, psi, reference, found_tests)
 
 
@@ -147,23 +196,28 @@ class LogPerformance:
 
 
 def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFrame:
-    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
+    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month,
+    from the counts per month and distinct score: a score's average rank is the count below it plus
+    (its count + 1) / 2, from one running sum ordered by score."""
     labelled = table.filter(table[label].notnull() & table[score].notnull())
     scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
-    rank = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1  # ibis' rank starts at 0
-    ties = scored.s.count().over(ibis.window(group_by=[scored.m, scored.s]))
-    ranked = scored.mutate(rk=rank.cast("float64") + (ties - 1).cast("float64") / 2.0)
+    grouped = scored.group_by(["m", "s"]).aggregate(
+        c=ibis._.count(), pos=ibis._.y.sum(), low=ibis._.y.min(), high=ibis._.y.max()
+    )
+    upto = ibis.window(group_by=grouped.m, order_by=grouped.s, preceding=None, following=0)
+    below = grouped.c.sum().over(upto) - grouped.c
+    ranked = grouped.mutate(rk=below.cast("float64") + (grouped.c + 1).cast("float64") / 2.0)
     decided = ranked.s >= threshold
     rows = (
         ranked.group_by("m")
         .aggregate(
-            n=ranked.count(),
-            p=ranked.y.sum(),
-            pp=_as_int(decided).sum(),
-            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
-            rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
-            low=ranked.y.min(),
-            high=ranked.y.max(),
+            n=ranked.c.sum(),
+            p=ranked.pos.sum(),
+            pp=ibis.ifelse(decided, ranked.c, 0).sum(),
+            tp=ibis.ifelse(decided, ranked.pos, 0.0).sum(),
+            rank_sum=(ranked.pos * ranked.rk).sum(),
+            low=ranked.low.min(),
+            high=ranked.high.max(),
         )
         .execute()
     )
@@ -238,15 +292,22 @@ def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, th
     return estimated.join(estimate_roc_auc(counts[["month", "bin", "count"]], rates))
 
 
-def log_performance(source: Source, threshold: float, reference: list[str] | None = None) -> LogPerformance:
+def log_performance(
+    source: Source,
+    threshold: float,
+    reference: list[str] | None = None,
+    table: Any | None = None,
+    months: list[str] | None = None,
+) -> LogPerformance:
     """Performance by month at the iteration's threshold: measured where labels are in, and estimated for
     every month by confidence-based performance estimation (CBPE: each score replaced by the observed rate
     of its reference bin — quantiles on each side of the threshold — then expected confusion counts). The
-    estimate assumes the link between score and outcome is the reference months' (no concept drift)."""
+    estimate assumes the link between score and outcome is the reference months' (no concept drift).
+    `table` and `months`: the log already opened with `open_log` and its months, if they are."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
-    table = open_log(source)
-    months = list(_months(table).index)
+    table = open_log(source) if table is None else table
+    months = list(_months(table)[0].index) if months is None else months
     reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
     if not reference:
         raise ValueError("None of the reference months is in the decision log.")
@@ -296,13 +357,14 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
     if problems:
         return LogSummary(source, problems)
     try:
-        aggregates = log_aggregates(source, list(source.reference) or None)
+        table = open_log(source)  # one connection for every aggregate of the page
+        aggregates = log_aggregates(source, list(source.reference) or None, table=table)
     except EngineError as error:
         return LogSummary(source, [str(error)])
     except ENGINE_ERRORS as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
         return LogSummary(source, [f"The decision log could not be aggregated: {first_line(error)}"])
     try:
-        performance = log_performance(source, threshold, aggregates.reference)
+        performance = log_performance(source, threshold, aggregates.reference, table, list(aggregates.decisions.index))
     except ENGINE_ERRORS as error:  # ValueError says why; an engine's error is shown as its first line
         return LogSummary(source, [], aggregates, None, first_line(error))
     return LogSummary(source, [], aggregates, performance)
