@@ -19,7 +19,7 @@ import pandas as pd
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
-from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, open_log
+from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, month_key, month_name, open_log
 from demo_models.monitoring.estimation import estimate_roc_auc
 from demo_models.monitoring.sources import Source, describe_source, validate_source
 
@@ -65,7 +65,7 @@ def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series 
     if label:
         metrics["labelled"] = _as_int(table[label].notnull()).sum()
     rows = table.group_by("__month").aggregate(**metrics).order_by("__month").execute()
-    index = pd.Index(rows["__month"].astype(str), name="month")
+    index = pd.Index([month_name(key) for key in rows["__month"]], name="month")
     decisions = pd.Series(rows["n"].astype(int).to_numpy(), index=index, name="decisions", dtype=int)
     if not label:
         return decisions, None
@@ -79,7 +79,7 @@ def _numeric_columns(table: Any, columns: list[str], reference: list[str]) -> di
     typed = [column for column in columns if table[column].type().is_numeric()]
     found = {column: False for column in columns}
     if typed:
-        in_reference = table.filter(table.__month.isin(reference))
+        in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
         counted = in_reference.aggregate(**{f"n{i}": in_reference[c].nunique() for i, c in enumerate(typed)})
         row = counted.execute().iloc[0]
         found.update({column: int(row[f"n{i}"]) > 12 for i, column in enumerate(typed)})
@@ -91,7 +91,7 @@ def _inner_edges(table: Any, numbers: list[str], reference: list[str]) -> dict[s
     duplicates merged, every number's in one query."""
     if not numbers:
         return {}
-    in_reference = table.filter(table.__month.isin(reference))
+    in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
     quantiles = np.linspace(0, 1, PSI_BINS + 1)
     found = (
         in_reference.aggregate(
@@ -129,7 +129,8 @@ def _number_histograms(
         )
         value = binned[column].cast("float64")
         metrics.update({f"{key}_low": value.min(), f"{key}_high": value.max()})
-    rows = binned.group_by("__month").aggregate(**metrics).execute().set_index("__month")
+    rows = binned.group_by("__month").aggregate(**metrics).execute()
+    rows = rows.set_index(pd.Index([month_name(key) for key in rows.pop("__month")]))
     histograms, ranges = {}, {}
     for key, column in numbers.items():
         bins = range(len(edges[column]) + 1)
@@ -143,6 +144,7 @@ def _category_histogram(table: Any, column: str, months: list[str]) -> pd.DataFr
     """Count per month and value of a category (missing values as the category 'nan')."""
     rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
     counted = rows.group_by(["__month", "bin"]).aggregate(count=ibis._.count()).execute()
+    counted["__month"] = [month_name(key) for key in counted["__month"]]
     bins = sorted(set(counted["bin"]))
     pivot = counted.rename(columns={"__month": "month"}).pivot_table(
         index="month", columns="bin", values="count", aggfunc="sum", fill_value=0
@@ -221,7 +223,7 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
         )
         .execute()
     )
-    frame = rows.rename(columns={"m": "month"}).set_index("month")
+    frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
     if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
         raise ValueError(f"The label column {label} holds values other than 0 and 1.")
     return frame.drop(columns=["low", "high"]).astype(float)
@@ -232,7 +234,8 @@ def _calibration_rates(
 ) -> tuple[list[float], np.ndarray]:
     """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
     reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
-    rows = table.filter(table.__month.isin(reference) & table[label].notnull() & table[score].notnull())
+    in_reference = table.__month.isin([month_key(m) for m in reference])
+    rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
     value = rows[score].cast("float64")
     quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
     found = (
@@ -273,7 +276,7 @@ def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, th
         .aggregate(count=ibis._.count())
         .execute()
     )
-    counts = counted.rename(columns={"__month": "month"})
+    counts = counted.assign(month=[month_name(key) for key in counted.pop("__month")])
     rate = rates[counts["bin"].to_numpy(int)]
     counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
     sums = counts.pivot_table(

@@ -18,11 +18,14 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from demo_models.monitoring.engines import month_key
+
 log = logging.getLogger(__name__)
 
 NAN = float("nan")
-KS_BUCKETS = 4096  # equal-width buckets of the first pass
-KS_EXACT_ROWS = 1_000_000  # most rows the second pass reads back; beyond it the window sum is used
+KS_LEVELS = (12, 18, 24, 30)  # grids of 2**bits equal-width buckets, each refining the buckets to search
+KS_EXACT_ROWS = 1_000_000  # most rows read back value by value; more, and a finer grid is counted first
+KS_MAX_BUCKETS = 20_000  # most buckets searched at once; more (or too many rows on the finest grid): window sum
 KS_MARGIN = 1e-12  # a bucket whose bound is within this of the largest gap is searched too (rounding)
 
 
@@ -54,50 +57,77 @@ def ks_statistics(
     return frame
 
 
-def _bucket_of(value: Any, low: float, high: float) -> Any:
-    """The equal-width bucket of a value in [low, high] (a non-decreasing function of the value)."""
-    scaled = ((value - low) / (high - low) * KS_BUCKETS).floor()
-    return ibis.greatest(ibis.least(scaled, KS_BUCKETS - 1), 0).cast("int64")
+def _bucket_of(value: Any, low: float, width: float, bits: int) -> Any:
+    """The bucket of a value among 2**bits of equal width from `low`: non-decreasing in the value, and each
+    grid nested in the coarser ones (scaling by a power of two is exact)."""
+    scaled = ((value - low) / width * float(2**bits)).floor()
+    return ibis.greatest(ibis.least(scaled, 2**bits - 1), 0).cast("int64")
+
+
+def _gaps(counts: np.ndarray, below: np.ndarray, is_reference: np.ndarray, sizes: np.ndarray) -> tuple:
+    """For buckets (rows) by month (columns), with the counts in them and below them: |F - G| at each
+    bucket's end, and the bound |F - G| cannot pass inside it."""
+    reference_size = int(sizes[is_reference].sum())
+    reference, reference_below = counts[:, is_reference].sum(axis=1), below[:, is_reference].sum(axis=1)
+    ends = (below + counts) / sizes - ((reference_below + reference) / reference_size)[:, None]  # as scipy has it
+    starts = below / sizes - (reference_below / reference_size)[:, None]
+    bound = np.maximum(np.abs(starts + counts / sizes), np.abs(starts - (reference / reference_size)[:, None]))
+    # a bucket where one side has no row is crossed monotonically: its extremes are at its ends
+    bound[(counts == 0) | (reference == 0)[:, None]] = 0.0
+    return np.abs(ends), bound
 
 
 def _bucketed(rows: Any, months: list[str], is_reference: np.ndarray, low: float, high: float) -> np.ndarray | None:
-    """The statistic per month by the two passes; None when the buckets to search hold too many rows."""
-    bucketed = rows.mutate(__b=_bucket_of(rows.__v, low, high))
-    counted = bucketed.group_by(["__month", "__b"]).aggregate(__n=ibis._.count()).execute()
-    counts = (
-        counted.pivot_table(index="__month", columns="__b", values="__n", aggfunc="sum", fill_value=0)
-        .reindex(index=months, columns=range(KS_BUCKETS), fill_value=0)
-        .to_numpy(np.int64)
-    )
-    sizes = counts.sum(axis=1)
-    reference = counts[is_reference].sum(axis=0)
-    reference_size = int(reference.sum())
-    month_cum, reference_cum = counts.cumsum(axis=1), reference.cumsum()
-    ends = month_cum / sizes[:, None] - reference_cum / reference_size  # F - G after each bucket, as scipy has it
-    largest = np.abs(ends).max(axis=1)
-    starts = np.hstack([np.zeros((len(months), 1)), ends[:, :-1]])
-    bound = np.maximum(np.abs(starts + counts / sizes[:, None]), np.abs(starts - reference / reference_size))
-    # a bucket where one side has no row is crossed monotonically: its extremes are at its ends
-    search = (counts > 0) & (reference > 0)[None, :] & (bound > largest[:, None] - KS_MARGIN)
-    buckets = np.flatnonzero(search.any(axis=0))
-    if not len(buckets):
-        return largest
-    if int(counts[:, buckets].sum()) > KS_EXACT_ROWS:
-        return None
-    picked = bucketed.filter(bucketed.__b.isin([int(b) for b in buckets]))
-    found = picked.group_by(["__b", "__v", "__month"]).aggregate(__n=ibis._.count()).execute()
+    """The statistic per month by bucket counts on ever finer grids, then values; None when the buckets to
+    search still hold too many rows on the finest grid."""
+    width, scope, largest, sizes = high - low, rows, np.zeros(len(months)), None
+    names = {month_key(m): m for m in months}
+    parent: tuple | None = None  # (bits, bucket ids, counts below them) of the buckets being refined
+    for bits in KS_LEVELS:
+        bucketed = scope.mutate(__b=_bucket_of(scope.__v, low, width, bits))
+        counted = bucketed.group_by(["__b", "__month"]).aggregate(__n=ibis._.count()).execute()
+        counted["__month"] = counted["__month"].map(names)
+        table = counted.pivot_table(index="__b", columns="__month", values="__n", aggfunc="sum", fill_value=0)
+        table = table.reindex(columns=months, fill_value=0).sort_index()
+        ids, counts = table.index.to_numpy(np.int64), table.to_numpy(np.int64)
+        if parent is None:
+            sizes = counts.sum(axis=0)
+            below = counts.cumsum(axis=0) - counts
+        else:
+            owner = ids >> (bits - parent[0])
+            below = parent[2][np.searchsorted(parent[1], owner)] + table.groupby(owner).cumsum().to_numpy() - counts
+        ends, bound = _gaps(counts, below, is_reference, sizes)
+        largest = np.maximum(largest, ends.max(axis=0))
+        searched = (bound > largest[None, :] - KS_MARGIN).any(axis=1)
+        if not searched.any():
+            return largest
+        if len(ids[searched]) > KS_MAX_BUCKETS:
+            return None
+        scope = bucketed.filter(bucketed.__b.isin([int(b) for b in ids[searched]]))
+        if int(counts[searched].sum()) <= KS_EXACT_ROWS:
+            return np.maximum(largest, _by_value(scope, months, is_reference, sizes, ids[searched], below[searched]))
+        parent = (bits, ids[searched], below[searched])
+        scope = scope.drop("__b")
+    return None
+
+
+def _by_value(
+    scope: Any, months: list[str], is_reference: np.ndarray, sizes: np.ndarray, ids: np.ndarray, below: np.ndarray
+) -> np.ndarray:
+    """The largest |F - G| at the values of the buckets `ids` (with the counts `below` them), per month."""
+    names = {month_key(m): m for m in months}
+    found = scope.group_by(["__b", "__v", "__month"]).aggregate(__n=ibis._.count()).execute()
+    found["__month"] = found["__month"].map(names)
     values = (
         found.pivot_table(index=["__b", "__v"], columns="__month", values="__n", aggfunc="sum", fill_value=0)
         .reindex(columns=months, fill_value=0)
         .sort_index()
     )
-    inside = values.groupby(level="__b").cumsum().to_numpy(np.int64)  # counts <= v within v's bucket
     bucket = values.index.get_level_values("__b").to_numpy(np.int64)
-    before = month_cum - counts  # counts in the buckets below
-    month_le = before[:, bucket].T + inside
-    reference_le = (reference_cum - reference)[bucket] + inside[:, is_reference].sum(axis=1)
-    gaps = np.abs(month_le / sizes[None, :] - (reference_le / reference_size)[:, None])
-    return np.maximum(largest, gaps.max(axis=0))
+    counts = values.to_numpy(np.int64)
+    inside = values.groupby(level="__b").cumsum().to_numpy(np.int64) - counts  # below v within its bucket
+    ends, _ = _gaps(counts, below[np.searchsorted(ids, bucket)] + inside, is_reference, sizes)
+    return ends.max(axis=0)
 
 
 def _by_window(rows: Any, months: list[str], is_reference: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -105,7 +135,7 @@ def _by_window(rows: Any, months: list[str], is_reference: np.ndarray, sizes: np
     the value: F and G at every distinct value in a single sort."""
     names = {month: f"__c{i}" for i, month in enumerate(months)}
     counts = rows.group_by("__v").aggregate(
-        **{name: rows.__v.count(where=rows.__month == m) for m, name in names.items()}
+        **{name: rows.__v.count(where=rows.__month == month_key(m)) for m, name in names.items()}
     )
     upto = ibis.window(order_by=counts.__v, preceding=None, following=0)  # the values are distinct: <= v
     cumulated = counts.select(**{name: counts[name].sum().over(upto) for name in names.values()})
