@@ -73,42 +73,29 @@ def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series 
     return decisions, share.rename("labelled share")
 
 
-def _numeric_columns(table: Any, columns: list[str], reference: list[str]) -> dict[str, bool]:
-    """Whether each column is a number (a numeric type with more than 12 distinct values in the reference
-    months), all counted in one scan."""
+def _reference_summary(
+    table: Any, columns: list[str], reference: list[str]
+) -> tuple[dict[str, bool], dict[str, list[float]]]:
+    """In one scan of the reference months: whether each column is a number (a numeric type with more than
+    12 distinct values there) and each number's inner PSI bin edges (its deciles there, numpy's linear
+    quantiles, duplicates merged)."""
     typed = [column for column in columns if table[column].type().is_numeric()]
-    found = {column: False for column in columns}
-    if typed:
-        in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
-        counted = in_reference.aggregate(**{f"n{i}": in_reference[c].nunique() for i, c in enumerate(typed)})
-        row = counted.execute().iloc[0]
-        found.update({column: int(row[f"n{i}"]) > 12 for i, column in enumerate(typed)})
-    return found
-
-
-def _inner_edges(table: Any, numbers: list[str], reference: list[str]) -> dict[str, list[float]]:
-    """The inner PSI bin edges of each number: the reference months' deciles (numpy's linear quantiles),
-    duplicates merged, every number's in one query."""
-    if not numbers:
-        return {}
+    numeric = {column: False for column in columns}
+    if not typed:
+        return numeric, {}
     in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
-    quantiles = np.linspace(0, 1, PSI_BINS + 1)
-    found = (
-        in_reference.aggregate(
-            [
-                in_reference[column].cast("float64").quantile(float(q)).name(f"q{c}_{i}")
-                for c, column in enumerate(numbers)
-                for i, q in enumerate(quantiles)
-            ]
-        )
-        .execute()
-        .iloc[0]
-    )
+    quantiles = [float(q) for q in np.linspace(0, 1, PSI_BINS + 1)]
+    metrics = {}
+    for i, column in enumerate(typed):
+        value = in_reference[column].cast("float64")
+        metrics.update({f"n{i}": in_reference[column].nunique(), f"q{i}": value.quantile(quantiles)})
+    row = in_reference.aggregate(**metrics).execute().iloc[0]
     edges = {}
-    for c, column in enumerate(numbers):
-        values = found[[f"q{c}_{i}" for i in range(len(quantiles))]].to_numpy(float)
-        edges[column] = [float(e) for e in np.unique(values)[1:-1]]
-    return edges
+    for i, column in enumerate(typed):
+        numeric[column] = int(row[f"n{i}"]) > 12
+        if numeric[column]:
+            edges[column] = [float(e) for e in np.unique(np.asarray(row[f"q{i}"], dtype=float))[1:-1]]
+    return numeric, edges
 
 
 def _number_histograms(
@@ -168,8 +155,7 @@ def log_aggregates(
         raise ValueError("None of the reference months is in the decision log.")
     in_reference = np.isin(months, reference)
     columns = source.inputs + [str(source.mapping["score"])]
-    numeric = _numeric_columns(table, columns, reference)
-    edges = _inner_edges(table, [c for c in columns if numeric[c]], reference)
+    numeric, edges = _reference_summary(table, columns, reference)
     found, ranges = _number_histograms(table, edges, months)
     histograms = {c: found[c] if numeric[c] else _category_histogram(table, c, months) for c in columns}
     psi = pd.DataFrame(
@@ -198,28 +184,23 @@ class LogPerformance:
 
 
 def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFrame:
-    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month,
-    from the counts per month and distinct score: a score's average rank is the count below it plus
-    (its count + 1) / 2, from one running sum ordered by score."""
+    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
     labelled = table.filter(table[label].notnull() & table[score].notnull())
     scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
-    grouped = scored.group_by(["m", "s"]).aggregate(
-        c=ibis._.count(), pos=ibis._.y.sum(), low=ibis._.y.min(), high=ibis._.y.max()
-    )
-    upto = ibis.window(group_by=grouped.m, order_by=grouped.s, preceding=None, following=0)
-    below = grouped.c.sum().over(upto) - grouped.c
-    ranked = grouped.mutate(rk=below.cast("float64") + (grouped.c + 1).cast("float64") / 2.0)
+    rank = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1  # ibis' rank starts at 0
+    ties = scored.s.count().over(ibis.window(group_by=[scored.m, scored.s]))
+    ranked = scored.mutate(rk=rank.cast("float64") + (ties - 1).cast("float64") / 2.0)
     decided = ranked.s >= threshold
     rows = (
         ranked.group_by("m")
         .aggregate(
-            n=ranked.c.sum(),
-            p=ranked.pos.sum(),
-            pp=ibis.ifelse(decided, ranked.c, 0).sum(),
-            tp=ibis.ifelse(decided, ranked.pos, 0.0).sum(),
-            rank_sum=(ranked.pos * ranked.rk).sum(),
-            low=ranked.low.min(),
-            high=ranked.high.max(),
+            n=ranked.count(),
+            p=ranked.y.sum(),
+            pp=_as_int(decided).sum(),
+            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
+            rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
+            low=ranked.y.min(),
+            high=ranked.y.max(),
         )
         .execute()
     )

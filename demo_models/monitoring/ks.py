@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 NAN = float("nan")
 KS_LEVELS = (12, 18, 24, 30)  # grids of 2**bits equal-width buckets, each refining the buckets to search
-KS_EXACT_ROWS = 1_000_000  # most rows read back value by value; more, and a finer grid is counted first
+KS_EXACT_ROWS = 100_000  # most rows read back value by value; more, and a finer grid is counted first
 KS_MAX_BUCKETS = 20_000  # most buckets searched at once; more (or too many rows on the finest grid): window sum
 KS_MARGIN = 1e-12  # a bucket whose bound is within this of the largest gap is searched too (rounding)
 
