@@ -210,6 +210,13 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
     return frame.drop(columns=["low", "high"]).astype(float)
 
 
+def _quantile_list(found: Any, size: int) -> np.ndarray:
+    """A list quantile's values as floats (all NaN where the engine found no row: NULL)."""
+    if found is None or (np.ndim(found) == 0 and pd.isna(found)):
+        return np.full(size, NAN)
+    return np.asarray(found, dtype=float)
+
+
 def _calibration_rates(
     table: Any, score: str, label: str, reference: list[str], threshold: float
 ) -> tuple[list[float], np.ndarray]:
@@ -221,14 +228,13 @@ def _calibration_rates(
     quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
     found = (
         rows.aggregate(
-            [value.quantile(q, where=value < threshold).name(f"b{i}") for i, q in enumerate(quantiles)]
-            + [value.quantile(q, where=value >= threshold).name(f"a{i}") for i, q in enumerate(quantiles)]
+            below=value.quantile(quantiles, where=value < threshold),
+            above=value.quantile(quantiles, where=value >= threshold),
         )
         .execute()
         .iloc[0]
     )
-    below = found[[f"b{i}" for i in range(len(quantiles))]].to_numpy(float)
-    above = found[[f"a{i}" for i in range(len(quantiles))]].to_numpy(float)
+    below, above = (_quantile_list(found[side], len(quantiles)) for side in ("below", "above"))
     sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
     if not sides:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
