@@ -5,9 +5,10 @@ The empirical CDFs F of a month and G of the reference are step functions that m
 log, so max |F - G| is reached at one of its values. The values are first counted per month in equal-width
 buckets (one GROUP BY): F - G at each bucket's end is exact, and inside a bucket it can only leave
 [D - g/n_ref, D + f/n_month] (D at the bucket's start, f and g the bucket's rows of the month and of the
-reference). Only the few buckets whose bound passes the largest gap found at the ends are then counted per
-distinct value (a second, filtered GROUP BY) to find the exact largest gap inside them. When those buckets
-hold too many rows, one window sum ordered by the value over every row gives the same statistic."""
+reference). Only the few buckets whose bound passes the largest gap found at the ends are counted again, on
+a grid 64 times finer (the grids nest: powers of two) while they hold more than KS_EXACT_ROWS rows, then per
+distinct value (a filtered GROUP BY each) to find the exact largest gap inside them. When the finest grid
+still leaves too many, one window sum ordered by the value over every row gives the same statistic."""
 
 from __future__ import annotations
 
