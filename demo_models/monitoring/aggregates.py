@@ -19,7 +19,7 @@ import pandas as pd
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
-from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, open_log
+from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, month_key, month_name, open_log
 from demo_models.monitoring.estimation import estimate_roc_auc
 from demo_models.monitoring.sources import Source, describe_source, validate_source
 
@@ -56,52 +56,97 @@ def _bin_of(value: Any, inner: list[float]) -> Any:
 
 def list_months(source: Source) -> pd.Series:
     """Decisions per month of the log ('YYYY-MM')."""
-    return _months(open_log(source))
+    return _months(open_log(source))[0]
 
 
-def _months(table: Any) -> pd.Series:
-    rows = table.group_by("__month").aggregate(n=ibis._.count()).order_by("__month").execute()
-    return pd.Series(dict(zip(rows["__month"], rows["n"].astype(int))), name="decisions", dtype=int).rename_axis(
-        "month"
+def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series | None]:
+    """Decisions per month and, with a label column, the share of them labelled: one scan."""
+    metrics = {"n": ibis._.count()}
+    if label:
+        metrics["labelled"] = _as_int(table[label].notnull()).sum()
+    rows = table.group_by("__month").aggregate(**metrics).order_by("__month").execute()
+    index = pd.Index([month_name(key) for key in rows["__month"]], name="month")
+    decisions = pd.Series(rows["n"].astype(int).to_numpy(), index=index, name="decisions", dtype=int)
+    if not label:
+        return decisions, None
+    share = pd.Series(rows["labelled"].astype(float).to_numpy() / decisions.to_numpy(), index=index)
+    return decisions, share.rename("labelled share")
+
+
+def _reference_summary(
+    table: Any, columns: list[str], reference: list[str]
+) -> tuple[dict[str, bool], dict[str, list[float]]]:
+    """In one scan of the reference months: whether each column is a number (a numeric type with more than
+    12 distinct values there) and each number's inner PSI bin edges (its deciles there, numpy's linear
+    quantiles, duplicates merged)."""
+    typed = [column for column in columns if table[column].type().is_numeric()]
+    numeric = {column: False for column in columns}
+    if not typed:
+        return numeric, {}
+    in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
+    quantiles = [float(q) for q in np.linspace(0, 1, PSI_BINS + 1)]
+    metrics = {}
+    for i, column in enumerate(typed):
+        value = in_reference[column].cast("float64")
+        metrics.update({f"n{i}": in_reference[column].nunique(), f"q{i}": value.quantile(quantiles)})
+    row = in_reference.aggregate(**metrics).execute().iloc[0]
+    edges = {}
+    for i, column in enumerate(typed):
+        numeric[column] = int(row[f"n{i}"]) > 12
+        if numeric[column]:
+            edges[column] = [float(e) for e in np.unique(np.asarray(row[f"q{i}"], dtype=float))[1:-1]]
+    return numeric, edges
+
+
+def _number_histograms(
+    table: Any, edges: dict[str, list[float]], months: list[str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[float, float]]]:
+    """Count per month and bin of every number (missing values left out), and each number's smallest and
+    largest value, all in one scan: a filtered count per column and bin."""
+    if not edges:
+        return {}, {}
+    numbers = {f"b{c}": column for c, column in enumerate(edges)}
+    binned = table.mutate(
+        **{key: _bin_of(table[column].cast("float64"), edges[column]) for key, column in numbers.items()}
     )
+    metrics = {}
+    for key, column in numbers.items():
+        metrics.update(
+            {f"{key}_{k}": binned[column].count(where=binned[key] == k) for k in range(len(edges[column]) + 1)}
+        )
+        value = binned[column].cast("float64")
+        metrics.update({f"{key}_low": value.min(), f"{key}_high": value.max()})
+    rows = binned.group_by("__month").aggregate(**metrics).execute()
+    rows = rows.set_index(pd.Index([month_name(key) for key in rows.pop("__month")]))
+    histograms, ranges = {}, {}
+    for key, column in numbers.items():
+        bins = range(len(edges[column]) + 1)
+        counts = rows[[f"{key}_{k}" for k in bins]].set_axis(list(bins), axis=1).rename_axis("month")
+        histograms[column] = counts.reindex(index=months, fill_value=0).astype(np.int64)
+        ranges[column] = (float(rows[f"{key}_low"].min()), float(rows[f"{key}_high"].max()))
+    return histograms, ranges
 
 
-def _is_numeric(table: Any, column: str, reference: list[str]) -> bool:
-    kind = table[column].type()
-    if not kind.is_numeric():
-        return False
-    found = table.filter(table.__month.isin(reference)).aggregate(n=table[column].nunique()).execute()
-    return int(found["n"].iloc[0]) > 12
-
-
-def _histogram(table: Any, column: str, numeric: bool, reference: list[str], months: list[str]) -> pd.DataFrame:
-    if numeric:
-        value = table[column].cast("float64")
-        in_reference = table.filter(table.__month.isin(reference) & value.notnull())
-        quantiles = np.linspace(0, 1, PSI_BINS + 1)
-        edges = in_reference.aggregate(
-            [in_reference[column].cast("float64").quantile(float(q)).name(f"q{i}") for i, q in enumerate(quantiles)]
-        ).execute()
-        inner = [float(e) for e in np.unique(edges.iloc[0].to_numpy(float))[1:-1]]
-        rows = table.filter(value.notnull()).mutate(bin=_bin_of(value, inner))
-        bins: list = list(range(len(inner) + 1))
-    else:
-        rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
-        bins = []
+def _category_histogram(table: Any, column: str, months: list[str]) -> pd.DataFrame:
+    """Count per month and value of a category (missing values as the category 'nan')."""
+    rows = table.mutate(bin=table[column].cast("string").fill_null("nan"))
     counted = rows.group_by(["__month", "bin"]).aggregate(count=ibis._.count()).execute()
-    if not numeric:
-        bins = sorted(set(counted["bin"]))
+    counted["__month"] = [month_name(key) for key in counted["__month"]]
+    bins = sorted(set(counted["bin"]))
     pivot = counted.rename(columns={"__month": "month"}).pivot_table(
         index="month", columns="bin", values="count", aggfunc="sum", fill_value=0
     )
     return pivot.reindex(index=months, columns=bins, fill_value=0).astype(np.int64)
 
 
-def log_aggregates(source: Source, reference: list[str] | None = None, tests: bool = True) -> LogAggregates:
+def log_aggregates(
+    source: Source, reference: list[str] | None = None, tests: bool = True, table: Any | None = None
+) -> LogAggregates:
     """Counts, labelled share, histograms, PSI and (unless `tests` is False) KS / chi-square per month of the
-    source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months)."""
-    table = open_log(source)
-    months_found = _months(table)
+    source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months).
+    `table`: the log already opened with `open_log`, if it is."""
+    table = open_log(source) if table is None else table
+    months_found, labelled = _months(table, source.mapping.get("label") or None)
     months = list(months_found.index)
     if not months:
         raise ValueError(f"The decision log at {describe_source(source)} has no decisions.")
@@ -110,22 +155,14 @@ def log_aggregates(source: Source, reference: list[str] | None = None, tests: bo
         raise ValueError("None of the reference months is in the decision log.")
     in_reference = np.isin(months, reference)
     columns = source.inputs + [str(source.mapping["score"])]
-    numeric = {column: _is_numeric(table, column, reference) for column in columns}
-    histograms = {column: _histogram(table, column, numeric[column], reference, months) for column in columns}
-    labelled = None
-    if source.mapping.get("label"):
-        label = table[str(source.mapping["label"])]
-        rows = table.group_by("__month").aggregate(share=_as_int(label.notnull()).cast("float64").mean()).execute()
-        labelled = (
-            pd.Series(dict(zip(rows["__month"], rows["share"])), name="labelled share")
-            .reindex(months)
-            .rename_axis("month")
-        )
+    numeric, edges = _reference_summary(table, columns, reference)
+    found, ranges = _number_histograms(table, edges, months)
+    histograms = {c: found[c] if numeric[c] else _category_histogram(table, c, months) for c in columns}
     psi = pd.DataFrame(
         {column: psi_of_counts(counts.to_numpy(), in_reference) for column, counts in histograms.items()},
         index=pd.Index(months, name="month"),
     )
-    found_tests = tests_by_month(table, histograms, numeric, reference) if tests else {}
+    found_tests = tests_by_month(table, histograms, numeric, reference, ranges) if tests else {}
     return LogAggregates(months_found, labelled, histograms, psi, reference, found_tests)
 
 
@@ -167,10 +204,17 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
         )
         .execute()
     )
-    frame = rows.rename(columns={"m": "month"}).set_index("month")
+    frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
     if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
         raise ValueError(f"The label column {label} holds values other than 0 and 1.")
     return frame.drop(columns=["low", "high"]).astype(float)
+
+
+def _quantile_list(found: Any, size: int) -> np.ndarray:
+    """A list quantile's values as floats (all NaN where the engine found no row: NULL)."""
+    if found is None or (np.ndim(found) == 0 and pd.isna(found)):
+        return np.full(size, NAN)
+    return np.asarray(found, dtype=float)
 
 
 def _calibration_rates(
@@ -178,19 +222,19 @@ def _calibration_rates(
 ) -> tuple[list[float], np.ndarray]:
     """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
     reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
-    rows = table.filter(table.__month.isin(reference) & table[label].notnull() & table[score].notnull())
+    in_reference = table.__month.isin([month_key(m) for m in reference])
+    rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
     value = rows[score].cast("float64")
     quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
     found = (
         rows.aggregate(
-            [value.quantile(q, where=value < threshold).name(f"b{i}") for i, q in enumerate(quantiles)]
-            + [value.quantile(q, where=value >= threshold).name(f"a{i}") for i, q in enumerate(quantiles)]
+            below=value.quantile(quantiles, where=value < threshold),
+            above=value.quantile(quantiles, where=value >= threshold),
         )
         .execute()
         .iloc[0]
     )
-    below = found[[f"b{i}" for i in range(len(quantiles))]].to_numpy(float)
-    above = found[[f"a{i}" for i in range(len(quantiles))]].to_numpy(float)
+    below, above = (_quantile_list(found[side], len(quantiles)) for side in ("below", "above"))
     sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
     if not sides:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
@@ -219,7 +263,7 @@ def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, th
         .aggregate(count=ibis._.count())
         .execute()
     )
-    counts = counted.rename(columns={"__month": "month"})
+    counts = counted.assign(month=[month_name(key) for key in counted.pop("__month")])
     rate = rates[counts["bin"].to_numpy(int)]
     counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
     sums = counts.pivot_table(
@@ -238,15 +282,22 @@ def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, th
     return estimated.join(estimate_roc_auc(counts[["month", "bin", "count"]], rates))
 
 
-def log_performance(source: Source, threshold: float, reference: list[str] | None = None) -> LogPerformance:
+def log_performance(
+    source: Source,
+    threshold: float,
+    reference: list[str] | None = None,
+    table: Any | None = None,
+    months: list[str] | None = None,
+) -> LogPerformance:
     """Performance by month at the iteration's threshold: measured where labels are in, and estimated for
     every month by confidence-based performance estimation (CBPE: each score replaced by the observed rate
     of its reference bin — quantiles on each side of the threshold — then expected confusion counts). The
-    estimate assumes the link between score and outcome is the reference months' (no concept drift)."""
+    estimate assumes the link between score and outcome is the reference months' (no concept drift).
+    `table` and `months`: the log already opened with `open_log` and its months, if they are."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
-    table = open_log(source)
-    months = list(_months(table).index)
+    table = open_log(source) if table is None else table
+    months = list(_months(table)[0].index) if months is None else months
     reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
     if not reference:
         raise ValueError("None of the reference months is in the decision log.")
@@ -296,13 +347,14 @@ def summarise_log(source: Source, threshold: float) -> LogSummary:
     if problems:
         return LogSummary(source, problems)
     try:
-        aggregates = log_aggregates(source, list(source.reference) or None)
+        table = open_log(source)  # one connection for every aggregate of the page
+        aggregates = log_aggregates(source, list(source.reference) or None, table=table)
     except EngineError as error:
         return LogSummary(source, [str(error)])
     except ENGINE_ERRORS as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
         return LogSummary(source, [f"The decision log could not be aggregated: {first_line(error)}"])
     try:
-        performance = log_performance(source, threshold, aggregates.reference)
+        performance = log_performance(source, threshold, aggregates.reference, table, list(aggregates.decisions.index))
     except ENGINE_ERRORS as error:  # ValueError says why; an engine's error is shown as its first line
         return LogSummary(source, [], aggregates, None, first_line(error))
     return LogSummary(source, [], aggregates, performance)

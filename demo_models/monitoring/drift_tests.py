@@ -1,57 +1,20 @@
 """The statistical tests of a decision log's drift, month by month against the reference window, computed on
-every row where the log is: the two-sample Kolmogorov-Smirnov statistic of a number (from counts per value,
-as portable ibis window sums) and the chi-square test of a category's counts. Equal to scipy's `ks_2samp`
+every row where the log is: the two-sample Kolmogorov-Smirnov statistic of a number (`ks.py`: from counts
+per bucket, then per value in the few buckets that can hold the largest gap) and the chi-square test of a
+category's counts. Equal to scipy's `ks_2samp`
 (asymptotic p-value) and `chi2_contingency` on the raw rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, kstwo
 
+from demo_models.monitoring.ks import ks_statistics
+
 NAN = float("nan")
-
-
-def ks_statistics(table: Any, column: str, reference: list[str]) -> pd.DataFrame:
-    """Per month: the KS statistic of the column against the reference months, and the month's sample size.
-
-    A month's empirical CDF F and the reference's G are step functions; the largest |F - G| is reached at one
-    of the month's values x, either at x or just before it, so only counts at or below / strictly below each
-    value of the month are needed: cumulative sums of counts per distinct value (no raw row leaves the engine)."""
-    value = table[column].cast("float64")
-    rows = table.filter(value.notnull()).mutate(__v=value)
-    months = rows.group_by(["__month", "__v"]).aggregate(__nm=ibis._.count())
-    refs = rows.filter(rows.__month.isin(reference)).group_by("__v").aggregate(__nr=ibis._.count())
-    union = ibis.union(
-        months.mutate(__nr=ibis.literal(0, "int64"), __k=ibis.literal(1, "int64")),
-        refs.mutate(__month=ibis.null("string"), __nm=ibis.literal(0, "int64"), __k=ibis.literal(0, "int64")).select(
-            "__month", "__v", "__nm", "__nr", "__k"
-        ),
-    )
-    # reference count <= v (reference row of v sorts before the months' rows of v) and < v (after them)
-    upto = ibis.window(order_by=[union.__v, union.__k], preceding=None, following=0)
-    before = ibis.window(order_by=[union.__v, ibis.desc(union.__k)], preceding=None, following=0)
-    with_ref = union.mutate(__r_le=union.__nr.sum().over(upto), __r_lt=union.__nr.sum().over(before))
-    cumulated = with_ref.filter(with_ref.__k == 1)
-    within = ibis.window(group_by=cumulated.__month, order_by=cumulated.__v, preceding=None, following=0)
-    cumulated = cumulated.mutate(
-        __m_le=cumulated.__nm.sum().over(within),
-        __m_n=cumulated.__nm.sum().over(ibis.window(group_by=cumulated.__month)),
-    )
-    total = refs.__nr.sum().as_scalar()
-    m_le = cumulated.__m_le.cast("float64") / cumulated.__m_n
-    m_lt = (cumulated.__m_le - cumulated.__nm).cast("float64") / cumulated.__m_n
-    r_le = cumulated.__r_le.cast("float64") / total
-    r_lt = cumulated.__r_lt.cast("float64") / total  # the months' rows of v sort first: reference count < v
-    gap = ibis.greatest((m_le - r_le).abs(), (m_lt - r_lt).abs())
-    result = (
-        cumulated.mutate(__gap=gap).group_by("__month").aggregate(statistic=ibis._.__gap.max(), n=ibis._.__nm.sum())
-    )
-    frame = result.execute().rename(columns={"__month": "month"}).set_index("month")
-    return frame
 
 
 def ks_pvalue(statistic: float, n1: int, n2: int) -> float:
@@ -77,14 +40,19 @@ def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float
 
 
 def tests_by_month(
-    table: Any, histograms: dict[str, pd.DataFrame], numeric: dict[str, bool], reference: list[str]
+    table: Any,
+    histograms: dict[str, pd.DataFrame],
+    numeric: dict[str, bool],
+    reference: list[str],
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Per column, month by month: the test (KS for numbers, chi-square for categories), statistic, p-value."""
+    """Per column, month by month: the test (KS for numbers, chi-square for categories), statistic, p-value.
+    `ranges`: each number's smallest and largest value, where known."""
     result = {}
     for column, counts in histograms.items():
         months = list(counts.index)
         if numeric[column]:
-            ks = ks_statistics(table, column, reference).reindex(months)
+            ks = ks_statistics(table, column, reference, counts.sum(axis=1), (ranges or {}).get(column))
             reference_size = int(counts.loc[[m for m in months if m in reference]].to_numpy().sum())
             frame = pd.DataFrame(
                 {

@@ -179,7 +179,8 @@ def describe(source: Source) -> str:
 
 
 def open_log(source: Source, backend: Any | None = None, with_month: bool = True) -> Any:
-    """The decision log as an ibis table on its engine (nothing is read yet), with `__month` ('YYYY-MM')."""
+    """The decision log as an ibis table on its engine (nothing is read yet), with `__month`: the month as the
+    integer YYYYMM (`month_key`; grouping by it costs a fraction of grouping by formatted text)."""
     backend = backend or connect_engine(source)
     try:
         if engine_name(source) == "spark":  # Spark finds a folder's hive partitions itself
@@ -203,7 +204,19 @@ def open_log(source: Source, backend: Any | None = None, with_month: bool = True
     timestamp = table[str(source.mapping["timestamp"])] if source.mapping.get("timestamp") in table.columns else None
     if timestamp is None or not with_month:
         return table
-    return table.mutate(__month=timestamp.cast("timestamp").strftime("%Y-%m"))
+    timestamp = timestamp.cast("timestamp")
+    return table.mutate(__month=(timestamp.year() * 100 + timestamp.month()).cast("int64"))
+
+
+def month_key(month: str) -> int:
+    """A month 'YYYY-MM' as the integer YYYYMM of `__month`."""
+    return int(month[:4]) * 100 + int(month[5:7])
+
+
+def month_name(key: Any) -> str:
+    """The integer YYYYMM of `__month` as the month 'YYYY-MM'."""
+    key = int(key)
+    return f"{key // 100:04d}-{key % 100:02d}"
 
 
 def _sql_table(backend: Any, relation: str) -> Any:
