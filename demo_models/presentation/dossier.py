@@ -25,6 +25,7 @@ from demo_models.metrics.expectations import broken_frame
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
+from demo_models.presentation.dossier_drivers import write_calibration, write_data, write_dependence
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
 from demo_models.presentation.error_figures import describe_error_heat_map
 from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable
@@ -36,6 +37,7 @@ from demo_models.presentation.report import (
     format_table,
     pick_examples,
 )
+from demo_models.presentation.report_drivers import DriverSections, gather_driver_sections
 from demo_models.vocabulary import capitalise
 from feedback.signoff import SignOff
 
@@ -89,10 +91,10 @@ class _Dossier(FPDF):
         self.ln(1)
 
     def para(self, value: str, size: float = 10, bold: bool = False, grey: bool = False) -> None:
-        """A paragraph of text, wrapped (long words are broken)."""
+        """A paragraph of text, wrapped and left-aligned (justified lines spread words apart; long words break)."""
         self.set_font(self.face.family, "B" if bold else "", size)
         self.set_text_color(110 if grey else 0)
-        self.multi_cell(0, size * 0.5, self.safe(value) or " ", new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, self.safe(value) or " ", align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_text_color(0)
         self.ln(1)
 
@@ -248,11 +250,12 @@ def _fairness(pdf: _Dossier, inputs: ReportInputs) -> None:
     pdf.para(FAIRNESS_NOTE.format(use_case.favourable_decision), size=8.5, grey=True)
 
 
-def _drivers(pdf: _Dossier, inputs: ReportInputs) -> None:
+def _drivers(pdf: _Dossier, inputs: ReportInputs, sections: DriverSections) -> None:
     it, card, use_case = inputs.scored, inputs.scored.card, inputs.scored.use_case
     pdf.heading("What drives the scores")
     old = inputs.previous.card.version if inputs.previous else card.version
     pdf.figure(draw_importance(compare_importance(inputs), use_case, old, card.version))
+    write_dependence(pdf, sections, it)
     pdf.heading("Example explanations", level=1)
     for case_id in pick_examples(it):
         explanation = it.explain_case(case_id)
@@ -390,8 +393,11 @@ def render_dossier(inputs: ReportInputs, meta: DossierMeta) -> bytes:
     _scorecard(pdf, inputs)
     _outcomes(pdf, inputs)
     _fairness(pdf, inputs)
-    _drivers(pdf, inputs)
+    sections = gather_driver_sections(inputs.scored, inputs.previous)
+    _drivers(pdf, inputs, sections)
     _errors(pdf, inputs)
+    write_calibration(pdf, sections, inputs.scored)
+    write_data(pdf, sections, inputs.scored)
     _changes(pdf, inputs)
     _feedback(pdf, inputs)
     _expectations(pdf, inputs)

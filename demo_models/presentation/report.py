@@ -102,17 +102,15 @@ class _Figures:
         return markup
 
 
-def format_table(
-    frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3, formats: dict | None = None
-) -> pd.DataFrame:
-    """A table's numbers as the report prints them: shares as percentages, floats to `digits` (or by
-    `formats`, column to formatter), undefined as — (`formats.format_table`)."""
+def format_table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> pd.DataFrame:
+    """A table's numbers as the report prints them: shares as percentages, floats to `digits`, undefined as —
+    (`formats.format_table`)."""
     floats = {c: f"{{:.{digits}f}}" for c in frame.columns if pd.api.types.is_float_dtype(frame[c])}
-    return format_cells(frame, {**floats, **dict.fromkeys(percent, format_share), **(formats or {})})
+    return format_cells(frame, {**floats, **dict.fromkeys(percent, format_share)})
 
 
-def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3, formats: dict | None = None) -> str:
-    return format_table(frame, percent, digits, formats).to_html(escape=True, border=0)
+def _table(frame: pd.DataFrame, percent: tuple[str, ...] = (), digits: int = 3) -> str:
+    return format_table(frame, percent, digits).to_html(escape=True, border=0)
 
 
 def compare_importance(inputs: ReportInputs) -> pd.DataFrame:

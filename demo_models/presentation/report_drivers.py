@@ -20,7 +20,7 @@ from demo_models.explanations.dependence import (
     dependence_notes,
     explain_dependence,
 )
-from demo_models.formats import format_number
+from demo_models.formats import format_count, format_number, format_share, format_table
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.calibration import CalibrationSummary, summarise_calibration
 from demo_models.metrics.data_explorer import BY_OUTCOME, InputProfile, label_input, missing_by_group, profile_input
@@ -89,7 +89,7 @@ def render_calibration_parts(
         f"<p class='muted'>{e(describe_reliability(summary.reliability, summary.ece, words.outcome).summary)}</p>",
     ]
     if not summary.by_group.empty:
-        parts.append(table(summary.by_group.set_index(summary.by_group.columns[0]), digits=4))
+        parts.append(table(calibration_frame(sections)))
     return parts
 
 
@@ -106,12 +106,37 @@ def render_data_parts(sections: DriverSections, scored: ScoredIteration, figure:
         parts.append(f"<h3>{e(label)}</h3>")
         parts.append(figure(build_share_bars(profile.table, "group", label, BY_OUTCOME)))
         parts.append(f"<p class='muted'>{e(describe_share_bars(profile.table, 'group', label).summary)}</p>")
-        numbers = {c: (lambda v: format_number(v, significant=4)) for c in profile.groups.columns[4:]}
-        parts.append(table(profile.groups.set_index("group"), percent=("missing share",), formats=numbers))
+        parts.append(table(profile_frame(profile)))
+    missing = missing_frame(sections)
+    if missing is None:
+        parts.append(f"<p>{e(no_missing_sentence(scored))}</p>")
+    else:
+        parts += ["<h3>Missing values</h3>", table(missing)]
+    return parts
+
+
+def calibration_frame(sections: DriverSections) -> pd.DataFrame:
+    """Cases, Brier score and ECE overall and per protected group, as printed (index: the group)."""
+    frame = sections.calibration.by_group.set_index("group")
+    return format_table(frame, {"cases": format_count, "Brier": "{:.4f}", "ECE": "{:.4f}"})
+
+
+def profile_frame(profile: InputProfile) -> pd.DataFrame:
+    """An input's cases, missing values and (for a number) mean and quartiles per group, as printed."""
+    numbers = {c: (lambda v: format_number(v, significant=4)) for c in profile.groups.columns[4:]}
+    formats = {"cases": format_count, "missing": format_count, "missing share": format_share, **numbers}
+    return format_table(profile.groups.set_index("group"), formats)
+
+
+def missing_frame(sections: DriverSections) -> pd.DataFrame | None:
+    """Every input's missing values overall and per actual outcome, as printed; None when nothing is missing."""
     missing = sections.missing
     if int(missing["missing"].sum()) == 0:
-        parts.append(f"<p>No input is missing on any of the {e(words.count(len(scored.scores)))}.</p>")
-    else:
-        shares = tuple(c for c in missing.columns if "share" in c)
-        parts += ["<h3>Missing values</h3>", table(missing.set_index("input"), percent=shares)]
-    return parts
+        return None
+    shares = dict.fromkeys([c for c in missing.columns if "share" in c], format_share)
+    return format_table(missing.set_index("input"), {"missing": format_count, **shares})
+
+
+def no_missing_sentence(scored: ScoredIteration) -> str:
+    """What the missing-values part says when no input is missing."""
+    return f"No input is missing on any of the {scored.use_case.words.count(len(scored.scores))}."
