@@ -82,3 +82,11 @@ def test_an_outage_and_its_end_are_posted_on_the_notice_board(app_env, registry_
     assert main(["health", "--registry", str(registry_dir), "--db", db, "--record"]) == 0
     restored, _ = list_announcements(FeedbackStore(db), "fraud")
     assert (restored.kind, restored.title) == (NOTICE, "Service restored")
+
+
+def test_checks_that_outrun_their_time_say_so_in_words(app_env, monkeypatch):
+    monkeypatch.setattr("pages._ui.health_monitor.HEALTH_TIMEOUT_SECONDS", 0.01)  # no check finishes this fast
+    at = _after_the_checks(open_app())
+    (banner,) = [e.value for e in at.error if "Degraded service" in e.value]
+    assert "did not finish within 0.01 seconds" in banner and "run again within a minute" in banner
+    assert "Command" not in banner and "python" not in banner  # no raw exception, no command line
