@@ -84,9 +84,9 @@ def test_an_outage_and_its_end_are_posted_on_the_notice_board(app_env, registry_
     assert (restored.kind, restored.title) == (NOTICE, "Service restored")
 
 
-def test_checks_that_outrun_their_time_say_so_in_words(app_env, monkeypatch):
+def test_checks_that_outrun_their_time_raise_no_false_alarm(app_env, monkeypatch, caplog):
     monkeypatch.setattr("pages._ui.health_monitor.HEALTH_TIMEOUT_SECONDS", 0.01)  # no check finishes this fast
-    at = _after_the_checks(open_app())
-    (banner,) = [e.value for e in at.error if "Degraded service" in e.value]
-    assert "did not finish within 0.01 seconds" in banner and "run again within a minute" in banner
-    assert "Command" not in banner and "python" not in banner  # no raw exception, no command line
+    with caplog.at_level("ERROR", logger="involve.app"):
+        at = _after_the_checks(open_app())
+    assert not at.exception and not [e.value for e in at.error if "Degraded service" in e.value]
+    assert any("did not finish within 0.01 s" in r.getMessage() for r in caplog.records)  # the team sees it
