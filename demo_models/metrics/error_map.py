@@ -5,6 +5,7 @@ cases, errors, error rate and the cost of its errors. A cell with too few cases 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,16 @@ def _is_number(values: pd.Series, column: str, use_case: UseCase) -> bool:
     )
 
 
+def _edge(value: float) -> str:
+    """A bin edge to four significant digits without scientific notation: "250", "18,424", "0.0001235"."""
+    text = f"{value:,.4g}"
+    if "e" not in text:
+        return text
+    if abs(value) >= 1:
+        return f"{value:,.0f}"
+    return f"{value:.{3 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
+
+
 def bin_input(values: pd.Series, column: str, use_case: UseCase, bins: int = HEAT_BINS) -> pd.Series:
     """Each case's bin of one input, as an ordered categorical of labels in business words: a number with more
     distinct values than `bins` in quantile bins ("1,000–2,500", the first closed on both sides, the others
@@ -76,7 +87,7 @@ def bin_input(values: pd.Series, column: str, use_case: UseCase, bins: int = HEA
         numbers = values.astype(float)
         edges = np.unique(np.nanquantile(numbers, np.linspace(0, 1, bins + 1)))
         unit = use_case.units.get(column, "")
-        names = [f"{lo:,.4g}–{hi:,.4g}{' ' + unit if unit else ''}" for lo, hi in zip(edges, edges[1:])]
+        names = [f"{_edge(lo)}–{_edge(hi)}{' ' + unit if unit else ''}" for lo, hi in zip(edges, edges[1:])]
         codes = np.clip(np.searchsorted(edges, numbers.to_numpy(), side="left") - 1, 0, len(names) - 1)
         labels = np.where(numbers.isna(), MISSING, np.asarray(names, dtype=object)[codes])
     else:

@@ -1,5 +1,6 @@
 """A data scientist looks for where the model is wrong, in Chromium: the worst error cohort opened in
-Explore from Outcomes, its cases, back, and how loan duration moves the score under v3 and v2 (marked e2e)."""
+Explore from Outcomes, its cases, back, how loan duration moves the score under v3 and v2, and the data behind
+it: credit amount by sex, and the reference data credit does not hold (marked e2e)."""
 
 import re
 
@@ -49,3 +50,21 @@ def test_worst_cohort_opens_in_explore_and_duration_is_compared_under_v2_and_v3(
     expect(chart).to_contain_text("v2")
     expect(page.get_by_test_id("stException")).to_have_count(0)
     screenshot(page, "duration-v2-v3")
+
+    explorer = page.get_by_role("heading", name="The data behind it")
+    explorer.scroll_into_view_if_needed()
+    page.get_by_test_id("stSelectbox").filter(has_text="Input").last.click()
+    page.get_by_role("option", name="Credit amount", exact=True).click()
+    wait_for_app_run(page)
+    page.get_by_test_id("stRadio").filter(has_text="Split by").get_by_text("protected group: Sex (protected)").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("Sex is a protected attribute: shown to review fairness, never a reason.")).to_be_visible()
+    bars = page.get_by_test_id("stPlotlyChart").last
+    bars.scroll_into_view_if_needed()
+    bars.locator(".main-svg").first.wait_for()
+    screenshot(page, "credit-amount-by-sex")
+    page.get_by_text("Compare with the reference data").click()
+    wait_for_app_run(page)
+    expect(page.get_by_text("holds no reference data")).to_be_visible()  # credit's cases have no month
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    screenshot(page, "no-reference-data")

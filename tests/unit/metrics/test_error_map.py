@@ -103,3 +103,12 @@ def test_unknown_or_repeated_inputs_are_a_message():
         error_heat_map(_loans(), "amount", "amount")
     with pytest.raises(ValueError, match="not a kind of error"):
         error_heat_map(_loans(), "duration", "amount", kind="typos")
+
+
+def test_bin_labels_never_use_scientific_notation():
+    values = pd.Series(np.r_[np.linspace(250, 18_424, 99), 1.5e6], name="credit_amount")
+    labels = list(bin_input(values, "credit_amount", get_use_case("credit")).cat.categories)
+    assert labels[-1].endswith("–1,500,000 DM") and not any("e+" in label for label in labels)
+    tiny = pd.Series(np.linspace(0.00001, 0.0002, 50))
+    labels = list(bin_input(tiny, "x", get_use_case("credit")).cat.categories)
+    assert labels[0].startswith("0.00001–") and not any("e-" in label for label in labels)
