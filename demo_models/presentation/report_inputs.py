@@ -59,7 +59,7 @@ def compose_snapshot(
                 r.criterion.owner,
                 None if r.value is None else float(r.value),
                 r.passed,
-                r.note,
+                r.note or (f"95% interval {r.interval[0]:.2f}–{r.interval[1]:.2f}" if r.interval else ""),
             )
             for r in results
         ),
