@@ -6,7 +6,7 @@ specs, `demo_models.metrics.catalogue.criterion_specs`, so `feedback` stays inde
 parent iteration ("ROC AUC vs parent >= -0.01": without losing more than 0.01). A review metric (judged by
 its 95 % interval) is absolute only. Stating one is for a data scientist or an admin (`feedback.access`),
 by stable subject; a hypothesis stated again is a new version (the latest counts, every one is kept).
-Persistence is in `feedback.store.hypotheses`; judging in `demo_models.reviews.hypotheses`.
+Persistence is in `feedback.store.hypotheses`; judging in `demo_models.iterations.hypotheses`.
 """
 
 from __future__ import annotations

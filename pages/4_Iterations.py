@@ -6,12 +6,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from demo_models.iterations.hypotheses import INTERVAL_RULE, judge_hypotheses, record_hypothesis
 from demo_models.iterations.registry import RegistryError
 from demo_models.metrics.catalogue import criterion_keys, criterion_specs
 from demo_models.presentation.notice_documents import dossier_file_name, issue_dossier
 from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.snippets import registration_snippet
-from demo_models.reviews.hypotheses import INTERVAL_RULE, judge_hypotheses, record_hypothesis
 from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
 from feedback.goals import COMPARATORS

@@ -30,7 +30,7 @@ from demo_models.vocabulary import UseCase, get_use_case
 from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
 
 if TYPE_CHECKING:
-    from demo_models.reviews.evidence import ReviewEvidence
+    from demo_models.iterations.review_evidence import ReviewEvidence
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ def measure_metric(
     reviews: ReviewEvidence | None = None,
 ) -> tuple[float | None, str, tuple[float, float] | None]:
     """A catalogue metric of the iteration at its threshold: value (None and why not) and, for a review
-    metric (read from `reviews`, `demo_models.reviews.evidence`), the 95 % interval it is judged by."""
+    metric (read from `reviews`, `demo_models.iterations.review_evidence`), the 95 % interval it is judged by."""
     from demo_models.metrics.catalogue import METRICS, canonical_key
 
     entry = METRICS.get(canonical_key(metric))

@@ -343,7 +343,7 @@ def _check_hypothesis(
 
 def _save_hypothesis(draft: HypothesisDraft, card: IterationCard, store: FeedbackStore | None) -> None:
     """Save the hypothesis of a just registered iteration (RegistryError naming the way to state it again)."""
-    from demo_models.reviews.hypotheses import record_hypothesis
+    from demo_models.iterations.hypotheses import record_hypothesis
     from feedback.access import AccessError
     from feedback.hypotheses import HypothesisError
     from feedback.store.database import FeedbackStore, StoreError

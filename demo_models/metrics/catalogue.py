@@ -11,7 +11,7 @@ outcome (`fairness.favourable_view`), cost `(labels, scores, threshold, case_cos
 calibration `(labels, scores)` (the score as a probability, whatever the threshold), review `(answers)`:
 one value per answer of a closed review round, or per expectation checked (1 / 0 for agreed / met, the
 clarity rating 1-5). A review metric is judged by its 95 % interval (`by_interval`,
-`feedback.goals.meets_target`; the intervals are `demo_models.reviews.evidence`'s).
+`feedback.goals.meets_target`; the intervals are `demo_models.iterations.review_evidence`'s).
 """
 
 from __future__ import annotations

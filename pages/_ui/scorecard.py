@@ -35,7 +35,7 @@ def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) ->
 
     costs = current_costs(ctx)
     if any(is_review_metric(c.metric) for c in criteria):  # read from the store on every run: answers change
-        from demo_models.reviews.evidence import review_evidence
+        from demo_models.iterations.review_evidence import review_evidence
 
         latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
         return evaluate_criteria(scored, criteria, costs, latency, review_evidence(ctx.store, scored))

@@ -13,7 +13,7 @@ from pages._ui.context import PageContext
 from pages._ui.text import md, plain
 
 if TYPE_CHECKING:
-    from demo_models.reviews.hypotheses import HypothesisJudgement
+    from demo_models.iterations.hypotheses import HypothesisJudgement
 
 OUTCOME_ICONS = {CONFIRMED: ":material/check_circle:", REFUTED: ":material/cancel:"}
 BADGE_COLOURS = {"live": "green", "candidate": "blue", "deprecated": "orange", "retired": "gray"}
@@ -28,7 +28,7 @@ def live_announcement(ctx: PageContext, events: list[LifecycleEvent]) -> Lifecyc
 
 def render_hypothesis(judgement: HypothesisJudgement) -> None:
     """The hypothesis an iteration tests, who stated it, and each claim's verdict (confirmed, refuted, waiting)."""
-    from demo_models.reviews.hypotheses import describe_verdict
+    from demo_models.iterations.hypotheses import describe_verdict
 
     stated = judgement.hypothesis
     st.markdown(md("**Hypothesis** — {} ({})", stated.statement, judgement.summary()))

@@ -13,9 +13,9 @@ from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from demo_models.iterations.evaluation import evaluate_criteria, verdict
+from demo_models.iterations.hypotheses import describe_verdict, judge_claim, judge_hypothesis
+from demo_models.iterations.review_evidence import review_evidence
 from demo_models.presentation.report_inputs import compose_snapshot
-from demo_models.reviews.evidence import review_evidence
-from demo_models.reviews.hypotheses import describe_verdict, judge_claim, judge_hypothesis
 from feedback.access import Actor
 from feedback.goals import Criterion, meets_target
 from feedback.hypotheses import CONFIRMED, REFUTED, WAITING, Claim, Hypothesis

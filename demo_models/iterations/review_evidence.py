@@ -1,8 +1,8 @@
 """What review rounds say about one iteration, as values of the catalogue's review metrics with their intervals.
 
 Agreement with the model and clarity come from the iteration's latest closed round that has answers (the
-figures Round results shows: `round_results`, the Wilson interval of the blind decisions equal to the
-model's, the t interval of the mean clarity); expectations met from every expectation in force of its use
+figures Round results shows, from the same `summarise_agreement`: the Wilson interval of the blind decisions
+equal to the model's, the t interval of the mean clarity); expectations met from every expectation in force of its use
 case (`check_expectations`), with the Wilson interval of met of checked. A metric without data has no value
 and says what it waits for ("waiting for a round: …"), never 0.
 """
@@ -12,15 +12,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from demo_models.iterations.evaluation import Evaluation
-from demo_models.metrics.agreement import rate_of
+import pandas as pd
+
+from demo_models.metrics.agreement import AgreementSummary, rate_of, summarise_agreement
 from demo_models.metrics.expectations import check_expectations
-from demo_models.reviews.rounds import round_results
 from feedback.access import Actor
+from feedback.rounds import ReviewRound
 from feedback.store.database import FeedbackStore
 from feedback.store.expectations import list_expectations
-from feedback.store.rounds import list_rounds
+from feedback.store.rounds import list_rounds, read_answers, read_round_cases
+
+if TYPE_CHECKING:
+    from demo_models.iterations.evaluation import Evaluation
 
 REVIEW_KEYS = ("agreement_with_model", "clarity", "expectations_met")
 _READER = Actor("Involve", "admin")  # a closed round's answers are everyone's to read
@@ -53,6 +58,29 @@ def _waiting(why: str) -> ReviewMeasure:
     return ReviewMeasure(None, None, f"waiting for a round: {why}")
 
 
+def round_agreement(store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> AgreementSummary | None:
+    """The agreement figures of a closed round of the iteration `scored` (None without answers)."""
+    answers = read_answers(store, round_.id, _READER)
+    if round_.status != "closed" or not answers:
+        return None
+    chosen = read_round_cases(store, round_.id)
+    ids = [c.case_id for c in chosen]
+    cases = pd.DataFrame(
+        {"strategy": [c.strategy for c in chosen], "decision": scored.decisions().reindex(ids).to_numpy()},
+        index=pd.Index(ids, name="case_id"),
+    )
+    frame = pd.DataFrame(
+        {
+            "case_id": [a.case_id for a in answers],
+            "reviewer": [a.reviewer_subject for a in answers],
+            "own_decision": [a.own_decision for a in answers],
+            "verdict": [a.verdict for a in answers],
+            "clarity": [a.clarity for a in answers],
+        }
+    )
+    return summarise_agreement(frame, cases)
+
+
 def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMeasure]:
     version = scored.card.version
     rounds = [r for r in list_rounds(store, scored.card.use_case) if r.iteration == version]  # newest first
@@ -60,7 +88,7 @@ def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMe
         waiting = _waiting(f"no review round of {version} has been held yet")
         return {"agreement_with_model": waiting, "clarity": waiting}
     for round_ in (r for r in rounds if r.status == "closed"):
-        summary = round_results(store, round_.id, _READER, scored).agreement
+        summary = round_agreement(store, round_, scored)
         if summary is None:
             continue
         name = f"round #{round_.id} “{round_.name}”"

@@ -3,7 +3,7 @@
 A claim on a model metric is measured on the evaluation cases as a success criterion is
 (`evaluation.measure_metric`) and compared by the goals' one judging function
 (`feedback.goals.meets_target`); a claim vs the parent compares the change from the parent's value. A claim
-on a review metric is judged by its 95 % interval (`demo_models.reviews.evidence`): ">= 0.85" is confirmed
+on a review metric is judged by its 95 % interval (`demo_models.iterations.review_evidence`): ">= 0.85" is confirmed
 only when the lower bound is at least 0.85, refuted when the upper bound is below it, and otherwise not yet
 decided. No data is "waiting", never met.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 from demo_models.iterations.evaluation import Evaluation, costs_for, load_evaluation, measure_metric
 from demo_models.iterations.lineup import load_at_agreed_threshold
 from demo_models.iterations.registry import IterationCard
+from demo_models.iterations.review_evidence import ReviewEvidence, review_evidence
 from demo_models.metrics.catalogue import criterion_specs
-from demo_models.reviews.evidence import ReviewEvidence, review_evidence
 from demo_models.vocabulary import get_use_case
 from feedback.access import Actor
 from feedback.goals import CostMatrix, meets_target
