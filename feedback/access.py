@@ -30,6 +30,7 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {
     "adjudicate": ("admin", "data scientist", "risk", "compliance"),  # split review cases (feedback.expectations)
     "pin expectations": ("admin", "data scientist", "risk", "compliance"),  # from Explore (feedback.expectations)
     "retire expectations": ("admin", "data scientist"),  # an expectation no longer counts (kept, with why)
+    "state hypotheses": ("admin", "data scientist"),  # what an iteration tests (feedback.hypotheses)
     "subscribe to notifications": ROLES,
     "see dead notifications": ("admin",),
     "edit notice templates": ("admin", "compliance"),  # decision notice wording (feedback.notice_templates)

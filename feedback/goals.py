@@ -29,6 +29,7 @@ class MetricSpec:
     unit: str = ""
     per_attribute: bool = False
     explanation: str = ""
+    by_interval: bool = False  # a review metric: judged by its 95 % interval, not its value (`meets_target`)
 
 
 COMPARATORS = (">=", "<=")
@@ -102,6 +103,7 @@ class CriterionResult:
     value: float | None
     passed: bool | None
     note: str = ""
+    interval: tuple[float, float] | None = None  # the 95 % interval a review metric was judged by
 
 
 def _text(field: str, value: str, limit: int, required: bool = True) -> str:
@@ -183,9 +185,37 @@ def validate_costs(costs: CostMatrix) -> CostMatrix:
     )
 
 
-def judge(criterion: Criterion, value: float | None, why_missing: str = "") -> CriterionResult:
-    """Pass or fail of a criterion for a value; no verdict (and the reason) when there is no value."""
+def meets_target(
+    comparator: str, target: float, value: float | None, interval: tuple[float, float] | None = None
+) -> tuple[bool | None, str]:
+    """Whether a value meets "comparator target": True / False, or None with why not decided.
+
+    Without `interval` the value decides. With one (a review metric's 95 % interval) only the interval
+    does: ">= t" is met when its lower bound is at least t and not met when its upper bound is below t;
+    "<= t" is met when the upper bound is at most t and not met when the lower bound is above t; otherwise
+    it is not yet decided ("interval 0.78–0.93 straddles 0.85"). No value, or NaN, is never met."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None, ""
+    if interval is None:
+        return bool(value >= target if comparator == ">=" else value <= target), ""
+    low, high = interval
+    if math.isnan(low) or math.isnan(high):
+        return None, "not yet decided (no interval: too few answers)"
+    if comparator == ">=":
+        decided = True if low >= target else False if high < target else None
+    else:
+        decided = True if high <= target else False if low > target else None
+    if decided is None:
+        return None, f"not yet decided (interval {low:.2f}–{high:.2f} straddles {target:g})"
+    return decided, ""
+
+
+def judge(
+    criterion: Criterion, value: float | None, why_missing: str = "", interval: tuple[float, float] | None = None
+) -> CriterionResult:
+    """Pass or fail of a criterion for a value (a review metric by its `interval`, `meets_target`); no verdict,
+    and the reason, when there is no value or the interval does not decide."""
+    passed, undecided = meets_target(criterion.comparator, criterion.target, value, interval)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return CriterionResult(criterion, None, None, why_missing or "cannot be computed")
-    passed = value >= criterion.target if criterion.comparator == ">=" else value <= criterion.target
-    return CriterionResult(criterion, float(value), bool(passed))
+    return CriterionResult(criterion, float(value), passed, undecided, interval)

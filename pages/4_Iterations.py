@@ -6,12 +6,16 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from demo_models.iterations.hypotheses import INTERVAL_RULE, judge_hypotheses, record_hypothesis
 from demo_models.iterations.registry import RegistryError
+from demo_models.metrics.catalogue import criterion_keys, criterion_specs
 from demo_models.presentation.notice_documents import dossier_file_name, issue_dossier
 from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.snippets import registration_snippet
 from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
+from feedback.goals import COMPARATORS
+from feedback.hypotheses import MAX_CLAIMS, Claim, HypothesisError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
 from feedback.store.database import StoreError
@@ -45,7 +49,9 @@ show_confirmation()
 
 events = list_lifecycle_events(ctx.store, use_case.name)
 st.header("Timeline")
-render_timeline(ctx, events)
+with st.spinner("Judging the hypotheses…"):
+    judgements = judge_hypotheses(ctx.store, ctx.registry_dir, use_case.name, ctx.cards)
+render_timeline(ctx, events, judgements)
 
 st.header("Change the lifecycle")
 versions = [c.version for c in ctx.cards]
@@ -115,6 +121,65 @@ if submitted:
         st.error(md("Not changed — {}", err))
     else:
         confirm_and_rerun("; ".join(f"{e.iteration} is now {e.to_status}" for e in saved) + ".")
+
+st.header("State a hypothesis")
+st.markdown(
+    md(
+        "What an iteration is meant to show, as measurable claims from the goals' metrics and the review metrics: "
+        "e.g. “monotone constraints make the explanations make sense”: clarity ≥ 4, agreement with the model ≥ 0.85, "
+        "ROC AUC vs parent ≥ −0.01 (loses at most 0.01). Stating it again keeps the earlier version. {} "
+        "Allowed to state one: {}.",
+        INTERVAL_RULE,
+        ", ".join(PERMISSIONS["state hypotheses"]),
+    )
+)
+if ctx.identity.role in PERMISSIONS["state hypotheses"]:
+    specs = criterion_specs(use_case)
+    metric_keys = list(criterion_keys())
+    claim_count = st.number_input("Claims", min_value=1, max_value=MAX_CLAIMS, value=3, key="hypothesis_claims")
+    with st.form("hypothesis_form"):
+        st.caption(md("As {}, {}", ctx.identity.name or "(say who you are in the sidebar)", ctx.identity.role))
+        stated_for = st.selectbox(
+            "Iteration", [c.version for c in ctx.cards], index=len(ctx.cards) - 1, key="hypothesis_version"
+        )
+        statement = st.text_area(
+            "Hypothesis", placeholder="What this iteration is meant to show.", key="hypothesis_text"
+        )
+        rows = []
+        for i in range(int(claim_count)):
+            metric_col, comparator_col, target_col, basis_col = st.columns([3, 1, 1, 1])
+            rows.append(
+                (
+                    metric_col.selectbox(
+                        md("Claim {}: metric", i + 1),
+                        ["", *metric_keys],
+                        format_func=lambda k: specs[k].label if k else "(no claim)",
+                        key=f"hypothesis_metric_{i}",
+                    ),
+                    comparator_col.selectbox("Comparator", COMPARATORS, key=f"hypothesis_comparator_{i}"),
+                    target_col.number_input(
+                        "Threshold", value=0.0, step=0.01, format="%.3f", key=f"hypothesis_target_{i}"
+                    ),
+                    basis_col.selectbox("Against", ("absolute", "vs parent"), key=f"hypothesis_basis_{i}"),
+                )
+            )
+        attribute = None
+        if ctx.card.protected_attributes:
+            attribute = st.selectbox(
+                "Protected attribute of group metrics", ctx.card.protected_attributes, key="hypothesis_attribute"
+            )
+        stated = st.form_submit_button("State the hypothesis", type="primary")
+    if stated:
+        claims = [Claim(m, c, t, b == "vs parent", attribute) for m, c, t, b in rows if m]
+        card = next(c for c in ctx.cards if c.version == stated_for)
+        try:
+            saved = record_hypothesis(ctx.store, card, ctx.identity.actor, statement, claims)
+        except (HypothesisError, AccessError, StoreError) as err:
+            st.error(md("Not stated — {}", err))
+        else:
+            confirm_and_rerun(f"The hypothesis of {saved.iteration} is stated, with {len(saved.claims)} claims.")
+else:
+    st.caption(md("As a {}, you can read the hypotheses on the timeline.", ctx.identity.role))
 
 st.header("Audit log")
 if events:

@@ -44,7 +44,11 @@ status = ctx.statuses[card.version]
 
 
 def _verdict(passed: bool | None, value: float | None, note: str) -> str:
-    return f"no value: {note}" if passed is None else f"{'pass' if passed else 'FAIL'} · {value:.4g}"
+    if value is None:
+        return f"no value: {note}"
+    if passed is None:  # a review metric whose interval does not decide yet
+        return f"{note} · {value:.4g}"
+    return f"{'pass' if passed else 'FAIL'} · {value:.4g}" + (f" ({note})" if note else "")
 
 
 def render_snapshot(snapshot: Snapshot, key: str, now: bool = False) -> None:

@@ -87,6 +87,12 @@ criteria = criteria_of(ctx)
 attributes = ctx.card.protected_attributes
 specs = criterion_specs(use_case)
 metric_keys = list(criterion_keys())
+st.caption(
+    "Review metrics (agreement with the model, clarity of explanations, expectations met) come from the iteration's "
+    "latest closed review round and its expectations, and are judged by their 95% interval: “at least 0.8” passes "
+    "only when the interval's lower bound is at least 0.8, fails when its upper bound is below 0.8, and is otherwise "
+    "not yet decided — which, like no round at all, is not met."
+)
 options = {"new": None, **{c.key: c for c in criteria}}
 chosen_key = st.selectbox(
     "Add a criterion, or pick one to change or remove",

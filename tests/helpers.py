@@ -223,3 +223,41 @@ def snapshot_tree(root: Path) -> dict[str, bytes | None]:
     if not root.exists():
         return {"<no registry folder>": None}
     return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
+
+
+def hold_round(store, scored, agreed: int, cases: int, clarity: tuple[int, ...] = (), close: bool = True):
+    """A round of `scored` (credit) on its first `cases` cases, one reviewer (Ann, risk) each: `agreed` blind
+    decisions equal to the model's, the rest the other one; the clarity ratings given in turn (none if empty);
+    closed by its creator Dee unless `close` is False. The round."""
+    from feedback.access import Actor, demo_subject
+    from feedback.rounds import Reviewer, ReviewRound, RoundCase, Verdict
+    from feedback.store.rounds import close_round, create_round, save_own_decision, save_verdict
+
+    ann, dee = Actor("Ann", "risk"), Actor("Dee", "data scientist")
+    ids = list(scored.scores.index[:cases])
+    draft = ReviewRound(
+        use_case="credit",
+        iteration=scored.card.version,
+        name="Monotone check",
+        purpose="Do the reasons make sense?",
+        due_date=date.today(),
+        reviewers=(Reviewer(demo_subject("Ann"), "Ann", "risk"),),
+        cases_per_reviewer=cases,
+        overlap=1,
+        seed=1,
+        created_by_subject=demo_subject("Dee"),
+        created_by_name="Dee",
+    )
+    round_, _ = create_round(
+        store, draft, [RoundCase(0, c, "random", "drawn") for c in ids], dee, known_iterations={scored.card.version}
+    )
+    model = scored.decisions()
+    other = {scored.use_case.positive_decision: scored.use_case.negative_decision}
+    other[scored.use_case.negative_decision] = scored.use_case.positive_decision
+    decisions = (scored.use_case.negative_decision, scored.use_case.positive_decision)
+    for i, case in enumerate(ids):
+        own = model[case] if i < agreed else other[model[case]]
+        save_own_decision(store, round_.id, case, ann, own, 4, decisions=decisions)
+        rating = clarity[i % len(clarity)] if clarity else None
+        save_verdict(store, round_.id, case, ann, Verdict("agree" if i < agreed else "disagree", clarity=rating))
+    return close_round(store, round_.id, dee) if close else round_

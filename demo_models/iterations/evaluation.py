@@ -18,7 +18,7 @@ import json
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from demo_models.metrics.costs import CaseCosts, case_costs
 from demo_models.metrics.outcomes import Latency, metric_value
 from demo_models.vocabulary import UseCase, get_use_case
 from feedback.goals import CostMatrix, Criterion, CriterionResult, judge
+
+if TYPE_CHECKING:
+    from demo_models.iterations.review_evidence import ReviewEvidence
 
 log = logging.getLogger(__name__)
 
@@ -170,20 +173,50 @@ def costs_for(scored: Evaluation, costs: CostMatrix | None) -> tuple[CaseCosts |
         return None, str(err)
 
 
+def measure_metric(
+    scored: Evaluation,
+    metric: str,
+    attribute: str | None = None,
+    costs: CaseCosts | None = None,
+    latency: Latency | None = None,
+    reviews: ReviewEvidence | None = None,
+) -> tuple[float | None, str, tuple[float, float] | None]:
+    """A catalogue metric of the iteration at its threshold: value (None and why not) and, for a review
+    metric (read from `reviews`, `demo_models.iterations.review_evidence`), the 95 % interval it is judged by."""
+    from demo_models.metrics.catalogue import METRICS, canonical_key
+
+    entry = METRICS.get(canonical_key(metric))
+    if entry is not None and entry.family == "review":
+        if reviews is None:
+            return None, "the review rounds were not read", None
+        found = reviews.measure(entry.key)
+        return found.value, found.why, found.interval
+    value, why = metric_value(scored, metric, attribute, costs, latency)
+    return value, why, None
+
+
 def evaluate_criteria(
-    scored: Evaluation, criteria: list[Criterion], costs: CostMatrix | None, latency: Latency | None = None
+    scored: Evaluation,
+    criteria: list[Criterion],
+    costs: CostMatrix | None,
+    latency: Latency | None = None,
+    reviews: ReviewEvidence | None = None,
 ) -> list[CriterionResult]:
-    """Judge every criterion for the iteration at its threshold."""
+    """Judge every criterion for the iteration at its threshold (a review metric by its interval, from `reviews`)."""
     matrix, why_no_costs = costs_for(scored, costs)
     results = []
     for criterion in criteria:
-        value, why = metric_value(scored, criterion.metric, criterion.attribute, matrix, latency)
-        results.append(judge(criterion, value, why or why_no_costs))
+        value, why, interval = measure_metric(scored, criterion.metric, criterion.attribute, matrix, latency, reviews)
+        results.append(judge(criterion, value, why or why_no_costs, interval))
     return results
 
 
 def verdict(result: CriterionResult) -> str:
-    """A result in one cell: "pass · 0.83", "FAIL · 0.71", or "no value: why"."""
-    if result.passed is None:
+    """A result in one cell: "pass · 0.83", "FAIL · 0.71", "not yet decided (interval …) · 0.86", or
+    "no value: why"; a review metric with its interval."""
+    if result.value is None:
         return f"no value: {result.note}"
-    return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}"
+    interval = f" (95% interval {result.interval[0]:.2f}–{result.interval[1]:.2f})" if result.interval else ""
+    if result.passed is None:
+        return f"{result.note} · {result.value:.4g}"
+    return f"{'pass' if result.passed else 'FAIL'} · {result.value:.4g}{interval}"

@@ -21,12 +21,16 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from demo_models import settings
+
+if TYPE_CHECKING:
+    from feedback.hypotheses import HypothesisDraft
+    from feedback.store.database import FeedbackStore
 
 # demo_models.iterations.native imports scikit-learn (~2 s): it is imported only where a model is read or written
 
@@ -208,11 +212,15 @@ def register_iteration(
     extra: dict[str, Any] | None = None,
     favourable: str = "negative",
     progress: bool = False,
+    hypothesis: HypothesisDraft | None = None,
+    store: FeedbackStore | None = None,
 ) -> IterationCard:
     """Validate a fitted classifier with its evaluation data and store it as a new iteration.
 
     Refuses (RegistryError) anything Involve could not show honestly, before any SHAP; writes nothing then.
     progress=True draws one progress bar while the evaluation cases are explained (the command line's default).
+    `hypothesis` (`feedback.hypotheses.HypothesisDraft`) states what the iteration tests, checked before
+    anything is written and saved in `store` (default: the app's, `INVOLVE_DB_URL`) once it is registered.
     """
     check_name("use case", use_case)
     check_name("version", version)
@@ -246,6 +254,8 @@ def register_iteration(
         )
     if parent is not None and not (root / use_case / parent / CARD_FILE).exists():
         raise RegistryError(f"The parent iteration {use_case}/{parent} does not exist.")
+    if hypothesis is not None:
+        _check_hypothesis(hypothesis, use_case, version, parent, positive_class, favourable)
     from demo_models.vocabulary import USE_CASES
 
     others = {c.favourable for c in list_iterations(use_case, root) if c.version != version}
@@ -310,7 +320,43 @@ def register_iteration(
     files[CARD_FILE] = card.to_json().encode("utf-8")
     _write_atomically(root, final, files)
     log.info("registered iteration %s/%s (%s)", use_case, version, explainer.method)
+    if hypothesis is not None:
+        _save_hypothesis(hypothesis, card, store)
     return card
+
+
+def _check_hypothesis(
+    draft: HypothesisDraft, use_case: str, version: str, parent: str | None, positive_class: str, favourable: str
+) -> None:
+    """RegistryError, before anything is written, if the hypothesis would be refused."""
+    from demo_models.metrics.catalogue import criterion_specs
+    from demo_models.vocabulary import get_use_case
+    from feedback.access import AccessError
+    from feedback.hypotheses import HypothesisError, state_hypothesis
+
+    specs = criterion_specs(get_use_case(use_case, positive_class, favourable))
+    try:
+        state_hypothesis(draft.stated_by, use_case, version, draft.statement, draft.claims, specs=specs, parent=parent)
+    except (AccessError, HypothesisError) as err:
+        raise RegistryError(f"The hypothesis cannot be stated: {err}") from err
+
+
+def _save_hypothesis(draft: HypothesisDraft, card: IterationCard, store: FeedbackStore | None) -> None:
+    """Save the hypothesis of a just registered iteration (RegistryError naming the way to state it again)."""
+    from demo_models.iterations.hypotheses import record_hypothesis
+    from feedback.access import AccessError
+    from feedback.hypotheses import HypothesisError
+    from feedback.store.database import FeedbackStore, StoreError
+
+    try:
+        record_hypothesis(
+            store or FeedbackStore(settings.db_url()), card, draft.stated_by, draft.statement, draft.claims
+        )
+    except (AccessError, HypothesisError, StoreError) as err:
+        raise RegistryError(
+            f"{card.use_case}/{card.version} is registered, but its hypothesis was not saved ({err}); state it on "
+            "the Iterations page."
+        ) from err
 
 
 def _check_predicts(model: Any, features: pd.DataFrame) -> None:

@@ -60,6 +60,7 @@ class AgreementSummary:
     clarity_mean: float
     clarity_counts: dict[int, int]
     split_cases: tuple
+    clarity_interval: tuple[float, float] = (NAN, NAN)  # 95 % t interval of the mean clarity (`mean_interval`)
 
 
 def rate_of(successes: int, trials: int) -> Rate:
@@ -68,6 +69,18 @@ def rate_of(successes: int, trials: int) -> Rate:
         return Rate(0, 0, NAN, NAN, NAN)
     low, high = wilson_interval(successes, trials)
     return Rate(int(successes), int(trials), successes / trials, low, high)
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float]:
+    """The 95 % t interval of the mean of the values (statsmodels' `DescrStatsW.tconfint_mean`); NaN with
+    fewer than two values."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return NAN, NAN
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    low, high = DescrStatsW(values).tconfint_mean(alpha=0.05)
+    return float(low), float(high)
 
 
 def _value_counts(answers: pd.DataFrame) -> tuple[np.ndarray, list]:
@@ -166,4 +179,5 @@ def summarise_agreement(answers: pd.DataFrame, cases: pd.DataFrame, seed: int = 
         clarity_mean=float(clarity.mean()) if len(clarity) else NAN,
         clarity_counts={score: int((clarity == score).sum()) for score in range(1, 6)},
         split_cases=tuple(decided.index[decided > 1]),
+        clarity_interval=mean_interval(clarity.to_numpy()),
     )

@@ -8,7 +8,10 @@ the key criteria were saved under before, stays an alias of it (`canonical_key`)
 The compute functions by family (scikit-learn and fairlearn imported when called, not on Home):
 performance `(labels, scores, threshold)`, fairness `(deserved, favoured, groups)` on the favourable
 outcome (`fairness.favourable_view`), cost `(labels, scores, threshold, case_costs)`, latency `(times_ms)`,
-calibration `(labels, scores)` (the score as a probability, whatever the threshold).
+calibration `(labels, scores)` (the score as a probability, whatever the threshold), review `(answers)`:
+one value per answer of a closed review round, or per expectation checked (1 / 0 for agreed / met, the
+clarity rating 1-5). A review metric is judged by its 95 % interval (`by_interval`,
+`feedback.goals.meets_target`; the intervals are `demo_models.iterations.review_evidence`'s).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ class Metric:
     per_attribute: bool = False
     criterion: bool = False  # a success criterion may use it
     aliases: tuple[str, ...] = ()
+    by_interval: bool = False  # judged by its 95 % interval (review metrics), not by its value
 
     def label(self, use_case: UseCase) -> str:
         """The metric's one label, in the use case's words."""
@@ -125,6 +129,12 @@ def _fairlearn(name: str) -> Callable[..., float]:
     return compute
 
 
+def compute_mean_of_answers(answers: np.ndarray) -> float:
+    """The mean of one value per answer (1 / 0 agreed or met, or a rating); NaN without answers."""
+    answers = np.asarray(answers, dtype=float)
+    return float(answers.mean()) if len(answers) else float("nan")
+
+
 def _no_cases(use_case: UseCase) -> str:
     return "undefined: there are no cases"
 
@@ -141,6 +151,15 @@ def _deserving(use_case: UseCase) -> str:
     return use_case.words.positive_cases if use_case.favourable_is_positive else use_case.words.negative_cases
 
 
+_REVIEW = dict(
+    family="review",
+    higher_is_better=True,
+    low=0.0,
+    high=1.0,
+    criterion=True,
+    by_interval=True,
+    compute=compute_mean_of_answers,
+)
 _PERFORMANCE = dict(family="performance", higher_is_better=True, low=0.0, high=1.0, criterion=True)
 _GAP = dict(family="fairness", higher_is_better=False, low=0.0, high=1.0, per_attribute=True)
 
@@ -296,6 +315,34 @@ CATALOGUE: tuple[Metric, ...] = (
         undefined=_no_deserving,
         **{**_GAP, "criterion": True},
     ),
+    Metric(
+        key="agreement_with_model",
+        formula="reviewers' blind decisions equal to the model's / all blind decisions (latest closed round)",
+        name=lambda u: "Agreement with the model",
+        explain=lambda u: (
+            "share of reviewers' own, blind decisions equal to the model's, judged by its Wilson interval"
+        ),
+        undefined=lambda u: "undefined: no review round of this iteration has closed with answers",
+        **_REVIEW,
+    ),
+    Metric(
+        key="clarity",
+        formula="mean of the reviewers' clarity ratings 1–5 of the explanations (latest closed round)",
+        name=lambda u: "Clarity of explanations",
+        explain=lambda u: "how clear reviewers found the reasons shown (1–5), judged by its t interval",
+        undefined=lambda u: "undefined: no reviewer rated the clarity of an explanation in a closed round",
+        **{**_REVIEW, "low": 1.0, "high": 5.0},
+    ),
+    Metric(
+        key="expectations_met",
+        formula="expectations met / expectations checked (met + broken)",
+        name=lambda u: "Expectations met",
+        explain=lambda u: (
+            "share of the cases reviewers agreed on given the agreed decision, judged by its Wilson interval"
+        ),
+        undefined=lambda u: "undefined: no expectation can be checked on this iteration yet",
+        **_REVIEW,
+    ),
 )
 METRICS: dict[str, Metric] = {m.key: m for m in CATALOGUE}
 _ALIASES = {alias: m.key for m in CATALOGUE for alias in m.aliases}
@@ -309,6 +356,12 @@ def canonical_key(key: str) -> str:
 def get_metric(key: str) -> Metric:
     """The catalogue entry of a key or alias (KeyError for an unknown one)."""
     return METRICS[canonical_key(key)]
+
+
+def is_review_metric(key: str) -> bool:
+    """Whether a metric key (or alias) is a review metric, judged by its interval from review rounds."""
+    entry = METRICS.get(canonical_key(key))
+    return entry is not None and entry.family == "review"
 
 
 def keys_of(family: str) -> tuple[str, ...]:
@@ -332,6 +385,8 @@ def criterion_specs(use_case: UseCase) -> dict[str, MetricSpec]:
     specs = {}
     for m in CATALOGUE:
         if m.criterion:
-            spec = MetricSpec(m.label(use_case), m.low, m.high, m.unit, m.per_attribute, m.explanation(use_case))
+            spec = MetricSpec(
+                m.label(use_case), m.low, m.high, m.unit, m.per_attribute, m.explanation(use_case), m.by_interval
+            )
             specs.update({key: spec for key in (m.key, *m.aliases)})
     return specs

@@ -674,7 +674,21 @@ GLOSSARY: tuple[Term, ...] = (
         "The share of reviewers' own decisions, made before the model's was shown, that equal the model's decision, "
         "with its 95% Wilson interval.",
         "blind decisions equal to the model's / all blind decisions",
-        "High, with the lower end of the interval above the target the team agreed.",
+        "High, with the lower end of the interval above the target the team agreed. As a success criterion or a "
+        "hypothesis's claim it is judged by that interval (latest closed round of the iteration): “at least 0.85” is "
+        "met only when the lower bound is at least 0.85, not met when the upper bound is below it, else undecided.",
+        metric_key="agreement_with_model",
+        no_example=FROM_ROUNDS,
+    ),
+    _T(
+        "clarity",
+        "Clarity of explanations",
+        ("clarity of explanations", "clarity"),
+        "How clear the reviewers of a round found the reasons shown for the model's decision, rated 1 (unclear) to 5 "
+        "(clear) after the reveal: the mean rating of the iteration's latest closed round, with its 95% t interval.",
+        "clarity = mean of the clarity ratings given (1–5)",
+        "4 or more. As a criterion or a claim it is judged by its interval, like agreement with the model.",
+        metric_key="clarity",
         no_example=FROM_ROUNDS,
     ),
     _T(
@@ -697,8 +711,22 @@ GLOSSARY: tuple[Term, ...] = (
         "decides the case that way at its threshold, and breaks it otherwise; a case it was not evaluated on is not "
         "checked. The latest expectation per case counts; a retired one (kept with who retired it and why) does not.",
         "expectations met / expectations checked (met + broken)",
-        "All of them; a broken one means the iteration now contradicts what reviewers agreed.",
+        "All of them; a broken one means the iteration now contradicts what reviewers agreed. As a criterion or a "
+        "claim the share met is judged by its 95% Wilson interval.",
+        metric_key="expectations_met",
         no_example=FROM_ROUNDS,
+    ),
+    _T(
+        "hypothesis",
+        "Hypothesis",
+        ("hypothesis", "hypotheses", "claim", "confirmed", "refuted", "waiting"),
+        "What an iteration is meant to show, stated by a data scientist or an admin on Iterations (or when it is "
+        "registered), as measurable claims on the goals' metrics and the review metrics, absolute or as a change from "
+        "the parent iteration (“ROC AUC vs parent ≥ −0.01”: it loses at most 0.01). Each claim is confirmed, refuted, "
+        "or waiting for its data (a review round, a cost matrix), and says why.",
+        "a review metric's claim “≥ t”: confirmed if the 95% interval's lower bound ≥ t, refuted if the upper one < t",
+        "Every claim confirmed; a refuted one is a finding too: the change did not do what it was meant to.",
+        no_example="It judges the claims stated on the Iterations page.",
     ),
 )
 

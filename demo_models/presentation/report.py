@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -37,6 +38,10 @@ from demo_models.presentation.report_drivers import (
 )
 from demo_models.presentation.report_errors import ErrorSection, error_section
 from demo_models.vocabulary import capitalise
+from feedback.hypotheses import CONFIRMED, REFUTED
+
+if TYPE_CHECKING:
+    from demo_models.iterations.hypotheses import HypothesisJudgement
 
 EXAMPLES = 3
 STYLE = """
@@ -65,6 +70,9 @@ class ReportInputs:
     expectations: ExpectationCheck | None = None  # the iteration against what reviewers agreed
     feedback_verdicts: pd.Series | None = None  # this iteration's feedback verdicts by case id (`verdicts_of`)
     reviewed: pd.DataFrame | None = None  # the answers of its closed review rounds (`verdict_frame`)
+    hypothesis: HypothesisJudgement | None = (
+        None  # the hypothesis it tests, judged (`demo_models.iterations.hypotheses`)
+    )
 
 
 def errors_of_report(inputs: ReportInputs) -> ErrorSection:
@@ -125,6 +133,37 @@ def compare_importance(inputs: ReportInputs) -> pd.DataFrame:
 def pick_examples(scored: ScoredIteration) -> list[str]:
     """The cases the report explains: the highest scores at or above the threshold."""
     return list(scored.scores[scored.scores >= scored.card.threshold].sort_values(ascending=False).index[:EXAMPLES])
+
+
+def hypothesis_html(judgement: HypothesisJudgement | None, version: str) -> list[str]:
+    """The report's section on the hypothesis the iteration tests: the statement, who stated it, and a table of
+    its claims, each confirmed, refuted or waiting, with the value (and interval) it was judged on and why."""
+    from demo_models.iterations.hypotheses import INTERVAL_RULE
+
+    e = html.escape
+    parts = ["<h2>Hypothesis tested</h2>"]
+    if judgement is None:
+        return [*parts, f"<p>No hypothesis has been stated for {e(version)}.</p>"]
+    stated = judgement.hypothesis
+    parts.append(
+        f"<p><b>{e(stated.statement)}</b></p><p class='muted'>Stated by {e(stated.author_name)} "
+        f"({e(stated.author_role)}) on {stated.created_at:%Y-%m-%d}: {e(judgement.summary())}. {e(INTERVAL_RULE)}</p>"
+    )
+    rows = []
+    for v in judgement.verdicts:
+        css = {CONFIRMED: "pass", REFUTED: "fail"}.get(v.outcome, "muted")
+        value = "—" if v.value is None else f"{v.value:.4g}"
+        interval = "—" if v.interval is None else f"{v.interval[0]:.2f}–{v.interval[1]:.2f}"
+        rows.append(
+            f"<tr><td>{e(v.text)}</td><td class='{css}'>{e(v.outcome)}</td><td>{value}</td><td>{interval}</td>"
+            f"<td>{e(v.note)}</td></tr>"
+        )
+    parts.append(
+        "<table><tr><th>Claim</th><th>Verdict</th><th>Value</th><th>95% interval</th><th>Why</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return parts
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -264,6 +303,7 @@ def render_report(inputs: ReportInputs) -> str:
         )
         if check.broken:
             parts.append(_table(broken_frame(check)))
+    parts += hypothesis_html(inputs.hypothesis, card.version)
     body = "\n".join(parts)
     title = f"Involve report: {use_case.title} {card.version}"
     return (

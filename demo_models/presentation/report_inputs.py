@@ -12,8 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from demo_models.iterations.evaluation import costs_for, evaluate_criteria, verdict  # noqa: F401 (used by pages and the CLI from here)
+from demo_models.iterations.hypotheses import HypothesisJudgement, judge_hypothesis
 from demo_models.iterations.lineup import load_at_agreed_threshold, read_lineup
 from demo_models.iterations.registry import list_iterations
+from demo_models.iterations.review_evidence import ReviewEvidence, review_evidence
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.cohort_compare import verdict_frame
@@ -32,11 +34,12 @@ from demo_models.presentation.dossier import DossierMeta, render_dossier
 from demo_models.presentation.report import ReportInputs, render_report
 from demo_models.reviews.expectations import read_expectation_book
 from feedback.analytics import count_categories, count_verdicts
-from feedback.goals import CriterionResult
+from feedback.goals import CostMatrix, CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import costs_history, current_criteria
+from feedback.store.hypotheses import current_hypotheses
 from feedback.store.lifecycle import lifecycle_statuses
 from feedback.store.records import list_feedback
 from feedback.store.rounds import closed_answers
@@ -65,7 +68,7 @@ def compose_snapshot(
                 r.criterion.owner,
                 None if r.value is None else float(r.value),
                 r.passed,
-                r.note,
+                r.note or (f"95% interval {r.interval[0]:.2f}–{r.interval[1]:.2f}" if r.interval else ""),
             )
             for r in results
         ),
@@ -97,7 +100,8 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
     costs = history[-1] if history else None
     criteria = current_criteria(store, use_case)
     latency = measure_latency(scored) if any(c.metric == "latency_p95_ms" for c in criteria) else None
-    results = evaluate_criteria(scored, criteria, costs, latency)
+    reviews = review_evidence(store, scored)
+    results = evaluate_criteria(scored, criteria, costs, latency, reviews)
     specs = criterion_specs(scored.use_case)
     entries = [f for f in list_feedback(store, use_case) if f.iteration in {version, scored.card.parent}]
     fixes = None
@@ -118,6 +122,23 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
         expectations=expectations_of(store, scored),
         feedback_verdicts=verdicts_of(entries, version),
         reviewed=verdict_frame(closed_answers(store, use_case, version)),
+        hypothesis=hypothesis_of(store, scored, previous, reviews, costs),
+    )
+
+
+def hypothesis_of(
+    store: FeedbackStore,
+    scored: ScoredIteration,
+    parent: ScoredIteration | None,
+    reviews: ReviewEvidence,
+    costs: CostMatrix | None,
+) -> HypothesisJudgement | None:
+    """The hypothesis the iteration tests now, judged (None if none was stated)."""
+    stated = current_hypotheses(store, scored.card.use_case).get(scored.card.version)
+    if stated is None:
+        return None
+    return judge_hypothesis(
+        stated, scored, parent if parent and parent.card.version == stated.parent else None, reviews, costs
     )
 
 

@@ -728,6 +728,33 @@ def _create_v15(conn: Connection) -> None:
         _make_append_only(conn, table.name)
 
 
+def _hypotheses_table(metadata: MetaData) -> Table:
+    return Table(
+        "hypotheses",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("use_case", String(200), nullable=False),
+        Column("iteration", String(200), nullable=False),
+        Column("statement", Text, nullable=False),
+        Column("claims", Text, nullable=False),  # JSON list of {metric, comparator, target, versus_parent, attribute}
+        Column("author_subject", String(320), nullable=False),
+        Column("author_name", String(100), nullable=False),
+        Column("author_role", String(50), nullable=False),
+        Column("parent", String(200)),
+        Index("ix_hypotheses_iteration", "use_case", "iteration", "id"),
+    )
+
+
+HYPOTHESES = _hypotheses_table(METADATA)
+
+
+def _create_v17(conn: Connection) -> None:
+    table = _hypotheses_table(MetaData())
+    table.create(conn)
+    _make_append_only(conn, table.name)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feedback records", _create_v1),
     Migration(2, "append-only lifecycle audit log", _create_v2),
@@ -747,6 +774,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(15, "decision records (append-only) and reason statement tables (every version kept)", _create_v15),
     Migration(16, "expectations pinned from Explore, and retirements of expectations (append-only)", _create_v16),
+    Migration(17, "the hypotheses iterations test, every version kept (append-only)", _create_v17),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

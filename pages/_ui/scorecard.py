@@ -10,7 +10,7 @@ import streamlit as st
 
 from demo_models.formats import UNDEFINED
 from demo_models.iterations.registry import IterationCard, RegistryError
-from demo_models.metrics.catalogue import criterion_specs
+from demo_models.metrics.catalogue import criterion_specs, is_review_metric
 from demo_models.vocabulary import UseCase
 from feedback.goals import CostMatrix, Criterion, CriterionResult
 from feedback.store.database import StoreError
@@ -36,6 +36,11 @@ def evaluate(ctx: PageContext, scored: Evaluation, criteria: list[Criterion]) ->
     from demo_models.iterations.evaluation import evaluate_criteria
 
     costs = current_costs(ctx)
+    if any(is_review_metric(c.metric) for c in criteria):  # read from the store on every run: answers change
+        from demo_models.iterations.review_evidence import review_evidence
+
+        latency = latency_of(ctx, scored.card) if any(c.metric == "latency_p95_ms" for c in criteria) else None
+        return evaluate_criteria(scored, criteria, costs, latency, review_evidence(ctx.store, scored))
     if any(c.metric == "latency_p95_ms" for c in criteria):
         return evaluate_criteria(scored, criteria, costs, latency_of(ctx, scored.card))
     return list(

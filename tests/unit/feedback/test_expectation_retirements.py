@@ -202,7 +202,7 @@ def test_a_schema_15_store_keeps_its_expectations_and_accepts_pins(tmp_path, mon
     _, [c0] = _answered_and_closed(old)
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == LATEST_VERSION == 16
+    assert upgraded.schema_version() == LATEST_VERSION == 17
     assert list_expectations(upgraded, "credit") == [c0]
     _pin(upgraded), _pin(upgraded)  # two pins of one case: the unique index now covers round cases only
     assert len(list_expectations(upgraded, "credit")) == 3

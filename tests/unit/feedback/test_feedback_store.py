@@ -182,7 +182,7 @@ def test_a_store_from_the_previous_schema_is_upgraded_with_every_row_kept(tmp_pa
     assert old.schema_version() == 1
     monkeypatch.undo()
     upgraded = FeedbackStore(f"sqlite:///{path}")
-    assert upgraded.schema_version() == LATEST_VERSION == 16
+    assert upgraded.schema_version() == LATEST_VERSION == 17
     assert len({row[0] for row in sqlite3.connect(path).execute("SELECT uid FROM feedback")}) == 5
     after = sqlite3.connect(path).execute("SELECT * FROM feedback ORDER BY id").fetchall()
     assert [row[: len(before[0])] for row in after] == before  # every old value kept, new columns added

@@ -26,6 +26,7 @@ from feedback.documents import DocumentRecord
 from feedback.exchange import ImportRecord
 from feedback.expectations import Adjudication, Expectation, Retirement
 from feedback.goals import CostMatrix, Criterion, GoalStatement
+from feedback.hypotheses import Hypothesis
 from feedback.lifecycle import LifecycleEvent
 from feedback.notice_templates import NoticeTemplate, StatementTable
 from feedback.notifications import DeliveryAttempt, OutboxMessage, Subscription
@@ -57,6 +58,7 @@ RECORD_TABLES: dict[type, Table] = {
     Retirement: schema.EXPECTATION_RETIREMENTS,
     DecisionRecord: schema.DECISION_RECORDS,
     StatementTable: schema.REASON_STATEMENTS,
+    Hypothesis: schema.HYPOTHESES,
 }
 #: tables read as plain rows, not as a record, and why
 NO_RECORD = {
@@ -81,6 +83,7 @@ JSON_COLUMNS = {
     ("generated_documents", "case_ids"),
     ("generated_documents", "references"),
     ("reason_statement_tables", "statements"),
+    ("hypotheses", "claims"),
 }
 STAMPED = ("id", "created_at")  # set by the store on insert
 

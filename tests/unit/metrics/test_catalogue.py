@@ -45,6 +45,9 @@ DECISIONS = (SCORES >= THRESHOLD).astype(int)
 DESERVED, FAVOURED = 1 - LABELS, 1 - DECISIONS  # the favourable side is the negative one, as for credit
 FP_COST, FN_COST = 7.0, 31.0
 TIMES_MS = RNG.gamma(2.0, 4.0, 250)
+# review metrics: one value per answer (drawn after the rest, so the draws above are unchanged)
+AGREED, RATINGS, MET = RNG.random(61) < 0.8, RNG.integers(1, 6, 45), RNG.random(33) < 0.7
+REVIEW_ANSWERS = {"agreement_with_model": AGREED, "clarity": RATINGS, "expectations_met": MET}
 
 
 def _reference_cost() -> float:
@@ -75,6 +78,10 @@ REFERENCES = {
     "dp_difference": lambda: demographic_parity_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "equalized_odds_difference": lambda: equalized_odds_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
     "equal_opportunity_difference": lambda: equal_opportunity_difference(DESERVED, FAVOURED, sensitive_features=GROUPS),
+    # brute force: counted by a loop
+    "agreement_with_model": lambda: sum(1 for a in AGREED if a) / len(AGREED),
+    "clarity": lambda: sum(int(r) for r in RATINGS) / len(RATINGS),
+    "expectations_met": lambda: sum(1 for m in MET if m) / len(MET),
 }
 
 
@@ -86,6 +93,8 @@ def _computed(key: str) -> float:
         return metric.compute(DESERVED, FAVOURED, GROUPS)
     if metric.family == "calibration":
         return metric.compute(LABELS, SCORES)
+    if metric.family == "review":
+        return metric.compute(REVIEW_ANSWERS[key])
     if metric.family == "cost":
         return metric.compute(LABELS, SCORES, THRESHOLD, CaseCosts(np.full(N, FP_COST), np.full(N, FN_COST)))
     return metric.compute(TIMES_MS)

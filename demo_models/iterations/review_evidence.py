@@ -1,0 +1,127 @@
+"""What review rounds say about one iteration, as values of the catalogue's review metrics with their intervals.
+
+Agreement with the model and clarity come from the iteration's latest closed round that has answers (the
+figures Round results shows, from the same `summarise_agreement`: the Wilson interval of the blind decisions
+equal to the model's, the t interval of the mean clarity); expectations met from every expectation in force of its use
+case (`check_expectations`), with the Wilson interval of met of checked. A metric without data has no value
+and says what it waits for ("waiting for a round: …"), never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from demo_models.metrics.agreement import AgreementSummary, rate_of, summarise_agreement
+from demo_models.metrics.expectations import check_expectations
+from feedback.access import Actor
+from feedback.rounds import ReviewRound
+from feedback.store.database import FeedbackStore
+from feedback.store.expectations import list_expectations
+from feedback.store.rounds import list_rounds, read_answers, read_round_cases
+
+if TYPE_CHECKING:
+    from demo_models.iterations.evaluation import Evaluation
+
+REVIEW_KEYS = ("agreement_with_model", "clarity", "expectations_met")
+_READER = Actor("Involve", "admin")  # a closed round's answers are everyone's to read
+
+
+@dataclass(frozen=True)
+class ReviewMeasure:
+    """A review metric of one iteration: its value and 95 % interval, or None and what it waits for; and
+    where the value comes from ("round #3 “Monotone check”: 38 of 40 blind decisions")."""
+
+    value: float | None
+    interval: tuple[float, float] | None
+    why: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewEvidence:
+    """The review metrics of one iteration, by catalogue key."""
+
+    iteration: str
+    measures: Mapping[str, ReviewMeasure]
+
+    def measure(self, key: str) -> ReviewMeasure:
+        """The measure of a review metric (no value, and why, for a key it does not hold)."""
+        return self.measures.get(key, ReviewMeasure(None, None, f"{key!r} is not a review metric"))
+
+
+def _waiting(why: str) -> ReviewMeasure:
+    return ReviewMeasure(None, None, f"waiting for a round: {why}")
+
+
+def round_agreement(store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> AgreementSummary | None:
+    """The agreement figures of a closed round of the iteration `scored` (None without answers)."""
+    answers = read_answers(store, round_.id, _READER)
+    if round_.status != "closed" or not answers:
+        return None
+    chosen = read_round_cases(store, round_.id)
+    ids = [c.case_id for c in chosen]
+    cases = pd.DataFrame(
+        {"strategy": [c.strategy for c in chosen], "decision": scored.decisions().reindex(ids).to_numpy()},
+        index=pd.Index(ids, name="case_id"),
+    )
+    frame = pd.DataFrame(
+        {
+            "case_id": [a.case_id for a in answers],
+            "reviewer": [a.reviewer_subject for a in answers],
+            "own_decision": [a.own_decision for a in answers],
+            "verdict": [a.verdict for a in answers],
+            "clarity": [a.clarity for a in answers],
+        }
+    )
+    return summarise_agreement(frame, cases)
+
+
+def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMeasure]:
+    version = scored.card.version
+    rounds = [r for r in list_rounds(store, scored.card.use_case) if r.iteration == version]  # newest first
+    if not rounds:
+        waiting = _waiting(f"no review round of {version} has been held yet")
+        return {"agreement_with_model": waiting, "clarity": waiting}
+    for round_ in (r for r in rounds if r.status == "closed"):
+        summary = round_agreement(store, round_, scored)
+        if summary is None:
+            continue
+        name = f"round #{round_.id} “{round_.name}”"
+        rate = summary.with_model
+        agreement = ReviewMeasure(
+            rate.rate, (rate.low, rate.high), source=f"{name}: {rate.successes} of {rate.trials} blind decisions"
+        )
+        ratings = sum(summary.clarity_counts.values())
+        if math.isnan(summary.clarity_mean):
+            clarity = _waiting(f"no reviewer rated the clarity of an explanation in {name}")
+        else:
+            clarity = ReviewMeasure(
+                summary.clarity_mean, summary.clarity_interval, source=f"{name}: {ratings} clarity ratings"
+            )
+        return {"agreement_with_model": agreement, "clarity": clarity}
+    still_open = [r for r in rounds if r.status == "open"]
+    why = (
+        f"round #{still_open[0].id} “{still_open[0].name}” is still open (its figures are shown when it closes)"
+        if still_open
+        else f"no closed round of {version} has answers"
+    )
+    return {"agreement_with_model": _waiting(why), "clarity": _waiting(why)}
+
+
+def review_evidence(store: FeedbackStore, scored: Evaluation) -> ReviewEvidence:
+    """The review metrics of the iteration `scored` (at its threshold) from the store's rounds and expectations."""
+    measures = _from_rounds(store, scored)
+    check = check_expectations(scored.card.version, list_expectations(store, scored.card.use_case), scored.decisions())
+    if check.checked:
+        rate = rate_of(check.met, check.checked)
+        measures["expectations_met"] = ReviewMeasure(
+            rate.rate, (rate.low, rate.high), source=f"{check.met} of {check.checked} expectations"
+        )
+    else:
+        measures["expectations_met"] = _waiting(f"no expectation can be checked on {scored.card.version} yet")
+    return ReviewEvidence(scored.card.version, measures)
