@@ -196,6 +196,15 @@ def refuse_second(existing: Adjudication) -> RoundError:
     )
 
 
+@dataclass(frozen=True)
+class ExpectationBook:
+    """A use case's expectations: those in force (the latest per case, not retired) and the retired ones
+    with their retirement (who, when, why)."""
+
+    in_force: list[Expectation]
+    retired: list[tuple[Expectation, Retirement]]
+
+
 def current_expectations(expectations: Iterable[Expectation]) -> dict[str, Expectation]:
     """The expectation in force per case: the latest one (a later round overrides an earlier one)."""
     latest: dict[str, Expectation] = {}

@@ -32,12 +32,12 @@ from demo_models.metrics.fairness import FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import measure_latency
 from demo_models.presentation.dossier import DossierMeta, render_dossier
 from demo_models.presentation.report import ReportInputs, render_report
-from demo_models.reviews.expectations import read_expectation_book
 from feedback.analytics import count_categories, count_verdicts
 from feedback.goals import CostMatrix, CriterionResult
 from feedback.records import Feedback
 from feedback.signoff import ScorecardLine, Snapshot, count_open
 from feedback.store.database import FeedbackStore
+from feedback.store.expectations import read_expectation_book
 from feedback.store.goals import costs_history, current_criteria
 from feedback.store.hypotheses import current_hypotheses
 from feedback.store.lifecycle import lifecycle_statuses

@@ -24,7 +24,6 @@ from feedback.expectations import (
     CaseView,
     Expectation,
     ExpectationError,
-    Retirement,
     current_expectations,
     unanimous_expectations,
     view_cases,
@@ -36,7 +35,7 @@ from feedback.store.expectations import (
     close_round_keeping,
     list_adjudications,
     list_expectations,
-    list_retirements,
+    read_expectation_book,
     save_pinned,
 )
 from feedback.store.rounds import read_answers, read_round
@@ -173,25 +172,6 @@ def pin_case(
     return save_pinned(
         store, actor, scored.card.use_case, case_id, scored.card.version, decision, reason, decisions=_decisions(scored)
     )
-
-
-@dataclass(frozen=True)
-class ExpectationBook:
-    """A use case's expectations: those in force (the latest per case, not retired) and the retired ones
-    with their retirement (who, when, why)."""
-
-    in_force: list[Expectation]
-    retired: list[tuple[Expectation, Retirement]]
-
-
-def read_expectation_book(store: FeedbackStore, use_case: str) -> ExpectationBook:
-    """The expectations in force, by case, and the history of those retired (newest retirement first)."""
-    every = {e.id: e for e in list_expectations(store, use_case, retired=True)}
-    retirements = list_retirements(store, use_case)
-    retired_ids = {r.expectation_id for r in retirements}
-    in_force = current_expectations(e for e in every.values() if e.id not in retired_ids)
-    history = [(every[r.expectation_id], r) for r in reversed(retirements) if r.expectation_id in every]
-    return ExpectationBook([in_force[c] for c in sorted(in_force)], history)
 
 
 def expectation_on(store: FeedbackStore, use_case: str, case_id: str) -> Expectation | None:

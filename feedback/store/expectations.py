@@ -20,10 +20,12 @@ from feedback.access import Actor
 from feedback.expectations import (
     Adjudication,
     Expectation,
+    ExpectationBook,
     ExpectationError,
     Retirement,
     check_adjudication,
     check_may_adjudicate,
+    current_expectations,
     pin_expectation,
     refuse_second,
     retire,
@@ -181,3 +183,13 @@ def retire_expectation(store: FeedbackStore, expectation_id: int, actor: Actor, 
             Retirement(**utc_row(dict(earlier))) if earlier is not None else None,
         )
         return insert_record(conn, EXPECTATION_RETIREMENTS, retirement)
+
+
+def read_expectation_book(store: FeedbackStore, use_case: str) -> ExpectationBook:
+    """The expectations in force, by case, and the history of those retired (newest retirement first)."""
+    every = {e.id: e for e in list_expectations(store, use_case, retired=True)}
+    retirements = list_retirements(store, use_case)
+    retired_ids = {r.expectation_id for r in retirements}
+    in_force = current_expectations(e for e in every.values() if e.id not in retired_ids)
+    history = [(every[r.expectation_id], r) for r in reversed(retirements) if r.expectation_id in every]
+    return ExpectationBook([in_force[c] for c in sorted(in_force)], history)

@@ -13,19 +13,17 @@ from demo_models.iterations.evaluation import Evaluation
 from demo_models.iterations.registry import IterationCard
 from demo_models.metrics.expectations import ExpectationCheck, expectations_frame, lines_frame, retired_frame
 from demo_models.reviews.expectations import (
-    ExpectationBook,
     adjudication_queue,
     check_iterations,
     expectation_on,
     pin_case,
-    read_expectation_book,
     record_adjudication,
 )
 from feedback.access import PERMISSIONS, AccessError
-from feedback.expectations import SOURCE_LABELS, ExpectationError
+from feedback.expectations import SOURCE_LABELS, ExpectationBook, ExpectationError
 from feedback.rounds import ReviewRound, RoundError
 from feedback.store.database import FeedbackStore, StoreError
-from feedback.store.expectations import retire_expectation
+from feedback.store.expectations import read_expectation_book, retire_expectation
 from pages._ui.context import PageContext
 from pages._ui.flash import confirm_and_rerun
 from pages._ui.text import md, plain

@@ -11,11 +11,16 @@ import pytest
 from sqlalchemy import delete, insert, update
 
 from demo_models.metrics.expectations import check_expectations, lines_frame, retired_frame, with_retired
-from demo_models.reviews.expectations import read_expectation_book
 from feedback.access import AccessError, Actor, demo_subject
 from feedback.expectations import PINNED_ROUND, Expectation, ExpectationError, pin_expectation, retire
 from feedback.store.database import FeedbackStore, StoreError
-from feedback.store.expectations import list_expectations, list_retirements, retire_expectation, save_pinned
+from feedback.store.expectations import (
+    list_expectations,
+    list_retirements,
+    read_expectation_book,
+    retire_expectation,
+    save_pinned,
+)
 from feedback.store.schema import EXPECTATION_RETIREMENTS, EXPECTATIONS, LATEST_VERSION, MIGRATIONS
 from tests.unit.feedback.test_expectations_store import _answered_and_closed
 from tests.unit.feedback.test_rounds_store import DECISIONS
