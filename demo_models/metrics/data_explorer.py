@@ -47,6 +47,7 @@ class ReferenceComparison:
     drift: pd.DataFrame
     reference_cases: int
     evaluation_cases: int
+    time_column: str | None = None  # the months the reference is chosen by: left out of the drift
 
 
 def is_protected(scored: Evaluation, column: str) -> bool:
@@ -165,11 +166,16 @@ def missing_by_group(scored: Evaluation, by: str) -> pd.DataFrame:
 
 
 def compare_with_reference(
-    evaluation: pd.DataFrame, reference: pd.DataFrame, column: str, use_case: UseCase, bins: int = HEAT_BINS
+    evaluation: pd.DataFrame,
+    reference: pd.DataFrame,
+    column: str,
+    use_case: UseCase,
+    bins: int = HEAT_BINS,
+    time_column: str | None = None,
 ) -> ReferenceComparison:
     """One input's distribution on the evaluation cases beside the reference data (bins of both together),
     and the drift of every input both hold (`metrics.drift.feature_drift`: PSI on the reference's deciles,
-    Kolmogorov-Smirnov or chi-square)."""
+    Kolmogorov-Smirnov or chi-square) but `time_column`: the reference is chosen by it, so it differs by design."""
     if column not in evaluation.columns or column not in reference.columns:
         raise ValueError(f"{column!r} is not held in both the evaluation cases and the reference data.")
     both = pd.concat([evaluation[column], reference[column]], ignore_index=True)
@@ -181,7 +187,8 @@ def compare_with_reference(
         name="source",
     )
     profile = profile_values(both, source, column, use_case, bins)
-    shared = [c for c in evaluation.columns if c in reference.columns]
+    shared = [c for c in evaluation.columns if c in reference.columns and c != time_column]
     drift = feature_drift(reference[shared], evaluation[shared], shared)
     table = profile.table.rename(columns={"group": "source"})
-    return ReferenceComparison(column, table, drift, len(reference), len(evaluation))
+    held = time_column if time_column in evaluation.columns else None
+    return ReferenceComparison(column, table, drift, len(reference), len(evaluation), held)

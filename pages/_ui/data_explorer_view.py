@@ -120,3 +120,11 @@ def _render_reference(ctx, scored, column: str) -> None:
         hide_index=True,
     )
     st.caption(plain("PSI under 0.1 stable, 0.1 to 0.25 watch, over 0.25 act."))
+    if comparison.time_column:
+        st.caption(
+            md(
+                "{} is left out: the reference months are chosen by it, so the evaluation cases differ from them in "
+                "it by design, not by drift.",
+                label_input(scored, comparison.time_column),
+            )
+        )

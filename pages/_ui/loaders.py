@@ -378,11 +378,13 @@ def _reference_view(key: IterationKey, rows: int, column: str):
     from demo_models.monitoring.stream import reference_cases
     from demo_models.presentation.data_figures import build_share_bars, describe_share_bars
 
-    scored = _load_scored(key)
-    reference, months = reference_cases(scored, _stream(key, rows))
+    scored, stream = _load_scored(key), _stream(key, rows)
+    reference, months = reference_cases(scored, stream)
     if reference is None:
         return None, [], None, None
-    comparison = compare_with_reference(scored.features, reference, column, scored.use_case)
+    comparison = compare_with_reference(
+        scored.features, reference, column, scored.use_case, time_column=stream.month_column
+    )
     label = label_input(scored, column)
     figure = build_share_bars(comparison.table, "source", label, "source")
     return comparison, months, figure, describe_share_bars(comparison.table, "source", label)

@@ -62,9 +62,11 @@ def test_fraud_against_the_reference_months_equals_compare_with_reference(app_en
     at.toggle(key="explorer_reference").set_value(True).run()
     assert not at.exception
     reference, months = reference_cases(v1, build_stream(v1, int(os.environ["INVOLVE_MONITOR_ROWS"])))
-    comparison = compare_with_reference(v1.features, reference, "channel", v1.use_case)
+    comparison = compare_with_reference(v1.features, reference, "channel", v1.use_case, time_column="month")
     drift = _table(at, "explorer_drift")
     assert list(drift["PSI"]) == pytest.approx(list(comparison.drift["PSI"]))
+    assert "month" not in set(comparison.drift.index) and "month" in v1.features  # chosen by month: not drift
+    assert any("the reference months are chosen by it" in c.value for c in at.caption)
     figure = plotly_figures(at)["explorer_reference_bars"]
     reference_share = comparison.table[comparison.table["source"] == "reference data"]["share"]
     assert list(decode(figure.data[1].y)) == pytest.approx(list(reference_share))
