@@ -9,14 +9,13 @@ and says what it waits for ("waiting for a round: …"), never 0.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from demo_models.metrics.agreement import AgreementSummary, rate_of, summarise_agreement
+from demo_models.metrics.agreement import blind_agreement, clarity_ratings, mean_interval, rate_of
 from demo_models.metrics.expectations import check_expectations
 from feedback.access import Actor
 from feedback.rounds import ReviewRound
@@ -58,11 +57,10 @@ def _waiting(why: str) -> ReviewMeasure:
     return ReviewMeasure(None, None, f"waiting for a round: {why}")
 
 
-def round_agreement(store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> AgreementSummary | None:
-    """The agreement figures of a closed round of the iteration `scored` (None without answers)."""
-    answers = read_answers(store, round_.id, _READER)
-    if round_.status != "closed" or not answers:
-        return None
+def round_answers(store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the answers of a round, its cases with the model's decision under `scored`), as `summarise_agreement`
+    takes them; no answers before the round closes."""
+    answers = read_answers(store, round_.id, _READER) if round_.status == "closed" else []
     chosen = read_round_cases(store, round_.id)
     ids = [c.case_id for c in chosen]
     cases = pd.DataFrame(
@@ -78,7 +76,7 @@ def round_agreement(store: FeedbackStore, round_: ReviewRound, scored: Evaluatio
             "clarity": [a.clarity for a in answers],
         }
     )
-    return summarise_agreement(frame, cases)
+    return frame, cases
 
 
 def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMeasure]:
@@ -88,20 +86,23 @@ def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMe
         waiting = _waiting(f"no review round of {version} has been held yet")
         return {"agreement_with_model": waiting, "clarity": waiting}
     for round_ in (r for r in rounds if r.status == "closed"):
-        summary = round_agreement(store, round_, scored)
-        if summary is None:
+        answers, cases = round_answers(store, round_, scored)
+        if answers.empty:
             continue
+        # only the two figures a claim reads: the bootstrap of alpha (Round results) is not redone on every page
         name = f"round #{round_.id} “{round_.name}”"
-        rate = summary.with_model
+        rate = blind_agreement(answers, cases)[1]
         agreement = ReviewMeasure(
             rate.rate, (rate.low, rate.high), source=f"{name}: {rate.successes} of {rate.trials} blind decisions"
         )
-        ratings = sum(summary.clarity_counts.values())
-        if math.isnan(summary.clarity_mean):
+        ratings = clarity_ratings(answers)
+        if ratings.empty:
             clarity = _waiting(f"no reviewer rated the clarity of an explanation in {name}")
         else:
             clarity = ReviewMeasure(
-                summary.clarity_mean, summary.clarity_interval, source=f"{name}: {ratings} clarity ratings"
+                float(ratings.mean()),
+                mean_interval(ratings.to_numpy()),
+                source=f"{name}: {len(ratings)} clarity ratings",
             )
         return {"agreement_with_model": agreement, "clarity": clarity}
     still_open = [r for r in rounds if r.status == "open"]

@@ -150,14 +150,24 @@ def _rates_by(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["answers", "agreed", "rate", "low", "high"])
 
 
+def blind_agreement(answers: pd.DataFrame, cases: pd.DataFrame) -> tuple[pd.DataFrame, Rate]:
+    """(the blind decisions joined with the cases, `agreed` with the model's; their rate with its Wilson interval)."""
+    blind = answers.dropna(subset=["own_decision"]).join(cases, on="case_id")
+    blind["agreed"] = blind["own_decision"] == blind["decision"]
+    return blind, rate_of(int(blind["agreed"].sum()), len(blind))
+
+
+def clarity_ratings(answers: pd.DataFrame) -> pd.Series:
+    """The clarity ratings given (1–5), missing ones left out."""
+    return pd.to_numeric(answers["clarity"], errors="coerce").dropna()
+
+
 def summarise_agreement(answers: pd.DataFrame, cases: pd.DataFrame, seed: int = 0) -> AgreementSummary:
     """Every agreement figure of a round. `answers`: one row per reviewer and case (`case_id`, `reviewer`,
     `own_decision`, `verdict`, `clarity`; missing as None / NaN); `cases`: by case id, `strategy`, `decision`
     (the model's) and optionally `group`."""
     answers = answers.reset_index(drop=True)
-    blind = answers.dropna(subset=["own_decision"]).join(cases, on="case_id")
-    blind["agreed"] = blind["own_decision"] == blind["decision"]
-    with_model = rate_of(int(blind["agreed"].sum()), len(blind))
+    blind, with_model = blind_agreement(answers, cases)
     groups = _rates_by(blind, "group") if "group" in blind.columns else _rates_by(blind.assign(group=None), "group")
     verdicts = answers["verdict"].dropna()
     counts = {v: int((verdicts == v).sum()) for v in VERDICTS}
@@ -165,7 +175,7 @@ def summarise_agreement(answers: pd.DataFrame, cases: pd.DataFrame, seed: int = 
     changed = (~judged["agreed"] & (judged["verdict"] == "agree")) | (
         judged["agreed"] & (judged["verdict"] == "disagree")
     )
-    clarity = pd.to_numeric(answers["clarity"], errors="coerce").dropna()
+    clarity = clarity_ratings(answers)
     decided = blind.groupby("case_id")["own_decision"].nunique()
     return AgreementSummary(
         alpha=compute_alpha(answers, seed),
