@@ -299,8 +299,9 @@ def test_the_iteration_report_opens_offline_with_every_figure(
     offline.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
     offline.goto(path.as_uri())
     figures = offline.locator(".plotly-graph-div")
-    expect(figures).to_have_count(6)
-    for i in range(6):
+    # importance, 3 waterfalls, heat map, the pair's reliability, 2 dependence, reliability, 2 inputs by outcome
+    expect(figures).to_have_count(11)
+    for i in range(11):
         figures.nth(i).locator(".main-svg").first.wait_for()
     expect(offline.get_by_role("heading", name="Credit risk — iteration v3")).to_be_visible()
     screenshot(offline, "report")
