@@ -206,8 +206,9 @@ st.header("Iteration report")
 st.markdown(
     md(
         "One HTML file about **{}** for people who never open the app: goals scorecard, outcomes and cost, fairness, "
-        "what drives the scores, example explanations, what changed since its parent and which decisions flip, "
-        "feedback and its resolution. It opens offline in any browser.",
+        "what drives the scores and how each input moves them, example explanations, where it errs, calibration, the "
+        "data behind it, what changed since its parent and which decisions flip, feedback and its resolution, "
+        "expectations and the hypothesis it tests. It opens offline in any browser.",
         ctx.card.version,
     )
 )
