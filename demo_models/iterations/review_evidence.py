@@ -18,7 +18,6 @@ import pandas as pd
 from demo_models.metrics.agreement import blind_agreement, clarity_ratings, mean_interval, rate_of
 from demo_models.metrics.expectations import check_expectations
 from feedback.access import Actor
-from feedback.rounds import ReviewRound
 from feedback.store.database import FeedbackStore
 from feedback.store.expectations import list_expectations
 from feedback.store.rounds import list_rounds, read_answers, read_round_cases
@@ -57,26 +56,29 @@ def _waiting(why: str) -> ReviewMeasure:
     return ReviewMeasure(None, None, f"waiting for a round: {why}")
 
 
-def round_answers(store: FeedbackStore, round_: ReviewRound, scored: Evaluation) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the answers of a round, its cases with the model's decision under `scored`), as `summarise_agreement`
-    takes them; no answers before the round closes."""
-    answers = read_answers(store, round_.id, _READER) if round_.status == "closed" else []
-    chosen = read_round_cases(store, round_.id)
+def round_frames(
+    store: FeedbackStore, round_id: int, viewer: Actor, scored: Evaluation
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the answers `viewer` may read, each with its case's strategy and the model's decision; the round's cases
+    by id: strategy, the model's decision under `scored`), as Round results and `summarise_agreement` take them."""
+    chosen = read_round_cases(store, round_id)
     ids = [c.case_id for c in chosen]
-    cases = pd.DataFrame(
-        {"strategy": [c.strategy for c in chosen], "decision": scored.decisions().reindex(ids).to_numpy()},
-        index=pd.Index(ids, name="case_id"),
-    )
+    cases = pd.DataFrame({"strategy": [c.strategy for c in chosen]}, index=pd.Index(ids, name="case_id"))
+    cases["decision"] = scored.decisions().reindex(ids).to_numpy()
+    answers = read_answers(store, round_id, viewer)
     frame = pd.DataFrame(
         {
             "case_id": [a.case_id for a in answers],
-            "reviewer": [a.reviewer_subject for a in answers],
+            "reviewer": [a.reviewer_name for a in answers],
+            "reviewer_subject": [a.reviewer_subject for a in answers],
             "own_decision": [a.own_decision for a in answers],
+            "own_confidence": [a.own_confidence for a in answers],
             "verdict": [a.verdict for a in answers],
             "clarity": [a.clarity for a in answers],
+            "comment": [a.comment for a in answers],
         }
     )
-    return frame, cases
+    return frame.join(cases[["strategy", "decision"]], on="case_id"), cases
 
 
 def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMeasure]:
@@ -86,7 +88,8 @@ def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMe
         waiting = _waiting(f"no review round of {version} has been held yet")
         return {"agreement_with_model": waiting, "clarity": waiting}
     for round_ in (r for r in rounds if r.status == "closed"):
-        answers, cases = round_answers(store, round_, scored)
+        answers, cases = round_frames(store, round_.id, _READER, scored)
+        answers = answers[["case_id", "own_decision", "verdict", "clarity"]]
         if answers.empty:
             continue
         # only the two figures a claim reads: the bootstrap of alpha (Round results) is not redone on every page

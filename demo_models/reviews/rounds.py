@@ -14,6 +14,7 @@ import pandas as pd
 
 from demo_models.formats import format_share
 from demo_models.iterations.evaluation import Evaluation, costs_for
+from demo_models.iterations.review_evidence import round_frames
 from demo_models.metrics.agreement import AgreementSummary, summarise_agreement
 from demo_models.metrics.groups import group_frame
 from demo_models.reviews.selection import CaseSelection, select_round_cases
@@ -22,7 +23,7 @@ from feedback.rounds import Assignment, ReviewRound, RoundCase
 from feedback.store.database import FeedbackStore
 from feedback.store.goals import costs_history
 from feedback.store.records import list_feedback
-from feedback.store.rounds import create_round, read_answers, read_round, read_round_cases, round_completion
+from feedback.store.rounds import create_round, read_round, round_completion
 
 
 def choose_cases(
@@ -69,36 +70,16 @@ class RoundResults:
     why_no_agreement: str = ""
 
 
-def _answer_frame(answers: list, cases: pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "case_id": [a.case_id for a in answers],
-            "reviewer": [a.reviewer_name for a in answers],
-            "reviewer_subject": [a.reviewer_subject for a in answers],
-            "own_decision": [a.own_decision for a in answers],
-            "own_confidence": [a.own_confidence for a in answers],
-            "verdict": [a.verdict for a in answers],
-            "clarity": [a.clarity for a in answers],
-            "comment": [a.comment for a in answers],
-        }
-    )
-    return frame.join(cases[["strategy", "decision"]], on="case_id")
-
-
 def round_results(store: FeedbackStore, round_id: int, viewer: Actor, scored: Evaluation) -> RoundResults:
     """A round's completion per reviewer, the answers the viewer may read and, once closed, the agreement
     figures (`summarise_agreement`) on the round's iteration `scored`."""
     round_ = read_round(store, round_id)
     completion = pd.DataFrame(round_completion(store, round_id))
-    chosen = read_round_cases(store, round_id)
-    ids = [c.case_id for c in chosen]
-    cases = pd.DataFrame({"strategy": [c.strategy for c in chosen]}, index=pd.Index(ids, name="case_id"))
-    cases["decision"] = scored.decisions().reindex(ids).to_numpy()
+    answers, cases = round_frames(store, round_id, viewer, scored)
     attributes = scored.card.protected_attributes
     if attributes:
         groups = group_frame(scored.features, (attributes[0],), scored.use_case)[attributes[0]]  # bands of all cases
-        cases["group"] = groups.reindex(ids).astype(str).to_numpy()
-    answers = _answer_frame(read_answers(store, round_id, viewer), cases)
+        cases["group"] = groups.reindex(cases.index).astype(str).to_numpy()
     if round_.status != "closed":
         why = "Agreement is shown when the round closes, so that no reviewer sees the others' answers before."
         return RoundResults(round_, completion, answers, None, why)
