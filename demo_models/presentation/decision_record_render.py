@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from demo_models.formats import format_share
-from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable, write_line
+from demo_models.presentation.notice_render import PdfFont, UnicodePdf, find_unicode_font, make_printable, write_line
 from feedback.decision_records import DecisionRecord
 
 UNDEFINED = "—"
@@ -89,11 +89,11 @@ def render_record_text(record: DecisionRecord) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-class _RecordPdf(FPDF):
+class _RecordPdf(UnicodePdf):
     """An A4 page whose footer names the record and the page: "Decision record DR-… · page 1 of 2"."""
 
     def __init__(self, reference: str, font: PdfFont) -> None:
-        super().__init__(format="A4")
+        super().__init__(font)
         self.reference, self.font = reference, font
 
     def footer(self) -> None:
@@ -108,7 +108,6 @@ def render_record_pdf(record: DecisionRecord) -> bytes:
     page's footer."""
     font = find_unicode_font()
     pdf = _RecordPdf(record.reference, font)
-    add_fonts(pdf, font)
     pdf.set_title(make_printable(f"Decision record {record.reference}", font))
     pdf.set_creator("Involve")
     pdf.set_auto_page_break(True, margin=14)

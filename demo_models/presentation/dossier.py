@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import pandas as pd
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 from PIL import Image
 
@@ -28,7 +27,7 @@ from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.presentation.dossier_drivers import write_calibration, write_data, write_dependence
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
 from demo_models.presentation.error_figures import describe_error_heat_map
-from demo_models.presentation.notice_render import PdfFont, add_fonts, find_unicode_font, make_printable
+from demo_models.presentation.notice_render import PdfFont, UnicodePdf, find_unicode_font, make_printable
 from demo_models.presentation.report import (
     ReportInputs,
     compare_importance,
@@ -55,13 +54,12 @@ class DossierMeta:
     generated_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 
-class _Dossier(FPDF):
+class _Dossier(UnicodePdf):
     """An A4 document with a running footer: the dossier's name and "Page n of N"."""
 
     def __init__(self, font: PdfFont, footer_text: str) -> None:
-        super().__init__(format="A4")
-        self.face, self.footer_text = font, footer_text
-        add_fonts(self, font)
+        super().__init__(font)
+        self.footer_text = footer_text
         self.set_auto_page_break(True, margin=18)
         self.set_margins(18, 16, 18)
 

@@ -123,14 +123,17 @@ def render_notice_text(
 
 @dataclass(frozen=True)
 class PdfFont:
-    """A font family for fpdf2 and its TrueType files (None for a PDF core font)."""
+    """A font family for fpdf2 and its TrueType files (None for a PDF core font), with a fallback face for the
+    characters it lacks (Chinese, Japanese, Korean: WenQuanYi Zen Hei where installed)."""
 
     family: str
     regular: Path | None
     bold: Path | None
+    fallback: Path | None = None
 
 
 _CORE = PdfFont("helvetica", None, None)  # PDF's built-in Helvetica: Latin-1 only, nothing embedded
+_FALLBACK = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian's fonts-wqy-zenhei: Chinese, Japanese, Korean
 
 
 def _is_latin1(text: str) -> bool:
@@ -147,7 +150,8 @@ def _find_font() -> PdfFont:
         regular = folder / "DejaVuSans.ttf"
         if regular.is_file():
             bold = folder / "DejaVuSans-Bold.ttf"
-            return PdfFont("DejaVu", regular, bold if bold.is_file() else regular)
+            fallback = _FALLBACK if _FALLBACK.is_file() else None
+            return PdfFont("DejaVu", regular, bold if bold.is_file() else regular, fallback)
     return _CORE
 
 
@@ -169,6 +173,25 @@ def add_fonts(pdf: FPDF, font: PdfFont) -> None:
         pdf.add_font(font.family, "B", str(font.bold))
 
 
+class UnicodePdf(FPDF):
+    """An A4 document in `face` that takes the glyphs its font lacks (Chinese, Japanese, Korean) from the fallback
+    font, registered on the first text that needs it (reading that font costs about 0.3 s)."""
+
+    def __init__(self, face: PdfFont) -> None:
+        super().__init__(format="A4")
+        self.face, self._fallback_ready = face, False
+        add_fonts(self, face)
+
+    def normalize_text(self, text: str) -> str:
+        """The text as fpdf2 wants it, after registering the fallback font if the text needs it."""
+        if self.face.fallback and not self._fallback_ready and not has_glyphs(self, text):
+            logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "BDF NOT subset": a table PDFs don't use
+            self.add_font("fallback", "", str(self.face.fallback))
+            self.set_fallback_fonts(["fallback"], exact_match=False)
+            self._fallback_ready = True
+        return super().normalize_text(text)
+
+
 def render_notice_pdf(
     notice: DecisionNotice,
     template: str = DEFAULT_TEMPLATE,
@@ -179,10 +202,9 @@ def render_notice_pdf(
     small print at the end: in Helvetica when the text is Latin-1, else in DejaVu Sans (embedded)."""
     text = render_notice_text(notice, template, version, statements_version)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
-    pdf = FPDF(format="A4")
+    pdf = UnicodePdf(font)
     pdf.set_title(make_printable(f"Decision notice {notice.reference}", font))
     pdf.set_creator("Involve")
-    add_fonts(pdf, font)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()
     title, _, body = text.partition("\n")
@@ -198,11 +220,18 @@ def render_notice_pdf(
     return bytes(pdf.output())
 
 
+def has_glyphs(pdf: FPDF, text: str) -> bool:
+    """Whether the current font draws every character of `text` (a core font: always, as text is made Latin-1)."""
+    cmap = getattr(pdf.current_font, "cmap", None)
+    return cmap is None or all(ord(char) in cmap for char in text if char > "\x7f")
+
+
 def write_line(pdf: FPDF, text: str, height: float) -> None:
     """One line of left-aligned text across the page, wrapped when too wide. A line that fits is placed as
     `multi_cell` places it (left cell margin, baseline 0.3 font sizes below the line's middle) without its line
-    breaking and styling, which were most of a notice's PDF time; the page breaks where a cell's would."""
-    if pdf.get_string_width(text) < pdf.w - pdf.r_margin - pdf.x - 2 * pdf.c_margin:
+    breaking and styling, which were most of a notice's PDF time; the page breaks where a cell's would. A line with
+    characters its font lacks goes through `multi_cell`, which takes them from the fallback font."""
+    if pdf.get_string_width(text) < pdf.w - pdf.r_margin - pdf.x - 2 * pdf.c_margin and has_glyphs(pdf, text):
         if pdf.will_page_break(height):
             pdf.add_page()
         pdf.text(pdf.x + pdf.c_margin, pdf.y + 0.5 * height + 0.3 * pdf.font_size, text)

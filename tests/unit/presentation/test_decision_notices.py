@@ -260,3 +260,14 @@ def test_an_edited_case_with_a_missing_number_gets_its_notice(scored):
     notice = build_notice(it, edited, ISSUED)
     assert notice.case_id == case_id and notice.reference != build_notice(it, it.explain_case(case_id)).reference
     assert all(r.level != "missing" for r in notice.reasons)  # no standard statement for a missing value
+
+
+@pytest.mark.skipif(not notice_render._FALLBACK.is_file(), reason="the CJK fallback font is installed by .ci/run")
+def test_chinese_japanese_and_korean_text_is_printed_from_the_fallback_font(scored):
+    it = scored["v3"]
+    notice = build_notice(it, it.explain_case(_declined(it)[0]), ISSUED)
+    names = "王小明 たなか 김민준"
+    extracted = _flat(_pdf_text(render_notice_pdf(dataclasses.replace(notice, use_case_title=f"信用 {names}"))))
+    assert f"信用 {names}" in extracted  # every glyph drawn, none dropped as missing
+    latin = render_notice_pdf(dataclasses.replace(notice, use_case_title="Crédit Ωμέγα"))
+    assert b"WenQuanYi" not in latin and b"/FontFile2" in latin  # the fallback is read only when text needs it
