@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from demo_models.formats import format_number, format_share
+from demo_models.iterations.round_results import agreement_table, round_results
 from demo_models.reviews.expectations import close_and_keep
-from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
+from demo_models.reviews.rounds import choose_cases, start_round
 from demo_models.reviews.selection import STRATEGIES, SelectionError
 from feedback.access import PERMISSIONS, AccessError
 from feedback.records import CATEGORIES, ROLES, VERDICTS

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from demo_models.iterations.evaluation import Evaluation
 
 REVIEW_KEYS = ("agreement_with_model", "clarity", "expectations_met")
-_READER = Actor("Involve", "admin")  # a closed round's answers are everyone's to read
+READER = Actor("Involve", "admin")  # reads closed rounds, whose answers are everyone's to read (never writes)
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def _from_rounds(store: FeedbackStore, scored: Evaluation) -> dict[str, ReviewMe
         waiting = _waiting(f"no review round of {version} has been held yet")
         return {"agreement_with_model": waiting, "clarity": waiting}
     for round_ in (r for r in rounds if r.status == "closed"):
-        answers, cases = round_frames(store, round_.id, _READER, scored)
+        answers, cases = round_frames(store, round_.id, READER, scored)
         answers = answers[["case_id", "own_decision", "verdict", "clarity"]]
         if answers.empty:
             continue

@@ -20,12 +20,12 @@ from PIL import Image
 from demo_models.formats import format_money, format_share
 from demo_models.metrics.compare import FLIP_TO_NEGATIVE, FLIP_TO_POSITIVE, compare_iterations
 from demo_models.metrics.costs import cost_curve, total_cost
-from demo_models.metrics.expectations import broken_frame
 from demo_models.metrics.fairness import GAP_METRICS, FairnessError, fairness_gaps
 from demo_models.metrics.outcomes import confusion
 from demo_models.metrics.performance import headline_metrics, metric_labels
 from demo_models.presentation.dossier_drivers import write_calibration, write_data, write_dependence
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
+from demo_models.presentation.dossier_review import write_expectations, write_hypothesis, write_rounds
 from demo_models.presentation.error_figures import describe_error_heat_map
 from demo_models.presentation.notice_render import PdfFont, UnicodePdf, find_unicode_font, make_printable
 from demo_models.presentation.report import (
@@ -321,20 +321,6 @@ def _feedback(pdf: _Dossier, inputs: ReportInputs) -> None:
         pdf.para("No feedback yet.")
 
 
-def _expectations(pdf: _Dossier, inputs: ReportInputs) -> None:
-    pdf.heading("Expectations from review rounds")
-    check = inputs.expectations
-    if check is None or not check.checked:
-        pdf.para(check.describe() if check else "No expectation from review rounds yet.")
-        return
-    pdf.para(
-        f"{inputs.scored.card.version} meets {check.met} of {check.checked} expectations reviewers agreed on "
-        f"(unanimous or adjudicated); it breaks {len(check.broken)}."
-    )
-    if check.broken:
-        pdf.grid(format_table(broken_frame(check)), "case", widths=(2, 2, 2, 3, 5))
-
-
 def _gap(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -398,6 +384,8 @@ def render_dossier(inputs: ReportInputs, meta: DossierMeta) -> bytes:
     write_data(pdf, sections, inputs.scored)
     _changes(pdf, inputs)
     _feedback(pdf, inputs)
-    _expectations(pdf, inputs)
+    write_rounds(pdf, inputs)
+    write_expectations(pdf, inputs)
+    write_hypothesis(pdf, inputs)
     _signoffs(pdf, inputs, meta)
     return bytes(pdf.output())

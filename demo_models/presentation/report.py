@@ -37,11 +37,13 @@ from demo_models.presentation.report_drivers import (
     render_dependence_parts,
 )
 from demo_models.presentation.report_errors import ErrorSection, error_section
+from demo_models.presentation.report_reviews import review_rounds_html
 from demo_models.vocabulary import capitalise
 from feedback.hypotheses import CONFIRMED, REFUTED
 
 if TYPE_CHECKING:
     from demo_models.iterations.hypotheses import HypothesisJudgement
+    from demo_models.iterations.round_results import RoundResults
 
 EXAMPLES = 3
 STYLE = """
@@ -70,6 +72,7 @@ class ReportInputs:
     expectations: ExpectationCheck | None = None  # the iteration against what reviewers agreed
     feedback_verdicts: pd.Series | None = None  # this iteration's feedback verdicts by case id (`verdicts_of`)
     reviewed: pd.DataFrame | None = None  # the answers of its closed review rounds (`verdict_frame`)
+    rounds: tuple[RoundResults, ...] = ()  # its closed review rounds, oldest first (`iterations.round_results`)
     hypothesis: HypothesisJudgement | None = (
         None  # the hypothesis it tests, judged (`demo_models.iterations.hypotheses`)
     )
@@ -149,21 +152,32 @@ def hypothesis_html(judgement: HypothesisJudgement | None, version: str) -> list
         f"<p><b>{e(stated.statement)}</b></p><p class='muted'>Stated by {e(stated.author_name)} "
         f"({e(stated.author_role)}) on {stated.created_at:%Y-%m-%d}: {e(judgement.summary())}. {e(INTERVAL_RULE)}</p>"
     )
+    table = hypothesis_table(judgement)
     rows = []
-    for v in judgement.verdicts:
-        css = {CONFIRMED: "pass", REFUTED: "fail"}.get(v.outcome, "muted")
-        value = "—" if v.value is None else f"{v.value:.4g}"
-        interval = "—" if v.interval is None else f"{v.interval[0]:.2f}–{v.interval[1]:.2f}"
+    for claim, outcome, value, interval, note in table.itertuples(index=False):
+        css = {CONFIRMED: "pass", REFUTED: "fail"}.get(outcome, "muted")
         rows.append(
-            f"<tr><td>{e(v.text)}</td><td class='{css}'>{e(v.outcome)}</td><td>{value}</td><td>{interval}</td>"
-            f"<td>{e(v.note)}</td></tr>"
+            f"<tr><td>{e(claim)}</td><td class='{css}'>{e(outcome)}</td><td>{value}</td><td>{interval}</td>"
+            f"<td>{e(note)}</td></tr>"
         )
-    parts.append(
-        "<table><tr><th>Claim</th><th>Verdict</th><th>Value</th><th>95% interval</th><th>Why</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+    header = "".join(f"<th>{e(name)}</th>" for name in table.columns)
+    parts.append(f"<table><tr>{header}</tr>" + "".join(rows) + "</table>")
     return parts
+
+
+def hypothesis_table(judgement: HypothesisJudgement) -> pd.DataFrame:
+    """The hypothesis's claims as text, one row each: claim, verdict, value ("—" undecided), 95% interval, why."""
+    rows = [
+        (
+            v.text,
+            v.outcome,
+            "—" if v.value is None else f"{v.value:.4g}",
+            "—" if v.interval is None else f"{v.interval[0]:.2f}–{v.interval[1]:.2f}",
+            v.note,
+        )
+        for v in judgement.verdicts
+    ]
+    return pd.DataFrame(rows, columns=["Claim", "Verdict", "Value", "95% interval", "Why"])
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -292,6 +306,7 @@ def render_report(inputs: ReportInputs) -> str:
         )
     if inputs.verdicts is None or inputs.verdicts.empty:
         parts.append("<p>No feedback yet.</p>")
+    parts += review_rounds_html(inputs.rounds, card.version)
     parts.append("<h2>Expectations from review rounds</h2>")
     check = inputs.expectations
     if check is None or not check.checked:

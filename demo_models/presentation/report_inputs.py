@@ -16,6 +16,7 @@ from demo_models.iterations.hypotheses import HypothesisJudgement, judge_hypothe
 from demo_models.iterations.lineup import load_at_agreed_threshold, read_lineup
 from demo_models.iterations.registry import list_iterations
 from demo_models.iterations.review_evidence import ReviewEvidence, review_evidence
+from demo_models.iterations.round_results import closed_round_results
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.catalogue import criterion_specs
 from demo_models.metrics.cohort_compare import verdict_frame
@@ -122,6 +123,7 @@ def gather_report_inputs(registry_dir: Path, store: FeedbackStore, use_case: str
         expectations=expectations_of(store, scored),
         feedback_verdicts=verdicts_of(entries, version),
         reviewed=verdict_frame(closed_answers(store, use_case, version)),
+        rounds=tuple(closed_round_results(store, scored)),
         hypothesis=hypothesis_of(store, scored, previous, reviews, costs),
     )
 

@@ -4,11 +4,14 @@ verdict, value and interval (equal to statsmodels'), waiting with why, and what 
 from __future__ import annotations
 
 import html
+import io
+import re
 from datetime import date
 
+import pypdf
 from statsmodels.stats.proportion import proportion_confint
 
-from demo_models.presentation.report_inputs import compose_report
+from demo_models.presentation.report_inputs import compose_dossier, compose_report
 from feedback.access import Actor
 from feedback.goals import Criterion
 from feedback.hypotheses import Claim
@@ -28,9 +31,7 @@ def test_without_a_hypothesis_the_section_says_so(registry_dir, sqlite_store):
     assert "No hypothesis has been stated for v3." in section
 
 
-def test_the_report_shows_each_claim_judged_and_the_review_criterion_by_its_interval(
-    registry_dir, sqlite_store, scored
-):
+def _state_and_review(sqlite_store, scored) -> None:
     claims = (Claim("agreement_with_model", ">=", 0.85), Claim("clarity", ">=", 4.0), Claim("roc_auc", ">=", -1, True))
     save_hypothesis(
         sqlite_store,
@@ -48,6 +49,12 @@ def test_the_report_shows_each_claim_judged_and_the_review_criterion_by_its_inte
         specs=CRITERION_SPECS,
     )
     hold_round(sqlite_store, scored["v3"], agreed=49, cases=50)  # no clarity rated
+
+
+def test_the_report_shows_each_claim_judged_and_the_review_criterion_by_its_interval(
+    registry_dir, sqlite_store, scored
+):
+    _state_and_review(sqlite_store, scored)
     document = compose_report(registry_dir, sqlite_store, "credit", "v3")
     section = _section(document)
     low, high = proportion_confint(49, 50, alpha=0.05, method="wilson")
@@ -64,3 +71,24 @@ def test_the_report_shows_each_claim_judged_and_the_review_criterion_by_its_inte
     assert "<td>ROC AUC vs v2 &gt;= -1</td><td class='pass'>confirmed</td>" in section
     assert "lower bound is at least 0.85" in section
     assert f"pass · 0.98 (95% interval {low:.2f}–{high:.2f})" in document  # the scorecard
+
+
+def test_the_dossier_prints_the_reports_hypothesis_section_cell_by_cell(registry_dir, sqlite_store, scored):
+    _state_and_review(sqlite_store, scored)
+    section = _section(compose_report(registry_dir, sqlite_store, "credit", "v3"))
+    cells = [" ".join(html.unescape(c).split()) for c in re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", section)]
+    assert len(cells) == 5 * 4 and "0.98" in cells  # the premise: a heading row and three claims
+    pdf = compose_dossier(registry_dir, sqlite_store, "credit", "v3", "Cora Compliance (compliance)")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+    text = text[text.rindex("Hypothesis tested") :]
+    assert "Stated by Dee (data scientist)" in text and HOSTILE in text
+    position = 0
+    for cell in cells:
+        position = text.find(cell, position)
+        assert position >= 0, cell
+
+
+def test_the_dossier_says_when_no_hypothesis_was_stated(registry_dir, sqlite_store):
+    pdf = compose_dossier(registry_dir, sqlite_store, "credit", "v3", "Bo")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "No hypothesis has been stated for v3." in text

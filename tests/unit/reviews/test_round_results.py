@@ -9,9 +9,10 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from demo_models.formats import format_share
+from demo_models.iterations.round_results import agreement_table, round_results
 from demo_models.metrics.agreement import summarise_agreement
 from demo_models.metrics.groups import group_frame
-from demo_models.reviews.rounds import agreement_table, choose_cases, round_results, start_round
+from demo_models.reviews.rounds import choose_cases, start_round
 from feedback.access import Actor, demo_subject
 from feedback.rounds import Reviewer, ReviewRound, Verdict
 from feedback.store.records import add_feedback
