@@ -33,6 +33,7 @@ class MetricSpec:
 
 
 COMPARATORS = (">=", "<=")
+COMPARATOR_SIGNS = {">=": "≥ (at least)", "<=": "≤ (at most)"}  # how a picker shows each comparator
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from demo_models.presentation.report_inputs import compose_report
 from demo_models.presentation.snippets import registration_snippet
 from demo_models.vocabulary import required_signoffs
 from feedback.access import PERMISSIONS, AccessError
-from feedback.goals import COMPARATORS
+from feedback.goals import COMPARATOR_SIGNS, COMPARATORS
 from feedback.hypotheses import MAX_CLAIMS, Claim, HypothesisError
 from feedback.lifecycle import TRANSITIONS, LifecycleError
 from feedback.signoff import missing_roles
@@ -156,7 +156,9 @@ if ctx.identity.role in PERMISSIONS["state hypotheses"]:
                         format_func=lambda k: specs[k].label if k else "(no claim)",
                         key=f"hypothesis_metric_{i}",
                     ),
-                    comparator_col.selectbox("Comparator", COMPARATORS, key=f"hypothesis_comparator_{i}"),
+                    comparator_col.selectbox(
+                        "Comparator", COMPARATORS, format_func=COMPARATOR_SIGNS.get, key=f"hypothesis_comparator_{i}"
+                    ),
                     target_col.number_input(
                         "Threshold", value=0.0, step=0.01, format="%.3f", key=f"hypothesis_target_{i}"
                     ),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from demo_models.metrics.catalogue import canonical_key, criterion_keys, criterion_specs
 from feedback.access import AccessError
-from feedback.goals import COMPARATORS, Criterion, GoalError, GoalStatement
+from feedback.goals import COMPARATOR_SIGNS, COMPARATORS, Criterion, GoalError, GoalStatement
 from feedback.store.database import StoreError
 from feedback.store.goals import criteria_history, remove_criterion, save_criterion, save_statement, statement_history
 from pages._ui.context import setup_page
@@ -114,6 +114,7 @@ with st.form(f"criterion_{chosen_key}"):
         "Must be",
         COMPARATORS,
         index=COMPARATORS.index(editing.comparator) if editing else 0,
+        format_func=COMPARATOR_SIGNS.get,
         key=f"criterion_comparator_{chosen_key}",
     )
     target = right.number_input(
