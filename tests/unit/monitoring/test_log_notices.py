@@ -143,3 +143,16 @@ def test_what_cannot_give_notices_is_one_sentence(v1, registry_dir, fraud_source
     no_case = Source("parquet", fraud_source.path, {k: v for k, v in MAPPING.items() if k != "case_id"})
     with pytest.raises(WindowError, match="maps no column to the role 'case_id'"):
         read_window_declines(no_case, v1, date(2025, 12, 1), date(2025, 12, 31))
+
+
+def test_a_postgresql_log_gives_the_same_window_as_its_parquet_files(v1, tmp_path, monkeypatch):
+    from tests.unit.monitoring.pg_logs import pg_log, sql_source
+
+    frame = build_fraud_log(v1, 6_000, seed=4)
+    on_files = read_window_declines(_write_log(frame, tmp_path / "log"), v1, date(2025, 5, 3), date(2025, 6, 20))
+    with pg_log(frame.drop(columns=["chargeback_known"])) as table:
+        source = sql_source(monkeypatch, table, {k: v for k, v in MAPPING.items() if k != "label_date"})
+        in_database = read_window_declines(source, v1, date(2025, 5, 3), date(2025, 6, 20))
+    assert list(in_database.rows.index) == list(on_files.rows.index) and len(on_files.rows) > 5
+    assert in_database.decided_at == on_files.decided_at and in_database.window_decisions == on_files.window_decisions
+    pd.testing.assert_frame_equal(in_database.rows, on_files.rows, check_dtype=False)
