@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from demo_models.iterations.registry import IterationCard
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.decision_record import record_decision
 from demo_models.presentation.decision_record_render import render_record_text
@@ -87,7 +88,10 @@ def render_batch(store: FeedbackStore, scored: ScoredIteration, actor: Actor) ->
     card, use_case = scored.card, scored.use_case
     source = connected_log(use_case.name)
     if choose_scope(source) == WINDOW:
-        render_window_batch(store, scored, source, actor, _allowed(actor, WRITE_BATCHES))
+        allowed = actor.role in PERMISSIONS[WRITE_BATCHES]
+        render_window_batch(store, scored, source, actor, allowed)
+        if not allowed:
+            _allowed(actor, WRITE_BATCHES)  # says who may, below the window's count
         _offer_batch(card)
         return
     cases = declined_cases(scored)
@@ -118,7 +122,7 @@ def render_batch(store: FeedbackStore, scored: ScoredIteration, actor: Actor) ->
     _offer_batch(card)
 
 
-def _offer_batch(card) -> None:
+def _offer_batch(card: IterationCard) -> None:
     made = st.session_state.get("_batch")
     if made and made[:2] == (card.use_case, card.version):
         st.download_button(

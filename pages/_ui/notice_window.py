@@ -46,7 +46,9 @@ def choose_scope(source: Source | None) -> str:
     return st.radio("Notices for", [EVALUATION, WINDOW], horizontal=True, key="batch_scope")
 
 
-def render_window_batch(store: FeedbackStore, scored: ScoredIteration, source: Source, actor: Actor, allowed: bool):
+def render_window_batch(
+    store: FeedbackStore, scored: ScoredIteration, source: Source, actor: Actor, allowed: bool
+) -> None:
     """The window's dates, its declines by the iteration, and (for compliance or an admin) the button writing them;
     the ZIP is kept in the session as the evaluation batch's is."""
     card, use_case = scored.card, scored.use_case
