@@ -1,4 +1,5 @@
-"""Batch notices: one PDF per declined (flagged) evaluation case of an iteration and a CSV of them, as a ZIP."""
+"""Batch notices: one PDF per declined (flagged) case of an iteration and a CSV of them, as a ZIP: its evaluation
+cases, or any cases the caller explains (a decision log's window: monitoring/log_notices.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import logging
 import os
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from demo_models.iterations.scoring import ScoredIteration
+from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 from demo_models.presentation.notice_render import DEFAULT_WORDING, NoticeWording, notice_file_stem, render_notice_pdf
 from demo_models.presentation.notices import build_notices, decline_reasons
 from feedback.exchange import neutralise_cell
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 CSV_NAME = "notices.csv"
 CHUNK_NOTICES = 50  # notices built together (one counterfactual search for all) between progress reports
 CSV_COLUMNS = ("case", "decision", "reason codes", "statements", "reasons without statement", "reference", "file")
+DECIDED_COLUMN = "decided at"  # a decision log's batch: when the log says the decision was made
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,16 @@ def write_notice_batch(
     issued: date | None = None,
     progress: Callable[[int, int], None] | None = None,
     wording: NoticeWording = DEFAULT_WORDING,
+    cases: Sequence[str] | None = None,
+    explain: Callable[[str], CaseExplanation] | None = None,
+    decided: Mapping[str, str] | None = None,
 ) -> NoticeBatch:
     """Write `out`: a PDF per declined evaluation case in `wording` and notices.csv (case, decision, reason codes,
     statements, reference); written to a temporary file beside it first, so a failure leaves no half ZIP. OSError
-    if unwritable; NoticeError if the template is refused."""
-    cases = declined_cases(scored)
+    if unwritable; NoticeError if the template is refused or a case was not declined. `cases` with `explain` (key to
+    explanation) and `decided` (key to when it was decided, a CSV column) replace the evaluation cases."""
+    cases = declined_cases(scored) if cases is None else list(cases)
+    explain = explain or scored.explain_case
     rows, used, with_missing = [], set(), 0
     folder = out.parent if str(out.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=".notices-", suffix=".zip", dir=folder)
@@ -61,9 +68,10 @@ def write_notice_batch(
     try:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for first in range(0, len(cases), CHUNK_NOTICES):
-                chunk = [scored.explain_case(c) for c in cases[first : first + CHUNK_NOTICES]]
+                keys = cases[first : first + CHUNK_NOTICES]
+                chunk = [explain(c) for c in keys]
                 notices = build_notices(scored, chunk, issued, wording.statements)
-                for done, (explanation, notice) in enumerate(zip(chunk, notices), first + 1):
+                for done, (key, explanation, notice) in enumerate(zip(keys, chunk, notices), first + 1):
                     stem = notice_file_stem(notice.use_case, notice.version, notice.case_id)
                     if stem in used:  # two case ids that differ only in characters a file name cannot hold
                         stem = f"{stem}-{notice.reference}"
@@ -81,10 +89,11 @@ def write_notice_batch(
                             notice.reference,
                             f"{stem}.pdf",
                         ]
+                        + ([decided.get(key, "")] if decided is not None else [])
                     )
                     if progress is not None:
                         progress(done, len(cases))
-            archive.writestr(CSV_NAME, _csv(rows))
+            archive.writestr(CSV_NAME, _csv(rows, decided is not None))
         os.replace(temporary, out)
     finally:
         if os.path.exists(temporary):
@@ -93,9 +102,9 @@ def write_notice_batch(
     return NoticeBatch(out, len(cases), with_missing, tuple(r[0] for r in rows), tuple(r[5] for r in rows))
 
 
-def _csv(rows: list[list[str]]) -> bytes:
+def _csv(rows: list[list[str]], with_decided: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + ((DECIDED_COLUMN,) if with_decided else ()))
     writer.writerows([[neutralise_cell(value) for value in row] for row in rows])
     return buffer.getvalue().encode("utf-8")

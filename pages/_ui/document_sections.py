@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from demo_models.iterations.registry import IterationCard
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.presentation.decision_record import record_decision
 from demo_models.presentation.decision_record_render import render_record_text
@@ -32,6 +33,7 @@ from feedback.store.database import FeedbackStore, StoreError
 from feedback.store.decision_records import find_record, list_records
 from feedback.store.notice_templates import statement_history
 from pages._ui.flash import confirm_and_rerun
+from pages._ui.notice_window import WINDOW, choose_scope, connected_log, render_window_batch
 from pages._ui.text import md
 
 
@@ -80,9 +82,18 @@ def render_statements(store: FeedbackStore, scored: ScoredIteration, wording: No
 
 
 def render_batch(store: FeedbackStore, scored: ScoredIteration, actor: Actor) -> None:
-    """A button writing the notices of every declined evaluation case of the iteration as a ZIP, with progress."""
+    """A button writing the notices of every declined evaluation case of the iteration, or of the declines it made
+    in a window of the connected decision log, as a ZIP, with progress."""
     st.header("Batch of notices")
     card, use_case = scored.card, scored.use_case
+    source = connected_log(use_case.name)
+    if choose_scope(source) == WINDOW:
+        allowed = actor.role in PERMISSIONS[WRITE_BATCHES]
+        render_window_batch(store, scored, source, actor, allowed)
+        if not allowed:
+            _allowed(actor, WRITE_BATCHES)  # says who may, below the window's count
+        _offer_batch(card)
+        return
     cases = declined_cases(scored)
     st.caption(
         md(
@@ -108,6 +119,10 @@ def render_batch(store: FeedbackStore, scored: ScoredIteration, actor: Actor) ->
             st.error(md("No notices written: {}", err))
         else:
             st.session_state["_batch"] = (card.use_case, card.version, logged.file_name, data, logged.case_count)
+    _offer_batch(card)
+
+
+def _offer_batch(card: IterationCard) -> None:
     made = st.session_state.get("_batch")
     if made and made[:2] == (card.use_case, card.version):
         st.download_button(
