@@ -2,8 +2,10 @@
 
 1. Enqueue cost: single-entry triage changes (new -> triaged) of entries whose givers have a login
    e-mail, half with the outbox (their subscription looked up, the message written) and half with
-   `notify=False`, interleaved, on SQLite; p50 / p99 of each and the difference of the p99s.
-   Target: the outbox adds <= 5 ms p99.
+   `notify=False`, interleaved, on SQLite; p50 / p99 of each and the difference of the p99s, in each of
+   `--rounds` rounds of `--changes` pairs, and the median of the rounds' differences (a p99 of 400 is the
+   4th slowest, so one round on a busy machine moves by milliseconds either way).
+   Target: the outbox adds <= 5 ms p99 (the median of the rounds).
 2. Delivery: 10,000 queued messages delivered by one worker to a local JSON webhook (a real HTTP
    server on 127.0.0.1), messages per second, checking each arrived exactly once.
 3. People: what telling the people adds to a lifecycle change's transaction when 500 people (e-mail
@@ -12,7 +14,7 @@
    against writing the 500 messages in the change (the people read, their subscriptions, 500 rows) as
    before. Then what the worker's expansion of one such row into 500 messages takes (off the change).
 
-    .venv/bin/python bench/notify.py [--changes 400] [--messages 10000] [--people 500]
+    .venv/bin/python bench/notify.py [--changes 400] [--rounds 5] [--messages 10000] [--people 500]
 """
 
 # ruff: noqa: E402 (the project's root goes on the path before its imports, as in locked_store.py)
@@ -47,9 +49,9 @@ TARGET_ADDED_P99_MS = 5.0
 DS = Actor("Bench Scientist", "data scientist", "https://login.bench|ds")
 
 
-def enqueue_cost(folder: Path, changes: int) -> tuple[list[float], list[float]]:
+def enqueue_cost(folder: Path, changes: int, name: str = "enqueue") -> tuple[list[float], list[float]]:
     """Milliseconds of each triage change with the outbox insert and without it."""
-    store = FeedbackStore(f"sqlite:///{folder / 'enqueue.sqlite3'}")
+    store = FeedbackStore(f"sqlite:///{folder / f'{name}.sqlite3'}")
     ids = [
         add_feedback(store, make_draft(reviewer_subject=f"email:p{i}@bench.example"), ["v3"]).id
         for i in range(changes * 2)
@@ -139,19 +141,30 @@ def people_cost(folder: Path, people: int, runs: int = 200) -> tuple[list[float]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--changes", type=int, default=400, help="timed triage changes of each kind")
+    parser.add_argument("--changes", type=int, default=400, help="timed triage changes of each kind, per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of triage changes, each on a new store")
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=500, help="people told of one lifecycle change")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
-        with_outbox, without = enqueue_cost(Path(folder), args.changes)
-        p = {name: np.percentile(v, [50, 99]) for name, v in (("with", with_outbox), ("without", without))}
-        added = p["with"][1] - p["without"][1]
-        print(f"triage, outbox insert:    p50 {p['with'][0]:.1f} ms, p99 {p['with'][1]:.1f} ms")
-        print(f"triage, no outbox insert: p50 {p['without'][0]:.1f} ms, p99 {p['without'][1]:.1f} ms")
+        added_p99, added_p50 = [], []
+        for round_ in range(args.rounds):
+            with_outbox, without = enqueue_cost(Path(folder), args.changes, f"enqueue{round_}")
+            p = {name: np.percentile(v, [50, 99]) for name, v in (("with", with_outbox), ("without", without))}
+            added_p50.append(p["with"][0] - p["without"][0])
+            added_p99.append(p["with"][1] - p["without"][1])
+            print(
+                f"triage round {round_ + 1}: outbox p50 {p['with'][0]:.2f} / p99 {p['with'][1]:.1f} ms, "
+                f"none p50 {p['without'][0]:.2f} / p99 {p['without'][1]:.1f} ms: adds p50 {added_p50[-1]:.2f}, "
+                f"p99 {added_p99[-1]:.1f} ms"
+            )
+        added = float(np.median(added_p99))
         verdict = "met" if added <= TARGET_ADDED_P99_MS else "NOT met"
-        print(f"added p99 {added:.1f} ms (target <= {TARGET_ADDED_P99_MS:.0f} ms: {verdict})")
+        print(
+            f"added p99, median of {args.rounds} rounds {added:.1f} ms, worst {max(added_p99):.1f} ms; "
+            f"added p50 median {float(np.median(added_p50)):.2f} ms (target <= {TARGET_ADDED_P99_MS:.0f} ms: {verdict})"
+        )
         rate, distinct = delivery_rate(Path(folder), args.messages)
         print(f"delivery: {args.messages} messages, {rate:.0f} per second, {distinct} distinct arrived once each")
         fanout, inline, told, expanding = people_cost(Path(folder), args.people)
