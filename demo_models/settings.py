@@ -51,6 +51,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "apprise URLs (space- or comma-separated) of a use case's team channels, e.g. INVOLVE_NOTIFY_URLS_CREDIT",
     ),
     "INVOLVE_NOTIFY_MAX_ATTEMPTS": ("5", "attempts at sending a notification before it is marked dead"),
+    "INVOLVE_NOTIFY_BACKGROUND": (
+        "0",
+        "1: the app's server runs the notification delivery worker (involve notify --deliver) as its child "
+        "process; 0: run the worker beside the app (cron or a sidecar)",
+    ),
     "INVOLVE_SPARK_MASTER": (
         "local[2]",
         "Spark master URL of decision logs computed on Spark (default: local mode on the loopback address)",
@@ -106,6 +111,11 @@ def health_every() -> int:
 def demo_history() -> bool:
     """Whether a fresh store gets the demo history at first start (anything but 0, false, no, off)."""
     return os.environ.get("INVOLVE_DEMO_HISTORY", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def notify_background() -> bool:
+    """Whether the app's server runs the delivery worker of the notification outbox as its child process."""
+    return os.environ.get("INVOLVE_NOTIFY_BACKGROUND", "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def signoff_roles() -> dict[str, list[str]]:

@@ -52,6 +52,7 @@ FANOUT, EXPANDED = "fan-out", "expanded"
 STATUSES = (QUEUED, SENDING, SENT, DEAD, HELD, DIGESTED)
 TEAM_PREFIX = "team:"
 FANOUT_PREFIX = "people:"  # a fan-out row's recipient: "people:<use case>" ("people:" for every use case)
+FANOUT_ROLES = "|roles="  # then, if the row is for some roles only: "people:credit|roles=compliance,risk"
 EVERY_TEAM = "team:*"  # every use case's team channels (an outage, a notice for everyone)
 EMAIL_SUBJECT_PREFIX = "email:"  # a login subject made of a verified e-mail (feedback.access.login_subject)
 DEFAULT_MAX_ATTEMPTS = 5
@@ -211,6 +212,20 @@ def shown_to(message: OutboxMessage, role: str, addresses: Collection[str]) -> b
     if role == "admin":
         return True
     return message.status != DEAD and (message.recipient.startswith(TEAM_PREFIX) or message.recipient in addresses)
+
+
+def fanout_audience(use_case: str, roles: Collection[str] | None = None) -> str:
+    """A fan-out row's recipient: the people of a use case ("" for every use case), of these roles only if given."""
+    audience = f"{FANOUT_PREFIX}{use_case}"
+    return audience if roles is None else f"{audience}{FANOUT_ROLES}{','.join(sorted(set(roles)))}"
+
+
+def audience_roles(audience: str, use_case: str) -> tuple[str, ...] | None:
+    """The roles a fan-out row of a use case is for (`fanout_audience`), or None for everyone."""
+    rest = audience.removeprefix(f"{FANOUT_PREFIX}{use_case}")
+    if not rest.startswith(FANOUT_ROLES):
+        return None
+    return tuple(role for role in rest.removeprefix(FANOUT_ROLES).split(",") if role)
 
 
 def deep_link(page: str, use_case: str, iteration: str | None = None, case: str | None = None) -> str:

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from feedback.access import Actor, check_actor
 from feedback.announcements import Announcement, announce_health, validate_notice
-from feedback.notifications import MONITORING_ALERT, OUTAGE, TEAM_NOTICE
+from feedback.notifications import FANOUT_PREFIX, MONITORING_ALERT, OUTAGE, TEAM_NOTICE
 from feedback.notify_events import announcement_message
 from feedback.store.database import FeedbackStore, StoreError, insert_record, utc_row
-from feedback.store.notify_events import queue_for_people, queue_for_team
+from feedback.store.notify_events import queue_fanout, queue_for_team
 from feedback.store.schema import ANNOUNCEMENTS, DISMISSALS
 
 log = logging.getLogger(__name__)
@@ -23,17 +23,17 @@ log = logging.getLogger(__name__)
 
 def _queue_notice(conn: Connection, notice: Announcement, event: str) -> None:
     """In the posting transaction: queue the notice for its use case's team channels (every team's if it is for
-    everyone) and for the people who want this event."""
+    everyone), and one fan-out row that the worker expands for the people who want this event."""
     queue_for_team(conn, notice.use_case, lambda to: announcement_message(notice, event, to), notice.created_at)
-    build = lambda to: announcement_message(notice, event, to)  # noqa: E731
-    queue_for_people(conn, notice.use_case or "", event, build, now=notice.created_at)
+    template = announcement_message(notice, event, FANOUT_PREFIX)  # recipient and key set per person
+    queue_fanout(conn, template, f"announcement:{notice.id}", notice.created_at)
 
 
 def post_notice(
     store: FeedbackStore, notice: Announcement, actor: Actor, iterations: Collection[str] = (), notify: bool = True
 ) -> Announcement:
-    """Post a team notice and queue it for the team channels and the people who want it, in one transaction
-    (AnnouncementError if invalid, AccessError if the role may not post; `notify=False`: the demo history)."""
+    """Post a team notice and queue it for the team channels and (one fan-out row) the people who want it, in one
+    transaction (AnnouncementError if invalid, AccessError if the role may not post; `notify=False`: demo history)."""
     actor = check_actor(actor, "post notices")
     clean = validate_notice(
         replace(notice, author_name=actor.name, author_role=actor.role, author_subject=actor.subject), iterations

@@ -5,9 +5,10 @@ case's team channels.
 The people are everyone the store knows by their stable subject: who gave feedback (and on which use
 cases), who signed off, who subscribed. Only an address is written to the outbox, never a channel URL.
 
-A change that may tell hundreds of people (a lifecycle change) writes one fan-out row instead
-(`queue_fanout`), in its own transaction; the worker expands it into one message per person
-(`expand_fanouts`) under a row lock, so the change pays for one insert, not for reading the people.
+A change that may tell hundreds of people (a lifecycle change, a notice, an outage, a monitoring alert, a
+sign-off request) writes one fan-out row instead (`queue_fanout`), in its own transaction; the worker expands
+it into one message per person (`expand_fanouts`) under a row lock, so the change pays for one insert, not
+for reading the people.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from feedback.notifications import (
     EVERY_TEAM,
     EXPANDED,
     FANOUT,
-    FANOUT_PREFIX,
     QUEUED,
     TEAM_PREFIX,
     OutboxMessage,
+    audience_roles,
+    fanout_audience,
     for_person,
     wanted_by,
 )
@@ -71,6 +73,29 @@ def known_people(conn: Connection) -> dict[str, Person]:
     return people
 
 
+def people_wanting(
+    conn: Connection,
+    use_case: str,
+    event: str,
+    *,
+    roles: Collection[str] | None = None,
+    only: Mapping[str, str] | None = None,
+) -> list[tuple[str, str]]:
+    """In a transaction: (address, cadence) of each person who wants this event of this use case ("" for every
+    use case) — of `roles` if given, or only the subjects of `only` (subject -> role) — by subject."""
+    people = known_people(conn)
+    if only is not None:
+        people = {s: people.get(s, Person(s, r)) for s, r in only.items()}
+    if roles is not None:
+        people = {s: p for s, p in people.items() if p.role in set(roles)}
+    saved = subscriptions_of(conn, people)
+    wanted = (
+        wanted_by(saved.get(subject), subject, person.role, use_case, event, person.gave_feedback_on)
+        for subject, person in sorted(people.items())
+    )
+    return [w for w in wanted if w is not None]
+
+
 def queue_for_people(
     conn: Connection,
     use_case: str,
@@ -82,21 +107,9 @@ def queue_for_people(
     now: datetime | None = None,
 ) -> list[OutboxMessage]:
     """In the change's transaction: queue `build(address)` for each person who wants this event of this use
-    case ("" for every use case) — of `roles` if given, or only the subjects of `only` (subject -> role) —
-    at once or held for their digest; the messages added."""
-    people = known_people(conn)
-    if only is not None:
-        people = {s: people.get(s, Person(s, r)) for s, r in only.items()}
-    if roles is not None:
-        people = {s: p for s, p in people.items() if p.role in set(roles)}
-    saved = subscriptions_of(conn, people)
-    messages = []
-    for subject, person in sorted(people.items()):
-        wanted = wanted_by(saved.get(subject), subject, person.role, use_case, event, person.gave_feedback_on)
-        if wanted is not None:
-            address, cadence = wanted
-            messages.append(for_person(build(address), cadence))
-    return enqueue(conn, messages, now)
+    case (`people_wanting`), at once or held for their digest; the messages added."""
+    wanted = people_wanting(conn, use_case, event, roles=roles, only=only)
+    return enqueue(conn, [for_person(build(address), cadence) for address, cadence in wanted], now)
 
 
 def queue_for_team(
@@ -107,11 +120,16 @@ def queue_for_team(
 
 
 def queue_fanout(
-    conn: Connection, template: OutboxMessage, key: str, now: datetime | None = None
+    conn: Connection,
+    template: OutboxMessage,
+    key: str,
+    now: datetime | None = None,
+    roles: Collection[str] | None = None,
 ) -> list[OutboxMessage]:
     """In the change's transaction: one fan-out row asking the worker to queue `template` for each person who
-    wants its event of its use case, each under the idempotency key `<key>:<address>`; the row added."""
-    audience = f"{FANOUT_PREFIX}{template.use_case}"
+    wants its event of its use case (of `roles` only, if given), each under the idempotency key
+    `<key>:<address>`; the row added."""
+    audience = fanout_audience(template.use_case, roles)
     row = replace(template, recipient=audience, idempotency_key=f"{key}:{audience}", status=FANOUT)
     return enqueue(conn, [row], now)
 
@@ -130,7 +148,8 @@ def expand_fanouts(store: FeedbackStore, limit: int = 20) -> int:
             def build(to: str, template: OutboxMessage = template, key: str = key) -> OutboxMessage:
                 return replace(template, recipient=to, idempotency_key=f"{key}:{to}")
 
-            told = queue_for_people(conn, fan.use_case, fan.event, build, now=fan.created_at)
+            roles = audience_roles(fan.recipient, fan.use_case)
+            told = queue_for_people(conn, fan.use_case, fan.event, build, roles=roles, now=fan.created_at)
             conn.execute(update(OUTBOX).where(OUTBOX.c.id == fan.id).values(status=EXPANDED))
             log.info("fan-out #%s (%s of %s): %s message(s) queued", fan.id, fan.event, fan.use_case, len(told))
     return len(rows)

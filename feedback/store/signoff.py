@@ -8,11 +8,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from feedback.access import Actor, check_actor
 from feedback.lifecycle import current_statuses
-from feedback.notifications import SIGNOFF_CHANGE, SIGNOFF_REQUEST, NotificationError, OutboxMessage
+from feedback.notifications import (
+    FANOUT_PREFIX,
+    SIGNOFF_CHANGE,
+    SIGNOFF_REQUEST,
+    NotificationError,
+    OutboxMessage,
+    for_person,
+)
 from feedback.notify_events import signoff_change_message, signoff_request_message
 from feedback.signoff import (
     SignOff,
@@ -25,7 +33,7 @@ from feedback.signoff import (
 )
 from feedback.store.database import FeedbackStore, insert_record
 from feedback.store.lifecycle import lock_lifecycle, read_current_signoffs, read_signoffs
-from feedback.store.notify_events import queue_for_people, queue_for_team
+from feedback.store.notify_events import people_wanting, queue_fanout, queue_for_people, queue_for_team
 from feedback.store.schema import SIGNOFFS
 
 log = logging.getLogger(__name__)
@@ -129,7 +137,9 @@ def request_signoffs(
     required_signoffs: Collection[str],
 ) -> list[OutboxMessage]:
     """Ask the people of each required role that has not signed off yet for their sign-off (NotificationError
-    if every required role has signed, AccessError if unnamed); the messages queued (none: nobody reachable)."""
+    if every required role has signed, AccessError if unnamed): one fan-out row in the request's transaction,
+    which the worker expands for them. The messages it will queue, as the people want it now (a read after
+    the request; none: nobody reachable)."""
     actor = check_actor(actor, "sign off")
     required = check_required_roles(required_signoffs)
     now = datetime.now(timezone.utc)
@@ -144,6 +154,9 @@ def request_signoffs(
         def build(address: str) -> OutboxMessage:
             return signoff_request_message(use_case, iteration, missing, address, actor.name, note, key)
 
-        queued = queue_for_people(conn, use_case, SIGNOFF_REQUEST, build, roles=missing, now=now)
-    log.info("%s asked %s for sign-off of %s/%s: %s message(s)", actor.name, missing, use_case, iteration, len(queued))
-    return queued
+        queue_fanout(conn, build(FANOUT_PREFIX), f"signoff-request:{key}", now, roles=missing)
+    with store.transaction() as conn:  # who the worker will tell, for the page to say; not in the request
+        wanted = people_wanting(conn, use_case, SIGNOFF_REQUEST, roles=missing)
+    told = [replace(for_person(build(address), cadence), created_at=now) for address, cadence in wanted]
+    log.info("%s asked %s for sign-off of %s/%s: %s person(s)", actor.name, missing, use_case, iteration, len(told))
+    return told

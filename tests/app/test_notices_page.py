@@ -7,6 +7,7 @@ from feedback.store.database import FeedbackStore
 from feedback.store.delivery import deliver_due
 from feedback.store.lifecycle import change_lifecycle
 from feedback.store.notifications import delivery_log, save_subscription, subscription_of
+from feedback.store.notify_events import expand_fanouts
 from feedback.store.records import add_feedback
 from feedback.store.triage import triage_feedback
 from tests.app.apptest import open_app, tables_with
@@ -216,6 +217,8 @@ def test_asking_for_the_missing_signoffs_queues_a_message_for_the_compliance_per
     at.text_input(key="signoff_request_note").input("Age bands <b>checked</b>")
     _submit(at, "Ask for the missing sign-offs")
     assert not at.exception and not at.error
+    assert [m for m in delivery_log(store) if m.event == "sign-off requested"] == []  # one fan-out row, so far
+    assert expand_fanouts(store) == 1  # the worker's first step
     asked = [m for m in delivery_log(store) if m.event == "sign-off requested"]
     assert [m.recipient for m in asked] == ["cora@example.com"]
     assert "Age bands <b>checked</b>" in asked[0].body and asked[0].link.startswith("/Sign_off?use_case=credit")
