@@ -159,8 +159,9 @@ def _binned_counts(
         present = rows[rows[key] >= 0]
         bins = list(range(len(edges[column]) + 1))
         counts = present.pivot_table(index="__month", columns=key, values="n", aggfunc="sum", fill_value=0)
-        counts = counts.reindex(index=months, columns=bins, fill_value=0).rename_axis(index="month", columns=None)
-        histograms[column] = counts.astype(np.int64)
+        counts = counts.reindex(index=months, columns=bins, fill_value=0).to_numpy(np.int64)
+        # column by column in memory, as the counts always were (numpy then sums them in the same order)
+        histograms[column] = pd.DataFrame(np.asfortranarray(counts), index=pd.Index(months, name="month"), columns=bins)
         ranges[column] = (float(present[f"{key}_low"].min()), float(present[f"{key}_high"].max()))
     return histograms, ranges
 
@@ -259,11 +260,9 @@ def _quantile_list(found: Any, size: int) -> np.ndarray:
     return np.asarray(found, dtype=float)
 
 
-def _calibration_rates(
-    table: Any, score: str, label: str, reference: list[str], threshold: float
-) -> tuple[list[float], np.ndarray]:
-    """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
-    reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
+def _calibration_edges(table: Any, score: str, label: str, reference: list[str], threshold: float) -> list[float]:
+    """Inner edges of the calibration bins: the threshold, and the labelled reference scores' quantiles on
+    each side of it (half the bins each), so no bin mixes the decisions."""
     in_reference = table.__month.isin([month_key(m) for m in reference])
     rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
     value = rows[score].cast("float64")
@@ -280,11 +279,30 @@ def _calibration_rates(
     sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
     if not sides:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    inner = [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
-    binned = rows.mutate(bin=_bin_of(value, inner)).group_by("bin").aggregate(rate=ibis._[label].cast("float64").mean())
-    counted = binned.execute()
-    rates = pd.Series(dict(zip(counted["bin"].astype(int), counted["rate"]))).reindex(range(len(inner) + 1))
-    return inner, rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
+    return [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
+
+
+def _binned_scores(table: Any, score: str, label: str, inner: list[float], threshold: float) -> pd.DataFrame:
+    """Per month, calibration bin and side of the threshold: decisions, labelled ones and positives (one scan)."""
+    rows = table.filter(table[score].notnull())
+    value = rows[score].cast("float64")
+    counted = (
+        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
+        .group_by(["__month", "bin", "decided"])
+        .aggregate(count=ibis._.count(), labelled=ibis._[label].count(), positives=ibis._[label].cast("float64").sum())
+        .execute()
+    )
+    return counted.assign(month=[month_name(key) for key in counted.pop("__month")])
+
+
+def _calibration_rates(counts: pd.DataFrame, reference: list[str], bins: int) -> np.ndarray:
+    """The observed positive rate of the labelled reference decisions in each calibration bin (a bin
+    without any: interpolated from its neighbours)."""
+    in_reference = counts[counts["month"].isin(reference)]
+    sums = in_reference.groupby("bin")[["labelled", "positives"]].sum()
+    rates = (sums["positives"] / sums["labelled"].where(sums["labelled"] > 0)).dropna()
+    rates = pd.Series(rates.to_numpy(float), index=rates.index.astype(int)).reindex(range(bins))
+    return rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
 
 
 def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -> None:
@@ -294,18 +312,11 @@ def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -
     frame[f"{name} high"] = (value + Z95 * sd).clip(0, 1)
 
 
-def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, threshold: float) -> pd.DataFrame:
-    """Expected confusion counts per month from the calibrated rates, with the spread the realised metric
-    would have if each outcome were drawn from its rate (independent Bernoulli; delta method for recall)."""
-    rows = table.filter(table[score].notnull())
-    value = rows[score].cast("float64")
-    counted = (
-        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
-        .group_by(["__month", "bin", "decided"])
-        .aggregate(count=ibis._.count())
-        .execute()
-    )
-    counts = counted.assign(month=[month_name(key) for key in counted.pop("__month")])
+def _estimated(binned: pd.DataFrame, rates: np.ndarray) -> pd.DataFrame:
+    """Expected confusion counts per month from the calibrated rates (`binned`: `_binned_scores`), with the
+    spread the realised metric would have if each outcome were drawn from its rate (independent Bernoulli;
+    delta method for recall)."""
+    counts = binned[["month", "bin", "decided", "count"]].copy()
     rate = rates[counts["bin"].to_numpy(int)]
     counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
     sums = counts.pivot_table(
@@ -345,8 +356,9 @@ def log_performance(
         raise ValueError("None of the reference months is in the decision log.")
     score, label = str(source.mapping["score"]), str(source.mapping["label"])
     counts = _realised(table, score, label, threshold)
-    inner, rates = _calibration_rates(table, score, label, reference, threshold)
-    estimated = _estimated(table, score, inner, rates, threshold).reindex(months)
+    inner = _calibration_edges(table, score, label, reference, threshold)
+    binned = _binned_scores(table, score, label, inner, threshold)
+    estimated = _estimated(binned, _calibration_rates(binned, reference, len(inner) + 1)).reindex(months)
     counts = counts.reindex(months)
     n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
     negatives = n - p
