@@ -24,6 +24,8 @@ from demo_models.monitoring.estimation import estimate_roc_auc
 from demo_models.monitoring.sources import Source, describe_source, validate_source
 
 REFERENCE_MONTHS = 3
+NUMBER_DISTINCT = 12  # a numeric column with more distinct values than this in the reference is a number
+NUMBER_SAMPLE_ROWS = 100_000  # reference rows first looked at for them
 NAN = float("nan")
 
 
@@ -76,23 +78,29 @@ def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series 
 def _reference_summary(
     table: Any, columns: list[str], reference: list[str]
 ) -> tuple[dict[str, bool], dict[str, list[float]]]:
-    """In one scan of the reference months: whether each column is a number (a numeric type with more than
-    12 distinct values there) and each number's inner PSI bin edges (its deciles there, numpy's linear
-    quantiles, duplicates merged)."""
+    """Whether each column is a number (a numeric type with more than 12 distinct values in the reference
+    months) and each number's inner PSI bin edges (its deciles there, numpy's linear quantiles, duplicates
+    merged): one scan of the reference months, after a look at their first rows."""
     typed = [column for column in columns if table[column].type().is_numeric()]
     numeric = {column: False for column in columns}
     if not typed:
         return numeric, {}
     in_reference = table.filter(table.__month.isin([month_key(m) for m in reference]))
+    # more than 12 distinct values in the first rows of the reference means more than 12 in all of it: the
+    # (costly) exact count over every reference row is left for the columns that this cheap look leaves open
+    first = in_reference.limit(NUMBER_SAMPLE_ROWS)
+    seen = first.aggregate(**{f"n{i}": first[c].nunique() for i, c in enumerate(typed)}).execute().iloc[0]
+    open_columns = {i for i in range(len(typed)) if int(seen[f"n{i}"]) <= NUMBER_DISTINCT}
     quantiles = [float(q) for q in np.linspace(0, 1, PSI_BINS + 1)]
     metrics = {}
     for i, column in enumerate(typed):
-        value = in_reference[column].cast("float64")
-        metrics.update({f"n{i}": in_reference[column].nunique(), f"q{i}": value.quantile(quantiles)})
+        metrics[f"q{i}"] = in_reference[column].cast("float64").quantile(quantiles)
+        if i in open_columns:
+            metrics[f"n{i}"] = in_reference[column].nunique()
     row = in_reference.aggregate(**metrics).execute().iloc[0]
     edges = {}
     for i, column in enumerate(typed):
-        numeric[column] = int(row[f"n{i}"]) > 12
+        numeric[column] = int(row[f"n{i}"] if i in open_columns else seen[f"n{i}"]) > NUMBER_DISTINCT
         if numeric[column]:
             edges[column] = [float(e) for e in np.unique(np.asarray(row[f"q{i}"], dtype=float))[1:-1]]
     return numeric, edges
@@ -102,28 +110,59 @@ def _number_histograms(
     table: Any, edges: dict[str, list[float]], months: list[str]
 ) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[float, float]]]:
     """Count per month and bin of every number (missing values left out), and each number's smallest and
-    largest value, all in one scan: a filtered count per column and bin."""
-    if not edges:
-        return {}, {}
+    largest value: a few numbers at a time, one scan counting each combination of their bins (fewer than
+    HISTOGRAM_GROUPS a month), summed per number here."""
+    histograms, ranges = {}, {}
+    for group in _column_groups(edges):
+        histograms_found, ranges_found = _binned_counts(table, {c: edges[c] for c in group}, months)
+        histograms.update(histograms_found)
+        ranges.update(ranges_found)
+    return histograms, ranges
+
+
+HISTOGRAM_GROUPS = 5_000  # most combinations of bins counted per month in one scan
+
+
+def _column_groups(edges: dict[str, list[float]]) -> list[list[str]]:
+    """The numbers in groups whose combinations of bins (each number's bins and 'missing') stay within
+    HISTOGRAM_GROUPS."""
+    groups: list[list[str]] = []
+    size = HISTOGRAM_GROUPS + 1
+    for column, inner in edges.items():
+        bins = len(inner) + 2
+        if size * bins > HISTOGRAM_GROUPS:
+            groups.append([])
+            size = 1
+        groups[-1].append(column)
+        size *= bins
+    return groups
+
+
+def _binned_counts(
+    table: Any, edges: dict[str, list[float]], months: list[str]
+) -> tuple[dict[str, pd.DataFrame], dict[str, tuple[float, float]]]:
+    """Count per month and bin of each number of one group, and its smallest and largest value, in one scan:
+    a GROUP BY the month and the numbers' bins (-1: missing)."""
     numbers = {f"b{c}": column for c, column in enumerate(edges)}
+    values = {key: table[column].cast("float64") for key, column in numbers.items()}
     binned = table.mutate(
-        **{key: _bin_of(table[column].cast("float64"), edges[column]) for key, column in numbers.items()}
+        **{key: ibis.ifelse(value.isnull(), -1, _bin_of(value, edges[numbers[key]])) for key, value in values.items()},
+        **{f"{key}_v": value for key, value in values.items()},
     )
-    metrics = {}
-    for key, column in numbers.items():
-        metrics.update(
-            {f"{key}_{k}": binned[column].count(where=binned[key] == k) for k in range(len(edges[column]) + 1)}
-        )
-        value = binned[column].cast("float64")
-        metrics.update({f"{key}_low": value.min(), f"{key}_high": value.max()})
-    rows = binned.group_by("__month").aggregate(**metrics).execute()
-    rows = rows.set_index(pd.Index([month_name(key) for key in rows.pop("__month")]))
+    metrics = {"n": ibis._.count()}
+    for key in numbers:
+        metrics.update({f"{key}_low": binned[f"{key}_v"].min(), f"{key}_high": binned[f"{key}_v"].max()})
+    rows = binned.group_by(["__month", *numbers]).aggregate(**metrics).execute()
+    rows["__month"] = [month_name(key) for key in rows["__month"]]
     histograms, ranges = {}, {}
     for key, column in numbers.items():
-        bins = range(len(edges[column]) + 1)
-        counts = rows[[f"{key}_{k}" for k in bins]].set_axis(list(bins), axis=1).rename_axis("month")
-        histograms[column] = counts.reindex(index=months, fill_value=0).astype(np.int64)
-        ranges[column] = (float(rows[f"{key}_low"].min()), float(rows[f"{key}_high"].max()))
+        present = rows[rows[key] >= 0]
+        bins = list(range(len(edges[column]) + 1))
+        counts = present.pivot_table(index="__month", columns=key, values="n", aggfunc="sum", fill_value=0)
+        counts = counts.reindex(index=months, columns=bins, fill_value=0).to_numpy(np.int64)
+        # column by column in memory, as the counts always were (numpy then sums them in the same order)
+        histograms[column] = pd.DataFrame(np.asfortranarray(counts), index=pd.Index(months, name="month"), columns=bins)
+        ranges[column] = (float(present[f"{key}_low"].min()), float(present[f"{key}_high"].max()))
     return histograms, ranges
 
 
@@ -187,9 +226,12 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
     """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
     labelled = table.filter(table[label].notnull() & table[score].notnull())
     scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
-    rank = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1  # ibis' rank starts at 0
-    ties = scored.s.count().over(ibis.window(group_by=[scored.m, scored.s]))
-    ranked = scored.mutate(rk=rank.cast("float64") + (ties - 1).cast("float64") / 2.0)
+    # a score's average rank among its ties is half the sum of its lowest rank (rank() + 1: ibis' starts at 0)
+    # and its highest (the rows up to it, ties included): two windows over one sort, summed as integers
+    lowest = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1
+    upto = ibis.range_window(group_by=scored.m, order_by=scored.s, preceding=None, following=0)
+    highest = scored.s.count().over(upto)
+    ranked = scored.mutate(rk=(lowest + highest).cast("int64"))
     decided = ranked.s >= threshold
     rows = (
         ranked.group_by("m")
@@ -198,7 +240,7 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
             p=ranked.y.sum(),
             pp=_as_int(decided).sum(),
             tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
-            rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0.0).sum(),
+            twice_rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0).sum(),
             low=ranked.y.min(),
             high=ranked.y.max(),
         )
@@ -207,6 +249,7 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
     frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
     if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
         raise ValueError(f"The label column {label} holds values other than 0 and 1.")
+    frame["rank_sum"] = frame.pop("twice_rank_sum").astype(np.int64) / 2  # exact: an integer or a half
     return frame.drop(columns=["low", "high"]).astype(float)
 
 
@@ -217,11 +260,9 @@ def _quantile_list(found: Any, size: int) -> np.ndarray:
     return np.asarray(found, dtype=float)
 
 
-def _calibration_rates(
-    table: Any, score: str, label: str, reference: list[str], threshold: float
-) -> tuple[list[float], np.ndarray]:
-    """Inner edges of the calibration bins and the observed positive rate in each: the threshold, and the
-    reference scores' quantiles on each side of it (half the bins each), so no bin mixes the decisions."""
+def _calibration_edges(table: Any, score: str, label: str, reference: list[str], threshold: float) -> list[float]:
+    """Inner edges of the calibration bins: the threshold, and the labelled reference scores' quantiles on
+    each side of it (half the bins each), so no bin mixes the decisions."""
     in_reference = table.__month.isin([month_key(m) for m in reference])
     rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
     value = rows[score].cast("float64")
@@ -238,11 +279,30 @@ def _calibration_rates(
     sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
     if not sides:
         raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    inner = [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
-    binned = rows.mutate(bin=_bin_of(value, inner)).group_by("bin").aggregate(rate=ibis._[label].cast("float64").mean())
-    counted = binned.execute()
-    rates = pd.Series(dict(zip(counted["bin"].astype(int), counted["rate"]))).reindex(range(len(inner) + 1))
-    return inner, rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
+    return [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
+
+
+def _binned_scores(table: Any, score: str, label: str, inner: list[float], threshold: float) -> pd.DataFrame:
+    """Per month, calibration bin and side of the threshold: decisions, labelled ones and positives (one scan)."""
+    rows = table.filter(table[score].notnull())
+    value = rows[score].cast("float64")
+    counted = (
+        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
+        .group_by(["__month", "bin", "decided"])
+        .aggregate(count=ibis._.count(), labelled=ibis._[label].count(), positives=ibis._[label].cast("float64").sum())
+        .execute()
+    )
+    return counted.assign(month=[month_name(key) for key in counted.pop("__month")])
+
+
+def _calibration_rates(counts: pd.DataFrame, reference: list[str], bins: int) -> np.ndarray:
+    """The observed positive rate of the labelled reference decisions in each calibration bin (a bin
+    without any: interpolated from its neighbours)."""
+    in_reference = counts[counts["month"].isin(reference)]
+    sums = in_reference.groupby("bin")[["labelled", "positives"]].sum()
+    rates = (sums["positives"] / sums["labelled"].where(sums["labelled"] > 0)).dropna()
+    rates = pd.Series(rates.to_numpy(float), index=rates.index.astype(int)).reindex(range(bins))
+    return rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
 
 
 def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -> None:
@@ -252,18 +312,11 @@ def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -
     frame[f"{name} high"] = (value + Z95 * sd).clip(0, 1)
 
 
-def _estimated(table: Any, score: str, inner: list[float], rates: np.ndarray, threshold: float) -> pd.DataFrame:
-    """Expected confusion counts per month from the calibrated rates, with the spread the realised metric
-    would have if each outcome were drawn from its rate (independent Bernoulli; delta method for recall)."""
-    rows = table.filter(table[score].notnull())
-    value = rows[score].cast("float64")
-    counted = (
-        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
-        .group_by(["__month", "bin", "decided"])
-        .aggregate(count=ibis._.count())
-        .execute()
-    )
-    counts = counted.assign(month=[month_name(key) for key in counted.pop("__month")])
+def _estimated(binned: pd.DataFrame, rates: np.ndarray) -> pd.DataFrame:
+    """Expected confusion counts per month from the calibrated rates (`binned`: `_binned_scores`), with the
+    spread the realised metric would have if each outcome were drawn from its rate (independent Bernoulli;
+    delta method for recall)."""
+    counts = binned[["month", "bin", "decided", "count"]].copy()
     rate = rates[counts["bin"].to_numpy(int)]
     counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
     sums = counts.pivot_table(
@@ -303,8 +356,9 @@ def log_performance(
         raise ValueError("None of the reference months is in the decision log.")
     score, label = str(source.mapping["score"]), str(source.mapping["label"])
     counts = _realised(table, score, label, threshold)
-    inner, rates = _calibration_rates(table, score, label, reference, threshold)
-    estimated = _estimated(table, score, inner, rates, threshold).reindex(months)
+    inner = _calibration_edges(table, score, label, reference, threshold)
+    binned = _binned_scores(table, score, label, inner, threshold)
+    estimated = _estimated(binned, _calibration_rates(binned, reference, len(inner) + 1)).reindex(months)
     counts = counts.reindex(months)
     n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
     negatives = n - p
