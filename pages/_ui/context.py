@@ -12,6 +12,7 @@ import streamlit as st
 from demo_models import settings
 from demo_models.builtin.first_start import ReadOnlyRegistry
 from demo_models.iterations.registry import IterationCard, RegistryError, list_iterations
+from demo_models.service.background_delivery import start_background_delivery
 from demo_models.vocabulary import UseCase, get_use_case
 from feedback.store.database import FeedbackStore
 from feedback.store.telemetry import record_event
@@ -81,6 +82,7 @@ def setup_page(title: str, titled: bool = False) -> PageContext:
     registry_dir = settings.registry_dir()
     read_only_registry = _prepare_registry(registry_dir, titled)
     render_outage_banner(str(registry_dir), settings.db_url())
+    start_background_delivery(settings.db_url())  # INVOLVE_NOTIFY_BACKGROUND: once per server process
     all_cards = list_iterations(registry_dir=registry_dir)
     if not all_cards:
         st.error(md("No iteration is registered in {}. {}", registry_dir, read_only_registry or ""))
