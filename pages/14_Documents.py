@@ -91,7 +91,7 @@ old = next((t.text for t in history if f"v{t.version}" == shown_version), None)
 st.code(old if old is not None else current_wording(None, use_case.name).text, language=None, wrap_lines=True)
 
 render_statements(store, scored, wording, actor)
-render_batch(store, scored, actor)
+render_batch(ctx, store, scored, actor)
 render_records(store, scored, wording, actor)
 
 # --- the audit log ------------------------------------------------------------------------------------

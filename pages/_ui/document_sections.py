@@ -32,6 +32,7 @@ from feedback.records import FeedbackError
 from feedback.store.database import FeedbackStore, StoreError
 from feedback.store.decision_records import find_record, list_records
 from feedback.store.notice_templates import statement_history
+from pages._ui.context import PageContext
 from pages._ui.flash import confirm_and_rerun
 from pages._ui.notice_window import WINDOW, choose_scope, connected_log, render_window_batch
 from pages._ui.text import md
@@ -81,12 +82,12 @@ def render_statements(store: FeedbackStore, scored: ScoredIteration, wording: No
     st.dataframe(statement_versions_table(statement_history(store, use_case.name), use_case.name), hide_index=True)
 
 
-def render_batch(store: FeedbackStore, scored: ScoredIteration, actor: Actor) -> None:
+def render_batch(ctx: PageContext, store: FeedbackStore, scored: ScoredIteration, actor: Actor) -> None:
     """A button writing the notices of every declined evaluation case of the iteration, or of the declines it made
     in a window of the connected decision log, as a ZIP, with progress."""
     st.header("Batch of notices")
     card, use_case = scored.card, scored.use_case
-    source = connected_log(use_case.name)
+    source = connected_log(ctx)
     if choose_scope(source) == WINDOW:
         allowed = actor.role in PERMISSIONS[WRITE_BATCHES]
         render_window_batch(store, scored, source, actor, allowed)

@@ -220,17 +220,26 @@ def monthly_drift_of(ctx: PageContext, card: IterationCard, reference: list[str]
     return _monthly_drift(key_of(ctx, card), card.threshold, settings.monitor_rows(), tuple(reference))
 
 
+def decision_log_of(ctx: PageContext, use_case: str) -> Source | None:
+    """The decision log connected to `use_case`, None when none is; the built-in fraud use case's log is
+    written and connected on first use, scored by its first iteration. Raises what reading the sources raises."""
+    from demo_models.monitoring.sources import load_source
+
+    source = load_source(use_case)
+    if source is None and use_case == "fraud" and ctx.cards:
+        source = _builtin_fraud_log(key_of(ctx, ctx.cards[0]), settings.monitor_rows())
+    return source
+
+
 def log_summary_of(ctx: PageContext, card: IterationCard) -> LogSummary | None:
     """The decision log connected to the use case, summarised at the iteration's threshold (cached until
     one of its files changes); None when none is connected. The built-in fraud use case's log is written
     and connected on first use, scored by its first iteration."""
     from demo_models.monitoring.aggregates import LogSummary
-    from demo_models.monitoring.sources import Source, load_source, sources_file
+    from demo_models.monitoring.sources import Source, sources_file
 
     try:
-        source = load_source(card.use_case)
-        if source is None and card.use_case == "fraud" and ctx.cards:
-            source = _builtin_fraud_log(key_of(ctx, ctx.cards[0]), settings.monitor_rows())
+        source = decision_log_of(ctx, card.use_case)
     except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
         log.warning("the decision-log sources cannot be read: %s", err)
         return LogSummary(Source("toml", str(sources_file())), [f"The sources file could not be read ({err})."])

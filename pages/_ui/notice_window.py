@@ -18,10 +18,12 @@ from demo_models.monitoring.log_notices import (
     read_window_declines,
     window_name,
 )
-from demo_models.monitoring.sources import Source, load_source
+from demo_models.monitoring.sources import Source
 from demo_models.presentation.notices import NoticeError
 from feedback.access import AccessError, Actor
 from feedback.store.database import FeedbackStore, StoreError
+from pages._ui.context import PageContext
+from pages._ui.loaders import decision_log_of
 from pages._ui.text import md
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,11 @@ log = logging.getLogger(__name__)
 EVALUATION, WINDOW = "Evaluation cases", "Decision log window"
 
 
-def connected_log(use_case: str) -> Source | None:
-    """The use case's decision-log source, or None when none is connected (or the sources file is unreadable)."""
+def connected_log(ctx: PageContext) -> Source | None:
+    """The use case's decision-log source (the built-in fraud log written on first use, as Monitoring does), or
+    None when none is connected (or the sources file is unreadable)."""
     try:
-        return load_source(use_case)
+        return decision_log_of(ctx, ctx.use_case.name)
     except (tomllib.TOMLDecodeError, KeyError, OSError) as err:
         log.warning("the decision-log sources cannot be read: %s", err)
         return None

@@ -74,3 +74,12 @@ def test_without_a_log_the_batch_covers_the_evaluation_cases(app_env):
     assert not [r for r in at.radio if r.key == "batch_scope"]
     assert any("No decision log is connected to this use case" in c.value for c in at.caption)
     assert at.button(key="batch_write").label.startswith("Write the ")
+
+
+def test_the_built_in_fraud_log_is_offered_before_monitoring_was_ever_opened(app_env):
+    at = open_app(PAGE, user=CLEO, use_case="fraud", iteration="v1")  # no log written yet: Documents writes it
+    assert not at.exception
+    assert [r for r in at.radio if r.key == "batch_scope"]
+    at.radio(key="batch_scope").set_value("Decision log window").run()
+    assert not at.exception
+    assert any("The decisions v1 made" in c.value for c in at.caption)
