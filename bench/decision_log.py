@@ -64,7 +64,7 @@ COPY (
 
 MONITOR = """
 import json, resource, sys, time
-from demo_models.monitoring.aggregates import summarise_log
+from demo_models.monitoring.log_summary import summarise_log
 from demo_models.monitoring.sources import Source
 folder, mapping, threshold = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
 times = []

@@ -16,12 +16,10 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
-from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, first_line, month_key, month_name, open_log
-from demo_models.monitoring.estimation import estimate_roc_auc
-from demo_models.monitoring.sources import Source, describe_source, validate_source
+from demo_models.monitoring.engines import month_key, month_name, open_log
+from demo_models.monitoring.sources import Source, describe_source
 
 REFERENCE_MONTHS = 3
 NUMBER_DISTINCT = 12  # a numeric column with more distinct values than this in the reference is a number
@@ -43,29 +41,29 @@ class LogAggregates:
     tests: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def _as_int(condition: Any) -> Any:
+def as_int(condition: Any) -> Any:
     """1 where the condition holds, else 0 (PostgreSQL casts no boolean to a number)."""
     return ibis.ifelse(condition, 1, 0)
 
 
-def _bin_of(value: Any, inner: list[float]) -> Any:
+def bin_of(value: Any, inner: list[float]) -> Any:
     """The bin of a number among the inner edges: how many edges it reaches (numpy's searchsorted, right)."""
     code = ibis.literal(0, "int64")
     for edge in inner:
-        code = code + _as_int(value >= edge)
+        code = code + as_int(value >= edge)
     return code
 
 
 def list_months(source: Source) -> pd.Series:
     """Decisions per month of the log ('YYYY-MM')."""
-    return _months(open_log(source))[0]
+    return count_months(open_log(source))[0]
 
 
-def _months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series | None]:
+def count_months(table: Any, label: str | None = None) -> tuple[pd.Series, pd.Series | None]:
     """Decisions per month and, with a label column, the share of them labelled: one scan."""
     metrics = {"n": ibis._.count()}
     if label:
-        metrics["labelled"] = _as_int(table[label].notnull()).sum()
+        metrics["labelled"] = as_int(table[label].notnull()).sum()
     rows = table.group_by("__month").aggregate(**metrics).order_by("__month").execute()
     index = pd.Index([month_name(key) for key in rows["__month"]], name="month")
     decisions = pd.Series(rows["n"].astype(int).to_numpy(), index=index, name="decisions", dtype=int)
@@ -146,7 +144,7 @@ def _binned_counts(
     numbers = {f"b{c}": column for c, column in enumerate(edges)}
     values = {key: table[column].cast("float64") for key, column in numbers.items()}
     binned = table.mutate(
-        **{key: ibis.ifelse(value.isnull(), -1, _bin_of(value, edges[numbers[key]])) for key, value in values.items()},
+        **{key: ibis.ifelse(value.isnull(), -1, bin_of(value, edges[numbers[key]])) for key, value in values.items()},
         **{f"{key}_v": value for key, value in values.items()},
     )
     metrics = {"n": ibis._.count()}
@@ -185,7 +183,7 @@ def log_aggregates(
     source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months).
     `table`: the log already opened with `open_log`, if it is."""
     table = open_log(source) if table is None else table
-    months_found, labelled = _months(table, source.mapping.get("label") or None)
+    months_found, labelled = count_months(table, source.mapping.get("label") or None)
     months = list(months_found.index)
     if not months:
         raise ValueError(f"The decision log at {describe_source(source)} has no decisions.")
@@ -203,212 +201,3 @@ def log_aggregates(
     )
     found_tests = tests_by_month(table, histograms, numeric, reference, ranges) if tests else {}
     return LogAggregates(months_found, labelled, histograms, psi, reference, found_tests)
-
-
-CALIBRATION_BINS = 20  # reference score quantiles whose observed rate calibrates the scores (CBPE)
-Z95 = 1.959963984540054  # the normal quantile of a 95 % two-sided interval
-
-
-@dataclass(frozen=True)
-class LogPerformance:
-    """Month by month: performance measured on the labelled decisions (`realised`: cases, labelled,
-    actual positive rate, positive rate, recall and precision with 95 % Wilson intervals (`recall low`,
-    `recall high` …), ROC AUC; NaN where undefined) and estimated on every decision from the calibrated
-    scores (`estimated`: cases, positive rate, recall, precision and accuracy, each with the 95 % interval
-    the realised figure would fall in if the reference link between score and outcome holds)."""
-
-    realised: pd.DataFrame
-    estimated: pd.DataFrame
-    threshold: float
-
-
-def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFrame:
-    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
-    labelled = table.filter(table[label].notnull() & table[score].notnull())
-    scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
-    # a score's average rank among its ties is half the sum of its lowest rank (rank() + 1: ibis' starts at 0)
-    # and its highest (the rows up to it, ties included): two windows over one sort, summed as integers
-    lowest = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1
-    upto = ibis.range_window(group_by=scored.m, order_by=scored.s, preceding=None, following=0)
-    highest = scored.s.count().over(upto)
-    ranked = scored.mutate(rk=(lowest + highest).cast("int64"))
-    decided = ranked.s >= threshold
-    rows = (
-        ranked.group_by("m")
-        .aggregate(
-            n=ranked.count(),
-            p=ranked.y.sum(),
-            pp=_as_int(decided).sum(),
-            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
-            twice_rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0).sum(),
-            low=ranked.y.min(),
-            high=ranked.y.max(),
-        )
-        .execute()
-    )
-    frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
-    if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
-        raise ValueError(f"The label column {label} holds values other than 0 and 1.")
-    frame["rank_sum"] = frame.pop("twice_rank_sum").astype(np.int64) / 2  # exact: an integer or a half
-    return frame.drop(columns=["low", "high"]).astype(float)
-
-
-def _quantile_list(found: Any, size: int) -> np.ndarray:
-    """A list quantile's values as floats (all NaN where the engine found no row: NULL)."""
-    if found is None or (np.ndim(found) == 0 and pd.isna(found)):
-        return np.full(size, NAN)
-    return np.asarray(found, dtype=float)
-
-
-def _calibration_edges(table: Any, score: str, label: str, reference: list[str], threshold: float) -> list[float]:
-    """Inner edges of the calibration bins: the threshold, and the labelled reference scores' quantiles on
-    each side of it (half the bins each), so no bin mixes the decisions."""
-    in_reference = table.__month.isin([month_key(m) for m in reference])
-    rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
-    value = rows[score].cast("float64")
-    quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
-    found = (
-        rows.aggregate(
-            below=value.quantile(quantiles, where=value < threshold),
-            above=value.quantile(quantiles, where=value >= threshold),
-        )
-        .execute()
-        .iloc[0]
-    )
-    below, above = (_quantile_list(found[side], len(quantiles)) for side in ("below", "above"))
-    sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
-    if not sides:
-        raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    return [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
-
-
-def _binned_scores(table: Any, score: str, label: str, inner: list[float], threshold: float) -> pd.DataFrame:
-    """Per month, calibration bin and side of the threshold: decisions, labelled ones and positives (one scan)."""
-    rows = table.filter(table[score].notnull())
-    value = rows[score].cast("float64")
-    counted = (
-        rows.mutate(bin=_bin_of(value, inner), decided=_as_int(value >= threshold))
-        .group_by(["__month", "bin", "decided"])
-        .aggregate(count=ibis._.count(), labelled=ibis._[label].count(), positives=ibis._[label].cast("float64").sum())
-        .execute()
-    )
-    return counted.assign(month=[month_name(key) for key in counted.pop("__month")])
-
-
-def _calibration_rates(counts: pd.DataFrame, reference: list[str], bins: int) -> np.ndarray:
-    """The observed positive rate of the labelled reference decisions in each calibration bin (a bin
-    without any: interpolated from its neighbours)."""
-    in_reference = counts[counts["month"].isin(reference)]
-    sums = in_reference.groupby("bin")[["labelled", "positives"]].sum()
-    rates = (sums["positives"] / sums["labelled"].where(sums["labelled"] > 0)).dropna()
-    rates = pd.Series(rates.to_numpy(float), index=rates.index.astype(int)).reindex(range(bins))
-    return rates.astype(float).interpolate(limit_direction="both").to_numpy(float)
-
-
-def _interval(frame: pd.DataFrame, name: str, value: pd.Series, sd: pd.Series) -> None:
-    """Add the metric and its 95 % normal interval (value ± 1.96 sd, within 0-1) as three columns."""
-    frame[name] = value
-    frame[f"{name} low"] = (value - Z95 * sd).clip(0, 1)
-    frame[f"{name} high"] = (value + Z95 * sd).clip(0, 1)
-
-
-def _estimated(binned: pd.DataFrame, rates: np.ndarray) -> pd.DataFrame:
-    """Expected confusion counts per month from the calibrated rates (`binned`: `_binned_scores`), with the
-    spread the realised metric would have if each outcome were drawn from its rate (independent Bernoulli;
-    delta method for recall)."""
-    counts = binned[["month", "bin", "decided", "count"]].copy()
-    rate = rates[counts["bin"].to_numpy(int)]
-    counts["expected"], counts["variance"] = counts["count"] * rate, counts["count"] * rate * (1 - rate)
-    sums = counts.pivot_table(
-        index="month", columns="decided", values=["count", "expected", "variance"], aggfunc="sum", fill_value=0.0
-    ).reindex(columns=pd.MultiIndex.from_product([["count", "expected", "variance"], [0, 1]]), fill_value=0.0)
-    pp, tp, var_tp = sums[("count", 1)], sums[("expected", 1)], sums[("variance", 1)]
-    fn, var_fn = sums[("expected", 0)], sums[("variance", 0)]
-    n = pp + sums[("count", 0)]
-    estimated = pd.DataFrame({"cases": n.astype(int), "positive rate": pp / n}).rename_axis("month")
-    positives = tp + fn
-    recall_sd = np.sqrt(fn**2 * var_tp + tp**2 * var_fn) / positives**2
-    _interval(estimated, "recall", (tp / positives).where(positives > 0), recall_sd)
-    _interval(estimated, "precision", (tp / pp).where(pp > 0), np.sqrt(var_tp) / pp)
-    accuracy = (tp + (sums[("count", 0)] - fn)) / n
-    _interval(estimated, "accuracy", accuracy, np.sqrt(var_tp + var_fn) / n)
-    return estimated.join(estimate_roc_auc(counts[["month", "bin", "count"]], rates))
-
-
-def log_performance(
-    source: Source,
-    threshold: float,
-    reference: list[str] | None = None,
-    table: Any | None = None,
-    months: list[str] | None = None,
-) -> LogPerformance:
-    """Performance by month at the iteration's threshold: measured where labels are in, and estimated for
-    every month by confidence-based performance estimation (CBPE: each score replaced by the observed rate
-    of its reference bin — quantiles on each side of the threshold — then expected confusion counts). The
-    estimate assumes the link between score and outcome is the reference months' (no concept drift).
-    `table` and `months`: the log already opened with `open_log` and its months, if they are."""
-    if not source.mapping.get("label"):
-        raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
-    table = open_log(source) if table is None else table
-    months = list(_months(table)[0].index) if months is None else months
-    reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
-    if not reference:
-        raise ValueError("None of the reference months is in the decision log.")
-    score, label = str(source.mapping["score"]), str(source.mapping["label"])
-    counts = _realised(table, score, label, threshold)
-    inner = _calibration_edges(table, score, label, reference, threshold)
-    binned = _binned_scores(table, score, label, inner, threshold)
-    estimated = _estimated(binned, _calibration_rates(binned, reference, len(inner) + 1)).reindex(months)
-    counts = counts.reindex(months)
-    n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
-    negatives = n - p
-    realised = pd.DataFrame(
-        {
-            "cases": estimated["cases"],
-            "labelled": n.fillna(0).astype(int),
-            "actual positive rate": p / n,
-            "positive rate": pp / n,
-        },
-        index=pd.Index(months, name="month"),
-    )
-    for name, hits, trials in (("recall", tp, p), ("precision", tp, pp)):
-        realised[name] = (hits / trials).where(trials > 0)
-        bounds = [
-            wilson_interval(int(h), int(t)) if t > 0 else (NAN, NAN) for h, t in zip(hits.fillna(0), trials.fillna(0))
-        ]
-        realised[f"{name} low"], realised[f"{name} high"] = [b[0] for b in bounds], [b[1] for b in bounds]
-    auc = (counts["rank_sum"] - p * (p + 1) / 2) / (p * negatives)
-    realised["ROC AUC"] = auc.where((p > 0) & (negatives > 0))
-    return LogPerformance(realised, estimated, float(threshold))
-
-
-@dataclass(frozen=True)
-class LogSummary:
-    """What Monitoring shows of a connected decision log: the source's problems (nothing else when it has
-    any), its aggregates, and its performance by month (None, with why, without usable labels)."""
-
-    source: Source
-    problems: list[str]
-    aggregates: LogAggregates | None = None
-    performance: LogPerformance | None = None
-    why_no_performance: str = ""
-
-
-def summarise_log(source: Source, threshold: float) -> LogSummary:
-    """Validate the decision log and, when it can be monitored, aggregate it and measure its performance
-    at the threshold; every failure is a sentence, never an exception."""
-    problems = validate_source(source)
-    if problems:
-        return LogSummary(source, problems)
-    try:
-        table = open_log(source)  # one connection for every aggregate of the page
-        aggregates = log_aggregates(source, list(source.reference) or None, table=table)
-    except EngineError as error:
-        return LogSummary(source, [str(error)])
-    except ENGINE_ERRORS as error:  # the engine's own errors (duckdb.Error, psycopg.Error, …): one sentence
-        return LogSummary(source, [f"The decision log could not be aggregated: {first_line(error)}"])
-    try:
-        performance = log_performance(source, threshold, aggregates.reference, table, list(aggregates.decisions.index))
-    except ENGINE_ERRORS as error:  # ValueError says why; an engine's error is shown as its first line
-        return LogSummary(source, [], aggregates, None, first_line(error))
-    return LogSummary(source, [], aggregates, performance)

@@ -9,7 +9,7 @@ import math
 from demo_models.formats import format_number, format_share
 from demo_models.metrics.drift import BANDS
 from demo_models.metrics.performance import metric_labels
-from demo_models.monitoring.aggregates import LogSummary
+from demo_models.monitoring.log_summary import LogSummary
 from demo_models.vocabulary import UseCase
 from feedback.announcements import Announcement, monitoring_alert
 from feedback.goals import Criterion, judge

@@ -8,7 +8,7 @@ import pandas as pd
 
 from demo_models.formats import UNDEFINED, format_count, format_number, format_share
 from demo_models.metrics.performance import metric_labels
-from demo_models.monitoring.aggregates import LogPerformance
+from demo_models.monitoring.log_performance import LogPerformance
 from demo_models.vocabulary import UseCase
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.metrics.cohort_compare import CohortChange
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
-    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.log_summary import LogSummary
     from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
     from demo_models.presentation.chart_text import ChartText
@@ -173,7 +173,7 @@ def _monthly_drift(key: IterationKey, threshold: float, rows: int, reference: tu
 def _log_summary(
     kind: str, path: str, mapping: str, reference: tuple, table: str, engine: str, signature: tuple, threshold: float
 ) -> LogSummary:
-    from demo_models.monitoring.aggregates import summarise_log
+    from demo_models.monitoring.log_summary import summarise_log
 
     return summarise_log(source_of_key((kind, path, mapping, reference, table, engine)), threshold)
 
@@ -235,7 +235,7 @@ def log_summary_of(ctx: PageContext, card: IterationCard) -> LogSummary | None:
     """The decision log connected to the use case, summarised at the iteration's threshold (cached until
     one of its files changes); None when none is connected. The built-in fraud use case's log is written
     and connected on first use, scored by its first iteration."""
-    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.log_summary import LogSummary
     from demo_models.monitoring.sources import Source, sources_file
 
     try:

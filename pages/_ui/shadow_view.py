@@ -17,7 +17,7 @@ from pages._ui.text import md, plain
 if TYPE_CHECKING:
     from demo_models.iterations.registry import IterationCard
     from demo_models.iterations.scoring import ScoredIteration
-    from demo_models.monitoring.aggregates import LogSummary
+    from demo_models.monitoring.log_summary import LogSummary
     from demo_models.monitoring.shadow import Shadow
     from feedback.goals import CostMatrix
     from pages._ui.context import PageContext

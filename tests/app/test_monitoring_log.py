@@ -3,7 +3,7 @@ the numbers shown are those of the domain on the same log, and a bad source is a
 
 import numpy as np
 
-from demo_models.monitoring.aggregates import log_performance
+from demo_models.monitoring.log_performance import log_performance
 from demo_models.monitoring.sources import Source, save_source
 from tests.app.apptest import open_app
 from tests.unit.monitoring.conftest import LOG_MAPPING, make_log

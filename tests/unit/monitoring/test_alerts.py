@@ -4,8 +4,8 @@ estimated before the outcomes are in), each posted once on the notice board, eve
 import threading
 
 from demo_models.metrics.drift import BANDS
-from demo_models.monitoring.aggregates import summarise_log
 from demo_models.monitoring.alerts import find_alerts
+from demo_models.monitoring.log_summary import summarise_log
 from demo_models.monitoring.sources import Source
 from demo_models.vocabulary import get_use_case
 from feedback.store.announcements import list_announcements, record_alerts

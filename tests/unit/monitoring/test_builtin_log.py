@@ -6,9 +6,9 @@ import pytest
 
 from demo_models.iterations.registry import load_iteration
 from demo_models.iterations.scoring import ScoredIteration
-from demo_models.monitoring.aggregates import summarise_log
 from demo_models.monitoring.alerts import find_alerts
 from demo_models.monitoring.builtin_log import AS_OF, ensure_fraud_log
+from demo_models.monitoring.log_summary import summarise_log
 from demo_models.monitoring.sources import Source, load_source, save_source
 from demo_models.vocabulary import get_use_case
 

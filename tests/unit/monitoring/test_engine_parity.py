@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo_models.monitoring.aggregates import log_aggregates, log_performance
+from demo_models.monitoring.aggregates import log_aggregates
+from demo_models.monitoring.log_performance import log_performance
 from demo_models.monitoring.sources import Source
 from tests.unit.monitoring.conftest import LOG_MAPPING, make_log
 from tests.unit.monitoring.pg_logs import pg_log, pg_url, sql_source

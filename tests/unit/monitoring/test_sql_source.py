@@ -5,8 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from demo_models.monitoring.aggregates import list_months, log_aggregates, log_performance, summarise_log
+from demo_models.monitoring.aggregates import list_months, log_aggregates
 from demo_models.monitoring.engines import EngineError, connect_engine, engine_label, safe_url
+from demo_models.monitoring.log_performance import log_performance
+from demo_models.monitoring.log_summary import summarise_log
 from demo_models.monitoring.sources import Source, describe_source, load_source, save_source, validate_source
 from tests.unit.monitoring.conftest import LOG_MAPPING, make_log
 from tests.unit.monitoring.pg_logs import pg_log, sql_source
