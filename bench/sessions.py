@@ -6,14 +6,19 @@ prepared once in the foreground) and, for the same load, a second server running
 websocket sessions — each speaking Streamlit's own protocol, as a browser tab does: a `rerun_script`
 back-message, then every forward-message until `script_finished` — rerun the page back to back for
 --seconds, while one more session reruns the one-widget page on the other server. A rerun sends no
-widget states, so it is the page as a freshly opened tab shows it (its defaults), not the rerun after
-moving one widget. Reported per row:
+widget states, so it is the whole page as a freshly opened tab shows it (its defaults), not the rerun after
+moving one widget (that is --move). Reported per row:
 p50 / p95 of a rerun, reruns per second over all sessions, and the one-widget page's p50 / p95 under
 that load with the ratio of the p95s. AppTest cannot run sessions in parallel threads, hence the
 real server.
 
     .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--processes 1 2 4]
-        [--page What_if --page Explore --page Compare] [--seconds 20] [--data DIR] [--heavy]
+        [--page What_if --page Explore --page Compare] [--seconds 20] [--data DIR] [--heavy] [--move]
+
+--move makes each rerun the one a person moving an input causes: the page's first number input (with room to
+move) set to one of two other values in turn, sent as the browser sends it — a rerun of the fragment holding the
+input, with its new value (What-if's inputs and results are one fragment), or of the whole page when it is in no
+fragment. Only that widget's state is sent; the others keep theirs on the server.
 
 --page one-widget runs the sessions on the one-widget page itself: Streamlit's own floor for that many
 sessions in one process, to read the app's figures against.
@@ -46,7 +51,10 @@ from streamlit_server import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
 FINISHED = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].enum_type.values_by_name
-DONE = {FINISHED["FINISHED_SUCCESSFULLY"].number, FINISHED["FINISHED_WITH_COMPILE_ERROR"].number}
+DONE = {
+    FINISHED[name].number
+    for name in ("FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+}
 ONE_WIDGET = 'import streamlit as st\nst.slider("A number", 0, 10, 5)\n'
 HEAVY = """
 import tempfile
@@ -70,12 +78,26 @@ def _serve(script: str, data: Path) -> tuple[subprocess.Popen, str]:
     return server, url.replace("http://", "ws://") + "/_stcore/stream"
 
 
-async def _run(ws, page_hash: str) -> tuple[float, ForwardMsg | None]:
-    """One rerun of the page: seconds until it finished, and the message listing the pages if one came."""
+async def _run(ws, page_hash: str, move: dict | None = None) -> tuple[float, ForwardMsg | None]:
+    """One rerun of the page: seconds until it finished, and the message listing the pages if one came.
+
+    move: None for a rerun of the whole page with no widget state (a freshly opened tab); else a number input
+    (from `_number_input`) set to its next value, sent as the browser sends a moved input: a rerun of the
+    fragment holding it (the whole page when it is in none) with that widget's new value."""
     back = BackMsg()
     back.rerun_script.query_string = ""
     back.rerun_script.page_script_hash = page_hash
     back.rerun_script.widget_states.SetInParent()
+    if move is not None and move["id"] is not None:
+        move["turn"] += 1
+        state = back.rerun_script.widget_states.widgets.add()
+        state.id = move["id"]
+        value = move["values"][move["turn"] % 2]
+        if move["integer"]:
+            state.int_value = int(value)
+        else:
+            state.double_value = float(value)
+        back.rerun_script.fragment_id = move["fragment_id"]
     start = time.perf_counter()
     await ws.send(back.SerializeToString())
     new_session = None
@@ -85,8 +107,26 @@ async def _run(ws, page_hash: str) -> tuple[float, ForwardMsg | None]:
         kind = message.WhichOneof("type")
         if kind in ("new_session", "navigation"):
             new_session = message if kind == "navigation" or new_session is None else new_session
+        elif kind == "delta" and move is not None and move.get("id") is None:
+            _note_number_input(message.delta, move)
         elif kind == "script_finished" and message.script_finished in DONE:
             return time.perf_counter() - start, new_session
+
+
+def _note_number_input(delta, move: dict) -> None:
+    """Keep the first number input with room to move: its id, its fragment and two values other than its own."""
+    if delta.WhichOneof("type") != "new_element" or delta.new_element.WhichOneof("type") != "number_input":
+        return
+    widget = delta.new_element.number_input
+    value = widget.value if widget.HasField("value") else widget.default if widget.HasField("default") else None
+    if value is None or not widget.has_max or value + 2 * widget.step > widget.max:
+        return
+    move.update(
+        id=widget.id,
+        fragment_id=delta.fragment_id,
+        integer=widget.data_type == widget.INT,
+        values=(value + widget.step, value + 2 * widget.step),
+    )
 
 
 async def _pages(url: str) -> dict[str, str]:
@@ -99,26 +139,36 @@ async def _pages(url: str) -> dict[str, str]:
     return {p.url_pathname or "Home": p.page_script_hash for p in pages}
 
 
-async def _session(url: str, page_hash: str, clock: dict, times: list[float], ready: list[bool]) -> None:
+async def _session(
+    url: str, page_hash: str, clock: dict, times: list[float], ready: list[bool], moves: bool = False
+) -> None:
     async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
-        await _run(ws, page_hash)  # the first view: loads and caches; not counted
+        move = {"id": None, "turn": 0} if moves else None
+        await _run(ws, page_hash, move)  # the first view: loads and caches (and finds the input to move); not counted
+        if move is not None and move["id"] is None:
+            raise SystemExit("--move: the page shows no number input with room to move")
         ready.append(True)
         while not clock["started"]:
             await asyncio.sleep(0.01)
         while time.perf_counter() < clock["until"]:
-            seconds, _ = await _run(ws, page_hash)
+            seconds, _ = await _run(ws, page_hash, move)
             times.append(seconds)
 
 
-async def measure(urls: list[str], page_hash: str, sessions: int, reference: tuple[str, str], seconds: float) -> dict:
+async def measure(
+    urls: list[str], page_hash: str, sessions: int, reference: tuple[str, str], seconds: float, moves: bool = False
+) -> dict:
     """`sessions` sessions rerunning one page for `seconds`, spread round-robin over the app processes at
-    `urls` (as the sticky balancer spreads browsers), and one on the reference page meanwhile."""
+    `urls` (as the sticky balancer spreads browsers), and one on the reference page meanwhile; with `moves`
+    each rerun moves one of the page's number inputs (the reference page is rerun whole, as moving its
+    slider does)."""
     clock = {"started": False, "until": float("inf")}
     times: list[list[float]] = [[] for _ in range(sessions)]
     ref_times: list[float] = []
     ready: list[bool] = []
     tasks = [
-        asyncio.create_task(_session(urls[i % len(urls)], page_hash, clock, t, ready)) for i, t in enumerate(times)
+        asyncio.create_task(_session(urls[i % len(urls)], page_hash, clock, t, ready, moves))
+        for i, t in enumerate(times)
     ]
     tasks.append(asyncio.create_task(_session(*reference, clock, ref_times, ready)))
     deadline = time.perf_counter() + 600
@@ -167,6 +217,11 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--data", type=Path, default=None, help="a data dir (prepared if empty)")
+    parser.add_argument(
+        "--move",
+        action="store_true",
+        help="each rerun moves the page's first number input, as a person does (a fragment rerun where it is in one)",
+    )
     parser.add_argument("--heavy", action="store_true", help="a registration running in another process meanwhile")
     parser.add_argument(
         "--processes", type=int, nargs="+", default=[1], help="app processes the sessions are spread over (e.g. 1 2 4)"
@@ -196,6 +251,7 @@ def main() -> None:
         print(
             f"{os.cpu_count()} cores; {args.seconds:.0f} s per row; load average {load:.1f} at the start"
             + ("; a registration runs in another process meanwhile" if heavy else "")
+            + ("; each rerun moves a number input" if args.move else "; each rerun is the whole page")
         )
         print(
             f"{'page':10s} {'processes':>9s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s}   "
@@ -208,7 +264,8 @@ def main() -> None:
                         urls, page_hash = [ref_url], ref_hash
                     else:
                         urls, page_hash = app_urls[:processes], pages[page]
-                    r = asyncio.run(measure(urls, page_hash, n, (ref_url, ref_hash), args.seconds))
+                    moves = args.move and page != "one-widget"
+                    r = asyncio.run(measure(urls, page_hash, n, (ref_url, ref_hash), args.seconds, moves))
                     print(
                         f"{page:10s} {processes:9d} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
                         f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",

@@ -41,15 +41,11 @@ case_id = st.selectbox(
     index=case_ids.index(remembered) if remembered in case_ids else 0,
     key="whatif_case",
 )
-original = scored.features.loc[[case_id]]
 
 
 @st.cache_resource(max_entries=16)
 def _specs(use_case_name: str, version: str, created: str, _scored) -> dict:
     return {spec.column: spec for spec in input_specs(_scored)}
-
-
-specs = _specs(use_case.name, card.version, card.created, scored)
 
 
 @st.cache_resource(max_entries=64)
@@ -69,130 +65,144 @@ def _widget_value(spec, value):
     return (int(value) if spec.integer else float(value)) if spec.numeric else value
 
 
-pending = st.session_state.pop("_whatif_pending", None)
-if pending:
-    for column, value in pending.items():
-        st.session_state[f"whatif_{case_id}_{column}"] = _widget_value(specs[column], value)
-if st.button("Back to the original inputs", key="whatif_reset"):
-    for column in original.columns:
-        st.session_state.pop(f"whatif_{case_id}_{column}", None)
+@st.fragment
+def _render_what_if(ctx, scored, case_id: str) -> None:
+    """The inputs, the score and reasons before and after, the counterfactual and the feedback: a fragment, so
+    moving an input reruns this part alone, not the sidebar and the pickers above it."""
+    use_case, card = ctx.use_case, ctx.card
+    original = scored.features.loc[[case_id]]
+    specs = _specs(use_case.name, card.version, card.created, scored)
+    pending = st.session_state.pop("_whatif_pending", None)
+    if pending:
+        for column, value in pending.items():
+            st.session_state[f"whatif_{case_id}_{column}"] = _widget_value(specs[column], value)
+    if st.button("Back to the original inputs", key="whatif_reset"):
+        for column in original.columns:
+            st.session_state.pop(f"whatif_{case_id}_{column}", None)
 
-left, right = st.columns([1, 2])
-values = {}
-with left:
-    st.header("Inputs")
-    for column in original.columns:
-        spec, value = specs[column], original.iloc[0][column]
-        key = f"whatif_{case_id}_{column}"
-        st.session_state.setdefault(key, _widget_value(spec, value))
-        label = use_case.label(column) + (" (protected)" if column in card.protected_attributes else "")
-        if spec.numeric:
-            cast = int if spec.integer else float
-            low, high = (spec.low, spec.high) if is_missing(value) else (min(spec.low, value), max(spec.high, value))
-            new = st.number_input(
-                plain(label),
-                min_value=cast(low),
-                max_value=cast(high),
-                step=cast(spec.step),
-                key=key,
-                value=None if spec.allows_missing else "min",
-                placeholder="missing" if spec.allows_missing else None,
-                help=MISSING_HELP if spec.allows_missing else None,
-            )
-        else:
-            options = list(spec.options) if is_missing(value) or value in spec.options else [value, *spec.options]
-            options += [MISSING_CHOICE] if spec.allows_missing else []
-            new = st.selectbox(
-                plain(label),
-                options,
-                key=key,
-                format_func=lambda v, c=column: "missing" if v == MISSING_CHOICE else use_case.describe_value(c, v),
-            )
-            new = None if new == MISSING_CHOICE else new
-        values[column] = new
+    left, right = st.columns([1, 2])
+    values = {}
+    with left:
+        st.header("Inputs")
+        as_it_is = original.iloc[0]  # one Series for every input, not one per input
+        for column in original.columns:
+            spec, value = specs[column], as_it_is[column]
+            key = f"whatif_{case_id}_{column}"
+            st.session_state.setdefault(key, _widget_value(spec, value))
+            label = use_case.label(column) + (" (protected)" if column in card.protected_attributes else "")
+            if spec.numeric:
+                cast = int if spec.integer else float
+                low, high = (
+                    (spec.low, spec.high) if is_missing(value) else (min(spec.low, value), max(spec.high, value))
+                )
+                new = st.number_input(
+                    plain(label),
+                    min_value=cast(low),
+                    max_value=cast(high),
+                    step=cast(spec.step),
+                    key=key,
+                    value=None if spec.allows_missing else "min",
+                    placeholder="missing" if spec.allows_missing else None,
+                    help=MISSING_HELP if spec.allows_missing else None,
+                )
+            else:
+                options = list(spec.options) if is_missing(value) or value in spec.options else [value, *spec.options]
+                options += [MISSING_CHOICE] if spec.allows_missing else []
+                new = st.selectbox(
+                    plain(label),
+                    options,
+                    key=key,
+                    format_func=lambda v, c=column: "missing" if v == MISSING_CHOICE else use_case.describe_value(c, v),
+                )
+                new = None if new == MISSING_CHOICE else new
+            values[column] = new
 
-changes = find_changes(original, values)
-edited = edited_row(original, {c: new for c, (_, new) in changes.items()})
-before = scored.explain_case(case_id)  # as Explore shows it: stored at registration, nothing recomputed
-after = scored.explain_raw(edited) if changes else before
-with right:
-    m1, m2, m3 = st.columns(3)
-    m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
-    moved = round((after.score - before.score) * 100, 1)
-    m2.metric(
-        "With your changes",
-        format_share(after.score),
-        delta=f"{moved:+.1f} points" if moved else "no change",
-        delta_color="inverse" if moved else "off",
-        delta_arrow="auto" if moved else "off",
-    )
-    flipped = after.decision != before.decision
-    m3.metric(
-        "Decision",
-        after.decision.capitalize(),
-        delta=f"changed from {before.decision}" if flipped else "unchanged",
-        delta_color="off",
-        delta_arrow="off",
-    )
-    if changes:
-        st.markdown(
+    changes = find_changes(original, values)
+    edited = edited_row(original, {c: new for c, (_, new) in changes.items()})
+    before = scored.explain_case(case_id)  # as Explore shows it: stored at registration, nothing recomputed
+    after = scored.explain_raw(edited) if changes else before
+    with right:
+        m1, m2, m3 = st.columns(3)
+        m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
+        moved = round((after.score - before.score) * 100, 1)
+        m2.metric(
+            "With your changes",
+            format_share(after.score),
+            delta=f"{moved:+.1f} points" if moved else "no change",
+            delta_color="inverse" if moved else "off",
+            delta_arrow="auto" if moved else "off",
+        )
+        flipped = after.decision != before.decision
+        m3.metric(
+            "Decision",
+            after.decision.capitalize(),
+            delta=f"changed from {before.decision}" if flipped else "unchanged",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        if changes:
+            st.markdown(
+                md(
+                    "Changed: {}",
+                    "; ".join(
+                        f"{use_case.label(c)} {use_case.describe_value(c, a)} → {use_case.describe_value(c, b)}"
+                        for c, (a, b) in changes.items()
+                    ),
+                )
+            )
+        render_notice_downloads(  # the case as it is: a notice is for a real decision
+            scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
+        )
+        render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
+        render_case_waterfall(before, use_case, "whatif_before", title="As it is")
+
+    st.header("The smallest change that flips the decision")
+    actionable = [use_case.label(c) for c in use_case.actionable]
+    if not actionable:
+        st.info(
             md(
-                "Changed: {}",
-                "; ".join(
-                    f"{use_case.label(c)} {use_case.describe_value(c, a)} → {use_case.describe_value(c, b)}"
-                    for c, (a, b) in changes.items()
+                "No input of the {} use case is marked as one {} could change.",
+                use_case.title.lower(),
+                with_article(use_case.words.case),
+            )
+        )
+    elif after.decision != use_case.positive_decision:
+        st.write(
+            md(
+                "With these inputs the {} is {}: there is nothing to overturn.",
+                use_case.words.case,
+                use_case.words.past(after.decision),
+            )
+        )
+    else:
+        state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
+        asked = st.session_state.get("_whatif_asked") == state
+        if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
+            st.session_state["_whatif_asked"], asked = state, True
+        st.caption(
+            md(
+                "Searched over {} only (never protected attributes), on a grid of {} values per input across the range"
+                " of the evaluation cases; smallest = least total change, counted in standard deviations of each"
+                " input.",
+                ", ".join(actionable),
+                GRID_STEPS,
+            )
+        )
+        counterfactual = _counterfactual(state, scored, edited) if asked else None
+        if asked and counterfactual is None:
+            st.write(md("No change on that grid flips the decision ({}).", after.decision))
+        elif counterfactual is not None:
+            st.success(plain(describe_counterfactual(scored, counterfactual)))
+            st.button(
+                "Try it",
+                key="whatif_apply",
+                on_click=lambda: st.session_state.update(
+                    _whatif_pending={c: new for c, (_, new) in counterfactual.changes.items()}
                 ),
             )
-        )
-    render_notice_downloads(  # the case as it is: a notice is for a real decision
-        scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
-    )
-    render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
-    render_case_waterfall(before, use_case, "whatif_before", title="As it is")
 
-st.header("The smallest change that flips the decision")
-actionable = [use_case.label(c) for c in use_case.actionable]
-if not actionable:
-    st.info(
-        md(
-            "No input of the {} use case is marked as one {} could change.",
-            use_case.title.lower(),
-            with_article(use_case.words.case),
-        )
-    )
-elif after.decision != use_case.positive_decision:
-    st.write(
-        md(
-            "With these inputs the {} is {}: there is nothing to overturn.",
-            use_case.words.case,
-            use_case.words.past(after.decision),
-        )
-    )
-else:
-    state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
-    asked = st.session_state.get("_whatif_asked") == state
-    if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
-        st.session_state["_whatif_asked"], asked = state, True
-    st.caption(
-        md(
-            "Searched over {} only (never protected attributes), on a grid of {} values per input across the range of"
-            " the evaluation cases; smallest = least total change, counted in standard deviations of each input.",
-            ", ".join(actionable),
-            GRID_STEPS,
-        )
-    )
-    counterfactual = _counterfactual(state, scored, edited) if asked else None
-    if asked and counterfactual is None:
-        st.write(md("No change on that grid flips the decision ({}).", after.decision))
-    elif counterfactual is not None:
-        st.success(plain(describe_counterfactual(scored, counterfactual)))
-        st.button(
-            "Try it",
-            key="whatif_apply",
-            on_click=lambda: st.session_state.update(
-                _whatif_pending={c: new for c, (_, new) in counterfactual.changes.items()}
-            ),
-        )
+    st.header("Feedback on this what-if")
+    render_feedback_form(ctx, after, after.reasons, what_if=changes or None)
 
-st.header("Feedback on this what-if")
-render_feedback_form(ctx, after, after.reasons, what_if=changes or None)
+
+_render_what_if(ctx, scored, case_id)

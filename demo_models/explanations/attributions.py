@@ -22,6 +22,7 @@ from scipy.special import expit, logit
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
+from demo_models.explanations.row_encoder import checked_row_encoder
 from demo_models.iterations import native
 
 ADDITIVITY_TOLERANCE = 1e-6
@@ -256,10 +257,13 @@ class CaseExplainer:
         # The linear explainer centres on the mean of every case; the others only need the encoding's
         # width and a few rows to detect the scale, so they encode a probe (a page load pays this too).
         probe = background if self.kind == "linear" else background.iloc[:SCALE_PROBE_ROWS]
+        self._row_encoder = None
         try:
             background_t = self._encode(probe)
         except Exception as err:
             raise ExplainError(f"The model cannot transform the evaluation data: {err}") from err
+        if self.kind != "catboost":  # CatBoost takes the categories themselves, not their encoding
+            self._row_encoder = checked_row_encoder(self.prep, probe, background_t)
         sources = map_outputs_to_inputs(self.prep, self.input_columns, background_t.shape[1])
         self.grouping, self.columns = grouping_matrix(sources)
         if self.kind == "linear":
@@ -305,6 +309,9 @@ class CaseExplainer:
         return logit(np.clip(proba[:, self.positive_index], 1e-12, 1 - 1e-12))
 
     def _encode(self, X: pd.DataFrame) -> np.ndarray | pd.DataFrame:
+        encoder = getattr(self, "_row_encoder", None)  # explainers pickled before it existed have none
+        if encoder is not None and len(X) == 1 and (one := encoder.encode(X)) is not None:
+            return one  # exactly sklearn's encoding (checked at construction), without its per-call cost
         Xt = X if self.prep is None else self.prep.transform(X)
         if self.kind == "catboost":  # categorical columns stay as they are: CatBoost encodes them
             return native.catboost_frame(self.estimator, Xt)

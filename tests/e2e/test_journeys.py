@@ -325,6 +325,42 @@ def test_what_if_moves_the_score_and_suggests_the_smallest_change(app_page, stre
     screenshot(page, "what-if")
 
 
+def test_what_if_in_its_fragment_tries_the_suggestion_and_saves_feedback_with_the_edits(
+    app_page, streamlit_server, screenshot
+):
+    """What-if's inputs and results are a fragment: the suggestion, "Try it" and the feedback form work in a
+    browser, where a moved input or a click reruns the fragment alone (AppTest reruns the whole page)."""
+    page = app_page
+    goto_app(page, streamlit_server.url)
+    say_who(page, "Fran Fragment", "risk")
+    page.get_by_test_id("stSidebar").get_by_role("link", name="What-if", exact=True).click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="What if…")).to_be_visible()
+    decision = page.get_by_test_id("stMetric").nth(2).get_by_test_id("stMetricValue")
+    expect(decision).to_have_text("Decline")  # the first case, A0002, is declined by v3
+    page.get_by_role("button", name="Suggest the smallest change that would overturn it").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="would be approved")).to_be_visible()
+    page.get_by_role("button", name="Try it").click()
+    wait_for_app_run(page)
+    expect(decision).to_have_text("Approve")
+    expect(page.get_by_text("Changed: ")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_label("Your name")).to_have_value("Fran Fragment")
+    form = page.get_by_test_id("stForm")
+    form.get_by_text("agree", exact=True).click()
+    form.get_by_role("button", name="Submit feedback").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text="on A0002 (v3) saved")).to_be_visible()
+    _no_exception(page)
+    screenshot(page, "what-if-tried")
+    [(what_if,)] = (
+        sqlite3.connect(streamlit_server.db)
+        .execute("SELECT what_if FROM feedback WHERE reviewer_name = ?", ("Fran Fragment",))
+        .fetchall()
+    )
+    assert json.loads(what_if)  # the inputs the suggestion changed, as the feedback's what-if
+
+
 def test_reviewer_retires_an_iteration_and_it_leaves_the_picker(app_page, streamlit_server, screenshot):
     page = app_page
     goto_app(page, f"{streamlit_server.url}/Iterations?use_case=churn&iteration=v1")
