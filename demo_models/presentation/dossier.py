@@ -85,7 +85,7 @@ class _Dossier(UnicodePdf):
         else:
             self.ln(2)
         self.set_font(self.face.family, "B", 15 if level == 0 else 11.5)
-        self.multi_cell(0, 8 if level == 0 else 6.5, self.safe(title), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 8 if level == 0 else 6.5, self.safe(title), align="L", new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def para(self, value: str, size: float = 10, bold: bool = False, grey: bool = False) -> None:
