@@ -12,6 +12,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 DEFAULT_MASTER = "local[2]"
+DEFAULT_DRIVER_MEMORY = "4g"  # with Spark's own 1g, aggregating a 10M-decision log ran out of heap in local mode
 _lock = threading.Lock()
 _backend: Any = None
 
@@ -23,6 +24,11 @@ class SparkUnavailable(RuntimeError):
 def spark_master() -> str:
     """The Spark master URL Monitoring connects to (`INVOLVE_SPARK_MASTER`, default local mode on 2 cores)."""
     return os.environ.get("INVOLVE_SPARK_MASTER", "").strip() or DEFAULT_MASTER
+
+
+def spark_driver_memory() -> str:
+    """The Spark driver's heap (`INVOLVE_SPARK_DRIVER_MEMORY`, default 4g): in local mode it is the executors' too."""
+    return os.environ.get("INVOLVE_SPARK_DRIVER_MEMORY", "").strip() or DEFAULT_DRIVER_MEMORY
 
 
 def _start_session(master: str) -> Any:
@@ -39,6 +45,7 @@ def _start_session(master: str) -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", spark_driver_memory())  # read when the JVM starts, so set before it
     )
     if master.startswith("local"):  # nothing of a local session listens beyond the loopback address
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
