@@ -17,6 +17,7 @@ import pandas as pd
 
 from demo_models.iterations.scoring import CaseExplanation, ScoredIteration
 from demo_models.monitoring.engines import ENGINE_ERRORS, EngineError, describe, first_line, open_log
+from demo_models.monitoring.shadow import as_evaluated
 from demo_models.monitoring.sources import Source
 from demo_models.presentation.notice_batch import NoticeBatch, write_notice_batch
 from demo_models.presentation.notice_documents import current_wording, record_batch
@@ -125,18 +126,6 @@ def _declined(window, source: Source, scored: ScoredIteration) -> tuple[object, 
     return window.filter(declined), BY_SCORE
 
 
-def _like(rows: pd.DataFrame, template: pd.DataFrame) -> pd.DataFrame:
-    """The rows' inputs in the dtypes the iteration was evaluated with, where they convert."""
-    frame = rows[list(template.columns)].copy()
-    for column, dtype in template.dtypes.items():
-        if frame[column].dtype != dtype:
-            try:
-                frame[column] = frame[column].astype(dtype)
-            except (TypeError, ValueError):
-                pass  # an integer input with gaps stays float; the model decides what it accepts
-    return frame
-
-
 def read_window_declines(source: Source, scored: ScoredIteration, start: date, end: date) -> WindowDeclines:
     """The declined (flagged) decisions `scored` made in the window, by the log (the rows it served, where the log
     names a version), with their inputs read through the log's engine; WindowError when there is none, the log
@@ -181,7 +170,7 @@ def read_window_declines(source: Source, scored: ScoredIteration, start: date, e
         raise WindowError(f"The decision log at {describe(source)} could not be read: {first_line(error)}") from error
     rows.index = pd.Index(rows[case_id].astype(str), name=None)
     decided = pd.to_datetime(rows[stamp]).dt.strftime("%Y-%m-%d %H:%M:%S")
-    inputs = _like(rows, scored.features)
+    inputs = as_evaluated(rows, scored.features)
     scores = scored.iteration.model.predict_proba(inputs)[:, scored.explainer.positive_index]
     repeated = np.array(
         [use_case.decision_for(float(s), scored.threshold) == use_case.unfavourable_decision for s in scores]

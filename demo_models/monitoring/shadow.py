@@ -190,8 +190,9 @@ def _by_group(flip: pd.Series, groups: pd.Series) -> pd.DataFrame:
     return pd.DataFrame.from_dict(table, orient="index").rename_axis(groups.name)
 
 
-def _like(rows: pd.DataFrame, template: pd.DataFrame) -> pd.DataFrame:
-    """The log's rows with the candidate's input columns in the dtypes it was evaluated with, where they convert."""
+def as_evaluated(rows: pd.DataFrame, template: pd.DataFrame) -> pd.DataFrame:
+    """The log's rows with an iteration's input columns (`template`: its evaluation inputs) in the dtypes it was
+    evaluated with, where they convert."""
     frame = rows[list(template.columns)].copy()
     for column, dtype in template.dtypes.items():
         if frame[column].dtype != dtype:
@@ -267,7 +268,7 @@ def compare_on_sample(
         raise ShadowError("No sampled decision has a logged score.")
     try:
         new = score_cases(
-            candidate.iteration.model, _like(rows, candidate.features), candidate.explainer.positive_index
+            candidate.iteration.model, as_evaluated(rows, candidate.features), candidate.explainer.positive_index
         )
     except (ValueError, TypeError, KeyError) as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
