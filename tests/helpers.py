@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -264,3 +266,13 @@ def hold_round(store, scored, agreed: int, cases: int, clarity: tuple[int, ...] 
         rating = clarity[i % len(clarity)] if clarity else None
         save_verdict(store, round_.id, case, ann, Verdict("agree" if i < agreed else "disagree", clarity=rating))
     return close_round(store, round_.id, dee) if close else round_
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
+    """Whether `condition()` became true within `seconds` (looked at every 0.2 s): for work another process does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

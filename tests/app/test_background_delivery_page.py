@@ -1,23 +1,13 @@
 """INVOLVE_NOTIFY_BACKGROUND=1: opening any page starts the delivery worker once per server process, and it
 delivers what the outbox holds to a local receiver; off by default, a page starts nothing."""
 
-import time
-
 from demo_models.service import background_delivery
 from feedback.notifications import OutboxMessage
 from feedback.store.database import FeedbackStore
 from feedback.store.notifications import add_messages
 from tests.app.apptest import open_app
+from tests.helpers import wait_until
 from tests.notify_receivers import WebhookReceiver
-
-
-def _wait_for(condition, seconds=60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_off_by_default_a_page_starts_no_worker(app_env, monkeypatch):
@@ -41,7 +31,7 @@ def test_the_first_page_starts_the_worker_once_and_it_delivers(app_env, monkeypa
         assert background_delivery._worker is worker  # one worker per server process
         store = FeedbackStore(f"sqlite:///{app_env}")
         add_messages(store, [OutboxMessage("app-bg-1", "test message", "credit", "team:credit", "Hi", "b", "/")])
-        assert _wait_for(lambda: hook.titles() == ["Hi"])
+        assert wait_until(lambda: hook.titles() == ["Hi"])
     finally:
         background_delivery.stop_background_delivery()
         hook.close()

@@ -11,6 +11,7 @@ from demo_models.service import background_delivery
 from feedback.notifications import SENT, OutboxMessage
 from feedback.store.database import FeedbackStore
 from feedback.store.notifications import add_messages, delivery_log
+from tests.helpers import wait_until
 from tests.notify_receivers import WebhookReceiver
 
 
@@ -22,15 +23,6 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     yield tmp_path
     background_delivery.stop_background_delivery()
-
-
-def _wait_for(condition, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_off_by_default_starts_nothing(clean_env):
@@ -49,7 +41,7 @@ def test_a_queued_message_is_delivered_once_by_the_background_worker(clean_env, 
         assert worker is not None and worker.poll() is None
         assert background_delivery.start_background_delivery(url, poll=0.5) is worker  # one per process
         add_messages(store, [OutboxMessage("bg-1", "test message", "credit", "team:credit", "Hello", "b", "/Notices")])
-        assert _wait_for(lambda: [m.status for m in delivery_log(store)] == [SENT])
+        assert wait_until(lambda: [m.status for m in delivery_log(store)] == [SENT])
         time.sleep(1.5)  # three more looks at the outbox: nothing is sent again
         assert hook.titles() == ["Hello"]
         worker.kill()  # it died: the next call starts another, which finds nothing left to send
@@ -57,7 +49,7 @@ def test_a_queued_message_is_delivered_once_by_the_background_worker(clean_env, 
         again = background_delivery.start_background_delivery(url, poll=0.5)
         assert again is not None and again is not worker and again.poll() is None
         add_messages(store, [OutboxMessage("bg-2", "test message", "credit", "team:credit", "Again", "b", "/Notices")])
-        assert _wait_for(lambda: hook.titles() == ["Hello", "Again"])
+        assert wait_until(lambda: hook.titles() == ["Hello", "Again"])
         background_delivery.stop_background_delivery()
         assert again.poll() is not None
     finally:
