@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -276,3 +277,27 @@ def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def deliver_with_two_workers(store, channels, batch: int, names=("a", "b"), **options) -> dict:
+    """Two delivery workers released at once, one on `store` and one on a second connection to its database,
+    each delivering all it can claim: their DeliveryReports by name."""
+    from feedback.store.database import FeedbackStore
+    from feedback.store.delivery import deliver_due
+
+    second = FeedbackStore(store.engine.url.render_as_string(hide_password=False))
+    reports, start = {}, threading.Barrier(2)
+
+    def work(s, name):
+        start.wait()
+        reports[name] = deliver_due(s, channels, name, batch=batch, **options)
+
+    try:
+        workers = [threading.Thread(target=work, args=pair) for pair in zip((store, second), names)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=120)
+    finally:
+        second.engine.dispose()
+    return reports

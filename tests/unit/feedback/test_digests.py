@@ -2,13 +2,11 @@
 e-mail at the digest time, exactly once under two workers; a worker whose claim expired neither sends nor
 marks a message another worker holds now."""
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 from feedback.access import Actor
 from feedback.notifications import DAILY, DIGEST, DIGESTED, HELD, SENDING, SENT, WEEKLY, Channels, OutboxMessage
 from feedback.notify_events import digest_time
-from feedback.store.database import FeedbackStore
 from feedback.store.delivery import DeliveryReport, deliver_claimed, deliver_due
 from feedback.store.digests import build_digests
 from feedback.store.notifications import (
@@ -23,7 +21,7 @@ from feedback.store.notifications import (
 )
 from feedback.store.records import add_feedback
 from feedback.store.triage import triage_feedback
-from tests.helpers import make_draft
+from tests.helpers import deliver_with_two_workers, make_draft
 from tests.notify_receivers import WebhookReceiver
 
 KNOWN = ("v1", "v2", "v3")
@@ -94,23 +92,8 @@ def test_two_workers_at_the_digest_time_send_each_digest_exactly_once(store, smt
             for j in range(5)
         ],
     )
-    second = FeedbackStore(store.engine.url.render_as_string(hide_password=False))
     later = datetime.now(timezone.utc) + timedelta(days=1)
-    reports: dict[str, DeliveryReport] = {}
-    start = threading.Barrier(2)
-
-    def work(s, name):
-        start.wait()
-        reports[name] = deliver_due(s, _channels(smtp, 0), name, batch=3, now=later)
-
-    try:
-        workers = [threading.Thread(target=work, args=a) for a in ((store, "worker-a"), (second, "worker-b"))]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=120)
-    finally:
-        second.engine.dispose()
+    reports = deliver_with_two_workers(store, _channels(smtp, 0), batch=3, names=("worker-a", "worker-b"), now=later)
     assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(people)  # one each, none twice
     assert all("5 update(s)" in m["Subject"] for m in smtp.messages)
     assert reports["worker-a"].digests + reports["worker-b"].digests == 20

@@ -1,22 +1,18 @@
 """A lifecycle change writes one fan-out row in its own transaction; the worker expands it into one message
 per person who wants it, once however many workers expand at the same time (SQLite and PostgreSQL)."""
 
-import threading
-
 import pytest
 from sqlalchemy import select, update
 
 from feedback.access import Actor
 from feedback.notifications import EXPANDED, FANOUT, LIFECYCLE_CHANGE, QUEUED, SENT, Channels
 from feedback.store import lifecycle as store_lifecycle
-from feedback.store.database import FeedbackStore
-from feedback.store.delivery import DeliveryReport, deliver_due
 from feedback.store.lifecycle import change_lifecycle, lifecycle_statuses
 from feedback.store.notifications import delivery_log, save_subscription
 from feedback.store.notify_events import expand_fanouts
 from feedback.store.records import add_feedback
 from feedback.store.schema import OUTBOX
-from tests.helpers import make_draft
+from tests.helpers import deliver_with_two_workers, make_draft
 
 KNOWN = ("v1", "v2", "v3")
 DS = Actor("Dana Scientist", "data scientist", "https://login.bank.example|dana")
@@ -90,23 +86,8 @@ def test_a_lifecycle_change_that_fails_after_the_fanout_insert_commits_neither(s
 def test_two_workers_expand_and_deliver_a_change_to_each_person_exactly_once(store, smtp):
     _givers(store, [f"q{i}@bank.example" for i in range(40)])
     _go_live(store)
-    second = FeedbackStore(store.engine.url.render_as_string(hide_password=False))
     channels = Channels(smtp.url, {}, "http://involve.bank.example:8501")
-    reports: dict[str, DeliveryReport] = {}
-    barrier = threading.Barrier(2)
-
-    def work(s, name):
-        barrier.wait()
-        reports[name] = deliver_due(s, channels, name, batch=5)
-
-    try:
-        workers = [threading.Thread(target=work, args=(s, w)) for s, w in ((store, "a"), (second, "b"))]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=120)
-    finally:
-        second.engine.dispose()
+    reports = deliver_with_two_workers(store, channels, batch=5)
     to = sorted(m["X-Envelope-To"] for m in smtp.messages)
     assert to == sorted(f"q{i}@bank.example" for i in range(40))  # each person once; the team has no URL
     assert reports["a"].sent + reports["b"].sent == 40

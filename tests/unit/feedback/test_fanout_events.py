@@ -2,8 +2,6 @@
 change's transaction, as a lifecycle change does; the worker expands it into exactly the messages the change
 used to queue inline: the same recipients, keys and text (SQLite and PostgreSQL)."""
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -13,14 +11,12 @@ from feedback.notifications import DAILY, EVERY_TEAM, EXPANDED, FANOUT, HELD, OU
 from feedback.notify_events import announcement_message, signoff_request_message
 from feedback.store import announcements as store_announcements
 from feedback.store.announcements import list_announcements, post_notice, record_health
-from feedback.store.database import FeedbackStore
-from feedback.store.delivery import DeliveryReport, deliver_due
 from feedback.store.notifications import delivery_log, save_subscription
 from feedback.store.notify_events import expand_fanouts
 from feedback.store.records import add_feedback
 from feedback.store.schema import OUTBOX
 from feedback.store.signoff import request_signoffs
-from tests.helpers import make_draft
+from tests.helpers import deliver_with_two_workers, make_draft
 
 KNOWN = ("v1", "v2", "v3")
 CORA = Actor("Cora Compliance", "compliance", "email:cora@bank.example")
@@ -121,23 +117,8 @@ def test_two_workers_deliver_a_signoff_request_to_each_person_of_the_role_exactl
     many = [Actor(f"Officer {i}", "compliance", f"email:c{i}@bank.example") for i in range(30)]
     _known(store, *many, BO)
     request_signoffs(store, "credit", "v3", DANA, required_signoffs=("compliance",))
-    second = FeedbackStore(store.engine.url.render_as_string(hide_password=False))
     channels = Channels(smtp.url, {}, "http://involve.bank.example:8501")
-    reports: dict[str, DeliveryReport] = {}
-    barrier = threading.Barrier(2)
-
-    def work(s, name):
-        barrier.wait()
-        reports[name] = deliver_due(s, channels, name, batch=4)
-
-    try:
-        workers = [threading.Thread(target=work, args=(s, w)) for s, w in ((store, "a"), (second, "b"))]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=120)
-    finally:
-        second.engine.dispose()
+    reports = deliver_with_two_workers(store, channels, batch=4)
     assert sorted(m["X-Envelope-To"] for m in smtp.messages) == sorted(f"c{i}@bank.example" for i in range(30))
     assert {m["Subject"] for m in smtp.messages} == {"Your sign-off is needed on credit v3"}
     assert reports["a"].sent + reports["b"].sent == 30
