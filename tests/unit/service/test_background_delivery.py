@@ -1,7 +1,6 @@
 """The delivery worker in the app's background (INVOLVE_NOTIFY_BACKGROUND=1): a child process of the caller that
 delivers a queued message to a local receiver once, started once, started again if it died, off by default."""
 
-import os
 import time
 
 import pytest
@@ -16,12 +15,8 @@ from tests.notify_receivers import WebhookReceiver
 
 
 @pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith("INVOLVE_NOTIFY_") or name == "INVOLVE_APP_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    yield tmp_path
+def clean_env(notify_env):
+    yield notify_env
     background_delivery.stop_background_delivery()
 
 

@@ -1,7 +1,5 @@
 """`involve notify --deliver --once` and the channels read from the environment or .streamlit/secrets.toml."""
 
-import os
-
 import pytest
 
 from demo_models import settings
@@ -15,13 +13,9 @@ from tests.notify_receivers import SmtpReceiver, WebhookReceiver
 
 
 @pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    for name in list(os.environ):
-        if name.startswith("INVOLVE_NOTIFY_") or name == "INVOLVE_APP_URL":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(settings, "PROJECT_DIR", tmp_path / "project")
-    return tmp_path
+def clean_env(notify_env, monkeypatch):
+    monkeypatch.setattr(settings, "PROJECT_DIR", notify_env / "project")
+    return notify_env
 
 
 def test_deliver_once_sends_the_queued_lifecycle_change_to_the_team_channel(clean_env, monkeypatch, capsys):
