@@ -90,7 +90,7 @@ def render_batch(ctx: PageContext, store: FeedbackStore, scored: ScoredIteration
     source = connected_log(ctx)
     if choose_scope(source) == WINDOW:
         allowed = actor.role in PERMISSIONS[WRITE_BATCHES]
-        render_window_batch(store, scored, source, actor, allowed)
+        render_window_batch(ctx, store, scored, source, actor, allowed)
         if not allowed:
             _allowed(actor, WRITE_BATCHES)  # says who may, below the window's count
         _offer_batch(card)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the model side is imported when a page first needs it, not 
     from demo_models.metrics.cohort_compare import CohortChange
     from demo_models.metrics.compare import Comparison
     from demo_models.metrics.outcomes import Latency
+    from demo_models.monitoring.log_notices import WindowDeclines
     from demo_models.monitoring.log_summary import LogSummary
     from demo_models.monitoring.sources import Source
     from demo_models.monitoring.stream import MonthlyDrift, Stream
@@ -281,6 +282,31 @@ def post_log_alerts(ctx: PageContext, card: IterationCard, summary: LogSummary, 
             return alerts
         _ALERTED.add(key)
     return alerts
+
+
+def log_days_of(source: Source) -> tuple | None:
+    """The first and last day the decision log holds (`log_days`), cached until one of its files changes."""
+    return _log_days(source_key(source))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _log_days(source: tuple) -> tuple | None:
+    from demo_models.monitoring.log_notices import log_days
+
+    return log_days(source_of_key(source))
+
+
+def window_declines_of(ctx: PageContext, card: IterationCard, source: Source, start, end) -> WindowDeclines:
+    """The declines `card` made at its threshold in the log's window (`read_window_declines`), read once per
+    window, iteration, threshold and state of the log's files, not on every rerun of the page."""
+    return _window_declines(key_of(ctx, card), card.threshold, source_key(source), start, end)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Reading the window's decisions…")
+def _window_declines(key: IterationKey, threshold: float, source: tuple, start, end) -> WindowDeclines:
+    from demo_models.monitoring.log_notices import read_window_declines
+
+    return read_window_declines(source_of_key(source), _load_scored(key).at_threshold(threshold), start, end)
 
 
 def source_key(source: Source) -> tuple:

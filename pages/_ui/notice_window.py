@@ -14,8 +14,6 @@ from demo_models.monitoring.log_notices import (
     BY_DECISION,
     WindowError,
     issue_window_batch,
-    log_days,
-    read_window_declines,
     window_name,
 )
 from demo_models.monitoring.sources import Source
@@ -23,7 +21,7 @@ from demo_models.presentation.notices import NoticeError
 from feedback.access import AccessError, Actor
 from feedback.store.database import FeedbackStore, StoreError
 from pages._ui.context import PageContext
-from pages._ui.loaders import decision_log_of
+from pages._ui.loaders import decision_log_of, log_days_of, window_declines_of
 from pages._ui.text import md
 
 log = logging.getLogger(__name__)
@@ -50,13 +48,13 @@ def choose_scope(source: Source | None) -> str:
 
 
 def render_window_batch(
-    store: FeedbackStore, scored: ScoredIteration, source: Source, actor: Actor, allowed: bool
+    ctx: PageContext, store: FeedbackStore, scored: ScoredIteration, source: Source, actor: Actor, allowed: bool
 ) -> None:
     """The window's dates, its declines by the iteration, and (for compliance or an admin) the button writing them;
     the ZIP is kept in the session as the evaluation batch's is."""
     card, use_case = scored.card, scored.use_case
     try:
-        days = log_days(source)
+        days = log_days_of(source)
     except WindowError as err:
         st.error(md("No notices: {}", err))
         return
@@ -75,7 +73,7 @@ def render_window_batch(
         st.error(md("The window ends ({}) before it starts ({}).", end, start))
         return
     try:
-        declines = read_window_declines(source, scored, start, end)
+        declines = window_declines_of(ctx, card, source, start, end)
     except WindowError as err:
         st.info(md("No notices for this window: {}", err))
         return
