@@ -11,6 +11,7 @@ from demo_models.presentation.notice_documents import (
     save_notice_template,
     versions_table,
 )
+from demo_models.vocabulary import get_use_case
 from feedback.access import PERMISSIONS, AccessError
 from feedback.notice_templates import EDIT_TEMPLATES, TemplateError
 from feedback.store.database import StoreError
@@ -98,10 +99,15 @@ render_records(store, scored, wording, actor)
 st.header("Generated documents")
 everything = list_documents(store)
 use_cases = sorted({d.use_case for d in everything} | {use_case.name})
+EVERY = "every use case"
 choice = st.selectbox(
-    "Use case", ["every use case", *use_cases], index=1 + use_cases.index(use_case.name), key="docs_use_case"
+    "Use case",
+    [EVERY, *use_cases],
+    index=1 + use_cases.index(use_case.name),
+    format_func=lambda name: name if name == EVERY else get_use_case(name).title,
+    key="docs_use_case",
 )
-records = list_documents(store, None if choice == "every use case" else choice)
+records = everything if choice == EVERY else list_documents(store, choice)  # its own 500 newest
 if not records:
     st.caption(
         "No document generated yet: each notice, batch, dossier and decision record downloaded is recorded here."
