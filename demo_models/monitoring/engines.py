@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 LOG_VIEW = "involve_decision_log"
+FILE_COLUMN = "__file"  # each row's file, where the engine reads files itself (DuckDB over Parquet)
+MONTH_FILES = 1_000  # most files whose months are read from their names (a daily log of almost three years)
 
 
 class EngineError(RuntimeError):
@@ -189,7 +191,8 @@ def open_log(source: Source, backend: Any | None = None, with_month: bool = True
             else:
                 table = backend.read_csv(source.path, header=True, inferSchema=True)
         elif source.kind == "parquet":
-            table = backend.read_parquet(_file_pattern(source), hive_partitioning=True, union_by_name=True)
+            files = {"filename": FILE_COLUMN} if with_month else {}  # for `months_from_files`
+            table = backend.read_parquet(_file_pattern(source), hive_partitioning=True, union_by_name=True, **files)
         elif source.kind == "csv":
             # parsed once into DuckDB's columnar storage: re-sniffing the files costs about a second per query
             files = backend.read_csv(source.path, union_by_name=True)
@@ -206,6 +209,51 @@ def open_log(source: Source, backend: Any | None = None, with_month: bool = True
         return table
     timestamp = timestamp.cast("timestamp")
     return table.mutate(__month=(timestamp.year() * 100 + timestamp.month()).cast("int64"))
+
+
+def months_from_files(table: Any) -> Any:
+    """The opened log with `__month` taken from each row's file when every file holds decisions of one month (a
+    log partitioned by month or day, as scoring services write it): found in one scan of the timestamps here,
+    after which a query reads no timestamp, and one about some months only the files of those months. Else (a
+    file spanning months or without a timestamp, too many files) the log as it is, without its file names. A
+    file written after this call has no month, so its rows count from the next view on."""
+    if FILE_COLUMN not in table.columns:
+        return table
+    if "__month" not in table.columns:
+        return table.drop(FILE_COLUMN)
+    month = table.__month
+    found = table.group_by(FILE_COLUMN).aggregate(low=month.min(), high=month.max(), missing=month.isnull().sum())
+    files = found.limit(MONTH_FILES + 1).execute()
+    if len(files) > MONTH_FILES or (files["low"] != files["high"]).any() or (files["missing"] > 0).any():
+        return table.drop(FILE_COLUMN)
+    months = {str(name): int(key) for name, key in zip(files[FILE_COLUMN], files["low"])}
+    return table.mutate(__month=table[FILE_COLUMN].substitute(months, else_=ibis.null("int64")).cast("int64"))
+
+
+def has_months_from_files(table: Any) -> bool:
+    """Whether the log's months come from its files (`months_from_files`): a query about one month then reads
+    that month's files only."""
+    return FILE_COLUMN in table.columns
+
+
+def as_int(condition: Any) -> Any:
+    """1 where the condition holds, else 0 (PostgreSQL casts no boolean to a number)."""
+    return ibis.ifelse(condition, 1, 0)
+
+
+def bin_of(value: Any, inner: list[float]) -> Any:
+    """The bin of a number among the inner edges (ascending): how many edges it reaches (numpy's searchsorted,
+    right; 0 for a missing value), found by a binary search of nested CASEs, a few comparisons a row."""
+    if any(b <= a for a, b in zip(inner, inner[1:])):
+        raise ValueError("Bin edges must be strictly ascending.")
+
+    def search(low: int, high: int) -> Any:  # the bin is between low and high
+        if low == high:
+            return ibis.literal(low, "int64")
+        middle = (low + high) // 2
+        return ibis.ifelse(value >= inner[middle], search(middle + 1, high), search(low, middle))
+
+    return search(0, len(inner))
 
 
 def month_key(month: str) -> int:

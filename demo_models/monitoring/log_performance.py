@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from demo_models.metrics.calibration import wilson_interval
-from demo_models.monitoring.aggregates import NAN, REFERENCE_MONTHS, as_int, bin_of, count_months
-from demo_models.monitoring.engines import month_key, month_name, open_log
+from demo_models.monitoring.aggregates import NAN, REFERENCE_MONTHS, count_months
+from demo_models.monitoring.engines import as_int, has_months_from_files, month_key, month_name, open_log
 from demo_models.monitoring.estimation import estimate_roc_auc
+from demo_models.monitoring.score_bins import Calibration, ScoreBins, count_score_bins
 from demo_models.monitoring.sources import Source
 
-CALIBRATION_BINS = 20  # reference score quantiles whose observed rate calibrates the scores (CBPE)
 Z95 = 1.959963984540054  # the normal quantile of a 95 % two-sided interval
 
 
@@ -34,18 +34,36 @@ class LogPerformance:
     threshold: float
 
 
-def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFrame:
-    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month."""
+def _realised(table: Any, score: str, label: str, threshold: float, months: list[str]) -> pd.DataFrame:
+    """Counts at the threshold and the exact ROC AUC (Mann-Whitney, ties at their average rank) per month: one
+    query sorting a month at a time when the months are the log's files (each reads its month's files only and
+    sorts no more than a month), else one query partitioned by month."""
     labelled = table.filter(table[label].notnull() & table[score].notnull())
     scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
+    if has_months_from_files(table):
+        parts = [_rank_sums(scored.filter(scored.m == month_key(month)), threshold, by_month=False) for month in months]
+        rows = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+    else:
+        rows = _rank_sums(scored, threshold, by_month=True)
+    frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
+    if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
+        raise ValueError(f"The label column {label} holds values other than 0 and 1.")
+    frame["rank_sum"] = frame.pop("twice_rank_sum").astype(np.int64) / 2  # exact: an integer or a half
+    return frame.drop(columns=["low", "high"]).astype(float)
+
+
+def _rank_sums(scored: Any, threshold: float, by_month: bool) -> pd.DataFrame:
+    """Per month of the scored rows (`m`, `s`, `y`): rows, positives, decided, true positives, twice the
+    positives' rank sum, smallest and largest label. `by_month`: rank within each month (else the rows are one
+    month's: a window without a partition sorts less)."""
     # a score's average rank among its ties is half the sum of its lowest rank (rank() + 1: ibis' starts at 0)
     # and its highest (the rows up to it, ties included): two windows over one sort, summed as integers
-    lowest = ibis.rank().over(ibis.window(group_by=scored.m, order_by=scored.s)) + 1
-    upto = ibis.range_window(group_by=scored.m, order_by=scored.s, preceding=None, following=0)
-    highest = scored.s.count().over(upto)
+    group = {"group_by": scored.m} if by_month else {}
+    lowest = ibis.rank().over(ibis.window(order_by=scored.s, **group)) + 1
+    highest = scored.s.count().over(ibis.range_window(order_by=scored.s, preceding=None, following=0, **group))
     ranked = scored.mutate(rk=(lowest + highest).cast("int64"))
     decided = ranked.s >= threshold
-    rows = (
+    return (
         ranked.group_by("m")
         .aggregate(
             n=ranked.count(),
@@ -58,53 +76,6 @@ def _realised(table: Any, score: str, label: str, threshold: float) -> pd.DataFr
         )
         .execute()
     )
-    frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
-    if len(frame) and ((frame["low"] < 0) | (frame["high"] > 1)).any():
-        raise ValueError(f"The label column {label} holds values other than 0 and 1.")
-    frame["rank_sum"] = frame.pop("twice_rank_sum").astype(np.int64) / 2  # exact: an integer or a half
-    return frame.drop(columns=["low", "high"]).astype(float)
-
-
-def _quantile_list(found: Any, size: int) -> np.ndarray:
-    """A list quantile's values as floats (all NaN where the engine found no row: NULL)."""
-    if found is None or (np.ndim(found) == 0 and pd.isna(found)):
-        return np.full(size, NAN)
-    return np.asarray(found, dtype=float)
-
-
-def _calibration_edges(table: Any, score: str, label: str, reference: list[str], threshold: float) -> list[float]:
-    """Inner edges of the calibration bins: the threshold, and the labelled reference scores' quantiles on
-    each side of it (half the bins each), so no bin mixes the decisions."""
-    in_reference = table.__month.isin([month_key(m) for m in reference])
-    rows = table.filter(in_reference & table[label].notnull() & table[score].notnull())
-    value = rows[score].cast("float64")
-    quantiles = [float(q) for q in np.linspace(0, 1, CALIBRATION_BINS // 2 + 1)]
-    found = (
-        rows.aggregate(
-            below=value.quantile(quantiles, where=value < threshold),
-            above=value.quantile(quantiles, where=value >= threshold),
-        )
-        .execute()
-        .iloc[0]
-    )
-    below, above = (_quantile_list(found[side], len(quantiles)) for side in ("below", "above"))
-    sides = [side[1:-1] for side in (below, above) if not np.isnan(side).all()]
-    if not sides:
-        raise ValueError("The reference months hold no labelled decision to calibrate the scores on.")
-    return [float(e) for e in np.unique(np.concatenate([*sides, [threshold]]))]
-
-
-def _binned_scores(table: Any, score: str, label: str, inner: list[float], threshold: float) -> pd.DataFrame:
-    """Per month, calibration bin and side of the threshold: decisions, labelled ones and positives (one scan)."""
-    rows = table.filter(table[score].notnull())
-    value = rows[score].cast("float64")
-    counted = (
-        rows.mutate(bin=bin_of(value, inner), decided=as_int(value >= threshold))
-        .group_by(["__month", "bin", "decided"])
-        .aggregate(count=ibis._.count(), labelled=ibis._[label].count(), positives=ibis._[label].cast("float64").sum())
-        .execute()
-    )
-    return counted.assign(month=[month_name(key) for key in counted.pop("__month")])
 
 
 def _calibration_rates(counts: pd.DataFrame, reference: list[str], bins: int) -> np.ndarray:
@@ -153,12 +124,14 @@ def log_performance(
     reference: list[str] | None = None,
     table: Any | None = None,
     months: list[str] | None = None,
+    score_bins: ScoreBins | None = None,
 ) -> LogPerformance:
     """Performance by month at the iteration's threshold: measured where labels are in, and estimated for
     every month by confidence-based performance estimation (CBPE: each score replaced by the observed rate
     of its reference bin — quantiles on each side of the threshold — then expected confusion counts). The
     estimate assumes the link between score and outcome is the reference months' (no concept drift).
-    `table` and `months`: the log already opened with `open_log` and its months, if they are."""
+    `table`, `months` and `score_bins`: the log already opened with `open_log`, its months and its calibration
+    bins counted with its aggregates (`log_aggregates(calibration=…)`), if they are."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
     table = open_log(source) if table is None else table
@@ -167,10 +140,10 @@ def log_performance(
     if not reference:
         raise ValueError("None of the reference months is in the decision log.")
     score, label = str(source.mapping["score"]), str(source.mapping["label"])
-    counts = _realised(table, score, label, threshold)
-    inner = _calibration_edges(table, score, label, reference, threshold)
-    binned = _binned_scores(table, score, label, inner, threshold)
-    estimated = _estimated(binned, _calibration_rates(binned, reference, len(inner) + 1)).reindex(months)
+    counts = _realised(table, score, label, threshold, months)
+    score_bins = score_bins or count_score_bins(table, Calibration(score, label, float(threshold)), reference)
+    binned = score_bins.counts
+    estimated = _estimated(binned, _calibration_rates(binned, reference, len(score_bins.inner) + 1)).reindex(months)
     counts = counts.reindex(months)
     n, p, pp, tp = counts["n"], counts["p"], counts["pp"], counts["tp"]
     negatives = n - p

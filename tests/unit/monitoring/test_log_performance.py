@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import precision_score, recall_score, roc_auc_score
 
-from demo_models.monitoring.log_performance import CALIBRATION_BINS, log_performance
+from demo_models.monitoring.log_performance import log_performance
+from demo_models.monitoring.score_bins import CALIBRATION_BINS
 from demo_models.monitoring.sources import Source
 from tests.unit.monitoring.conftest import LOG_MAPPING, make_log
 
