@@ -6,8 +6,9 @@ log, so max |F - G| is reached at one of its values. The values are first counte
 buckets (one GROUP BY): F - G at each bucket's end is exact, and inside a bucket it can only leave
 [D - g/n_ref, D + f/n_month] (D at the bucket's start, f and g the bucket's rows of the month and of the
 reference). Only the few buckets whose bound passes the largest gap found at the ends are counted again, on
-a grid 64 times finer (the grids nest: powers of two) while they hold more than KS_EXACT_ROWS rows, then per
-distinct value (a filtered GROUP BY each) to find the exact largest gap inside them. When the finest grid
+a grid 64 (or, while they hold many rows, 256) times finer (the grids nest: powers of two) while they hold
+more than KS_EXACT_ROWS rows, then per distinct value (a filtered GROUP BY each) to find the exact largest gap
+inside them. When the finest grid
 still leaves too many, one window sum ordered by the value over every row gives the same statistic."""
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from demo_models.monitoring.engines import month_key
 log = logging.getLogger(__name__)
 
 NAN = float("nan")
-KS_LEVELS = (12, 18, 24, 30)  # grids of 2**bits equal-width buckets, each refining the buckets to search
+KS_FIRST_BITS = 12  # the first grid: 2**12 equal-width buckets
+KS_STEP_BITS = 6  # each finer grid splits the buckets to search in 2**6 …
+KS_WIDE_STEP_BITS = 8  # … or in 2**8 while they hold more than KS_WIDE_ROWS rows (fewer scans of a large log)
+KS_WIDE_ROWS = 4_000_000
+KS_MAX_BITS = 30  # the finest grid
 KS_EXACT_ROWS = 100_000  # most rows read back value by value; more, and a finer grid is counted first
 KS_MAX_BUCKETS = 20_000  # most buckets searched at once; more (or too many rows on the finest grid): window sum
 KS_MARGIN = 1e-12  # a bucket whose bound is within this of the largest gap is searched too (rounding)
@@ -84,7 +89,8 @@ def _bucketed(rows: Any, months: list[str], is_reference: np.ndarray, low: float
     width, scope, largest, sizes = high - low, rows, np.zeros(len(months)), None
     names = {month_key(m): m for m in months}
     parent: tuple | None = None  # (bits, bucket ids, counts below them) of the buckets being refined
-    for bits in KS_LEVELS:
+    bits = KS_FIRST_BITS
+    while True:
         bucketed = scope.mutate(__b=_bucket_of(scope.__v, low, width, bits))
         counted = bucketed.group_by(["__b", "__month"]).aggregate(__n=ibis._.count()).execute()
         counted["__month"] = counted["__month"].map(names)
@@ -105,11 +111,14 @@ def _bucketed(rows: Any, months: list[str], is_reference: np.ndarray, low: float
         if len(ids[searched]) > KS_MAX_BUCKETS:
             return None
         scope = bucketed.filter(bucketed.__b.isin([int(b) for b in ids[searched]]))
-        if int(counts[searched].sum()) <= KS_EXACT_ROWS:
+        rows_searched = int(counts[searched].sum())
+        if rows_searched <= KS_EXACT_ROWS:
             return np.maximum(largest, _by_value(scope, months, is_reference, sizes, ids[searched], below[searched]))
+        if bits >= KS_MAX_BITS:
+            return None
         parent = (bits, ids[searched], below[searched])
         scope = scope.drop("__b")
-    return None
+        bits = min(KS_MAX_BITS, bits + (KS_WIDE_STEP_BITS if rows_searched > KS_WIDE_ROWS else KS_STEP_BITS))
 
 
 def _by_value(

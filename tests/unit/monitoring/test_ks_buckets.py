@@ -55,20 +55,31 @@ def logged():
 
 @pytest.mark.parametrize(
     "levels, exact_rows, window",
-    [(ks.KS_LEVELS, ks.KS_EXACT_ROWS, 0), ((2, 6, 16), 2000, 0), ((1, 2), 0, 1)],
-    ids=["buckets", "refined grids", "window"],
+    [
+        ((ks.KS_FIRST_BITS, ks.KS_STEP_BITS, ks.KS_WIDE_STEP_BITS, ks.KS_MAX_BITS), ks.KS_EXACT_ROWS, 0),
+        ((2, 4, 4, 16), 2000, 0),
+        ((2, 4, 8, 30), 2000, 0),  # wider steps while many rows are searched
+        ((1, 1, 1, 2), 0, 1),
+    ],
+    ids=["buckets", "refined grids", "wide steps", "window"],
 )
 def test_ks_equals_scipy_on_the_raw_rows(logged, monkeypatch, levels, exact_rows, window):
     table, frame, sizes = logged
-    monkeypatch.setattr(ks, "KS_LEVELS", levels)
+    for name, bits in zip(["KS_FIRST_BITS", "KS_STEP_BITS", "KS_WIDE_STEP_BITS", "KS_MAX_BITS"], levels):
+        monkeypatch.setattr(ks, name, bits)
     monkeypatch.setattr(ks, "KS_EXACT_ROWS", exact_rows)
+    monkeypatch.setattr(ks, "KS_WIDE_ROWS", 4000)
     counted, passes = [], []
     monkeypatch.setattr(ks, "_by_window", lambda *args, real=ks._by_window: counted.append(1) or real(*args))
     monkeypatch.setattr(ks, "_gaps", lambda *args, real=ks._gaps: passes.append(1) or real(*args))
+    grids = []
+    monkeypatch.setattr(ks, "_bucket_of", lambda *args, real=ks._bucket_of: grids.append(args[-1]) or real(*args))
     found = ks_statistics(table, "x", REFERENCE, sizes)
     assert len(counted) == window  # the window sum only when the finest grid still holds too many rows
-    if levels == (2, 6, 16):
+    if levels[0] == 2:
         assert len(passes) >= 3  # a finer grid counted at least once before the values
+    if levels[0] == 2 and levels[2] > levels[1]:
+        assert (np.diff(grids) == levels[2]).any()  # a wide step taken while many rows were searched
     np.testing.assert_array_equal(found["statistic"].to_numpy(), _expected(frame).to_numpy())  # exactly, NaN too
     assert found.loc["2025-05", "n"] == 1 and np.isnan(found.loc["2025-06", "statistic"])
     assert found.loc["2025-04", "statistic"] > 3 * found.loc["2025-01", "statistic"]  # the shift shows
