@@ -103,14 +103,15 @@ def write_log(rows: int, data: Path) -> Path:
 
 def _monitor(folder: Path, engine: str) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", MONITOR, str(folder), json.dumps(MAPPING), str(THRESHOLD), engine],
         capture_output=True,
         text=True,
         env=env,
-        check=True,
-    ).stdout
-    return json.loads(next(line for line in reversed(out.splitlines()) if line.startswith("{")))
+    )
+    if done.returncode != 0:  # the run's own error, not only its exit status
+        sys.exit(f"The Monitoring run failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(next(line for line in reversed(done.stdout.splitlines()) if line.startswith("{")))
 
 
 def main() -> None:
