@@ -41,8 +41,14 @@ def _realised(table: Any, score: str, label: str, threshold: float, months: list
     labelled = table.filter(table[label].notnull() & table[score].notnull())
     scored = labelled.select(m=labelled.__month, s=labelled[score].cast("float64"), y=labelled[label].cast("float64"))
     if has_months_from_files(table):
-        parts = [_rank_sums(scored.filter(scored.m == month_key(month)), threshold, by_month=False) for month in months]
-        rows = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)
+        parts = [
+            _rank_sums(scored.filter(scored.m == month_key(m)).drop("m"), threshold, by_month=False).assign(
+                m=month_key(m)
+            )
+            for m in months
+        ]
+        found = [part for part in parts if part["n"].iloc[0] > 0]  # a month without labels: no row, as grouped
+        rows = pd.concat(found, ignore_index=True) if found else parts[0].iloc[:0]
     else:
         rows = _rank_sums(scored, threshold, by_month=True)
     frame = rows.assign(month=[month_name(key) for key in rows.pop("m")]).set_index("month")
@@ -54,8 +60,8 @@ def _realised(table: Any, score: str, label: str, threshold: float, months: list
 
 def _rank_sums(scored: Any, threshold: float, by_month: bool) -> pd.DataFrame:
     """Per month of the scored rows (`m`, `s`, `y`): rows, positives, decided, true positives, twice the
-    positives' rank sum, smallest and largest label. `by_month`: rank within each month (else the rows are one
-    month's: a window without a partition sorts less)."""
+    positives' rank sum, smallest and largest label. `by_month`: rank within each month (else the rows, `s`
+    and `y` only, are one month's, in one row: a window without a partition sorts less)."""
     # a score's average rank among its ties is half the sum of its lowest rank (rank() + 1: ibis' starts at 0)
     # and its highest (the rows up to it, ties included): two windows over one sort, summed as integers
     group = {"group_by": scored.m} if by_month else {}
@@ -63,19 +69,16 @@ def _rank_sums(scored: Any, threshold: float, by_month: bool) -> pd.DataFrame:
     highest = scored.s.count().over(ibis.range_window(order_by=scored.s, preceding=None, following=0, **group))
     ranked = scored.mutate(rk=(lowest + highest).cast("int64"))
     decided = ranked.s >= threshold
-    return (
-        ranked.group_by("m")
-        .aggregate(
-            n=ranked.count(),
-            p=ranked.y.sum(),
-            pp=as_int(decided).sum(),
-            tp=ibis.ifelse(decided, ranked.y, 0.0).sum(),
-            twice_rank_sum=ibis.ifelse(ranked.y == 1, ranked.rk, 0).sum(),
-            low=ranked.y.min(),
-            high=ranked.y.max(),
-        )
-        .execute()
-    )
+    metrics = {
+        "n": ranked.count(),
+        "p": ranked.y.sum(),
+        "pp": as_int(decided).sum(),
+        "tp": ibis.ifelse(decided, ranked.y, 0.0).sum(),
+        "twice_rank_sum": ibis.ifelse(ranked.y == 1, ranked.rk, 0).sum(),
+        "low": ranked.y.min(),
+        "high": ranked.y.max(),
+    }
+    return (ranked.group_by("m") if by_month else ranked).aggregate(**metrics).execute()
 
 
 def _calibration_rates(counts: pd.DataFrame, reference: list[str], bins: int) -> np.ndarray:
