@@ -1,6 +1,7 @@
 """Shadow comparison: what another iteration (the candidate awaiting sign-off, say) would have decided on
-real traffic. A seeded sample of one window of the decision log is drawn by DuckDB where the log lies
-(`USING SAMPLE reservoir(n ROWS) REPEATABLE (seed)`), re-scored with the other iteration at its own
+real traffic. A seeded sample of one window of the decision log is drawn where the log lies — by DuckDB for a
+file log (`USING SAMPLE reservoir(n ROWS) REPEATABLE (seed)`), by the database for a SQL one (the rows in the
+order of a hash of case id and seed) — re-scored with the other iteration at its own
 threshold and set against what was decided (the logged score at the serving iteration's threshold): the
 decisions that flip each way with 95 % Wilson intervals, the flips by protected group, and, on the
 labelled part, the errors and their cost at each one's threshold. Undefined figures stay NaN."""
@@ -10,8 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import ibis
 import numpy as np
 import pandas as pd
 
@@ -21,6 +24,7 @@ from demo_models.iterations.scoring import ScoredIteration
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.metrics.costs import case_costs, total_cost
 from demo_models.metrics.groups import group_frame
+from demo_models.monitoring.engines import ENGINE_ERRORS, month_key, month_name, open_log
 from demo_models.monitoring.sources import Source, validate_source
 from feedback.goals import CostMatrix
 
@@ -83,10 +87,24 @@ def _where(source: Source, window: str | None, served_by: str | None) -> tuple[s
     return " AND ".join(clauses), values
 
 
+def _sql_window(source: Source, window: str | None, served_by: str | None) -> tuple[Any, Any]:
+    """A SQL log (ibis, on its database) and its rows of the window (of the served version's decisions)."""
+    table = open_log(source)
+    rows = table if window is None else table.filter(table.__month == month_key(window))
+    if served_by is not None and source.mapping.get("version"):
+        rows = rows.filter(rows[str(source.mapping["version"])].cast("string") == served_by)
+    return table, rows
+
+
 def served_versions(source: Source, window: str | None) -> pd.Series:
     """Decisions of the window per serving version, most first (empty when the log names no version)."""
     if not source.mapping.get("version"):
         return pd.Series(dtype=int)
+    if source.kind == "sql":
+        _, rows = _sql_window(source, window, None)
+        found = rows.group_by(v=rows[str(source.mapping["version"])].cast("string")).aggregate(n=ibis._.count())
+        found = found.execute().dropna(subset=["v"]).sort_values(["n", "v"], ascending=[False, True])
+        return pd.Series(dict(zip(found["v"].astype(str), found["n"].astype(int))), dtype=int)
     where, values = _where(source, window, None)
     version = _ident(str(source.mapping["version"]))
     with _connect(source) as connection:
@@ -103,6 +121,8 @@ def draw_sample(
     DuckDB, in timestamp order; ShadowError when the window is empty or the size is not in 1..MAX_SAMPLE."""
     if not 1 <= int(size) <= MAX_SAMPLE:
         raise ShadowError(f"The sample size must be between 1 and {MAX_SAMPLE:,}; {size} was asked for.")
+    if source.kind == "sql":
+        return _draw_sql_sample(source, window, int(size), int(seed), served_by)
     where, values = _where(source, window, served_by)
     order = _ident(str(source.mapping["timestamp"]))
     if source.mapping.get("case_id"):
@@ -111,10 +131,7 @@ def draw_sample(
         in_window = connection.execute(f"SELECT count(*) FROM log WHERE {where}", values).fetchone()[0]
         if not in_window:
             first, last = connection.execute("SELECT min(__month), max(__month) FROM log").fetchone()
-            what = f"the month {window}" if window else "the log"
-            served = f" served by {served_by}" if served_by and source.mapping.get("version") else ""
-            span = f" (its months run from {first} to {last})" if first else ""
-            raise ShadowError(f"There are no decisions{served} in {what}{span}.")
+            raise _no_decisions(window, served_by, source, first, last)
         rows = connection.execute(
             f"SELECT * EXCLUDE (__month) FROM (SELECT * FROM log WHERE {where}) "
             f"USING SAMPLE reservoir({int(size)} ROWS) REPEATABLE ({int(seed)}) ORDER BY {order}",
@@ -122,6 +139,33 @@ def draw_sample(
         ).df()
     log.info("shadow sample: %d of %d decisions of %s (seed %d)", len(rows), in_window, window or "the log", seed)
     return ShadowSample(rows.reset_index(drop=True), window, int(in_window), int(size), int(seed), served_by)
+
+
+def _no_decisions(window: str | None, served_by: str | None, source: Source, first: str | None, last: str | None):
+    what = f"the month {window}" if window else "the log"
+    served = f" served by {served_by}" if served_by and source.mapping.get("version") else ""
+    span = f" (its months run from {first} to {last})" if first else ""
+    return ShadowError(f"There are no decisions{served} in {what}{span}.")
+
+
+def _draw_sql_sample(source: Source, window: str | None, size: int, seed: int, served_by: str | None) -> ShadowSample:
+    """`draw_sample` of a SQL log, drawn by its database: the window's rows in the order of a hash of each case
+    id (else timestamp) and the seed — the same rows for the same seed, another set for another — the first
+    `size` of them, in timestamp order."""
+    table, rows = _sql_window(source, window, served_by)
+    in_window = int(rows.count().execute())
+    if not in_window:
+        span = table.aggregate(first=table.__month.min(), last=table.__month.max()).execute().iloc[0]
+        first, last = (month_name(span[k]) if pd.notna(span[k]) else None for k in ("first", "last"))
+        raise _no_decisions(window, served_by, source, first, last)
+    timestamp = rows[str(source.mapping["timestamp"])]
+    case = rows[str(source.mapping["case_id"])] if source.mapping.get("case_id") else timestamp
+    order = [(case.cast("string") + f":{seed}").hash(), timestamp]
+    frame = rows.order_by(order).limit(size).drop("__month").execute()
+    keys = [c for c in (source.mapping["timestamp"], source.mapping.get("case_id")) if c]
+    frame = frame.sort_values([str(k) for k in keys], kind="stable").reset_index(drop=True)
+    log.info("shadow sample: %d of %d decisions of %s (seed %d, SQL)", len(frame), in_window, window or "the log", seed)
+    return ShadowSample(frame, window, in_window, size, seed, served_by)
 
 
 @dataclass(frozen=True)
@@ -358,14 +402,12 @@ def shadow_compare(
     problems = validate_source(source)
     if problems:
         raise ShadowError(problems[0])
-    if source.kind not in ("parquet", "csv"):
-        raise ShadowError(
-            "The shadow comparison re-scores a sample of a Parquet or CSV decision log; this log is a SQL table."
-        )
     try:
         versions = served_versions(source, window)
         sample = draw_sample(source, window, size, seed, served.version if served.version in versions.index else None)
-    except duckdb.Error as error:
+    except ShadowError:
+        raise
+    except ENGINE_ERRORS as error:
         raise ShadowError(f"The log could not be sampled: {(str(error).strip().splitlines() or ['?'])[0]}") from error
     if candidate.card.version == served.version:
         raise ShadowError(f"{served.version} served these decisions: pick another iteration to compare with.")

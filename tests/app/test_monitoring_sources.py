@@ -60,5 +60,8 @@ def test_a_postgresql_table_is_computed_there(app_env, monkeypatch):
         at = open_app(MONITORING)
         assert not at.exception and not at.error
     assert any("6,000 decisions over 8 months" in m.value and "Computed by PostgreSQL" in m.value for m in at.markdown)
+    # the shadow comparison samples the table in the database too: here it stops only at the log's columns
+    shadow = next(w.value for w in at.warning if "No shadow comparison" in w.value)
+    assert "The log has no column for" in shadow and "SQL" not in shadow
     tests = next(df.value for df in at.dataframe if "score" in df.value.columns and "KS" in str(df.value.iloc[0, -1]))
     assert tests.shape[0] == 8 and str(tests.iloc[-1]["score"]).startswith("KS ")

@@ -24,6 +24,7 @@ from demo_models.monitoring.shadow_tables import flip_label, flips_sentence, out
 from demo_models.monitoring.sources import Source
 from feedback.goals import CostMatrix
 from tests.helpers import approvals_data, fit_approvals_model, register_approvals
+from tests.unit.monitoring.pg_logs import pg_log, sql_source
 
 MAPPING = {
     "timestamp": "ts",
@@ -217,3 +218,30 @@ def test_logged_decisions_that_differ_from_the_threshold_are_noted(registry_dir,
     logged = shadow.sample.rows["decision"] == v1.use_case.positive_decision
     differ = int((logged != (shadow.sample.rows["score"] >= 0.2)).sum())
     assert differ > 0 and shadow.notes[0].startswith(f"{differ:,} logged decision(s) differ from the logged score")
+
+
+def test_a_sql_log_is_sampled_by_its_database_and_compared_the_same_way(loans, monkeypatch):
+    """The same log as a PostgreSQL table: the database draws the seeded sample (repeatably, another set for
+    another seed, the served version's decisions of the month only), and every figure equals the brute-force
+    re-score of the rows it drew."""
+    _, v1, v2, log = loans
+    with pg_log(log.drop(columns="approved")) as relation:
+        source = sql_source(monkeypatch, relation, MAPPING)
+        first, again = (draw_sample(source, "2025-03", 300, 5, "v1") for _ in range(2))
+        other = draw_sample(source, "2025-03", 300, 6, "v1")
+        month = log[(log["ts"].dt.strftime("%Y-%m") == "2025-03") & (log["model"] == "v1")]
+        assert first.rows["loan_id"].tolist() == again.rows["loan_id"].tolist() != other.rows["loan_id"].tolist()
+        assert len(first.rows) == 300 and set(first.rows["loan_id"]) <= set(month["loan_id"])
+        assert first.window_decisions == len(month) and first.rows["ts"].is_monotonic_increasing
+        versions = served_versions(source, "2025-03")
+        assert versions.index[0] == "v1" and versions.sum() == (log["ts"].dt.strftime("%Y-%m") == "2025-03").sum()
+        shadow = shadow_compare(source, v1.card, v2, "2025-03", 300, 5, COSTS)
+        rows = shadow.sample.rows.rename(columns={"p_approved": "score", "repaid": "label"})
+        assert rows["loan_id"].tolist() == first.rows["loan_id"].tolist()
+        flips, out, labelled, _, _ = _brute_force(shadow, rows, v1.card, v2, True, COSTS)
+        for way, count in flips.items():
+            assert shadow.flips.loc[way, "flips"] == count
+        assert shadow.outcomes.loc["served", "errors"] == out["served"][0] and labelled == 300
+        assert shadow.outcomes.loc["candidate", "cost"] == pytest.approx(out["candidate"][1])
+        with pytest.raises(ShadowError, match=r"no decisions served by v1 in the month 2024-12 \(its months run"):
+            draw_sample(source, "2024-12", 300, 5, "v1")
