@@ -25,6 +25,7 @@ from pages._ui.loaders import (
     stream_of,
     window_drift_of,
 )
+from pages._ui.log_importance_view import render_log_importance
 from pages._ui.scorecard import criteria_of
 from pages._ui.shadow_view import render_shadow
 from pages._ui.tables import render_table
@@ -94,6 +95,7 @@ else:
             lines = performance_lines(connected.performance, use_case)
             render_plotly(build_lines(lines, "share", "month"), describe_lines(lines, "By month"), "log_performance")
             st.dataframe(performance_table(connected.performance, use_case), key="log_performance_table")
+        render_log_importance(ctx, connected)
         alerts = post_log_alerts(ctx, card, connected, criteria_of(ctx))
         if alerts:
             st.warning(

@@ -72,3 +72,29 @@ def test_alerts_are_posted_once_and_shown_on_the_notices_page(app_env, tmp_path)
     at.switch_page("pages/11_Notices.py").run()
     assert not at.exception
     assert any(posted[0].title in list(df.value.get("Title", [])) for df in at.dataframe)
+
+
+def test_what_drives_the_scores_by_month_on_the_fraud_log(app_env, registry_dir):
+    from demo_models.iterations.registry import load_iteration
+    from demo_models.iterations.scoring import ScoredIteration
+    from demo_models.monitoring.log_importance import importance_by_month
+    from demo_models.monitoring.sources import load_source
+    from pages._ui.loaders import _builtin_fraud_log
+
+    _builtin_fraud_log.clear()  # written again in this test's data folder
+    at = open_app(MONITORING, use_case="fraud", iteration="v1")
+    assert not at.exception
+    assert any(m.value == "**What drives v1's scores, by month** (mean |SHAP|)" for m in at.markdown)
+    caption = next(c.value for c in at.caption if "explained by this iteration" in c.value)
+    v1 = ScoredIteration(load_iteration("fraud", "v1", registry_dir))
+    expected = importance_by_month(load_source("fraud"), v1, [f"2025-{m:02d}" for m in range(1, 13)])
+    assert f"{int(expected.explained.sum()):,} of {int(expected.decisions.sum()):,} decisions" in caption
+    assert "seed 17" in caption and "at most 500 a month" in caption
+
+
+def test_a_log_without_the_iterations_inputs_says_so_for_the_explanations(app_env, tmp_path):
+    _connect(tmp_path)  # the credit iterations' inputs are not in this log
+    at = open_app(MONITORING, iteration="v2")
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "No explanation by month" in w.value)
+    assert "The log has no column for v2's input(s)" in warning

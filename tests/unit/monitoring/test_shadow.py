@@ -10,10 +10,13 @@ from statsmodels.stats.proportion import proportion_confint
 from demo_models.iterations.registry import load_iteration, register_iteration
 from demo_models.iterations.scoring import ScoredIteration
 from demo_models.monitoring.builtin_log import ensure_fraud_log
+from demo_models.monitoring.log_importance import importance_by_month
 from demo_models.monitoring.shadow import (
+    SAMPLE_SEED,
     TO_FAVOURABLE,
     TO_UNFAVOURABLE,
     ShadowError,
+    as_evaluated,
     default_candidate,
     draw_sample,
     served_iteration,
@@ -245,3 +248,20 @@ def test_a_sql_log_is_sampled_by_its_database_and_compared_the_same_way(loans, m
         assert shadow.outcomes.loc["candidate", "cost"] == pytest.approx(out["candidate"][1])
         with pytest.raises(ShadowError, match=r"no decisions served by v1 in the month 2024-12 \(its months run"):
             draw_sample(source, "2024-12", 300, 5, "v1")
+
+
+def test_importance_by_month_explains_each_months_sample(loans, tmp_path):
+    source, v1, v2, log = loans
+    found = importance_by_month(source, v2, ["2025-02", "2025-06"], per_month=150)
+    assert list(found.importance.index) == ["2025-02", "2025-06"] and found.explained.tolist() == [150, 150]
+    for month in ("2025-02", "2025-06"):
+        sample = draw_sample(source, month, 150, SAMPLE_SEED)  # the same seeded rows
+        assert found.decisions[month] == (log["ts"].dt.strftime("%Y-%m") == month).sum() == sample.window_decisions
+        rows = as_evaluated(sample.rows, v2.features)
+        attribution = v2.explainer.explain(rows)
+        np.testing.assert_allclose(found.importance.loc[month], np.abs(attribution.contributions).mean(axis=0))
+        assert found.importance.loc[month].gt(0).all()  # every input moves some score
+    log.drop(columns=["approved", "income"]).to_parquet(tmp_path / "no-income.parquet")
+    without = Source("parquet", str(tmp_path / "no-income.parquet"), {**MAPPING, "inputs": ["region", "tenure"]})
+    with pytest.raises(ShadowError, match=r"has no column for v2's input\(s\) income"):
+        importance_by_month(without, v2, ["2025-02"])
