@@ -49,6 +49,13 @@ def _specs(use_case_name: str, version: str, created: str, _scored) -> dict:
 
 
 @st.cache_resource(max_entries=64)
+def _case_as_it_is(use_case_name: str, version: str, created: str, case_id: str, _scored):
+    """The case's one-row frame and that row as a Series, looked up once per case (read-only: never changed)."""
+    original = _scored.features.loc[[case_id]]
+    return original, original.iloc[0]
+
+
+@st.cache_resource(max_entries=64)
 def _counterfactual(state: tuple, _scored, _row):
     return find_counterfactual(_scored, _row)
 
@@ -81,7 +88,7 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     """The inputs, the score and reasons with the changes, the counterfactual and the feedback: a fragment, so
     moving an input reruns this part alone, not the sidebar, the pickers and the case as it is beside it."""
     use_case, card = ctx.use_case, ctx.card
-    original = scored.features.loc[[case_id]]
+    original, as_it_is = _case_as_it_is(use_case.name, card.version, card.created, case_id, scored)
     specs = _specs(use_case.name, card.version, card.created, scored)
     pending = st.session_state.pop("_whatif_pending", None)
     if pending:
@@ -95,7 +102,6 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     values = {}
     with left:
         st.header("Inputs")
-        as_it_is = original.iloc[0]  # one Series for every input, not one per input
         for column in original.columns:
             spec, value = specs[column], as_it_is[column]
             key = f"whatif_{case_id}_{column}"
