@@ -80,7 +80,7 @@ def _render_as_it_is(ctx, scored, before) -> None:
     render_notice_downloads(  # the case as it is: a notice is for a real decision
         scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
     )
-    render_case_waterfall(before, ctx.use_case, "whatif_before", title="As it is", lazy=True)
+    render_case_waterfall(before, ctx.use_case, "whatif_before", title="As it is", lazy=True, narrow=True)
 
 
 @st.fragment
@@ -94,14 +94,13 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     if pending:
         for column, value in pending.items():
             st.session_state[f"whatif_{case_id}_{column}"] = _widget_value(specs[column], value)
-    if st.button("Back to the original inputs", key="whatif_reset"):
-        for column in original.columns:
-            st.session_state.pop(f"whatif_{case_id}_{column}", None)
-
     left, right = st.columns([2, 3])
     values = {}
     with left:
         st.header("Inputs")
+        if st.button("Back to the original inputs", key="whatif_reset"):
+            for column in original.columns:
+                st.session_state.pop(f"whatif_{case_id}_{column}", None)
         for column in original.columns:
             spec, value = specs[column], as_it_is[column]
             key = f"whatif_{case_id}_{column}"
@@ -167,7 +166,7 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
                     ),
                 )
             )
-        render_case_waterfall(after, use_case, "whatif_after", title="With your changes", lazy=True)
+        render_case_waterfall(after, use_case, "whatif_after", title="With your changes", lazy=True, narrow=True)
 
     st.header("The smallest change that flips the decision")
     actionable = [use_case.label(c) for c in use_case.actionable]

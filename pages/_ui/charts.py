@@ -52,10 +52,17 @@ def _explanation_key(explanation: CaseExplanation) -> tuple:
 
 
 @st.cache_resource(max_entries=256)
-def _case_waterfall(use_case_name: str, key: tuple, title: str | None, _explanation, _use_case):
+def _case_waterfall(use_case_name: str, key: tuple, title: str | None, narrow: bool, _explanation, _use_case):
     figure = build_waterfall(_explanation, _use_case)
     if title:
         figure.update_layout(title=title)
+    if narrow:  # the axis title on two lines, so a chart a third of the page wide does not cut it off
+        axis = figure.layout.xaxis.title.text
+        figure.update_layout(
+            xaxis_title_text=axis.replace(" (", "<br>(", 1),
+            height=figure.layout.height + 20,
+            margin_b=figure.layout.margin.b + 20,
+        )
     return figure, describe_waterfall(_explanation, _use_case)
 
 
@@ -66,9 +73,11 @@ def render_case_waterfall(
     where=None,
     title: str | None = None,
     lazy: bool = False,
+    narrow: bool = False,
 ) -> None:
     """A case's SHAP waterfall with its text alternative, built once per explanation shown (a rerun, or
     another person on the same case, reuses the figure; it is never changed after it is built); `lazy`: its
-    "Chart as a table" is made only while open."""
-    figure, text = _case_waterfall(use_case.name, _explanation_key(explanation), title, explanation, use_case)
+    "Chart as a table" is made only while open; `narrow`: its axis title on two lines (a chart a third of the page
+    wide)."""
+    figure, text = _case_waterfall(use_case.name, _explanation_key(explanation), title, narrow, explanation, use_case)
     render_plotly(figure, text, key, where, lazy)
