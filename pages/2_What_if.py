@@ -139,9 +139,9 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     after = scored.explain_raw(edited) if changes else before
     with right:
         st.header("With your changes")
-        m1, m2 = st.columns(2)
+        metrics = st.container(horizontal=True)  # one block, where two columns would be three
         moved = round((after.score - before.score) * 100, 1)
-        m1.metric(
+        metrics.metric(
             md("Probability of {}", use_case.words.outcome),
             format_share(after.score),
             delta=f"{moved:+.1f} points" if moved else "no change",
@@ -149,7 +149,7 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
             delta_arrow="auto" if moved else "off",
         )
         flipped = after.decision != before.decision
-        m2.metric(
+        metrics.metric(
             "Decision",
             after.decision.capitalize(),
             delta=f"changed from {before.decision}" if flipped else "unchanged",
