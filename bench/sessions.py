@@ -8,9 +8,10 @@ back-message, then every forward-message until `script_finished` — rerun the p
 --seconds, while one more session reruns the one-widget page on the other server. A rerun sends no
 widget states, so it is the whole page as a freshly opened tab shows it (its defaults), not the rerun after
 moving one widget (that is --move). Reported per row:
-p50 / p95 of a rerun, reruns per second over all sessions, and the one-widget page's p50 / p95 under
-that load with the ratio of the p95s. AppTest cannot run sessions in parallel threads, hence the
-real server.
+p50 / p95 of a rerun, reruns per second over all sessions, the app processes' CPU (user + system, from
+/proc) per rerun over the measured seconds (less sensitive to other work on the machine than the times), and
+the one-widget page's p50 / p95 under that load with the ratio of the p95s. AppTest cannot run sessions in
+parallel threads, hence the real server.
 
     .venv/bin/python bench/sessions.py [--sessions 1 8 16] [--processes 1 2 4]
         [--page What_if --page Explore --page Compare] [--seconds 20] [--data DIR] [--heavy] [--move]
@@ -68,6 +69,16 @@ for i in range(1000):
     register_iteration(model, evaluation, use_case="heavy", version=f"v{i}", target=TARGET, author="bench",
                        registry_dir=root)
 """
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (from /proc/PID/stat; Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / tick
 
 
 def _serve(script: str, data: Path) -> tuple[subprocess.Popen, str]:
@@ -156,12 +167,18 @@ async def _session(
 
 
 async def measure(
-    urls: list[str], page_hash: str, sessions: int, reference: tuple[str, str], seconds: float, moves: bool = False
+    urls: list[str],
+    page_hash: str,
+    sessions: int,
+    reference: tuple[str, str],
+    seconds: float,
+    moves: bool = False,
+    pids: list[int] | None = None,
 ) -> dict:
     """`sessions` sessions rerunning one page for `seconds`, spread round-robin over the app processes at
     `urls` (as the sticky balancer spreads browsers), and one on the reference page meanwhile; with `moves`
     each rerun moves one of the page's number inputs (the reference page is rerun whole, as moving its
-    slider does)."""
+    slider does). `pids`: the app processes whose CPU per rerun is reported (cpu_ms)."""
     clock = {"started": False, "until": float("inf")}
     times: list[list[float]] = [[] for _ in range(sessions)]
     ref_times: list[float] = []
@@ -175,13 +192,16 @@ async def measure(
     while len(ready) < len(tasks) and time.perf_counter() < deadline:  # every session has had its first view
         await asyncio.sleep(0.05)
     clock["until"] = time.perf_counter() + seconds
+    cpu_before = _cpu_seconds(pids or [])
     clock["started"] = True
     await asyncio.gather(*tasks)  # each ends after its rerun in progress at `until`
+    cpu = _cpu_seconds(pids or []) - cpu_before
     flat = [x for t in times for x in t]
     return {
         "p50": statistics.median(flat) * 1000 if flat else float("nan"),
         "p95": float(np.percentile(flat, 95)) * 1000 if flat else float("nan"),
         "per_second": len(flat) / seconds,
+        "cpu_ms": cpu * 1000 / len(flat) if flat and pids else float("nan"),
         "ref_p50": statistics.median(ref_times) * 1000 if ref_times else float("nan"),
         "ref_p95": float(np.percentile(ref_times, 95)) * 1000 if ref_times else float("nan"),
     }
@@ -254,21 +274,23 @@ def main() -> None:
             + ("; each rerun moves a number input" if args.move else "; each rerun is the whole page")
         )
         print(
-            f"{'page':10s} {'processes':>9s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s}   "
-            f"{'one-widget p50':>14s} {'p95':>7s}  {'p95 ratio':>9s}"
+            f"{'page':10s} {'processes':>9s} {'sessions':>8s} {'p50 ms':>8s} {'p95 ms':>8s} {'reruns/s':>9s} "
+            f"{'CPU ms/rerun':>12s}   {'one-widget p50':>14s} {'p95':>7s}  {'p95 ratio':>9s}"
         )
         for page in args.page or ["What_if", "Explore", "Compare"]:
             for processes in args.processes:
                 for n in args.sessions:
                     if page == "one-widget":  # the floor itself under the same number of sessions
-                        urls, page_hash = [ref_url], ref_hash
+                        urls, page_hash, pids = [ref_url], ref_hash, [ref.pid]
                     else:
                         urls, page_hash = app_urls[:processes], pages[page]
+                        pids = [app.pid for app, _ in apps[:processes]]
                     moves = args.move and page != "one-widget"
-                    r = asyncio.run(measure(urls, page_hash, n, (ref_url, ref_hash), args.seconds, moves))
+                    r = asyncio.run(measure(urls, page_hash, n, (ref_url, ref_hash), args.seconds, moves, pids))
                     print(
-                        f"{page:10s} {processes:9d} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f}   "
-                        f"{r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  {r['p95'] / r['ref_p95']:8.1f}×",
+                        f"{page:10s} {processes:9d} {n:8d} {r['p50']:8.1f} {r['p95']:8.1f} {r['per_second']:9.1f} "
+                        f"{r['cpu_ms']:12.1f}   {r['ref_p50']:14.1f} {r['ref_p95']:7.1f}  "
+                        f"{r['p95'] / r['ref_p95']:8.1f}×",
                         flush=True,
                     )
     finally:

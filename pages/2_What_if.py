@@ -49,6 +49,13 @@ def _specs(use_case_name: str, version: str, created: str, _scored) -> dict:
 
 
 @st.cache_resource(max_entries=64)
+def _case_as_it_is(use_case_name: str, version: str, created: str, case_id: str, _scored):
+    """The case's one-row frame and that row as a Series, looked up once per case (read-only: never changed)."""
+    original = _scored.features.loc[[case_id]]
+    return original, original.iloc[0]
+
+
+@st.cache_resource(max_entries=64)
 def _counterfactual(state: tuple, _scored, _row):
     return find_counterfactual(_scored, _row)
 
@@ -65,26 +72,35 @@ def _widget_value(spec, value):
     return (int(value) if spec.integer else float(value)) if spec.numeric else value
 
 
+def _render_as_it_is(ctx, scored, before) -> None:
+    """The case as it is — its score, its decision notice, its waterfall: drawn once per page run (no input
+    changes it), outside the fragment that moving an input reruns."""
+    st.header("As it is")
+    st.metric(md("Probability of {}, now", ctx.use_case.words.outcome), format_share(before.score))
+    render_notice_downloads(  # the case as it is: a notice is for a real decision
+        scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
+    )
+    render_case_waterfall(before, ctx.use_case, "whatif_before", title="As it is", lazy=True, narrow=True)
+
+
 @st.fragment
 def _render_what_if(ctx, scored, case_id: str) -> None:
-    """The inputs, the score and reasons before and after, the counterfactual and the feedback: a fragment, so
-    moving an input reruns this part alone, not the sidebar and the pickers above it."""
+    """The inputs, the score and reasons with the changes, the counterfactual and the feedback: a fragment, so
+    moving an input reruns this part alone, not the sidebar, the pickers and the case as it is beside it."""
     use_case, card = ctx.use_case, ctx.card
-    original = scored.features.loc[[case_id]]
+    original, as_it_is = _case_as_it_is(use_case.name, card.version, card.created, case_id, scored)
     specs = _specs(use_case.name, card.version, card.created, scored)
     pending = st.session_state.pop("_whatif_pending", None)
     if pending:
         for column, value in pending.items():
             st.session_state[f"whatif_{case_id}_{column}"] = _widget_value(specs[column], value)
-    if st.button("Back to the original inputs", key="whatif_reset"):
-        for column in original.columns:
-            st.session_state.pop(f"whatif_{case_id}_{column}", None)
-
-    left, right = st.columns([1, 2])
+    left, right = st.columns([2, 3])
     values = {}
     with left:
         st.header("Inputs")
-        as_it_is = original.iloc[0]  # one Series for every input, not one per input
+        if st.button("Back to the original inputs", key="whatif_reset"):
+            for column in original.columns:
+                st.session_state.pop(f"whatif_{case_id}_{column}", None)
         for column in original.columns:
             spec, value = specs[column], as_it_is[column]
             key = f"whatif_{case_id}_{column}"
@@ -122,18 +138,18 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     before = scored.explain_case(case_id)  # as Explore shows it: stored at registration, nothing recomputed
     after = scored.explain_raw(edited) if changes else before
     with right:
-        m1, m2, m3 = st.columns(3)
-        m1.metric(md("Probability of {}, now", use_case.words.outcome), format_share(before.score))
+        st.header("With your changes")
+        metrics = st.container(horizontal=True)  # one block, where two columns would be three
         moved = round((after.score - before.score) * 100, 1)
-        m2.metric(
-            "With your changes",
+        metrics.metric(
+            md("Probability of {}", use_case.words.outcome),
             format_share(after.score),
             delta=f"{moved:+.1f} points" if moved else "no change",
             delta_color="inverse" if moved else "off",
             delta_arrow="auto" if moved else "off",
         )
         flipped = after.decision != before.decision
-        m3.metric(
+        metrics.metric(
             "Decision",
             after.decision.capitalize(),
             delta=f"changed from {before.decision}" if flipped else "unchanged",
@@ -150,11 +166,7 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
                     ),
                 )
             )
-        render_notice_downloads(  # the case as it is: a notice is for a real decision
-            scored, before, "whatif_notice", store=ctx.store, actor=ctx.identity.actor
-        )
-        render_case_waterfall(after, use_case, "whatif_after", title="With your changes")
-        render_case_waterfall(before, use_case, "whatif_before", title="As it is")
+        render_case_waterfall(after, use_case, "whatif_after", title="With your changes", lazy=True, narrow=True)
 
     st.header("The smallest change that flips the decision")
     actionable = [use_case.label(c) for c in use_case.actionable]
@@ -205,4 +217,8 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
     render_feedback_form(ctx, after, after.reasons, what_if=changes or None)
 
 
-_render_what_if(ctx, scored, case_id)
+changing, unchanged = st.columns([5, 3])  # the part moving an input reruns, and the case as it is beside it
+with unchanged:
+    _render_as_it_is(ctx, scored, scored.explain_case(case_id))
+with changing:
+    _render_what_if(ctx, scored, case_id)

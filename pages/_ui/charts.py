@@ -12,20 +12,28 @@ from pages._ui.tables import render_table
 from pages._ui.text import plain
 
 
-def render_text_alternative(text: ChartText, key: str, where=None) -> None:
-    """The chart's sentence as a caption and its data in a collapsed "Chart as a table" expander."""
+def render_text_alternative(text: ChartText, key: str, where=None, lazy: bool = False) -> None:
+    """The chart's sentence as a caption and its data in a collapsed "Chart as a table" expander; `lazy`: the
+    tables are made only while the expander is open (opening it reruns the page, or the fragment it is in)."""
     where = where or st
     where.caption(plain(text.summary))
-    with where.expander("Chart as a table"):
+    table_view = (
+        where.expander("Chart as a table", key=f"{key}_as_table", on_change="rerun")
+        if lazy
+        else where.expander("Chart as a table")
+    )
+    if lazy and not table_view.open:
+        return
+    with table_view:
         for n, (title, table) in enumerate(text.tables):
             st.caption(plain(title))
             render_table(table, {}, key=f"{key}_table_{n}", hide_index=True)
 
 
-def render_plotly(figure, text: ChartText, key: str, where=None) -> None:
-    """A Plotly figure followed by its text alternative."""
+def render_plotly(figure, text: ChartText, key: str, where=None, lazy: bool = False) -> None:
+    """A Plotly figure followed by its text alternative (`lazy`: its tables only while they are shown)."""
     (where or st).plotly_chart(figure, key=key)
-    render_text_alternative(text, key, where)
+    render_text_alternative(text, key, where, lazy)
 
 
 def _explanation_key(explanation: CaseExplanation) -> tuple:
@@ -44,17 +52,32 @@ def _explanation_key(explanation: CaseExplanation) -> tuple:
 
 
 @st.cache_resource(max_entries=256)
-def _case_waterfall(use_case_name: str, key: tuple, title: str | None, _explanation, _use_case):
+def _case_waterfall(use_case_name: str, key: tuple, title: str | None, narrow: bool, _explanation, _use_case):
     figure = build_waterfall(_explanation, _use_case)
     if title:
         figure.update_layout(title=title)
+    if narrow:  # the axis title on two lines, so a chart a third of the page wide does not cut it off
+        axis = figure.layout.xaxis.title.text
+        figure.update_layout(
+            xaxis_title_text=axis.replace(" (", "<br>(", 1),
+            height=figure.layout.height + 20,
+            margin_b=figure.layout.margin.b + 20,
+        )
     return figure, describe_waterfall(_explanation, _use_case)
 
 
 def render_case_waterfall(
-    explanation: CaseExplanation, use_case: UseCase, key: str, where=None, title: str | None = None
+    explanation: CaseExplanation,
+    use_case: UseCase,
+    key: str,
+    where=None,
+    title: str | None = None,
+    lazy: bool = False,
+    narrow: bool = False,
 ) -> None:
     """A case's SHAP waterfall with its text alternative, built once per explanation shown (a rerun, or
-    another person on the same case, reuses the figure; it is never changed after it is built)."""
-    figure, text = _case_waterfall(use_case.name, _explanation_key(explanation), title, explanation, use_case)
-    render_plotly(figure, text, key, where)
+    another person on the same case, reuses the figure; it is never changed after it is built); `lazy`: its
+    "Chart as a table" is made only while open; `narrow`: its axis title on two lines (a chart a third of the page
+    wide)."""
+    figure, text = _case_waterfall(use_case.name, _explanation_key(explanation), title, narrow, explanation, use_case)
+    render_plotly(figure, text, key, where, lazy)

@@ -21,6 +21,19 @@ def _case(at):
     return at.selectbox(key="whatif_case").value
 
 
+NOW, WITH_CHANGES, DECISION = "now", "with your changes", "Decision"
+
+
+def _metric(at, which: str):
+    """The one metric of the case as it is (NOW), of the edited case (WITH_CHANGES) or the edited decision."""
+
+    def kind(label: str) -> str:
+        return DECISION if label == DECISION else NOW if label.endswith(", now") else WITH_CHANGES
+
+    [metric] = [m for m in at.metric if kind(m.label) == which]
+    return metric
+
+
 def test_editing_an_input_rescores_and_reexplains_next_to_the_original(app_env, scored):
     at = open_app(PAGE)
     assert not at.exception
@@ -29,8 +42,8 @@ def test_editing_an_input_rescores_and_reexplains_next_to_the_original(app_env, 
     it = scored["v3"]
     original = it.features.loc[[case_id]]
     expected = it.explain_raw(edited_row(original, {"duration": 6}))
-    assert at.metric[0].value == f"{it.scores[case_id]:.1%}"
-    assert at.metric[1].value == f"{expected.score:.1%}"
+    assert _metric(at, NOW).value == f"{it.scores[case_id]:.1%}"
+    assert _metric(at, WITH_CHANGES).value == f"{expected.score:.1%}"
     figures = plotly_figures(at)
     assert float(decode(figures["whatif_after"].data[0].x)[-1]) == pytest.approx(expected.output)
     before = int(original.iloc[0]["duration"])
@@ -45,7 +58,7 @@ def test_trying_the_suggestion_flips_the_decision(app_env, scored):
     at.button(key="whatif_suggest").click().run()
     assert "would be approved" in at.success[0].value
     at.button(key="whatif_apply").click().run()
-    assert at.metric[2].value == "Approve"
+    assert _metric(at, DECISION).value == "Approve"
 
 
 def test_feedback_on_a_what_if_records_the_edits(app_env):
@@ -113,7 +126,7 @@ def test_editing_another_input_keeps_the_missing_value_and_scores_exactly_that_r
     expected[other] = new  # the case with exactly that one edit, its missing value untouched
     proba = it.iteration.model.predict_proba(expected)[0, 1]
     assert _score_shown(at) == pytest.approx(proba, rel=1e-9)
-    assert at.metric[1].value == f"{proba:.1%}"
+    assert _metric(at, WITH_CHANGES).value == f"{proba:.1%}"
     changed = at.markdown[0].value
     assert changed.startswith("Changed: ") and changed.count("→") == 1
     at.radio(key="fb_verdict_0").set_value("agree")
@@ -160,7 +173,57 @@ def test_the_feedback_categories_offer_no_select_all(app_env):
 def test_an_unchanged_case_shows_no_arrow_and_a_flip_names_the_decision_it_replaces(app_env):
     """'+0.0 points' with a red up arrow on an untouched case read as the risk going up."""
     at = open_app(PAGE)
-    assert at.metric[1].proto.delta == "no change" and at.metric[2].proto.delta == "unchanged"
+    assert _metric(at, WITH_CHANGES).proto.delta == "no change" and _metric(at, DECISION).proto.delta == "unchanged"
     at.button(key="whatif_suggest").click().run()
     at.button(key="whatif_apply").click().run()
-    assert at.metric[2].proto.delta == "changed from decline" and at.metric[1].proto.delta.startswith("-")
+    assert _metric(at, DECISION).proto.delta == "changed from decline"
+    assert _metric(at, WITH_CHANGES).proto.delta.startswith("-")
+
+
+# --- the case as it is, beside the fragment; the tables only when opened ------------------------------
+
+
+def _end_of(at, key: str) -> float:
+    """Where a waterfall ends (the case's log-odds)."""
+    return float(decode(plotly_figures(at)[key].data[0].x)[-1])
+
+
+def test_the_case_as_it_is_is_drawn_beside_the_edits_and_stays_as_it_is(app_env, scored):
+    """Score, decision notice and waterfall of the case as it is come from the stored explanation and do not
+    move when an input does; the edited case's score and waterfall do."""
+    at = open_app(PAGE)
+    case_id = _case(at)
+    it = scored["v3"]
+    stored = it.explain_case(case_id)
+    assert {"Inputs", "With your changes", "As it is"} <= {h.value for h in at.header}
+    notices = {b.proto.label for b in at.get("download_button")}
+    assert {"Decision notice (PDF)", "Decision notice (text)"} <= notices  # A0002 is declined by v3
+    for edit in (None, 6, 7):
+        if edit is not None:
+            at.number_input(key=f"whatif_{case_id}_duration").set_value(edit).run()
+        assert not at.exception
+        assert _metric(at, NOW).value == f"{it.scores[case_id]:.1%}"
+        assert _end_of(at, "whatif_before") == pytest.approx(stored.output)
+        assert {b.proto.label for b in at.get("download_button")} == notices  # still the case as it is
+        expected = it.explain_raw(edited_row(it.features.loc[[case_id]], {"duration": edit})) if edit else stored
+        assert _end_of(at, "whatif_after") == pytest.approx(expected.output)
+        assert _metric(at, WITH_CHANGES).value == f"{expected.score:.1%}"
+    assert _end_of(at, "whatif_after") != pytest.approx(_end_of(at, "whatif_before"))
+
+
+def test_a_waterfall_s_table_is_made_when_it_is_opened_and_follows_the_edits(app_env, scored):
+    at = open_app(PAGE)
+    case_id = _case(at)
+    assert len(at.dataframe) == 0  # both tables closed: not made, not sent
+    assert [e.label for e in at.expander].count("Chart as a table") == 2
+    at.session_state["whatif_after_as_table"] = True  # what opening the expander does
+    at.session_state["whatif_before_as_table"] = True
+    at.run()
+    at.number_input(key=f"whatif_{case_id}_duration").set_value(6).run()
+    assert not at.exception
+    it = scored["v3"]
+    edited = it.explain_raw(edited_row(it.features.loc[[case_id]], {"duration": 6}))
+    after, before = at.dataframe  # the edited case's (beside the inputs), then the case as it is
+    for shown, explanation in ((after, edited), (before, it.explain_case(case_id))):
+        table = shown.value
+        assert float(table.iloc[-1, -1]) == pytest.approx(explanation.output, abs=0.005)  # "+1.23", to 2 places

@@ -309,18 +309,31 @@ def test_the_iteration_report_opens_offline_with_every_figure(
 
 
 def test_what_if_moves_the_score_and_suggests_the_smallest_change(app_page, streamlit_server, screenshot):
+    """Moving an input reruns the fragment: the edited case's score moves; the case as it is, drawn outside the
+    fragment, stays (its score, its decision notice); a waterfall's table appears when its expander is opened."""
     page = app_page
     goto_app(page, f"{streamlit_server.url}/What_if")
     expect(page.get_by_role("heading", name="What if…")).to_be_visible()
     wait_for_plotly(page, nth=1)
-    before = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue").inner_text()
+    metrics = page.get_by_test_id("stMetric")  # with your changes, its decision, then the case as it is
+    before = metrics.nth(0).get_by_test_id("stMetricValue").inner_text()
+    now = metrics.nth(2).get_by_test_id("stMetricValue").inner_text()
+    assert before == now  # nothing changed yet
     duration = page.get_by_label("Loan duration")
     duration.fill("6")
     duration.press("Enter")
     wait_for_app_run(page)
-    after = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue").inner_text()
-    assert after != before
     expect(page.get_by_text("Changed: Loan duration")).to_be_visible()
+    after = metrics.nth(0).get_by_test_id("stMetricValue").inner_text()
+    assert after != before
+    expect(metrics.nth(2).get_by_test_id("stMetricValue")).to_have_text(now)
+    expect(page.get_by_role("heading", name="As it is")).to_be_visible()
+    expect(page.get_by_role("button", name="Decision notice (PDF)")).to_be_visible()  # A0002 is declined
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    page.get_by_test_id("stExpander").filter(has_text="Chart as a table").first.get_by_text("Chart as a table").click()
+    wait_for_app_run(page)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(1)
+    expect(page.get_by_text("Changed: Loan duration")).to_be_visible()  # the edit kept while the table opened
     _no_exception(page)
     screenshot(page, "what-if")
 
@@ -336,7 +349,7 @@ def test_what_if_in_its_fragment_tries_the_suggestion_and_saves_feedback_with_th
     page.get_by_test_id("stSidebar").get_by_role("link", name="What-if", exact=True).click()
     wait_for_app_run(page)
     expect(page.get_by_role("heading", name="What if…")).to_be_visible()
-    decision = page.get_by_test_id("stMetric").nth(2).get_by_test_id("stMetricValue")
+    decision = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue")  # the edited case's
     expect(decision).to_have_text("Decline")  # the first case, A0002, is declined by v3
     page.get_by_role("button", name="Suggest the smallest change that would overturn it").click()
     wait_for_app_run(page)
@@ -420,7 +433,7 @@ def test_what_if_keeps_a_missing_fee_missing_while_another_input_changes(app_pag
     proba = it.iteration.model.predict_proba(edited)[0, 1]
     invented = it.iteration.model.predict_proba(edited.assign(monthly_fee=it.features["monthly_fee"].min()))[0, 1]
     assert f"{proba:.1%}" != f"{invented:.1%}"  # the test tells the two apart
-    shown = page.get_by_test_id("stMetric").nth(1).get_by_test_id("stMetricValue")
+    shown = page.get_by_test_id("stMetric").nth(0).get_by_test_id("stMetricValue")  # the edited case's score
     expect(shown).to_have_text(f"{proba:.1%}")
     _no_exception(page)
     screenshot(page, "missing-fee")
