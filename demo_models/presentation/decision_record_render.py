@@ -8,7 +8,8 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from demo_models.formats import format_share
-from demo_models.presentation.notice_render import PdfFont, UnicodePdf, find_unicode_font, make_printable, write_line
+from demo_models.presentation.notice_render import PdfFont, find_unicode_font, make_printable, write_line
+from demo_models.presentation.pdf_document import UnicodePdf
 from feedback.decision_records import DecisionRecord
 
 UNDEFINED = "—"

@@ -27,7 +27,8 @@ from demo_models.presentation.dossier_drivers import write_calibration, write_da
 from demo_models.presentation.dossier_figures import draw_importance, draw_waterfall
 from demo_models.presentation.dossier_review import write_expectations, write_hypothesis, write_rounds
 from demo_models.presentation.error_figures import describe_error_heat_map
-from demo_models.presentation.notice_render import PdfFont, UnicodePdf, find_unicode_font, make_printable
+from demo_models.presentation.notice_render import PdfFont, find_unicode_font, make_printable
+from demo_models.presentation.pdf_document import UnicodePdf
 from demo_models.presentation.report import (
     ReportInputs,
     compare_importance,

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
@@ -26,6 +26,9 @@ from demo_models.presentation.notices import (
     notice_reasons,
 )
 from feedback.notice_templates import DEFAULT_VERSION, template_label
+
+if TYPE_CHECKING:  # fpdf2 (about 0.3 s) loads only when a PDF is built: see `pdf_document`
+    from fpdf import FPDF
 
 log = logging.getLogger(__name__)
 
@@ -173,25 +176,6 @@ def add_fonts(pdf: FPDF, font: PdfFont) -> None:
         pdf.add_font(font.family, "B", str(font.bold))
 
 
-class UnicodePdf(FPDF):
-    """An A4 document in `face` that takes the glyphs its font lacks (Chinese, Japanese, Korean) from the fallback
-    font, registered on the first text that needs it (reading that font costs about 0.3 s)."""
-
-    def __init__(self, face: PdfFont) -> None:
-        super().__init__(format="A4")
-        self.face, self._fallback_ready = face, False
-        add_fonts(self, face)
-
-    def normalize_text(self, text: str) -> str:
-        """The text as fpdf2 wants it, after registering the fallback font if the text needs it."""
-        if self.face.fallback and not self._fallback_ready and not has_glyphs(self, text):
-            logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "BDF NOT subset": a table PDFs don't use
-            self.add_font("fallback", "", str(self.face.fallback))
-            self.set_fallback_fonts(["fallback"], exact_match=False)
-            self._fallback_ready = True
-        return super().normalize_text(text)
-
-
 def render_notice_pdf(
     notice: DecisionNotice,
     template: str = DEFAULT_TEMPLATE,
@@ -200,6 +184,8 @@ def render_notice_pdf(
 ) -> bytes:
     """The notice as an A4 PDF of the template's text, its first line as the title and the template's version in
     small print at the end: in Helvetica when the text is Latin-1, else in DejaVu Sans (embedded)."""
+    from demo_models.presentation.pdf_document import UnicodePdf
+
     text = render_notice_text(notice, template, version, statements_version)
     font = _CORE if _is_latin1(text + notice.reference) else _find_font()  # the core font is ~25x faster
     pdf = UnicodePdf(font)
