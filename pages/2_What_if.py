@@ -187,7 +187,15 @@ def _render_what_if(ctx, scored, case_id: str) -> None:
             )
         )
     else:
-        state = (card.version, card.created, case_id, tuple(map(str, edited.iloc[0])))
+        # the search flips the decision at the threshold in force: a changed threshold is another search
+        state = (
+            card.use_case,
+            card.version,
+            card.created,
+            float(scored.threshold),
+            case_id,
+            tuple(map(str, edited.iloc[0])),
+        )
         asked = st.session_state.get("_whatif_asked") == state
         if not asked and st.button("Suggest the smallest change that would overturn it", key="whatif_suggest"):
             st.session_state["_whatif_asked"], asked = state, True
