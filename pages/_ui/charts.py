@@ -56,9 +56,12 @@ def _case_waterfall(use_case_name: str, key: tuple, title: str | None, narrow: b
     figure = build_waterfall(_explanation, _use_case)
     if title:
         figure.update_layout(title=title)
-    if narrow:  # the axis title on two lines, so a chart a third of the page wide does not cut it off
+    if narrow:  # a chart a third of the page wide: the axis title on two lines, more room for the bars' values
         axis = figure.layout.xaxis.title.text
+        low, high = figure.layout.xaxis.range
+        room = 0.3 * (high - low)  # a value written beside a bar at either end stays off the input names
         figure.update_layout(
+            xaxis_range=[low - room, high + room],
             xaxis_title_text=axis.replace(" (", "<br>(", 1),
             height=figure.layout.height + 20,
             margin_b=figure.layout.margin.b + 20,
