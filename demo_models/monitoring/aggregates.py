@@ -18,7 +18,7 @@ import pandas as pd
 
 from demo_models.metrics.drift import PSI_BINS, psi_of_counts
 from demo_models.monitoring.drift_tests import tests_by_month
-from demo_models.monitoring.engines import as_int, bin_of, month_key, month_name, open_log
+from demo_models.monitoring.engines import as_int, bin_of, month_key, month_name, months_from_files, open_log
 from demo_models.monitoring.score_bins import (
     Calibration,
     ScoreBins,
@@ -248,7 +248,7 @@ def log_aggregates(
     source's inputs and score, against the reference months (default: the first REFERENCE_MONTHS months).
     `table`: the log already opened with `open_log`, if it is; `calibration`: count the score's calibration
     bins in the same scans, for `log_performance`."""
-    table = open_log(source) if table is None else table
+    table = months_from_files(open_log(source)) if table is None else table
     months_found, labelled = count_months(table, source.mapping.get("label") or None)
     months = list(months_found.index)
     if not months:

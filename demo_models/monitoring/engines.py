@@ -231,8 +231,8 @@ def months_from_files(table: Any) -> Any:
 
 
 def has_months_from_files(table: Any) -> bool:
-    """Whether the log's months come from its files (`months_from_files`): a query about one month then reads
-    that month's files only."""
+    """Whether the log's months come from its files, for a log that went through `months_from_files` (which
+    keeps the file names only then): a query about one month then reads that month's files only."""
     return FILE_COLUMN in table.columns
 
 

@@ -13,7 +13,14 @@ import pandas as pd
 
 from demo_models.metrics.calibration import wilson_interval
 from demo_models.monitoring.aggregates import NAN, REFERENCE_MONTHS, count_months
-from demo_models.monitoring.engines import as_int, has_months_from_files, month_key, month_name, open_log
+from demo_models.monitoring.engines import (
+    as_int,
+    has_months_from_files,
+    month_key,
+    month_name,
+    months_from_files,
+    open_log,
+)
 from demo_models.monitoring.estimation import estimate_roc_auc
 from demo_models.monitoring.score_bins import Calibration, ScoreBins, count_score_bins
 from demo_models.monitoring.sources import Source
@@ -137,7 +144,7 @@ def log_performance(
     bins counted with its aggregates (`log_aggregates(calibration=…)`), if they are."""
     if not source.mapping.get("label"):
         raise ValueError("No column is mapped to the role 'label': performance needs the actual outcomes.")
-    table = open_log(source) if table is None else table
+    table = months_from_files(open_log(source)) if table is None else table
     months = list(count_months(table)[0].index) if months is None else months
     reference = [m for m in (reference or months[:REFERENCE_MONTHS]) if m in months]
     if not reference:
